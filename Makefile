@@ -1,0 +1,127 @@
+# probekit build. `make` builds build/probekit, its tool symlinks and
+# build/libprobekit.a; `make test` runs every test.
+#
+# A tool is a directory tools/<name>/ holding <name>.c and, optionally,
+# <name>.bpf.c; nothing here needs editing to add one.
+
+VERSION := 0.1.0
+BUILD ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+# SANITIZE=address,undefined builds everything with those sanitizers.
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
+override LDFLAGS += $(SAN_FLAGS)
+LDLIBS := -lbpf -lelf -lz
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iinclude \
+	-Wall -Werror -Wno-unused-function
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+TOOL_DIRS := $(sort $(dir $(wildcard tools/*/*.c)))
+TOOLS := $(patsubst tools/%/,%,$(TOOL_DIRS))
+BPF_SRCS := $(wildcard tools/*/*.bpf.c)
+SKELS := $(foreach s,$(BPF_SRCS),$(BUILD)/skel/$(notdir $(s:.bpf.c=.skel.h)))
+TOOL_SRCS := $(filter-out %.bpf.c,$(wildcard tools/*/*.c)) tools/probekit.c
+TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+
+.PHONY: all lib test unit install clean format help-check
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/probekit $(BUILD)/libprobekit.a $(BUILD)/libprobekit.pc links
+
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD):
+	mkdir -p $@
+
+$(BUILD)/bpf/%.bpf.o: $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -Itools/$* -MMD -MP -c tools/$*/$*.bpf.c -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
+
+# The table of tools compiled into the binary, from the tools/ directories.
+$(BUILD)/tools.inc: $(TOOL_DIRS) Makefile | $(BUILD)
+	printf 'PK_TOOL(%s)\n' $(TOOLS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(TOOL_OBJS): $(SKELS) $(BUILD)/tools.inc
+
+$(BUILD)/libprobekit.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS)
+
+links: $(BUILD)/probekit
+	@cd $(BUILD) && for t in $$(./probekit --list); do ln -sf probekit $$t; done
+
+$(BUILD)/libprobekit.pc: libprobekit.pc.in Makefile | $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Tests ---------------------------------------------------------------------
+
+$(BUILD)/tests/unit-tests: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS)) $(BUILD)/libprobekit.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libprobekit.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 -fno-omit-frame-pointer -o $@ $< $(LDFLAGS)
+
+test: all $(BUILD)/tests/unit-tests $(HELPERS)
+	@python3 tests/run.py --build $(BUILD)
+
+unit: $(BUILD)/tests/unit-tests
+	$(BUILD)/tests/unit-tests
+
+# Install -------------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/probekit \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/probekit $(DESTDIR)$(BINDIR)/probekit
+	for t in $$($(BUILD)/probekit --list); do ln -sf probekit $(DESTDIR)$(BINDIR)/$$t; done
+	install -m 0644 $(BUILD)/libprobekit.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 include/probekit/*.h $(DESTDIR)$(INCDIR)/probekit/
+	install -m 0644 bpf/*.h $(DESTDIR)$(INCDIR)/probekit/
+	install -m 0644 $(BUILD)/libprobekit.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+format:
+	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

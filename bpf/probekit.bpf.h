@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BPF half of probekit's event delivery. Include it after vmlinux.h and
+ * the libbpf headers, then:
+ *
+ *	struct event *e = pk_reserve(struct event);
+ *	if (!e)
+ *		return 0;
+ *	...fill e...
+ *	pk_submit(ctx, e);
+ *
+ * User space picks the ring buffer or the perf buffer before load
+ * (pk_events__configure()); failed reservations are counted in pk_lost.
+ */
+#ifndef PROBEKIT_BPF_H
+#define PROBEKIT_BPF_H
+
+#ifndef PK_EVENT_MAX
+#define PK_EVENT_MAX 4096
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} pk_rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} pk_pb SEC(".maps");
+
+struct pk_scratch {
+	char data[PK_EVENT_MAX];
+};
+
+/* The perf buffer's staging area: one event per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pk_scratch);
+} pk_heap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pk_lost SEC(".maps");
+
+/* Set by user space before load; the verifier drops the unused path. */
+const volatile bool pk_use_perfbuf = false;
+
+static __always_inline void pk_count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&pk_lost, &zero);
+
+	if (lost)
+		*lost += 1;
+}
+
+static __always_inline void *pk_reserve_size(__u32 size)
+{
+	__u32 zero = 0;
+	void *e;
+
+	if (pk_use_perfbuf)
+		return bpf_map_lookup_elem(&pk_heap, &zero);
+	e = bpf_ringbuf_reserve(&pk_rb, size, 0);
+	if (!e)
+		pk_count_lost();
+	return e;
+}
+
+/*
+ * Default wakeup flags already batch: the kernel wakes the reader only
+ * when it has caught up, so a busy reader is never woken per event.
+ */
+static __always_inline void pk_submit_size(void *ctx, void *e, __u32 size)
+{
+	if (pk_use_perfbuf)
+		bpf_perf_event_output(ctx, &pk_pb, BPF_F_CURRENT_CPU, e, size);
+	else
+		bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void pk_discard(void *e)
+{
+	if (!pk_use_perfbuf)
+		bpf_ringbuf_discard(e, 0);
+}
+
+#define pk_reserve(type)                                                                   \
+	({                                                                                 \
+		_Static_assert(sizeof(type) <= PK_EVENT_MAX, "event larger than PK_EVENT_MAX"); \
+		(type *)pk_reserve_size(sizeof(type));                                     \
+	})
+
+#define pk_submit(ctx, e) pk_submit_size(ctx, e, sizeof(*(e)))
+
+#endif

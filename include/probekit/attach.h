@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef PROBEKIT_ATTACH_H
+#define PROBEKIT_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_object;
+struct bpf_link;
+
+/* Ways of hooking the kernel, in the order tools usually prefer them. */
+enum pk_mech {
+	PK_MECH_AUTO = 0,
+	PK_MECH_FENTRY,
+	PK_MECH_KPROBE,
+	PK_MECH_TP_BTF,
+	PK_MECH_RAW_TP,
+	PK_MECH_TRACEPOINT,
+	PK_MECH_UPROBE,
+	PK_MECH__COUNT,
+};
+
+const char *pk_mech_name(enum pk_mech mech);
+/* Accepts "fentry" (or "kfunc"), "kprobe", "tp_btf", "raw_tp",
+ * "tracepoint" (or "tp"), "uprobe"; -EINVAL for anything else. */
+int pk_mech_by_name(const char *name, enum pk_mech *mech);
+
+/*
+ * One way for a tool to get its events: the programs that must all load
+ * and attach, and the ones attached only when their target exists on this
+ * kernel (such as the open syscall, which some architectures lack).
+ * Programs named in no variant are always loaded.
+ */
+struct pk_variant {
+	enum pk_mech mech;
+	const char *const *progs;
+	const char *const *optional;
+};
+
+/*
+ * How to drive one bpftool skeleton. PK_SKEL_OPS(opensnoop_bpf) defines
+ * these for a skeleton called opensnoop_bpf.
+ */
+struct pk_skel_ops {
+	void *(*open)(void);
+	int (*load)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*object)(void *skel);
+};
+
+#define PK_SKEL_OPS(name)                                                     \
+	static void *name##__pk_open(void)                                    \
+	{                                                                     \
+		return name##__open();                                        \
+	}                                                                     \
+	static int name##__pk_load(void *skel)                                \
+	{                                                                     \
+		return name##__load((struct name *)skel);                     \
+	}                                                                     \
+	static void name##__pk_destroy(void *skel)                            \
+	{                                                                     \
+		name##__destroy((struct name *)skel);                         \
+	}                                                                     \
+	static struct bpf_object *name##__pk_object(void *skel)               \
+	{                                                                     \
+		return ((struct name *)skel)->obj;                            \
+	}                                                                     \
+	static const struct pk_skel_ops name##_ops = {                        \
+		.open = name##__pk_open,                                      \
+		.load = name##__pk_load,                                      \
+		.destroy = name##__pk_destroy,                                \
+		.object = name##__pk_object,                                  \
+	}
+
+struct pk_attach_opts {
+	size_t sz;
+	/* PK_MECH_AUTO tries the variants in order; anything else forces one */
+	enum pk_mech mechanism;
+	/* called after open and before load, for rodata and map sizes */
+	int (*configure)(void *skel, enum pk_mech mech, void *ctx);
+	void *ctx;
+	/* where to explain each choice as it is made, or NULL */
+	FILE *log;
+};
+#define pk_attach_opts__last_field log
+
+struct pk_attach;
+
+/* @variants ends with an entry whose mech is PK_MECH_AUTO. */
+struct pk_attach *pk_attach__new(const struct pk_skel_ops *ops, const struct pk_variant *variants,
+				 const struct pk_attach_opts *opts);
+/*
+ * Opens, configures, loads and attaches the first variant that works,
+ * skipping the ones the kernel cannot run before loading them. Returns 0
+ * or a negative errno, with pk_attach__error() saying why.
+ */
+int pk_attach__load(struct pk_attach *att);
+enum pk_mech pk_attach__mechanism(const struct pk_attach *att);
+void *pk_attach__skel(const struct pk_attach *att);
+struct bpf_object *pk_attach__object(const struct pk_attach *att);
+/* Hands a link the caller made (a uprobe, say) to @att to destroy. */
+int pk_attach__add_link(struct pk_attach *att, struct bpf_link *link);
+/* The number of links made. */
+int pk_attach__link_count(const struct pk_attach *att);
+const char *pk_attach__error(const struct pk_attach *att);
+/* Detaches and frees everything; accepts NULL. */
+void pk_attach__free(struct pk_attach *att);
+
+/*
+ * Whether the kernel has what a program's section name points at (a BTF
+ * function, a kallsyms symbol, a tracepoint), with the reason if not.
+ */
+bool pk_attach_target_exists(const char *sec_name, char *why, size_t why_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

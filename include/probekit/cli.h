@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef PROBEKIT_CLI_H
+#define PROBEKIT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <probekit/attach.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The tool runtime. A tool describes itself in a struct pk_tool; the
+ * runtime parses the command line, checks privileges, sets up libbpf
+ * logging and signals, loads and attaches the BPF side with fallback,
+ * runs the poll loop and cleans up. Exit status: 0 done, 1 runtime
+ * error, 2 usage error.
+ */
+
+struct pk_run;
+
+/* A tool option. @key is the short option character, or a value above
+ * 255 for long-only options. @arg names the argument, NULL for none. */
+struct pk_option {
+	const char *name;
+	int key;
+	const char *arg;
+	const char *doc;
+};
+
+enum pk_tool_flags {
+	/* the BPF side sends no events (it only fills maps) */
+	PK_TOOL_NO_EVENTS = 1 << 0,
+};
+
+struct pk_tool {
+	const char *name;
+	/* other names that run this tool through argv[0], NULL-terminated */
+	const char *const *aliases;
+	const char *summary;
+	/* what follows the tool name in the usage line */
+	const char *usage;
+	const char *examples;
+	/* the last entry has a NULL name */
+	const struct pk_option *options;
+	/* returns 0, or a pk_usage_error() */
+	int (*parse_opt)(struct pk_run *run, int key, const char *arg);
+	/* positional arguments; without this hook, they are a usage error */
+	int (*parse_args)(struct pk_run *run, int argc, char **argv);
+
+	/* A tool without BPF programs of its own supplies only this. */
+	int (*main)(struct pk_run *run);
+
+	const struct pk_skel_ops *skel;
+	const struct pk_variant *variants;
+	/* after open, before load: rodata, map sizes, autoload */
+	int (*configure)(struct pk_run *run, void *skel, enum pk_mech mech);
+	/* after attach: print the header */
+	int (*start)(struct pk_run *run);
+	/* one event from pk_submit(); a negative return stops the tool */
+	int (*event)(struct pk_run *run, const void *data, size_t size);
+	/* every pk_run__set_interval() milliseconds */
+	int (*tick)(struct pk_run *run);
+	/* before detach, also on Ctrl-C: print what was collected */
+	int (*finish)(struct pk_run *run);
+	unsigned int flags;
+};
+
+/* Runs a tool as its own process would; returns the exit status. */
+int pk_tool_main(const struct pk_tool *tool, int argc, char **argv);
+
+/* Common settings, available to every tool. */
+FILE *pk_run__out(const struct pk_run *run);
+bool pk_run__json(const struct pk_run *run);
+int pk_run__verbose(const struct pk_run *run);
+const char *pk_run__name(const struct pk_run *run);
+void *pk_run__skel(const struct pk_run *run);
+struct bpf_object *pk_run__object(const struct pk_run *run);
+enum pk_mech pk_run__mechanism(const struct pk_run *run);
+/* The loaded object's links; pk_attach__add_link() hands it more. */
+struct pk_attach *pk_run__attach(const struct pk_run *run);
+/* Calls tool->tick every @ms milliseconds. */
+void pk_run__set_interval(struct pk_run *run, unsigned int ms);
+/* Ends the poll loop after the current batch, with this exit status. */
+void pk_run__stop(struct pk_run *run, int status);
+/* Ends the tool (status 0) when process @pid exits. */
+int pk_run__watch_pid(struct pk_run *run, pid_t pid);
+/* Calls @fn whenever @fd is readable; a negative return stops the tool. */
+int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, int fd));
+
+/* "tool: message" on stderr; returns -EINVAL so a parser can return it. */
+int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "tool: message" on stderr. */
+void pk_error(const struct pk_run *run, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "tool: message" on stderr, only with -v. */
+void pk_info(const struct pk_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Option value parsers: 0 or -EINVAL, never a partial number. */
+int pk_parse_ulong(const char *s, unsigned long max, unsigned long *out);
+int pk_parse_long(const char *s, long min, long max, long *out);
+/* A pid or tid of a running process (checked in /proc); -ESRCH if none. */
+int pk_parse_pid(const char *s, pid_t *out);
+/* Seconds, possibly fractional, > 0; returns milliseconds. */
+int pk_parse_seconds(const char *s, unsigned long *ms);
+
+/* Whether this process may load and attach BPF programs. */
+bool pk_have_bpf_privileges(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef PROBEKIT_PROBEKIT_H
+#define PROBEKIT_PROBEKIT_H
+
+#include <probekit/attach.h>
+#include <probekit/cli.h>
+#include <probekit/events.h>
+#include <probekit/features.h>
+#include <probekit/output.h>
+#include <probekit/tracefs.h>
+
+#endif

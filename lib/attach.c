@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Loading a tool's BPF object with fallback: each variant (fentry, kprobe,
+ * tracepoint...) is checked against what the kernel allows before anything
+ * is loaded, so a variant that cannot work costs no load and no libbpf
+ * error noise; one that fails anyway is unloaded and the next is tried.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <probekit/attach.h>
+#include <probekit/features.h>
+#include <probekit/tracefs.h>
+
+#include "internal.h"
+
+struct pk_attach {
+	const struct pk_skel_ops *ops;
+	const struct pk_variant *variants;
+	struct pk_attach_opts opts;
+	void *skel;
+	enum pk_mech mech;
+	struct bpf_link **links;
+	int nr_links;
+	char error[1024];
+};
+
+static const char *const mech_names[PK_MECH__COUNT] = {
+	[PK_MECH_AUTO] = "auto",	 [PK_MECH_FENTRY] = "fentry", [PK_MECH_KPROBE] = "kprobe",
+	[PK_MECH_TP_BTF] = "tp_btf",	 [PK_MECH_RAW_TP] = "raw_tp",
+	[PK_MECH_TRACEPOINT] = "tracepoint", [PK_MECH_UPROBE] = "uprobe",
+};
+
+static const enum pk_feature mech_feature[PK_MECH__COUNT] = {
+	[PK_MECH_FENTRY] = PK_FEAT_KFUNC,	  [PK_MECH_KPROBE] = PK_FEAT_KPROBE,
+	[PK_MECH_TP_BTF] = PK_FEAT_TP_BTF,	  [PK_MECH_RAW_TP] = PK_FEAT_RAW_TP,
+	[PK_MECH_TRACEPOINT] = PK_FEAT_TRACEPOINT, [PK_MECH_UPROBE] = PK_FEAT_UPROBE,
+};
+
+const char *pk_mech_name(enum pk_mech mech)
+{
+	return (unsigned int)mech < PK_MECH__COUNT ? mech_names[mech] : "unknown";
+}
+
+int pk_mech_by_name(const char *name, enum pk_mech *mech)
+{
+	int i;
+
+	if (!strcmp(name, "kfunc"))
+		name = "fentry";
+	else if (!strcmp(name, "tp"))
+		name = "tracepoint";
+	for (i = PK_MECH_FENTRY; i < PK_MECH__COUNT; i++) {
+		if (!strcmp(name, mech_names[i])) {
+			*mech = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static bool kallsyms_has(const char *name)
+{
+	char line[512];
+	size_t n = strlen(name);
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* "ffffffff81000000 T name [module]" */
+		char *sym = strchr(line, ' ');
+
+		sym = sym ? strchr(sym + 1, ' ') : NULL;
+		if (sym && !strncmp(sym + 1, name, n) &&
+		    (sym[1 + n] == '\n' || sym[1 + n] == '\t' || sym[1 + n] == '\0'))
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static bool btf_has(const char *name, int kind, const char *what, char *why, size_t size)
+{
+	struct btf *btf = pk__vmlinux_btf();
+
+	if (!btf) {
+		snprintf(why, size, "no kernel BTF to find %s in", name);
+		return false;
+	}
+	if (btf__find_by_name_kind(btf, name, kind) > 0)
+		return true;
+	snprintf(why, size, "%s %s is not in the kernel's BTF", what, name);
+	return false;
+}
+
+static bool has_prefix(const char *s, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(s, prefix, n))
+		return false;
+	*rest = s + n;
+	return true;
+}
+
+bool pk_attach_target_exists(const char *sec, char *why, size_t size)
+{
+	char buf[256], *slash;
+	const char *t;
+
+	if (has_prefix(sec, "fentry/", &t) || has_prefix(sec, "fexit/", &t) ||
+	    has_prefix(sec, "fmod_ret/", &t))
+		return btf_has(t, BTF_KIND_FUNC, "function", why, size);
+	if (has_prefix(sec, "tp_btf/", &t)) {
+		snprintf(buf, sizeof(buf), "btf_trace_%s", t);
+		if (btf_has(buf, BTF_KIND_TYPEDEF, "tracepoint", why, size))
+			return true;
+		snprintf(why, size, "raw tracepoint %s does not exist", t);
+		return false;
+	}
+	if (has_prefix(sec, "kprobe/", &t) || has_prefix(sec, "kretprobe/", &t)) {
+		snprintf(buf, sizeof(buf), "%s", t);
+		buf[strcspn(buf, "+")] = '\0';
+		if (kallsyms_has(buf))
+			return true;
+		snprintf(why, size, "kernel function %s is not in /proc/kallsyms", buf);
+		return false;
+	}
+	if (has_prefix(sec, "tracepoint/", &t) || has_prefix(sec, "tp/", &t)) {
+		snprintf(buf, sizeof(buf), "%s", t);
+		slash = strchr(buf, '/');
+		if (slash) {
+			*slash = '\0';
+			if (pk_tracepoint_exists(buf, slash + 1))
+				return true;
+			*slash = ':';
+		}
+		snprintf(why, size, "tracepoint %s does not exist", buf);
+		return false;
+	}
+	return true;
+}
+
+struct pk_attach *pk_attach__new(const struct pk_skel_ops *ops, const struct pk_variant *variants,
+				 const struct pk_attach_opts *opts)
+{
+	struct pk_attach *att;
+
+	if (!ops || !variants) {
+		errno = EINVAL;
+		return NULL;
+	}
+	att = calloc(1, sizeof(*att));
+	if (!att)
+		return NULL;
+	att->ops = ops;
+	att->variants = variants;
+	if (opts)
+		memcpy(&att->opts, opts,
+		       opts->sz < sizeof(att->opts) ? opts->sz : sizeof(att->opts));
+	att->opts.sz = sizeof(att->opts);
+	return att;
+}
+
+static void explain(struct pk_attach *att, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void explain(struct pk_attach *att, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!att->opts.log)
+		return;
+	va_start(ap, fmt);
+	vfprintf(att->opts.log, fmt, ap);
+	va_end(ap);
+	fputc('\n', att->opts.log);
+}
+
+static bool in_list(const char *const *list, const char *name)
+{
+	for (; list && *list; list++) {
+		if (!strcmp(*list, name))
+			return true;
+	}
+	return false;
+}
+
+/* Whether @name belongs to a variant other than @v. */
+static bool in_other_variant(const struct pk_attach *att, const struct pk_variant *v,
+			     const char *name)
+{
+	const struct pk_variant *o;
+
+	for (o = att->variants; o->mech != PK_MECH_AUTO; o++) {
+		if (o != v && (in_list(o->progs, name) || in_list(o->optional, name)))
+			return true;
+	}
+	return false;
+}
+
+static void detach_all(struct pk_attach *att)
+{
+	int i;
+
+	for (i = 0; i < att->nr_links; i++)
+		bpf_link__destroy(att->links[i]);
+	free(att->links);
+	att->links = NULL;
+	att->nr_links = 0;
+	if (att->skel)
+		att->ops->destroy(att->skel);
+	att->skel = NULL;
+}
+
+/* Turns programs on or off for @v; a missing required target fails it. */
+static int select_programs(struct pk_attach *att, const struct pk_variant *v, char *why,
+			   size_t size)
+{
+	struct bpf_object *obj = att->ops->object(att->skel);
+	struct bpf_program *prog;
+	char reason[256];
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+		bool required = in_list(v->progs, name);
+		bool optional = in_list(v->optional, name);
+
+		if (!required && !optional) {
+			if (in_other_variant(att, v, name))
+				bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		if (pk_attach_target_exists(bpf_program__section_name(prog), reason,
+					    sizeof(reason))) {
+			bpf_program__set_autoload(prog, true);
+			continue;
+		}
+		if (required) {
+			snprintf(why, size, "%s", reason);
+			return -ENOENT;
+		}
+		explain(att, "  %s: leaving out %s: %s", mech_names[v->mech], name, reason);
+		bpf_program__set_autoload(prog, false);
+	}
+	return 0;
+}
+
+int pk_attach__add_link(struct pk_attach *att, struct bpf_link *link)
+{
+	struct bpf_link **links;
+
+	links = realloc(att->links, (att->nr_links + 1) * sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	att->links = links;
+	links[att->nr_links++] = link;
+	return 0;
+}
+
+static int attach_programs(struct pk_attach *att, char *why, size_t size)
+{
+	struct bpf_object *obj = att->ops->object(att->skel);
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		err = libbpf_get_error(link);
+		/* sections without a target are the tool's to attach */
+		if (err == -EOPNOTSUPP)
+			continue;
+		if (err) {
+			snprintf(why, size, "attaching %s (%s) failed: %s", bpf_program__name(prog),
+				 bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+		err = pk_attach__add_link(att, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
+{
+	int err;
+
+	att->skel = att->ops->open();
+	if (!att->skel) {
+		err = -errno;
+		snprintf(why, size, "opening the BPF object failed: %s", strerror(-err));
+		return err;
+	}
+	err = select_programs(att, v, why, size);
+	if (!err && att->opts.configure) {
+		err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
+		if (err)
+			snprintf(why, size, "configuring the BPF object failed: %s", strerror(-err));
+	}
+	if (!err) {
+		err = att->ops->load(att->skel);
+		if (err)
+			snprintf(why, size, "loading the programs failed: %s (-v shows libbpf's log)",
+				 strerror(-err));
+	}
+	if (!err)
+		err = attach_programs(att, why, size);
+	if (err)
+		detach_all(att);
+	return err;
+}
+
+static bool mech_usable(struct pk_attach *att, enum pk_mech mech, char *why, size_t size)
+{
+	const struct pk_feature_status *st;
+
+	if (mech == PK_MECH_TP_BTF && !pk_feature_probe(PK_FEAT_BTF)->available) {
+		snprintf(why, size, "%s", pk_feature_probe(PK_FEAT_BTF)->reason);
+		return false;
+	}
+	st = pk_feature_probe(mech_feature[mech]);
+	if (!st->available)
+		snprintf(why, size, "%s", st->reason);
+	(void)att;
+	return st->available;
+}
+
+static void append_error(struct pk_attach *att, const char *mech, const char *why)
+{
+	size_t len = strlen(att->error);
+
+	snprintf(att->error + len, sizeof(att->error) - len, "%s%s: %s", len ? "; " : "", mech,
+		 why);
+}
+
+int pk_attach__load(struct pk_attach *att)
+{
+	const struct pk_variant *v;
+	char why[512];
+	bool tried = false;
+	int err = -ENOENT;
+
+	if (!att)
+		return -EINVAL;
+	att->error[0] = '\0';
+	for (v = att->variants; v->mech != PK_MECH_AUTO; v++) {
+		if (att->opts.mechanism != PK_MECH_AUTO && v->mech != att->opts.mechanism)
+			continue;
+		tried = true;
+		if (!mech_usable(att, v->mech, why, sizeof(why))) {
+			explain(att, "  %s: not available: %s", mech_names[v->mech], why);
+			append_error(att, mech_names[v->mech], why);
+			err = -EOPNOTSUPP;
+			continue;
+		}
+		err = try_variant(att, v, why, sizeof(why));
+		if (!err) {
+			att->mech = v->mech;
+			att->error[0] = '\0';
+			explain(att, "  %s: attached %d program%s", mech_names[v->mech],
+				att->nr_links, att->nr_links == 1 ? "" : "s");
+			return 0;
+		}
+		explain(att, "  %s: failed: %s", mech_names[v->mech], why);
+		append_error(att, mech_names[v->mech], why);
+	}
+	if (!tried) {
+		snprintf(att->error, sizeof(att->error), "this tool has no %s variant",
+			 mech_names[att->opts.mechanism]);
+		return -EINVAL;
+	}
+	return err;
+}
+
+enum pk_mech pk_attach__mechanism(const struct pk_attach *att)
+{
+	return att ? att->mech : PK_MECH_AUTO;
+}
+
+void *pk_attach__skel(const struct pk_attach *att)
+{
+	return att ? att->skel : NULL;
+}
+
+struct bpf_object *pk_attach__object(const struct pk_attach *att)
+{
+	return att && att->skel ? att->ops->object(att->skel) : NULL;
+}
+
+int pk_attach__link_count(const struct pk_attach *att)
+{
+	return att ? att->nr_links : 0;
+}
+
+const char *pk_attach__error(const struct pk_attach *att)
+{
+	return att ? att->error : "";
+}
+
+void pk_attach__free(struct pk_attach *att)
+{
+	if (!att)
+		return;
+	detach_all(att);
+	free(att);
+}

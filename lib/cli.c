@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The tool runtime: everything a tracing tool needs around its BPF program
+ * and its event printer, written once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include <probekit/cli.h>
+#include <probekit/events.h>
+#include <probekit/features.h>
+
+#include "internal.h"
+
+#define MAX_WATCHES 8
+#define LOST_REPORT_MS 1000
+#define OUT_BUFFER_SIZE (64 * 1024)
+
+enum common_id {
+	C_HELP = 0x10000,
+	C_VERSION,
+	C_VERBOSE,
+	C_JSON,
+	C_DURATION,
+	C_MECHANISM,
+	C_PAGES,
+	C_PERFBUF,
+};
+
+enum common_scope {
+	FOR_ALL,
+	FOR_BPF,
+	FOR_EVENTS,
+};
+
+struct common_option {
+	struct pk_option opt;
+	int short_key;
+	enum common_scope scope;
+};
+
+static const struct common_option common_options[] = {
+	{ { "help", C_HELP, NULL, "show this help and exit" }, 'h', FOR_ALL },
+	{ { "version", C_VERSION, NULL, "show the version and exit" }, 0, FOR_ALL },
+	{ { "verbose", C_VERBOSE, NULL, "say which mechanism is used and why (-vv: libbpf's log)" },
+	  'v', FOR_ALL },
+	{ { "json", C_JSON, NULL, "print one JSON object per line" }, 0, FOR_ALL },
+	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_BPF },
+	{ { "mechanism", C_MECHANISM, "NAME",
+	    "use only NAME: fentry, kprobe, tp_btf, raw_tp or tracepoint" },
+	  0, FOR_BPF },
+	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer size in pages, a power of two (64)" },
+	  'b', FOR_EVENTS },
+	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
+	  0, FOR_EVENTS },
+};
+
+#define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
+
+struct watch {
+	int fd;
+	int (*fn)(struct pk_run *run, int fd);
+	bool owned;
+};
+
+struct pk_run {
+	const struct pk_tool *tool;
+	const char *name;
+	FILE *out;
+	bool json;
+	int verbose;
+	unsigned long duration_ms;
+	enum pk_mech mechanism;
+	struct pk_events_opts events_opts;
+	struct pk_attach *att;
+	struct pk_events *events;
+	unsigned int interval_ms;
+	int epfd;
+	struct watch watches[MAX_WATCHES];
+	int nr_watches;
+	bool stop;
+	int status;
+	__u64 lost_reported;
+};
+
+static volatile sig_atomic_t signalled;
+static char out_buffer[OUT_BUFFER_SIZE];
+
+/* Messages ------------------------------------------------------------------ */
+
+static void vmessage(const struct pk_run *run, const char *fmt, va_list ap)
+{
+	fflush(run->out);
+	fprintf(stderr, "%s: ", run->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(run, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void pk_error(const struct pk_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(run, fmt, ap);
+	va_end(ap);
+}
+
+void pk_info(const struct pk_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!run->verbose)
+		return;
+	va_start(ap, fmt);
+	vmessage(run, fmt, ap);
+	va_end(ap);
+}
+
+/* Value parsers ------------------------------------------------------------- */
+
+int pk_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int pk_parse_long(const char *s, long min, long max, long *out)
+{
+	long v;
+	char *end;
+
+	if (!s || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int pk_parse_pid(const char *s, pid_t *out)
+{
+	unsigned long v;
+	char path[64];
+
+	if (pk_parse_ulong(s, INT_MAX, &v) || v == 0)
+		return -EINVAL;
+	/* /proc/PID covers threads too, through the hidden task entries */
+	snprintf(path, sizeof(path), "/proc/%lu", v);
+	if (access(path, F_OK) != 0)
+		return -ESRCH;
+	*out = (pid_t)v;
+	return 0;
+}
+
+int pk_parse_seconds(const char *s, unsigned long *ms)
+{
+	double v;
+	char *end;
+
+	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > 365.0 * 86400)
+		return -EINVAL;
+	*ms = (unsigned long)ceil(v * 1000);
+	return 0;
+}
+
+bool pk_have_bpf_privileges(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f;
+
+	if (geteuid() == 0)
+		return true;
+	f = fopen("/proc/self/status", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	}
+	fclose(f);
+	/* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON */
+	return (caps >> 21 & 1) || ((caps >> 39 & 1) && (caps >> 38 & 1));
+}
+
+/* Accessors ----------------------------------------------------------------- */
+
+FILE *pk_run__out(const struct pk_run *run)
+{
+	return run->out;
+}
+
+bool pk_run__json(const struct pk_run *run)
+{
+	return run->json;
+}
+
+int pk_run__verbose(const struct pk_run *run)
+{
+	return run->verbose;
+}
+
+const char *pk_run__name(const struct pk_run *run)
+{
+	return run->name;
+}
+
+void *pk_run__skel(const struct pk_run *run)
+{
+	return pk_attach__skel(run->att);
+}
+
+struct bpf_object *pk_run__object(const struct pk_run *run)
+{
+	return pk_attach__object(run->att);
+}
+
+enum pk_mech pk_run__mechanism(const struct pk_run *run)
+{
+	return pk_attach__mechanism(run->att);
+}
+
+struct pk_attach *pk_run__attach(const struct pk_run *run)
+{
+	return run->att;
+}
+
+void pk_run__set_interval(struct pk_run *run, unsigned int ms)
+{
+	run->interval_ms = ms;
+}
+
+void pk_run__stop(struct pk_run *run, int status)
+{
+	run->stop = true;
+	if (status > run->status)
+		run->status = status;
+}
+
+int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, int fd))
+{
+	if (run->nr_watches == MAX_WATCHES)
+		return -E2BIG;
+	run->watches[run->nr_watches++] = (struct watch){ .fd = fd, .fn = fn };
+	return 0;
+}
+
+static int on_pid_exit(struct pk_run *run, int fd)
+{
+	(void)fd;
+	pk_info(run, "the traced process exited");
+	pk_run__stop(run, 0);
+	return 0;
+}
+
+int pk_run__watch_pid(struct pk_run *run, pid_t pid)
+{
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = pk_run__watch_fd(run, fd, on_pid_exit);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	run->watches[run->nr_watches - 1].owned = true;
+	return 0;
+}
+
+/* Option parsing ------------------------------------------------------------ */
+
+static bool tool_has_short(const struct pk_tool *tool, int key)
+{
+	const struct pk_option *o;
+
+	for (o = tool->options; o && o->name; o++) {
+		if (o->key == key)
+			return true;
+	}
+	return false;
+}
+
+static bool common_applies(const struct pk_tool *tool, const struct common_option *c)
+{
+	if (c->scope == FOR_BPF)
+		return tool->skel != NULL;
+	if (c->scope == FOR_EVENTS)
+		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
+	return true;
+}
+
+static int common_short(const struct pk_tool *tool, const struct common_option *c)
+{
+	return c->short_key && !tool_has_short(tool, c->short_key) ? c->short_key : 0;
+}
+
+static void print_option(FILE *f, int short_key, const struct pk_option *o)
+{
+	char left[64];
+
+	snprintf(left, sizeof(left), "%c%c%s--%s%s%s", short_key ? '-' : ' ',
+		 short_key ? short_key : ' ', short_key ? ", " : "  ", o->name, o->arg ? " " : "",
+		 o->arg ? o->arg : "");
+	fprintf(f, "  %-24s %s\n", left, o->doc);
+}
+
+static void print_help(const struct pk_tool *tool, const char *name)
+{
+	const struct pk_option *o;
+	size_t i;
+
+	printf("Usage: %s %s\n%s\n", name, tool->usage ? tool->usage : "[OPTIONS]", tool->summary);
+	if (tool->options && tool->options->name) {
+		printf("\nOptions:\n");
+		for (o = tool->options; o->name; o++)
+			print_option(stdout, o->key < 256 ? o->key : 0, o);
+	}
+	printf("\nCommon options:\n");
+	for (i = 0; i < NR_COMMON; i++) {
+		if (common_applies(tool, &common_options[i]))
+			print_option(stdout, common_short(tool, &common_options[i]),
+				     &common_options[i].opt);
+	}
+	if (tool->examples)
+		printf("\nExamples:\n%s", tool->examples);
+}
+
+static int parse_common(struct pk_run *run, int id, const char *arg)
+{
+	unsigned long v;
+
+	switch (id) {
+	case C_VERBOSE:
+		run->verbose++;
+		return 0;
+	case C_JSON:
+		run->json = true;
+		return 0;
+	case C_DURATION:
+		if (pk_parse_seconds(arg, &run->duration_ms))
+			return pk_usage_error(run, "invalid duration '%s': give seconds > 0", arg);
+		return 0;
+	case C_MECHANISM:
+		if (pk_mech_by_name(arg, &run->mechanism))
+			return pk_usage_error(run, "unknown mechanism '%s': use fentry, kprobe, "
+						   "tp_btf, raw_tp or tracepoint", arg);
+		return 0;
+	case C_PAGES:
+		if (pk_parse_ulong(arg, 1UL << 20, &v) || !v || (v & (v - 1)))
+			return pk_usage_error(run, "invalid buffer size '%s': give a power of two "
+						   "number of pages", arg);
+		run->events_opts.pages = v;
+		return 0;
+	case C_PERFBUF:
+		run->events_opts.force_perf = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+struct option_table {
+	struct option longs[64];
+	char shorts[160];
+};
+
+static void add_option(struct option_table *t, int *nl, size_t *ns, const struct pk_option *o,
+		       int val, int short_key)
+{
+	t->longs[*nl] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					 val };
+	(*nl)++;
+	if (short_key && *ns + 3 < sizeof(t->shorts)) {
+		t->shorts[(*ns)++] = short_key;
+		if (o->arg)
+			t->shorts[(*ns)++] = ':';
+	}
+}
+
+static void build_table(const struct pk_tool *tool, struct option_table *t)
+{
+	const struct pk_option *o;
+	size_t ns = 0, i;
+	int nl = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->shorts[ns++] = ':';
+	for (o = tool->options; o && o->name && nl < 40; o++)
+		add_option(t, &nl, &ns, o, o->key, o->key < 256 ? o->key : 0);
+	for (i = 0; i < NR_COMMON; i++) {
+		if (common_applies(tool, &common_options[i]))
+			add_option(t, &nl, &ns, &common_options[i].opt, common_options[i].opt.key,
+				   common_short(tool, &common_options[i]));
+	}
+}
+
+static int map_short_to_common(const struct pk_tool *tool, int key)
+{
+	size_t i;
+
+	if (tool_has_short(tool, key))
+		return key;
+	for (i = 0; i < NR_COMMON; i++) {
+		if (common_options[i].short_key == key && common_applies(tool, &common_options[i]))
+			return common_options[i].opt.key;
+	}
+	return key;
+}
+
+/* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
+static int parse_command_line(struct pk_run *run, int argc, char **argv)
+{
+	const struct pk_tool *tool = run->tool;
+	struct option_table t;
+	int c, err;
+
+	build_table(tool, &t);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
+		if (c == '?') {
+			if (optopt && optopt < 256)
+				return pk_usage_error(run, "unknown option '-%c' (see --help)", optopt);
+			return pk_usage_error(run, "unknown option '%s' (see --help)",
+					      argv[optind - 1]);
+		}
+		if (c == ':')
+			return pk_usage_error(run, "option '%s' needs a value (see --help)",
+					      argv[optind - 1]);
+		if (c < 256)
+			c = map_short_to_common(tool, c);
+		if (c == C_HELP) {
+			print_help(tool, run->name);
+			return 1;
+		}
+		if (c == C_VERSION) {
+			printf("%s (probekit) %s\n", run->name, PK_VERSION);
+			return 1;
+		}
+		err = c >= C_HELP ? parse_common(run, c, optarg) :
+		      tool->parse_opt ? tool->parse_opt(run, c, optarg) :
+					-EINVAL;
+		if (err)
+			return err;
+	}
+	if (optind < argc) {
+		if (!tool->parse_args)
+			return pk_usage_error(run, "unexpected argument '%s' (see --help)",
+					      argv[optind]);
+		return tool->parse_args(run, argc - optind, argv + optind);
+	}
+	return tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
+}
+
+/* Running ------------------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+	signalled = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static int libbpf_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int libbpf_everything(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int configure_object(void *skel, enum pk_mech mech, void *ctx)
+{
+	struct pk_run *run = ctx;
+	int err;
+
+	if (run->tool->configure) {
+		err = run->tool->configure(run, skel, mech);
+		if (err)
+			return err;
+	}
+	if (run->tool->flags & PK_TOOL_NO_EVENTS)
+		return 0;
+	return pk_events__configure(run->tool->skel->object(skel), &run->events_opts);
+}
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct pk_run *run = ctx;
+
+	return run->tool->event ? run->tool->event(run, data, size) : 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Output errors end the tool; a closed pipe (| head) ends it quietly. */
+static bool output_failed(struct pk_run *run)
+{
+	if (fflush(run->out) == 0 && !ferror(run->out))
+		return false;
+	if (errno != EPIPE)
+		pk_error(run, "writing output failed: %s", strerror(errno));
+	else
+		run->out = NULL;
+	pk_run__stop(run, errno == EPIPE ? 0 : 1);
+	return true;
+}
+
+static void report_lost(struct pk_run *run, bool final)
+{
+	__u64 lost;
+
+	if (!run->events)
+		return;
+	lost = pk_events__lost(run->events);
+	if (lost > run->lost_reported || (final && (lost || run->verbose)))
+		fprintf(stderr, "%s: %llu event%s lost%s\n", run->name, (unsigned long long)lost,
+			lost == 1 ? "" : "s", final ? "" : " so far");
+	run->lost_reported = lost;
+}
+
+static int setup_epoll(struct pk_run *run)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	int i;
+
+	run->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (run->epfd < 0)
+		return -errno;
+	if (run->events) {
+		e.data.u32 = 0;
+		if (epoll_ctl(run->epfd, EPOLL_CTL_ADD, pk_events__fd(run->events), &e))
+			return -errno;
+	}
+	for (i = 0; i < run->nr_watches; i++) {
+		e.data.u32 = i + 1;
+		if (epoll_ctl(run->epfd, EPOLL_CTL_ADD, run->watches[i].fd, &e))
+			return -errno;
+	}
+	return 0;
+}
+
+static int dispatch(struct pk_run *run, const struct epoll_event *e)
+{
+	struct watch *w;
+	int ret;
+
+	if (e->data.u32 == 0) {
+		ret = pk_events__poll(run->events, 0);
+		return ret < 0 && ret != -EINTR ? ret : 0;
+	}
+	w = &run->watches[e->data.u32 - 1];
+	ret = w->fn(run, w->fd);
+	return ret < 0 ? ret : 0;
+}
+
+static long long next_deadline(struct pk_run *run, long long end, long long tick,
+			       long long lost)
+{
+	long long next = lost;
+
+	if (end && end < next)
+		next = end;
+	if (run->interval_ms && tick < next)
+		next = tick;
+	return next;
+}
+
+static int poll_loop(struct pk_run *run)
+{
+	long long start = now_ms();
+	long long end = run->duration_ms ? start + run->duration_ms : 0;
+	long long tick = start + run->interval_ms, lost = start + LOST_REPORT_MS;
+	struct epoll_event evs[MAX_WATCHES + 1];
+	int n, i, err;
+
+	err = setup_epoll(run);
+	if (err)
+		return err;
+	while (!signalled && !run->stop) {
+		long long now = now_ms(), wait = next_deadline(run, end, tick, lost) - now;
+
+		n = epoll_wait(run->epfd, evs, MAX_WATCHES + 1, wait > 0 ? (int)wait : 0);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (i = 0; i < n && !run->stop; i++) {
+			err = dispatch(run, &evs[i]);
+			if (err)
+				return err;
+		}
+		if (output_failed(run))
+			break;
+		now = now_ms();
+		if (end && now >= end)
+			break;
+		if (run->interval_ms && now >= tick) {
+			tick = now + run->interval_ms;
+			if (run->tool->tick && (err = run->tool->tick(run)) < 0)
+				return err;
+		}
+		if (now >= lost) {
+			lost = now + LOST_REPORT_MS;
+			report_lost(run, false);
+		}
+	}
+	return 0;
+}
+
+static int load_and_attach(struct pk_run *run)
+{
+	LIBBPF_OPTS(pk_attach_opts, opts, .mechanism = run->mechanism,
+		    .configure = configure_object, .ctx = run,
+		    .log = run->verbose ? stderr : NULL);
+	int err;
+
+	run->att = pk_attach__new(run->tool->skel, run->tool->variants, &opts);
+	if (!run->att)
+		return -errno;
+	err = pk_attach__load(run->att);
+	pk_features_release();
+	if (err) {
+		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
+		return err;
+	}
+	if (!(run->tool->flags & PK_TOOL_NO_EVENTS)) {
+		run->events = pk_events__new(pk_run__object(run), on_event, run, &run->events_opts);
+		if (!run->events) {
+			err = -errno;
+			pk_error(run, "cannot set up the event buffer: %s", strerror(errno));
+			return err;
+		}
+	}
+	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)),
+		pk_attach__link_count(run->att), pk_attach__link_count(run->att) == 1 ? "" : "s",
+		run->events ? ", events through the " : "",
+		run->events ? pk_events__kind(run->events) : "");
+	return 0;
+}
+
+static int run_bpf_tool(struct pk_run *run)
+{
+	const struct pk_tool *tool = run->tool;
+	int err;
+
+	if (!pk_have_bpf_privileges()) {
+		pk_error(run, "needs root, or CAP_BPF and CAP_PERFMON, to load BPF programs");
+		return 1;
+	}
+	err = load_and_attach(run);
+	if (err)
+		return 1;
+	if (signalled)
+		return 0;
+	if (tool->start && (err = tool->start(run)) < 0)
+		return 1;
+	if (!output_failed(run))
+		err = poll_loop(run);
+	if (err) {
+		pk_error(run, "%s", strerror(-err));
+		run->status = 1;
+	}
+	/* what is already in the buffer belongs to the run */
+	if (run->events && run->out)
+		pk_events__consume(run->events);
+	if (tool->finish && run->out && tool->finish(run) < 0)
+		run->status = 1;
+	if (run->out)
+		output_failed(run);
+	report_lost(run, true);
+	return run->status;
+}
+
+static void cleanup(struct pk_run *run)
+{
+	int i;
+
+	pk_events__free(run->events);
+	pk_attach__free(run->att);
+	for (i = 0; i < run->nr_watches; i++) {
+		if (run->watches[i].owned)
+			close(run->watches[i].fd);
+	}
+	if (run->epfd > 0)
+		close(run->epfd);
+}
+
+int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
+{
+	struct pk_run run = {
+		.tool = tool,
+		.out = stdout,
+		.epfd = -1,
+	};
+	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	int status;
+
+	run.name = slash ? slash + 1 : (argc > 0 ? argv[0] : tool->name);
+	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
+	install_signals();
+	status = parse_command_line(&run, argc, argv);
+	if (status)
+		return status > 0 ? 0 : 2;
+	libbpf_set_print(run.verbose > 1 ? libbpf_everything :
+			 run.verbose ? libbpf_warnings :
+				       libbpf_quiet);
+	if (tool->main)
+		status = tool->main(&run);
+	else
+		status = run_bpf_tool(&run);
+	cleanup(&run);
+	if (run.out && fflush(run.out) && errno != EPIPE)
+		status = status ? status : 1;
+	return status;
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Event delivery over the BPF ring buffer, or the perf buffer where the
+ * kernel has no ring buffer. The BPF half is bpf/probekit.bpf.h: it counts
+ * failed ring buffer reservations in pk_lost; the perf buffer reports its
+ * own losses.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <probekit/events.h>
+#include <probekit/features.h>
+
+#define DEFAULT_PAGES 64
+
+struct pk_events {
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+	pk_event_fn fn;
+	void *ctx;
+	int lost_fd;
+	int nr_cpus;
+	__u64 *percpu;
+	__u64 perf_lost;
+	int cb_err;
+};
+
+static int find_rodata(struct bpf_object *obj, const char *name, struct bpf_map **map_out,
+		       __u32 *offset, __u32 *size)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+
+	if (!btf)
+		return -ENOENT;
+	bpf_object__for_each_map(map, obj) {
+		const struct btf_var_secinfo *vs;
+		const struct btf_type *sec;
+		int id, i;
+
+		if (!bpf_map__is_internal(map) || !strstr(bpf_map__name(map), ".rodata"))
+			continue;
+		id = btf__find_by_name_kind(btf, strchr(bpf_map__name(map), '.'),
+					    BTF_KIND_DATASEC);
+		if (id < 0)
+			continue;
+		sec = btf__type_by_id(btf, id);
+		vs = btf_var_secinfos(sec);
+		for (i = 0; i < btf_vlen(sec); i++, vs++) {
+			const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+			if (strcmp(btf__name_by_offset(btf, var->name_off), name))
+				continue;
+			*map_out = map;
+			*offset = vs->offset;
+			*size = vs->size;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int pk_object_set_rodata(struct bpf_object *obj, const char *name, const void *value, size_t size)
+{
+	struct bpf_map *map;
+	__u32 off, var_size;
+	size_t data_size;
+	char *data;
+	int err;
+
+	err = find_rodata(obj, name, &map, &off, &var_size);
+	if (err)
+		return err;
+	data = (char *)(uintptr_t)bpf_map__initial_value(map, &data_size);
+	if (!data || var_size != size || off + size > data_size)
+		return -EINVAL;
+	memcpy(data + off, value, size);
+	return 0;
+}
+
+static bool rodata_flag(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map;
+	__u32 off, size;
+	size_t data_size;
+	char *data;
+
+	if (find_rodata(obj, name, &map, &off, &size) || size != 1)
+		return false;
+	data = (char *)(uintptr_t)bpf_map__initial_value(map, &data_size);
+	return data && off < data_size && data[off];
+}
+
+static unsigned int pages_of(const struct pk_events_opts *opts)
+{
+	return opts && opts->pages ? opts->pages : DEFAULT_PAGES;
+}
+
+int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *opts)
+{
+	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "pk_rb");
+	struct bpf_map *pb = bpf_object__find_map_by_name(obj, "pk_pb");
+	unsigned int pages = pages_of(opts);
+	long page_size = sysconf(_SC_PAGESIZE);
+	bool use_perf = opts && opts->force_perf;
+	bool has_ringbuf = pk_feature_probe(PK_FEAT_RINGBUF)->available;
+	int err;
+
+	if (!rb || !pb)
+		return -ENOENT;
+	if (pages & (pages - 1))
+		return -EINVAL;
+	if (!has_ringbuf)
+		use_perf = true;
+	if (!use_perf)
+		return bpf_map__set_max_entries(rb, pages * page_size) ?:
+			       bpf_map__set_max_entries(pb, 1);
+	err = pk_object_set_rodata(obj, "pk_use_perfbuf", &use_perf, sizeof(use_perf));
+	if (err)
+		return err;
+	if (has_ringbuf)
+		return bpf_map__set_max_entries(rb, page_size);
+	/* the ring buffer code is dead but its map must still be created */
+	return bpf_map__set_type(rb, BPF_MAP_TYPE_ARRAY) ?: bpf_map__set_key_size(rb, 4) ?:
+	       bpf_map__set_value_size(rb, 4) ?: bpf_map__set_max_entries(rb, 1);
+}
+
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct pk_events *ev = ctx;
+
+	return ev->fn(ev->ctx, data, size);
+}
+
+static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct pk_events *ev = ctx;
+	int err;
+
+	(void)cpu;
+	if (ev->cb_err)
+		return;
+	err = ev->fn(ev->ctx, data, size);
+	if (err < 0)
+		ev->cb_err = err;
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 count)
+{
+	struct pk_events *ev = ctx;
+
+	(void)cpu;
+	ev->perf_lost += count;
+}
+
+struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *ctx,
+				 const struct pk_events_opts *opts)
+{
+	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "pk_rb");
+	struct bpf_map *pb = bpf_object__find_map_by_name(obj, "pk_pb");
+	struct bpf_map *lost = bpf_object__find_map_by_name(obj, "pk_lost");
+	struct pk_events *ev;
+	int err;
+
+	if (!rb || !pb || !lost || !fn) {
+		errno = ENOENT;
+		return NULL;
+	}
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return NULL;
+	ev->fn = fn;
+	ev->ctx = ctx;
+	ev->lost_fd = bpf_map__fd(lost);
+	ev->nr_cpus = libbpf_num_possible_cpus();
+	ev->percpu = calloc(ev->nr_cpus > 0 ? ev->nr_cpus : 1, sizeof(*ev->percpu));
+	if (!ev->percpu || ev->nr_cpus <= 0) {
+		err = ev->nr_cpus < 0 ? ev->nr_cpus : -ENOMEM;
+		goto fail;
+	}
+	if (rodata_flag(obj, "pk_use_perfbuf"))
+		ev->pb = perf_buffer__new(bpf_map__fd(pb), pages_of(opts), on_perf_event,
+					  on_perf_lost, ev, NULL);
+	else
+		ev->rb = ring_buffer__new(bpf_map__fd(rb), on_ring_event, ev, NULL);
+	if (!ev->rb && !ev->pb) {
+		err = -errno;
+		goto fail;
+	}
+	return ev;
+fail:
+	pk_events__free(ev);
+	errno = -err;
+	return NULL;
+}
+
+int pk_events__fd(const struct pk_events *ev)
+{
+	return ev->rb ? ring_buffer__epoll_fd(ev->rb) : perf_buffer__epoll_fd(ev->pb);
+}
+
+int pk_events__consume(struct pk_events *ev)
+{
+	int ret;
+
+	if (ev->rb)
+		return ring_buffer__consume(ev->rb);
+	ret = perf_buffer__consume(ev->pb);
+	return ev->cb_err ? ev->cb_err : ret;
+}
+
+int pk_events__poll(struct pk_events *ev, int timeout_ms)
+{
+	int ret;
+
+	if (ev->rb)
+		return ring_buffer__poll(ev->rb, timeout_ms);
+	ret = perf_buffer__poll(ev->pb, timeout_ms);
+	return ev->cb_err ? ev->cb_err : ret;
+}
+
+__u64 pk_events__lost(const struct pk_events *ev)
+{
+	__u32 zero = 0;
+	__u64 sum = ev->perf_lost;
+	int i;
+
+	if (bpf_map_lookup_elem(ev->lost_fd, &zero, ev->percpu) == 0) {
+		for (i = 0; i < ev->nr_cpus; i++)
+			sum += ev->percpu[i];
+	}
+	return sum;
+}
+
+const char *pk_events__kind(const struct pk_events *ev)
+{
+	return ev->rb ? "ring buffer" : "perf buffer";
+}
+
+void pk_events__free(struct pk_events *ev)
+{
+	if (!ev)
+		return;
+	ring_buffer__free(ev->rb);
+	perf_buffer__free(ev->pb);
+	free(ev->percpu);
+	free(ev);
+}

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel feature probing. Every answer comes from trying the mechanism,
+ * because presence of BTF or of a config option does not mean the kernel
+ * lets a program in (bcc's support_kfunc() is wrong on exactly such
+ * kernels).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <probekit/cli.h>
+#include <probekit/features.h>
+#include <probekit/tracefs.h>
+
+#include "internal.h"
+
+#define REASON_MAX 320
+
+struct feature_slot {
+	bool probed;
+	struct pk_feature_status status;
+	char state[24];
+	char reason[REASON_MAX];
+};
+
+static struct feature_slot slots[PK_FEAT__COUNT];
+static struct btf *vmlinux_btf;
+static int vmlinux_btf_err;
+
+static const char *const feature_names[PK_FEAT__COUNT] = {
+	[PK_FEAT_BTF] = "btf",		   [PK_FEAT_KFUNC] = "kfunc",
+	[PK_FEAT_KPROBE] = "kprobe",	   [PK_FEAT_TRACEPOINT] = "tracepoint",
+	[PK_FEAT_RAW_TP] = "raw_tp",	   [PK_FEAT_TP_BTF] = "tp_btf",
+	[PK_FEAT_UPROBE] = "uprobe",	   [PK_FEAT_RINGBUF] = "ringbuf",
+	[PK_FEAT_PERFBUF] = "perfbuf",	   [PK_FEAT_LOCKDOWN] = "lockdown",
+};
+
+/* What each feature's probe program is, for reasons. */
+static const char *const probe_what[PK_FEAT__COUNT] = {
+	[PK_FEAT_KFUNC] = "a minimal fentry program",
+	[PK_FEAT_TRACEPOINT] = "a minimal tracepoint program",
+	[PK_FEAT_RAW_TP] = "a minimal raw tracepoint program",
+	[PK_FEAT_TP_BTF] = "a minimal tp_btf program",
+	[PK_FEAT_UPROBE] = "a minimal kprobe-type program",
+};
+
+const char *pk_feature_name(enum pk_feature feat)
+{
+	return (unsigned int)feat < PK_FEAT__COUNT ? feature_names[feat] : NULL;
+}
+
+int pk_feature_by_name(const char *name, enum pk_feature *feat)
+{
+	int i;
+
+	for (i = 0; i < PK_FEAT__COUNT; i++) {
+		if (!strcmp(name, feature_names[i])) {
+			*feat = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct btf *pk__vmlinux_btf(void)
+{
+	if (!vmlinux_btf && !vmlinux_btf_err) {
+		vmlinux_btf = btf__load_vmlinux_btf();
+		if (!vmlinux_btf)
+			vmlinux_btf_err = errno ? -errno : -ENOENT;
+	}
+	return vmlinux_btf;
+}
+
+void pk_features_release(void)
+{
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
+	vmlinux_btf_err = 0;
+}
+
+const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size)
+{
+	const char *what = (unsigned int)feat < PK_FEAT__COUNT && probe_what[feat] ?
+				   probe_what[feat] :
+				   "a minimal program";
+	const char *why;
+
+	err = err < 0 ? -err : err;
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		if (feat == PK_FEAT_KFUNC)
+			why = "this kernel does not allow BPF trampolines (fentry/fexit); "
+			      "use kprobes or tracepoints";
+		else
+			why = "BPF is restricted on this kernel, or this process lacks "
+			      "CAP_BPF and CAP_PERFMON";
+		break;
+	case EINVAL:
+		why = "this kernel does not know the program type or attach type "
+		      "(too old, or built without it)";
+		break;
+	case ENOTSUPP_ERRNO:
+	case EOPNOTSUPP:
+		why = "the kernel does not support this attach type on this architecture";
+		break;
+	case ENOENT:
+	case ESRCH:
+		why = "the attach target does not exist on this kernel";
+		break;
+	case E2BIG:
+		why = "the kernel is too old for this program's attributes";
+		break;
+	default:
+		why = strerror(err);
+		break;
+	}
+	snprintf(buf, size, "the kernel refused %s (%s): %s", what,
+		 err == ENOTSUPP_ERRNO ? "ENOTSUPP" : pk__errno_name(err), why);
+	return buf;
+}
+
+static void set_status(struct feature_slot *slot, bool ok, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void set_status(struct feature_slot *slot, bool ok, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(slot->reason, sizeof(slot->reason), fmt, ap);
+	va_end(ap);
+	if (!slot->state[0])
+		snprintf(slot->state, sizeof(slot->state), "%s", ok ? "yes" : "no");
+	slot->status.available = ok;
+	slot->status.err = ok ? 0 : (err < 0 ? -err : err);
+}
+
+static void set_load_failure(struct feature_slot *slot, enum pk_feature feat, int err,
+			     const char *log)
+{
+	char why[REASON_MAX];
+
+	pk_feature_load_reason(feat, err, why, sizeof(why));
+	if ((err == -EPERM || err == EPERM) && !pk_have_bpf_privileges()) {
+		set_status(slot, false, err, "not probed: loading BPF programs needs root "
+					     "(or CAP_BPF and CAP_PERFMON)");
+		return;
+	}
+	set_status(slot, false, err, "%s%s", why,
+		   log && !log[0] && (err == -EPERM || err == EPERM) ?
+			   " (the verifier log is empty: the load was refused before verification)" :
+			   "");
+}
+
+/* r0 = 0; exit */
+static const struct bpf_insn return_zero[] = {
+	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+	{ .code = BPF_JMP | BPF_EXIT },
+};
+
+static int load_minimal(enum bpf_prog_type type, enum bpf_attach_type attach, __u32 btf_id,
+			char *log, size_t log_size)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach,
+		    .attach_btf_id = btf_id, .log_buf = log, .log_size = log_size,
+		    .log_level = log ? 1 : 0);
+	int fd;
+
+	if (log)
+		log[0] = '\0';
+	fd = bpf_prog_load(type, "pk_probe", "GPL", return_zero,
+			   sizeof(return_zero) / sizeof(return_zero[0]), &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+static void probe_btf(struct feature_slot *slot)
+{
+	struct btf *btf = pk__vmlinux_btf();
+
+	if (btf)
+		set_status(slot, true, 0, "kernel BTF at /sys/kernel/btf/vmlinux (%u types)",
+			   btf__type_cnt(btf));
+	else
+		set_status(slot, false, vmlinux_btf_err,
+			   "no usable /sys/kernel/btf/vmlinux (%s): the kernel was built without "
+			   "CONFIG_DEBUG_INFO_BTF, so CO-RE programs cannot be relocated",
+			   strerror(-vmlinux_btf_err));
+}
+
+static const char *const fentry_targets[] = { "bpf_fentry_test1", "do_sys_openat2", "vfs_read",
+					      "schedule" };
+
+static void probe_kfunc(struct feature_slot *slot)
+{
+	struct btf *btf = pk__vmlinux_btf();
+	char log[4096];
+	const char *target = NULL;
+	int id = -ENOENT, fd, link;
+	size_t i;
+
+	if (!btf) {
+		set_status(slot, false, vmlinux_btf_err,
+			   "no kernel BTF: fentry/fexit need /sys/kernel/btf/vmlinux "
+			   "(CONFIG_DEBUG_INFO_BTF)");
+		return;
+	}
+	for (i = 0; i < sizeof(fentry_targets) / sizeof(fentry_targets[0]) && id < 0; i++) {
+		target = fentry_targets[i];
+		id = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC);
+	}
+	if (id < 0) {
+		set_status(slot, false, ENOENT, "found no function to test fentry on in kernel BTF");
+		return;
+	}
+	fd = load_minimal(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id, log, sizeof(log));
+	if (fd < 0) {
+		set_load_failure(slot, PK_FEAT_KFUNC, fd, log);
+		return;
+	}
+	link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (link < 0)
+		link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0) {
+		int err = -errno;
+
+		close(fd);
+		set_status(slot, false, err,
+			   "a minimal fentry program loaded, but attaching it to %s failed (%s): "
+			   "the kernel has no BPF trampoline for this architecture",
+			   target, pk__errno_name(-err));
+		return;
+	}
+	close(link);
+	close(fd);
+	set_status(slot, true, 0, "loaded and attached a minimal fentry program to %s", target);
+}
+
+static bool pmu_exists(const char *pmu)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type", pmu);
+	return access(path, R_OK) == 0;
+}
+
+static bool tracefs_file_exists(const char *name)
+{
+	const char *root = pk_tracefs_path();
+	char path[256];
+
+	if (!root)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	return access(path, F_OK) == 0;
+}
+
+static void probe_kprobe(struct feature_slot *slot)
+{
+	if (pmu_exists("kprobe"))
+		set_status(slot, true, 0, "the kprobe PMU exists (perf_event_open kprobes)");
+	else if (tracefs_file_exists("kprobe_events"))
+		set_status(slot, true, 0, "kprobe_events exists in tracefs (legacy kprobes)");
+	else
+		set_status(slot, false, ENOENT,
+			   "no kprobe PMU and no kprobe_events in tracefs: the kernel was built "
+			   "without CONFIG_KPROBES");
+}
+
+static int perf_tracepoint_open(int tp_id)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = tp_id,
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+	int fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static void probe_tracepoint(struct feature_slot *slot)
+{
+	int id, fd, pfd, err;
+	bool syscalls;
+
+	if (!pk_tracefs_path()) {
+		set_status(slot, false, errno, "tracefs is not mounted and mounting it failed (%s)",
+			   strerror(errno));
+		return;
+	}
+	id = pk_tracepoint_id("sched", "sched_switch");
+	if (id < 0) {
+		set_status(slot, false, id, "no sched:sched_switch in tracefs events (%s)",
+			   strerror(-id));
+		return;
+	}
+	fd = load_minimal(BPF_PROG_TYPE_TRACEPOINT, 0, 0, NULL, 0);
+	if (fd < 0) {
+		set_load_failure(slot, PK_FEAT_TRACEPOINT, fd, NULL);
+		return;
+	}
+	pfd = perf_tracepoint_open(id);
+	err = pfd < 0 ? pfd : (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, fd) ? -errno : 0);
+	if (pfd >= 0)
+		close(pfd);
+	close(fd);
+	if (err) {
+		set_status(slot, false, err, "attaching to sched:sched_switch failed (%s)",
+			   pk__errno_name(-err));
+		return;
+	}
+	syscalls = pk_tracepoint_exists("syscalls", "sys_enter_openat");
+	set_status(slot, true, 0, "attached a minimal program to sched:sched_switch%s",
+		   syscalls ? "; syscall tracepoints exist" :
+			      "; no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is off)");
+}
+
+static void probe_raw_tp(struct feature_slot *slot)
+{
+	int fd, link;
+
+	fd = load_minimal(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0, NULL, 0);
+	if (fd < 0) {
+		set_load_failure(slot, PK_FEAT_RAW_TP, fd, NULL);
+		return;
+	}
+	link = bpf_raw_tracepoint_open("sched_switch", fd);
+	if (link < 0) {
+		int err = -errno;
+
+		close(fd);
+		set_status(slot, false, err, "attaching a raw tracepoint to sched_switch failed (%s)",
+			   pk__errno_name(-err));
+		return;
+	}
+	close(link);
+	close(fd);
+	set_status(slot, true, 0, "attached a minimal raw tracepoint program to sched_switch");
+}
+
+static void probe_tp_btf(struct feature_slot *slot)
+{
+	struct btf *btf = pk__vmlinux_btf();
+	char log[4096];
+	int id, fd, link;
+
+	if (!btf) {
+		set_status(slot, false, vmlinux_btf_err, "no kernel BTF: tp_btf needs it");
+		return;
+	}
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	if (id < 0) {
+		set_status(slot, false, ENOENT, "no btf_trace_sched_switch in kernel BTF");
+		return;
+	}
+	fd = load_minimal(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, id, log, sizeof(log));
+	if (fd < 0) {
+		set_load_failure(slot, PK_FEAT_TP_BTF, fd, log);
+		return;
+	}
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0) {
+		int err = -errno;
+
+		close(fd);
+		set_status(slot, false, err, "attaching tp_btf to sched_switch failed (%s)",
+			   pk__errno_name(-err));
+		return;
+	}
+	close(link);
+	close(fd);
+	set_status(slot, true, 0, "attached a minimal tp_btf program to sched_switch");
+}
+
+static void probe_uprobe(struct feature_slot *slot)
+{
+	bool pmu = pmu_exists("uprobe");
+	int fd;
+
+	if (!pmu && !tracefs_file_exists("uprobe_events")) {
+		set_status(slot, false, ENOENT,
+			   "no uprobe PMU and no uprobe_events in tracefs: the kernel was built "
+			   "without CONFIG_UPROBE_EVENTS");
+		return;
+	}
+	fd = load_minimal(BPF_PROG_TYPE_KPROBE, 0, 0, NULL, 0);
+	if (fd < 0) {
+		set_load_failure(slot, PK_FEAT_UPROBE, fd, NULL);
+		return;
+	}
+	close(fd);
+	set_status(slot, true, 0, "%s, and kprobe-type programs load",
+		   pmu ? "the uprobe PMU exists" : "uprobe_events exists in tracefs");
+}
+
+static void probe_map(struct feature_slot *slot, enum bpf_map_type type, const char *what,
+		      const char *since)
+{
+	int ret = libbpf_probe_bpf_map_type(type, NULL);
+
+	if (ret == 1)
+		set_status(slot, true, 0, "the kernel creates %s maps", what);
+	else if (ret == 0)
+		set_status(slot, false, EINVAL, "the kernel does not know %s maps (%s)", what,
+			   since);
+	else
+		set_status(slot, false, ret, "creating a %s map failed (%s)", what,
+			   pk__errno_name(-ret));
+}
+
+static void probe_lockdown(struct feature_slot *slot)
+{
+	static const char path[] = "/sys/kernel/security/lockdown";
+	char buf[128], *open, *close_;
+	FILE *f;
+
+	if (access(path, F_OK) != 0)
+		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(slot->state, sizeof(slot->state), "none");
+		set_status(slot, true, 0, "no lockdown LSM is active (%s missing)", path);
+		return;
+	}
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	open = strchr(buf, '[');
+	close_ = open ? strchr(open, ']') : NULL;
+	if (!open || !close_) {
+		snprintf(slot->state, sizeof(slot->state), "unknown");
+		set_status(slot, false, EINVAL, "cannot parse %s", path);
+		return;
+	}
+	*close_ = '\0';
+	snprintf(slot->state, sizeof(slot->state), "%s", open + 1);
+	if (!strcmp(slot->state, "none"))
+		set_status(slot, true, 0, "kernel lockdown is off");
+	else if (!strcmp(slot->state, "integrity"))
+		set_status(slot, false, EPERM,
+			   "lockdown=integrity: bpf_probe_write_user and kernel memory writes are "
+			   "refused; tracing (reading) works");
+	else
+		set_status(slot, false, EPERM,
+			   "lockdown=%s: reading kernel memory is refused, so most tracing "
+			   "programs cannot run",
+			   slot->state);
+}
+
+const struct pk_feature_status *pk_feature_probe(enum pk_feature feat)
+{
+	struct feature_slot *slot;
+
+	if ((unsigned int)feat >= PK_FEAT__COUNT)
+		feat = PK_FEAT_BTF;
+	slot = &slots[feat];
+	if (slot->probed)
+		return &slot->status;
+	switch (feat) {
+	case PK_FEAT_BTF: probe_btf(slot); break;
+	case PK_FEAT_KFUNC: probe_kfunc(slot); break;
+	case PK_FEAT_KPROBE: probe_kprobe(slot); break;
+	case PK_FEAT_TRACEPOINT: probe_tracepoint(slot); break;
+	case PK_FEAT_RAW_TP: probe_raw_tp(slot); break;
+	case PK_FEAT_TP_BTF: probe_tp_btf(slot); break;
+	case PK_FEAT_UPROBE: probe_uprobe(slot); break;
+	case PK_FEAT_RINGBUF:
+		probe_map(slot, BPF_MAP_TYPE_RINGBUF, "BPF ring buffer", "added in Linux 5.8");
+		break;
+	case PK_FEAT_PERFBUF:
+		probe_map(slot, BPF_MAP_TYPE_PERF_EVENT_ARRAY, "perf event array",
+			  "added in Linux 4.3");
+		break;
+	case PK_FEAT_LOCKDOWN: probe_lockdown(slot); break;
+	default: break;
+	}
+	slot->status.state = slot->state;
+	slot->status.reason = slot->reason;
+	slot->probed = true;
+	return &slot->status;
+}
+
+bool pk_support_kfunc(void)
+{
+	return pk_feature_probe(PK_FEAT_KFUNC)->available;
+}
+
+const char *pk__errno_name(int err)
+{
+	static __thread char buf[24];
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	if (err == ENOTSUPP_ERRNO)
+		return "ENOTSUPP";
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}

@@ -1,0 +1,169 @@
+"""Helpers for probekit's end-to-end tests: start a tool, wait until it is
+attached, make a child with a known pid do things, read the tool's output,
+and check that nothing stays loaded afterwards."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+BUILD = os.environ.get("PK_BUILD", os.path.abspath("build"))
+REQUIRE_BPF = os.environ.get("PROBEKIT_REQUIRE_BPF") == "1"
+_procs = []
+
+
+class Skip(Exception):
+    pass
+
+
+def tool_path(name):
+    return os.path.join(BUILD, name)
+
+
+def helper_path(name):
+    return os.path.join(BUILD, "tests", name)
+
+
+_bpf_reason = None
+
+
+def need_bpf():
+    """Skips the test when BPF cannot be used here, loudly; fails instead
+    when PROBEKIT_REQUIRE_BPF=1."""
+    global _bpf_reason
+    if _bpf_reason is None:
+        if os.geteuid() != 0:
+            _bpf_reason = "not root: BPF tests need root"
+        else:
+            r = subprocess.run([tool_path("probekit"), "features", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            feats = {}
+            for line in r.stdout.splitlines():
+                try:
+                    obj = json.loads(line)
+                    feats[obj["feature"]] = obj
+                except (ValueError, KeyError):
+                    pass
+            tp = feats.get("tracepoint")
+            _bpf_reason = "" if tp and tp["available"] else \
+                f"tracepoints unusable: {tp['reason'] if tp else r.stdout.strip()}"
+    if _bpf_reason:
+        if REQUIRE_BPF:
+            raise AssertionError(f"PROBEKIT_REQUIRE_BPF=1 but {_bpf_reason}")
+        raise Skip(_bpf_reason)
+
+
+class Proc:
+    """A process whose stdout and stderr lines are collected as they come."""
+
+    def __init__(self, argv, stdin=None, env=None, preexec_fn=None):
+        self.argv = argv
+        self.p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=env, preexec_fn=preexec_fn)
+        self.pid = self.p.pid
+        self.out, self.err = [], []
+        self.cond = threading.Condition()
+        self.threads = [threading.Thread(target=self._read, args=(self.p.stdout, self.out),
+                                         daemon=True),
+                        threading.Thread(target=self._read, args=(self.p.stderr, self.err),
+                                         daemon=True)]
+        for t in self.threads:
+            t.start()
+        _procs.append(self)
+
+    def _read(self, stream, lines):
+        for raw in iter(stream.readline, b""):
+            with self.cond:
+                lines.append(raw.rstrip(b"\n").decode("utf-8", "surrogateescape"))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_for(self, pred, timeout=10, stream="out", what="a matching line"):
+        """Returns the first line of stdout (or stderr) that pred accepts."""
+        lines = self.out if stream == "out" else self.err
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self.cond:
+            while True:
+                for line in lines[seen:]:
+                    if pred(line):
+                        return line
+                seen = len(lines)
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.p.poll() is not None and not any(
+                        t.is_alive() for t in self.threads)):
+                    raise AssertionError(
+                        f"{os.path.basename(self.argv[0])}: no {what} within {timeout}s "
+                        f"(exit {self.p.poll()}); stdout: {self.out[-8:]!r} "
+                        f"stderr: {self.err[-8:]!r}")
+                self.cond.wait(min(left, 0.2))
+
+    def stop(self, sig=signal.SIGINT, timeout=10):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout=10):
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            raise AssertionError(f"{self.argv} did not exit within {timeout}s")
+        for t in self.threads:
+            t.join(5)
+        return rc
+
+
+def cleanup_processes():
+    while _procs:
+        p = _procs.pop()
+        if p.p.poll() is None:
+            p.p.kill()
+            p.p.wait()
+
+
+def start_tool(name, *args, ready="header", timeout=20):
+    """Starts build/<name> and waits until it is attached: in text mode
+    its header is printed after attach; otherwise -v's 'using' line."""
+    proc = Proc([tool_path(name), *args])
+    if ready == "header":
+        proc.wait_for(lambda l: True, timeout, what="header")
+    elif ready == "verbose":
+        proc.wait_for(lambda l: ": using " in l, timeout, stream="err", what="'using' line")
+    return proc
+
+
+def run(argv, timeout=30, **kw):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout, **kw)
+
+
+def bpf_objects():
+    """The ids of loaded BPF programs and links."""
+    ids = set()
+    for kind in ("prog", "link"):
+        r = subprocess.run(["bpftool", "-j", kind, "show"], stdout=subprocess.PIPE, text=True)
+        try:
+            for obj in json.loads(r.stdout or "[]"):
+                ids.add((kind, obj["id"], obj.get("name", obj.get("prog_id", ""))))
+        except ValueError:
+            pass
+    return ids
+
+
+def assert_nothing_left(before, what=""):
+    # links and programs go away asynchronously after close
+    deadline = time.monotonic() + 3
+    while True:
+        left = bpf_objects() - before
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not left, f"BPF objects left behind{what}: {sorted(left)}"
+
+
+def json_lines(lines):
+    return [json.loads(l) for l in lines if l.strip()]

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <unistd.h>
+
+#include <probekit/attach.h>
+#include <probekit/cli.h>
+#include <probekit/features.h>
+
+#include "unit.h"
+
+PK_TEST(parse_ulong)
+{
+	unsigned long v = 0;
+
+	CHECK_INT(pk_parse_ulong("42", 100, &v), 0);
+	CHECK_INT(v, 42);
+	CHECK_INT(pk_parse_ulong("101", 100, &v), -EINVAL);
+	CHECK_INT(pk_parse_ulong("-1", 100, &v), -EINVAL);
+	CHECK_INT(pk_parse_ulong("12abc", 100, &v), -EINVAL);
+	CHECK_INT(pk_parse_ulong("", 100, &v), -EINVAL);
+	CHECK_INT(pk_parse_ulong(" 1", 100, &v), -EINVAL);
+	CHECK_INT(pk_parse_ulong("99999999999999999999999", ~0UL, &v), -EINVAL);
+}
+
+PK_TEST(parse_long)
+{
+	long v = 0;
+
+	CHECK_INT(pk_parse_long("-5", -10, 10, &v), 0);
+	CHECK_INT(v, -5);
+	CHECK_INT(pk_parse_long("-11", -10, 10, &v), -EINVAL);
+	CHECK_INT(pk_parse_long("+3", -10, 10, &v), -EINVAL);
+	CHECK_INT(pk_parse_long("x", -10, 10, &v), -EINVAL);
+}
+
+PK_TEST(parse_pid)
+{
+	char self[32];
+	pid_t pid = 0;
+
+	snprintf(self, sizeof(self), "%d", getpid());
+	CHECK_INT(pk_parse_pid(self, &pid), 0);
+	CHECK_INT(pid, getpid());
+	CHECK_INT(pk_parse_pid("0", &pid), -EINVAL);
+	CHECK_INT(pk_parse_pid("abc", &pid), -EINVAL);
+	CHECK_INT(pk_parse_pid("-3", &pid), -EINVAL);
+	/* above pid_max on every kernel */
+	CHECK_INT(pk_parse_pid("2147483647", &pid), -ESRCH);
+}
+
+PK_TEST(parse_seconds)
+{
+	unsigned long ms = 0;
+
+	CHECK_INT(pk_parse_seconds("2", &ms), 0);
+	CHECK_INT(ms, 2000);
+	CHECK_INT(pk_parse_seconds("0.25", &ms), 0);
+	CHECK_INT(ms, 250);
+	CHECK_INT(pk_parse_seconds("0", &ms), -EINVAL);
+	CHECK_INT(pk_parse_seconds("-1", &ms), -EINVAL);
+	CHECK_INT(pk_parse_seconds("nan", &ms), -EINVAL);
+	CHECK_INT(pk_parse_seconds("1s", &ms), -EINVAL);
+}
+
+PK_TEST(mechanism_names)
+{
+	enum pk_mech m;
+
+	CHECK_INT(pk_mech_by_name("kfunc", &m), 0);
+	CHECK_INT(m, PK_MECH_FENTRY);
+	CHECK_INT(pk_mech_by_name("tp", &m), 0);
+	CHECK_INT(m, PK_MECH_TRACEPOINT);
+	CHECK_INT(pk_mech_by_name("kprobe", &m), 0);
+	CHECK_STR(pk_mech_name(m), "kprobe");
+	CHECK_INT(pk_mech_by_name("auto", &m), -EINVAL);
+	CHECK_INT(pk_mech_by_name("bogus", &m), -EINVAL);
+}
+
+PK_TEST(feature_names)
+{
+	enum pk_feature f;
+
+	CHECK_INT(pk_feature_by_name("kfunc", &f), 0);
+	CHECK_INT(f, PK_FEAT_KFUNC);
+	CHECK_STR(pk_feature_name(PK_FEAT_LOCKDOWN), "lockdown");
+	CHECK(pk_feature_name(PK_FEAT__COUNT) == NULL);
+	CHECK_INT(pk_feature_by_name("nope", &f), -ENOENT);
+}
+
+PK_TEST(feature_reason_strings)
+{
+	char buf[320];
+
+	pk_feature_load_reason(PK_FEAT_KFUNC, -EPERM, buf, sizeof(buf));
+	CHECK(strstr(buf, "fentry program") != NULL);
+	CHECK(strstr(buf, "EPERM") != NULL);
+	CHECK(strstr(buf, "trampolines") != NULL);
+	pk_feature_load_reason(PK_FEAT_TP_BTF, EINVAL, buf, sizeof(buf));
+	CHECK(strstr(buf, "tp_btf") != NULL);
+	CHECK(strstr(buf, "EINVAL") != NULL);
+	pk_feature_load_reason(PK_FEAT_KFUNC, 524, buf, sizeof(buf));
+	CHECK(strstr(buf, "ENOTSUPP") != NULL);
+}
+
+PK_TEST(section_targets_checked)
+{
+	char why[256];
+
+	CHECK(!pk_attach_target_exists("tracepoint/syscalls/sys_enter_no_such_call", why,
+				       sizeof(why)));
+	CHECK(strstr(why, "syscalls:sys_enter_no_such_call") != NULL);
+	CHECK(!pk_attach_target_exists("tracepoint/../../etc", why, sizeof(why)));
+	CHECK(pk_attach_target_exists("uprobe", why, sizeof(why)));
+}

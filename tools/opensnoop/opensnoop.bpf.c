@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * opensnoop's kernel half, three ways: fexit on do_sys_openat2 (arguments
+ * and result in one place), kprobe/kretprobe on it, or the open, openat and
+ * openat2 syscall tracepoints. User space keeps the one that works.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "probekit.bpf.h"
+#include "opensnoop.h"
+
+#define AT_FDCWD -100
+#define O_ACCMODE 3
+
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_tid = 0;
+const volatile __u32 targ_uid = (__u32)-1;
+const volatile bool failed_only = false;
+const volatile __u32 flag_mask = 0;
+const volatile bool want_rdonly = false;
+
+struct open_args {
+	const char *fname;
+	__s32 dfd;
+	__u32 flags;
+	__u32 mode;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct open_args);
+} start SEC(".maps");
+
+static __always_inline bool wanted(__u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (targ_tgid && targ_tgid != id >> 32)
+		return false;
+	if (targ_tid && targ_tid != (__u32)id)
+		return false;
+	if (targ_uid != (__u32)-1 && targ_uid != (__u32)bpf_get_current_uid_gid())
+		return false;
+	if (!flag_mask && !want_rdonly)
+		return true;
+	return (flags & flag_mask) || (want_rdonly && (flags & O_ACCMODE) == 0);
+}
+
+static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
+{
+	struct opensnoop_event *e;
+	__u64 id;
+	long n;
+	char last = 0;
+
+	if (failed_only && ret >= 0)
+		return 0;
+	e = pk_reserve(struct opensnoop_event);
+	if (!e)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->ret = ret;
+	e->dfd = a->dfd;
+	e->flags = a->flags;
+	e->mode = a->mode;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), a->fname);
+	if (n < 0)
+		e->path[0] = '\0';
+	/* a full buffer is either an exact fit or a cut: look one byte on */
+	if (n == sizeof(e->path))
+		bpf_probe_read_user(&last, 1, a->fname + sizeof(e->path) - 1);
+	e->truncated = last != 0;
+	pk_submit(ctx, e);
+	return 0;
+}
+
+static __always_inline int save_args(const char *fname, int dfd, __u32 flags, __u32 mode)
+{
+	struct open_args a = { .fname = fname, .dfd = dfd, .flags = flags, .mode = mode };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (wanted(flags))
+		bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int emit_saved(void *ctx, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct open_args *a = bpf_map_lookup_elem(&start, &tid);
+
+	if (!a)
+		return 0;
+	emit(ctx, a, ret);
+	bpf_map_delete_elem(&start, &tid);
+	return 0;
+}
+
+/* fentry ------------------------------------------------------------------ */
+
+SEC("fexit/do_sys_openat2")
+int BPF_PROG(fx_openat2, int dfd, const char *filename, struct open_how *how, long ret)
+{
+	struct open_args a = {
+		.fname = filename,
+		.dfd = dfd,
+		.flags = BPF_CORE_READ(how, flags),
+		.mode = BPF_CORE_READ(how, mode),
+	};
+
+	if (!wanted(a.flags))
+		return 0;
+	return emit(ctx, &a, ret);
+}
+
+/* kprobe ------------------------------------------------------------------ */
+
+SEC("kprobe/do_sys_openat2")
+int BPF_KPROBE(kp_openat2, int dfd, const char *filename, struct open_how *how)
+{
+	return save_args(filename, dfd, BPF_CORE_READ(how, flags), BPF_CORE_READ(how, mode));
+}
+
+SEC("kretprobe/do_sys_openat2")
+int BPF_KRETPROBE(krp_openat2, long ret)
+{
+	return emit_saved(ctx, ret);
+}
+
+/* tracepoints ------------------------------------------------------------- */
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int tp_enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_args((const char *)ctx->args[0], AT_FDCWD, ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int tp_enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_args((const char *)ctx->args[1], ctx->args[0], ctx->args[2], ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int tp_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	struct open_how how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return save_args((const char *)ctx->args[1], ctx->args[0], how.flags, how.mode);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int tp_exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return emit_saved(ctx, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int tp_exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return emit_saved(ctx, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int tp_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return emit_saved(ctx, ctx->ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";
