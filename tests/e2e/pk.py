@@ -141,24 +141,31 @@ def run(argv, timeout=30, **kw):
                           timeout=timeout, **kw)
 
 
-def bpf_objects():
-    """The ids of loaded BPF programs and links."""
+def bpf_objects(pid=None):
+    """Loaded BPF programs and links as (kind, id, name), only those a
+    process with this pid holds when pid is given (bpftool's pid column),
+    so that tests running side by side do not see each other."""
     ids = set()
     for kind in ("prog", "link"):
         r = subprocess.run(["bpftool", "-j", kind, "show"], stdout=subprocess.PIPE, text=True)
         try:
-            for obj in json.loads(r.stdout or "[]"):
-                ids.add((kind, obj["id"], obj.get("name", obj.get("prog_id", ""))))
+            objs = json.loads(r.stdout or "[]")
         except ValueError:
-            pass
+            continue
+        for obj in objs:
+            pids = {p.get("pid") for p in obj.get("pids", [])}
+            if pid is None or pid in pids:
+                ids.add((kind, obj["id"], obj.get("name", obj.get("prog_id", ""))))
     return ids
 
 
-def assert_nothing_left(before, what=""):
-    # links and programs go away asynchronously after close
+def assert_released(held, what=""):
+    """Asserts that none of the objects in held (from bpf_objects(pid)) is
+    still loaded: the process that held them detached everything."""
+    assert held, "the tool held no BPF programs or links while running"
     deadline = time.monotonic() + 3
     while True:
-        left = bpf_objects() - before
+        left = held & bpf_objects()
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.1)
