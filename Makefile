@@ -49,6 +49,7 @@ HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 .PHONY: all lib test unit install clean format help-check
 .DELETE_ON_ERROR:
 .SECONDARY:
+.SECONDEXPANSION:
 
 all: $(BUILD)/probekit $(BUILD)/libprobekit.a $(BUILD)/libprobekit.pc links
 
@@ -58,9 +59,9 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-$(BUILD)/bpf/%.bpf.o: $(BUILD)/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: tools/$$*/$$*.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(BPF_CFLAGS) -Itools/$* -MMD -MP -c tools/$*/$*.bpf.c -o $@
+	$(CLANG) $(BPF_CFLAGS) -Itools/$* -MMD -MP -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
