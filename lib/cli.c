@@ -593,9 +593,10 @@ static int setup_epoll(struct pk_run *run)
 	if (run->epfd < 0)
 		return -errno;
 	if (run->events) {
-		e.data.u32 = 0;
-		if (epoll_ctl(run->epfd, EPOLL_CTL_ADD, pk_events__fd(run->events), &e))
-			return -errno;
+		int err = pk_events__epoll_add(run->events, run->epfd, 0);
+
+		if (err)
+			return err;
 	}
 	for (i = 0; i < run->nr_watches; i++) {
 		e.data.u32 = i + 1;
@@ -611,7 +612,7 @@ static int dispatch(struct pk_run *run, const struct epoll_event *e)
 	int ret;
 
 	if (e->data.u32 == 0) {
-		ret = pk_events__poll(run->events, 0);
+		ret = pk_events__consume(run->events);
 		return ret < 0 && ret != -EINTR ? ret : 0;
 	}
 	w = &run->watches[e->data.u32 - 1];

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -26,6 +27,7 @@ struct pk_events {
 	pk_event_fn fn;
 	void *ctx;
 	int lost_fd;
+	int rb_fd;
 	int nr_cpus;
 	__u64 *percpu;
 	__u64 perf_lost;
@@ -179,6 +181,7 @@ struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *c
 	ev->fn = fn;
 	ev->ctx = ctx;
 	ev->lost_fd = bpf_map__fd(lost);
+	ev->rb_fd = bpf_map__fd(rb);
 	ev->nr_cpus = libbpf_num_possible_cpus();
 	ev->percpu = calloc(ev->nr_cpus > 0 ? ev->nr_cpus : 1, sizeof(*ev->percpu));
 	if (!ev->percpu || ev->nr_cpus <= 0) {
@@ -201,9 +204,24 @@ fail:
 	return NULL;
 }
 
-int pk_events__fd(const struct pk_events *ev)
+/*
+ * The buffers' own fds go into the caller's epoll, not libbpf's epoll fd:
+ * a perf event fd nested inside another epoll instance did not wake the
+ * outer one reliably (events waited until the next timeout).
+ */
+int pk_events__epoll_add(const struct pk_events *ev, int epfd, __u64 tag)
 {
-	return ev->rb ? ring_buffer__epoll_fd(ev->rb) : perf_buffer__epoll_fd(ev->pb);
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag };
+	size_t i, n;
+
+	if (ev->rb)
+		return epoll_ctl(epfd, EPOLL_CTL_ADD, ev->rb_fd, &e) ? -errno : 0;
+	n = perf_buffer__buffer_cnt(ev->pb);
+	for (i = 0; i < n; i++) {
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, perf_buffer__buffer_fd(ev->pb, i), &e))
+			return -errno;
+	}
+	return 0;
 }
 
 int pk_events__consume(struct pk_events *ev)
