@@ -126,3 +126,33 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzzing -------------------------------------------------------------------
+# `make fuzz FUZZ_SECONDS=60` runs every fuzz/fuzz_*.c target with libFuzzer
+# on its committed seed corpus (fuzz/corpus/NAME); new inputs it finds go to
+# build-fuzz/corpus/NAME, failures to build-fuzz/.
+
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD := build-fuzz
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SAN := address,undefined
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang SANITIZE=fuzzer-no-link,$(FUZZ_SAN) \
+		$(FUZZ_BUILD)/libprobekit.a
+	@for t in $(FUZZ_TARGETS); do \
+		clang -g -O1 -D_GNU_SOURCE -Iinclude -I$(FUZZ_BUILD) -fsanitize=fuzzer,$(FUZZ_SAN) \
+			fuzz/fuzz_$$t.c $(FUZZ_BUILD)/libprobekit.a $(LDLIBS) \
+			-o $(FUZZ_BUILD)/fuzz_$$t || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 \
+			-artifact_prefix=$(FUZZ_BUILD)/$$t- $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t \
+			2>$(FUZZ_BUILD)/$$t.log || { tail -40 $(FUZZ_BUILD)/$$t.log; exit 1; }; \
+		grep -E '^Done [0-9]+ runs' $(FUZZ_BUILD)/$$t.log || tail -1 $(FUZZ_BUILD)/$$t.log; \
+	done

@@ -456,7 +456,8 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 
 	build_table(tool, &t);
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: also resets glibc's state inside a cluster such as -xz */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
 		if (c == '?') {
 			if (optopt && optopt < 256)
