@@ -81,6 +81,7 @@ struct pk_run {
 	const struct pk_tool *tool;
 	const char *name;
 	FILE *out;
+	bool out_broken;
 	bool json;
 	int verbose;
 	unsigned long duration_ms;
@@ -104,7 +105,8 @@ static char out_buffer[OUT_BUFFER_SIZE];
 
 static void vmessage(const struct pk_run *run, const char *fmt, va_list ap)
 {
-	fflush(run->out);
+	if (!run->out_broken)
+		fflush(run->out);
 	fprintf(stderr, "%s: ", run->name);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -562,13 +564,16 @@ static long long now_ms(void)
 /* Output errors end the tool; a closed pipe (| head) ends it quietly. */
 static bool output_failed(struct pk_run *run)
 {
+	bool quiet;
+
 	if (fflush(run->out) == 0 && !ferror(run->out))
 		return false;
-	if (errno != EPIPE)
+	/* a signal that interrupts a blocked write is a request to stop */
+	quiet = errno == EPIPE || (errno == EINTR && signalled);
+	if (!quiet)
 		pk_error(run, "writing output failed: %s", strerror(errno));
-	else
-		run->out = NULL;
-	pk_run__stop(run, errno == EPIPE ? 0 : 1);
+	run->out_broken = true;
+	pk_run__stop(run, quiet ? 0 : 1);
 	return true;
 }
 
@@ -727,11 +732,11 @@ static int run_bpf_tool(struct pk_run *run)
 		run->status = 1;
 	}
 	/* what is already in the buffer belongs to the run */
-	if (run->events && run->out)
+	if (run->events && !run->out_broken)
 		pk_events__consume(run->events);
-	if (tool->finish && run->out && tool->finish(run) < 0)
+	if (tool->finish && !run->out_broken && tool->finish(run) < 0)
 		run->status = 1;
-	if (run->out)
+	if (!run->out_broken)
 		output_failed(run);
 	report_lost(run, true);
 	return run->status;
@@ -775,7 +780,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	else
 		status = run_bpf_tool(&run);
 	cleanup(&run);
-	if (run.out && fflush(run.out) && errno != EPIPE)
+	if (!run.out_broken && fflush(run.out) && errno != EPIPE)
 		status = status ? status : 1;
 	return status;
 }

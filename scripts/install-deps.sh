@@ -4,7 +4,7 @@
 set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
-python3 util-linux"
+python3 util-linux libclang-rt-dev"
 
 missing=""
 for p in $packages; do

@@ -182,3 +182,12 @@ def assert_released(held, what=""):
 
 def json_lines(lines):
     return [json.loads(l) for l in lines if l.strip()]
+
+
+def only_loss_reports(stderr, tool):
+    """True when stderr holds nothing but lost-event counts: a busy machine
+    may overflow the buffer, which the tool must report, not hide."""
+    import re
+    text = stderr.decode() if isinstance(stderr, bytes) else stderr
+    pat = re.compile(rf"{tool}: \d+ events? lost( so far)?")
+    return all(pat.fullmatch(l) for l in text.splitlines())
