@@ -32,6 +32,9 @@ struct pk_events {
 	__u64 *percpu;
 	__u64 perf_lost;
 	int cb_err;
+	/* perf samples sit 4 bytes off 8-byte alignment: events are copied here */
+	void *aligned;
+	size_t aligned_size;
 };
 
 static int find_rodata(struct bpf_object *obj, const char *name, struct bpf_map **map_out,
@@ -149,7 +152,18 @@ static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
 	(void)cpu;
 	if (ev->cb_err)
 		return;
-	err = ev->fn(ev->ctx, data, size);
+	if (size > ev->aligned_size) {
+		void *bigger = realloc(ev->aligned, size);
+
+		if (!bigger) {
+			ev->cb_err = -ENOMEM;
+			return;
+		}
+		ev->aligned = bigger;
+		ev->aligned_size = size;
+	}
+	memcpy(ev->aligned, data, size);
+	err = ev->fn(ev->ctx, ev->aligned, size);
 	if (err < 0)
 		ev->cb_err = err;
 }
@@ -269,5 +283,6 @@ void pk_events__free(struct pk_events *ev)
 	ring_buffer__free(ev->rb);
 	perf_buffer__free(ev->pb);
 	free(ev->percpu);
+	free(ev->aligned);
 	free(ev);
 }
