@@ -672,6 +672,9 @@ static int poll_loop(struct pk_run *run)
 		}
 		if (now >= lost) {
 			lost = now + LOST_REPORT_MS;
+			/* a wakeup the kernel skipped costs a second, not an event */
+			if (run->events && (err = pk_events__consume(run->events)) < 0)
+				return err;
 			report_lost(run, false);
 		}
 	}
