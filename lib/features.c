@@ -282,23 +282,14 @@ static void probe_kprobe(struct feature_slot *slot)
 			   "without CONFIG_KPROBES");
 }
 
-static int perf_tracepoint_open(int tp_id)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_TRACEPOINT,
-		.size = sizeof(attr),
-		.config = tp_id,
-		.sample_period = 1,
-		.wakeup_events = 1,
-	};
-	int fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
+/*
+ * Load, not attach: attaching to a tracepoint and detaching again costs
+ * two RCU grace periods (a third of a second here), which every tool would
+ * pay at start-up, and a real attach follows anyway.
+ */
 static void probe_tracepoint(struct feature_slot *slot)
 {
-	int id, fd, pfd, err;
+	int id, fd;
 	bool syscalls;
 
 	if (!pk_tracefs_path()) {
@@ -317,18 +308,9 @@ static void probe_tracepoint(struct feature_slot *slot)
 		set_load_failure(slot, PK_FEAT_TRACEPOINT, fd, NULL);
 		return;
 	}
-	pfd = perf_tracepoint_open(id);
-	err = pfd < 0 ? pfd : (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, fd) ? -errno : 0);
-	if (pfd >= 0)
-		close(pfd);
 	close(fd);
-	if (err) {
-		set_status(slot, false, err, "attaching to sched:sched_switch failed (%s)",
-			   pk__errno_name(-err));
-		return;
-	}
 	syscalls = pk_tracepoint_exists("syscalls", "sys_enter_openat");
-	set_status(slot, true, 0, "attached a minimal program to sched:sched_switch%s",
+	set_status(slot, true, 0, "tracepoint programs load and tracefs lists events%s",
 		   syscalls ? "; syscall tracepoints exist" :
 			      "; no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is off)");
 }
