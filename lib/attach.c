@@ -344,6 +344,8 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 			snprintf(why, size, "configuring the BPF object failed: %s", strerror(-err));
 	}
 	if (!err) {
+		/* libbpf parses the kernel BTF again: do not hold two copies */
+		pk_features_release();
 		err = att->ops->load(att->skel);
 		if (err)
 			snprintf(why, size, "loading the programs failed: %s (-v shows libbpf's log)",
