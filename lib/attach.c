@@ -90,15 +90,14 @@ static bool kallsyms_has(const char *name)
 
 static bool btf_has(const char *name, int kind, const char *what, char *why, size_t size)
 {
-	struct btf *btf = pk__vmlinux_btf();
+	int id = pk__btf_find(name, kind);
 
-	if (!btf) {
-		snprintf(why, size, "no kernel BTF to find %s in", name);
-		return false;
-	}
-	if (btf__find_by_name_kind(btf, name, kind) > 0)
+	if (id > 0)
 		return true;
-	snprintf(why, size, "%s %s is not in the kernel's BTF", what, name);
+	if (id == -ENOENT)
+		snprintf(why, size, "%s %s is not in the kernel's BTF", what, name);
+	else
+		snprintf(why, size, "no usable kernel BTF to find %s in (%s)", name, strerror(-id));
 	return false;
 }
 
@@ -344,8 +343,6 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 			snprintf(why, size, "configuring the BPF object failed: %s", strerror(-err));
 	}
 	if (!err) {
-		/* libbpf parses the kernel BTF again: do not hold two copies */
-		pk_features_release();
 		err = att->ops->load(att->skel);
 		if (err)
 			snprintf(why, size, "loading the programs failed: %s (-v shows libbpf's log)",

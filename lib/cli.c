@@ -692,7 +692,6 @@ static int load_and_attach(struct pk_run *run)
 	if (!run->att)
 		return -errno;
 	err = pk_attach__load(run->att);
-	pk_features_release();
 	if (err) {
 		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
 		return err;
