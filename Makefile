@@ -31,7 +31,9 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-f
 override LDFLAGS += $(SAN_FLAGS)
 LDLIBS := -lbpf -lelf -lz
 
+# The multiarch directory holds <asm/...> for programs that use UAPI headers.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iinclude \
+	-I/usr/include/$(shell $(CC) -dumpmachine) \
 	-Wall -Werror -Wno-unused-function
 
 LIB_SRCS := $(wildcard lib/*.c)

@@ -108,6 +108,22 @@ static unsigned int pages_of(const struct pk_events_opts *opts)
 	return opts && opts->pages ? opts->pages : DEFAULT_PAGES;
 }
 
+/*
+ * Sizes are per CPU, as for bcc's perf buffers, so that -b means the same
+ * capacity on either kind; the one shared ring gets the sum, rounded up to
+ * the power of two the kernel wants.
+ */
+static __u32 ring_size(unsigned int pages, long page_size)
+{
+	int cpus = libbpf_num_possible_cpus();
+	__u64 bytes = (__u64)pages * (cpus > 0 ? cpus : 1) * page_size;
+	__u64 size = page_size;
+
+	while (size < bytes && size < (1ULL << 30))
+		size <<= 1;
+	return size;
+}
+
 int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *opts)
 {
 	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "pk_rb");
@@ -125,7 +141,7 @@ int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *op
 	if (!has_ringbuf)
 		use_perf = true;
 	if (!use_perf)
-		return bpf_map__set_max_entries(rb, pages * page_size) ?:
+		return bpf_map__set_max_entries(rb, ring_size(pages, page_size)) ?:
 			       bpf_map__set_max_entries(pb, 1);
 	err = pk_object_set_rodata(obj, "pk_use_perfbuf", &use_perf, sizeof(use_perf));
 	if (err)
