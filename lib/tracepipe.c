@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +469,49 @@ void pk_trace_pipe__free(struct pk_trace_pipe *tp)
 		return;
 	close(tp->fd);
 	free(tp);
+}
+
+static bool holds_trace_pipe(const char *pid)
+{
+	char dir[64], path[320], target[PATH_MAX];
+	struct dirent *d;
+	bool found = false;
+	ssize_t n;
+	DIR *fds;
+
+	snprintf(dir, sizeof(dir), "/proc/%s/fd", pid);
+	fds = opendir(dir);
+	if (!fds)
+		return false;
+	while (!found && (d = readdir(fds))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		n -= strlen("/trace_pipe");
+		found = n >= 0 && !strcmp(target + n, "/trace_pipe");
+	}
+	closedir(fds);
+	return found;
+}
+
+pid_t pk_trace_pipe_holder(void)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	pid_t pid = 0, self = getpid();
+
+	if (!proc)
+		return 0;
+	while (!pid && (d = readdir(proc))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == self)
+			continue;
+		if (holds_trace_pipe(d->d_name))
+			pid = atoi(d->d_name);
+	}
+	closedir(proc);
+	return pid;
 }
 
 static bool line_waiting(const struct pk_trace_pipe *tp)

@@ -73,8 +73,11 @@ struct pk_trace_pipe_opts {
 
 struct pk_trace_pipe;
 
-/* Opens trace_pipe through pk_tracefs_path() (mounting tracefs when it must).
- * Returns NULL with errno set on failure. */
+/*
+ * Opens trace_pipe through pk_tracefs_path() (mounting tracefs when it must).
+ * Returns NULL with errno set on failure: EBUSY when another process reads
+ * it, since kernels from 6.6 on allow one reader at a time.
+ */
 struct pk_trace_pipe *pk_trace_pipe__open(const struct pk_trace_pipe_opts *opts);
 /* For poll()/epoll, or pk_run__watch_fd(). */
 int pk_trace_pipe__fd(const struct pk_trace_pipe *tp);
@@ -94,6 +97,8 @@ int pk_trace_pipe__next_fields(struct pk_trace_pipe *tp, struct pk_trace_fields 
  * bpf_trace_printk lines. */
 unsigned long pk_trace_pipe__skipped(const struct pk_trace_pipe *tp);
 void pk_trace_pipe__free(struct pk_trace_pipe *tp);
+/* A process that has trace_pipe open (to say who holds it), or 0. */
+pid_t pk_trace_pipe_holder(void);
 
 /*
  * bcc's trace_print(fmt): prints the lines waiting in @tp (every line that

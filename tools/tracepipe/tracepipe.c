@@ -145,6 +145,33 @@ static int on_readable(struct pk_run *run, int fd)
 	return 0;
 }
 
+static void report_open_error(struct pk_run *run, int err)
+{
+	char comm[64] = "", path[64];
+	pid_t holder;
+	FILE *f;
+
+	if (err != EBUSY) {
+		pk_error(run, "cannot open trace_pipe: %s", strerror(err));
+		return;
+	}
+	holder = pk_trace_pipe_holder();
+	if (holder) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", holder);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		if (f)
+			fclose(f);
+	}
+	if (holder)
+		pk_error(run, "trace_pipe is busy: process %d (%s) is reading it, and the kernel "
+			      "allows one reader at a time", holder, comm);
+	else
+		pk_error(run, "trace_pipe is busy: another process is reading it, and the kernel "
+			      "allows one reader at a time");
+}
+
 static int tracepipe_main(struct pk_run *run)
 {
 	LIBBPF_OPTS(pk_trace_pipe_opts, opts, .nonblock = true);
@@ -156,7 +183,7 @@ static int tracepipe_main(struct pk_run *run)
 	}
 	env.tp = pk_trace_pipe__open(&opts);
 	if (!env.tp) {
-		pk_error(run, "cannot open trace_pipe: %s", strerror(errno));
+		report_open_error(run, errno);
 		return 1;
 	}
 	if (pk_run__watch_fd(run, pk_trace_pipe__fd(env.tp), on_readable)) {

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for the trace_pipe line parser and the format printer:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *	tests/fuzz/fuzz_trace_fields.c lib/tracepipe.c lib/output.c lib/tracefs.c -o fuzz
- *   ./fuzz -max_total_time=60
+ * libFuzzer target for the trace_pipe line parser and the format printer
+ * (`make fuzz`): no input may crash it, and the message it finds must lie
+ * inside the line.
  */
 #include <errno.h>
 #include <stdint.h>
