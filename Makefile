@@ -124,7 +124,7 @@ STAGE := $(abspath $(BUILD)/stage)
 examples:
 	$(MAKE) install DESTDIR=$(STAGE)
 	PKG_CONFIG_PATH=$(STAGE)$(PKGCONFIGDIR) PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
-		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples)
+		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)"
 
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
