@@ -21,6 +21,8 @@ PK_SKEL_OPS(taskswitch_bpf);
 static struct {
 	pid_t pid;
 	unsigned long top;
+	/* finish_task_switch as kallsyms names it, for the kprobe */
+	char ksym[256];
 } env;
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
@@ -37,16 +39,6 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
-{
-	struct taskswitch_bpf *skel = skel_ptr;
-
-	(void)run;
-	(void)mech;
-	skel->rodata->targ_pid = env.pid;
-	return 0;
 }
 
 /*
@@ -79,25 +71,34 @@ static int resolve_ksym(const char *name, char *out, size_t size)
 	return found ? 0 : -ENOENT;
 }
 
+/* A kprobe variant without the symbol fails here, and the next one is tried. */
+static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
+{
+	struct taskswitch_bpf *skel = skel_ptr;
+	int err;
+
+	skel->rodata->targ_pid = env.pid;
+	if (mech != PK_MECH_KPROBE)
+		return 0;
+	err = resolve_ksym(TARGET, env.ksym, sizeof(env.ksym));
+	if (err)
+		pk_info(run, "no %s in /proc/kallsyms: %s", TARGET, strerror(-err));
+	return err;
+}
+
 static int attach_kprobe(struct pk_run *run)
 {
 	struct taskswitch_bpf *skel = pk_run__skel(run);
 	struct bpf_link *link;
-	char sym[256];
 	int err;
 
-	err = resolve_ksym(TARGET, sym, sizeof(sym));
-	if (err) {
-		pk_error(run, "cannot find %s in /proc/kallsyms: %s", TARGET, strerror(-err));
-		return err;
-	}
-	link = bpf_program__attach_kprobe(skel->progs.kp_finish_task_switch, false, sym);
+	link = bpf_program__attach_kprobe(skel->progs.kp_finish_task_switch, false, env.ksym);
 	err = libbpf_get_error(link);
 	if (err) {
-		pk_error(run, "cannot attach a kprobe to %s: %s", sym, strerror(-err));
+		pk_error(run, "cannot attach a kprobe to %s: %s", env.ksym, strerror(-err));
 		return err;
 	}
-	pk_info(run, "kprobe on %s", sym);
+	pk_info(run, "kprobe on %s", env.ksym);
 	return pk_attach__add_link(pk_run__attach(run), link);
 }
 
