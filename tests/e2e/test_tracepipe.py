@@ -99,3 +99,22 @@ def test_usage_errors():
         r = pk.run([pk.tool_path("tracepipe"), *args])
         assert r.returncode == 2, (args, r.stderr)
         assert r.stderr.startswith("tracepipe: "), r.stderr
+
+
+def test_mounts_tracefs_when_missing():
+    pk.need_bpf()
+    # a private mount namespace without tracefs: the tool mounts it there
+    script = (f"umount /sys/kernel/tracing 2>/dev/null; grep -c ' tracefs ' /proc/self/mounts; "
+              f"{pk.tool_path('tracepipe')} -d 0.3 && grep ' /sys/kernel/tracing tracefs ' "
+              f"/proc/self/mounts")
+    deadline = time.monotonic() + 60
+    while True:
+        r = pk.run(["unshare", "-m", "sh", "-c", script])
+        if "busy" not in r.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0, r
+    assert lines[0] == "0", f"tracefs still mounted in the namespace: {lines}"
+    assert lines[1].startswith("Reading bpf_trace_printk() output from /sys/kernel/tracing"), lines
+    assert "tracefs" in lines[-1], lines
