@@ -48,7 +48,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all lib test unit install clean format help-check
+.PHONY: all lib test unit install clean format help-check examples
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -120,6 +120,13 @@ install: all
 	install -m 0644 bpf/*.h $(DESTDIR)$(INCDIR)/probekit/
 	install -m 0644 $(BUILD)/libprobekit.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+# The examples build from an installed copy, through pkg-config, as a user's would.
+STAGE := $(abspath $(BUILD)/stage)
+examples:
+	$(MAKE) install DESTDIR=$(STAGE)
+	PKG_CONFIG_PATH=$(STAGE)$(PKGCONFIGDIR) PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
+		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)"
 
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h

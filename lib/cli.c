@@ -45,6 +45,8 @@ enum common_scope {
 	FOR_ALL,
 	FOR_BPF,
 	FOR_EVENTS,
+	/* tools with BPF, and .main tools that run pk_run__loop() */
+	FOR_LOOP,
 };
 
 struct common_option {
@@ -59,7 +61,7 @@ static const struct common_option common_options[] = {
 	{ { "verbose", C_VERBOSE, NULL, "say which mechanism is used and why (-vv: libbpf's log)" },
 	  'v', FOR_ALL },
 	{ { "json", C_JSON, NULL, "print one JSON object per line" }, 0, FOR_ALL },
-	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_BPF },
+	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_LOOP },
 	{ { "mechanism", C_MECHANISM, "NAME",
 	    "use only NAME: fentry, kprobe, tp_btf, raw_tp or tracepoint" },
 	  0, FOR_BPF },
@@ -327,6 +329,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 {
 	if (c->scope == FOR_BPF)
 		return tool->skel != NULL;
+	if (c->scope == FOR_LOOP)
+		return tool->skel || (tool->flags & PK_TOOL_LOOP);
 	if (c->scope == FOR_EVENTS)
 		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
 	return true;
@@ -679,6 +683,22 @@ static int poll_loop(struct pk_run *run)
 		}
 	}
 	return 0;
+}
+
+int pk_run__loop(struct pk_run *run)
+{
+	int err;
+
+	if (output_failed(run))
+		return run->status;
+	err = poll_loop(run);
+	if (err) {
+		pk_error(run, "%s", strerror(-err));
+		pk_run__stop(run, 1);
+	}
+	if (run->out)
+		output_failed(run);
+	return run->status;
 }
 
 static int load_and_attach(struct pk_run *run)
