@@ -74,6 +74,15 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/tools.inc: $(TOOL_DIRS) Makefile | $(BUILD)
 	printf 'PK_TOOL(%s)\n' $(TOOLS) > $@.tmp && mv $@.tmp $@
 
+# The syscall number <-> name table, from the system's own header.
+SYSCALL_HEADER ?= $(if $(filter x86,$(ARCH)),asm/unistd_64.h,asm/unistd.h)
+$(BUILD)/syscall_table.h: | $(BUILD)
+	echo '#include <$(SYSCALL_HEADER)>' | $(CC) -E -dM -x c - | sed -n \
+	    's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/PK_SYSCALL(\2, \1)/p' > $@.tmp
+	test -s $@.tmp && mv $@.tmp $@
+
+$(BUILD)/lib/syscalls.o: $(BUILD)/syscall_table.h
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@

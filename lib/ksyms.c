@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel symbols. /proc/kallsyms is read in one go; names are compacted
+ * into the front of the read buffer (the addresses and type letters that
+ * took most of it are parsed out), entries are sorted by address for a
+ * binary search, and an open-addressing hash over the names answers
+ * name lookups without a scan.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include <probekit/ksyms.h>
+
+struct entry {
+	struct pk_ksym sym;
+	/* line number in the file, to keep the file's order among equals */
+	__u32 order;
+};
+
+struct pk_ksyms {
+	char *names;
+	struct entry *entries;
+	size_t nr;
+	/* entry index + 1 per slot, 0 for empty; mask = size - 1 */
+	__u32 *by_name;
+	__u32 *by_base;
+	size_t mask;
+	bool hidden;
+};
+
+/* Reading --------------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t *len)
+{
+	size_t size = 1 << 20, n = 0;
+	char *buf = NULL, *p;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		if (!buf || n + 1 == size) {
+			size = buf ? size * 2 : size;
+			p = realloc(buf, size);
+			if (!p)
+				goto fail;
+			buf = p;
+		}
+		r = read(fd, buf + n, size - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	r = errno;
+	free(buf);
+	close(fd);
+	errno = r;
+	return NULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * One line: "ffffffff81000000 T name" or "... t name\t[module]". Moves the
+ * name (and a module name not already stored just before) to @out, which
+ * trails @line. Offsets into the pool are kept until the pool stops moving.
+ */
+static bool parse_line(char *line, char *end, char **out, struct entry *e, size_t *mod_off,
+		       char *pool)
+{
+	__u64 addr = 0;
+	char *p = line, *name, *mod = NULL;
+	size_t name_len, mod_len = 0;
+	int v;
+
+	while (p < end && (v = hexval(*p)) >= 0)
+		addr = addr << 4 | v, p++;
+	if (p == line || p + 3 > end || p[0] != ' ' || p[2] != ' ')
+		return false;
+	e->sym.type = p[1];
+	name = p + 3;
+	for (p = name; p < end && *p != '\t' && *p != ' '; p++)
+		;
+	name_len = p - name;
+	if (!name_len)
+		return false;
+	if (p < end && p[0] == '\t' && p + 2 < end && p[1] == '[' && end[-1] == ']') {
+		mod = p + 2;
+		mod_len = end - 1 - mod;
+	}
+	e->sym.addr = addr;
+	memmove(*out, name, name_len);
+	e->sym.name = (char *)(uintptr_t)(*out - pool);
+	*out += name_len;
+	*(*out)++ = '\0';
+	e->sym.module = NULL;
+	if (mod) {
+		if (*mod_off == SIZE_MAX || strncmp(pool + *mod_off, mod, mod_len) ||
+		    pool[*mod_off + mod_len]) {
+			memmove(*out, mod, mod_len);
+			*mod_off = *out - pool;
+			*out += mod_len;
+			*(*out)++ = '\0';
+		}
+		/* offset + 1, so that 0 still means "no module" */
+		e->sym.module = (char *)(uintptr_t)(*mod_off + 1);
+	}
+	return true;
+}
+
+static int parse(struct pk_ksyms *ks, char *buf, size_t len)
+{
+	char *p = buf, *end = buf + len, *out = buf, *nl;
+	size_t lines = 0, mod_off = SIZE_MAX, i;
+	bool any_addr = false;
+
+	for (nl = buf; (nl = memchr(nl, '\n', end - nl)); nl++)
+		lines++;
+	ks->entries = calloc(lines + 1, sizeof(*ks->entries));
+	if (!ks->entries)
+		return -ENOMEM;
+	while (p < end) {
+		struct entry *e = &ks->entries[ks->nr];
+
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			nl = end;
+		if (parse_line(p, nl, &out, e, &mod_off, buf)) {
+			e->order = ks->nr++;
+			any_addr |= e->sym.addr != 0;
+		}
+		p = nl + 1;
+	}
+	ks->names = realloc(buf, out - buf ? out - buf : 1) ?: buf;
+	for (i = 0; i < ks->nr; i++) {
+		struct pk_ksym *s = &ks->entries[i].sym;
+
+		s->name = ks->names + (uintptr_t)s->name;
+		if (s->module)
+			s->module = ks->names + (uintptr_t)s->module - 1;
+	}
+	ks->hidden = ks->nr && !any_addr;
+	return 0;
+}
+
+/* Indexing -------------------------------------------------------------- */
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->sym.addr != y->sym.addr)
+		return x->sym.addr < y->sym.addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool is_sorted(const struct pk_ksyms *ks)
+{
+	size_t i;
+
+	for (i = 1; i < ks->nr; i++) {
+		if (cmp_entry(&ks->entries[i - 1], &ks->entries[i]) > 0)
+			return false;
+	}
+	return true;
+}
+
+static __u32 hash_str(const char *s, size_t n)
+{
+	__u32 h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * The length of @name without a compiler clone suffix (".isra.0",
+ * ".constprop.1", ".part.0", ".llvm.123"...), or 0 when it has none.
+ * ".cold" parts are split-off bodies, not functions to look up.
+ */
+static size_t clone_base_len(const char *name)
+{
+	static const char *const clones[] = { ".isra", ".constprop", ".part", ".llvm",
+					      ".lto_priv", ".localalias", ".specialized" };
+	const char *dot = strchr(name, '.');
+	size_t i;
+
+	if (!dot || dot == name || strstr(dot, ".cold"))
+		return 0;
+	for (i = 0; i < sizeof(clones) / sizeof(clones[0]); i++) {
+		size_t n = strlen(clones[i]);
+
+		if (!strncmp(dot, clones[i], n) && (dot[n] == '.' || dot[n] == '\0'))
+			return dot - name;
+	}
+	return 0;
+}
+
+static void insert(__u32 *table, size_t mask, __u32 h, __u32 idx)
+{
+	size_t slot = h & mask;
+
+	while (table[slot])
+		slot = (slot + 1) & mask;
+	table[slot] = idx + 1;
+}
+
+static int build_hash(struct pk_ksyms *ks)
+{
+	size_t size = 16, i;
+
+	while (size < ks->nr * 2)
+		size <<= 1;
+	ks->mask = size - 1;
+	ks->by_name = calloc(size, sizeof(*ks->by_name));
+	ks->by_base = calloc(size, sizeof(*ks->by_base));
+	if (!ks->by_name || !ks->by_base)
+		return -ENOMEM;
+	for (i = 0; i < ks->nr; i++) {
+		const char *name = ks->entries[i].sym.name;
+		size_t base = clone_base_len(name);
+
+		insert(ks->by_name, ks->mask, hash_str(name, strlen(name)), i);
+		if (base)
+			insert(ks->by_base, ks->mask, hash_str(name, base), i);
+	}
+	return 0;
+}
+
+struct pk_ksyms *pk_ksyms__load(const char *path)
+{
+	struct pk_ksyms *ks;
+	size_t len;
+	char *buf;
+	int err;
+
+	buf = read_file(path ? path : "/proc/kallsyms", &len);
+	if (!buf)
+		return NULL;
+	ks = calloc(1, sizeof(*ks));
+	if (!ks) {
+		free(buf);
+		return NULL;
+	}
+	err = parse(ks, buf, len);
+	if (err) {
+		free(buf);
+		free(ks);
+		errno = -err;
+		return NULL;
+	}
+	if (!is_sorted(ks))
+		qsort(ks->entries, ks->nr, sizeof(*ks->entries), cmp_entry);
+	err = build_hash(ks);
+	if (err) {
+		pk_ksyms__free(ks);
+		errno = -err;
+		return NULL;
+	}
+	return ks;
+}
+
+void pk_ksyms__free(struct pk_ksyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->names);
+	free(ks->entries);
+	free(ks->by_name);
+	free(ks->by_base);
+	free(ks);
+}
+
+size_t pk_ksyms__count(const struct pk_ksyms *ks)
+{
+	return ks ? ks->nr : 0;
+}
+
+bool pk_ksyms__addrs_hidden(const struct pk_ksyms *ks)
+{
+	return ks && ks->hidden;
+}
+
+/* Lookups --------------------------------------------------------------- */
+
+const struct pk_ksym *pk_ksyms__find(const struct pk_ksyms *ks, __u64 addr)
+{
+	size_t lo = 0, hi, mid;
+
+	if (!ks || ks->hidden || !ks->nr || addr < ks->entries[0].sym.addr)
+		return NULL;
+	/* the last entry at or below addr */
+	hi = ks->nr;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (ks->entries[mid].sym.addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* aliases: the first of them, as sorted (file order) */
+	while (lo && ks->entries[lo - 1].sym.addr == ks->entries[lo].sym.addr)
+		lo--;
+	return &ks->entries[lo].sym;
+}
+
+/* The match with the smallest file order above @after among a probe chain. */
+static const struct entry *scan(const struct pk_ksyms *ks, const __u32 *table, const char *name,
+				size_t len, bool base, long long after)
+{
+	const struct entry *best = NULL;
+	size_t slot = hash_str(name, len) & ks->mask;
+
+	for (; table[slot]; slot = (slot + 1) & ks->mask) {
+		const struct entry *e = &ks->entries[table[slot] - 1];
+		const char *n = e->sym.name;
+
+		if (strncmp(n, name, len) || (base ? clone_base_len(n) != len : n[len] != '\0'))
+			continue;
+		if ((long long)e->order > after && (!best || e->order < best->order))
+			best = e;
+	}
+	return best;
+}
+
+const struct pk_ksym *pk_ksyms__by_name(const struct pk_ksyms *ks, const char *name,
+					const struct pk_ksym *prev)
+{
+	const struct entry *p = (const struct entry *)prev, *e;
+	long long after = p ? (long long)p->order : -1;
+	size_t len;
+
+	if (!ks || !name || !*name)
+		return NULL;
+	len = strlen(name);
+	/* the exact name wins; clones answer only when it does not exist */
+	if (!p || !strcmp(prev->name, name)) {
+		e = scan(ks, ks->by_name, name, len, false, after);
+		if (e || scan(ks, ks->by_name, name, len, false, -1))
+			return e ? &e->sym : NULL;
+	}
+	e = scan(ks, ks->by_base, name, len, true, after);
+	return e ? &e->sym : NULL;
+}
+
+const char *pk_ksyms__format(const struct pk_ksyms *ks, __u64 addr, unsigned int flags,
+			     char *buf, size_t size)
+{
+	const struct pk_ksym *s = pk_ksyms__find(ks, addr);
+	int n;
+
+	if (!size)
+		return buf;
+	if (!s) {
+		snprintf(buf, size, "[unknown]");
+		return buf;
+	}
+	n = snprintf(buf, size, "%s", s->name);
+	if ((flags & PK_KSYM_OFFSET) && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, "+0x%llx", (unsigned long long)(addr - s->addr));
+	if ((flags & PK_KSYM_MODULE) && s->module && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, " [%s]", s->module);
+	return buf;
+}
+
+/* The shared table ------------------------------------------------------ */
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pk_ksyms *shared;
+
+const struct pk_ksyms *pk_ksyms(void)
+{
+	struct pk_ksyms *ks;
+
+	pthread_mutex_lock(&shared_lock);
+	if (!shared)
+		shared = pk_ksyms__load(NULL);
+	ks = shared;
+	pthread_mutex_unlock(&shared_lock);
+	return ks;
+}
+
+void pk_ksyms_release(void)
+{
+	pthread_mutex_lock(&shared_lock);
+	pk_ksyms__free(shared);
+	shared = NULL;
+	pthread_mutex_unlock(&shared_lock);
+}
+
+const char *pk_ksym(__u64 addr, bool show_offset, char *buf, size_t size)
+{
+	return pk_ksyms__format(pk_ksyms(), addr, show_offset ? PK_KSYM_OFFSET : 0, buf, size);
+}
+
+int pk_ksymname(const char *name, __u64 *addr)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+	const struct pk_ksym *s;
+
+	if (!ks)
+		return -errno;
+	s = pk_ksyms__by_name(ks, name, NULL);
+	if (!s || strcmp(s->name, name))
+		return -ENOENT;
+	if (ks->hidden)
+		return -EACCES;
+	if (addr)
+		*addr = s->addr;
+	return 0;
+}
+
+bool pk_ksym_exists(const char *name)
+{
+	const struct pk_ksym *s = pk_ksyms__by_name(pk_ksyms(), name, NULL);
+
+	return s && !strcmp(s->name, name);
+}
+
+/* Stacks ---------------------------------------------------------------- */
+
+#define STACK_MAX_FRAMES 1024
+
+int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info), id = (__u32)stack_id;
+	__u64 frames[STACK_MAX_FRAMES];
+	size_t n, i;
+
+	if (stack_id < 0 || stack_id > UINT32_MAX)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_STACK_TRACE || info.value_size % sizeof(__u64))
+		return -EINVAL;
+	n = info.value_size / sizeof(__u64);
+	if (n > STACK_MAX_FRAMES)
+		return -E2BIG;
+	if (bpf_map_lookup_elem(map_fd, &id, frames))
+		return -errno;
+	for (i = 0; i < n && i < max && frames[i]; i++)
+		ips[i] = frames[i];
+	return (int)i;
+}
+
+void pk_stack_print(FILE *f, const __u64 *ips, int n, unsigned int flags, const char *indent)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+	char buf[256];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fputs(indent ? indent : "", f);
+		fputs(pk_ksyms__format(ks, ips[i], flags, buf, sizeof(buf)), f);
+		fputc('\n', f);
+	}
+}
+
+const char *pk_stack_error(__s64 stack_id)
+{
+	switch (stack_id) {
+	case -EFAULT:
+		return "no stack could be taken here";
+	case -EEXIST:
+		return "another stack had the same hash (the stack map is too small)";
+	case -ENOMEM:
+		return "the stack map is full";
+	case -ENOENT:
+		return "the stack is gone from the map";
+	default:
+		return stack_id < 0 ? "the stack could not be taken" : "no error";
+	}
+}
