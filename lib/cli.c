@@ -793,7 +793,8 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	install_signals();
 	status = parse_command_line(&run, argc, argv);
 	if (status)
-		return status > 0 ? 0 : 2;
+		/* a usage error, or (another errno) a run-time fact the parser reported */
+		return status > 0 ? 0 : status == -EINVAL ? 2 : 1;
 	libbpf_set_print(run.verbose > 1 ? libbpf_everything :
 			 run.verbose ? libbpf_warnings :
 				       libbpf_quiet);
