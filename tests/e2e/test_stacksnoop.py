@@ -1,0 +1,123 @@
+"""stacksnoop: kernel stacks at a tracepoint hit by a child with a known
+pid, symbolized; the error cases for unknown and unhookable targets."""
+import json
+import re
+import socket
+import subprocess
+
+import pk
+
+
+def _connect_child():
+    """A child that connect()s to a listening loopback port when told to."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    child = pk.Proc([pk.helper_path("statter"), f"connect:{port}"], stdin=subprocess.PIPE)
+    child.wait_for(lambda l: l.startswith("ready"), what="ready line")
+    return srv, child
+
+
+def _go(child):
+    child.p.stdin.write(b"go\n")
+    child.p.stdin.flush()
+    assert child.wait() == 0
+    assert child.out[1] == "0 0", child.out
+
+
+def _features():
+    r = pk.run([pk.tool_path("probekit"), "features", "--json"])
+    return {o["feature"]: o for o in pk.json_lines(r.stdout.splitlines())}
+
+
+def test_tracepoint_stack_has_syscall_entry():
+    pk.need_bpf()
+    srv, child = _connect_child()
+    tool = pk.start_tool("stacksnoop", "-v", "-p", str(child.pid), "t:syscalls:sys_enter_connect")
+    assert tool.out[0].split() == ["TIME(s)", "COMM", "PID", "CPU", "FUNCTION"], tool.out
+    held = pk.bpf_objects(tool.pid)
+    _go(child)
+    head = tool.wait_for(lambda l: "syscalls:sys_enter_connect" in l, what="event line")
+    fields = head.split()
+    float(fields[0])
+    assert fields[1:3] == ["statter", str(child.pid)], fields
+    assert fields[4] == "syscalls:sys_enter_connect", fields
+    tool.wait_for(lambda l: l == "\tdo_syscall_64", what="do_syscall_64 frame")
+    # the stack ends with an empty line, bcc's layout
+    tool.wait_for(lambda l: l == "", what="blank line after the stack")
+    start = tool.out.index(head)
+    frames = tool.out[start + 1:tool.out.index("", start)]
+    assert frames and all(f.startswith("\t") and f.strip() != "[unknown]" for f in frames), frames
+    assert tool.stop() == 0, tool.err
+    # nothing on stderr but, on a busy machine, a lost-event count
+    assert all(re.fullmatch(r"stacksnoop: \d+ events? lost( so far)?", l) for l in tool.err), \
+        tool.err
+    pk.assert_released(held)
+    srv.close()
+
+
+def test_json_with_offsets_and_long_prefix():
+    pk.need_bpf()
+    srv, child = _connect_child()
+    tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-s", "-p", str(child.pid),
+                         "tracepoint:syscalls:sys_enter_connect", ready="verbose")
+    _go(child)
+    line = tool.wait_for(lambda l: l.startswith("{"), what="JSON event")
+    ev = json.loads(line)
+    assert ev["pid"] == child.pid and ev["comm"] == "statter", ev
+    assert ev["function"] == "syscalls:sys_enter_connect", ev
+    assert any(f.startswith("do_syscall_64+0x") for f in ev["stack"]), ev["stack"]
+    assert all("+0x" in f for f in ev["stack"]), ev["stack"]
+    assert tool.stop() == 0
+    srv.close()
+
+
+def test_unknown_function_and_tracepoint():
+    pk.need_bpf()
+    r = pk.run([pk.tool_path("stacksnoop"), "no_such_kernel_function_pk"])
+    assert r.returncode == 1, r
+    assert r.stderr == 'stacksnoop: Function "no_such_kernel_function_pk" not found.\n', r.stderr
+    r = pk.run([pk.tool_path("stacksnoop"), "t:syscalls:sys_enter_no_such_pk"])
+    assert r.returncode == 1, r
+    assert r.stderr == ('stacksnoop: Tracepoint "syscalls:sys_enter_no_such_pk" '
+                        'not found.\n'), r.stderr
+
+
+def test_kernel_function_target():
+    """Where no kernel function can be hooked (the development kernel), a
+    clear one-line refusal; elsewhere, the stack of tcp_v4_connect."""
+    pk.need_bpf()
+    feats = _features()
+    if feats["kfunc"]["available"] or feats["kprobe"]["available"]:
+        _function_stack()
+        return
+    r = pk.run([pk.tool_path("stacksnoop"), "tcp_v4_connect"])
+    assert r.returncode == 1, r
+    lines = r.stderr.splitlines()
+    # one line: what, why for each mechanism, and what to do instead
+    assert len(lines) == 1, lines
+    assert "can hook no kernel function" in lines[0], lines
+    assert feats["kfunc"]["reason"] in lines[0] and feats["kprobe"]["reason"] in lines[0]
+    assert "t:syscalls:sys_enter_connect" in lines[0], lines
+    assert "libbpf" not in r.stderr
+    r = pk.run([pk.tool_path("stacksnoop"), "k:tcp_v4_connect"])
+    assert r.returncode == 1 and "kprobe:" in r.stderr and "fentry:" not in r.stderr, r.stderr
+
+
+def _function_stack():
+    srv, child = _connect_child()
+    tool = pk.start_tool("stacksnoop", "-p", str(child.pid), "tcp_v4_connect")
+    _go(child)
+    tool.wait_for(lambda l: l.endswith("tcp_v4_connect") and not l.startswith("\t"),
+                  what="event line")
+    tool.wait_for(lambda l: l.strip() == "__sys_connect", what="__sys_connect frame")
+    assert tool.stop() == 0
+    srv.close()
+
+
+def test_usage_errors():
+    for args in ([], ["a", "b"], ["u:lib:probe"], ["t:syscalls"], ["x:y"]):
+        r = pk.run([pk.tool_path("stacksnoop"), *args])
+        assert r.returncode == 2, (args, r)
+        assert r.stderr.startswith("stacksnoop: ") and len(r.stderr.splitlines()) == 1, r.stderr
