@@ -90,7 +90,11 @@ def test_kernel_function_target():
     pk.need_bpf()
     feats = _features()
     if feats["kfunc"]["available"] or feats["kprobe"]["available"]:
-        _function_stack()
+        _function_stack("tcp_v4_connect")
+        if feats["kfunc"]["available"]:
+            _function_stack("f:tcp_v4_connect")
+        if feats["kprobe"]["available"]:
+            _function_stack("k:tcp_v4_connect")
         return
     r = pk.run([pk.tool_path("stacksnoop"), "tcp_v4_connect"])
     assert r.returncode == 1, r
@@ -105,9 +109,9 @@ def test_kernel_function_target():
     assert r.returncode == 1 and "kprobe:" in r.stderr and "fentry:" not in r.stderr, r.stderr
 
 
-def _function_stack():
+def _function_stack(spec):
     srv, child = _connect_child()
-    tool = pk.start_tool("stacksnoop", "-p", str(child.pid), "tcp_v4_connect")
+    tool = pk.start_tool("stacksnoop", "-p", str(child.pid), spec)
     _go(child)
     tool.wait_for(lambda l: l.endswith("tcp_v4_connect") and not l.startswith("\t"),
                   what="event line")

@@ -21,8 +21,21 @@ def _go(child, n):
     return [tuple(int(x) for x in l.split()) for l in child.out[1:n + 1]]
 
 
+def _mechanisms():
+    """The ways statsnoop can hook syscalls on this kernel."""
+    r = pk.run([pk.tool_path("probekit"), "features", "--json"])
+    feats = {o["feature"]: o["available"] for o in pk.json_lines(r.stdout.splitlines())}
+    return [m for m, f in (("fentry", "kfunc"), ("kprobe", "kprobe"),
+                           ("tracepoint", "tracepoint")) if feats.get(f)]
+
+
 def test_json_sees_each_stat_syscall():
     pk.need_bpf()
+    for mech in _mechanisms():
+        _json_sees_each_stat_syscall(mech)
+
+
+def _json_sees_each_stat_syscall(mech):
     with tempfile.TemporaryDirectory(prefix="pk-statsnoop-") as d:
         there = os.path.join(d, "there")
         open(there, "w").close()
@@ -31,7 +44,10 @@ def test_json_sees_each_stat_syscall():
                  f"statx:{there}", f"statx:{missing}", f"fstatat:{there}",
                  f"fstatat:{missing}", f"statfs:{d}"]
         child = _child(*calls)
-        tool = pk.start_tool("statsnoop", "--json", "-v", "-p", str(child.pid), ready="verbose")
+        tool = pk.start_tool("statsnoop", "--json", "-v", "--mechanism", mech, "-p",
+                             str(child.pid), ready="verbose")
+        if mech == "kprobe":  # attached after the 'using' line
+            tool.wait_for(lambda l: "kprobes attached" in l, stream="err", what="kprobes")
         held = pk.bpf_objects(tool.pid)
         results = _go(child, len(calls))
         # stat and lstat are newstat and newlstat on x86_64; others keep their names
@@ -43,7 +59,7 @@ def test_json_sees_each_stat_syscall():
             line = tool.wait_for(
                 lambda l: f'"path":"{path}"' in l and
                 any(f'"syscall":"{n}"' in l for n in names[kind]),
-                what=f"event for {call}")
+                what=f"{mech} event for {call}")
             ev = pk.json_lines([line])[0]
             assert ev["pid"] == child.pid and ev["tid"] == child.pid, ev
             assert ev["comm"] == "statter", ev
