@@ -62,6 +62,8 @@ def test_json_with_offsets_and_long_prefix():
     srv, child = _connect_child()
     tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-s", "-p", str(child.pid),
                          "tracepoint:syscalls:sys_enter_connect", ready="verbose")
+    # stacksnoop attaches its target itself, after the runtime's 'using' line
+    tool.wait_for(lambda l: "1 tracepoint attached" in l, stream="err", what="attach line")
     _go(child)
     line = tool.wait_for(lambda l: l.startswith("{"), what="JSON event")
     ev = json.loads(line)
