@@ -724,11 +724,17 @@ static int load_and_attach(struct pk_run *run)
 			return err;
 		}
 	}
-	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)),
-		pk_attach__link_count(run->att), pk_attach__link_count(run->att) == 1 ? "" : "s",
-		run->events ? ", events through the " : "",
-		run->events ? pk_events__kind(run->events) : "");
 	return 0;
+}
+
+/* After tool->start, which may attach more: the line says the tool is live. */
+static void report_using(struct pk_run *run)
+{
+	int links = pk_attach__link_count(run->att);
+
+	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)), links,
+		links == 1 ? "" : "s", run->events ? ", events through the " : "",
+		run->events ? pk_events__kind(run->events) : "");
 }
 
 static int run_bpf_tool(struct pk_run *run)
@@ -747,6 +753,7 @@ static int run_bpf_tool(struct pk_run *run)
 		return 0;
 	if (tool->start && (err = tool->start(run)) < 0)
 		return 1;
+	report_using(run);
 	if (!output_failed(run))
 		err = poll_loop(run);
 	if (err) {

@@ -68,10 +68,9 @@ static int find_function(struct pk_run *run, const char *name)
 		pk_error(run, "cannot read /proc/kallsyms: %s", strerror(errno));
 		return -errno;
 	}
+	/* a function of the kernel or a module; BPF programs are not targets */
 	for (s = pk_ksyms__by_name(ks, name, NULL); s; s = pk_ksyms__by_name(ks, name, s)) {
-		if (is_text(s->type) && !s->module)
-			break;
-		if (is_text(s->type) && strcmp(s->module, "bpf"))
+		if (is_text(s->type) && (!s->module || strcmp(s->module, "bpf")))
 			break;
 	}
 	if (!s) {
