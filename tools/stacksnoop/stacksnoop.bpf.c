@@ -63,4 +63,11 @@ int tp_func(void *ctx)
 	return record(ctx);
 }
 
+/* Raw tracepoints take the stack where they fire, on every kernel. */
+SEC("raw_tp")
+int rt_func(void *ctx)
+{
+	return record(ctx);
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -31,6 +31,7 @@ static struct {
 static const char *const fe_progs[] = { "fe_func", NULL };
 static const char *const kp_progs[] = { "kp_func", NULL };
 static const char *const tp_progs[] = { "tp_func", NULL };
+static const char *const rt_progs[] = { "rt_func", NULL };
 
 /* Filled from the target once it is known: a tracepoint, or the ways to hook a function. */
 static struct pk_variant variants[3];
@@ -146,6 +147,21 @@ static int target_tracepoint(struct pk_run *run)
 	return 0;
 }
 
+static int target_raw_tracepoint(struct pk_run *run)
+{
+	char sec[300], why[256];
+
+	snprintf(env.label, sizeof(env.label), "%s", env.spec.name);
+	snprintf(sec, sizeof(sec), "tp_btf/%s", env.spec.name);
+	/* raw tracepoints are named in the kernel's BTF as btf_trace_<name> */
+	if (pk_have_bpf_privileges() && !pk_attach_target_exists(sec, why, sizeof(why))) {
+		pk_error(run, "Raw tracepoint \"%s\" not found.", env.spec.name);
+		return -ENOENT;
+	}
+	variants[0] = (struct pk_variant){ PK_MECH_RAW_TP, rt_progs, NULL };
+	return 0;
+}
+
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (argc != 1)
@@ -154,7 +170,8 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 				      argc);
 	if (pk_probe_spec_parse(argv[0], &env.spec))
 		return pk_usage_error(run, "cannot read '%s': give a kernel function (func, "
-					   "k:func, f:func) or a tracepoint (t:category:event)",
+					   "k:func, f:func) or a tracepoint (t:category:event, "
+					   "raw_tp:name)",
 				      argv[0]);
 	switch (env.spec.kind) {
 	case PK_PROBE_KFUNC:
@@ -163,6 +180,8 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 		return target_function(run);
 	case PK_PROBE_TRACEPOINT:
 		return target_tracepoint(run);
+	case PK_PROBE_RAW_TP:
+		return target_raw_tracepoint(run);
 	default:
 		return pk_usage_error(run, "'%s' is a %s probe: stacksnoop traces kernel functions "
 					   "and tracepoints", argv[0],
@@ -189,6 +208,7 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	bpf_program__set_autoload(skel->progs.fe_func, mech == PK_MECH_FENTRY);
 	bpf_program__set_autoload(skel->progs.kp_func, mech == PK_MECH_KPROBE);
 	bpf_program__set_autoload(skel->progs.tp_func, mech == PK_MECH_TRACEPOINT);
+	bpf_program__set_autoload(skel->progs.rt_func, mech == PK_MECH_RAW_TP);
 	if (mech == PK_MECH_FENTRY) {
 		err = bpf_program__set_attach_target(skel->progs.fe_func, 0, env.symbol);
 		if (err) {
@@ -212,6 +232,8 @@ static int attach_target(struct pk_run *run)
 	else if (mech == PK_MECH_TRACEPOINT)
 		link = bpf_program__attach_tracepoint(skel->progs.tp_func, env.spec.target,
 						      env.spec.name);
+	else if (mech == PK_MECH_RAW_TP)
+		link = bpf_program__attach_raw_tracepoint(skel->progs.rt_func, env.spec.name);
 	else
 		return 0; /* fentry was attached with the object */
 	err = libbpf_get_error(link);
@@ -239,7 +261,11 @@ static int start(struct pk_run *run)
 	err = attach_target(run);
 	if (err)
 		return err;
-	/* loaded now, so that the first stack prints without a pause */
+	/*
+	 * Loaded (again) now that our programs are in kallsyms, and so that
+	 * the first stack prints without a pause.
+	 */
+	pk_ksyms_release();
 	ks = pk_ksyms();
 	if (!ks)
 		pk_error(run, "cannot read /proc/kallsyms (%s): stacks show [unknown]",
@@ -255,6 +281,26 @@ static int start(struct pk_run *run)
 	else
 		fprintf(out, "%-18s %s\n", "TIME(s)", "FUNCTION");
 	return 0;
+}
+
+/*
+ * The frames of the tracing machinery (our BPF program, its trampoline,
+ * bpf_trace_run2) come first in fentry and raw tracepoint stacks: leave
+ * them out, so the stack starts at the traced code.
+ */
+static int skip_machinery(const __u64 *ips, int n)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+	const struct pk_ksym *s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		s = pk_ksyms__find(ks, ips[i]);
+		if (!s || !((s->module && !strcmp(s->module, "bpf")) ||
+			    !strncmp(s->name, "bpf_trace_run", 13)))
+			break;
+	}
+	return i < n ? i : 0;
 }
 
 static void print_json(FILE *out, const struct stacksnoop_event *e, double ts, const __u64 *ips,
@@ -287,15 +333,31 @@ static void print_json(FILE *out, const struct stacksnoop_event *e, double ts, c
 	pk_json_end(&j);
 }
 
+/*
+ * Some kernels (6.1 does) hand syscall tracepoint programs the registers
+ * of user space, where no kernel stack starts. Say so once.
+ */
+static void explain_no_stack(struct pk_run *run)
+{
+	static bool said;
+
+	if (said || pk_run__mechanism(run) != PK_MECH_TRACEPOINT ||
+	    strcmp(env.spec.target, "syscalls"))
+		return;
+	said = true;
+	pk_error(run, "this kernel gives syscall tracepoints the user-space registers, so they "
+		      "have no kernel stack; raw_tp:sys_enter (every system call) has one");
+}
+
 static int print_event(struct pk_run *run, const void *data, size_t size)
 {
 	const struct stacksnoop_event *e = data;
 	struct stacksnoop_bpf *skel = pk_run__skel(run);
 	FILE *out = pk_run__out(run);
-	__u64 ips[STACKSNOOP_MAX_FRAMES];
+	__u64 ips[STACKSNOOP_MAX_FRAMES], *frames;
 	char comm[4 * STACKSNOOP_COMM_LEN + 1];
 	double ts;
-	int n;
+	int n, skip;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -303,8 +365,11 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	n = e->stack_id < 0 ? e->stack_id :
 			      pk_stack_read(bpf_map__fd(skel->maps.stacks), e->stack_id, ips,
 					    STACKSNOOP_MAX_FRAMES);
+	skip = n > 0 ? skip_machinery(ips, n) : 0;
+	frames = ips + skip;
+	n -= skip;
 	if (pk_run__json(run)) {
-		print_json(out, e, ts, ips, n);
+		print_json(out, e, ts, frames, n);
 		return 0;
 	}
 	if (env.verbose) {
@@ -314,10 +379,12 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	} else {
 		fprintf(out, "%-18.9f %s\n", ts, env.label);
 	}
+	if (n == -EFAULT)
+		explain_no_stack(run);
 	if (n < 0)
 		fprintf(out, "\t[no stack: %s]\n", pk_stack_error(n));
 	else
-		pk_stack_print(out, ips, n, env.offset ? PK_KSYM_OFFSET : 0, "\t");
+		pk_stack_print(out, frames, n, env.offset ? PK_KSYM_OFFSET : 0, "\t");
 	fputc('\n', out);
 	return 0;
 }
@@ -333,10 +400,11 @@ const struct pk_tool stacksnoop_tool = {
 	.name = "stacksnoop",
 	.summary = "Print the kernel stack on each call of a kernel function or hit of a "
 		   "tracepoint.",
-	.usage = "[-sv] [-p PID] [-d SECS] [--json] {FUNCTION | t:CATEGORY:EVENT}",
+	.usage = "[-sv] [-p PID] [-d SECS] [--json] {FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
 	.examples = "  stacksnoop tcp_v4_connect                # fentry, or else kprobe\n"
 		    "  stacksnoop -s k:tcp_v4_connect           # kprobe only, with offsets\n"
 		    "  stacksnoop t:syscalls:sys_enter_connect  # a tracepoint\n"
+		    "  stacksnoop raw_tp:sched_switch           # a raw tracepoint\n"
 		    "  stacksnoop -v -p 181 tracepoint:sched:sched_process_exit\n",
 	.options = options,
 	.parse_opt = parse_opt,
