@@ -25,13 +25,27 @@ struct entry {
 	__u32 order;
 };
 
+/*
+ * Address lookups search a plain array of the sorted addresses in two
+ * steps: an index of every BLOCK-th address (small enough to stay in
+ * cache), then one block. That keeps a lookup to a few cache misses.
+ */
+#define BLOCK 64
+
 struct pk_ksyms {
 	char *names;
 	struct entry *entries;
 	size_t nr;
-	/* entry index + 1 per slot, 0 for empty; mask = size - 1 */
-	__u32 *by_name;
-	__u32 *by_base;
+	__u64 *addrs;
+	__u64 *index;
+	size_t nr_index;
+	/*
+	 * Per slot, the name's hash in the high half and entry index + 1 in
+	 * the low half (0: empty), so that most mismatches cost no visit to
+	 * the entry. mask = size - 1.
+	 */
+	__u64 *by_name;
+	__u64 *by_base;
 	size_t mask;
 	bool hidden;
 };
@@ -226,13 +240,13 @@ static size_t clone_base_len(const char *name)
 	return 0;
 }
 
-static void insert(__u32 *table, size_t mask, __u32 h, __u32 idx)
+static void insert(__u64 *table, size_t mask, __u32 h, __u32 idx)
 {
 	size_t slot = h & mask;
 
 	while (table[slot])
 		slot = (slot + 1) & mask;
-	table[slot] = idx + 1;
+	table[slot] = (__u64)h << 32 | (idx + 1);
 }
 
 static int build_hash(struct pk_ksyms *ks)
@@ -254,6 +268,22 @@ static int build_hash(struct pk_ksyms *ks)
 		if (base)
 			insert(ks->by_base, ks->mask, hash_str(name, base), i);
 	}
+	return 0;
+}
+
+static int build_addr_index(struct pk_ksyms *ks)
+{
+	size_t i;
+
+	ks->nr_index = (ks->nr + BLOCK - 1) / BLOCK;
+	ks->addrs = malloc((ks->nr + 1) * sizeof(*ks->addrs));
+	ks->index = malloc((ks->nr_index + 1) * sizeof(*ks->index));
+	if (!ks->addrs || !ks->index)
+		return -ENOMEM;
+	for (i = 0; i < ks->nr; i++)
+		ks->addrs[i] = ks->entries[i].sym.addr;
+	for (i = 0; i < ks->nr_index; i++)
+		ks->index[i] = ks->addrs[i * BLOCK];
 	return 0;
 }
 
@@ -282,6 +312,8 @@ struct pk_ksyms *pk_ksyms__load(const char *path)
 	if (!is_sorted(ks))
 		qsort(ks->entries, ks->nr, sizeof(*ks->entries), cmp_entry);
 	err = build_hash(ks);
+	if (!err)
+		err = build_addr_index(ks);
 	if (err) {
 		pk_ksyms__free(ks);
 		errno = -err;
@@ -298,6 +330,8 @@ void pk_ksyms__free(struct pk_ksyms *ks)
 	free(ks->entries);
 	free(ks->by_name);
 	free(ks->by_base);
+	free(ks->addrs);
+	free(ks->index);
 	free(ks);
 }
 
@@ -313,39 +347,48 @@ bool pk_ksyms__addrs_hidden(const struct pk_ksyms *ks)
 
 /* Lookups --------------------------------------------------------------- */
 
+/* The last of @n sorted values at or below @addr; @v[0] <= @addr. */
+static size_t last_at_or_below(const __u64 *v, size_t n, __u64 addr)
+{
+	size_t lo = 0, half;
+
+	while (n > 1) {
+		half = n / 2;
+		if (v[lo + half] <= addr)
+			lo += half;
+		n -= half;
+	}
+	return lo;
+}
+
 const struct pk_ksym *pk_ksyms__find(const struct pk_ksyms *ks, __u64 addr)
 {
-	size_t lo = 0, hi, mid;
+	size_t block, lo;
 
-	if (!ks || ks->hidden || !ks->nr || addr < ks->entries[0].sym.addr)
+	if (!ks || ks->hidden || !ks->nr || addr < ks->addrs[0])
 		return NULL;
-	/* the last entry at or below addr */
-	hi = ks->nr;
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (ks->entries[mid].sym.addr <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
+	block = last_at_or_below(ks->index, ks->nr_index, addr) * BLOCK;
+	lo = block + last_at_or_below(ks->addrs + block,
+				      ks->nr - block < BLOCK ? ks->nr - block : BLOCK, addr);
 	/* aliases: the first of them, as sorted (file order) */
-	while (lo && ks->entries[lo - 1].sym.addr == ks->entries[lo].sym.addr)
+	while (lo && ks->addrs[lo - 1] == ks->addrs[lo])
 		lo--;
 	return &ks->entries[lo].sym;
 }
 
 /* The match with the smallest file order above @after among a probe chain. */
-static const struct entry *scan(const struct pk_ksyms *ks, const __u32 *table, const char *name,
+static const struct entry *scan(const struct pk_ksyms *ks, const __u64 *table, const char *name,
 				size_t len, bool base, long long after)
 {
 	const struct entry *best = NULL;
-	size_t slot = hash_str(name, len) & ks->mask;
+	__u32 h = hash_str(name, len);
+	size_t slot = h & ks->mask;
 
 	for (; table[slot]; slot = (slot + 1) & ks->mask) {
-		const struct entry *e = &ks->entries[table[slot] - 1];
+		const struct entry *e = &ks->entries[(__u32)table[slot] - 1];
 		const char *n = e->sym.name;
 
-		if (strncmp(n, name, len) || (base ? clone_base_len(n) != len : n[len] != '\0'))
+		if (table[slot] >> 32 != h || strncmp(n, name, len) || (base ? clone_base_len(n) != len : n[len] != '\0'))
 			continue;
 		if ((long long)e->order > after && (!best || e->order < best->order))
 			best = e;
@@ -373,23 +416,54 @@ const struct pk_ksym *pk_ksyms__by_name(const struct pk_ksyms *ks, const char *n
 	return e ? &e->sym : NULL;
 }
 
+/* Stack symbolization formats every frame: no printf on that path. */
+static size_t append(char *buf, size_t size, size_t n, const char *s, size_t len)
+{
+	if (n + 1 >= size)
+		return n;
+	if (len > size - n - 1)
+		len = size - n - 1;
+	memcpy(buf + n, s, len);
+	buf[n + len] = '\0';
+	return n + len;
+}
+
+static size_t append_offset(char *buf, size_t size, size_t n, __u64 off)
+{
+	char hex[2 + 16 + 1];
+	int i = sizeof(hex);
+
+	do {
+		hex[--i] = "0123456789abcdef"[off & 15];
+		off >>= 4;
+	} while (off);
+	hex[--i] = 'x';
+	hex[--i] = '0';
+	hex[--i] = '+';
+	return append(buf, size, n, hex + i, sizeof(hex) - i);
+}
+
 const char *pk_ksyms__format(const struct pk_ksyms *ks, __u64 addr, unsigned int flags,
 			     char *buf, size_t size)
 {
 	const struct pk_ksym *s = pk_ksyms__find(ks, addr);
-	int n;
+	size_t n;
 
 	if (!size)
 		return buf;
+	buf[0] = '\0';
 	if (!s) {
-		snprintf(buf, size, "[unknown]");
+		append(buf, size, 0, "[unknown]", 9);
 		return buf;
 	}
-	n = snprintf(buf, size, "%s", s->name);
-	if ((flags & PK_KSYM_OFFSET) && n >= 0 && (size_t)n < size)
-		n += snprintf(buf + n, size - n, "+0x%llx", (unsigned long long)(addr - s->addr));
-	if ((flags & PK_KSYM_MODULE) && s->module && n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - n, " [%s]", s->module);
+	n = append(buf, size, 0, s->name, strlen(s->name));
+	if (flags & PK_KSYM_OFFSET)
+		n = append_offset(buf, size, n, addr - s->addr);
+	if ((flags & PK_KSYM_MODULE) && s->module) {
+		n = append(buf, size, n, " [", 2);
+		n = append(buf, size, n, s->module, strlen(s->module));
+		append(buf, size, n, "]", 1);
+	}
 	return buf;
 }
 

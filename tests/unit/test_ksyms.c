@@ -102,6 +102,10 @@ PK_TEST(ksyms_containing_symbol)
 		CHECK_STR(pk_ksyms__format(ks, 0xffffffff81000110ULL, PK_KSYM_OFFSET, small,
 					   sizeof(small)),
 			  "do_t");
+		CHECK_STR(pk_ksyms__format(ks, 0xffffffff81000110ULL, 0, small, 1), "");
+		CHECK_STR(pk_ksyms__format(ks, 0x10, 0, small, sizeof(small)), "[unk");
+		CHECK_STR(fmt(ks, 0xffffffffc0004000ULL + 0xabcdef12ULL, PK_KSYM_OFFSET),
+			  "bpf_prog_abc_tp+0xabcdef12");
 	}
 	pk_ksyms__free(ks);
 }
