@@ -104,8 +104,8 @@ PK_TEST(ksyms_containing_symbol)
 			  "do_t");
 		CHECK_STR(pk_ksyms__format(ks, 0xffffffff81000110ULL, 0, small, 1), "");
 		CHECK_STR(pk_ksyms__format(ks, 0x10, 0, small, sizeof(small)), "[unk");
-		CHECK_STR(fmt(ks, 0xffffffffc0004000ULL + 0xabcdef12ULL, PK_KSYM_OFFSET),
-			  "bpf_prog_abc_tp+0xabcdef12");
+		CHECK_STR(fmt(ks, 0xffffffffc0004000ULL + 0xabcdefULL, PK_KSYM_OFFSET),
+			  "bpf_prog_abc_tp+0xabcdef");
 	}
 	pk_ksyms__free(ks);
 }
