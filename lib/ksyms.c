@@ -42,54 +42,33 @@ struct pk_ksyms {
 	/*
 	 * Per slot, the name's hash in the high half and entry index + 1 in
 	 * the low half (0: empty), so that most mismatches cost no visit to
-	 * the entry. mask = size - 1.
+	 * the entry. Sizes are powers of two; masks are size - 1.
 	 */
 	__u64 *by_name;
 	__u64 *by_base;
-	size_t mask;
+	size_t name_mask;
+	size_t base_mask;
 	bool hidden;
 };
 
 /* Reading --------------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *len)
-{
-	size_t size = 1 << 20, n = 0;
-	char *buf = NULL, *p;
-	ssize_t r;
-	int fd;
+/*
+ * The file is parsed as it is read, a chunk at a time, so that only the
+ * names (a little over half of the text) are ever held. Entries point
+ * into the pool by offset until it stops growing.
+ */
+struct loader {
+	struct pk_ksyms *ks;
+	size_t cap;
+	char *pool;
+	size_t pool_len, pool_cap;
+	/* the last module name stored, to store each module once */
+	size_t mod_off;
+	bool any_addr;
+};
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		if (!buf || n + 1 == size) {
-			size = buf ? size * 2 : size;
-			p = realloc(buf, size);
-			if (!p)
-				goto fail;
-			buf = p;
-		}
-		r = read(fd, buf + n, size - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-fail:
-	r = errno;
-	free(buf);
-	close(fd);
-	errno = r;
-	return NULL;
-}
+#define CHUNK (256 * 1024)
 
 static int hexval(char c)
 {
@@ -102,78 +81,155 @@ static int hexval(char c)
 	return -1;
 }
 
-/*
- * One line: "ffffffff81000000 T name" or "... t name\t[module]". Moves the
- * name (and a module name not already stored just before) to @out, which
- * trails @line. Offsets into the pool are kept until the pool stops moving.
- */
-static bool parse_line(char *line, char *end, char **out, struct entry *e, size_t *mod_off,
-		       char *pool)
+static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
 {
-	__u64 addr = 0;
-	char *p = line, *name, *mod = NULL;
+	size_t n = *cap ? *cap : first;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Adds a NUL-terminated copy of @s to the pool; returns its offset, or -ENOMEM. */
+static long pool_add(struct loader *ld, const char *s, size_t len)
+{
+	size_t off = ld->pool_len;
+
+	if (grow((void **)&ld->pool, &ld->pool_cap, off + len + 1, 1, 1 << 20))
+		return -ENOMEM;
+	memcpy(ld->pool + off, s, len);
+	ld->pool[off + len] = '\0';
+	ld->pool_len += len + 1;
+	return off;
+}
+
+/* One line: "ffffffff81000000 T name" or "... t name\t[module]". */
+static int parse_line(struct loader *ld, const char *line, const char *end)
+{
+	const char *p = line, *name, *mod = NULL;
 	size_t name_len, mod_len = 0;
+	struct entry *e;
+	__u64 addr = 0;
+	long off;
 	int v;
 
 	while (p < end && (v = hexval(*p)) >= 0)
 		addr = addr << 4 | v, p++;
 	if (p == line || p + 3 > end || p[0] != ' ' || p[2] != ' ')
-		return false;
-	e->sym.type = p[1];
+		return 0; /* not a symbol line: skipped */
 	name = p + 3;
 	for (p = name; p < end && *p != '\t' && *p != ' '; p++)
 		;
 	name_len = p - name;
 	if (!name_len)
-		return false;
+		return 0;
 	if (p < end && p[0] == '\t' && p + 2 < end && p[1] == '[' && end[-1] == ']') {
 		mod = p + 2;
 		mod_len = end - 1 - mod;
 	}
+	if (grow((void **)&ld->ks->entries, &ld->cap, ld->ks->nr + 1, sizeof(*e), 1 << 16))
+		return -ENOMEM;
+	e = &ld->ks->entries[ld->ks->nr];
+	memset(e, 0, sizeof(*e));
 	e->sym.addr = addr;
-	memmove(*out, name, name_len);
-	e->sym.name = (char *)(uintptr_t)(*out - pool);
-	*out += name_len;
-	*(*out)++ = '\0';
-	e->sym.module = NULL;
+	e->sym.type = name[-2];
+	off = pool_add(ld, name, name_len);
+	if (off < 0)
+		return off;
+	e->sym.name = (char *)(uintptr_t)off;
 	if (mod) {
-		if (*mod_off == SIZE_MAX || strncmp(pool + *mod_off, mod, mod_len) ||
-		    pool[*mod_off + mod_len]) {
-			memmove(*out, mod, mod_len);
-			*mod_off = *out - pool;
-			*out += mod_len;
-			*(*out)++ = '\0';
+		if (ld->mod_off == SIZE_MAX || strncmp(ld->pool + ld->mod_off, mod, mod_len) ||
+		    ld->pool[ld->mod_off + mod_len]) {
+			off = pool_add(ld, mod, mod_len);
+			if (off < 0)
+				return off;
+			ld->mod_off = off;
 		}
-		/* offset + 1, so that 0 still means "no module" */
-		e->sym.module = (char *)(uintptr_t)(*mod_off + 1);
+		/* offset + 1, so that NULL still means "no module" */
+		e->sym.module = (char *)(uintptr_t)(ld->mod_off + 1);
 	}
-	return true;
+	e->order = ld->ks->nr++;
+	ld->any_addr |= addr != 0;
+	return 0;
 }
 
-static int parse(struct pk_ksyms *ks, char *buf, size_t len)
+/* Parses the whole lines in @buf; returns how many bytes it used. */
+static long parse_lines(struct loader *ld, const char *buf, size_t len, bool last)
 {
-	char *p = buf, *end = buf + len, *out = buf, *nl;
-	size_t lines = 0, mod_off = SIZE_MAX, i;
-	bool any_addr = false;
+	const char *p = buf, *end = buf + len, *nl;
+	int err;
 
-	for (nl = buf; (nl = memchr(nl, '\n', end - nl)); nl++)
-		lines++;
-	ks->entries = calloc(lines + 1, sizeof(*ks->entries));
-	if (!ks->entries)
-		return -ENOMEM;
 	while (p < end) {
-		struct entry *e = &ks->entries[ks->nr];
-
 		nl = memchr(p, '\n', end - p);
+		if (!nl && !last)
+			break;
 		if (!nl)
 			nl = end;
-		if (parse_line(p, nl, &out, e, &mod_off, buf)) {
-			e->order = ks->nr++;
-			any_addr |= e->sym.addr != 0;
-		}
-		p = nl + 1;
+		err = parse_line(ld, p, nl);
+		if (err)
+			return err;
+		p = nl + (nl < end);
 	}
-	ks->names = realloc(buf, out - buf ? out - buf : 1) ?: buf;
+	return p - buf;
+}
+
+static int read_symbols(struct loader *ld, int fd)
+{
+	char *buf = malloc(CHUNK);
+	size_t have = 0;
+	ssize_t r;
+	long used;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		r = read(fd, buf + have, CHUNK - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		used = parse_lines(ld, buf, have + r, r == 0);
+		if (used < 0 || r == 0) {
+			err = used < 0 ? (int)used : 0;
+			break;
+		}
+		/* a line longer than the chunk: not a kallsyms file */
+		if (!used && have + r == CHUNK) {
+			err = -EINVAL;
+			break;
+		}
+		have = have + r - used;
+		memmove(buf, buf + used, have);
+	}
+	free(buf);
+	return err;
+}
+
+static int parse(struct pk_ksyms *ks, int fd)
+{
+	struct loader ld = { .ks = ks, .mod_off = SIZE_MAX };
+	size_t i;
+	int err;
+
+	err = read_symbols(&ld, fd);
+	if (!err && !ks->nr && !ks->entries)
+		err = grow((void **)&ks->entries, &ld.cap, 1, sizeof(*ks->entries), 1);
+	if (!err && !ld.pool)
+		err = pool_add(&ld, "", 0) < 0 ? -ENOMEM : 0;
+	ks->names = ld.pool;
+	if (err)
+		return err;
 	for (i = 0; i < ks->nr; i++) {
 		struct pk_ksym *s = &ks->entries[i].sym;
 
@@ -181,7 +237,7 @@ static int parse(struct pk_ksyms *ks, char *buf, size_t len)
 		if (s->module)
 			s->module = ks->names + (uintptr_t)s->module - 1;
 	}
-	ks->hidden = ks->nr && !any_addr;
+	ks->hidden = ks->nr && !ld.any_addr;
 	return 0;
 }
 
@@ -249,24 +305,34 @@ static void insert(__u64 *table, size_t mask, __u32 h, __u32 idx)
 	table[slot] = (__u64)h << 32 | (idx + 1);
 }
 
+/* A table at most half full, for @n names. */
+static __u64 *new_table(size_t n, size_t *mask)
+{
+	size_t size = 16;
+
+	while (size < n * 2)
+		size <<= 1;
+	*mask = size - 1;
+	return calloc(size, sizeof(__u64));
+}
+
 static int build_hash(struct pk_ksyms *ks)
 {
-	size_t size = 16, i;
+	size_t i, clones = 0;
 
-	while (size < ks->nr * 2)
-		size <<= 1;
-	ks->mask = size - 1;
-	ks->by_name = calloc(size, sizeof(*ks->by_name));
-	ks->by_base = calloc(size, sizeof(*ks->by_base));
+	for (i = 0; i < ks->nr; i++)
+		clones += clone_base_len(ks->entries[i].sym.name) != 0;
+	ks->by_name = new_table(ks->nr, &ks->name_mask);
+	ks->by_base = new_table(clones, &ks->base_mask);
 	if (!ks->by_name || !ks->by_base)
 		return -ENOMEM;
 	for (i = 0; i < ks->nr; i++) {
 		const char *name = ks->entries[i].sym.name;
 		size_t base = clone_base_len(name);
 
-		insert(ks->by_name, ks->mask, hash_str(name, strlen(name)), i);
+		insert(ks->by_name, ks->name_mask, hash_str(name, strlen(name)), i);
 		if (base)
-			insert(ks->by_base, ks->mask, hash_str(name, base), i);
+			insert(ks->by_base, ks->base_mask, hash_str(name, base), i);
 	}
 	return 0;
 }
@@ -290,28 +356,18 @@ static int build_addr_index(struct pk_ksyms *ks)
 struct pk_ksyms *pk_ksyms__load(const char *path)
 {
 	struct pk_ksyms *ks;
-	size_t len;
-	char *buf;
-	int err;
+	int fd, err;
 
-	buf = read_file(path ? path : "/proc/kallsyms", &len);
-	if (!buf)
+	fd = open(path ? path : "/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
 	ks = calloc(1, sizeof(*ks));
-	if (!ks) {
-		free(buf);
-		return NULL;
-	}
-	err = parse(ks, buf, len);
-	if (err) {
-		free(buf);
-		free(ks);
-		errno = -err;
-		return NULL;
-	}
-	if (!is_sorted(ks))
+	err = ks ? parse(ks, fd) : -ENOMEM;
+	close(fd);
+	if (!err && !is_sorted(ks))
 		qsort(ks->entries, ks->nr, sizeof(*ks->entries), cmp_entry);
-	err = build_hash(ks);
+	if (!err)
+		err = build_hash(ks);
 	if (!err)
 		err = build_addr_index(ks);
 	if (err) {
@@ -381,10 +437,11 @@ static const struct entry *scan(const struct pk_ksyms *ks, const __u64 *table, c
 				size_t len, bool base, long long after)
 {
 	const struct entry *best = NULL;
+	size_t mask = base ? ks->base_mask : ks->name_mask;
 	__u32 h = hash_str(name, len);
-	size_t slot = h & ks->mask;
+	size_t slot = h & mask;
 
-	for (; table[slot]; slot = (slot + 1) & ks->mask) {
+	for (; table[slot]; slot = (slot + 1) & mask) {
 		const struct entry *e = &ks->entries[(__u32)table[slot] - 1];
 		const char *n = e->sym.name;
 

@@ -5,7 +5,10 @@
  * User space sets the fentry target before load and attaches the kprobe
  * or tracepoint itself.
  */
-#include "vmlinux.h"
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 

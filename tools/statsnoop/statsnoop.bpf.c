@@ -3,9 +3,15 @@
  * statsnoop's kernel half, three ways: fexit on each stat syscall's
  * function, kprobe/kretprobe on it (both given their target at run time,
  * once kallsyms says it exists), or the syscall tracepoints.
+ *
+ * Only fixed-ABI data is read (tracepoint records, struct pt_regs), so the
+ * object has no CO-RE relocations and libbpf loads no kernel BTF unless
+ * fexit is chosen.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -16,6 +22,19 @@ const volatile __u32 targ_tgid = 0;
 const volatile bool failed_only = false;
 /* syscall functions take a struct pt_regs * (the <arch>_sys_ wrappers) */
 const volatile bool sys_wrapper = true;
+
+/* The records of the syscalls:sys_enter_* and sys_exit_* tracepoints. */
+struct syscall_enter {
+	__u64 common;
+	long id;
+	unsigned long args[6];
+};
+
+struct syscall_exit {
+	__u64 common;
+	long id;
+	long ret;
+};
 
 struct entry {
 	const char *path;
@@ -86,11 +105,13 @@ static __always_inline int leave(void *ctx, long ret)
 	return 0;
 }
 
-/* The path argument (the first or the second) of a syscall wrapper's regs. */
+/* The path argument (the first or the second) in a syscall wrapper's regs. */
 static __always_inline const char *regs_path(struct pt_regs *regs, int idx)
 {
-	return (const char *)(idx ? PT_REGS_PARM2_CORE_SYSCALL(regs) :
-				    PT_REGS_PARM1_CORE_SYSCALL(regs));
+	struct pt_regs r = {};
+
+	bpf_probe_read_kernel(&r, sizeof(r), regs);
+	return (const char *)(idx ? PT_REGS_PARM2_SYSCALL(&r) : PT_REGS_PARM1_SYSCALL(&r));
 }
 
 static __always_inline const char *kprobe_path(struct pt_regs *ctx, int idx)
@@ -115,12 +136,12 @@ static __always_inline const char *kprobe_path(struct pt_regs *ctx, int idx)
 		return enter(sys, kprobe_path(ctx, idx));                                \
 	}                                                                                \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                                      \
-	int tp_enter_##name(struct trace_event_raw_sys_enter *ctx)                       \
+	int tp_enter_##name(struct syscall_enter *ctx)                       \
 	{                                                                                \
 		return enter(sys, (const char *)ctx->args[idx]);                         \
 	}                                                                                \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
-	int tp_exit_##name(struct trace_event_raw_sys_exit *ctx)                         \
+	int tp_exit_##name(struct syscall_exit *ctx)                         \
 	{                                                                                \
 		return leave(ctx, ctx->ret);                                             \
 	}
