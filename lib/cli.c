@@ -23,6 +23,7 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/ksyms.h>
 
 #include "internal.h"
 
@@ -712,6 +713,9 @@ static int load_and_attach(struct pk_run *run)
 	if (!run->att)
 		return -errno;
 	err = pk_attach__load(run->att);
+	/* kallsyms may have been read to check kprobe targets: give back the
+	 * ~10 MB; a tool that symbolizes loads it again when it needs it */
+	pk_ksyms_release();
 	if (err) {
 		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
 		return err;
