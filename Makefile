@@ -29,7 +29,7 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
 override LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz
+LDLIBS := -lbpf -lelf -lz -llzma
 
 # The multiarch directory holds <asm/...> for programs that use UAPI headers.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iinclude \

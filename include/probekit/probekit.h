@@ -13,5 +13,6 @@
 #include <probekit/syscalls.h>
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
+#include <probekit/usyms.h>
 
 #endif
