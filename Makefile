@@ -47,6 +47,7 @@ TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+FIXTURES := $(BUILD)/tests/fixtures/.stamp
 
 .PHONY: all lib test unit install clean format help-check examples
 .DELETE_ON_ERROR:
@@ -111,10 +112,15 @@ $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fno-omit-frame-pointer -o $@ $< $(LDFLAGS)
 
-test: all $(BUILD)/tests/unit-tests $(HELPERS)
+# ELF files for the symbolizer's tests, built with the system's compilers
+$(FIXTURES): $(wildcard tests/fixtures/*)
+	sh tests/fixtures/build.sh $(dir $@)
+	touch $@
+
+test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
 	@python3 tests/run.py --build $(BUILD)
 
-unit: $(BUILD)/tests/unit-tests
+unit: $(BUILD)/tests/unit-tests $(FIXTURES)
 	$(BUILD)/tests/unit-tests
 
 # Install -------------------------------------------------------------------
