@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,6 +37,8 @@ static struct {
 	/* -c: the child waits for a byte on this pipe before it execs */
 	int go_fd;
 	bool child;
+	bool reaped;
+	int exit_status;
 	struct pk_usyms *usyms;
 } env = { .go_fd = -1 };
 
@@ -93,43 +98,118 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 /*
  * -c: the child exists before the BPF object loads (its pid is rodata),
  * but runs the command only once the uprobes are in place. If we die
- * first, the pipe closes and it leaves without running anything.
+ * first, the pipe closes and it leaves without running anything. The
+ * command is split into words here rather than by a shell: a shell would
+ * malloc in the traced pid under another memory layout before its exec.
  */
+static void run_child(int go_fd, char **argv)
+{
+	sigset_t none;
+	char go;
+
+	if (read(go_fd, &go, 1) != 1)
+		_exit(127);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	fprintf(stderr, "mallocstacks: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
 static int start_child(struct pk_run *run)
 {
+	wordexp_t words;
+	sigset_t chld;
 	int fds[2];
-	char go, *cmd;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC))
+	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc) {
+		pk_error(run, "cannot parse the command '%s'", env.command);
+		return -EINVAL;
+	}
+	if (pipe2(fds, O_CLOEXEC)) {
+		wordfree(&words);
 		return -errno;
-	if (asprintf(&cmd, "exec %s", env.command) < 0)
-		return -ENOMEM;
+	}
 	fflush(NULL);
+	/* SIGCHLD is read through a signalfd; the child unblocks it */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
 	pid = fork();
 	if (pid < 0) {
-		free(cmd);
+		wordfree(&words);
 		return -errno;
 	}
 	if (pid == 0) {
-		sigset_t none;
-
 		close(fds[1]);
-		if (read(fds[0], &go, 1) != 1)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
+		run_child(fds[0], words.we_wordv);
 	}
-	free(cmd);
+	wordfree(&words);
 	close(fds[0]);
 	env.go_fd = fds[1];
 	env.pid = pid;
 	env.child = true;
 	pk_info(run, "started pid %d for: %s", pid, env.command);
+	/*
+	 * A short command can be gone before its stacks are read, and its
+	 * maps with it. Traced with PTRACE_O_TRACEEXIT, it stops on its way
+	 * out with its memory still mapped, so they can be read then.
+	 */
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
+		pk_info(run, "cannot ptrace the command (%s): a short-lived one may lose symbols",
+			strerror(errno));
 	return 0;
+}
+
+static void exited(int status)
+{
+	env.reaped = true;
+	env.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The command's ptrace stops: at exit, read its maps; pass the rest on. */
+static int on_sigchld(struct pk_run *run, int fd)
+{
+	struct signalfd_siginfo si;
+	int status;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		;
+	while (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid) {
+		if (!WIFSTOPPED(status)) {
+			exited(status);
+			break;
+		}
+		switch (status >> 16) {
+		case PTRACE_EVENT_EXIT:
+			pk_usyms__load_pid(env.usyms, env.pid);
+			pk_info(run, "read the maps of pid %d as it exits", env.pid);
+			ptrace(PTRACE_DETACH, env.pid, 0, 0);
+			break;
+		case PTRACE_EVENT_STOP:
+			/* a group stop (SIGSTOP...): it stays stopped */
+			ptrace(PTRACE_LISTEN, env.pid, 0, 0);
+			break;
+		default:
+			ptrace(PTRACE_CONT, env.pid, 0, WSTOPSIG(status));
+		}
+	}
+	return 0;
+}
+
+static int watch_child(struct pk_run *run)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	return pk_run__watch_fd(run, fd, on_sigchld);
 }
 
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
@@ -140,6 +220,8 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	(void)mech;
 	if (env.command && !env.child) {
 		err = start_child(run);
+		if (err == -EINVAL)
+			return err;
 		if (err) {
 			pk_error(run, "cannot start '%s': %s", env.command, strerror(-err));
 			return err;
@@ -189,6 +271,8 @@ static int start(struct pk_run *run)
 	if (attach_probes(run))
 		return -1;
 	err = pk_run__watch_pid(run, env.pid);
+	if (!err && env.child)
+		err = watch_child(run);
 	if (err) {
 		pk_error(run, "cannot watch pid %d: %s", env.pid, strerror(-err));
 		return -1;
@@ -372,9 +456,11 @@ static void reap_child(struct pk_run *run)
 
 	if (!env.child)
 		return;
-	if (waitpid(env.pid, &status, WNOHANG) == env.pid)
-		pk_info(run, "the command exited with status %d",
-			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid &&
+	    !WIFSTOPPED(status))
+		exited(status);
+	if (env.reaped)
+		pk_info(run, "the command exited with status %d", env.exit_status);
 	else
 		pk_info(run, "the command (pid %d) is still running", env.pid);
 }
@@ -410,7 +496,7 @@ static int finish(struct pk_run *run)
 
 static const struct pk_option options[] = {
 	{ "pid", 'p', "PID", "trace this process" },
-	{ "command", 'c', "COMMAND", "run COMMAND (through /bin/sh) and trace it" },
+	{ "command", 'c', "COMMAND", "run COMMAND (split into words as a shell would) and trace it" },
 	{ "top", 't', "N", "print only the N stacks that allocated most" },
 	{ "folded", 'f', NULL, "folded output for flamegraph.pl: frame;frame;frame bytes" },
 	{},
