@@ -386,8 +386,9 @@ static unsigned int sym_rank(const GElf_Sym *s, const char *name)
 {
 	unsigned int bind = GELF_ST_BIND(s->st_info), type = GELF_ST_TYPE(s->st_info);
 
-	return (s->st_size ? 16 : 0) | (type != STT_OBJECT ? 8 : 0) |
-	       (bind == STB_GLOBAL ? 4 : bind == STB_WEAK ? 2 : 0) | (name[0] != '_' ? 1 : 0);
+	/* the name a programmer calls: calloc rather than __libc_calloc */
+	return (s->st_size ? 16 : 0) | (type != STT_OBJECT ? 8 : 0) | (name[0] != '_' ? 4 : 0) |
+	       (bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0);
 }
 
 static bool wanted_sym(const GElf_Sym *s)
