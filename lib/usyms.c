@@ -386,19 +386,9 @@ static struct proc *get_proc(struct pk_usyms *u, pid_t pid)
 int pk_usyms__load_pid(struct pk_usyms *u, pid_t pid)
 {
 	struct proc *p = get_proc(u, pid);
-	size_t i;
-	int err;
 
-	if (!p)
-		return -ENOMEM;
-	err = read_maps(u, p);
-	if (err)
-		return err;
-	for (i = 0; i < p->nr_maps; i++) {
-		if (p->maps[i].mod)
-			pk__elfmod_symtab(p->maps[i].mod->elf, u->debug_dir);
-	}
-	return 0;
+	/* each module keeps its file open until its symbols are read */
+	return p ? read_maps(u, p) : -ENOMEM;
 }
 
 void pk_usyms__forget_pid(struct pk_usyms *u, pid_t pid)

@@ -20,7 +20,8 @@ extern "C" {
  * CRC checked), the .gnu_debugdata MiniDebugInfo section, then .dynsym;
  * JIT code from the target's /tmp/perf-PID.map. Modules are cached by
  * device, inode and build-id; processes by pid, their maps re-read when an
- * address falls outside every known mapping.
+ * address falls outside every known mapping. Not thread-safe: use one
+ * struct pk_usyms per thread.
  */
 
 struct pk_usyms;
@@ -76,8 +77,8 @@ int pk_usyms__resolve(struct pk_usyms *u, pid_t pid, uint64_t addr, unsigned int
 const char *pk_usyms__sym(struct pk_usyms *u, pid_t pid, uint64_t addr, unsigned int flags,
 			  char *buf, size_t size);
 
-/* Reads the maps of @pid now, and opens its modules, so that they still
- * resolve after the process is gone. */
+/* Reads the maps of @pid now and opens its files (their symbols are read
+ * on first use), so that its addresses still resolve once it is gone. */
 int pk_usyms__load_pid(struct pk_usyms *u, pid_t pid);
 /* Drops what is cached about @pid (not its modules). */
 void pk_usyms__forget_pid(struct pk_usyms *u, pid_t pid);
