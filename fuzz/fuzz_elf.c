@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	st = pk__elfmod_symtab(m, "/nonexistent");
 	for (i = 0; i < st->nr && i < 64; i++) {
-		const struct pk__sym *s = pk__symtab_lookup(st, st->syms[i].addr);
+		const struct pk__sym *s = pk__symtab_lookup(st, st->syms[i].addr, true);
 
 		if (!s)
 			abort();
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pk__elfmod_vaddr_to_off(m, s->addr, &off) == 0)
 			pk__elfmod_off_to_vaddr(m, off, &v);
 	}
-	pk__symtab_lookup(st, size);
+	pk__symtab_lookup(st, size, false);
 	pk__elfmod_free(m);
 	return 0;
 }

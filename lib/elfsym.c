@@ -114,7 +114,7 @@ static bool covers(const struct pk__sym *s, uint64_t addr)
 	return addr - s->addr < s->size;
 }
 
-const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t addr)
+const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t addr, bool data)
 {
 	size_t lo = 0, hi = st->nr, i, n;
 
@@ -132,7 +132,7 @@ const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t ad
 
 		if (addr - s->addr >= st->max_size && s->addr != addr)
 			break;
-		if (covers(s, addr))
+		if (covers(s, addr) && (data || (s->rank & PK__SYM_CODE)))
 			return s;
 	}
 	return NULL;
@@ -387,7 +387,8 @@ static unsigned int sym_rank(const GElf_Sym *s, const char *name)
 	unsigned int bind = GELF_ST_BIND(s->st_info), type = GELF_ST_TYPE(s->st_info);
 
 	/* the name a programmer calls: calloc rather than __libc_calloc */
-	return (s->st_size ? 16 : 0) | (type != STT_OBJECT ? 8 : 0) | (name[0] != '_' ? 4 : 0) |
+	return (s->st_size ? PK__SYM_SIZED : 0) | (type != STT_OBJECT ? PK__SYM_CODE : 0) |
+	       (name[0] != '_' ? 4 : 0) |
 	       (bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0);
 }
 

@@ -30,6 +30,10 @@ struct pk__sym {
 	uint8_t rank;
 };
 
+/* rank bits */
+#define PK__SYM_SIZED 16
+#define PK__SYM_CODE 8
+
 struct pk__symtab {
 	struct pk__sym *syms;
 	size_t nr, cap;
@@ -43,8 +47,9 @@ struct pk__symtab {
 int pk__symtab_add(struct pk__symtab *st, const char *name, uint64_t addr, uint64_t size,
 		   unsigned int rank);
 void pk__symtab_sort(struct pk__symtab *st);
-/* The symbol covering @addr, never one that ends before it; NULL if none. */
-const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t addr);
+/* The symbol covering @addr, never one that ends before it; NULL if none.
+ * Data objects only when @data. */
+const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t addr, bool data);
 const char *pk__symtab_name(struct pk__symtab *st, const struct pk__sym *s, bool demangle);
 void pk__symtab_clear(struct pk__symtab *st);
 /* The C++ name of @mangled (malloc'd), or NULL when it is not one. */

@@ -445,7 +445,7 @@ static void parse_perf_map(struct pk__symtab *st, FILE *f)
 		name = line + off;
 		name[strcspn(name, "\n")] = '\0';
 		if (name[0])
-			pk__symtab_add(st, name, addr, size, size ? 16 : 0);
+			pk__symtab_add(st, name, addr, size, PK__SYM_CODE | (size ? PK__SYM_SIZED : 0));
 	}
 	free(line);
 	pk__symtab_sort(st);
@@ -486,7 +486,7 @@ static struct pk__symtab *perf_map(struct proc *p)
 static int resolve_in(struct pk_usyms *u, struct pk__symtab *st, uint64_t addr,
 		      unsigned int flags, struct pk_usym *out)
 {
-	const struct pk__sym *s = pk__symtab_lookup(st, addr);
+	const struct pk__sym *s = pk__symtab_lookup(st, addr, flags & PK_USYM_DATA);
 
 	if (!s)
 		return -ENOENT;

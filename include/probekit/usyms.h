@@ -48,6 +48,9 @@ enum pk_usym_flags {
 	PK_USYM_FULL_PATH = 1 << 2,
 	/* the raw (mangled) name, whatever the options say */
 	PK_USYM_MANGLED = 1 << 3,
+	/* data objects too; by default only code symbols name an address,
+	 * since a stack frame in data is a broken walk, not a variable */
+	PK_USYM_DATA = 1 << 4,
 };
 
 /* What an address is. Strings belong to @u and live until it is freed. */

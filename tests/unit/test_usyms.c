@@ -30,6 +30,7 @@
 #include "unit.h"
 
 #define ALL (PK_USYM_OFFSET | PK_USYM_MODULE)
+#define DATA (ALL | PK_USYM_DATA)
 
 static const char *fixtures(void)
 {
@@ -128,11 +129,13 @@ PK_TEST(usyms_symtab_pie_nopie_lib)
 	CHECK_STR(file_sym(u, "pie", "pie", "fix_func_a", 0, 0), "fix_func_a+0x0");
 	CHECK_STR(file_sym(u, "pie", "pie", "fix_func_a", 0x10, 0), "fix_func_a+0x10");
 	CHECK_STR(file_sym(u, "pie", "pie", "fix_static", 5, 0), "fix_static+0x5");
-	CHECK_STR(file_sym(u, "pie", "pie", "fix_data", 8, 0), "fix_data+0x8");
+	CHECK_STR(file_sym(u, "pie", "pie", "fix_data", 8, PK_USYM_DATA), "fix_data+0x8");
+	/* a variable names an address only when data is asked for */
+	CHECK_STR(file_sym(u, "pie", "pie", "fix_data", 8, 0), "[unknown]");
 	CHECK_STR(file_sym(u, "nopie", "nopie", "fix_func_b", 3, 0), "fix_func_b+0x3");
 	CHECK_STR(file_sym(u, "nopie", "nopie", "fix_static", 1, 0), "fix_static+0x1");
 	CHECK_STR(file_sym(u, "libfix.so", "libfix.so", "fix_lib_func", 7, 0), "fix_lib_func+0x7");
-	CHECK_STR(file_sym(u, "libfix.so", "libfix.so", "fix_lib_private", 4, 0),
+	CHECK_STR(file_sym(u, "libfix.so", "libfix.so", "fix_lib_private", 4, PK_USYM_DATA),
 		  "fix_lib_private+0x4");
 	pk_usyms__free(u);
 }
@@ -179,7 +182,7 @@ PK_TEST(usyms_build_id_debug_dir)
 	snprintf(dir, sizeof(dir), "%s", fixture("debug"));
 	u = new_usyms(dir);
 	CHECK_STR(file_sym(u, "buildid", "pie", "fix_static", 2, 0), "fix_static+0x2");
-	CHECK_STR(file_sym(u, "buildid", "pie", "fix_data", 0, 0), "fix_data+0x0");
+	CHECK_STR(file_sym(u, "buildid", "pie", "fix_data", 0, PK_USYM_DATA), "fix_data+0x0");
 	CHECK_STR(file_sym(plain, "buildid", "pie", "fix_static", 2, 0), "[unknown]");
 	/* a file at the right path with another build-id inside is refused */
 	CHECK_STR(file_sym(u, "otherbuild", "pie", "fix_static", 2, 0), "[unknown]");
@@ -307,7 +310,7 @@ static const char *live_sym(struct pk_usyms *u, const struct served *s, const ch
 {
 	static char buf[512];
 
-	return pk_usyms__sym(u, s->pid, served_addr(s, name) + off, ALL, buf, sizeof(buf));
+	return pk_usyms__sym(u, s->pid, served_addr(s, name) + off, DATA, buf, sizeof(buf));
 }
 
 static void check_served(struct pk_usyms *u, const struct served *s, const char *bin)

@@ -364,7 +364,8 @@ static struct entry *collect(struct pk_run *run, size_t *nr)
 		if (bpf_map_lookup_elem(fd, &key, &v[n].total) == 0 && v[n].total.bytes)
 			n++;
 	}
-	qsort(v, n, sizeof(*v), by_bytes);
+	if (n)
+		qsort(v, n, sizeof(*v), by_bytes);
 	*nr = n;
 	return v;
 }
