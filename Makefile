@@ -112,6 +112,11 @@ $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fno-omit-frame-pointer -o $@ $< $(LDFLAGS)
 
+# mallocstacks' target must call libc's malloc, not a sanitizer's
+$(BUILD)/tests/mallocer: tests/helpers/mallocer.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Werror -o $@ $<
+
 # ELF files for the symbolizer's tests, built with the system's compilers
 $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)

@@ -150,3 +150,11 @@ def test_usage_errors():
         r = pk.run([pk.tool_path("mallocstacks"), *args])
         assert r.returncode == 2, (args, r.returncode, r.stderr)
         assert r.stderr.startswith("mallocstacks: "), (args, r.stderr)
+
+
+def test_perf_buffer_path():
+    pk.need_bpf()
+    r = pk.run([pk.tool_path("mallocstacks"), "--perf-buffer", "-c",
+                pk.helper_path("mallocer") + " now"])
+    assert r.returncode == 0, r.stderr
+    check_text(r.stdout.splitlines())

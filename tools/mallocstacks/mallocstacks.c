@@ -318,16 +318,18 @@ static int read_stack(struct pk_run *run, const struct mallocstacks_key *key, __
  * are there, so they still resolve if it exits before we print. */
 static int on_new_stack(struct pk_run *run, const void *data, size_t size)
 {
-	const struct mallocstacks_event *e = data;
 	__u64 ips[MALLOCSTACKS_DEPTH + 1];
+	struct mallocstacks_event e;
 	struct pk_usym sym;
 	int i, n;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(e))
 		return 0;
-	n = read_stack(run, &e->key, ips);
+	/* a perf buffer record is only 4-byte aligned */
+	memcpy(&e, data, sizeof(e));
+	n = read_stack(run, &e.key, ips);
 	for (i = 0; i < n; i++)
-		pk_usyms__resolve(env.usyms, e->pid, ips[i], 0, &sym);
+		pk_usyms__resolve(env.usyms, e.pid, ips[i], 0, &sym);
 	return 0;
 }
 
