@@ -231,12 +231,28 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	return 0;
 }
 
+/* A static binary, or one with its own allocator, never calls libc's. */
+static void check_libc_is_mapped(struct pk_run *run)
+{
+	char path[PATH_MAX], why[PATH_MAX + 256], mine[64];
+
+	if (env.child || pk_uprobe_find_binary(LIBC, env.pid, path, sizeof(path), why, sizeof(why)))
+		return;
+	snprintf(mine, sizeof(mine), "/proc/%d/", env.pid);
+	if (strncmp(path, mine, strlen(mine)))
+		pk_error(run, "warning: pid %d maps no libc; probing %s, which it may never call",
+			 env.pid, path);
+	else
+		pk_info(run, "probing %s", path);
+}
+
 static int attach_probes(struct pk_run *run)
 {
 	struct bpf_object *obj = pk_run__object(run);
 	char why[PATH_MAX + 256];
 	size_t i;
 
+	check_libc_is_mapped(run);
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, probes[i].prog);
 		/* before its exec, a -c child maps our own libc: the system's */
