@@ -635,3 +635,83 @@ PK_TEST(usyms_warm_cache_speed)
 	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1000.0 / 1000.0);
 	pk_usyms__free(u);
 }
+
+/*
+ * A JIT in its own pid and mount namespaces: it is pid 1 there and writes
+ * /tmp/perf-1.map on a /tmp that only it sees. The symbolizer must use
+ * the pid from NSpid and read the file through /proc/PID/root.
+ */
+static void jit_grandchild(int in, int out)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	char *jit = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char path[64], c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+	f = fopen(path, "w");
+	if (jit == MAP_FAILED || !f)
+		_exit(1);
+	fprintf(f, "%lx 30 jitted_in_ns\n", (unsigned long)jit);
+	fclose(f);
+	dprintf(out, "jit %lx\nready\n", (unsigned long)jit);
+	while (read(in, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+static void jit_middle(int in, int out)
+{
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", "/tmp", "tmpfs", 0, NULL))
+		_exit(126);
+	pid = fork();
+	if (pid == 0)
+		jit_grandchild(in, out);
+	/* the grandchild's pid out here, where we still live */
+	dprintf(out, "pid %d\n", pid);
+	waitpid(pid, NULL, 0);
+	_exit(0);
+}
+
+PK_TEST(usyms_perf_map_in_pid_namespace)
+{
+	struct pk_usyms *u = new_usyms(NULL);
+	unsigned long long jit = 0;
+	int to[2], from[2], pid = 0;
+	char line[128], buf[256];
+	pid_t middle;
+	FILE *f;
+
+	if (geteuid() != 0) {
+		printf("  (usyms_perf_map_in_pid_namespace needs root: not run)\n");
+		pk_usyms__free(u);
+		return;
+	}
+	CHECK(pipe(to) == 0 && pipe(from) == 0);
+	fflush(NULL);
+	middle = fork();
+	if (middle == 0) {
+		close(to[1]);
+		close(from[0]);
+		jit_middle(to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	f = fdopen(from[0], "r");
+	while (f && fgets(line, sizeof(line), f) && strncmp(line, "ready", 5)) {
+		sscanf(line, "pid %d", &pid);
+		sscanf(line, "jit %llx", &jit);
+	}
+	CHECK(pid > 0 && jit != 0);
+	if (pid > 0 && jit)
+		CHECK_STR(pk_usyms__sym(u, pid, jit + 4, ALL, buf, sizeof(buf)),
+			  "jitted_in_ns+0x4 (perf-1.map)");
+	close(to[1]);
+	if (f)
+		fclose(f);
+	waitpid(middle, NULL, 0);
+	pk_usyms__free(u);
+}
