@@ -158,3 +158,28 @@ def test_perf_buffer_path():
                 pk.helper_path("mallocer") + " now"])
     assert r.returncode == 0, r.stderr
     check_text(r.stdout.splitlines())
+
+
+def test_exec_keeps_each_image_apart():
+    """A target that execs: the stacks of its first image are symbolized
+    with the first image's maps, not the new one's."""
+    pk.need_bpf()
+    target = start_target([pk.helper_path("mallocer"), "exec"])
+    tool = pk.start_tool("mallocstacks", "-v", "-p", str(target.pid))
+    target.p.stdin.write(b"go\n")
+    target.p.stdin.flush()
+    # the new image says ready again
+    target.wait_for(lambda l: l == "ready" and target.out.count("ready") == 2, what="2nd ready")
+    tool.wait_for(lambda l: "exec'd" in l, stream="err", what="exec message")
+    target.p.stdin.write(b"go\n")
+    target.p.stdin.flush()
+    target.wait_for(lambda l: l == "done", what="'done'")
+    # stopped while the new image still runs, so its maps can be read
+    assert tool.stop() == 0, tool.err
+    target.p.stdin.close()
+    assert target.wait() == 0
+    found = blocks(tool.out)
+    with_a = [(n, f) for n, f in found if any(x.startswith("alloc_a+0x") for x in f)]
+    assert len(with_a) == 2 and all(n == 40960 for n, _ in with_a), (found, tool.err)
+    nbytes, _ = block_with(found, "alloc_b")
+    assert nbytes == 700

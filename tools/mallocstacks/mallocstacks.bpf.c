@@ -13,6 +13,8 @@
 #include "mallocstacks.h"
 
 const volatile __u32 targ_tgid = 0;
+/* bumped at each exec of the target: stacks of different images differ */
+__u32 generation = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -28,14 +30,15 @@ struct {
 	__type(value, struct mallocstacks_total);
 } totals SEC(".maps");
 
-static __always_inline void announce(void *ctx, __u32 pid, const struct mallocstacks_key *key)
+static __always_inline void announce(void *ctx, __u32 pid, __u32 kind,
+				     const struct mallocstacks_key *key)
 {
 	struct mallocstacks_event *e = pk_reserve(struct mallocstacks_event);
 
 	if (!e)
 		return;
 	e->pid = pid;
-	e->pad = 0;
+	e->kind = kind;
 	e->key = *key;
 	pk_submit(ctx, e);
 }
@@ -49,6 +52,7 @@ static __always_inline int account(struct pt_regs *ctx, __u64 size)
 	if (pid != targ_tgid)
 		return 0;
 	key.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	key.generation = generation;
 	/* at entry, the return address is where the stack pointer points */
 	if (bpf_probe_read_user(&key.caller, sizeof(key.caller), (void *)PT_REGS_SP(ctx)))
 		key.caller = 0;
@@ -56,7 +60,7 @@ static __always_inline int account(struct pt_regs *ctx, __u64 size)
 	if (!t) {
 		/* only the CPU that inserts it announces a stack */
 		if (bpf_map_update_elem(&totals, &key, &zero, BPF_NOEXIST) == 0)
-			announce(ctx, pid, &key);
+			announce(ctx, pid, MALLOCSTACKS_NEW_STACK, &key);
 		t = bpf_map_lookup_elem(&totals, &key);
 		if (!t)
 			return 0;
@@ -93,6 +97,20 @@ int BPF_KPROBE(realloc_enter, void *ptr, __u64 size)
 	if (!ptr || !size)
 		return 0;
 	return account(ctx, size);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int on_exec(void *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct mallocstacks_key key = {};
+
+	if (pid != targ_tgid)
+		return 0;
+	/* only the target's exec writes it: no other writer races */
+	key.generation = ++generation;
+	announce(ctx, pid, MALLOCSTACKS_EXEC, &key);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

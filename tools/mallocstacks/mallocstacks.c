@@ -28,6 +28,7 @@
 PK_SKEL_OPS(mallocstacks_bpf);
 
 #define LIBC "c"
+#define MAX_IMAGES 16
 
 static struct {
 	pid_t pid;
@@ -39,7 +40,8 @@ static struct {
 	bool child;
 	bool reaped;
 	int exit_status;
-	struct pk_usyms *usyms;
+	/* one symbolizer per image the process exec'd, for their own maps */
+	struct pk_usyms *usyms[MAX_IMAGES];
 } env = { .go_fd = -1 };
 
 struct entry {
@@ -55,6 +57,16 @@ static const struct {
 	{ "calloc_enter", "calloc" },
 	{ "realloc_enter", "realloc" },
 };
+
+/* The symbolizer for the process's image number @gen (0 before any exec). */
+static struct pk_usyms *usyms_of(__u32 gen)
+{
+	__u32 i = gen < MAX_IMAGES ? gen : MAX_IMAGES - 1;
+
+	if (!env.usyms[i])
+		env.usyms[i] = pk_usyms__new(NULL);
+	return env.usyms[i] ? env.usyms[i] : env.usyms[0];
+}
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
@@ -172,6 +184,7 @@ static void exited(int status)
 /* The command's ptrace stops: at exit, read its maps; pass the rest on. */
 static int on_sigchld(struct pk_run *run, int fd)
 {
+	struct mallocstacks_bpf *skel;
 	struct signalfd_siginfo si;
 	int status;
 
@@ -184,7 +197,8 @@ static int on_sigchld(struct pk_run *run, int fd)
 		}
 		switch (status >> 16) {
 		case PTRACE_EVENT_EXIT:
-			pk_usyms__load_pid(env.usyms, env.pid);
+			skel = pk_run__skel(run);
+			pk_usyms__load_pid(usyms_of(skel->bss->generation), env.pid);
 			pk_info(run, "read the maps of pid %d as it exits", env.pid);
 			ptrace(PTRACE_DETACH, env.pid, 0, 0);
 			break;
@@ -277,13 +291,12 @@ static int start(struct pk_run *run)
 {
 	int err;
 
-	env.usyms = pk_usyms__new(NULL);
-	if (!env.usyms) {
+	if (!usyms_of(0)) {
 		pk_error(run, "cannot set up the symbolizer: %s", strerror(errno));
 		return -1;
 	}
 	if (!env.child)
-		pk_usyms__load_pid(env.usyms, env.pid);
+		pk_usyms__load_pid(usyms_of(0), env.pid);
 	if (attach_probes(run))
 		return -1;
 	err = pk_run__watch_pid(run, env.pid);
@@ -336,6 +349,7 @@ static int on_new_stack(struct pk_run *run, const void *data, size_t size)
 {
 	__u64 ips[MALLOCSTACKS_DEPTH + 1];
 	struct mallocstacks_event e;
+	struct pk_usyms *u;
 	struct pk_usym sym;
 	int i, n;
 
@@ -343,9 +357,16 @@ static int on_new_stack(struct pk_run *run, const void *data, size_t size)
 		return 0;
 	/* a perf buffer record is only 4-byte aligned */
 	memcpy(&e, data, sizeof(e));
+	u = usyms_of(e.key.generation);
+	if (e.kind == MALLOCSTACKS_EXEC) {
+		/* the new image's maps, while they are there to read */
+		pk_info(run, "pid %u exec'd (image %u)", e.pid, e.key.generation);
+		pk_usyms__load_pid(u, e.pid);
+		return 0;
+	}
 	n = read_stack(run, &e.key, ips);
 	for (i = 0; i < n; i++)
-		pk_usyms__resolve(env.usyms, e.pid, ips[i], 0, &sym);
+		pk_usyms__resolve(u, e.pid, ips[i], 0, &sym);
 	return 0;
 }
 
@@ -397,7 +418,8 @@ static void print_text(FILE *out, const struct entry *e, const __u64 *ips, int n
 	if (e->key.stack_id < 0)
 		fprintf(out, "\t[no user stack: %s]\n", strerror(-e->key.stack_id));
 	for (i = 0; i < n; i++) {
-		pk_usyms__sym(env.usyms, env.pid, ips[i], PK_USYM_OFFSET | PK_USYM_MODULE, buf,
+		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i],
+			      PK_USYM_OFFSET | PK_USYM_MODULE, buf,
 			      sizeof(buf));
 		fputc('\t', out);
 		pk_fput_text(out, buf, strlen(buf));
@@ -416,7 +438,7 @@ static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int
 	if (n == 0)
 		fputs(e->key.stack_id < 0 ? "[no user stack]" : "[unknown]", out);
 	for (i = n - 1; i >= 0; i--) {
-		pk_usyms__sym(env.usyms, env.pid, ips[i], 0, buf, sizeof(buf));
+		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i], 0, buf, sizeof(buf));
 		pk_escape_text(esc, sizeof(esc), buf, strlen(buf));
 		for (p = esc; *p; p++) {
 			if (*p == ';')
@@ -447,7 +469,7 @@ static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n
 
 		if (i)
 			fputc(',', out);
-		pk_usyms__resolve(env.usyms, env.pid, ips[i], 0, &s);
+		pk_usyms__resolve(usyms_of(e->key.generation), env.pid, ips[i], 0, &s);
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ips[i]);
 		f.f = out;
 		f.first = true;
@@ -492,7 +514,7 @@ static int finish(struct pk_run *run)
 	size_t nr, i;
 
 	reap_child(run);
-	if (!env.usyms)
+	if (!env.usyms[0])
 		return 0;
 	v = collect(run, &nr);
 	if (env.top && nr > env.top)
@@ -508,8 +530,10 @@ static int finish(struct pk_run *run)
 			print_text(out, &v[i], ips, n);
 	}
 	free(v);
-	pk_usyms__free(env.usyms);
-	env.usyms = NULL;
+	for (i = 0; i < MAX_IMAGES; i++) {
+		pk_usyms__free(env.usyms[i]);
+		env.usyms[i] = NULL;
+	}
 	return 0;
 }
 

@@ -15,7 +15,8 @@
  */
 struct mallocstacks_key {
 	__s32 stack_id;	/* negative: the errno of a stack that was not taken */
-	__u32 pad;
+	/* how many times the process had exec'd: each image has its own maps */
+	__u32 generation;
 	__u64 caller;
 };
 
@@ -24,11 +25,16 @@ struct mallocstacks_total {
 	__u64 calls;
 };
 
-/* Sent once per new stack, so user space reads the maps while the
- * process still lives. */
+enum mallocstacks_kind {
+	/* a new stack: user space reads the maps while the process lives */
+	MALLOCSTACKS_NEW_STACK,
+	/* the process exec'd: key.generation is the new image's */
+	MALLOCSTACKS_EXEC,
+};
+
 struct mallocstacks_event {
 	__u32 pid;
-	__u32 pad;
+	__u32 kind;
 	struct mallocstacks_key key;
 };
 
