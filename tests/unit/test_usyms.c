@@ -682,6 +682,7 @@ PK_TEST(usyms_perf_map_in_pid_namespace)
 	unsigned long long jit = 0;
 	int to[2], from[2], pid = 0;
 	char line[128], buf[256];
+	bool ready = false;
 	pid_t middle;
 	FILE *f;
 
@@ -701,9 +702,11 @@ PK_TEST(usyms_perf_map_in_pid_namespace)
 	close(to[0]);
 	close(from[1]);
 	f = fdopen(from[0], "r");
-	while (f && fgets(line, sizeof(line), f) && strncmp(line, "ready", 5)) {
+	/* two writers: the pid and "ready" come in either order */
+	while (f && (!pid || !ready) && fgets(line, sizeof(line), f)) {
 		sscanf(line, "pid %d", &pid);
 		sscanf(line, "jit %llx", &jit);
+		ready |= !strncmp(line, "ready", 5);
 	}
 	CHECK(pid > 0 && jit != 0);
 	if (pid > 0 && jit)
