@@ -199,16 +199,17 @@ static void explain_attach_error(int err, const char *where, bool ret, char *why
 			 strerror(-err));
 }
 
-static int symbol_offset(const char *path, const char *sym, uint64_t *off, char *why,
-			 size_t why_size)
+static int symbol_offset(struct pk_usyms *shared, const char *path, const char *sym,
+			 uint64_t *off, char *why, size_t why_size)
 {
-	struct pk_usyms *u = pk_usyms__new(NULL);
+	struct pk_usyms *u = shared ? shared : pk_usyms__new(NULL);
 	int err;
 
 	if (!u)
 		return -errno;
 	err = pk_usyms__find_symbol(u, path, sym, NULL, off, NULL);
-	pk_usyms__free(u);
+	if (!shared)
+		pk_usyms__free(u);
 	if (err == -ENOENT)
 		snprintf(why, why_size, "no symbol %s in %s", sym, path);
 	else if (err == -ERANGE)
@@ -232,7 +233,7 @@ struct bpf_link *pk_uprobe_attach(struct bpf_program *prog, const char *binary, 
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	err = pk_uprobe_find_binary(binary, o.pid, path, sizeof(path), why, why_size);
 	if (!err && sym)
-		err = symbol_offset(path, sym, &off, why, why_size);
+		err = symbol_offset(o.usyms, path, sym, &off, why, why_size);
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -13,6 +13,7 @@ extern "C" {
 
 struct bpf_program;
 struct bpf_link;
+struct pk_usyms;
 
 /*
  * Finds the file behind @binary, as bcc's attach_uprobe(name=...) does:
@@ -32,8 +33,11 @@ struct pk_uprobe_opts {
 	bool retprobe;
 	/* added to the symbol's offset; without a symbol, the file offset */
 	uint64_t offset;
+	/* symbols are looked up with this one (its cache kept across calls);
+	 * NULL makes a temporary one */
+	struct pk_usyms *usyms;
 };
-#define pk_uprobe_opts__last_field offset
+#define pk_uprobe_opts__last_field usyms
 
 /*
  * Attaches @prog to @sym (or, when @sym is NULL, to opts->offset) in

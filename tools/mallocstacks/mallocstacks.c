@@ -270,7 +270,9 @@ static int attach_probes(struct pk_run *run)
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(obj, probes[i].prog);
 		/* before its exec, a -c child maps our own libc: the system's */
-		struct pk_uprobe_opts opts = { .sz = sizeof(opts), .pid = env.pid };
+		struct pk_uprobe_opts opts = {
+			.sz = sizeof(opts), .pid = env.pid, .usyms = usyms_of(0),
+		};
 		struct bpf_link *link;
 
 		link = pk_uprobe_attach(prog, LIBC, probes[i].sym, &opts, why, sizeof(why));
