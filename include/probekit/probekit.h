@@ -13,5 +13,7 @@
 #include <probekit/syscalls.h>
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
+#include <probekit/uprobe.h>
+#include <probekit/usyms.h>
 
 #endif
