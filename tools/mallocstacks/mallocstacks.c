@@ -96,6 +96,40 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	return -EINVAL;
 }
 
+/* Whether execvp() would find @prog, with errno set when not. */
+static bool executable_on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *dir, *end;
+	char file[PATH_MAX];
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (dir = path ? path : "/usr/local/bin:/usr/bin:/bin"; *dir; dir = end + !!*end) {
+		end = strchrnul(dir, ':');
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dir), dir, prog);
+		if (access(file, X_OK) == 0)
+			return true;
+	}
+	errno = ENOENT;
+	return false;
+}
+
+/* A typo in -c fails here, before anything is loaded or forked. */
+static int check_command(struct pk_run *run)
+{
+	wordexp_t words;
+	int err = 0;
+
+	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc)
+		return pk_usage_error(run, "cannot parse the command '%s'", env.command);
+	if (!executable_on_path(words.we_wordv[0])) {
+		err = -errno;
+		pk_error(run, "cannot run %s: %s", words.we_wordv[0], strerror(errno));
+	}
+	wordfree(&words);
+	return err;
+}
+
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (argc)
@@ -104,7 +138,7 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "-f and --json do not go together");
-	return 0;
+	return env.command ? check_command(run) : 0;
 }
 
 /*
