@@ -59,11 +59,12 @@ def interrupt_at_random_moments(argv, rng, runs):
             time.sleep(delay)
             p.send_signal(getattr(signal, how))
         _, err = p.communicate(timeout=30)
-        sig = getattr(signal, how, None)
         # a signal before the handler exists (right after exec) kills outright
-        assert p.returncode == 0 or p.returncode == -sig, \
-            (argv, i, how, delay, p.returncode, err)
-        assert pk.only_loss_reports(err, argv[0]) or b"busy" in err, (argv, how, err)
+        killed = how != "duration" and p.returncode == -getattr(signal, how)
+        # only one process may read trace_pipe: another test's reader wins
+        busy = p.returncode == 1 and b"trace_pipe is busy" in err
+        assert p.returncode == 0 or killed or busy, (argv, i, how, delay, p.returncode, err)
+        assert pk.only_loss_reports(err, argv[0]) or busy, (argv, how, err)
 
 
 def test_signals_at_random_moments_leave_nothing():
