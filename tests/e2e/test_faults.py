@@ -72,9 +72,14 @@ def test_signals_at_random_moments_leave_nothing():
     seed = int(os.environ.get("PK_SEED", "0")) or random.randrange(1 << 30)
     rng = random.Random(seed)
     before = pk.bpf_objects()
-    for argv in INTERRUPTIBLE:
-        if os.path.exists(pk.tool_path(argv[0])):
-            interrupt_at_random_moments(argv, rng, 50)
+    target = subprocess.Popen(["sleep", "600"])
+    try:
+        for argv in INTERRUPTIBLE + [("mallocstacks", "-p", str(target.pid))]:
+            if os.path.exists(pk.tool_path(argv[0])):
+                interrupt_at_random_moments(argv, rng, 50)
+    finally:
+        target.kill()
+        target.wait()
     assert_none_left(before, f"after interrupted runs (PK_SEED={seed})")
 
 
