@@ -145,7 +145,7 @@ def main():
     tool = sys.argv[1]
     if tool == "opensnoop":
         uid = sys.argv[2] if len(sys.argv) > 2 else None
-        snoop(OPENSNOOP.replace("FILTER", "bpf_get_current_uid_gid() != %d" % int(uid)
+        snoop(OPENSNOOP.replace("FILTER", "(u32)bpf_get_current_uid_gid() != %d" % int(uid)
                                 if uid else "0"))
     elif tool == "statsnoop":
         snoop(STATSNOOP.replace("FILTER", "0"))
