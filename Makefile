@@ -46,7 +46,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all lib test unit install clean format help-check
+.PHONY: all lib test unit install clean format help-check bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -104,6 +104,10 @@ test: all $(BUILD)/tests/unit-tests $(HELPERS)
 
 unit: $(BUILD)/tests/unit-tests
 	$(BUILD)/tests/unit-tests
+
+# Benchmarks (never part of the tests): see bench/run.
+bench: all
+	PK_LDLIBS='$(LDLIBS)' /usr/bin/python3 bench/run --build $(BUILD)
 
 # Install -------------------------------------------------------------------
 

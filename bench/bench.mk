@@ -14,7 +14,8 @@ LLVM_STRIP ?= llvm-strip
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 BENCH_CFLAGS := -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(B)
-LDLIBS := -lbpf -lelf -lz
+# the main Makefile's LDLIBS, passed down by bench/run
+LDLIBS ?= -lbpf -lelf -lz
 
 CORE := $(B)/openbench $(B)/floor $(B)/fmtbench
 # Each needs a library header that another branch may not have merged yet.
@@ -47,4 +48,4 @@ $(B)/%bench: bench/%bench.c $(BUILD)/libprobekit.a | $(B)
 
 # A program with a deep call chain of frame-pointer functions, for user stacks.
 $(B)/stackchild: bench/stackchild.c | $(B)
-	$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -Wall -o $@ $<
+	$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls -Wall -o $@ $<
