@@ -105,9 +105,9 @@ test: all $(BUILD)/tests/unit-tests $(HELPERS)
 unit: $(BUILD)/tests/unit-tests
 	$(BUILD)/tests/unit-tests
 
-# Benchmarks (never part of the tests): see bench/run.
+# Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.
 bench: all
-	PK_LDLIBS='$(LDLIBS)' /usr/bin/python3 bench/run --build $(BUILD)
+	PK_LDLIBS='$(LDLIBS)' /usr/bin/python3 bench/run --build $(BUILD) $(BENCH_ARGS)
 
 # Install -------------------------------------------------------------------
 
