@@ -31,7 +31,9 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-f
 override LDFLAGS += $(SAN_FLAGS)
 LDLIBS := -lbpf -lelf -lz
 
+# The multiarch directory holds <asm/...> for programs that use UAPI headers.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iinclude \
+	-I/usr/include/$(shell $(CC) -dumpmachine) \
 	-Wall -Werror -Wno-unused-function
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -46,9 +48,10 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-.PHONY: all lib test unit install clean format help-check bench
+.PHONY: all lib test unit install clean format help-check examples bench
 .DELETE_ON_ERROR:
 .SECONDARY:
+.SECONDEXPANSION:
 
 all: $(BUILD)/probekit $(BUILD)/libprobekit.a $(BUILD)/libprobekit.pc links
 
@@ -58,9 +61,9 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-$(BUILD)/bpf/%.bpf.o: $(BUILD)/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: tools/$$*/$$*.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(BPF_CFLAGS) -Itools/$* -MMD -MP -c tools/$*/$*.bpf.c -o $@
+	$(CLANG) $(BPF_CFLAGS) -Itools/$* -MMD -MP -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
@@ -122,6 +125,13 @@ install: all
 	install -m 0644 $(BUILD)/libprobekit.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
+# The examples build from an installed copy, through pkg-config, as a user's would.
+STAGE := $(abspath $(BUILD)/stage)
+examples:
+	$(MAKE) install DESTDIR=$(STAGE)
+	PKG_CONFIG_PATH=$(STAGE)$(PKGCONFIGDIR) PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
+		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)"
+
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
 
@@ -129,3 +139,33 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzzing -------------------------------------------------------------------
+# `make fuzz FUZZ_SECONDS=60` runs every fuzz/fuzz_*.c target with libFuzzer
+# on its committed seed corpus (fuzz/corpus/NAME); new inputs it finds go to
+# build-fuzz/corpus/NAME, failures to build-fuzz/.
+
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD := build-fuzz
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SAN := address,undefined
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang SANITIZE=fuzzer-no-link,$(FUZZ_SAN) \
+		$(FUZZ_BUILD)/libprobekit.a
+	@for t in $(FUZZ_TARGETS); do \
+		clang -g -O1 -D_GNU_SOURCE -Iinclude -I$(FUZZ_BUILD) -fsanitize=fuzzer,$(FUZZ_SAN) \
+			fuzz/fuzz_$$t.c $(FUZZ_BUILD)/libprobekit.a $(LDLIBS) \
+			-o $(FUZZ_BUILD)/fuzz_$$t || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=3 \
+			-artifact_prefix=$(FUZZ_BUILD)/$$t- $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t \
+			2>$(FUZZ_BUILD)/$$t.log || { tail -40 $(FUZZ_BUILD)/$$t.log; exit 1; }; \
+		grep -E '^Done [0-9]+ runs' $(FUZZ_BUILD)/$$t.log || tail -1 $(FUZZ_BUILD)/$$t.log; \
+	done

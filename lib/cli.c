@@ -45,6 +45,8 @@ enum common_scope {
 	FOR_ALL,
 	FOR_BPF,
 	FOR_EVENTS,
+	/* tools with BPF, and .main tools that run pk_run__loop() */
+	FOR_LOOP,
 };
 
 struct common_option {
@@ -59,11 +61,11 @@ static const struct common_option common_options[] = {
 	{ { "verbose", C_VERBOSE, NULL, "say which mechanism is used and why (-vv: libbpf's log)" },
 	  'v', FOR_ALL },
 	{ { "json", C_JSON, NULL, "print one JSON object per line" }, 0, FOR_ALL },
-	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_BPF },
+	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_LOOP },
 	{ { "mechanism", C_MECHANISM, "NAME",
 	    "use only NAME: fentry, kprobe, tp_btf, raw_tp or tracepoint" },
 	  0, FOR_BPF },
-	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer size in pages, a power of two (64)" },
+	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two (64)" },
 	  'b', FOR_EVENTS },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },
@@ -81,6 +83,7 @@ struct pk_run {
 	const struct pk_tool *tool;
 	const char *name;
 	FILE *out;
+	bool out_broken;
 	bool json;
 	int verbose;
 	unsigned long duration_ms;
@@ -104,7 +107,8 @@ static char out_buffer[OUT_BUFFER_SIZE];
 
 static void vmessage(const struct pk_run *run, const char *fmt, va_list ap)
 {
-	fflush(run->out);
+	if (!run->out_broken)
+		fflush(run->out);
 	fprintf(stderr, "%s: ", run->name);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -325,6 +329,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 {
 	if (c->scope == FOR_BPF)
 		return tool->skel != NULL;
+	if (c->scope == FOR_LOOP)
+		return tool->skel || (tool->flags & PK_TOOL_LOOP);
 	if (c->scope == FOR_EVENTS)
 		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
 	return true;
@@ -456,7 +462,8 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 
 	build_table(tool, &t);
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: also resets glibc's state inside a cluster such as -xz */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
 		if (c == '?') {
 			if (optopt && optopt < 256)
@@ -561,13 +568,16 @@ static long long now_ms(void)
 /* Output errors end the tool; a closed pipe (| head) ends it quietly. */
 static bool output_failed(struct pk_run *run)
 {
+	bool quiet;
+
 	if (fflush(run->out) == 0 && !ferror(run->out))
 		return false;
-	if (errno != EPIPE)
+	/* a signal that interrupts a blocked write is a request to stop */
+	quiet = errno == EPIPE || (errno == EINTR && signalled);
+	if (!quiet)
 		pk_error(run, "writing output failed: %s", strerror(errno));
-	else
-		run->out = NULL;
-	pk_run__stop(run, errno == EPIPE ? 0 : 1);
+	run->out_broken = true;
+	pk_run__stop(run, quiet ? 0 : 1);
 	return true;
 }
 
@@ -593,9 +603,10 @@ static int setup_epoll(struct pk_run *run)
 	if (run->epfd < 0)
 		return -errno;
 	if (run->events) {
-		e.data.u32 = 0;
-		if (epoll_ctl(run->epfd, EPOLL_CTL_ADD, pk_events__fd(run->events), &e))
-			return -errno;
+		int err = pk_events__epoll_add(run->events, run->epfd, 0);
+
+		if (err)
+			return err;
 	}
 	for (i = 0; i < run->nr_watches; i++) {
 		e.data.u32 = i + 1;
@@ -611,7 +622,7 @@ static int dispatch(struct pk_run *run, const struct epoll_event *e)
 	int ret;
 
 	if (e->data.u32 == 0) {
-		ret = pk_events__poll(run->events, 0);
+		ret = pk_events__consume(run->events);
 		return ret < 0 && ret != -EINTR ? ret : 0;
 	}
 	w = &run->watches[e->data.u32 - 1];
@@ -665,10 +676,29 @@ static int poll_loop(struct pk_run *run)
 		}
 		if (now >= lost) {
 			lost = now + LOST_REPORT_MS;
+			/* a wakeup the kernel skipped costs a second, not an event */
+			if (run->events && (err = pk_events__consume(run->events)) < 0)
+				return err;
 			report_lost(run, false);
 		}
 	}
 	return 0;
+}
+
+int pk_run__loop(struct pk_run *run)
+{
+	int err;
+
+	if (output_failed(run))
+		return run->status;
+	err = poll_loop(run);
+	if (err) {
+		pk_error(run, "%s", strerror(-err));
+		pk_run__stop(run, 1);
+	}
+	if (run->out)
+		output_failed(run);
+	return run->status;
 }
 
 static int load_and_attach(struct pk_run *run)
@@ -682,7 +712,6 @@ static int load_and_attach(struct pk_run *run)
 	if (!run->att)
 		return -errno;
 	err = pk_attach__load(run->att);
-	pk_features_release();
 	if (err) {
 		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
 		return err;
@@ -725,11 +754,11 @@ static int run_bpf_tool(struct pk_run *run)
 		run->status = 1;
 	}
 	/* what is already in the buffer belongs to the run */
-	if (run->events && run->out)
+	if (run->events && !run->out_broken)
 		pk_events__consume(run->events);
-	if (tool->finish && run->out && tool->finish(run) < 0)
+	if (tool->finish && !run->out_broken && tool->finish(run) < 0)
 		run->status = 1;
-	if (run->out)
+	if (!run->out_broken)
 		output_failed(run);
 	report_lost(run, true);
 	return run->status;
@@ -773,7 +802,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	else
 		status = run_bpf_tool(&run);
 	cleanup(&run);
-	if (run.out && fflush(run.out) && errno != EPIPE)
+	if (!run.out_broken && fflush(run.out) && errno != EPIPE)
 		status = status ? status : 1;
 	return status;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -26,10 +27,14 @@ struct pk_events {
 	pk_event_fn fn;
 	void *ctx;
 	int lost_fd;
+	int rb_fd;
 	int nr_cpus;
 	__u64 *percpu;
 	__u64 perf_lost;
 	int cb_err;
+	/* perf samples sit 4 bytes off 8-byte alignment: events are copied here */
+	void *aligned;
+	size_t aligned_size;
 };
 
 static int find_rodata(struct bpf_object *obj, const char *name, struct bpf_map **map_out,
@@ -103,6 +108,22 @@ static unsigned int pages_of(const struct pk_events_opts *opts)
 	return opts && opts->pages ? opts->pages : DEFAULT_PAGES;
 }
 
+/*
+ * Sizes are per CPU, as for bcc's perf buffers, so that -b means the same
+ * capacity on either kind; the one shared ring gets the sum, rounded up to
+ * the power of two the kernel wants.
+ */
+static __u32 ring_size(unsigned int pages, long page_size)
+{
+	int cpus = libbpf_num_possible_cpus();
+	__u64 bytes = (__u64)pages * (cpus > 0 ? cpus : 1) * page_size;
+	__u64 size = page_size;
+
+	while (size < bytes && size < (1ULL << 30))
+		size <<= 1;
+	return size;
+}
+
 int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *opts)
 {
 	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "pk_rb");
@@ -120,7 +141,7 @@ int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *op
 	if (!has_ringbuf)
 		use_perf = true;
 	if (!use_perf)
-		return bpf_map__set_max_entries(rb, pages * page_size) ?:
+		return bpf_map__set_max_entries(rb, ring_size(pages, page_size)) ?:
 			       bpf_map__set_max_entries(pb, 1);
 	err = pk_object_set_rodata(obj, "pk_use_perfbuf", &use_perf, sizeof(use_perf));
 	if (err)
@@ -147,7 +168,18 @@ static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
 	(void)cpu;
 	if (ev->cb_err)
 		return;
-	err = ev->fn(ev->ctx, data, size);
+	if (size > ev->aligned_size) {
+		void *bigger = realloc(ev->aligned, size);
+
+		if (!bigger) {
+			ev->cb_err = -ENOMEM;
+			return;
+		}
+		ev->aligned = bigger;
+		ev->aligned_size = size;
+	}
+	memcpy(ev->aligned, data, size);
+	err = ev->fn(ev->ctx, ev->aligned, size);
 	if (err < 0)
 		ev->cb_err = err;
 }
@@ -179,6 +211,7 @@ struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *c
 	ev->fn = fn;
 	ev->ctx = ctx;
 	ev->lost_fd = bpf_map__fd(lost);
+	ev->rb_fd = bpf_map__fd(rb);
 	ev->nr_cpus = libbpf_num_possible_cpus();
 	ev->percpu = calloc(ev->nr_cpus > 0 ? ev->nr_cpus : 1, sizeof(*ev->percpu));
 	if (!ev->percpu || ev->nr_cpus <= 0) {
@@ -201,9 +234,24 @@ fail:
 	return NULL;
 }
 
-int pk_events__fd(const struct pk_events *ev)
+/*
+ * The buffers' own fds go into the caller's epoll, not libbpf's epoll fd:
+ * a perf event fd nested inside another epoll instance did not wake the
+ * outer one reliably (events waited until the next timeout).
+ */
+int pk_events__epoll_add(const struct pk_events *ev, int epfd, __u64 tag)
 {
-	return ev->rb ? ring_buffer__epoll_fd(ev->rb) : perf_buffer__epoll_fd(ev->pb);
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = tag };
+	size_t i, n;
+
+	if (ev->rb)
+		return epoll_ctl(epfd, EPOLL_CTL_ADD, ev->rb_fd, &e) ? -errno : 0;
+	n = perf_buffer__buffer_cnt(ev->pb);
+	for (i = 0; i < n; i++) {
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, perf_buffer__buffer_fd(ev->pb, i), &e))
+			return -errno;
+	}
+	return 0;
 }
 
 int pk_events__consume(struct pk_events *ev)
@@ -251,5 +299,6 @@ void pk_events__free(struct pk_events *ev)
 	ring_buffer__free(ev->rb);
 	perf_buffer__free(ev->pb);
 	free(ev->percpu);
+	free(ev->aligned);
 	free(ev);
 }

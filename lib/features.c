@@ -38,8 +38,6 @@ struct feature_slot {
 };
 
 static struct feature_slot slots[PK_FEAT__COUNT];
-static struct btf *vmlinux_btf;
-static int vmlinux_btf_err;
 
 static const char *const feature_names[PK_FEAT__COUNT] = {
 	[PK_FEAT_BTF] = "btf",		   [PK_FEAT_KFUNC] = "kfunc",
@@ -76,21 +74,153 @@ int pk_feature_by_name(const char *name, enum pk_feature *feat)
 	return -ENOENT;
 }
 
-struct btf *pk__vmlinux_btf(void)
+/*
+ * Kernel BTF lookups by streaming /sys/kernel/btf/vmlinux through a small
+ * buffer: a full parse (what btf__load_vmlinux_btf() does) costs 40 ms and
+ * 8 MB here, for the handful of names the probes need.
+ */
+#define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
+#define SCAN_CHUNK 65536
+
+struct btf_reader {
+	int fd;
+	__u32 base;
+	__u32 len;
+	__u32 buf_start;
+	__u32 buf_len;
+	char buf[SCAN_CHUNK];
+};
+
+static const void *reader_at(struct btf_reader *r, __u32 pos, __u32 n)
 {
-	if (!vmlinux_btf && !vmlinux_btf_err) {
-		vmlinux_btf = btf__load_vmlinux_btf();
-		if (!vmlinux_btf)
-			vmlinux_btf_err = errno ? -errno : -ENOENT;
+	ssize_t got;
+
+	if (pos + n > r->len)
+		return NULL;
+	if (pos < r->buf_start || pos + n > r->buf_start + r->buf_len) {
+		/* sysfs hands out at most a page per read */
+		r->buf_start = pos;
+		r->buf_len = 0;
+		while (r->buf_len < n) {
+			got = pread(r->fd, r->buf + r->buf_len, sizeof(r->buf) - r->buf_len,
+				    (off_t)r->base + pos + r->buf_len);
+			if (got <= 0)
+				return NULL;
+			r->buf_len += got;
+		}
 	}
-	return vmlinux_btf;
+	return r->buf + (pos - r->buf_start);
 }
 
-void pk_features_release(void)
+/* Bytes that follow a type's common 12-byte header. */
+static __u32 btf_extra_size(const struct btf_type *t)
 {
-	btf__free(vmlinux_btf);
-	vmlinux_btf = NULL;
-	vmlinux_btf_err = 0;
+	__u32 vlen = btf_vlen(t);
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: return 4;
+	case BTF_KIND_ARRAY: return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: return vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM: return vlen * sizeof(struct btf_enum);
+	case BTF_KIND_FUNC_PROTO: return vlen * sizeof(struct btf_param);
+	case BTF_KIND_VAR: return sizeof(struct btf_var);
+	case BTF_KIND_DATASEC: return vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_DECL_TAG: return sizeof(struct btf_decl_tag);
+	case BTF_KIND_ENUM64: return vlen * 12;
+	default: return 0;
+	}
+}
+
+/*
+ * Offsets of @name in the string section (at most @max). Chunks overlap by
+ * the name's length, so a match cut by one chunk's end is whole in the next;
+ * a match at a later chunk's very start was already seen in full before.
+ */
+static int find_string(struct btf_reader *r, const char *name, __u32 *offs, int max)
+{
+	size_t n = strlen(name) + 1;
+	__u32 pos = 0, step = SCAN_CHUNK - n;
+	int found = 0;
+
+	for (;;) {
+		__u32 want = r->len - pos < SCAN_CHUNK ? r->len - pos : SCAN_CHUNK;
+		const char *chunk = reader_at(r, pos, want), *p = chunk;
+
+		if (!chunk)
+			return -EIO;
+		while (found < max && (p = memmem(p, chunk + want - p, name, n))) {
+			__u32 off = pos + (p - chunk);
+			bool starts = off == 0 || (p > chunk && p[-1] == '\0');
+
+			if (starts && (!found || off > offs[found - 1]))
+				offs[found++] = off;
+			p++;
+		}
+		if (found == max || pos + want >= r->len)
+			return found;
+		pos += step;
+	}
+}
+
+/*
+ * The id of the type named @name of @kind, or a negative errno; with a
+ * NULL name, the number of types.
+ */
+static int vmlinux_btf_find(const char *name, int kind)
+{
+	struct btf_reader *r = calloc(1, sizeof(*r));
+	struct btf_header hdr;
+	__u32 offs[4], pos, id = 1;
+	int nr_offs = 0, ret = -ENOENT, i;
+
+	if (!r)
+		return -ENOMEM;
+	r->fd = open(VMLINUX_BTF_PATH, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0 || pread(r->fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
+	    hdr.magic != BTF_MAGIC) {
+		ret = r->fd < 0 ? -errno : -EINVAL;
+		goto out;
+	}
+	if (name) {
+		r->base = hdr.hdr_len + hdr.str_off;
+		r->len = hdr.str_len;
+		nr_offs = find_string(r, name, offs, 4);
+		if (nr_offs <= 0) {
+			ret = nr_offs < 0 ? nr_offs : -ENOENT;
+			goto out;
+		}
+	}
+	r->base = hdr.hdr_len + hdr.type_off;
+	r->len = hdr.type_len;
+	r->buf_start = r->buf_len = 0;
+	for (pos = 0; pos < r->len; id++) {
+		const struct btf_type *t = reader_at(r, pos, sizeof(*t));
+
+		if (!t) {
+			ret = -EIO;
+			goto out;
+		}
+		for (i = 0; i < nr_offs; i++) {
+			if (t->name_off == offs[i] && btf_kind(t) == kind) {
+				ret = id;
+				goto out;
+			}
+		}
+		pos += sizeof(*t) + btf_extra_size(t);
+	}
+	if (!name)
+		ret = id - 1;
+out:
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r);
+	return ret;
+}
+
+int pk__btf_find(const char *name, int kind)
+{
+	return vmlinux_btf_find(name, kind);
 }
 
 const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size)
@@ -191,16 +321,15 @@ static int load_minimal(enum bpf_prog_type type, enum bpf_attach_type attach, __
 
 static void probe_btf(struct feature_slot *slot)
 {
-	struct btf *btf = pk__vmlinux_btf();
+	int count = vmlinux_btf_find(NULL, 0);
 
-	if (btf)
-		set_status(slot, true, 0, "kernel BTF at /sys/kernel/btf/vmlinux (%u types)",
-			   btf__type_cnt(btf));
+	if (count > 0)
+		set_status(slot, true, 0, "kernel BTF at " VMLINUX_BTF_PATH " (%d types)", count);
 	else
-		set_status(slot, false, vmlinux_btf_err,
-			   "no usable /sys/kernel/btf/vmlinux (%s): the kernel was built without "
+		set_status(slot, false, count,
+			   "no usable " VMLINUX_BTF_PATH " (%s): the kernel was built without "
 			   "CONFIG_DEBUG_INFO_BTF, so CO-RE programs cannot be relocated",
-			   strerror(-vmlinux_btf_err));
+			   strerror(-count));
 }
 
 static const char *const fentry_targets[] = { "bpf_fentry_test1", "do_sys_openat2", "vfs_read",
@@ -208,21 +337,21 @@ static const char *const fentry_targets[] = { "bpf_fentry_test1", "do_sys_openat
 
 static void probe_kfunc(struct feature_slot *slot)
 {
-	struct btf *btf = pk__vmlinux_btf();
 	char log[4096];
 	const char *target = NULL;
 	int id = -ENOENT, fd, link;
 	size_t i;
 
-	if (!btf) {
-		set_status(slot, false, vmlinux_btf_err,
-			   "no kernel BTF: fentry/fexit need /sys/kernel/btf/vmlinux "
-			   "(CONFIG_DEBUG_INFO_BTF)");
-		return;
-	}
-	for (i = 0; i < sizeof(fentry_targets) / sizeof(fentry_targets[0]) && id < 0; i++) {
+	for (i = 0; i < sizeof(fentry_targets) / sizeof(fentry_targets[0]) && id == -ENOENT; i++) {
 		target = fentry_targets[i];
-		id = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC);
+		id = vmlinux_btf_find(target, BTF_KIND_FUNC);
+	}
+	if (id < 0 && id != -ENOENT) {
+		set_status(slot, false, id,
+			   "no usable kernel BTF (%s): fentry/fexit need " VMLINUX_BTF_PATH
+			   " (CONFIG_DEBUG_INFO_BTF)",
+			   strerror(-id));
+		return;
 	}
 	if (id < 0) {
 		set_status(slot, false, ENOENT, "found no function to test fentry on in kernel BTF");
@@ -282,23 +411,14 @@ static void probe_kprobe(struct feature_slot *slot)
 			   "without CONFIG_KPROBES");
 }
 
-static int perf_tracepoint_open(int tp_id)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_TRACEPOINT,
-		.size = sizeof(attr),
-		.config = tp_id,
-		.sample_period = 1,
-		.wakeup_events = 1,
-	};
-	int fd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
+/*
+ * Load, not attach: attaching to a tracepoint and detaching again costs
+ * two RCU grace periods (a third of a second here), which every tool would
+ * pay at start-up, and a real attach follows anyway.
+ */
 static void probe_tracepoint(struct feature_slot *slot)
 {
-	int id, fd, pfd, err;
+	int id, fd;
 	bool syscalls;
 
 	if (!pk_tracefs_path()) {
@@ -317,18 +437,9 @@ static void probe_tracepoint(struct feature_slot *slot)
 		set_load_failure(slot, PK_FEAT_TRACEPOINT, fd, NULL);
 		return;
 	}
-	pfd = perf_tracepoint_open(id);
-	err = pfd < 0 ? pfd : (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, fd) ? -errno : 0);
-	if (pfd >= 0)
-		close(pfd);
 	close(fd);
-	if (err) {
-		set_status(slot, false, err, "attaching to sched:sched_switch failed (%s)",
-			   pk__errno_name(-err));
-		return;
-	}
 	syscalls = pk_tracepoint_exists("syscalls", "sys_enter_openat");
-	set_status(slot, true, 0, "attached a minimal program to sched:sched_switch%s",
+	set_status(slot, true, 0, "tracepoint programs load and tracefs lists events%s",
 		   syscalls ? "; syscall tracepoints exist" :
 			      "; no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is off)");
 }
@@ -358,17 +469,14 @@ static void probe_raw_tp(struct feature_slot *slot)
 
 static void probe_tp_btf(struct feature_slot *slot)
 {
-	struct btf *btf = pk__vmlinux_btf();
 	char log[4096];
 	int id, fd, link;
 
-	if (!btf) {
-		set_status(slot, false, vmlinux_btf_err, "no kernel BTF: tp_btf needs it");
-		return;
-	}
-	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	id = vmlinux_btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);
 	if (id < 0) {
-		set_status(slot, false, ENOENT, "no btf_trace_sched_switch in kernel BTF");
+		set_status(slot, false, id, id == -ENOENT ?
+				"no btf_trace_sched_switch in kernel BTF" :
+				"no usable kernel BTF: tp_btf needs " VMLINUX_BTF_PATH);
 		return;
 	}
 	fd = load_minimal(BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, id, log, sizeof(log));

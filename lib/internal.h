@@ -10,8 +10,8 @@ struct btf;
 /* The kernel's own "not supported" errno, which userspace headers lack. */
 #define ENOTSUPP_ERRNO 524
 
-/* The kernel BTF, loaded on first use and kept until pk_features_release(). */
-struct btf *pk__vmlinux_btf(void);
+/* The id of a kernel BTF type by name and kind, or a negative errno. */
+int pk__btf_find(const char *name, int kind);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 

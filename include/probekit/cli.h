@@ -35,6 +35,8 @@ struct pk_option {
 enum pk_tool_flags {
 	/* the BPF side sends no events (it only fills maps) */
 	PK_TOOL_NO_EVENTS = 1 << 0,
+	/* a .main tool that calls pk_run__loop(): it gets -d too */
+	PK_TOOL_LOOP = 1 << 1,
 };
 
 struct pk_tool {
@@ -91,6 +93,12 @@ void pk_run__stop(struct pk_run *run, int status);
 int pk_run__watch_pid(struct pk_run *run, pid_t pid);
 /* Calls @fn whenever @fd is readable; a negative return stops the tool. */
 int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, int fd));
+/*
+ * For a .main tool without BPF programs (flag PK_TOOL_LOOP): runs the
+ * runtime's poll loop over the pk_run__watch_fd() descriptors, with ticks,
+ * -d and Ctrl-C, and returns the exit status.
+ */
+int pk_run__loop(struct pk_run *run);
 
 /* "tool: message" on stderr; returns -EINVAL so a parser can return it. */
 int pk_usage_error(const struct pk_run *run, const char *fmt, ...)

@@ -21,7 +21,7 @@ typedef int (*pk_event_fn)(void *ctx, const void *data, size_t size);
 
 struct pk_events_opts {
 	size_t sz;
-	/* buffer size in pages (a power of two); 0 means 64 */
+	/* buffer size in pages per CPU (a power of two); 0 means 64 */
 	unsigned int pages;
 	/* use the perf buffer even when the ring buffer works */
 	bool force_perf;
@@ -36,8 +36,9 @@ struct pk_events;
 /* After load, with the options given to configure. Returns NULL with errno set on failure. */
 struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *ctx,
 				 const struct pk_events_opts *opts);
-/* An fd that becomes readable when events are waiting. */
-int pk_events__fd(const struct pk_events *ev);
+/* Adds the buffers' fds to @epfd with data @tag: readable means
+ * pk_events__consume() has work. */
+int pk_events__epoll_add(const struct pk_events *ev, int epfd, __u64 tag);
 /* Hands every waiting event to the callback; returns how many, or -errno. */
 int pk_events__consume(struct pk_events *ev);
 /* Waits up to @timeout_ms, then consumes. */

@@ -52,9 +52,6 @@ bool pk_support_kfunc(void);
  */
 const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size);
 
-/* Drops the kernel BTF kept while probing, to give the memory back. */
-void pk_features_release(void);
-
 #ifdef __cplusplus
 }
 #endif

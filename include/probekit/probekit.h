@@ -6,7 +6,9 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/maps.h>
 #include <probekit/output.h>
 #include <probekit/tracefs.h>
+#include <probekit/tracepipe.h>
 
 #endif

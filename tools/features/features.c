@@ -58,7 +58,6 @@ static int features_main(struct pk_run *run)
 		fprintf(pk_run__out(run), "%-11s %-10s %s\n", "FEATURE", "AVAILABLE", "REASON");
 	for (feat = 0; feat < PK_FEAT__COUNT; feat++)
 		print_feature(run, feat);
-	pk_features_release();
 	return 0;
 }
 

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef OPENSNOOP_SIMPLE_H
+#define OPENSNOOP_SIMPLE_H
+
+struct event {
+	__u32 pid;
+	int ret;
+	char comm[16];
+	char path[256];
+};
+
+#endif

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * trace_print: printk_sample's program, its lines printed whole with
+ * pk_trace_print(), bcc's trace_print(). An argument is a bcc-style format:
+ * trace_print '{1} {5}' prints the pid and the message. Ctrl-C ends it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <probekit/probekit.h>
+
+#include "printk_sample.skel.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART: reads stop */
+	struct pk_trace_format *fmt = argc > 1 ? pk_trace_format__new(argv[1]) : NULL;
+	struct printk_sample_bpf *skel = printk_sample_bpf__open_and_load();
+	struct pk_trace_pipe *tp = pk_trace_pipe__open(NULL);
+	int n = -EINVAL;
+
+	sigaction(SIGINT, &sa, NULL);
+	if (!skel || printk_sample_bpf__attach(skel) || !tp || (argc > 1 && !fmt)) {
+		fprintf(stderr, "trace_print: %s\n", strerror(errno));
+		goto out;
+	}
+	while (!stop) {
+		n = pk_trace_print(tp, stdout, fmt);
+		fflush(stdout);
+		if (n < 0 && n != -EINTR)
+			break;
+	}
+out:
+	pk_trace_pipe__free(tp);
+	pk_trace_format__free(fmt);
+	printk_sample_bpf__destroy(skel);
+	return stop ? 0 : 1;
+}

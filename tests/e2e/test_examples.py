@@ -1,0 +1,135 @@
+"""examples/: every program builds from the installed library through
+pkg-config (make examples) and does what its bcc original does."""
+import json
+import os
+import re
+import subprocess
+import time
+
+import pk
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_built = None
+
+
+def example(name):
+    """Builds the examples once per run; returns the path of one."""
+    global _built
+    if _built is None:
+        r = subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={pk.BUILD}", "examples"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=300)
+        _built = r.returncode == 0
+        assert _built, f"make examples failed:\n{r.stdout[-3000:]}"
+    assert _built, "make examples failed earlier"
+    return os.path.join(pk.BUILD, "examples", name)
+
+
+def start_reading(argv, pred, what):
+    """Starts an example that reads trace_pipe, waiting while another
+    process holds it (the kernel allows one reader at a time)."""
+    deadline = time.monotonic() + 60
+    while True:
+        p = pk.Proc(argv)
+        try:
+            p.wait_for(pred, 10, what=what)
+            return p
+        except AssertionError:
+            p.wait(5)
+            if not any("busy" in l for l in p.err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def test_build_from_installed_library():
+    path = example("check_kfunc")
+    assert os.access(path, os.X_OK)
+    for name in ("opensnoop_simple", "printk_sample", "trace_print", "task_switch",
+                 "map_values_sample"):
+        assert os.access(example(name), os.X_OK), name
+
+
+def test_check_kfunc():
+    r = pk.run([example("check_kfunc")])
+    feats = pk.run([pk.tool_path("probekit"), "features", "--json"])
+    kfunc = [json.loads(l) for l in feats.stdout.splitlines() if '"kfunc"' in l][0]
+    if kfunc["available"]:
+        assert r.returncode == 0 and r.stdout == "kfunc is supported\n", r
+    else:
+        assert r.returncode == 1 and r.stdout.startswith("kfunc is not supported: "), r
+
+
+def test_opensnoop_simple():
+    pk.need_bpf()
+    tool = pk.Proc([example("opensnoop_simple")])
+    tool.wait_for(lambda l: l.split() == ["PID", "COMM", "FD", "ERR", "PATH"], 20, what="header")
+    path = f"/tmp/pk-example-{os.getpid()}-missing"
+    child = pk.Proc([pk.helper_path("opener"), f"at:{path}"], stdin=subprocess.PIPE)
+    child.wait_for(lambda l: l.startswith("ready"))
+    child.p.stdin.write(b"go\n")
+    child.p.stdin.flush()
+    line = tool.wait_for(lambda l: l.endswith(path), 10, what="the child's open")
+    f = line.split()
+    assert int(f[0]) == child.pid and f[2:4] == ["-1", "2"], line
+    assert tool.stop() == 0, tool.err
+
+
+def exec_until_seen(proc, pattern_of_pid, what):
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        child = subprocess.Popen(["/bin/true"])
+        child.wait()
+        try:
+            return proc.wait_for(lambda l: re.search(pattern_of_pid(child.pid), l), 1, what=what)
+        except AssertionError:
+            continue
+    raise AssertionError(f"no {what}: {proc.out[-5:]} {proc.err[-5:]}")
+
+
+def test_printk_sample():
+    pk.need_bpf()
+    tool = start_reading([example("printk_sample")],
+                         lambda l: l.split() == ["PID", "COMM", "OUTPUT"], "header")
+    line = exec_until_seen(tool, lambda pid: rf"^{pid} .*start of execve time = \d+ , "
+                                             rf"pid = {pid}, comm = ", "execve line")
+    assert tool.stop() == 0, (line, tool.err)
+
+
+def test_trace_print():
+    pk.need_bpf()
+    tool = start_reading([example("trace_print"), "{1} {5}"], lambda l: True, "first line")
+    exec_until_seen(tool, lambda pid: rf"^{pid} start of execve time = \d+ , pid = {pid}, ",
+                    "formatted execve line")
+    assert tool.stop() == 0, tool.err
+    raw = start_reading([example("trace_print")], lambda l: True, "first line")
+    exec_until_seen(raw, lambda pid: rf"-{pid} +\[\d+\] .*: bpf_trace_printk: start of execve "
+                                     rf"time = \d+ , pid = {pid}, ", "raw execve line")
+    assert raw.stop() == 0, raw.err
+
+
+def test_task_switch():
+    pk.need_bpf()
+    p = pk.Proc([example("task_switch")])
+    assert p.wait(30) == 0, p.err
+    pairs = [tuple(map(int, m.groups())) for m in
+             (re.match(r"task_switch\[ *(\d+)-> *(\d+)\]=(\d+)$", l) for l in p.out) if m]
+    assert pairs, p.out
+    away = sum(n for prev, cur, n in pairs if prev == p.pid)
+    back = sum(n for prev, cur, n in pairs if cur == p.pid)
+    assert away >= 90 and back >= 90, (away, back)
+
+
+def test_map_values_sample():
+    pk.need_bpf()
+    uid = 40000 + os.getpid() % 20000
+    tool = pk.Proc([example("map_values_sample"), "1"])
+    tool.wait_for(lambda l: l.startswith("Counting"), 20, what="start line")
+    for _ in range(4):
+        subprocess.run(["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+                        "--clear-groups", "/bin/true"], check=True)
+    time.sleep(2.5)
+    assert tool.stop() == 0, tool.err
+    other = [int(l.split(":")[1].split()[0]) for l in tool.out if l.startswith("other users:")]
+    values = [l.split() for l in tool.out if l.endswith("(calls)       ")]
+    assert sum(other) >= 4, tool.out
+    assert len(values) == len(other), tool.out

@@ -1,0 +1,257 @@
+"""opensnoop against the real kernel: a child with a known pid opens
+paths, and the tool must report them with the right fields."""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import pk
+
+LINE = re.compile(r"^(\d+)\s+(\S+)\s+(-?\d+)\s+(\d+) (.*)$")
+
+
+class Opener:
+    """The tests/helpers/opener child: it waits for 'go', then opens."""
+
+    def __init__(self, *paths, user=None):
+        argv = [pk.helper_path("opener"), *paths]
+        if user is not None:
+            argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+        self.proc = pk.Proc(argv, stdin=subprocess.PIPE)
+        self.proc.wait_for(lambda l: l.startswith("ready"), what="ready line")
+        self.pid = int(self.proc.out[0].split()[1])
+
+    def go(self):
+        self.proc.p.stdin.write(b"go\n")
+        self.proc.p.stdin.flush()
+        assert self.proc.wait() == 0
+        return [tuple(map(int, l.split())) for l in self.proc.out[1:]]
+
+
+def workdir():
+    d = tempfile.mkdtemp(prefix="pk-opensnoop-")
+    exists = os.path.join(d, "exists.txt")
+    with open(exists, "w") as f:
+        f.write("x")
+    weird = os.path.join(d, "nl\nesc\x1b[31m")
+    with open(weird, "w") as f:
+        f.write("x")
+    return d, exists, os.path.join(d, "missing.txt"), weird
+
+
+def escaped(path):
+    return path.replace("\\", "\\\\").replace("\n", "\\n").replace("\x1b", "\\e")
+
+
+def parse(lines):
+    return [LINE.match(l).groups() for l in lines[1:] if LINE.match(l)]
+
+
+def wait_path(tool, path, **kw):
+    return tool.wait_for(lambda l: l.endswith(" " + escaped(path)), what=f"line for {path!r}",
+                         **kw)
+
+
+def test_fields_of_a_known_child():
+    pk.need_bpf()
+    d, exists, missing, weird = workdir()
+    child = Opener(exists, missing, "at:" + weird)
+    tool = pk.start_tool("opensnoop", "-p", str(child.pid))
+    assert tool.out[0].split() == ["PID", "COMM", "FD", "ERR", "PATH"]
+    results = child.go()
+    for path, (fd, err) in zip((exists, missing, weird), results):
+        line = wait_path(tool, path)
+        pid, comm, got_fd, got_err, got_path = LINE.match(line).groups()
+        assert int(pid) == child.pid, line
+        assert comm == "opener", line
+        assert int(got_fd) == fd and int(got_err) == err, (line, fd, err)
+        assert got_path == escaped(path)
+    assert results[1] == (-1, 2)
+    assert "\x1b" not in "".join(tool.out), "raw ESC reached the terminal"
+    assert all(int(p) == child.pid for p, *_ in parse(tool.out)), tool.out
+    assert tool.stop() == 0
+
+
+def test_json_lines_parse_and_round_trip():
+    pk.need_bpf()
+    d, exists, missing, weird = workdir()
+    child = Opener(exists, missing, weird)
+    tool = pk.start_tool("opensnoop", "--json", "-v", "-p", str(child.pid), ready="verbose")
+    child.go()
+    tool.wait_for(lambda l: "missing.txt" in l, what="JSON line for the missing path")
+    tool.wait_for(lambda l: "nl\\nesc" in l, what="JSON line for the odd path")
+    assert tool.stop() == 0
+    events = pk.json_lines(tool.out)
+    by_path = {e["path"]: e for e in events}
+    assert by_path[exists]["fd"] >= 0 and by_path[exists]["err"] == 0
+    assert by_path[missing]["fd"] == -1 and by_path[missing]["err"] == 2
+    assert weird in by_path, "the path with a newline and ESC did not round-trip"
+    for e in events:
+        assert e["pid"] == child.pid and e["comm"] == "opener"
+        assert set(e) >= {"time", "pid", "tid", "uid", "comm", "fd", "err", "flags", "mode",
+                          "path"}
+
+
+def test_failed_only():
+    pk.need_bpf()
+    d, exists, missing, _ = workdir()
+    child = Opener(exists, missing)
+    tool = pk.start_tool("opensnoop", "-x", "-p", str(child.pid))
+    child.go()
+    wait_path(tool, missing)
+    assert not any(l.endswith(exists) for l in tool.out), tool.out
+    assert tool.stop() == 0
+
+
+def test_name_filter_in_user_space():
+    pk.need_bpf()
+    d, exists, missing, _ = workdir()
+    child = Opener(exists)
+    tool = pk.start_tool("opensnoop", "-n", "pene")
+    child.go()
+    wait_path(tool, exists)
+    assert all(c.find("pene") >= 0 for _, c, *_ in parse(tool.out)), tool.out
+    assert tool.stop() == 0
+    # a name nobody has: nothing, and the tool keeps running until -d ends it
+    child = Opener(exists)
+    tool = pk.start_tool("opensnoop", "-n", "no-such-comm-xyz", "-d", "2")
+    child.go()
+    assert tool.wait(15) == 0
+    assert tool.out[1:] == [], tool.out
+
+
+def test_uid_filter_and_uid_column():
+    pk.need_bpf()
+    root_child = Opener("/etc/hostname")
+    nobody_child = Opener("/etc/hostname", "/nonexistent-pk", user=65534)
+    tool = pk.start_tool("opensnoop", "-U", "-u", "65534", "-n", "opener")
+    assert tool.out[0].split()[:2] == ["UID", "PID"]
+    root_child.go()
+    nobody_child.go()
+    line = tool.wait_for(lambda l: l.endswith("/nonexistent-pk"), what="nobody's open")
+    uid, pid = line.split()[:2]
+    assert (int(uid), int(pid)) == (65534, nobody_child.pid), line
+    assert not any(l.split()[1] == str(root_child.pid) for l in tool.out[1:]), tool.out
+    assert tool.stop() == 0
+
+
+def test_flag_filter_and_extended_columns():
+    pk.need_bpf()
+    d, exists, _, _ = workdir()
+    written = os.path.join(d, "written.txt")
+    child = Opener(exists, "w:" + written)
+    tool = pk.start_tool("opensnoop", "-e", "-f", "O_WRONLY", "-p", str(child.pid))
+    assert tool.out[0].split() == ["PID", "COMM", "FD", "ERR", "FLAGS", "MODE", "PATH"]
+    child.go()
+    line = wait_path(tool, written)
+    flags, mode = line.split()[4:6]
+    assert int(flags, 8) & os.O_WRONLY and int(flags, 8) & os.O_CREAT, line
+    assert mode == "0640", line
+    assert not any(l.endswith(exists) for l in tool.out), tool.out
+    assert tool.stop() == 0
+
+
+def test_tid_filter_and_timestamp():
+    pk.need_bpf()
+    d, exists, _, _ = workdir()
+    child = Opener(exists)
+    tool = pk.start_tool("opensnoop", "-T", "-t", str(child.pid))
+    assert tool.out[0].split()[:2] == ["TIME(s)", "TID"]
+    child.go()
+    line = wait_path(tool, exists)
+    ts, tid = line.split()[:2]
+    assert float(ts) >= 0 and int(tid) == child.pid, line
+    assert tool.stop() == 0
+
+
+def test_perf_buffer_path():
+    pk.need_bpf()
+    d, exists, missing, _ = workdir()
+    child = Opener(exists, missing)
+    tool = pk.start_tool("opensnoop", "--perf-buffer", "-v", "-p", str(child.pid))
+    child.go()
+    wait_path(tool, missing)
+    assert any("perf buffer" in l for l in tool.err), tool.err
+    assert tool.stop() == 0
+
+
+def test_detaches_on_sigint_sigterm_and_duration():
+    pk.need_bpf()
+    for how in ("SIGINT", "SIGTERM", "duration"):
+        args = ["-d", "1"] if how == "duration" else []
+        tool = pk.start_tool("opensnoop", *args)
+        held = pk.bpf_objects(tool.pid)
+        if how == "duration":
+            rc = tool.wait(15)
+        else:
+            rc = tool.stop(getattr(signal, how))
+        assert rc == 0, (how, rc, tool.err)
+        pk.assert_released(held, f" after {how}")
+
+
+def test_closed_pipe_ends_quietly():
+    pk.need_bpf()
+    p = subprocess.Popen([pk.tool_path("opensnoop")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.readline()
+    held = pk.bpf_objects(p.pid)
+    p.stdout.close()
+    deadline = time.monotonic() + 15
+    while p.poll() is None and time.monotonic() < deadline:
+        open("/etc/hostname").close()
+        time.sleep(0.05)
+    if p.poll() is None:
+        p.kill()
+    assert p.wait() == 0
+    err = p.stderr.read()
+    assert pk.only_loss_reports(err, "opensnoop"), err
+    pk.assert_released(held, " after the pipe closed")
+
+
+def bad(*args, user=None):
+    argv = [pk.tool_path("opensnoop"), *args]
+    if user is not None:
+        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+    r = pk.run(argv)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("opensnoop: "), r.stderr
+    return r.returncode, lines[0]
+
+
+def test_bad_input_is_one_line_and_nonzero():
+    cases = [
+        (("-z",), 2, "unknown option '-z'"),
+        (("--bogus",), 2, "unknown option '--bogus'"),
+        (("-p", "abc"), 2, "invalid PID 'abc'"),
+        (("-p", "2147483646"), 2, "no process with PID"),
+        (("-d", "-1"), 2, "invalid duration"),
+        (("-f", "O_BOGUS"), 2, "unknown open flag 'O_BOGUS'"),
+        (("-b", "3"), 2, "power of two"),
+        (("--mechanism", "warp"), 2, "unknown mechanism"),
+        (("stray",), 2, "unexpected argument"),
+        (("-p",), 2, "needs a value"),
+    ]
+    for args, status, text in cases:
+        rc, line = bad(*args)
+        assert rc == status and text in line, (args, rc, line)
+
+
+def test_unprivileged_user_is_refused():
+    rc, line = bad(user=65534)
+    assert rc == 1 and "needs root" in line, line
+
+
+def test_unavailable_mechanism_says_why():
+    pk.need_bpf()
+    r = pk.run([pk.tool_path("probekit"), "features", "--json"])
+    feats = {o["feature"]: o for o in pk.json_lines(r.stdout.splitlines())}
+    for mech, feat in (("fentry", "kfunc"), ("kprobe", "kprobe")):
+        if feats[feat]["available"]:
+            continue
+        rc, line = bad("--mechanism", mech, "-d", "1")
+        assert rc == 1, line
+        assert line.startswith(f"opensnoop: cannot attach: {mech}: "), line
+        assert feats[feat]["reason"] in line, line
