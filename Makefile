@@ -29,7 +29,7 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
 override LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz
+LDLIBS := -lbpf -lelf -lz -llzma
 
 # The multiarch directory holds <asm/...> for programs that use UAPI headers.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iinclude \
@@ -47,6 +47,7 @@ TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+FIXTURES := $(BUILD)/tests/fixtures/.stamp
 
 .PHONY: all lib test unit install clean format help-check examples bench
 .DELETE_ON_ERROR:
@@ -73,6 +74,15 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # The table of tools compiled into the binary, from the tools/ directories.
 $(BUILD)/tools.inc: $(TOOL_DIRS) Makefile | $(BUILD)
 	printf 'PK_TOOL(%s)\n' $(TOOLS) > $@.tmp && mv $@.tmp $@
+
+# The syscall number <-> name table, from the system's own header.
+SYSCALL_HEADER ?= $(if $(filter x86,$(ARCH)),asm/unistd_64.h,asm/unistd.h)
+$(BUILD)/syscall_table.h: | $(BUILD)
+	echo '#include <$(SYSCALL_HEADER)>' | $(CC) -E -dM -x c - | sed -n \
+	    's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/PK_SYSCALL(\2, \1)/p' > $@.tmp
+	test -s $@.tmp && mv $@.tmp $@
+
+$(BUILD)/lib/syscalls.o: $(BUILD)/syscall_table.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -102,10 +112,20 @@ $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fno-omit-frame-pointer -o $@ $< $(LDFLAGS)
 
-test: all $(BUILD)/tests/unit-tests $(HELPERS)
+# mallocstacks' target must call libc's malloc, not a sanitizer's
+$(BUILD)/tests/mallocer: tests/helpers/mallocer.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Werror -o $@ $<
+
+# ELF files for the symbolizer's tests, built with the system's compilers
+$(FIXTURES): $(wildcard tests/fixtures/*)
+	sh tests/fixtures/build.sh $(dir $@)
+	touch $@
+
+test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
 	@python3 tests/run.py --build $(BUILD)
 
-unit: $(BUILD)/tests/unit-tests
+unit: $(BUILD)/tests/unit-tests $(FIXTURES)
 	$(BUILD)/tests/unit-tests
 
 # Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <probekit/attach.h>
 #include <probekit/features.h>
+#include <probekit/ksyms.h>
 #include <probekit/tracefs.h>
 
 #include "internal.h"
@@ -66,28 +68,6 @@ int pk_mech_by_name(const char *name, enum pk_mech *mech)
 	return -EINVAL;
 }
 
-static bool kallsyms_has(const char *name)
-{
-	char line[512];
-	size_t n = strlen(name);
-	bool found = false;
-	FILE *f = fopen("/proc/kallsyms", "re");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		/* "ffffffff81000000 T name [module]" */
-		char *sym = strchr(line, ' ');
-
-		sym = sym ? strchr(sym + 1, ' ') : NULL;
-		if (sym && !strncmp(sym + 1, name, n) &&
-		    (sym[1 + n] == '\n' || sym[1 + n] == '\t' || sym[1 + n] == '\0'))
-			found = true;
-	}
-	fclose(f);
-	return found;
-}
-
 static bool btf_has(const char *name, int kind, const char *what, char *why, size_t size)
 {
 	int id = pk__btf_find(name, kind);
@@ -129,7 +109,7 @@ bool pk_attach_target_exists(const char *sec, char *why, size_t size)
 	if (has_prefix(sec, "kprobe/", &t) || has_prefix(sec, "kretprobe/", &t)) {
 		snprintf(buf, sizeof(buf), "%s", t);
 		buf[strcspn(buf, "+")] = '\0';
-		if (kallsyms_has(buf))
+		if (pk_ksym_exists(buf))
 			return true;
 		snprintf(why, size, "kernel function %s is not in /proc/kallsyms", buf);
 		return false;
@@ -435,6 +415,72 @@ struct bpf_object *pk_attach__object(const struct pk_attach *att)
 int pk_attach__link_count(const struct pk_attach *att)
 {
 	return att ? att->nr_links : 0;
+}
+
+/* What @prog hooks, from its type and section ("uprobe" and "kprobe" share a type). */
+static enum pk_mech prog_kind(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	switch (bpf_program__type(prog)) {
+	case BPF_PROG_TYPE_TRACING:
+		switch (bpf_program__expected_attach_type(prog)) {
+		case BPF_TRACE_FENTRY:
+		case BPF_TRACE_FEXIT:
+		case BPF_MODIFY_RETURN:
+			return PK_MECH_FENTRY;
+		case BPF_TRACE_RAW_TP:
+			return PK_MECH_TP_BTF;
+		default:
+			return PK_MECH_AUTO;
+		}
+	case BPF_PROG_TYPE_KPROBE:
+		return sec[0] == 'u' ? PK_MECH_UPROBE : PK_MECH_KPROBE;
+	case BPF_PROG_TYPE_TRACEPOINT:
+		return PK_MECH_TRACEPOINT;
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return PK_MECH_RAW_TP;
+	default:
+		return PK_MECH_AUTO;
+	}
+}
+
+static __u32 obj_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/* The kind of program a link runs, found by the program id the kernel reports. */
+static enum pk_mech link_kind(const struct pk_attach *att, struct bpf_link *link)
+{
+	struct bpf_object *obj = pk_attach__object(att);
+	struct bpf_link_info info = {};
+	struct bpf_program *prog;
+	__u32 len = sizeof(info);
+
+	if (!obj || bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len))
+		return PK_MECH_AUTO;
+	bpf_object__for_each_program(prog, obj) {
+		if (obj_id(bpf_program__fd(prog)) == info.prog_id)
+			return prog_kind(prog);
+	}
+	return PK_MECH_AUTO;
+}
+
+int pk_attach__count(const struct pk_attach *att, enum pk_mech kind)
+{
+	int i, n = 0;
+
+	if (!att)
+		return 0;
+	if (kind == PK_MECH_AUTO)
+		return att->nr_links;
+	for (i = 0; i < att->nr_links; i++)
+		n += link_kind(att, att->links[i]) == kind;
+	return n;
 }
 
 const char *pk_attach__error(const struct pk_attach *att)

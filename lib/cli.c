@@ -23,6 +23,7 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/ksyms.h>
 
 #include "internal.h"
 
@@ -712,6 +713,9 @@ static int load_and_attach(struct pk_run *run)
 	if (!run->att)
 		return -errno;
 	err = pk_attach__load(run->att);
+	/* kallsyms may have been read to check kprobe targets: give back the
+	 * ~10 MB; a tool that symbolizes loads it again when it needs it */
+	pk_ksyms_release();
 	if (err) {
 		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
 		return err;
@@ -724,11 +728,17 @@ static int load_and_attach(struct pk_run *run)
 			return err;
 		}
 	}
-	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)),
-		pk_attach__link_count(run->att), pk_attach__link_count(run->att) == 1 ? "" : "s",
-		run->events ? ", events through the " : "",
-		run->events ? pk_events__kind(run->events) : "");
 	return 0;
+}
+
+/* After tool->start, which may attach more: the line says the tool is live. */
+static void report_using(struct pk_run *run)
+{
+	int links = pk_attach__link_count(run->att);
+
+	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)), links,
+		links == 1 ? "" : "s", run->events ? ", events through the " : "",
+		run->events ? pk_events__kind(run->events) : "");
 }
 
 static int run_bpf_tool(struct pk_run *run)
@@ -747,6 +757,7 @@ static int run_bpf_tool(struct pk_run *run)
 		return 0;
 	if (tool->start && (err = tool->start(run)) < 0)
 		return 1;
+	report_using(run);
 	if (!output_failed(run))
 		err = poll_loop(run);
 	if (err) {
@@ -793,7 +804,8 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	install_signals();
 	status = parse_command_line(&run, argc, argv);
 	if (status)
-		return status > 0 ? 0 : 2;
+		/* a usage error, or (another errno) a run-time fact the parser reported */
+		return status > 0 ? 0 : status == -EINVAL ? 2 : 1;
 	libbpf_set_print(run.verbose > 1 ? libbpf_everything :
 			 run.verbose ? libbpf_warnings :
 				       libbpf_quiet);

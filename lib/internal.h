@@ -15,4 +15,71 @@ int pk__btf_find(const char *name, int kind);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 
+/* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A sorted symbol table with its own string pool. */
+struct pk__sym {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t name;
+	/* among symbols at one address, the highest rank names it */
+	uint8_t rank;
+};
+
+/* rank bits */
+#define PK__SYM_SIZED 16
+#define PK__SYM_CODE 8
+
+struct pk__symtab {
+	struct pk__sym *syms;
+	size_t nr, cap;
+	char *strs;
+	size_t strs_len, strs_cap;
+	uint64_t max_size;
+	/* demangled names, filled on first use */
+	char **demangled;
+};
+
+int pk__symtab_add(struct pk__symtab *st, const char *name, uint64_t addr, uint64_t size,
+		   unsigned int rank);
+void pk__symtab_sort(struct pk__symtab *st);
+/* The symbol covering @addr, never one that ends before it; NULL if none.
+ * Data objects only when @data. */
+const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t addr, bool data);
+const char *pk__symtab_name(struct pk__symtab *st, const struct pk__sym *s, bool demangle);
+void pk__symtab_clear(struct pk__symtab *st);
+/* The C++ name of @mangled (malloc'd), or NULL when it is not one. */
+char *pk__demangle(const char *mangled);
+
+/* One ELF file (or in-memory image, such as the vDSO) and its symbols. */
+struct pk__elfmod;
+
+/* Takes @fd, even on failure. @root prefixes paths when looking for debug
+ * files ("/proc/PID/root" or ""); @path is the file's path under it. */
+struct pk__elfmod *pk__elfmod_open_fd(int fd, const char *path, const char *root);
+/* Takes @image (malloc'd), even on failure. */
+struct pk__elfmod *pk__elfmod_open_mem(void *image, size_t size, const char *name);
+void pk__elfmod_free(struct pk__elfmod *m);
+const uint8_t *pk__elfmod_build_id(const struct pk__elfmod *m, size_t *len);
+int pk__elfmod_off_to_vaddr(const struct pk__elfmod *m, uint64_t off, uint64_t *vaddr);
+int pk__elfmod_vaddr_to_off(const struct pk__elfmod *m, uint64_t vaddr, uint64_t *off);
+/* Loads the symbols on first use, looking for debug files in @debug_dir. */
+struct pk__symtab *pk__elfmod_symtab(struct pk__elfmod *m, const char *debug_dir);
+/* Where the symbols came from ("symtab", "debuglink", ...), for -v and tests. */
+const char *pk__elfmod_source(const struct pk__elfmod *m);
+
+/* One line of /proc/PID/maps. */
+struct pk__map {
+	uint64_t start, end, pgoff;
+	uint64_t dev, ino;
+	char perms[5];
+};
+
+/* Parses @line; *@path points into it (or to "" for anonymous memory). */
+int pk__parse_maps_line(const char *line, struct pk__map *m, const char **path);
+
 #endif

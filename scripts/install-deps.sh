@@ -4,7 +4,8 @@
 set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
-python3 util-linux libclang-rt-dev"
+python3 util-linux libclang-rt-dev
+liblzma-dev g++ binutils xz-utils"
 
 missing=""
 for p in $packages; do

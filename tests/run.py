@@ -42,7 +42,7 @@ def e2e_tests():
         spec = importlib.util.spec_from_file_location(fname[:-3], os.path.join(e2e, fname))
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
-        for name, fn in vars(mod).items():
+        for name, fn in list(vars(mod).items()):
             if name.startswith("test_") and callable(fn):
                 yield f"{fname[5:-3]}/{name[5:]}", fn
 

@@ -107,6 +107,13 @@ struct bpf_object *pk_attach__object(const struct pk_attach *att);
 int pk_attach__add_link(struct pk_attach *att, struct bpf_link *link);
 /* The number of links made. */
 int pk_attach__link_count(const struct pk_attach *att);
+/*
+ * The links held that hook @kind: PK_MECH_FENTRY counts fentry and fexit,
+ * PK_MECH_KPROBE kprobes and kretprobes, PK_MECH_UPROBE uprobes, uretprobes
+ * and USDT probes; PK_MECH_AUTO counts every link. The C form of bcc's
+ * num_open_kprobes(), for saying "0 functions matched".
+ */
+int pk_attach__count(const struct pk_attach *att, enum pk_mech kind);
 const char *pk_attach__error(const struct pk_attach *att);
 /* Detaches and frees everything; accepts NULL. */
 void pk_attach__free(struct pk_attach *att);

@@ -49,7 +49,12 @@ struct pk_tool {
 	const char *examples;
 	/* the last entry has a NULL name */
 	const struct pk_option *options;
-	/* returns 0, or a pk_usage_error() */
+	/*
+	 * Both return 0, or a pk_usage_error() (exit status 2). Another
+	 * negative errno, after a pk_error() saying why, exits with status 1:
+	 * for arguments that are well formed but name something this kernel
+	 * lacks, such as an unknown kernel function.
+	 */
 	int (*parse_opt)(struct pk_run *run, int key, const char *arg);
 	/* positional arguments; without this hook, they are a usage error */
 	int (*parse_args)(struct pk_run *run, int argc, char **argv);

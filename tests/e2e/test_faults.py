@@ -12,24 +12,6 @@ import time
 
 import pk
 
-# program and map names of opensnoop's BPF object, as bpftool shows them
-OPENSNOOP_NAMES = {"tp_enter_open", "tp_enter_openat", "tp_enter_opena", "tp_exit_open",
-                   "tp_exit_openat", "tp_exit_openat2", "fx_openat2", "kp_openat2",
-                   "krp_openat2", "pk_rb", "pk_pb", "pk_heap", "pk_lost", "start",
-                   "opensnoo.rodata"}
-
-
-def objects_named(names):
-    found = set()
-    for kind in ("prog", "link", "map"):
-        r = subprocess.run(["bpftool", "-j", kind, "show"], stdout=subprocess.PIPE, text=True)
-        for obj in json.loads(r.stdout or "[]"):
-            name = obj.get("name", "")
-            if any(name and n.startswith(name) for n in names):
-                found.add((kind, obj["id"], name))
-    return found
-
-
 def held_by_live_processes():
     """Every BPF object some process holds open: those are in use (by a
     test running beside this one, say), not leaked."""
@@ -42,38 +24,63 @@ def held_by_live_processes():
     return held
 
 
-def assert_none_left(before, names, what):
+def assert_none_left(before, what):
+    """Nothing loaded since @before may outlive its process: an object that
+    no live process holds is leaked, since probekit pins nothing."""
     deadline = time.monotonic() + 5
     while True:
-        in_use = held_by_live_processes()
-        left = {o for o in objects_named(names) - before if o[:2] not in in_use}
+        left = pk.bpf_objects() - before - held_by_live_processes()
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     assert not left, f"left behind {what}: {sorted(left)}"
 
 
-def test_signals_at_random_moments_leave_nothing():
-    pk.need_bpf()
-    rng = random.Random(int(os.environ.get("PK_SEED", "0")) or None)
-    before = objects_named(OPENSNOOP_NAMES)
-    for i in range(50):
+# Each tool as the interrupt test runs it (arguments after the name).
+INTERRUPTIBLE = [
+    ("opensnoop",),
+    ("statsnoop",),
+    ("stacksnoop", "t:syscalls:sys_enter_connect"),
+    ("taskswitch",),
+    ("execcount", "-i", "1"),
+    ("tracepipe",),
+]
+
+
+def interrupt_at_random_moments(argv, rng, runs):
+    for i in range(runs):
         how = rng.choice(["SIGINT", "SIGTERM", "duration"])
         delay = rng.uniform(0, 0.4)
+        cmd = [pk.tool_path(argv[0]), *argv[1:]]
         if how == "duration":
-            p = subprocess.Popen([pk.tool_path("opensnoop"), "-d", f"{delay + 0.05:.3f}"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        else:
-            p = subprocess.Popen([pk.tool_path("opensnoop")], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
+            cmd += ["-d", f"{delay + 0.05:.3f}"]
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if how != "duration":
             time.sleep(delay)
             p.send_signal(getattr(signal, how))
-        _, err = p.communicate(timeout=20)
-        sig = getattr(signal, how, None)
+        _, err = p.communicate(timeout=30)
         # a signal before the handler exists (right after exec) kills outright
-        assert p.returncode == 0 or p.returncode == -sig, (i, how, delay, p.returncode, err)
-        assert pk.only_loss_reports(err, "opensnoop"), (how, err)
-    assert_none_left(before, OPENSNOOP_NAMES, "after 50 interrupted runs")
+        killed = how != "duration" and p.returncode == -getattr(signal, how)
+        # only one process may read trace_pipe: another test's reader wins
+        busy = p.returncode == 1 and b"trace_pipe is busy" in err
+        assert p.returncode == 0 or killed or busy, (argv, i, how, delay, p.returncode, err)
+        assert pk.only_loss_reports(err, argv[0]) or busy, (argv, how, err)
+
+
+def test_signals_at_random_moments_leave_nothing():
+    pk.need_bpf()
+    seed = int(os.environ.get("PK_SEED", "0")) or random.randrange(1 << 30)
+    rng = random.Random(seed)
+    before = pk.bpf_objects()
+    target = subprocess.Popen(["sleep", "600"])
+    try:
+        for argv in INTERRUPTIBLE + [("mallocstacks", "-p", str(target.pid))]:
+            if os.path.exists(pk.tool_path(argv[0])):
+                interrupt_at_random_moments(argv, rng, 50)
+    finally:
+        target.kill()
+        target.wait()
+    assert_none_left(before, f"after interrupted runs (PK_SEED={seed})")
 
 
 def test_sigkill_leaves_nothing():

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef PROBEKIT_KSYMS_H
+#define PROBEKIT_KSYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Kernel symbols from /proc/kallsyms (or a file in its format): address to
+ * the containing symbol by binary search, name to address by hash lookup.
+ */
+struct pk_ksym {
+	__u64 addr;
+	const char *name;
+	/* the module in brackets ("ext4", "bpf"), or NULL for the kernel */
+	const char *module;
+	/* kallsyms' type letter: 'T', 't', 'W', 'R'... */
+	char type;
+};
+
+struct pk_ksyms;
+
+/* Parses @path, or /proc/kallsyms when NULL. NULL with errno set on failure. */
+struct pk_ksyms *pk_ksyms__load(const char *path);
+void pk_ksyms__free(struct pk_ksyms *ks);
+size_t pk_ksyms__count(const struct pk_ksyms *ks);
+/*
+ * True when every address read was zero: kptr_restrict (or a process
+ * without CAP_SYSLOG) hides them. Names are still there; addresses are not.
+ */
+bool pk_ksyms__addrs_hidden(const struct pk_ksyms *ks);
+/*
+ * The symbol containing @addr: the last one at or below it. Symbols at the
+ * same address resolve to the first listed, as the kernel's %pS does. NULL
+ * below the first symbol, and always when addresses are hidden.
+ */
+const struct pk_ksym *pk_ksyms__find(const struct pk_ksyms *ks, __u64 addr);
+/*
+ * The first symbol named @name when @prev is NULL, otherwise the next one
+ * with the same name after @prev (kallsyms has duplicate local names).
+ * When no symbol has that exact name, a compiler clone of it ("name.isra.0",
+ * "name.constprop.0"...; never "name.cold", which is not an entry point)
+ * answers instead.
+ */
+const struct pk_ksym *pk_ksyms__by_name(const struct pk_ksyms *ks, const char *name,
+					const struct pk_ksym *prev);
+
+enum pk_ksym_flags {
+	PK_KSYM_OFFSET = 1 << 0, /* "name+0x1f" */
+	PK_KSYM_MODULE = 1 << 1, /* "name [module]" */
+};
+/*
+ * Formats @addr as bcc's ksym() does: the name, "+0x.." with
+ * PK_KSYM_OFFSET, "[unknown]" when nothing contains it. Returns @buf.
+ */
+const char *pk_ksyms__format(const struct pk_ksyms *ks, __u64 addr, unsigned int flags,
+			     char *buf, size_t size);
+
+/*
+ * The process-wide table from /proc/kallsyms, loaded on first use and
+ * shared by every caller. NULL with errno set if it cannot be read.
+ */
+const struct pk_ksyms *pk_ksyms(void);
+/* Frees the shared table; the next pk_ksyms() loads it again. */
+void pk_ksyms_release(void);
+
+/* bcc's ksym(addr, show_offset) over the shared table. Returns @buf. */
+const char *pk_ksym(__u64 addr, bool show_offset, char *buf, size_t size);
+/*
+ * bcc's ksymname(name): 0 and the address, -ENOENT when no symbol has that
+ * exact name, -EACCES when it exists but addresses are hidden. Like bcc it
+ * takes the name as it is; pk_ksyms__by_name() also finds "name.isra.0".
+ */
+int pk_ksymname(const char *name, __u64 *addr);
+/* Whether a kernel symbol of exactly that name exists (hidden addresses or not). */
+bool pk_ksym_exists(const char *name);
+
+/* Kernel stacks ------------------------------------------------------------ */
+
+/*
+ * Reads stack @stack_id from a BPF_MAP_TYPE_STACK_TRACE map into @ips
+ * (innermost frame first, as bcc's walk()). Returns the number of frames,
+ * -ENOENT for an unknown id, or another negative errno.
+ */
+int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max);
+/*
+ * Prints a kernel stack, one frame per line after @indent, symbolized
+ * with @flags (enum pk_ksym_flags) over the shared table.
+ */
+void pk_stack_print(FILE *f, const __u64 *ips, int n, unsigned int flags, const char *indent);
+/* Why bpf_get_stackid() returned a negative @stack_id, in words. */
+const char *pk_stack_error(__s64 stack_id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * mallocstacks' kernel half: uprobes on malloc, calloc and realloc add the
+ * requested size to a total per user stack. The programs have no target
+ * in their section: user space attaches them to the libc the process maps.
+ * (BPF_KPROBE is the uprobe argument accessor too: libbpf 1.1 has no BPF_UPROBE.)
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "probekit.bpf.h"
+#include "mallocstacks.h"
+
+const volatile __u32 targ_tgid = 0;
+/* bumped at each exec of the target: stacks of different images differ */
+__u32 generation = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, MALLOCSTACKS_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MALLOCSTACKS_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MALLOCSTACKS_MAX_STACKS);
+	__type(key, struct mallocstacks_key);
+	__type(value, struct mallocstacks_total);
+} totals SEC(".maps");
+
+static __always_inline void announce(void *ctx, __u32 pid, __u32 kind,
+				     const struct mallocstacks_key *key)
+{
+	struct mallocstacks_event *e = pk_reserve(struct mallocstacks_event);
+
+	if (!e)
+		return;
+	e->pid = pid;
+	e->kind = kind;
+	e->key = *key;
+	pk_submit(ctx, e);
+}
+
+static __always_inline int account(struct pt_regs *ctx, __u64 size)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct mallocstacks_total *t, zero = {};
+	struct mallocstacks_key key = {};
+
+	if (pid != targ_tgid)
+		return 0;
+	key.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	key.generation = generation;
+	/* at entry, the return address is where the stack pointer points */
+	if (bpf_probe_read_user(&key.caller, sizeof(key.caller), (void *)PT_REGS_SP(ctx)))
+		key.caller = 0;
+	t = bpf_map_lookup_elem(&totals, &key);
+	if (!t) {
+		/* only the CPU that inserts it announces a stack */
+		if (bpf_map_update_elem(&totals, &key, &zero, BPF_NOEXIST) == 0)
+			announce(ctx, pid, MALLOCSTACKS_NEW_STACK, &key);
+		t = bpf_map_lookup_elem(&totals, &key);
+		if (!t)
+			return 0;
+	}
+	__sync_fetch_and_add(&t->bytes, size);
+	__sync_fetch_and_add(&t->calls, 1);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	return account(ctx, size);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
+{
+	/*
+	 * An overflowing calloc fails and allocates nothing. A factor of 4 GiB
+	 * or more with a non-zero other is taken as one (the exact test
+	 * compiles to a 128-bit multiply that BPF lacks).
+	 */
+	if ((nmemb >> 32 || size >> 32) && nmemb && size)
+		return 0;
+	return account(ctx, nmemb * size);
+}
+
+/* realloc(NULL, n) is malloc(n) and glibc calls malloc for it, which
+ * counts it; realloc(p, 0) frees. */
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, void *ptr, __u64 size)
+{
+	if (!ptr || !size)
+		return 0;
+	return account(ctx, size);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int on_exec(void *ctx)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct mallocstacks_key key = {};
+
+	if (pid != targ_tgid)
+		return 0;
+	/* only the target's exec writes it: no other writer races */
+	key.generation = ++generation;
+	announce(ctx, pid, MALLOCSTACKS_EXEC, &key);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

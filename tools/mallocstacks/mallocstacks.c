@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * mallocstacks: bytes allocated by malloc(), calloc() and realloc() per
+ * user stack in one process, as bcc's mallocstacks example prints them,
+ * with folded (flame graph) and JSON output too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <probekit/probekit.h>
+
+#include "mallocstacks.h"
+#include "mallocstacks.skel.h"
+
+PK_SKEL_OPS(mallocstacks_bpf);
+
+#define LIBC "c"
+#define MAX_IMAGES 16
+
+static struct {
+	pid_t pid;
+	const char *command;
+	unsigned long top;
+	bool folded;
+	/* -c: the child waits for a byte on this pipe before it execs */
+	int go_fd;
+	bool child;
+	bool reaped;
+	int exit_status;
+	/* one symbolizer per image the process exec'd, for their own maps */
+	struct pk_usyms *usyms[MAX_IMAGES];
+} env = { .go_fd = -1 };
+
+struct entry {
+	struct mallocstacks_key key;
+	struct mallocstacks_total total;
+};
+
+static const struct {
+	const char *prog;
+	const char *sym;
+} probes[] = {
+	{ "malloc_enter", "malloc" },
+	{ "calloc_enter", "calloc" },
+	{ "realloc_enter", "realloc" },
+};
+
+/* The symbolizer for the process's image number @gen (0 before any exec). */
+static struct pk_usyms *usyms_of(__u32 gen)
+{
+	__u32 i = gen < MAX_IMAGES ? gen : MAX_IMAGES - 1;
+
+	if (!env.usyms[i])
+		env.usyms[i] = pk_usyms__new(NULL);
+	return env.usyms[i] ? env.usyms[i] : env.usyms[0];
+}
+
+static int parse_opt(struct pk_run *run, int key, const char *arg)
+{
+	int err;
+
+	switch (key) {
+	case 'p':
+		err = pk_parse_pid(arg, &env.pid);
+		if (err == -ESRCH)
+			return pk_usage_error(run, "no process with PID %s", arg);
+		if (err)
+			return pk_usage_error(run, "invalid PID '%s'", arg);
+		return 0;
+	case 'c':
+		if (!arg[0])
+			return pk_usage_error(run, "empty command");
+		env.command = arg;
+		return 0;
+	case 't':
+		if (pk_parse_ulong(arg, 1000000000, &env.top) || !env.top)
+			return pk_usage_error(run, "invalid number of stacks '%s'", arg);
+		return 0;
+	case 'f':
+		env.folded = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Whether execvp() would find @prog, with errno set when not. */
+static bool executable_on_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *dir, *end;
+	char file[PATH_MAX];
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (dir = path ? path : "/usr/local/bin:/usr/bin:/bin"; *dir; dir = end + !!*end) {
+		end = strchrnul(dir, ':');
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dir), dir, prog);
+		if (access(file, X_OK) == 0)
+			return true;
+	}
+	errno = ENOENT;
+	return false;
+}
+
+/* A typo in -c fails here, before anything is loaded or forked. */
+static int check_command(struct pk_run *run)
+{
+	wordexp_t words;
+	int err = 0;
+
+	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc)
+		return pk_usage_error(run, "cannot parse the command '%s'", env.command);
+	if (!executable_on_path(words.we_wordv[0])) {
+		err = -errno;
+		pk_error(run, "cannot run %s: %s", words.we_wordv[0], strerror(errno));
+	}
+	wordfree(&words);
+	return err;
+}
+
+static int parse_args(struct pk_run *run, int argc, char **argv)
+{
+	if (argc)
+		return pk_usage_error(run, "unexpected argument '%s'", argv[0]);
+	if (!env.pid == !env.command)
+		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
+	if (env.folded && pk_run__json(run))
+		return pk_usage_error(run, "-f and --json do not go together");
+	return env.command ? check_command(run) : 0;
+}
+
+/*
+ * -c: the child exists before the BPF object loads (its pid is rodata),
+ * but runs the command only once the uprobes are in place. If we die
+ * first, the pipe closes and it leaves without running anything. The
+ * command is split into words here rather than by a shell: a shell would
+ * malloc in the traced pid under another memory layout before its exec.
+ */
+static void run_child(int go_fd, char **argv)
+{
+	sigset_t none;
+	char go;
+
+	if (read(go_fd, &go, 1) != 1)
+		_exit(127);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	fprintf(stderr, "mallocstacks: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static int start_child(struct pk_run *run)
+{
+	wordexp_t words;
+	sigset_t chld;
+	int fds[2];
+	pid_t pid;
+
+	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc) {
+		pk_error(run, "cannot parse the command '%s'", env.command);
+		return -EINVAL;
+	}
+	if (pipe2(fds, O_CLOEXEC)) {
+		wordfree(&words);
+		return -errno;
+	}
+	fflush(NULL);
+	/* SIGCHLD is read through a signalfd; the child unblocks it */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	pid = fork();
+	if (pid < 0) {
+		wordfree(&words);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		run_child(fds[0], words.we_wordv);
+	}
+	wordfree(&words);
+	close(fds[0]);
+	env.go_fd = fds[1];
+	env.pid = pid;
+	env.child = true;
+	pk_info(run, "started pid %d for: %s", pid, env.command);
+	/*
+	 * A short command can be gone before its stacks are read, and its
+	 * maps with it. Traced with PTRACE_O_TRACEEXIT, it stops on its way
+	 * out with its memory still mapped, so they can be read then.
+	 */
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
+		pk_info(run, "cannot ptrace the command (%s): a short-lived one may lose symbols",
+			strerror(errno));
+	return 0;
+}
+
+static void exited(int status)
+{
+	env.reaped = true;
+	env.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The command's ptrace stops: at exit, read its maps; pass the rest on. */
+static int on_sigchld(struct pk_run *run, int fd)
+{
+	struct mallocstacks_bpf *skel;
+	struct signalfd_siginfo si;
+	int status;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		;
+	while (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid) {
+		if (!WIFSTOPPED(status)) {
+			exited(status);
+			break;
+		}
+		switch (status >> 16) {
+		case PTRACE_EVENT_EXIT:
+			skel = pk_run__skel(run);
+			pk_usyms__load_pid(usyms_of(skel->bss->generation), env.pid);
+			pk_info(run, "read the maps of pid %d as it exits", env.pid);
+			ptrace(PTRACE_DETACH, env.pid, 0, 0);
+			break;
+		case PTRACE_EVENT_STOP:
+			/* a group stop (SIGSTOP...): it stays stopped */
+			ptrace(PTRACE_LISTEN, env.pid, 0, 0);
+			break;
+		default:
+			ptrace(PTRACE_CONT, env.pid, 0, WSTOPSIG(status));
+		}
+	}
+	return 0;
+}
+
+static int watch_child(struct pk_run *run)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	return pk_run__watch_fd(run, fd, on_sigchld);
+}
+
+static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
+{
+	struct mallocstacks_bpf *skel = skel_ptr;
+	int err;
+
+	(void)mech;
+	if (env.command && !env.child) {
+		err = start_child(run);
+		if (err == -EINVAL)
+			return err;
+		if (err) {
+			pk_error(run, "cannot start '%s': %s", env.command, strerror(-err));
+			return err;
+		}
+	}
+	skel->rodata->targ_tgid = env.pid;
+	return 0;
+}
+
+/* A static binary, or one with its own allocator, never calls libc's. */
+static void check_libc_is_mapped(struct pk_run *run)
+{
+	char path[PATH_MAX], why[PATH_MAX + 256], mine[64];
+
+	if (env.child || pk_uprobe_find_binary(LIBC, env.pid, path, sizeof(path), why, sizeof(why)))
+		return;
+	snprintf(mine, sizeof(mine), "/proc/%d/", env.pid);
+	if (strncmp(path, mine, strlen(mine)))
+		pk_error(run, "warning: pid %d maps no libc; probing %s, which it may never call",
+			 env.pid, path);
+	else
+		pk_info(run, "probing %s", path);
+}
+
+static int attach_probes(struct pk_run *run)
+{
+	struct bpf_object *obj = pk_run__object(run);
+	char why[PATH_MAX + 256];
+	size_t i;
+
+	check_libc_is_mapped(run);
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, probes[i].prog);
+		/* before its exec, a -c child maps our own libc: the system's */
+		struct pk_uprobe_opts opts = {
+			.sz = sizeof(opts), .pid = env.pid, .usyms = usyms_of(0),
+		};
+		struct bpf_link *link;
+
+		link = pk_uprobe_attach(prog, LIBC, probes[i].sym, &opts, why, sizeof(why));
+		if (!link) {
+			pk_error(run, "%s", why);
+			return -1;
+		}
+		if (pk_attach__add_link(pk_run__attach(run), link)) {
+			bpf_link__destroy(link);
+			return -1;
+		}
+	}
+	pk_info(run, "attached %zu uprobes to libc for pid %d", i, env.pid);
+	return 0;
+}
+
+static int start(struct pk_run *run)
+{
+	int err;
+
+	if (!usyms_of(0)) {
+		pk_error(run, "cannot set up the symbolizer: %s", strerror(errno));
+		return -1;
+	}
+	if (!env.child)
+		pk_usyms__load_pid(usyms_of(0), env.pid);
+	if (attach_probes(run))
+		return -1;
+	err = pk_run__watch_pid(run, env.pid);
+	if (!err && env.child)
+		err = watch_child(run);
+	if (err) {
+		pk_error(run, "cannot watch pid %d: %s", env.pid, strerror(-err));
+		return -1;
+	}
+	if (!pk_run__json(run) && !env.folded)
+		fprintf(pk_run__out(run), "Attaching to malloc, calloc and realloc in pid %d, "
+			"Ctrl-C to quit.\n", env.pid);
+	fflush(pk_run__out(run));
+	if (env.child) {
+		if (write(env.go_fd, "g", 1) != 1)
+			return -1;
+		close(env.go_fd);
+		env.go_fd = -1;
+	}
+	return 0;
+}
+
+/*
+ * The frames of @key, innermost first: the probed function, its caller
+ * (from the key, unless the kernel's walk has it already), then the rest
+ * of the kernel's walk.
+ */
+static int read_stack(struct pk_run *run, const struct mallocstacks_key *key, __u64 *ips)
+{
+	struct mallocstacks_bpf *skel = pk_run__skel(run);
+	__u64 walk[MALLOCSTACKS_DEPTH];
+	__s32 id = key->stack_id;
+	int n = 0, i = 0;
+
+	memset(walk, 0, sizeof(walk));
+	if (id >= 0)
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.stacks), &id, walk);
+	if (walk[0])
+		ips[n++] = walk[i++];
+	if (key->caller && walk[1] != key->caller)
+		ips[n++] = key->caller;
+	for (; i < MALLOCSTACKS_DEPTH && walk[i] && n < MALLOCSTACKS_DEPTH + 1; i++)
+		ips[n++] = walk[i];
+	return n;
+}
+
+/* A new stack: look its frames up now, while the process and its maps
+ * are there, so they still resolve if it exits before we print. */
+static int on_new_stack(struct pk_run *run, const void *data, size_t size)
+{
+	__u64 ips[MALLOCSTACKS_DEPTH + 1];
+	struct mallocstacks_event e;
+	struct pk_usyms *u;
+	struct pk_usym sym;
+	int i, n;
+
+	if (size < sizeof(e))
+		return 0;
+	/* a perf buffer record is only 4-byte aligned */
+	memcpy(&e, data, sizeof(e));
+	u = usyms_of(e.key.generation);
+	if (e.kind == MALLOCSTACKS_EXEC) {
+		/* the new image's maps, while they are there to read */
+		pk_info(run, "pid %u exec'd (image %u)", e.pid, e.key.generation);
+		pk_usyms__load_pid(u, e.pid);
+		return 0;
+	}
+	n = read_stack(run, &e.key, ips);
+	for (i = 0; i < n; i++)
+		pk_usyms__resolve(u, e.pid, ips[i], 0, &sym);
+	return 0;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->total.bytes != y->total.bytes)
+		return x->total.bytes > y->total.bytes ? -1 : 1;
+	if (x->key.stack_id != y->key.stack_id)
+		return x->key.stack_id < y->key.stack_id ? -1 : 1;
+	return x->key.caller < y->key.caller ? -1 : x->key.caller > y->key.caller;
+}
+
+static struct entry *collect(struct pk_run *run, size_t *nr)
+{
+	struct mallocstacks_bpf *skel = pk_run__skel(run);
+	int fd = bpf_map__fd(skel->maps.totals);
+	struct entry *v = NULL, *grown;
+	size_t n = 0, cap = 0;
+	struct mallocstacks_key key, next, *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown)
+				break;
+			v = grown;
+		}
+		v[n].key = key;
+		if (bpf_map_lookup_elem(fd, &key, &v[n].total) == 0 && v[n].total.bytes)
+			n++;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), by_bytes);
+	*nr = n;
+	return v;
+}
+
+static void print_text(FILE *out, const struct entry *e, const __u64 *ips, int n)
+{
+	char buf[1024];
+	int i;
+
+	fprintf(out, "%" PRIu64 " bytes allocated at:\n", (uint64_t)e->total.bytes);
+	if (e->key.stack_id < 0)
+		fprintf(out, "\t[no user stack: %s]\n", strerror(-e->key.stack_id));
+	for (i = 0; i < n; i++) {
+		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i],
+			      PK_USYM_OFFSET | PK_USYM_MODULE, buf,
+			      sizeof(buf));
+		fputc('\t', out);
+		pk_fput_text(out, buf, strlen(buf));
+		fputc('\n', out);
+	}
+}
+
+/* flamegraph.pl's input: outermost frame first, ';' between, a space and
+ * the count last; a ';' inside a name would split a frame, so it goes. */
+static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int n)
+{
+	char buf[1024], esc[4096];
+	char *p;
+	int i;
+
+	if (n == 0)
+		fputs(e->key.stack_id < 0 ? "[no user stack]" : "[unknown]", out);
+	for (i = n - 1; i >= 0; i--) {
+		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i], 0, buf, sizeof(buf));
+		pk_escape_text(esc, sizeof(esc), buf, strlen(buf));
+		for (p = esc; *p; p++) {
+			if (*p == ';')
+				*p = ':';
+		}
+		fprintf(out, "%s%s", esc, i ? ";" : "");
+	}
+	fprintf(out, " %" PRIu64 "\n", (uint64_t)e->total.bytes);
+}
+
+static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n)
+{
+	struct pk_usym s;
+	struct pk_json j;
+	char addr[32];
+	int i;
+
+	pk_json_begin(&j, out);
+	pk_json_uint(&j, "pid", env.pid);
+	pk_json_uint(&j, "bytes", e->total.bytes);
+	pk_json_uint(&j, "allocations", e->total.calls);
+	if (e->key.stack_id < 0)
+		pk_json_str(&j, "stack_error", strerror(-e->key.stack_id), 128);
+	pk_json_key(&j, "stack");
+	fputc('[', out);
+	for (i = 0; i < n; i++) {
+		struct pk_json f;
+
+		if (i)
+			fputc(',', out);
+		pk_usyms__resolve(usyms_of(e->key.generation), env.pid, ips[i], 0, &s);
+		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ips[i]);
+		f.f = out;
+		f.first = true;
+		fputc('{', out);
+		pk_json_str(&f, "addr", addr, sizeof(addr));
+		if (s.name) {
+			pk_json_str(&f, "symbol", s.name, strlen(s.name));
+			pk_json_uint(&f, "offset", s.offset);
+		} else {
+			pk_json_null(&f, "symbol");
+		}
+		if (s.module)
+			pk_json_str(&f, "module", s.module, strlen(s.module));
+		else
+			pk_json_null(&f, "module");
+		fputc('}', out);
+	}
+	fputc(']', out);
+	pk_json_end(&j);
+}
+
+static void reap_child(struct pk_run *run)
+{
+	int status;
+
+	if (!env.child)
+		return;
+	if (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid &&
+	    !WIFSTOPPED(status))
+		exited(status);
+	if (env.reaped)
+		pk_info(run, "the command exited with status %d", env.exit_status);
+	else
+		pk_info(run, "the command (pid %d) is still running", env.pid);
+}
+
+static int finish(struct pk_run *run)
+{
+	FILE *out = pk_run__out(run);
+	__u64 ips[MALLOCSTACKS_DEPTH + 1];
+	struct entry *v;
+	size_t nr, i;
+
+	reap_child(run);
+	if (!env.usyms[0])
+		return 0;
+	v = collect(run, &nr);
+	if (env.top && nr > env.top)
+		nr = env.top;
+	for (i = 0; i < nr; i++) {
+		int n = read_stack(run, &v[i].key, ips);
+
+		if (pk_run__json(run))
+			print_json(out, &v[i], ips, n);
+		else if (env.folded)
+			print_folded(out, &v[i], ips, n);
+		else
+			print_text(out, &v[i], ips, n);
+	}
+	free(v);
+	for (i = 0; i < MAX_IMAGES; i++) {
+		pk_usyms__free(env.usyms[i]);
+		env.usyms[i] = NULL;
+	}
+	return 0;
+}
+
+static const struct pk_option options[] = {
+	{ "pid", 'p', "PID", "trace this process" },
+	{ "command", 'c', "COMMAND", "run COMMAND (split into words as a shell would) and trace it" },
+	{ "top", 't', "N", "print only the N stacks that allocated most" },
+	{ "folded", 'f', NULL, "folded output for flamegraph.pl: frame;frame;frame bytes" },
+	{},
+};
+
+static const char *const uprobe_progs[] = { "malloc_enter", "calloc_enter", "realloc_enter",
+					    NULL };
+
+static const struct pk_variant variants[] = {
+	{ PK_MECH_UPROBE, uprobe_progs, NULL },
+	{},
+};
+
+const struct pk_tool mallocstacks_tool = {
+	.name = "mallocstacks",
+	.summary = "Count bytes allocated by malloc(), calloc() and realloc() per user stack.",
+	.usage = "{-p PID | -c COMMAND} [-f] [-t N] [-d SECS]",
+	.examples = "  mallocstacks -p 181            # until Ctrl-C or until 181 exits\n"
+		    "  mallocstacks -c './app --x'    # run and trace a command\n"
+		    "  mallocstacks -p 181 -d 5 -t 10 # the 10 biggest stacks after 5 s\n"
+		    "  mallocstacks -p 181 -f > out.folded; flamegraph.pl out.folded > a.svg\n",
+	.options = options,
+	.parse_opt = parse_opt,
+	.parse_args = parse_args,
+	.skel = &mallocstacks_bpf_ops,
+	.variants = variants,
+	.configure = configure,
+	.start = start,
+	.event = on_new_stack,
+	.finish = finish,
+};

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * stacksnoop's kernel half: one program per way of hooking, none with a
+ * target in its section, since the target comes from the command line.
+ * User space sets the fentry target before load and attaches the kprobe
+ * or tracepoint itself.
+ */
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <asm/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "probekit.bpf.h"
+#include "stacksnoop.h"
+
+const volatile __u32 targ_tgid = 0;
+
+/*
+ * Stacks are never deleted: an id stays valid for every event that holds
+ * it, and a full or colliding bucket shows up as a negative stack_id.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__uint(value_size, STACKSNOOP_MAX_FRAMES * sizeof(__u64));
+} stacks SEC(".maps");
+
+static __always_inline int record(void *ctx)
+{
+	struct stacksnoop_event *e;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (targ_tgid && targ_tgid != id >> 32)
+		return 0;
+	e = pk_reserve(struct stacksnoop_event);
+	if (!e)
+		return 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->cpu = bpf_get_smp_processor_id();
+	e->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	pk_submit(ctx, e);
+	return 0;
+}
+
+SEC("fentry")
+int BPF_PROG(fe_func)
+{
+	return record(ctx);
+}
+
+SEC("kprobe")
+int kp_func(struct pt_regs *ctx)
+{
+	return record(ctx);
+}
+
+SEC("tracepoint")
+int tp_func(void *ctx)
+{
+	return record(ctx);
+}
+
+/* Raw tracepoints take the stack where they fire, on every kernel. */
+SEC("raw_tp")
+int rt_func(void *ctx)
+{
+	return record(ctx);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * stacksnoop: print the kernel stack each time a kernel function or a
+ * tracepoint is hit, as bcc's stacksnoop example does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <probekit/probekit.h>
+
+#include "stacksnoop.h"
+#include "stacksnoop.skel.h"
+
+PK_SKEL_OPS(stacksnoop_bpf);
+
+static struct {
+	bool offset, verbose;
+	pid_t pid;
+	struct pk_probe_spec spec;
+	/* the kallsyms name hooked: the one asked for, or its compiler clone */
+	char symbol[256];
+	/* what the FUNCTION column shows */
+	char label[300];
+	__u64 start_ns;
+} env;
+
+static const char *const fe_progs[] = { "fe_func", NULL };
+static const char *const kp_progs[] = { "kp_func", NULL };
+static const char *const tp_progs[] = { "tp_func", NULL };
+static const char *const rt_progs[] = { "rt_func", NULL };
+
+/* Filled from the target once it is known: a tracepoint, or the ways to hook a function. */
+static struct pk_variant variants[3];
+
+static int parse_opt(struct pk_run *run, int key, const char *arg)
+{
+	int err;
+
+	switch (key) {
+	case 's': env.offset = true; return 0;
+	case 'v': env.verbose = true; return 0;
+	case 'p':
+		err = pk_parse_pid(arg, &env.pid);
+		if (err == -ESRCH)
+			return pk_usage_error(run, "no process with PID %s", arg);
+		if (err)
+			return pk_usage_error(run, "invalid PID '%s'", arg);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool is_text(char type)
+{
+	return type == 't' || type == 'T' || type == 'w' || type == 'W';
+}
+
+/* The kallsyms function for @name (a clone such as name.isra.0 will do). */
+static int find_function(struct pk_run *run, const char *name)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+	const struct pk_ksym *s;
+
+	if (!ks) {
+		pk_error(run, "cannot read /proc/kallsyms: %s", strerror(errno));
+		return -errno;
+	}
+	/* a function of the kernel or a module; BPF programs are not targets */
+	for (s = pk_ksyms__by_name(ks, name, NULL); s; s = pk_ksyms__by_name(ks, name, s)) {
+		if (is_text(s->type) && (!s->module || strcmp(s->module, "bpf")))
+			break;
+	}
+	if (!s) {
+		pk_error(run, "Function \"%s\" not found.", name);
+		return -ENOENT;
+	}
+	snprintf(env.symbol, sizeof(env.symbol), "%s", s->name);
+	if (strcmp(s->name, name))
+		pk_info(run, "%s is %s in this kernel", name, s->name);
+	return 0;
+}
+
+static const enum pk_feature mech_feature[] = {
+	[PK_MECH_FENTRY] = PK_FEAT_KFUNC,
+	[PK_MECH_KPROBE] = PK_FEAT_KPROBE,
+};
+
+/*
+ * Says, before anything is loaded, that no allowed way to hook a kernel
+ * function works here and why, instead of a string of failed loads.
+ */
+static int check_function_hooks(struct pk_run *run, int nr)
+{
+	char reasons[1024] = "";
+	size_t len = 0;
+	int i;
+
+	if (!pk_have_bpf_privileges())
+		return 0; /* the runtime says what is missing */
+	for (i = 0; i < nr; i++) {
+		const struct pk_feature_status *st = pk_feature_probe(mech_feature[variants[i].mech]);
+
+		if (st->available)
+			return 0;
+		len += snprintf(reasons + len, len < sizeof(reasons) ? sizeof(reasons) - len : 0,
+				"%s%s: %s", i ? "; " : "", pk_mech_name(variants[i].mech), st->reason);
+	}
+	pk_error(run,
+		 "cannot trace kernel function %s: this kernel can hook no kernel function "
+		 "(%s). Trace a tracepoint instead, such as t:syscalls:sys_enter_connect "
+		 "(the list is in /sys/kernel/tracing/events)",
+		 env.spec.name, reasons);
+	return -EOPNOTSUPP;
+}
+
+static int target_function(struct pk_run *run)
+{
+	enum pk_probe_kind kind = env.spec.kind;
+	int nr = 0, err;
+
+	err = find_function(run, env.spec.name);
+	if (err)
+		return err;
+	if (kind == PK_PROBE_KFUNC || kind == PK_PROBE_FENTRY)
+		variants[nr++] = (struct pk_variant){ PK_MECH_FENTRY, fe_progs, NULL };
+	if (kind == PK_PROBE_KFUNC || kind == PK_PROBE_KPROBE)
+		variants[nr++] = (struct pk_variant){ PK_MECH_KPROBE, kp_progs, NULL };
+	snprintf(env.label, sizeof(env.label), "%s", env.spec.name);
+	return check_function_hooks(run, nr);
+}
+
+static int target_tracepoint(struct pk_run *run)
+{
+	const char *cat = env.spec.target, *event = env.spec.name;
+
+	snprintf(env.label, sizeof(env.label), "%s:%s", cat, event);
+	/* without privileges tracefs may be unreadable; the runtime says so */
+	if (pk_have_bpf_privileges() && !pk_tracepoint_exists(cat, event)) {
+		pk_error(run, "Tracepoint \"%s:%s\" not found.", cat, event);
+		return -ENOENT;
+	}
+	variants[0] = (struct pk_variant){ PK_MECH_TRACEPOINT, tp_progs, NULL };
+	return 0;
+}
+
+static int target_raw_tracepoint(struct pk_run *run)
+{
+	char sec[300], why[256];
+
+	snprintf(env.label, sizeof(env.label), "%s", env.spec.name);
+	snprintf(sec, sizeof(sec), "tp_btf/%s", env.spec.name);
+	/* raw tracepoints are named in the kernel's BTF as btf_trace_<name> */
+	if (pk_have_bpf_privileges() && !pk_attach_target_exists(sec, why, sizeof(why))) {
+		pk_error(run, "Raw tracepoint \"%s\" not found.", env.spec.name);
+		return -ENOENT;
+	}
+	variants[0] = (struct pk_variant){ PK_MECH_RAW_TP, rt_progs, NULL };
+	return 0;
+}
+
+static int parse_args(struct pk_run *run, int argc, char **argv)
+{
+	if (argc != 1)
+		return pk_usage_error(run, argc ? "give one function or tracepoint, not %d" :
+						  "give a kernel function or a tracepoint (see --help)",
+				      argc);
+	if (pk_probe_spec_parse(argv[0], &env.spec))
+		return pk_usage_error(run, "cannot read '%s': give a kernel function (func, "
+					   "k:func, f:func) or a tracepoint (t:category:event, "
+					   "raw_tp:name)",
+				      argv[0]);
+	switch (env.spec.kind) {
+	case PK_PROBE_KFUNC:
+	case PK_PROBE_KPROBE:
+	case PK_PROBE_FENTRY:
+		return target_function(run);
+	case PK_PROBE_TRACEPOINT:
+		return target_tracepoint(run);
+	case PK_PROBE_RAW_TP:
+		return target_raw_tracepoint(run);
+	default:
+		return pk_usage_error(run, "'%s' is a %s probe: stacksnoop traces kernel functions "
+					   "and tracepoints", argv[0],
+				      pk_probe_kind_name(env.spec.kind));
+	}
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	/* the clock of bpf_ktime_get_ns() */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
+{
+	struct stacksnoop_bpf *skel = skel_ptr;
+	int err;
+
+	skel->rodata->targ_tgid = env.pid;
+	/* only the program of the chosen way loads */
+	bpf_program__set_autoload(skel->progs.fe_func, mech == PK_MECH_FENTRY);
+	bpf_program__set_autoload(skel->progs.kp_func, mech == PK_MECH_KPROBE);
+	bpf_program__set_autoload(skel->progs.tp_func, mech == PK_MECH_TRACEPOINT);
+	bpf_program__set_autoload(skel->progs.rt_func, mech == PK_MECH_RAW_TP);
+	if (mech == PK_MECH_FENTRY) {
+		err = bpf_program__set_attach_target(skel->progs.fe_func, 0, env.symbol);
+		if (err) {
+			pk_info(run, "  fentry: %s is not in the kernel's BTF", env.symbol);
+			return err;
+		}
+	}
+	env.start_ns = now_ns();
+	return 0;
+}
+
+static int attach_target(struct pk_run *run)
+{
+	struct stacksnoop_bpf *skel = pk_run__skel(run);
+	enum pk_mech mech = pk_run__mechanism(run);
+	struct bpf_link *link = NULL;
+	int err;
+
+	if (mech == PK_MECH_KPROBE)
+		link = bpf_program__attach_kprobe(skel->progs.kp_func, false, env.symbol);
+	else if (mech == PK_MECH_TRACEPOINT)
+		link = bpf_program__attach_tracepoint(skel->progs.tp_func, env.spec.target,
+						      env.spec.name);
+	else if (mech == PK_MECH_RAW_TP)
+		link = bpf_program__attach_raw_tracepoint(skel->progs.rt_func, env.spec.name);
+	else
+		return 0; /* fentry was attached with the object */
+	err = libbpf_get_error(link);
+	if (err) {
+		pk_error(run, "cannot attach a %s to %s: %s", pk_mech_name(mech), env.label,
+			 strerror(-err));
+		return err;
+	}
+	err = pk_attach__add_link(pk_run__attach(run), link);
+	if (err) {
+		bpf_link__destroy(link);
+		return err;
+	}
+	pk_info(run, "%d %s attached", pk_attach__count(pk_run__attach(run), mech),
+		pk_mech_name(mech));
+	return 0;
+}
+
+static int start(struct pk_run *run)
+{
+	const struct pk_ksyms *ks;
+	FILE *out = pk_run__out(run);
+	int err;
+
+	err = attach_target(run);
+	if (err)
+		return err;
+	/*
+	 * Loaded (again) now that our programs are in kallsyms, and so that
+	 * the first stack prints without a pause.
+	 */
+	pk_ksyms_release();
+	ks = pk_ksyms();
+	if (!ks)
+		pk_error(run, "cannot read /proc/kallsyms (%s): stacks show [unknown]",
+			 strerror(errno));
+	else if (pk_ksyms__addrs_hidden(ks))
+		pk_error(run, "kernel addresses are hidden from this process (kptr_restrict): "
+			      "stacks show [unknown]");
+	if (pk_run__json(run))
+		return 0;
+	if (env.verbose)
+		fprintf(out, "%-18s %-12s %-6s %-3s %s\n", "TIME(s)", "COMM", "PID", "CPU",
+			"FUNCTION");
+	else
+		fprintf(out, "%-18s %s\n", "TIME(s)", "FUNCTION");
+	return 0;
+}
+
+/*
+ * The frames of the tracing machinery (our BPF program, its trampoline,
+ * bpf_trace_run2) come first in fentry and raw tracepoint stacks: leave
+ * them out, so the stack starts at the traced code.
+ */
+static int skip_machinery(const __u64 *ips, int n)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+	const struct pk_ksym *s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		s = pk_ksyms__find(ks, ips[i]);
+		if (!s || !((s->module && !strcmp(s->module, "bpf")) ||
+			    !strncmp(s->name, "bpf_trace_run", 13)))
+			break;
+	}
+	return i < n ? i : 0;
+}
+
+static void print_json(FILE *out, const struct stacksnoop_event *e, double ts, const __u64 *ips,
+		       int n)
+{
+	unsigned int flags = env.offset ? PK_KSYM_OFFSET : 0;
+	const struct pk_ksyms *ks = pk_ksyms();
+	struct pk_json j;
+	char sym[256];
+	int i;
+
+	pk_json_begin(&j, out);
+	pk_json_double(&j, "time", ts);
+	pk_json_uint(&j, "pid", e->pid);
+	pk_json_uint(&j, "tid", e->tid);
+	pk_json_uint(&j, "cpu", e->cpu);
+	pk_json_str(&j, "comm", e->comm, sizeof(e->comm));
+	pk_json_str(&j, "function", env.label, strlen(env.label));
+	if (n < 0)
+		pk_json_str(&j, "stack_error", pk_stack_error(n), strlen(pk_stack_error(n)));
+	pk_json_key(&j, "stack");
+	fputc('[', out);
+	for (i = 0; i < n; i++) {
+		pk_ksyms__format(ks, ips[i], flags, sym, sizeof(sym));
+		if (i)
+			fputc(',', out);
+		pk_fput_json_str(out, sym, strlen(sym));
+	}
+	fputc(']', out);
+	pk_json_end(&j);
+}
+
+/*
+ * Some kernels (6.1 does) hand syscall tracepoint programs the registers
+ * of user space, where no kernel stack starts. Say so once.
+ */
+static void explain_no_stack(struct pk_run *run)
+{
+	static bool said;
+
+	if (said || pk_run__mechanism(run) != PK_MECH_TRACEPOINT ||
+	    strcmp(env.spec.target, "syscalls"))
+		return;
+	said = true;
+	pk_error(run, "this kernel gives syscall tracepoints the user-space registers, so they "
+		      "have no kernel stack; raw_tp:sys_enter (every system call) has one");
+}
+
+static int print_event(struct pk_run *run, const void *data, size_t size)
+{
+	const struct stacksnoop_event *e = data;
+	struct stacksnoop_bpf *skel = pk_run__skel(run);
+	FILE *out = pk_run__out(run);
+	__u64 ips[STACKSNOOP_MAX_FRAMES], *frames;
+	char comm[4 * STACKSNOOP_COMM_LEN + 1];
+	double ts;
+	int n, skip;
+
+	if (size < sizeof(*e))
+		return 0;
+	ts = e->ts_ns > env.start_ns ? (e->ts_ns - env.start_ns) / 1e9 : 0;
+	n = e->stack_id < 0 ? e->stack_id :
+			      pk_stack_read(bpf_map__fd(skel->maps.stacks), e->stack_id, ips,
+					    STACKSNOOP_MAX_FRAMES);
+	skip = n > 0 ? skip_machinery(ips, n) : 0;
+	frames = ips + skip;
+	n -= skip;
+	if (pk_run__json(run)) {
+		print_json(out, e, ts, frames, n);
+		return 0;
+	}
+	if (env.verbose) {
+		pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
+		fprintf(out, "%-18.9f %-12.12s %-6u %-3u %s\n", ts, comm, e->pid, e->cpu,
+			env.label);
+	} else {
+		fprintf(out, "%-18.9f %s\n", ts, env.label);
+	}
+	if (n == -EFAULT)
+		explain_no_stack(run);
+	if (n < 0)
+		fprintf(out, "\t[no stack: %s]\n", pk_stack_error(n));
+	else
+		pk_stack_print(out, frames, n, env.offset ? PK_KSYM_OFFSET : 0, "\t");
+	fputc('\n', out);
+	return 0;
+}
+
+static const struct pk_option options[] = {
+	{ "pid", 'p', "PID", "only trace this process" },
+	{ "offset", 's', NULL, "show address offsets (name+0x1f)" },
+	{ "verbose-columns", 'v', NULL, "print more fields: COMM, PID and CPU" },
+	{},
+};
+
+const struct pk_tool stacksnoop_tool = {
+	.name = "stacksnoop",
+	.summary = "Print the kernel stack on each call of a kernel function or hit of a "
+		   "tracepoint.",
+	.usage = "[-sv] [-p PID] [-d SECS] [--json] {FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
+	.examples = "  stacksnoop tcp_v4_connect                # fentry, or else kprobe\n"
+		    "  stacksnoop -s k:tcp_v4_connect           # kprobe only, with offsets\n"
+		    "  stacksnoop t:syscalls:sys_enter_connect  # a tracepoint\n"
+		    "  stacksnoop raw_tp:sched_switch           # a raw tracepoint\n"
+		    "  stacksnoop -v -p 181 tracepoint:sched:sched_process_exit\n",
+	.options = options,
+	.parse_opt = parse_opt,
+	.parse_args = parse_args,
+	.skel = &stacksnoop_bpf_ops,
+	.variants = variants,
+	.configure = configure,
+	.start = start,
+	.event = print_event,
+};

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * statsnoop's kernel half, three ways: fexit on each stat syscall's
+ * function, kprobe/kretprobe on it (both given their target at run time,
+ * once kallsyms says it exists), or the syscall tracepoints.
+ *
+ * Only fixed-ABI data is read (tracepoint records, struct pt_regs), so the
+ * object has no CO-RE relocations and libbpf loads no kernel BTF unless
+ * fexit is chosen.
+ */
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <asm/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "probekit.bpf.h"
+#include "statsnoop.h"
+
+const volatile __u32 targ_tgid = 0;
+const volatile bool failed_only = false;
+/* syscall functions take a struct pt_regs * (the <arch>_sys_ wrappers) */
+const volatile bool sys_wrapper = true;
+
+/* The records of the syscalls:sys_enter_* and sys_exit_* tracepoints. */
+struct syscall_enter {
+	__u64 common;
+	long id;
+	unsigned long args[6];
+};
+
+struct syscall_exit {
+	__u64 common;
+	long id;
+	long ret;
+};
+
+struct entry {
+	const char *path;
+	__u32 sys;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct entry);
+} start SEC(".maps");
+
+static __always_inline bool wanted(void)
+{
+	return !targ_tgid || targ_tgid == bpf_get_current_pid_tgid() >> 32;
+}
+
+static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret)
+{
+	struct statsnoop_event *e;
+	__u64 id;
+	long n;
+	char last = 0;
+
+	if (failed_only && ret >= 0)
+		return 0;
+	e = pk_reserve(struct statsnoop_event);
+	if (!e)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ret = ret;
+	e->sys = sys;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), path);
+	if (n < 0)
+		e->path[0] = '\0';
+	/* a full buffer is either an exact fit or a cut: look one byte on */
+	if (n == sizeof(e->path))
+		bpf_probe_read_user(&last, 1, path + sizeof(e->path) - 1);
+	e->truncated = last != 0;
+	pk_submit(ctx, e);
+	return 0;
+}
+
+static __always_inline int enter(__u32 sys, const char *path)
+{
+	struct entry e = { .path = path, .sys = sys };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (wanted())
+		bpf_map_update_elem(&start, &tid, &e, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int leave(void *ctx, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct entry *e = bpf_map_lookup_elem(&start, &tid);
+
+	if (!e)
+		return 0;
+	emit(ctx, e->sys, e->path, ret);
+	bpf_map_delete_elem(&start, &tid);
+	return 0;
+}
+
+/* The path argument (the first or the second) in a syscall wrapper's regs. */
+static __always_inline const char *regs_path(struct pt_regs *regs, int idx)
+{
+	struct pt_regs r = {};
+
+	bpf_probe_read_kernel(&r, sizeof(r), regs);
+	return (const char *)(idx ? PT_REGS_PARM2_SYSCALL(&r) : PT_REGS_PARM1_SYSCALL(&r));
+}
+
+static __always_inline const char *kprobe_path(struct pt_regs *ctx, int idx)
+{
+	if (sys_wrapper)
+		return regs_path((struct pt_regs *)PT_REGS_PARM1(ctx), idx);
+	return (const char *)(idx ? PT_REGS_PARM2(ctx) : PT_REGS_PARM1(ctx));
+}
+
+/* One syscall, @idx being the position of its path argument, hooked three ways. */
+#define STAT_SYSCALL(name, sys, idx)                                                     \
+	SEC("fexit")                                                                     \
+	int BPF_PROG(fx_##name, struct pt_regs *regs, long ret)                          \
+	{                                                                                \
+		if (!wanted())                                                           \
+			return 0;                                                        \
+		return emit(ctx, sys, regs_path(regs, idx), ret);                        \
+	}                                                                                \
+	SEC("kprobe")                                                                    \
+	int kp_##name(struct pt_regs *ctx)                                               \
+	{                                                                                \
+		return enter(sys, kprobe_path(ctx, idx));                                \
+	}                                                                                \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                      \
+	int tp_enter_##name(struct syscall_enter *ctx)                       \
+	{                                                                                \
+		return enter(sys, (const char *)ctx->args[idx]);                         \
+	}                                                                                \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
+	int tp_exit_##name(struct syscall_exit *ctx)                         \
+	{                                                                                \
+		return leave(ctx, ctx->ret);                                             \
+	}
+
+STAT_SYSCALL(stat, SN_STAT, 0)
+STAT_SYSCALL(lstat, SN_LSTAT, 0)
+STAT_SYSCALL(newstat, SN_NEWSTAT, 0)
+STAT_SYSCALL(newlstat, SN_NEWLSTAT, 0)
+STAT_SYSCALL(fstatat64, SN_FSTATAT64, 1)
+STAT_SYSCALL(newfstatat, SN_NEWFSTATAT, 1)
+STAT_SYSCALL(statx, SN_STATX, 1)
+STAT_SYSCALL(statfs, SN_STATFS, 0)
+
+SEC("kretprobe")
+int krp_stat(struct pt_regs *ctx)
+{
+	return leave(ctx, PT_REGS_RC(ctx));
+}
+
+char LICENSE[] SEC("license") = "GPL";

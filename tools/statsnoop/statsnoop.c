@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * statsnoop: trace the stat() family of system calls, as bcc's statsnoop
+ * does, with the same options and columns.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+#include <probekit/probekit.h>
+
+#include "statsnoop.h"
+#include "statsnoop.skel.h"
+
+PK_SKEL_OPS(statsnoop_bpf);
+
+static struct {
+	bool timestamp, failed, sysname;
+	pid_t pid;
+	__u64 first_ts;
+} env;
+
+static const char *const sys_names[SN__COUNT] = {
+	[SN_STAT] = "stat",	      [SN_LSTAT] = "lstat",	      [SN_NEWSTAT] = "newstat",
+	[SN_NEWLSTAT] = "newlstat",   [SN_FSTATAT64] = "fstatat64",   [SN_NEWFSTATAT] = "newfstatat",
+	[SN_STATX] = "statx",	      [SN_STATFS] = "statfs",
+};
+
+static int parse_opt(struct pk_run *run, int key, const char *arg)
+{
+	int err;
+
+	switch (key) {
+	case 't': env.timestamp = true; return 0;
+	case 'x': env.failed = true; return 0;
+	case 's': env.sysname = true; return 0;
+	case 'p':
+		err = pk_parse_pid(arg, &env.pid);
+		if (err == -ESRCH)
+			return pk_usage_error(run, "no process with PID %s", arg);
+		if (err)
+			return pk_usage_error(run, "invalid PID '%s'", arg);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static struct bpf_program *sys_prog(struct bpf_object *obj, const char *prefix, int sys)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%s", prefix, sys_names[sys]);
+	return bpf_object__find_program_by_name(obj, name);
+}
+
+/*
+ * fentry and kprobe programs have no target in their section: each gets
+ * the running kernel's function for its syscall, when kallsyms has it (as
+ * bcc checks ksymname(get_syscall_fnname(name))).
+ */
+static int pick_functions(struct pk_run *run, struct bpf_object *obj, enum pk_mech mech)
+{
+	const char *prefix = mech == PK_MECH_FENTRY ? "fx_" : "kp_";
+	struct bpf_program *prog;
+	char fn[64];
+	int sys, n = 0;
+
+	for (sys = 1; sys < SN__COUNT; sys++) {
+		prog = sys_prog(obj, prefix, sys);
+		if (!prog || !bpf_program__autoload(prog))
+			continue;
+		pk_syscall_fnname(sys_names[sys], fn, sizeof(fn));
+		if (pk_ksym_exists(fn) &&
+		    (mech != PK_MECH_FENTRY || !bpf_program__set_attach_target(prog, 0, fn))) {
+			n++;
+			continue;
+		}
+		pk_info(run, "  %s: no %s here", pk_mech_name(mech), fn);
+		bpf_program__set_autoload(prog, false);
+	}
+	return n ? 0 : -ENOENT;
+}
+
+static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
+{
+	struct statsnoop_bpf *skel = skel_ptr;
+	bool wrapper;
+
+	skel->rodata->targ_tgid = env.pid;
+	skel->rodata->failed_only = env.failed;
+	if (mech != PK_MECH_FENTRY && mech != PK_MECH_KPROBE)
+		return 0;
+	wrapper = strcmp(pk_syscall_prefix(), "sys_") != 0;
+	skel->rodata->sys_wrapper = wrapper;
+	/* fexit reads arguments through the wrapper's struct pt_regs */
+	if (mech == PK_MECH_FENTRY && !wrapper)
+		return -EOPNOTSUPP;
+	return pick_functions(run, skel->obj, mech);
+}
+
+static int attach_kprobes(struct pk_run *run)
+{
+	struct statsnoop_bpf *skel = pk_run__skel(run);
+	struct pk_attach *att = pk_run__attach(run);
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	char fn[64];
+	int sys, err;
+
+	for (sys = 1; sys < SN__COUNT; sys++) {
+		prog = sys_prog(skel->obj, "kp_", sys);
+		if (!prog || !bpf_program__autoload(prog))
+			continue;
+		pk_syscall_fnname(sys_names[sys], fn, sizeof(fn));
+		link = bpf_program__attach_kprobe(prog, false, fn);
+		if (!libbpf_get_error(link))
+			pk_attach__add_link(att, link);
+		else
+			goto fail;
+		link = bpf_program__attach_kprobe(skel->progs.krp_stat, true, fn);
+		if (!libbpf_get_error(link))
+			pk_attach__add_link(att, link);
+		else
+			goto fail;
+	}
+	pk_info(run, "%d kprobes attached", pk_attach__count(att, PK_MECH_KPROBE));
+	return 0;
+fail:
+	err = -errno;
+	pk_error(run, "cannot attach a kprobe to %s: %s", fn, strerror(-err));
+	return err;
+}
+
+static int start(struct pk_run *run)
+{
+	FILE *out = pk_run__out(run);
+	int err;
+
+	if (pk_run__mechanism(run) == PK_MECH_KPROBE && (err = attach_kprobes(run)))
+		return err;
+	if (pk_run__json(run))
+		return 0;
+	if (env.timestamp)
+		fprintf(out, "%-14s", "TIME(s)");
+	fprintf(out, "%-7s %-16s %4s %3s", "PID", "COMM", "FD", "ERR");
+	if (env.sysname)
+		fprintf(out, " %-12s", "SYSCALL");
+	fprintf(out, " PATH\n");
+	return 0;
+}
+
+static void print_json(FILE *out, const struct statsnoop_event *e, const char *sys, double ts)
+{
+	struct pk_json j;
+
+	pk_json_begin(&j, out);
+	pk_json_double(&j, "time", ts);
+	pk_json_uint(&j, "pid", e->pid);
+	pk_json_uint(&j, "tid", e->tid);
+	pk_json_str(&j, "comm", e->comm, sizeof(e->comm));
+	pk_json_int(&j, "fd", e->ret >= 0 ? e->ret : -1);
+	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
+	pk_json_str(&j, "syscall", sys, strlen(sys));
+	pk_json_str(&j, "path", e->path, sizeof(e->path));
+	pk_json_bool(&j, "truncated", e->truncated);
+	pk_json_end(&j);
+}
+
+static int print_event(struct pk_run *run, const void *data, size_t size)
+{
+	const struct statsnoop_event *e = data;
+	FILE *out = pk_run__out(run);
+	char comm[4 * STATSNOOP_COMM_LEN + 1];
+	const char *sys;
+	double ts;
+
+	if (size < sizeof(*e))
+		return 0;
+	sys = e->sys < SN__COUNT && sys_names[e->sys] ? sys_names[e->sys] : "?";
+	if (!env.first_ts)
+		env.first_ts = e->ts_ns;
+	ts = (e->ts_ns - env.first_ts) / 1e9;
+	if (pk_run__json(run)) {
+		print_json(out, e, sys, ts);
+		return 0;
+	}
+	if (env.timestamp)
+		fprintf(out, "%-14.9f", ts);
+	pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
+	fprintf(out, "%-7u %-16s %4d %3d", e->pid, comm, e->ret >= 0 ? e->ret : -1,
+		e->ret >= 0 ? 0 : -e->ret);
+	if (env.sysname)
+		fprintf(out, " %-12s", sys);
+	fputc(' ', out);
+	pk_fput_text(out, e->path, sizeof(e->path));
+	fputs(e->truncated ? "...\n" : "\n", out);
+	return 0;
+}
+
+static const struct pk_option options[] = {
+	{ "timestamp", 't', NULL, "include a timestamp column (seconds since the first event)" },
+	{ "failed", 'x', NULL, "only show failed stats" },
+	{ "pid", 'p', "PID", "only trace this process" },
+	{ "sysname", 's', NULL, "include the syscall name column" },
+	{},
+};
+
+#define EACH_SYS(prefix)                                                                    \
+	prefix "stat", prefix "lstat", prefix "newstat", prefix "newlstat", prefix "fstatat64", \
+		prefix "newfstatat", prefix "statx", prefix "statfs"
+
+static const char *const fx_progs[] = { EACH_SYS("fx_"), NULL };
+static const char *const kp_progs[] = { EACH_SYS("kp_"), NULL };
+static const char *const krp_progs[] = { "krp_stat", NULL };
+/* statx exists everywhere (Linux 4.11+); the others depend on the architecture */
+static const char *const tp_progs[] = { "tp_enter_statx", "tp_exit_statx", NULL };
+static const char *const tp_optional[] = {
+	"tp_enter_stat",      "tp_exit_stat",	    "tp_enter_lstat",	   "tp_exit_lstat",
+	"tp_enter_newstat",   "tp_exit_newstat",    "tp_enter_newlstat",   "tp_exit_newlstat",
+	"tp_enter_fstatat64", "tp_exit_fstatat64",  "tp_enter_newfstatat", "tp_exit_newfstatat",
+	"tp_enter_statfs",    "tp_exit_statfs",	    NULL,
+};
+
+static const struct pk_variant variants[] = {
+	{ PK_MECH_FENTRY, NULL, fx_progs },
+	{ PK_MECH_KPROBE, krp_progs, kp_progs },
+	{ PK_MECH_TRACEPOINT, tp_progs, tp_optional },
+	{},
+};
+
+const struct pk_tool statsnoop_tool = {
+	.name = "statsnoop",
+	.summary = "Trace stat() system calls: stat, lstat, fstatat, statx and statfs.",
+	.usage = "[-txs] [-p PID] [-d SECS] [--json]",
+	.examples = "  statsnoop           # trace all stat() syscalls\n"
+		    "  statsnoop -t        # include timestamps\n"
+		    "  statsnoop -s        # include the syscall name\n"
+		    "  statsnoop -x        # only show failed stats\n"
+		    "  statsnoop -p 181    # only trace PID 181\n"
+		    "  statsnoop --json    # one JSON object per line\n",
+	.options = options,
+	.parse_opt = parse_opt,
+	.skel = &statsnoop_bpf_ops,
+	.variants = variants,
+	.configure = configure,
+	.start = start,
+	.event = print_event,
+};
