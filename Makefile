@@ -49,7 +49,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 FIXTURES := $(BUILD)/tests/fixtures/.stamp
 
-.PHONY: all lib test unit install clean format help-check examples
+.PHONY: all lib test unit install clean format help-check examples bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -127,6 +127,10 @@ test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
 
 unit: $(BUILD)/tests/unit-tests $(FIXTURES)
 	$(BUILD)/tests/unit-tests
+
+# Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.
+bench: all
+	PK_LDLIBS='$(LDLIBS)' /usr/bin/python3 bench/run --build $(BUILD) $(BENCH_ARGS)
 
 # Install -------------------------------------------------------------------
 

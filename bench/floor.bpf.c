@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The floor tracer's kernel half: the same openat enter and exit
+ * tracepoints that opensnoop uses on this kernel, doing nothing but count
+ * in a per-CPU array. What remains is what the hook mechanism costs.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+/* (uid_t)-1 counts everyone */
+const volatile __u32 targ_uid = (__u32)-1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static __always_inline int count(__u32 slot)
+{
+	__u64 *n;
+
+	if (targ_uid != (__u32)-1 && targ_uid != (__u32)bpf_get_current_uid_gid())
+		return 0;
+	n = bpf_map_lookup_elem(&counts, &slot);
+	if (n)
+		*n += 1;
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int floor_enter(void *ctx)
+{
+	return count(0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int floor_exit(void *ctx)
+{
+	return count(1);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * fmtbench [REPS]: events per second through probekit's printers into
+ * /dev/null, with opensnoop's event and columns. Each measure runs for
+ * about 0.2 s, REPS times, the measures taking turns. Prints one JSON
+ * object: {"measure": [events_per_sec, ...], ...}.
+ *
+ *   text        an opensnoop line: fprintf columns, pk_escape_text(comm),
+ *               pk_fput_text(path)
+ *   json        the same event through pk_json_*
+ *   fputs_path  the path alone through fputs (the libc floor for strings)
+ *   text_path   the path alone through pk_fput_text
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/types.h>
+#include <probekit/output.h>
+
+#include "../tools/opensnoop/opensnoop.h"
+
+#define NR_EVENTS 64
+#define BATCH 4096
+
+static struct opensnoop_event events[NR_EVENTS];
+
+/* What opensnoop prints on a desktop: libraries, config, /proc, some UTF-8. */
+static const char *const paths[] = {
+	"/etc/ld.so.cache",
+	"/lib/x86_64-linux-gnu/libc.so.6",
+	"/usr/lib/x86_64-linux-gnu/libbpf.so.1",
+	"/proc/self/status",
+	"/sys/kernel/mm/transparent_hugepage/enabled",
+	"/home/user/Documents/r\xc3\xa9sum\xc3\xa9.odt",
+	"/usr/share/locale/locale.alias",
+	"config.toml",
+};
+
+static const char *const comms[] = { "bash", "systemd-journal", "python3", "cc1" };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void make_events(void)
+{
+	int i;
+
+	for (i = 0; i < NR_EVENTS; i++) {
+		struct opensnoop_event *e = &events[i];
+
+		e->ts_ns = 1000000000ULL + i * 12345ULL;
+		e->pid = 1000 + i * 37;
+		e->tid = e->pid;
+		e->uid = 1000;
+		e->ret = i % 7 ? 3 + i % 20 : -2;
+		e->dfd = -100;
+		e->flags = 0x80000;
+		snprintf(e->comm, sizeof(e->comm), "%s", comms[i % 4]);
+		snprintf(e->path, sizeof(e->path), "%s", paths[i % 8]);
+	}
+}
+
+static void print_text(FILE *out, const struct opensnoop_event *e)
+{
+	char comm[4 * OPENSNOOP_COMM_LEN + 1];
+
+	pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
+	fprintf(out, "%-6u %-16s %4d %3d ", e->pid, comm, e->ret >= 0 ? e->ret : -1,
+		e->ret >= 0 ? 0 : -e->ret);
+	pk_fput_text(out, e->path, strlen(e->path));
+	fputs("\n", out);
+}
+
+static void print_json(FILE *out, const struct opensnoop_event *e)
+{
+	struct pk_json j;
+
+	pk_json_begin(&j, out);
+	pk_json_double(&j, "time", (e->ts_ns - events[0].ts_ns) / 1e9);
+	pk_json_uint(&j, "pid", e->pid);
+	pk_json_uint(&j, "tid", e->tid);
+	pk_json_uint(&j, "uid", e->uid);
+	pk_json_str(&j, "comm", e->comm, sizeof(e->comm));
+	pk_json_int(&j, "fd", e->ret >= 0 ? e->ret : -1);
+	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
+	pk_json_uint(&j, "flags", e->flags);
+	pk_json_uint(&j, "mode", e->mode);
+	pk_json_str(&j, "path", e->path, strlen(e->path));
+	pk_json_bool(&j, "truncated", e->truncated);
+	pk_json_end(&j);
+}
+
+static void print_fputs_path(FILE *out, const struct opensnoop_event *e)
+{
+	fputs(e->path, out);
+	fputs("\n", out);
+}
+
+static void print_text_path(FILE *out, const struct opensnoop_event *e)
+{
+	pk_fput_text(out, e->path, strlen(e->path));
+	fputs("\n", out);
+}
+
+struct measure {
+	const char *name;
+	void (*print)(FILE *out, const struct opensnoop_event *e);
+};
+
+static const struct measure measures[] = {
+	{ "text", print_text },
+	{ "json", print_json },
+	{ "fputs_path", print_fputs_path },
+	{ "text_path", print_text_path },
+};
+#define NR_MEASURES (sizeof(measures) / sizeof(measures[0]))
+
+static double run(FILE *out, const struct measure *m)
+{
+	double t0 = now(), t;
+	unsigned long n = 0;
+	int i;
+
+	do {
+		for (i = 0; i < BATCH; i++)
+			m->print(out, &events[i % NR_EVENTS]);
+		n += BATCH;
+		fflush(out);
+		t = now();
+	} while (t - t0 < 0.2);
+	return n / (t - t0);
+}
+
+int main(int argc, char **argv)
+{
+	int reps = argc > 1 ? atoi(argv[1]) : 5, r;
+	static char buf[1 << 16];
+	double rates[NR_MEASURES][64];
+	FILE *out = fopen("/dev/null", "w");
+	size_t m;
+
+	if (!out || reps < 1 || reps > 64)
+		return 1;
+	/* opensnoop's own buffering */
+	setvbuf(out, buf, _IOFBF, sizeof(buf));
+	make_events();
+	for (r = 0; r < reps; r++) {
+		for (m = 0; m < NR_MEASURES; m++)
+			rates[m][r] = run(out, &measures[m]);
+	}
+	printf("{");
+	for (m = 0; m < NR_MEASURES; m++) {
+		printf("%s\"%s\": [", m ? ", " : "", measures[m].name);
+		for (r = 0; r < reps; r++)
+			printf("%s%.0f", r ? ", " : "", rates[m][r]);
+		printf("]");
+	}
+	printf("}\n");
+	fclose(out);
+	return 0;
+}
