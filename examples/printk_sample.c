@@ -4,6 +4,7 @@
  * pk_trace_pipe__next_fields(), bcc's trace_fields(). Ctrl-C ends it.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,11 +21,19 @@ static void on_sigint(int sig)
 	stop = 1;
 }
 
+static int wait_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 200) > 0;
+}
+
 int main(void)
 {
+	LIBBPF_OPTS(pk_trace_pipe_opts, tp_opts, .nonblock = true);
 	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART: reads stop */
 	struct printk_sample_bpf *skel = printk_sample_bpf__open_and_load();
-	struct pk_trace_pipe *tp = pk_trace_pipe__open(NULL);
+	struct pk_trace_pipe *tp = pk_trace_pipe__open(&tp_opts);
 	struct pk_trace_fields f;
 	int err = 1;
 
@@ -37,6 +46,12 @@ int main(void)
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");
 	while (!stop) {
 		err = pk_trace_pipe__next_fields(tp, &f);
+		/* poll, so that a Ctrl-C between reads is seen at once */
+		if (err == -EAGAIN) {
+			fflush(stdout);
+			wait_readable(pk_trace_pipe__fd(tp));
+			continue;
+		}
 		if (err == -EINTR)
 			continue;
 		if (err)

@@ -5,6 +5,7 @@
  * trace_print '{1} {5}' prints the pid and the message. Ctrl-C ends it.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,12 +22,20 @@ static void on_sigint(int sig)
 	stop = 1;
 }
 
+static int wait_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 200) > 0;
+}
+
 int main(int argc, char **argv)
 {
+	LIBBPF_OPTS(pk_trace_pipe_opts, tp_opts, .nonblock = true);
 	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART: reads stop */
 	struct pk_trace_format *fmt = argc > 1 ? pk_trace_format__new(argv[1]) : NULL;
 	struct printk_sample_bpf *skel = printk_sample_bpf__open_and_load();
-	struct pk_trace_pipe *tp = pk_trace_pipe__open(NULL);
+	struct pk_trace_pipe *tp = pk_trace_pipe__open(&tp_opts);
 	int n = -EINVAL;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -36,9 +45,14 @@ int main(int argc, char **argv)
 	}
 	while (!stop) {
 		n = pk_trace_print(tp, stdout, fmt);
-		fflush(stdout);
-		if (n < 0 && n != -EINTR)
+		/* wait in poll(), not read(): a Ctrl-C just before a blocking
+		 * read would otherwise wait for the next trace line */
+		if (n >= 0) {
+			fflush(stdout);
+			wait_readable(pk_trace_pipe__fd(tp));
+		} else if (n < 0 && n != -EINTR) {
 			break;
+		}
 	}
 out:
 	pk_trace_pipe__free(tp);

@@ -29,6 +29,7 @@
 
 #define MAX_WATCHES 8
 #define LOST_REPORT_MS 1000
+#define BATCH_POLL_MS 10
 #define OUT_BUFFER_SIZE (64 * 1024)
 
 enum common_id {
@@ -648,6 +649,7 @@ static int poll_loop(struct pk_run *run)
 	long long start = now_ms();
 	long long end = run->duration_ms ? start + run->duration_ms : 0;
 	long long tick = start + run->interval_ms, lost = start + LOST_REPORT_MS;
+	long long last_event = 0;
 	struct epoll_event evs[MAX_WATCHES + 1];
 	int n, i, err;
 
@@ -657,6 +659,10 @@ static int poll_loop(struct pk_run *run)
 	while (!signalled && !run->stop) {
 		long long now = now_ms(), wait = next_deadline(run, end, tick, lost) - now;
 
+		/* the BPF side wakes us at most once a millisecond: while events
+		 * flow, look for the ones it did not wake us for */
+		if (run->events && now - last_event < 1000 && wait > BATCH_POLL_MS)
+			wait = BATCH_POLL_MS;
 		n = epoll_wait(run->epfd, evs, MAX_WATCHES + 1, wait > 0 ? (int)wait : 0);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -665,6 +671,15 @@ static int poll_loop(struct pk_run *run)
 			if (err)
 				return err;
 		}
+		if (n == 0 && run->events) {
+			int consumed = pk_events__consume(run->events);
+
+			if (consumed < 0)
+				return consumed;
+			n = consumed;
+		}
+		if (n > 0)
+			last_event = now_ms();
 		if (output_failed(run))
 			break;
 		now = now_ms();

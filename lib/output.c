@@ -78,6 +78,14 @@ static void escape_text(struct sink *k, const char *str, size_t len)
 	uint32_t cp;
 
 	while (i < len && s[i]) {
+		/* printable ASCII, the common case, goes out in one piece */
+		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '\\'; run++)
+			;
+		if (run > i) {
+			sink_put(k, (const char *)s + i, run - i);
+			i = run;
+			continue;
+		}
 		run = utf8_len(s + i, len - i, &cp);
 		if (run && cp >= 0x20 && cp != 0x7f && cp != '\\' && (cp < 0x80 || cp > 0x9f)) {
 			sink_put(k, (const char *)s + i, run);
@@ -128,6 +136,15 @@ void pk_fput_json_str(FILE *f, const char *str, size_t len)
 
 	putc_unlocked('"', f);
 	while (i < len && s[i]) {
+		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '\\' &&
+			      s[run] != '"';
+		     run++)
+			;
+		if (run > i) {
+			fwrite_unlocked(s + i, 1, run - i, f);
+			i = run;
+			continue;
+		}
 		run = utf8_len(s + i, len - i, &cp);
 		if (run && cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7f &&
 		    (cp < 0x80 || cp > 0x9f)) {

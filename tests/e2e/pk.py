@@ -109,9 +109,16 @@ class Proc:
         try:
             rc = self.p.wait(timeout)
         except subprocess.TimeoutExpired:
+            where = ""
+            try:
+                with open(f"/proc/{self.pid}/wchan") as f:
+                    where = f" (waiting in {f.read() or 'user space'})"
+            except OSError:
+                pass
             self.p.kill()
             self.p.wait()
-            raise AssertionError(f"{self.argv} did not exit within {timeout}s")
+            raise AssertionError(f"{self.argv} did not exit within {timeout}s{where}; "
+                                 f"stderr: {self.err[-3:]!r}")
         for t in self.threads:
             t.join(5)
         return rc
