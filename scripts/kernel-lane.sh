@@ -19,6 +19,8 @@
 #   KERNEL_JOBS      guests booted at once (2)
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
+#   KERNEL_CMD       a shell command the guests run instead of the tests (to
+#                    debug: e.g. "cd /pk/build && ./opensnoop -v -d 3")
 #   Arguments are test filters, as for tests/run.py.
 # The last line is "N passed, N failed" over all kernels; the exit status is
 # 0 only when every kernel ran to the end with no failure.
@@ -154,6 +156,7 @@ build_initramfs() {
 	{
 		echo "export PK_TIMEOUT_SCALE=$SCALE PROBEKIT_REQUIRE_BPF=1"
 		echo "export PK_EXPECT_KFUNC=1 PK_EXPECT_KPROBE=1"
+		if [ -n "${KERNEL_CMD:-}" ]; then printf 'KERNEL_CMD=%q\n' "$KERNEL_CMD"; fi
 		printf 'set --'
 		printf ' %q' "${FILTERS[@]+"${FILTERS[@]}"}"
 		echo
@@ -176,7 +179,11 @@ stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null
 cd /pk
 {
 	echo "kernel $(uname -r)"
-	python3 tests/run.py --build /pk/build --e2e-only "$@" </dev/null 2>&1
+	if [ -n "$KERNEL_CMD" ]; then
+		sh -c "$KERNEL_CMD" </dev/null 2>&1
+	else
+		python3 tests/run.py --build /pk/build --e2e-only "$@" </dev/null 2>&1
+	fi
 	echo "PK_LANE_EXIT=$?"
 } >/dev/ttyS1
 sync
@@ -263,7 +270,7 @@ main() {
 		local d=${all_dirs[$n]} qrc=0
 		[ -f "$d/qemu.rc" ] && qrc=$(cat "$d/qemu.rc")
 		echo "=== ${all_names[$n]}"
-		tr -d '\r' <"$d/tests.log" | grep -vE '^PASS ' | grep -vE '^[0-9]+ passed, [0-9]+ failed' || true
+		tr -d '\r' <"$d/tests.log" | grep -vE '^(PASS |PK_LANE_EXIT=|[0-9]+ passed, [0-9]+ failed)' || true
 		local ok=1 p=0 f=0
 		line=$(summarize "${all_names[$n]}" "$d/tests.log" "$qrc") || ok=0
 		echo "$line"
