@@ -29,10 +29,8 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
 override LDFLAGS += $(SAN_FLAGS)
-# STATIC=1 links the programs statically (the kernel-matrix lane's guests).
-ifeq ($(STATIC),1)
-override LDFLAGS += -static
-endif
+# STATIC=1 links build/probekit statically (for the kernel-matrix lane's guests).
+PK_STATIC := $(if $(filter 1,$(STATIC)),-static)
 LDLIBS := -lbpf -lelf -lz -llzma
 
 # The multiarch directory holds <asm/...> for programs that use UAPI headers.
@@ -98,7 +96,7 @@ $(BUILD)/libprobekit.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS)
+	$(CC) $(LDFLAGS) $(PK_STATIC) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS)
 
 links: $(BUILD)/probekit
 	@cd $(BUILD) && for t in $$(./probekit --list); do ln -sf probekit $$t; done

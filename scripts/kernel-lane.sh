@@ -15,9 +15,12 @@
 # Settings (environment):
 #   KERNEL_SERIES    kernel series to boot ("6.1 6.12")
 #   KERNEL_HOST      1 to run the tests on this kernel too (1)
-#   KERNEL_TIMEOUT   seconds a guest may run (420)
+#   KERNEL_TIMEOUT   seconds a guest may run (480)
 #   KERNEL_JOBS      guests booted at once (2)
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
+#   KERNEL_SKIP      tests the guests leave out (run.py --skip): stress tests of
+#                    the runtime, which take minutes under emulation and test
+#                    nothing kernel-specific
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
 #   KERNEL_CMD       a shell command the guests run instead of the tests (to
 #                    debug: e.g. "cd /pk/build && ./opensnoop -v -d 3")
@@ -29,7 +32,8 @@ cd "$(dirname "$0")/.."
 
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
-TIMEOUT=${KERNEL_TIMEOUT:-420}
+TIMEOUT=${KERNEL_TIMEOUT:-480}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_into_slow_reader"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 EXTRA_BINS="/usr/sbin/bpftool /usr/bin/setpriv ${KERNEL_EXTRA_BINS:-}"
@@ -87,15 +91,20 @@ fetch_kernel() {
 # Copies host files into the initramfs at the same paths, with the shared
 # libraries (and loader) each needs.
 copy_with_libs() {
-	local f lib
+	local f
 	for f in "$@"; do
 		mkdir -p "$ROOT$(dirname "$f")"
 		cp -L --preserve=mode,timestamps "$f" "$ROOT$f"
-		for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
-			[ -e "$ROOT$lib" ] && continue
-			mkdir -p "$ROOT$(dirname "$lib")"
-			cp -L --preserve=mode,timestamps "$lib" "$ROOT$lib"
-		done
+		copy_with_libs_only "$f"
+	done
+}
+
+copy_with_libs_only() {
+	local lib
+	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		[ -e "$ROOT$lib" ] && continue
+		mkdir -p "$ROOT$(dirname "$lib")"
+		cp -L --preserve=mode,timestamps "$lib" "$ROOT$lib"
 	done
 }
 
@@ -158,16 +167,21 @@ build_initramfs() {
 	mkdir -p "$ROOT/pk/build/tests"
 	cp -a "$PKB/probekit" "$ROOT/pk/build/"
 	for app in $("$PKB/probekit" --list); do ln -s probekit "$ROOT/pk/build/$app"; done
-	find "$PKB/tests" -maxdepth 1 -type f -perm -u+x ! -name unit-tests \
-		-exec cp -a {} "$ROOT/pk/build/tests/" \;
+	for f in "$PKB"/tests/* "$PKB"/examples/*; do
+		[ -f "$f" ] && [ -x "$f" ] && [ "${f##*/}" != unit-tests ] || continue
+		mkdir -p "$(dirname "$ROOT/pk/build/${f#"$PKB"/}")"
+		cp -a "$f" "$ROOT/pk/build/${f#"$PKB"/}"
+		copy_with_libs_only "$f"
+	done
 	mkdir -p "$ROOT/pk/tests"
 	cp -a tests/run.py tests/e2e "$ROOT/pk/tests/"
 	rm -rf "$ROOT/pk/tests/e2e/__pycache__"
 	{
 		echo "export PK_TIMEOUT_SCALE=$SCALE PROBEKIT_REQUIRE_BPF=1"
-		echo "export PK_EXPECT_KFUNC=1 PK_EXPECT_KPROBE=1"
+		echo "export PK_EXPECT_KFUNC=1 PK_EXPECT_KPROBE=1 PK_EXAMPLES_PREBUILT=1"
 		if [ -n "${KERNEL_CMD:-}" ]; then printf 'KERNEL_CMD=%q\n' "$KERNEL_CMD"; fi
 		printf 'set --'
+		for f in $SKIP; do printf ' --skip %q' "$f"; done
 		printf ' %q' "${FILTERS[@]+"${FILTERS[@]}"}"
 		echo
 	} >"$ROOT/pk/env"
@@ -243,6 +257,8 @@ main() {
 	say "building a static probekit in $PKB"
 	make -s -j"$(nproc)" BUILD="$PKB" STATIC=1 all \
 		$(for h in tests/helpers/*.c; do b=${h##*/}; echo "$PKB/tests/${b%.c}"; done)
+	# the guests have no toolchain: the examples are built here
+	make -s BUILD="$PKB" STATIC=1 examples >/dev/null
 	for s in $SERIES; do
 		pkg=$(newest_kernel "$s")
 		kernel=$(fetch_kernel "$pkg")
