@@ -222,7 +222,7 @@ EOF
 
 # Boots kernel image $1 with the initramfs; the tests' output goes to $2/tests.log.
 boot() {
-	local kernel=$1 out=$2 rc=0
+	local kernel=$1 out=$2 rc=0 t0=$SECONDS
 	mkdir -p "$out"
 	rm -f "$out/console.log" "$out/tests.log"
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 1 -m 1G \
@@ -231,12 +231,13 @@ boot() {
 		-append "console=ttyS0 quiet panic=-1 rdinit=/init mitigations=off" \
 		-serial "file:$out/console.log" -serial "file:$out/tests.log" </dev/null || rc=$?
 	echo "$rc" >"$out/qemu.rc"
+	echo "$((SECONDS - t0))" >"$out/secs"
 }
 
 # Prints "N passed, N failed" for one kernel's run from its log, with the
 # reason when the run did not finish; returns 1 unless it passed.
 summarize() {
-	local name=$1 log=$2 qrc=$3 counts status
+	local name=$1 log=$2 qrc=$3 secs=$4 counts status
 	counts=$(tr -d '\r' <"$log" 2>/dev/null | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	status=$(tr -d '\r' <"$log" 2>/dev/null | sed -n 's/^PK_LANE_EXIT=//p' | tail -n 1)
 	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
@@ -246,7 +247,7 @@ summarize() {
 		echo "$name: ${counts:-0 passed, 0 failed}; the guest died (qemu exit $qrc; see the console log)"
 		return 1
 	fi
-	echo "$name: ${counts:-no summary line}${status:+ (exit $status)}"
+	echo "$name: ${counts:-no summary line}${status:+ (exit $status}${secs:+, ${secs}s})"
 	[ "$status" = 0 ]
 }
 
@@ -271,10 +272,11 @@ main() {
 	if [ "$HOST" = 1 ]; then
 		say "running the tests on this kernel ($(uname -r))"
 		mkdir -p "$DIR/run-host"
-		local hrc=0
+		local hrc=0 t0=$SECONDS
 		PROBEKIT_REQUIRE_BPF=1 /usr/bin/python3 tests/run.py --build "$PKB" --e2e-only \
 			"${FILTERS[@]+"${FILTERS[@]}"}" >"$DIR/run-host/tests.log" 2>&1 || hrc=$?
 		echo "PK_LANE_EXIT=$hrc" >>"$DIR/run-host/tests.log"
+		echo "$((SECONDS - t0))" >"$DIR/run-host/secs"
 	fi
 
 	for kernel in "${kernels[@]}"; do
@@ -298,7 +300,8 @@ main() {
 		echo "=== ${all_names[$n]}"
 		tr -d '\r' <"$d/tests.log" | grep -vE '^(PASS |PK_LANE_EXIT=|[0-9]+ passed, [0-9]+ failed)' || true
 		local ok=1 p=0 f=0
-		line=$(summarize "${all_names[$n]}" "$d/tests.log" "$qrc") || ok=0
+		line=$(summarize "${all_names[$n]}" "$d/tests.log" "$qrc" \
+			"$(cat "$d/secs" 2>/dev/null)") || ok=0
 		echo "$line"
 		case $line in
 		*"TIMED OUT"* | *died*) [ -f "$d/console.log" ] && tail -n 20 "$d/console.log" ;;
