@@ -29,6 +29,8 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
 override LDFLAGS += $(SAN_FLAGS)
+# STATIC=1 links build/probekit statically (for the kernel-matrix lane's guests).
+PK_STATIC := $(if $(filter 1,$(STATIC)),-static)
 LDLIBS := -lbpf -lelf -lz -llzma
 
 # The multiarch directory holds <asm/...> for programs that use UAPI headers.
@@ -49,7 +51,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 FIXTURES := $(BUILD)/tests/fixtures/.stamp
 
-.PHONY: all lib test unit install clean format help-check examples bench
+.PHONY: all lib test unit install clean format help-check examples bench test-kernels
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -94,7 +96,7 @@ $(BUILD)/libprobekit.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS)
+	$(CC) $(LDFLAGS) $(PK_STATIC) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS)
 
 links: $(BUILD)/probekit
 	@cd $(BUILD) && for t in $$(./probekit --list); do ln -sf probekit $$t; done
@@ -131,6 +133,10 @@ unit: $(BUILD)/tests/unit-tests $(FIXTURES)
 # Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.
 bench: all
 	PK_LDLIBS='$(LDLIBS)' /usr/bin/python3 bench/run --build $(BUILD) $(BENCH_ARGS)
+
+# The end-to-end tests here and under stock Debian kernels in QEMU.
+test-kernels:
+	scripts/kernel-lane.sh
 
 # Install -------------------------------------------------------------------
 

@@ -656,6 +656,12 @@ static int poll_loop(struct pk_run *run)
 	err = setup_epoll(run);
 	if (err)
 		return err;
+	/*
+	 * Events sent before the buffers joined the epoll set may never make
+	 * it report them (seen with the perf buffer on Linux 6.1): read them now.
+	 */
+	if (run->events && (err = dispatch(run, &(struct epoll_event){ .data.u32 = 0 })))
+		return err;
 	while (!signalled && !run->stop) {
 		long long now = now_ms(), wait = next_deadline(run, end, tick, lost) - now;
 

@@ -3,7 +3,7 @@
 tests/e2e/test_*.py (plain functions named test_*). Ends with the line
 'N passed, N failed'.
 
-  python3 tests/run.py [--build DIR] [--unit-only | --e2e-only] [FILTER...]
+  python3 tests/run.py [--build DIR] [--unit-only | --e2e-only] [--skip SUBSTR]... [FILTER...]
 """
 import argparse
 import importlib.util
@@ -47,11 +47,15 @@ def e2e_tests():
                 yield f"{fname[5:-3]}/{name[5:]}", fn
 
 
-def run_e2e(filters, counts):
+def run_e2e(filters, counts, skips=()):
     import pk
 
     for name, fn in e2e_tests():
         if filters and not any(f in name for f in filters):
+            continue
+        if any(s in name for s in skips):
+            counts["SKIP"] += 1
+            print(f"SKIP {name}: left out by --skip")
             continue
         start = time.monotonic()
         try:
@@ -79,6 +83,8 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--unit-only", action="store_true")
     ap.add_argument("--e2e-only", action="store_true")
+    ap.add_argument("--skip", action="append", default=[], metavar="SUBSTR",
+                    help="leave out the end-to-end tests whose name contains SUBSTR")
     ap.add_argument("filters", nargs="*")
     args = ap.parse_args()
     os.environ["PK_BUILD"] = os.path.abspath(args.build)
@@ -86,7 +92,7 @@ def main():
     if not args.e2e_only:
         run_unit(args.build, args.filters, counts)
     if not args.unit_only:
-        run_e2e(args.filters, counts)
+        run_e2e(args.filters, counts, args.skip)
     if counts["SKIP"]:
         print(f"WARNING: {counts['SKIP']} tests skipped; "
               "set PROBEKIT_REQUIRE_BPF=1 to make that a failure")

@@ -10,6 +10,9 @@ import time
 
 BUILD = os.environ.get("PK_BUILD", os.path.abspath("build"))
 REQUIRE_BPF = os.environ.get("PROBEKIT_REQUIRE_BPF") == "1"
+# Slow kernels (the QEMU lane emulates the CPU: BPF loads 5-10x slower)
+# stretch every timeout here by this factor.
+TIMEOUT_SCALE = float(os.environ.get("PK_TIMEOUT_SCALE", "1"))
 _procs = []
 
 
@@ -83,7 +86,7 @@ class Proc:
     def wait_for(self, pred, timeout=10, stream="out", what="a matching line"):
         """Returns the first line of stdout (or stderr) that pred accepts."""
         lines = self.out if stream == "out" else self.err
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * TIMEOUT_SCALE
         seen = 0
         with self.cond:
             while True:
@@ -107,7 +110,7 @@ class Proc:
 
     def wait(self, timeout=10):
         try:
-            rc = self.p.wait(timeout)
+            rc = self.p.wait(timeout * TIMEOUT_SCALE)
         except subprocess.TimeoutExpired:
             where = ""
             try:
@@ -145,7 +148,7 @@ def start_tool(name, *args, ready="header", timeout=20):
 
 def run(argv, timeout=30, **kw):
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          timeout=timeout, **kw)
+                          timeout=timeout * TIMEOUT_SCALE, **kw)
 
 
 def bpf_objects(pid=None):
@@ -178,7 +181,7 @@ def assert_released(held, what=""):
     """Asserts that none of the objects in held (from bpf_objects(pid)) is
     still loaded: the process that held them detached everything."""
     assert any(k == "link" for k, _ in held), f"the tool held no BPF links while running: {held}"
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 3 * TIMEOUT_SCALE
     while True:
         left = held & bpf_objects()
         if not left or time.monotonic() > deadline:

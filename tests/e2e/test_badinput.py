@@ -107,5 +107,7 @@ def test_closed_pipe_ends_every_tool_quietly():
             p.kill()
         assert p.wait() == 0, argv
         err = p.stderr.read()
+        # stacksnoop's notice on kernels (6.1) whose syscall tracepoints have no kernel stack
+        err = b"\n".join(l for l in err.splitlines() if b"have no kernel stack" not in l)
         assert pk.only_loss_reports(err, argv[0]), (argv, err)
         pk.assert_released(held, f" by {argv[0]} after the pipe closed")

@@ -104,7 +104,9 @@ def test_usage_errors():
 def test_mounts_tracefs_when_missing():
     pk.need_bpf()
     # a private mount namespace without tracefs: the tool mounts it there
-    script = (f"umount /sys/kernel/tracing 2>/dev/null; grep -c ' tracefs ' /proc/self/mounts; "
+    # (where debugfs is mounted, it carries a second tracefs at debug/tracing)
+    script = (f"umount /sys/kernel/tracing /sys/kernel/debug/tracing /sys/kernel/debug "
+              f"2>/dev/null; grep -c ' tracefs ' /proc/self/mounts; "
               f"{pk.tool_path('tracepipe')} -d 0.3 && grep ' /sys/kernel/tracing tracefs ' "
               f"/proc/self/mounts")
     deadline = time.monotonic() + 60

@@ -22,6 +22,17 @@
 
 #define AT_FDCWD -100
 #define O_ACCMODE 3
+/*
+ * On 64-bit the kernel adds O_LARGEFILE to every open before
+ * do_sys_openat2() sees the flags (callers cannot even spell it: it is 0 in
+ * their headers); the syscall tracepoints see the caller's flags. Dropping
+ * it makes every mechanism report what the caller asked for.
+ */
+#if defined(__TARGET_ARCH_arm64)
+#define KERNEL_O_LARGEFILE 0400000
+#else
+#define KERNEL_O_LARGEFILE 0100000
+#endif
 
 const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_tid = 0;
@@ -136,7 +147,7 @@ int BPF_PROG(fx_openat2, int dfd, const char *filename, struct open_how *how, lo
 	struct open_args a = { .fname = filename, .dfd = dfd };
 
 	bpf_probe_read_kernel(&h, sizeof(h), how);
-	a.flags = h.flags;
+	a.flags = h.flags & ~KERNEL_O_LARGEFILE;
 	a.mode = h.mode;
 	if (!wanted(a.flags))
 		return 0;
@@ -151,7 +162,7 @@ int BPF_KPROBE(kp_openat2, int dfd, const char *filename, struct open_how *how)
 	struct open_how h = {};
 
 	bpf_probe_read_kernel(&h, sizeof(h), how);
-	return save_args(filename, dfd, h.flags, h.mode);
+	return save_args(filename, dfd, h.flags & ~KERNEL_O_LARGEFILE, h.mode);
 }
 
 SEC("kretprobe/do_sys_openat2")
