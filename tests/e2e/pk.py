@@ -201,3 +201,28 @@ def only_loss_reports(stderr, tool):
     text = stderr.decode() if isinstance(stderr, bytes) else stderr
     pat = re.compile(rf"{tool}: \d+ events? lost( so far)?")
     return all(pat.fullmatch(l) for l in text.splitlines())
+
+
+def held_by_live_processes():
+    """Every BPF object some process holds open: those are in use (by a
+    test running beside this one, say), not leaked."""
+    held = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            held |= bpf_objects(int(pid))
+        except OSError:
+            pass
+    return held
+
+
+def assert_none_left(before, what=""):
+    """Nothing loaded since @before may outlive its process: an object that
+    no live process holds is leaked, since probekit pins nothing. Objects of
+    processes that just exited take a moment to go, hence the retries."""
+    deadline = time.monotonic() + 5 * TIMEOUT_SCALE
+    while True:
+        left = bpf_objects() - before - held_by_live_processes()
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not left, f"left behind {what}: {sorted(left)}"

@@ -62,17 +62,7 @@ def test_bad_input_table():
             check([pk.tool_path(tool), *args], status, text)
             checked += 1
     assert checked >= 20
-    assert not (pk.bpf_objects() - before - held_now()), "bad input left BPF objects"
-
-
-def held_now():
-    held = set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            held |= pk.bpf_objects(int(pid))
-        except OSError:
-            pass
-    return held
+    pk.assert_none_left(before, "by bad input")
 
 
 def test_unprivileged_user_is_refused_by_every_tool():

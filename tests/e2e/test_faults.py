@@ -12,30 +12,6 @@ import time
 
 import pk
 
-def held_by_live_processes():
-    """Every BPF object some process holds open: those are in use (by a
-    test running beside this one, say), not leaked."""
-    held = set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            held |= pk.bpf_objects(int(pid))
-        except OSError:
-            pass
-    return held
-
-
-def assert_none_left(before, what):
-    """Nothing loaded since @before may outlive its process: an object that
-    no live process holds is leaked, since probekit pins nothing."""
-    deadline = time.monotonic() + 5
-    while True:
-        left = pk.bpf_objects() - before - held_by_live_processes()
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert not left, f"left behind {what}: {sorted(left)}"
-
-
 # Each tool as the interrupt test runs it (arguments after the name).
 INTERRUPTIBLE = [
     ("opensnoop",),
@@ -80,7 +56,7 @@ def test_signals_at_random_moments_leave_nothing():
     finally:
         target.kill()
         target.wait()
-    assert_none_left(before, f"after interrupted runs (PK_SEED={seed})")
+    pk.assert_none_left(before, f"after interrupted runs (PK_SEED={seed})")
 
 
 def test_sigkill_leaves_nothing():
