@@ -125,7 +125,7 @@ $(FIXTURES): $(wildcard tests/fixtures/*)
 	touch $@
 
 test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
-	@python3 tests/run.py --build $(BUILD)
+	@python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 unit: $(BUILD)/tests/unit-tests $(FIXTURES)
 	$(BUILD)/tests/unit-tests
