@@ -111,6 +111,23 @@ static __always_inline void pk_discard(void *e)
 		bpf_ringbuf_discard(e, 0);
 }
 
+/*
+ * Copies a user-space string into @dst; an unreadable one becomes "".
+ * Returns true when it was cut: a full buffer is either an exact fit or a
+ * cut, and the byte after it tells which.
+ */
+static __always_inline bool pk_read_user_str(char *dst, __u32 size, const char *src)
+{
+	long n = bpf_probe_read_user_str(dst, size, src);
+	char next = 0;
+
+	if (n < 0)
+		dst[0] = '\0';
+	if (n == size)
+		bpf_probe_read_user(&next, 1, src + size - 1);
+	return next != 0;
+}
+
 #define pk_reserve(type)                                                                   \
 	({                                                                                 \
 		_Static_assert(sizeof(type) <= PK_EVENT_MAX, "event larger than PK_EVENT_MAX"); \

@@ -193,6 +193,17 @@ int pk_parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
+int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg, pid_t *out)
+{
+	int err = pk_parse_pid(arg, out);
+
+	if (err == -ESRCH)
+		return pk_usage_error(run, "no process with %s %s", what, arg);
+	if (err)
+		return pk_usage_error(run, "invalid %s '%s'", what, arg);
+	return 0;
+}
+
 int pk_parse_seconds(const char *s, unsigned long *ms)
 {
 	double v;

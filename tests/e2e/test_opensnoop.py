@@ -255,3 +255,25 @@ def test_unavailable_mechanism_says_why():
         assert rc == 1, line
         assert line.startswith(f"opensnoop: cannot attach: {mech}: "), line
         assert feats[feat]["reason"] in line, line
+
+
+def test_truncated_path_is_marked():
+    pk.need_bpf()
+    long_path = "/tmp/" + "d" * 200 + "/" + "e" * 200 + "/" + "f" * 200
+    exact = "/tmp/" + "x" * (511 - 5)  # 511 bytes and its NUL fill the buffer
+    child = Opener(long_path, exact)
+    tool = pk.start_tool("opensnoop", "-p", str(child.pid))
+    child.go()
+    cut = tool.wait_for(lambda l: "/tmp/ddd" in l, what="the long path")
+    assert cut.endswith("..."), cut
+    assert cut.split()[-1] == long_path[:511] + "...", cut
+    fits = tool.wait_for(lambda l: "/tmp/xxx" in l, what="the exact fit")
+    assert fits.split()[-1] == exact, "an exact fit must not be marked as cut"
+    assert tool.stop() == 0
+    child2 = Opener(long_path)
+    tool2 = pk.start_tool("opensnoop", "--json", "-v", "-p", str(child2.pid), ready="verbose")
+    child2.go()
+    line = tool2.wait_for(lambda l: "ddd" in l, what="JSON line of the long path")
+    events = pk.json_lines([line])
+    assert events[0]["truncated"] is True and events[0]["path"] == long_path[:511]
+    assert tool2.stop() == 0

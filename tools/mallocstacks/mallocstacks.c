@@ -70,16 +70,9 @@ static struct pk_usyms *usyms_of(__u32 gen)
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
-	int err;
-
 	switch (key) {
 	case 'p':
-		err = pk_parse_pid(arg, &env.pid);
-		if (err == -ESRCH)
-			return pk_usage_error(run, "no process with PID %s", arg);
-		if (err)
-			return pk_usage_error(run, "invalid PID '%s'", arg);
-		return 0;
+		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
 	case 'c':
 		if (!arg[0])
 			return pk_usage_error(run, "empty command");

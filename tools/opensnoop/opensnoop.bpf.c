@@ -87,8 +87,6 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 {
 	struct opensnoop_event *e;
 	__u64 id;
-	long n;
-	char last = 0;
 
 	if (failed_only && ret >= 0)
 		return 0;
@@ -105,13 +103,7 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 	e->flags = a->flags;
 	e->mode = a->mode;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	n = bpf_probe_read_user_str(e->path, sizeof(e->path), a->fname);
-	if (n < 0)
-		e->path[0] = '\0';
-	/* a full buffer is either an exact fit or a cut: look one byte on */
-	if (n == sizeof(e->path))
-		bpf_probe_read_user(&last, 1, a->fname + sizeof(e->path) - 1);
-	e->truncated = last != 0;
+	e->truncated = pk_read_user_str(e->path, sizeof(e->path), a->fname);
 	pk_submit(ctx, e);
 	return 0;
 }

@@ -59,17 +59,6 @@ static int add_flag_filter(struct pk_run *run, const char *arg)
 	return pk_usage_error(run, "unknown open flag '%s' (such as O_WRONLY or O_CREAT)", arg);
 }
 
-static int parse_pid_option(struct pk_run *run, const char *what, const char *arg, pid_t *out)
-{
-	int err = pk_parse_pid(arg, out);
-
-	if (err == -ESRCH)
-		return pk_usage_error(run, "no process with %s %s", what, arg);
-	if (err)
-		return pk_usage_error(run, "invalid %s '%s'", what, arg);
-	return 0;
-}
-
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
 	switch (key) {
@@ -80,8 +69,8 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	case 'F': env.full_path = true; return 0;
 	case 'n': env.name = arg; return 0;
 	case 'f': return add_flag_filter(run, arg);
-	case 'p': return parse_pid_option(run, "PID", arg, &env.pid);
-	case 't': return parse_pid_option(run, "TID", arg, &env.tid);
+	case 'p': return pk_parse_pid_arg(run, "PID", arg, &env.pid);
+	case 't': return pk_parse_pid_arg(run, "TID", arg, &env.tid);
 	case 'u':
 		if (pk_parse_long(arg, 0, (__u32)-2, &env.uid))
 			return pk_usage_error(run, "invalid UID '%s'", arg);

@@ -38,18 +38,11 @@ static struct pk_variant variants[3];
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
-	int err;
-
 	switch (key) {
 	case 's': env.offset = true; return 0;
 	case 'v': env.verbose = true; return 0;
 	case 'p':
-		err = pk_parse_pid(arg, &env.pid);
-		if (err == -ESRCH)
-			return pk_usage_error(run, "no process with PID %s", arg);
-		if (err)
-			return pk_usage_error(run, "invalid PID '%s'", arg);
-		return 0;
+		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
 	}
 	return -EINVAL;
 }

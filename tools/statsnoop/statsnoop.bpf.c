@@ -57,8 +57,6 @@ static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret
 {
 	struct statsnoop_event *e;
 	__u64 id;
-	long n;
-	char last = 0;
 
 	if (failed_only && ret >= 0)
 		return 0;
@@ -72,13 +70,7 @@ static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret
 	e->ret = ret;
 	e->sys = sys;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	n = bpf_probe_read_user_str(e->path, sizeof(e->path), path);
-	if (n < 0)
-		e->path[0] = '\0';
-	/* a full buffer is either an exact fit or a cut: look one byte on */
-	if (n == sizeof(e->path))
-		bpf_probe_read_user(&last, 1, path + sizeof(e->path) - 1);
-	e->truncated = last != 0;
+	e->truncated = pk_read_user_str(e->path, sizeof(e->path), path);
 	pk_submit(ctx, e);
 	return 0;
 }

@@ -29,19 +29,12 @@ static const char *const sys_names[SN__COUNT] = {
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
-	int err;
-
 	switch (key) {
 	case 't': env.timestamp = true; return 0;
 	case 'x': env.failed = true; return 0;
 	case 's': env.sysname = true; return 0;
 	case 'p':
-		err = pk_parse_pid(arg, &env.pid);
-		if (err == -ESRCH)
-			return pk_usage_error(run, "no process with PID %s", arg);
-		if (err)
-			return pk_usage_error(run, "invalid PID '%s'", arg);
-		return 0;
+		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
 	}
 	return -EINVAL;
 }

@@ -30,9 +30,7 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	switch (key) {
 	case 'p':
 		/* a thread id: bcc's task_switch keys on those */
-		if (pk_parse_pid(arg, &env.pid))
-			return pk_usage_error(run, "no process with PID '%s'", arg);
-		return 0;
+		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
 	case 't':
 		if (pk_parse_ulong(arg, 1000000, &env.top) || !env.top)
 			return pk_usage_error(run, "invalid count '%s' for -t: give a number > 0", arg);
