@@ -2,8 +2,9 @@
 /*
  * Event delivery over the BPF ring buffer, or the perf buffer where the
  * kernel has no ring buffer. The BPF half is bpf/probekit.bpf.h: it counts
- * failed ring buffer reservations in pk_lost; the perf buffer reports its
- * own losses.
+ * failed ring buffer reservations and perf outputs in pk_lost. The perf
+ * buffer's own loss records go unused: they count the same events, and only
+ * once a later event finds room, so the tail of a burst would go unsaid.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -30,7 +31,6 @@ struct pk_events {
 	int rb_fd;
 	int nr_cpus;
 	__u64 *percpu;
-	__u64 perf_lost;
 	int cb_err;
 	/* perf samples sit 4 bytes off 8-byte alignment: events are copied here */
 	void *aligned;
@@ -184,14 +184,6 @@ static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
 		ev->cb_err = err;
 }
 
-static void on_perf_lost(void *ctx, int cpu, __u64 count)
-{
-	struct pk_events *ev = ctx;
-
-	(void)cpu;
-	ev->perf_lost += count;
-}
-
 struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *ctx,
 				 const struct pk_events_opts *opts)
 {
@@ -220,7 +212,7 @@ struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *c
 	}
 	if (rodata_flag(obj, "pk_use_perfbuf"))
 		ev->pb = perf_buffer__new(bpf_map__fd(pb), pages_of(opts), on_perf_event,
-					  on_perf_lost, ev, NULL);
+					  NULL, ev, NULL);
 	else
 		ev->rb = ring_buffer__new(bpf_map__fd(rb), on_ring_event, ev, NULL);
 	if (!ev->rb && !ev->pb) {
@@ -277,7 +269,7 @@ int pk_events__poll(struct pk_events *ev, int timeout_ms)
 __u64 pk_events__lost(const struct pk_events *ev)
 {
 	__u32 zero = 0;
-	__u64 sum = ev->perf_lost;
+	__u64 sum = 0;
 	int i;
 
 	if (bpf_map_lookup_elem(ev->lost_fd, &zero, ev->percpu) == 0) {

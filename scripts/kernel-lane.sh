@@ -33,7 +33,7 @@ cd "$(dirname "$0")/.."
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
 TIMEOUT=${KERNEL_TIMEOUT:-480}
-SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_into_slow_reader"}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 EXTRA_BINS="/usr/sbin/bpftool /usr/bin/setpriv ${KERNEL_EXTRA_BINS:-}"

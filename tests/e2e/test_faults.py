@@ -76,12 +76,20 @@ def rss_kb(pid):
 
 
 def test_storm_into_slow_reader_counts_every_event():
+    storm_counts_every_event()
+
+
+def test_storm_through_perf_buffer_counts_every_event():
+    storm_counts_every_event("--perf-buffer")
+
+
+def storm_counts_every_event(*extra):
     pk.need_bpf()
     marker = tempfile.mktemp(prefix="pk-storm-")
     open(marker, "w").close()
     child = pk.Proc([pk.helper_path("storm"), marker, "5"], stdin=subprocess.PIPE)
     child.wait_for(lambda l: l.startswith("ready"), what="ready")
-    tool = subprocess.Popen([pk.tool_path("opensnoop"), "-b", "1", "-p", str(child.pid)],
+    tool = subprocess.Popen([pk.tool_path("opensnoop"), *extra, "-b", "1", "-p", str(child.pid)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = {"slow": True, "delivered": 0, "last": time.monotonic(), "buf": b""}
 
