@@ -29,7 +29,6 @@
 
 #define MAX_WATCHES 8
 #define LOST_REPORT_MS 1000
-#define BATCH_POLL_MS 10
 #define OUT_BUFFER_SIZE (64 * 1024)
 
 enum common_id {
@@ -678,8 +677,8 @@ static int poll_loop(struct pk_run *run)
 
 		/* the BPF side wakes us at most once a millisecond: while events
 		 * flow, look for the ones it did not wake us for */
-		if (run->events && now - last_event < 1000 && wait > BATCH_POLL_MS)
-			wait = BATCH_POLL_MS;
+		if (run->events && now - last_event < 1000 && wait > PK_BATCH_POLL_MS)
+			wait = PK_BATCH_POLL_MS;
 		n = epoll_wait(run->epfd, evs, MAX_WATCHES + 1, wait > 0 ? (int)wait : 0);
 		if (n < 0 && errno != EINTR)
 			return -errno;

@@ -32,6 +32,8 @@ struct pk_events {
 	int nr_cpus;
 	__u64 *percpu;
 	int cb_err;
+	/* events came lately: more may wait that the kernel did not wake us for */
+	bool active;
 	/* perf samples sit 4 bytes off 8-byte alignment: events are copied here */
 	void *aligned;
 	size_t aligned_size;
@@ -250,20 +252,36 @@ int pk_events__consume(struct pk_events *ev)
 {
 	int ret;
 
-	if (ev->rb)
-		return ring_buffer__consume(ev->rb);
+	if (ev->rb) {
+		ret = ring_buffer__consume(ev->rb);
+		ev->active = ret > 0;
+		return ret;
+	}
 	ret = perf_buffer__consume(ev->pb);
 	return ev->cb_err ? ev->cb_err : ret;
 }
 
+/*
+ * The BPF side skips wakeups for events that follow one within a
+ * millisecond (bpf/probekit.bpf.h), so after any activity this waits at most
+ * PK_BATCH_POLL_MS and then looks for such stragglers itself. Once a look
+ * finds none, it waits as long as asked: the next event wakes it.
+ */
 int pk_events__poll(struct pk_events *ev, int timeout_ms)
 {
 	int ret;
 
-	if (ev->rb)
-		return ring_buffer__poll(ev->rb, timeout_ms);
-	ret = perf_buffer__poll(ev->pb, timeout_ms);
-	return ev->cb_err ? ev->cb_err : ret;
+	if (!ev->rb) {
+		ret = perf_buffer__poll(ev->pb, timeout_ms);
+		return ev->cb_err ? ev->cb_err : ret;
+	}
+	if (ev->active && (timeout_ms < 0 || timeout_ms > PK_BATCH_POLL_MS))
+		timeout_ms = PK_BATCH_POLL_MS;
+	ret = ring_buffer__poll(ev->rb, timeout_ms);
+	if (ret == 0)
+		return pk_events__consume(ev);
+	ev->active = ret > 0;
+	return ret;
 }
 
 __u64 pk_events__lost(const struct pk_events *ev)

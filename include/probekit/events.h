@@ -17,6 +17,9 @@ struct bpf_object;
  * arrive through the ring buffer when the kernel has one and through the
  * perf buffer otherwise. Lost events are counted either way.
  */
+/* While events flow, readers look for unannounced ones this often. */
+#define PK_BATCH_POLL_MS 10
+
 typedef int (*pk_event_fn)(void *ctx, const void *data, size_t size);
 
 struct pk_events_opts {
@@ -41,7 +44,10 @@ struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *c
 int pk_events__epoll_add(const struct pk_events *ev, int epfd, __u64 tag);
 /* Hands every waiting event to the callback; returns how many, or -errno. */
 int pk_events__consume(struct pk_events *ev);
-/* Waits up to @timeout_ms, then consumes. */
+/*
+ * Waits up to @timeout_ms, then consumes; returns early (possibly 0) while
+ * events are flowing, to collect the ones the kernel did not wake it for.
+ */
 int pk_events__poll(struct pk_events *ev, int timeout_ms);
 /* Events the kernel could not deliver, since the start. */
 __u64 pk_events__lost(const struct pk_events *ev);
