@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "probekit.bpf.h"
+#include "syscalls.bpf.h"
 #include "opensnoop.h"
 
 #define AT_FDCWD -100
@@ -40,19 +41,6 @@ const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool failed_only = false;
 const volatile __u32 flag_mask = 0;
 const volatile bool want_rdonly = false;
-
-/* The records of the syscalls:sys_enter_* and sys_exit_* tracepoints. */
-struct syscall_enter {
-	__u64 common;
-	long id;
-	unsigned long args[6];
-};
-
-struct syscall_exit {
-	__u64 common;
-	long id;
-	long ret;
-};
 
 struct open_args {
 	const char *fname;
@@ -166,19 +154,19 @@ int BPF_KRETPROBE(krp_openat2, long ret)
 /* tracepoints ------------------------------------------------------------- */
 
 SEC("tracepoint/syscalls/sys_enter_open")
-int tp_enter_open(struct syscall_enter *ctx)
+int tp_enter_open(struct pk_syscall_enter *ctx)
 {
 	return save_args((const char *)ctx->args[0], AT_FDCWD, ctx->args[1], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
-int tp_enter_openat(struct syscall_enter *ctx)
+int tp_enter_openat(struct pk_syscall_enter *ctx)
 {
 	return save_args((const char *)ctx->args[1], ctx->args[0], ctx->args[2], ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
-int tp_enter_openat2(struct syscall_enter *ctx)
+int tp_enter_openat2(struct pk_syscall_enter *ctx)
 {
 	struct open_how how = {};
 
@@ -187,19 +175,19 @@ int tp_enter_openat2(struct syscall_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
-int tp_exit_open(struct syscall_exit *ctx)
+int tp_exit_open(struct pk_syscall_exit *ctx)
 {
 	return emit_saved(ctx, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
-int tp_exit_openat(struct syscall_exit *ctx)
+int tp_exit_openat(struct pk_syscall_exit *ctx)
 {
 	return emit_saved(ctx, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
-int tp_exit_openat2(struct syscall_exit *ctx)
+int tp_exit_openat2(struct pk_syscall_exit *ctx)
 {
 	return emit_saved(ctx, ctx->ret);
 }

@@ -16,25 +16,13 @@
 #include <bpf/bpf_tracing.h>
 
 #include "probekit.bpf.h"
+#include "syscalls.bpf.h"
 #include "statsnoop.h"
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool failed_only = false;
 /* syscall functions take a struct pt_regs * (the <arch>_sys_ wrappers) */
 const volatile bool sys_wrapper = true;
-
-/* The records of the syscalls:sys_enter_* and sys_exit_* tracepoints. */
-struct syscall_enter {
-	__u64 common;
-	long id;
-	unsigned long args[6];
-};
-
-struct syscall_exit {
-	__u64 common;
-	long id;
-	long ret;
-};
 
 struct entry {
 	const char *path;
@@ -128,12 +116,12 @@ static __always_inline const char *kprobe_path(struct pt_regs *ctx, int idx)
 		return enter(sys, kprobe_path(ctx, idx));                                \
 	}                                                                                \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                                      \
-	int tp_enter_##name(struct syscall_enter *ctx)                       \
+	int tp_enter_##name(struct pk_syscall_enter *ctx)                       \
 	{                                                                                \
 		return enter(sys, (const char *)ctx->args[idx]);                         \
 	}                                                                                \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
-	int tp_exit_##name(struct syscall_exit *ctx)                         \
+	int tp_exit_##name(struct pk_syscall_exit *ctx)                         \
 	{                                                                                \
 		return leave(ctx, ctx->ret);                                             \
 	}
