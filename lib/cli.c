@@ -659,7 +659,6 @@ static int poll_loop(struct pk_run *run)
 	long long start = now_ms();
 	long long end = run->duration_ms ? start + run->duration_ms : 0;
 	long long tick = start + run->interval_ms, lost = start + LOST_REPORT_MS;
-	long long last_event = 0;
 	struct epoll_event evs[MAX_WATCHES + 1];
 	int n, i, err;
 
@@ -675,10 +674,9 @@ static int poll_loop(struct pk_run *run)
 	while (!signalled && !run->stop) {
 		long long now = now_ms(), wait = next_deadline(run, end, tick, lost) - now;
 
-		/* the BPF side wakes us at most once a millisecond: while events
-		 * flow, look for the ones it did not wake us for */
-		if (run->events && now - last_event < 1000 && wait > PK_BATCH_POLL_MS)
-			wait = PK_BATCH_POLL_MS;
+		/* while events flow, look for the ones the kernel did not wake us for */
+		if (run->events)
+			wait = pk_events__wait(run->events, wait > INT_MAX ? INT_MAX : (int)wait);
 		n = epoll_wait(run->epfd, evs, MAX_WATCHES + 1, wait > 0 ? (int)wait : 0);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -687,15 +685,8 @@ static int poll_loop(struct pk_run *run)
 			if (err)
 				return err;
 		}
-		if (n == 0 && run->events) {
-			int consumed = pk_events__consume(run->events);
-
-			if (consumed < 0)
-				return consumed;
-			n = consumed;
-		}
-		if (n > 0)
-			last_event = now_ms();
+		if (n == 0 && run->events && (err = pk_events__consume(run->events)) < 0)
+			return err;
 		if (output_failed(run))
 			break;
 		now = now_ms();

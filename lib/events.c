@@ -261,6 +261,13 @@ int pk_events__consume(struct pk_events *ev)
 	return ev->cb_err ? ev->cb_err : ret;
 }
 
+int pk_events__wait(const struct pk_events *ev, int timeout_ms)
+{
+	if (ev->rb && ev->active && (timeout_ms < 0 || timeout_ms > PK_BATCH_POLL_MS))
+		return PK_BATCH_POLL_MS;
+	return timeout_ms;
+}
+
 /*
  * The BPF side skips wakeups for events that follow one within a
  * millisecond (bpf/probekit.bpf.h), so after any activity this waits at most
@@ -275,9 +282,7 @@ int pk_events__poll(struct pk_events *ev, int timeout_ms)
 		ret = perf_buffer__poll(ev->pb, timeout_ms);
 		return ev->cb_err ? ev->cb_err : ret;
 	}
-	if (ev->active && (timeout_ms < 0 || timeout_ms > PK_BATCH_POLL_MS))
-		timeout_ms = PK_BATCH_POLL_MS;
-	ret = ring_buffer__poll(ev->rb, timeout_ms);
+	ret = ring_buffer__poll(ev->rb, pk_events__wait(ev, timeout_ms));
 	if (ret == 0)
 		return pk_events__consume(ev);
 	ev->active = ret > 0;

@@ -49,6 +49,11 @@ int pk_events__consume(struct pk_events *ev);
  * events are flowing, to collect the ones the kernel did not wake it for.
  */
 int pk_events__poll(struct pk_events *ev, int timeout_ms);
+/*
+ * How long a reader with its own poll loop may wait before consuming
+ * again: @timeout_ms, or less while events flow (see pk_events__poll()).
+ */
+int pk_events__wait(const struct pk_events *ev, int timeout_ms);
 /* Events the kernel could not deliver, since the start. */
 __u64 pk_events__lost(const struct pk_events *ev);
 /* "ring buffer" or "perf buffer". */
