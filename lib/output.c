@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -178,17 +179,69 @@ void pk_fput_json_str(FILE *f, const char *str, size_t len)
 void pk_json_begin(struct pk_json *j, FILE *f)
 {
 	j->f = f;
-	j->first = true;
+	j->depth = 0;
+	j->nonempty = 0;
+	j->is_array = 0;
 	putc_unlocked('{', f);
 }
 
 void pk_json_key(struct pk_json *j, const char *key)
 {
-	if (!j->first)
+	uint64_t bit = 1ULL << j->depth;
+
+	if (j->nonempty & bit)
 		putc_unlocked(',', j->f);
-	j->first = false;
-	pk_fput_json_str(j->f, key, strlen(key));
+	j->nonempty |= bit;
+	if (j->is_array & bit)
+		return;
+	pk_fput_json_str(j->f, key ? key : "", key ? strlen(key) : 0);
 	putc_unlocked(':', j->f);
+}
+
+static int json_open(struct pk_json *j, const char *key, bool array)
+{
+	uint64_t bit;
+
+	if (j->depth + 1 >= PK_JSON_MAX_DEPTH)
+		return -E2BIG;
+	pk_json_key(j, key);
+	j->depth++;
+	bit = 1ULL << j->depth;
+	j->nonempty &= ~bit;
+	if (array)
+		j->is_array |= bit;
+	else
+		j->is_array &= ~bit;
+	putc_unlocked(array ? '[' : '{', j->f);
+	return 0;
+}
+
+int pk_json_object_begin(struct pk_json *j, const char *key)
+{
+	return json_open(j, key, false);
+}
+
+int pk_json_array_begin(struct pk_json *j, const char *key)
+{
+	return json_open(j, key, true);
+}
+
+static void json_close(struct pk_json *j)
+{
+	if (!j->depth)
+		return;
+	putc_unlocked(j->is_array & (1ULL << j->depth) ? ']' : '}', j->f);
+	j->depth--;
+}
+
+void pk_json_object_end(struct pk_json *j)
+{
+	json_close(j);
+}
+
+void pk_json_array_end(struct pk_json *j)
+{
+	json_close(j);
 }
 
 void pk_json_int(struct pk_json *j, const char *key, int64_t v)
@@ -229,5 +282,7 @@ void pk_json_str(struct pk_json *j, const char *key, const char *s, size_t len)
 
 void pk_json_end(struct pk_json *j)
 {
+	while (j->depth)
+		json_close(j);
 	fputs_unlocked("}\n", j->f);
 }

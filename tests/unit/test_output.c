@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <probekit/output.h>
 
@@ -94,4 +96,45 @@ PK_TEST(json_object_line)
 	pk_json_end(&j);
 	fclose(f);
 	CHECK_STR(buf, "{\"pid\":-1,\"fd\":3,\"ok\":true,\"comm\":\"cat\",\"x\":null}\n");
+}
+
+PK_TEST(json_nested_containers)
+{
+	char buf[256];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct pk_json j;
+
+	pk_json_begin(&j, f);
+	pk_json_int(&j, "a", 1);
+	pk_json_array_begin(&j, "stack");
+	pk_json_str(&j, NULL, "x", 1);
+	pk_json_object_begin(&j, NULL);
+	pk_json_uint(&j, "off", 2);
+	pk_json_array_begin(&j, "e");
+	pk_json_array_end(&j);
+	pk_json_object_end(&j);
+	pk_json_null(&j, NULL);
+	pk_json_array_end(&j);
+	pk_json_object_begin(&j, "k");
+	pk_json_bool(&j, "b", false);
+	/* left open: pk_json_end() closes it */
+	pk_json_end(&j);
+	fclose(f);
+	CHECK_STR(buf, "{\"a\":1,\"stack\":[\"x\",{\"off\":2,\"e\":[]},null],\"k\":{\"b\":false}}\n");
+}
+
+PK_TEST(json_depth_is_bounded)
+{
+	char buf[512];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct pk_json j;
+	int i, rc = 0;
+
+	pk_json_begin(&j, f);
+	for (i = 0; i < PK_JSON_MAX_DEPTH + 5 && !rc; i++)
+		rc = pk_json_array_begin(&j, i ? NULL : "deep");
+	CHECK_INT(rc, -E2BIG);
+	pk_json_end(&j);
+	fclose(f);
+	CHECK_INT(strlen(buf), 8 + 2 * (PK_JSON_MAX_DEPTH - 1) + 2);
 }

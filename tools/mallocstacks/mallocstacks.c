@@ -491,32 +491,25 @@ static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n
 	pk_json_uint(&j, "allocations", e->total.calls);
 	if (e->key.stack_id < 0)
 		pk_json_str(&j, "stack_error", strerror(-e->key.stack_id), 128);
-	pk_json_key(&j, "stack");
-	fputc('[', out);
+	pk_json_array_begin(&j, "stack");
 	for (i = 0; i < n; i++) {
-		struct pk_json f;
-
-		if (i)
-			fputc(',', out);
 		pk_usyms__resolve(usyms_of(e->key.generation), env.pid, ips[i], 0, &s);
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ips[i]);
-		f.f = out;
-		f.first = true;
-		fputc('{', out);
-		pk_json_str(&f, "addr", addr, sizeof(addr));
+		pk_json_object_begin(&j, NULL);
+		pk_json_str(&j, "addr", addr, sizeof(addr));
 		if (s.name) {
-			pk_json_str(&f, "symbol", s.name, strlen(s.name));
-			pk_json_uint(&f, "offset", s.offset);
+			pk_json_str(&j, "symbol", s.name, strlen(s.name));
+			pk_json_uint(&j, "offset", s.offset);
 		} else {
-			pk_json_null(&f, "symbol");
+			pk_json_null(&j, "symbol");
 		}
 		if (s.module)
-			pk_json_str(&f, "module", s.module, strlen(s.module));
+			pk_json_str(&j, "module", s.module, strlen(s.module));
 		else
-			pk_json_null(&f, "module");
-		fputc('}', out);
+			pk_json_null(&j, "module");
+		pk_json_object_end(&j);
 	}
-	fputc(']', out);
+	pk_json_array_end(&j);
 	pk_json_end(&j);
 }
 

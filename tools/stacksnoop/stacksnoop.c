@@ -314,15 +314,12 @@ static void print_json(FILE *out, const struct stacksnoop_event *e, double ts, c
 	pk_json_str(&j, "function", env.label, strlen(env.label));
 	if (n < 0)
 		pk_json_str(&j, "stack_error", pk_stack_error(n), strlen(pk_stack_error(n)));
-	pk_json_key(&j, "stack");
-	fputc('[', out);
+	pk_json_array_begin(&j, "stack");
 	for (i = 0; i < n; i++) {
 		pk_ksyms__format(ks, ips[i], flags, sym, sizeof(sym));
-		if (i)
-			fputc(',', out);
-		pk_fput_json_str(out, sym, strlen(sym));
+		pk_json_str(&j, NULL, sym, strlen(sym));
 	}
-	fputc(']', out);
+	pk_json_array_end(&j);
 	pk_json_end(&j);
 }
 
