@@ -285,7 +285,8 @@ static int attach_programs(struct pk_attach *att, char *why, size_t size)
 	int err;
 
 	bpf_object__for_each_program(prog, obj) {
-		if (!bpf_program__autoload(prog))
+		/* autoattach off: the caller attaches it (pk_object's uprobes) */
+		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog))
 			continue;
 		link = bpf_program__attach(prog);
 		err = libbpf_get_error(link);

@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Values by BTF: the text is libbpf's btf_dump output, rewritten into
+ * bcc's compact items() form; JSON comes from a walk of the type, since
+ * btf_dump has no JSON form.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include <probekit/btfvalue.h>
+
+#define MAX_RESOLVE 32
+
+struct pk_btf_printer {
+	const struct btf *btf;
+	struct btf_dump *dump;
+	char *raw;
+	size_t len, cap;
+	bool oom;
+};
+
+static void collect(void *ctx, const char *fmt, va_list ap)
+{
+	struct pk_btf_printer *p = ctx;
+	va_list copy;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(p->raw + p->len, p->cap - p->len, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return;
+	if (p->len + n + 1 > p->cap) {
+		size_t cap = (p->len + n + 1) * 2;
+		char *raw = realloc(p->raw, cap);
+
+		if (!raw) {
+			p->oom = true;
+			return;
+		}
+		p->raw = raw;
+		p->cap = cap;
+		vsnprintf(p->raw + p->len, p->cap - p->len, fmt, ap);
+	}
+	p->len += n;
+}
+
+struct pk_btf_printer *pk_btf_printer__new(const struct btf *btf)
+{
+	struct pk_btf_printer *p;
+
+	if (!btf) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->btf = btf;
+	p->cap = 256;
+	p->raw = malloc(p->cap);
+	p->dump = btf_dump__new((struct btf *)btf, collect, p, NULL);
+	if (!p->raw || !p->dump) {
+		pk_btf_printer__free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+void pk_btf_printer__free(struct pk_btf_printer *p)
+{
+	if (!p)
+		return;
+	btf_dump__free(p->dump);
+	free(p->raw);
+	free(p);
+}
+
+struct out {
+	char *buf;
+	size_t size, len;
+};
+
+static void put(struct out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	while (*s)
+		put(o, *s++);
+}
+
+static void put_escaped(struct out *o, unsigned char c)
+{
+	char hex[8];
+
+	switch (c) {
+	case '"': puts_(o, "\\\""); return;
+	case '\\': puts_(o, "\\\\"); return;
+	case '\n': puts_(o, "\\n"); return;
+	case '\t': puts_(o, "\\t"); return;
+	case '\r': puts_(o, "\\r"); return;
+	}
+	if (c < 0x20 || c >= 0x7f) {
+		snprintf(hex, sizeof(hex), "\\x%02x", c);
+		puts_(o, hex);
+	} else {
+		put(o, c);
+	}
+}
+
+/*
+ * A char array as btf_dump prints it, ['a','b',10,] (stopping at the NUL),
+ * becomes "ab\n". @s points at the '['; returns the position after ']'.
+ */
+static const char *char_array(struct out *o, const char *s)
+{
+	put(o, '"');
+	for (s++; *s && *s != ']';) {
+		if (s[0] == '\'' && s[1] && s[2] == '\'') {
+			put_escaped(o, (unsigned char)s[1]);
+			s += 3;
+		} else if (*s == '-' || isdigit((unsigned char)*s)) {
+			put_escaped(o, (unsigned char)strtol(s, (char **)&s, 0));
+		} else {
+			s++;
+		}
+		if (*s == ',')
+			s++;
+	}
+	put(o, '"');
+	return *s ? s + 1 : s;
+}
+
+/* Skips a "(type)" cast at @s; says whether it was a char array's. */
+static const char *skip_cast(const char *s, bool *chars)
+{
+	const char *start = s;
+	int depth = 0;
+
+	do {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')')
+			depth--;
+		s++;
+	} while (*s && depth > 0);
+	*chars = s - start > 8 && !strncmp(s - 2, "])", 2) && memmem(start, s - start, "char[", 5);
+	return s;
+}
+
+/* btf_dump's compact form to bcc's: {.a = (int)1,.b = (char[4])['x',],} -> {a=1, b="x"}. */
+static void compact(const char *s, struct out *o)
+{
+	bool value_pos = true, chars = false;
+
+	while (*s) {
+		if (value_pos && *s == '(') {
+			s = skip_cast(s, &chars);
+			continue;
+		}
+		if (chars && *s == '[') {
+			s = char_array(o, s);
+			chars = false;
+			value_pos = false;
+			continue;
+		}
+		chars = false;
+		if (*s == '\'' && s[1] && s[2] == '\'') {
+			put(o, '\'');
+			put_escaped(o, (unsigned char)s[1]);
+			put(o, '\'');
+			s += 3;
+			value_pos = false;
+			continue;
+		}
+		if (*s == ',' && (s[1] == '}' || s[1] == ']')) {
+			s++;
+			continue;
+		}
+		if (*s == '.' && value_pos) {
+			s++;
+			continue;
+		}
+		if (!strncmp(s, " = ", 3)) {
+			put(o, '=');
+			s += 3;
+			value_pos = true;
+			continue;
+		}
+		put(o, *s);
+		if (*s == ',')
+			put(o, ' ');
+		value_pos = *s == '{' || *s == '[' || *s == ',';
+		s++;
+	}
+}
+
+int pk_btf_printer__text(struct pk_btf_printer *p, __u32 type_id, const void *data, size_t size,
+			 char *buf, size_t buf_size)
+{
+	LIBBPF_OPTS(btf_dump_type_data_opts, opts, .compact = true, .emit_zeroes = true);
+	struct out o = { buf, buf_size, 0 };
+	int err;
+
+	if (!p || !data || (!buf && buf_size))
+		return -EINVAL;
+	p->len = 0;
+	p->raw[0] = '\0';
+	p->oom = false;
+	err = btf_dump__dump_type_data(p->dump, type_id, data, size, &opts);
+	if (p->oom)
+		err = -ENOMEM;
+	if (err < 0) {
+		if (buf_size)
+			snprintf(buf, buf_size, "<%s>", strerror(-err));
+		return err;
+	}
+	compact(p->raw, &o);
+	if (buf_size)
+		buf[o.len < buf_size ? o.len : buf_size - 1] = '\0';
+	return (int)o.len;
+}
+
+/* JSON --------------------------------------------------------------------- */
+
+static const struct btf_type *resolve(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+	int i;
+
+	for (i = 0; t && i < MAX_RESOLVE; i++) {
+		switch (btf_kind(t)) {
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_CONST:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPE_TAG:
+			*id = t->type;
+			t = btf__type_by_id(btf, *id);
+			continue;
+		default:
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static __u64 load_uint(const unsigned char *d, size_t n)
+{
+	__u64 v = 0;
+
+	/* little-endian, as the BPF target of the hosts probekit runs on */
+	while (n--)
+		v = v << 8 | d[n];
+	return v;
+}
+
+static __s64 sign_extend(__u64 v, unsigned int bits)
+{
+	return bits >= 64 ? (__s64)v : (__s64)(v << (64 - bits)) >> (64 - bits);
+}
+
+static bool is_char(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = resolve(btf, &id);
+
+	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
+}
+
+static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
+		 struct pk_json *j, const char *key, int depth);
+
+static void json_int(const struct btf_type *t, const unsigned char *d, size_t size,
+		     struct pk_json *j, const char *key, unsigned int bit_off, unsigned int bits)
+{
+	__u8 enc = btf_int_encoding(t);
+	__u64 v;
+
+	if (t->size > 8 || t->size > size) {
+		pk_json_null(j, key);
+		return;
+	}
+	if (!bits) {
+		bits = btf_int_bits(t);
+		bit_off = btf_int_offset(t);
+	}
+	v = load_uint(d, t->size) >> (bit_off < 64 ? bit_off : 0);
+	if (bits < 64)
+		v &= (1ULL << bits) - 1;
+	if (enc & BTF_INT_BOOL)
+		pk_json_bool(j, key, v != 0);
+	else if (enc & BTF_INT_SIGNED)
+		pk_json_int(j, key, sign_extend(v, bits ? bits : 64));
+	else
+		pk_json_uint(j, key, v);
+}
+
+static void json_enum(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
+		      size_t size, struct pk_json *j, const char *key)
+{
+	bool is_signed = btf_kflag(t);
+	__u64 v;
+	int i;
+
+	if (t->size > 8 || t->size > size || !t->size) {
+		pk_json_null(j, key);
+		return;
+	}
+	v = load_uint(d, t->size);
+	if (is_signed)
+		v = (__u64)sign_extend(v, t->size * 8);
+	for (i = 0; i < btf_vlen(t); i++) {
+		__u64 ev;
+		const char *name;
+
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t) + i;
+
+			ev = is_signed ? (__u64)(__s64)e->val : (__u32)e->val;
+			if (t->size < 8 && !is_signed)
+				ev &= t->size == 4 ? 0xffffffffULL : (1ULL << (t->size * 8)) - 1;
+			name = btf__name_by_offset(btf, e->name_off);
+		} else {
+			const struct btf_enum64 *e = btf_enum64(t) + i;
+
+			ev = btf_enum64_value(e);
+			name = btf__name_by_offset(btf, e->name_off);
+		}
+		if (ev == v && name && name[0]) {
+			pk_json_str(j, key, name, strlen(name));
+			return;
+		}
+	}
+	if (is_signed)
+		pk_json_int(j, key, (__s64)v);
+	else
+		pk_json_uint(j, key, v);
+}
+
+static void json_array(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
+		       size_t size, struct pk_json *j, const char *key, int depth)
+{
+	const struct btf_array *a = btf_array(t);
+	__s64 esz = btf__resolve_size(btf, a->type);
+	size_t i, n = a->nelems;
+
+	if (is_char(btf, a->type)) {
+		pk_json_str(j, key, (const char *)d, n < size ? n : size);
+		return;
+	}
+	if (esz <= 0 || pk_json_array_begin(j, key)) {
+		pk_json_null(j, key);
+		return;
+	}
+	for (i = 0; i < n && (i + 1) * (size_t)esz <= size; i++)
+		walk(btf, a->type, d + i * esz, esz, j, NULL, depth + 1);
+	pk_json_array_end(j);
+}
+
+static void json_members(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
+			 size_t size, struct pk_json *j, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		__u32 bits = btf_member_bitfield_size(t, i), off = btf_member_bit_offset(t, i);
+		__u32 mid = m->type;
+		const struct btf_type *mt = resolve(btf, &mid);
+		size_t byte = off / 8;
+
+		if (!mt || byte > size) {
+			pk_json_null(j, name && name[0] ? name : "?");
+			continue;
+		}
+		if ((!name || !name[0]) && (btf_is_struct(mt) || btf_is_union(mt))) {
+			/* an anonymous struct or union: its members belong here */
+			if (depth < PK_JSON_MAX_DEPTH)
+				json_members(btf, mt, d + byte, size - byte, j, depth + 1);
+			continue;
+		}
+		if (bits && btf_is_int(mt)) {
+			/* a bitfield: read the bytes that hold it */
+			size_t nbytes = (off % 8 + bits + 7) / 8;
+
+			if (byte + nbytes > size || nbytes > 8) {
+				pk_json_null(j, name);
+				continue;
+			}
+			struct btf_type fake = *mt;
+
+			fake.size = nbytes;
+			json_int(&fake, d + byte, nbytes, j, name, off % 8, bits);
+			continue;
+		}
+		walk(btf, m->type, d + byte, size - byte, j, name && name[0] ? name : "?", depth + 1);
+	}
+}
+
+static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
+		 struct pk_json *j, const char *key, int depth)
+{
+	const struct btf_type *t = resolve(btf, &id);
+
+	if (!t || depth > PK_JSON_MAX_DEPTH) {
+		pk_json_null(j, key);
+		return;
+	}
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		json_int(t, d, size, j, key, 0, 0);
+		return;
+	case BTF_KIND_PTR:
+		if (size >= 8)
+			pk_json_uint(j, key, load_uint(d, 8));
+		else
+			pk_json_null(j, key);
+		return;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		json_enum(btf, t, d, size, j, key);
+		return;
+	case BTF_KIND_FLOAT:
+		if (t->size == 4 && size >= 4) {
+			float f;
+
+			memcpy(&f, d, 4);
+			pk_json_double(j, key, f);
+		} else if (t->size == 8 && size >= 8) {
+			double f;
+
+			memcpy(&f, d, 8);
+			pk_json_double(j, key, f);
+		} else {
+			pk_json_null(j, key);
+		}
+		return;
+	case BTF_KIND_ARRAY:
+		json_array(btf, t, d, size, j, key, depth);
+		return;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		if (pk_json_object_begin(j, key)) {
+			pk_json_null(j, key);
+			return;
+		}
+		json_members(btf, t, d, size, j, depth);
+		pk_json_object_end(j);
+		return;
+	default:
+		pk_json_null(j, key);
+	}
+}
+
+void pk_btf_value_json(const struct btf *btf, __u32 type_id, const void *data, size_t size,
+		       struct pk_json *j, const char *key)
+{
+	if (!btf || !data) {
+		pk_json_null(j, key);
+		return;
+	}
+	walk(btf, type_id, data, size, j, key, 0);
+}
+
+int pk_btf_value_number(const struct btf *btf, __u32 id, const void *data, size_t size,
+			long double *out)
+{
+	const struct btf_type *t;
+	int i;
+
+	for (i = 0; i < MAX_RESOLVE; i++) {
+		t = resolve(btf, &id);
+		if (!t)
+			return -EINVAL;
+		if (btf_is_composite(t) && btf_vlen(t) > 0 && btf_is_struct(t) &&
+		    !btf_member_bitfield_size(t, 0) && btf_members(t)->offset == 0) {
+			id = btf_members(t)->type;
+			continue;
+		}
+		break;
+	}
+	if ((btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) && t->size <= 8 &&
+	    t->size <= size && t->size) {
+		__u64 v = load_uint(data, t->size);
+		bool is_signed = btf_is_int(t) ? btf_int_encoding(t) & BTF_INT_SIGNED : btf_kflag(t);
+
+		*out = is_signed ? (long double)sign_extend(v, t->size * 8) : (long double)v;
+		return 0;
+	}
+	return -EINVAL;
+}
