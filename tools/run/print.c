@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* What `probekit run` prints: trace_pipe lines, event records, maps. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <probekit/mapprint.h>
+#include <probekit/probekit.h>
+
+#include "run.h"
+
+bool run_has_events(const struct bpf_object *obj)
+{
+	return obj && bpf_object__find_map_by_name(obj, "pk_rb") &&
+	       bpf_object__find_map_by_name(obj, "pk_pb");
+}
+
+int run_events_init(struct pk_run *run, struct bpf_object *obj)
+{
+	(void)run;
+	(void)obj;
+	return 0;
+}
+
+void run_events_free(void)
+{
+}
+
+/* A record nobody describes: its size and bytes, until issue 13's typed events. */
+int run_print_event(struct pk_run *run, const void *data, size_t size)
+{
+	FILE *out = pk_run__out(run);
+	char line[256];
+	size_t i, len;
+	struct pk_json j;
+
+	if (pk_run__json(run)) {
+		pk_json_begin(&j, out);
+		pk_json_uint(&j, "event_size", size);
+		pk_json_end(&j);
+		return 0;
+	}
+	len = snprintf(line, sizeof(line), "event (%zu bytes):", size);
+	for (i = 0; i < size && i < 32 && len + 4 < sizeof(line); i++)
+		len += snprintf(line + len, sizeof(line) - len, " %02x",
+				((const unsigned char *)data)[i]);
+	snprintf(line + len, sizeof(line) - len, "%s\n", size > 32 ? " ..." : "");
+	fputs(line, out);
+	return 0;
+}
+
+static void trace_json(FILE *out, const struct pk_trace_fields *f)
+{
+	struct pk_json j;
+
+	pk_json_begin(&j, out);
+	pk_json_str(&j, "task", f->task, sizeof(f->task));
+	pk_json_int(&j, "pid", f->pid);
+	pk_json_int(&j, "cpu", f->cpu);
+	pk_json_str(&j, "flags", f->flags, sizeof(f->flags));
+	pk_json_str(&j, "ts", f->ts, sizeof(f->ts));
+	pk_json_str(&j, "msg", f->msg, f->msg_len);
+	pk_json_end(&j);
+}
+
+void run_print_trace_line(struct pk_run *run, const char *line, size_t len, bool fields,
+			  const struct pk_trace_format *fmt)
+{
+	FILE *out = pk_run__out(run);
+	char task[4 * sizeof(((struct pk_trace_fields *)0)->task) + 1], head[512];
+	struct pk_trace_fields f;
+	bool printk = pk_trace_fields(line, len, &f) == 0;
+
+	if (pk_run__json(run)) {
+		if (printk)
+			trace_json(out, &f);
+	} else if (fmt) {
+		if (printk)
+			pk_trace_format__print(fmt, out, &f);
+	} else if (fields) {
+		/* bcc's trace_fields() loop: time, task, pid, message */
+		if (!printk)
+			return;
+		pk_escape_text(task, sizeof(task), f.task, strlen(f.task));
+		snprintf(head, sizeof(head), "%-18.9f %-16s %-6d ", f.ts_ns / 1e9, task, f.pid);
+		fputs(head, out);
+		pk_fput_text(out, f.msg, f.msg_len);
+		fputc('\n', out);
+	} else {
+		pk_fput_text(out, line, len);
+		fputc('\n', out);
+	}
+}
+
+static void time_line(struct pk_run *run)
+{
+	char buf[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	struct pk_json j;
+
+	strftime(buf, sizeof(buf), "%H:%M:%S", localtime_r(&t, &tm));
+	if (pk_run__json(run)) {
+		pk_json_begin(&j, pk_run__out(run));
+		pk_json_str(&j, "time", buf, strlen(buf));
+		pk_json_end(&j);
+	} else {
+		fprintf(pk_run__out(run), "[%s]\n", buf);
+	}
+}
+
+int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o)
+{
+	LIBBPF_OPTS(pk_map_print_opts, po, .json = pk_run__json(run), .top = o->top,
+		    .per_cpu = o->per_cpu, .clear = o->clear);
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+	int n;
+
+	if (o->interval)
+		time_line(run);
+	bpf_object__for_each_map(map, obj) {
+		if (o->globals && bpf_map__is_internal(map))
+			n = pk_map__print_globals(pk_run__out(run), map, btf, po.json);
+		else if (pk_map__is_printable(map))
+			n = pk_map__print(pk_run__out(run), map, btf, &po);
+		else
+			continue;
+		if (n < 0) {
+			pk_error(run, "cannot read map %s: %s", bpf_map__name(map), strerror(-n));
+			return n;
+		}
+	}
+	return 0;
+}

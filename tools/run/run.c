@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * run: bcc's BPF(text=...) loop for a plain BPF C file. Compile it (or take
+ * a .bpf.o), load and attach every program by its SEC name with fallback
+ * groups, echo its printk lines, and print its maps at the end and every
+ * -i seconds. The work is the library's (compile.h, object.h, btfvalue.h);
+ * this file is options and printing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <probekit/btfvalue.h>
+#include <probekit/compile.h>
+#include <probekit/object.h>
+#include <probekit/probekit.h>
+
+#include "run.h"
+
+enum {
+	O_SET = 0x1000,
+	O_PARAMS,
+	O_FIELDS,
+	O_PRINTK_FORMAT,
+	O_CLEAR,
+	O_GLOBALS,
+	O_TOP,
+	O_PER_CPU,
+	O_MECHANISM,
+	O_PERF_BUFFER,
+};
+
+#define MAX_SETS 64
+#define LINES_PER_WAKEUP 4096
+
+static struct {
+	const char *file;
+	const char *output;
+	const char *sets[MAX_SETS];
+	int nr_sets;
+	bool list_params;
+	bool fields;
+	struct pk_trace_format *printk_fmt;
+	unsigned long interval_ms;
+	bool clear;
+	bool globals;
+	unsigned long top;
+	bool per_cpu;
+	enum pk_mech mechanism;
+	struct pk_events_opts events_opts;
+	pid_t pid;
+	unsigned long freq;
+
+	char obj_path[4096];
+	struct pk_object *obj;
+	struct pk_events *events;
+	int events_epfd;
+	struct pk_trace_pipe *tp;
+} env = {
+	.events_epfd = -1,
+	.events_opts = { .sz = sizeof(struct pk_events_opts) },
+};
+
+static int parse_opt(struct pk_run *run, int key, const char *arg)
+{
+	unsigned long v;
+
+	switch (key) {
+	case 'o':
+		env.output = arg;
+		return 0;
+	case O_SET:
+		if (env.nr_sets == MAX_SETS)
+			return pk_usage_error(run, "too many --set options (at most %d)", MAX_SETS);
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return pk_usage_error(run, "invalid --set '%s': give NAME=VALUE", arg);
+		env.sets[env.nr_sets++] = arg;
+		return 0;
+	case O_PARAMS:
+		env.list_params = true;
+		return 0;
+	case O_FIELDS:
+		env.fields = true;
+		return 0;
+	case O_PRINTK_FORMAT:
+		env.printk_fmt = pk_trace_format__new(arg);
+		if (!env.printk_fmt)
+			return pk_usage_error(run, "invalid format '%s': use {0}..{5} for task, pid, "
+						   "cpu, flags, timestamp, message; {{ and }} for braces",
+					      arg);
+		return 0;
+	case 'i':
+		if (pk_parse_seconds(arg, &env.interval_ms))
+			return pk_usage_error(run, "invalid interval '%s': give seconds > 0", arg);
+		return 0;
+	case O_CLEAR:
+		env.clear = true;
+		return 0;
+	case O_GLOBALS:
+		env.globals = true;
+		return 0;
+	case O_TOP:
+		if (pk_parse_ulong(arg, 1UL << 30, &env.top) || !env.top)
+			return pk_usage_error(run, "invalid --top '%s': give a number > 0", arg);
+		return 0;
+	case O_PER_CPU:
+		env.per_cpu = true;
+		return 0;
+	case O_MECHANISM:
+		if (pk_mech_by_name(arg, &env.mechanism))
+			return pk_usage_error(run, "unknown mechanism '%s': use fentry, kprobe, "
+						   "tp_btf, raw_tp, tracepoint or uprobe", arg);
+		return 0;
+	case 'b':
+		if (pk_parse_ulong(arg, 1UL << 20, &v) || !v || (v & (v - 1)))
+			return pk_usage_error(run, "invalid buffer size '%s': give a power of two "
+						   "number of pages", arg);
+		env.events_opts.pages = v;
+		return 0;
+	case O_PERF_BUFFER:
+		env.events_opts.force_perf = true;
+		return 0;
+	case 'p':
+		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
+	case 'F':
+		if (pk_parse_ulong(arg, 100000, &env.freq) || !env.freq)
+			return pk_usage_error(run, "invalid frequency '%s': give Hz from 1 to 100000",
+					      arg);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_args(struct pk_run *run, int argc, char **argv)
+{
+	if (argc == 0)
+		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
+	if (argc > 1)
+		return pk_usage_error(run, "unexpected argument '%s': give one file", argv[1]);
+	env.file = argv[0];
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Writes env.obj_path: the file itself, or its compiled object in the cache. */
+static int find_object(struct pk_run *run)
+{
+	LIBBPF_OPTS(pk_compile_opts, copts, .log = pk_run__verbose(run) ? stderr : NULL);
+	char why[1024];
+	int err;
+
+	if (!ends_with(env.file, ".c")) {
+		err = pk_object_file_check(env.file, why, sizeof(why));
+		if (err <= 0) {
+			pk_error(run, "%s", why);
+			return -EINVAL;
+		}
+		snprintf(env.obj_path, sizeof(env.obj_path), "%s", env.file);
+		return 0;
+	}
+	err = pk_compile(env.file, env.obj_path, sizeof(env.obj_path), &copts, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
+/* -o: the object leaves the cache under the name asked for, atomically. */
+static int keep_object(struct pk_run *run)
+{
+	char tmp[4200], buf[65536];
+	int in, out, err = 0;
+	ssize_t n;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", env.output, getpid());
+	in = open(env.obj_path, O_RDONLY | O_CLOEXEC);
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (in < 0 || out < 0)
+		err = errno;
+	while (!err && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 || write(out, buf, n) != n)
+			err = n < 0 ? errno : EIO;
+	}
+	if (out >= 0 && close(out) && !err)
+		err = errno;
+	if (in >= 0)
+		close(in);
+	if (!err && rename(tmp, env.output))
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		pk_error(run, "cannot write %s: %s", env.output, strerror(err));
+		return 1;
+	}
+	return 0;
+}
+
+/* Before each load attempt: parameters and the event buffer. */
+static int configure(struct bpf_object *obj, enum pk_mech mech, void *ctx)
+{
+	(void)mech;
+	(void)ctx;
+	if (run_has_events(obj))
+		return pk_events__configure(obj, &env.events_opts);
+	return 0;
+}
+
+/* Events ------------------------------------------------------------------ */
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	return run_print_event(ctx, data, size);
+}
+
+static int on_events_readable(struct pk_run *run, int fd)
+{
+	int n;
+
+	(void)run;
+	(void)fd;
+	n = pk_events__consume(env.events);
+	return n < 0 && n != -EINTR ? n : 0;
+}
+
+static int start_events(struct pk_run *run)
+{
+	struct bpf_object *obj = pk_object__bpf(env.obj);
+	int err;
+
+	if (!run_has_events(obj))
+		return 0;
+	env.events = pk_events__new(obj, on_event, run, &env.events_opts);
+	if (!env.events) {
+		err = -errno;
+		pk_error(run, "cannot set up the event buffer: %s", strerror(errno));
+		return err;
+	}
+	/* the runtime watches single fds: an epoll set stands for the buffers */
+	env.events_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (env.events_epfd < 0)
+		return -errno;
+	err = pk_events__epoll_add(env.events, env.events_epfd, 0);
+	if (!err)
+		err = pk_run__watch_fd(run, env.events_epfd, on_events_readable);
+	if (err)
+		pk_error(run, "cannot watch the event buffer: %s", strerror(-err));
+	return err;
+}
+
+/* printk ---------------------------------------------------------------- */
+
+static int on_trace_readable(struct pk_run *run, int fd)
+{
+	const char *line;
+	ssize_t len;
+	int i;
+
+	(void)fd;
+	for (i = 0; i < LINES_PER_WAKEUP; i++) {
+		len = pk_trace_pipe__read_line(env.tp, &line);
+		if (len == -EAGAIN || len == -EINTR)
+			return 0;
+		if (len < 0) {
+			pk_error(run, "reading trace_pipe failed: %s", strerror((int)-len));
+			return (int)len;
+		}
+		run_print_trace_line(run, line, len, env.fields, env.printk_fmt);
+	}
+	return 0;
+}
+
+static int start_printk(struct pk_run *run)
+{
+	LIBBPF_OPTS(pk_trace_pipe_opts, opts, .nonblock = true);
+	pid_t holder;
+
+	if (!pk_object__uses_printk(env.obj))
+		return 0;
+	env.tp = pk_trace_pipe__open(&opts);
+	if (!env.tp) {
+		holder = errno == EBUSY ? pk_trace_pipe_holder() : 0;
+		if (errno == EBUSY)
+			pk_error(run, "the program prints with bpf_trace_printk(), but trace_pipe is "
+				      "busy: process %d is reading it, and the kernel allows one "
+				      "reader at a time (pk_printf() needs no trace_pipe)",
+				 holder);
+		else
+			pk_error(run, "cannot open trace_pipe: %s", strerror(errno));
+		return -EBUSY;
+	}
+	pk_info(run, "the program calls bpf_trace_printk(): echoing %s/trace_pipe",
+		pk_tracefs_path());
+	if (env.fields && !pk_run__json(run) && !env.printk_fmt)
+		fprintf(pk_run__out(run), "%-18s %-16s %-6s %s\n", "TIME(s)", "COMM", "PID",
+			"MESSAGE");
+	return pk_run__watch_fd(run, pk_trace_pipe__fd(env.tp), on_trace_readable);
+}
+
+/* Maps -------------------------------------------------------------------- */
+
+static int print_maps(struct pk_run *run, bool clear, bool interval)
+{
+	struct run_maps_opts o = {
+		.top = env.top,
+		.per_cpu = env.per_cpu,
+		.clear = clear,
+		.globals = env.globals,
+		.interval = interval,
+	};
+
+	return run_print_maps(run, pk_object__bpf(env.obj), &o);
+}
+
+static int tick(struct pk_run *run)
+{
+	return print_maps(run, env.clear, true);
+}
+
+static int finish(struct pk_run *run)
+{
+	if (env.events)
+		pk_events__consume(env.events);
+	if (env.tp)
+		on_trace_readable(run, -1);
+	return print_maps(run, false, false);
+}
+
+static int load(struct pk_run *run)
+{
+	LIBBPF_OPTS(pk_object_opts, oopts, .mechanism = env.mechanism,
+		    .log = pk_run__verbose(run) ? stderr : NULL, .pid = env.pid,
+		    .sample_freq = env.freq, .configure = configure);
+	char why[1024];
+	int err;
+
+	env.obj = pk_object__open(env.obj_path, &oopts, why, sizeof(why));
+	if (!env.obj) {
+		pk_error(run, "%s", why);
+		return -errno;
+	}
+	if (!pk_have_bpf_privileges()) {
+		pk_error(run, "needs root, or CAP_BPF and CAP_PERFMON, to load BPF programs");
+		return -EPERM;
+	}
+	err = pk_object__load(env.obj);
+	/* kallsyms may have been read to check kprobe targets */
+	pk_ksyms_release();
+	if (err)
+		pk_error(run, "%s", pk_object__error(env.obj));
+	return err;
+}
+
+static int run_main(struct pk_run *run)
+{
+	int status = 1, err, links;
+
+	err = find_object(run);
+	if (err)
+		return 1;
+	if (env.output)
+		return keep_object(run);
+	err = load(run);
+	if (!err)
+		err = start_events(run);
+	if (!err)
+		err = start_printk(run);
+	if (err)
+		goto out;
+	if (env.interval_ms)
+		pk_run__set_interval(run, env.interval_ms);
+	links = pk_attach__link_count(pk_object__attach(env.obj));
+	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_object__mechanism(env.obj)),
+		links, links == 1 ? "" : "s", env.events ? ", events through the " : "",
+		env.events ? pk_events__kind(env.events) : "");
+	status = pk_run__loop(run);
+	if (finish(run) < 0)
+		status = 1;
+	if (env.events && (pk_events__lost(env.events) || pk_run__verbose(run)))
+		fprintf(stderr, "%s: %llu event%s lost\n", pk_run__name(run),
+			(unsigned long long)pk_events__lost(env.events),
+			pk_events__lost(env.events) == 1 ? "" : "s");
+out:
+	pk_trace_pipe__free(env.tp);
+	pk_events__free(env.events);
+	if (env.events_epfd >= 0)
+		close(env.events_epfd);
+	pk_object__free(env.obj);
+	pk_trace_format__free(env.printk_fmt);
+	return status;
+}
+
+static const struct pk_option options[] = {
+	{ "output", 'o', "FILE", "compile FILE.bpf.c into FILE (a .bpf.o) and exit" },
+	{ "set", O_SET, "NAME=VALUE", "set the const volatile global NAME before load" },
+	{ "params", O_PARAMS, NULL, "list the parameters (const volatile globals) and exit" },
+	{ "interval", 'i', "SECS", "print the maps every SECS seconds, not only at the end" },
+	{ "clear", O_CLEAR, NULL, "with -i: empty the maps after each print" },
+	{ "top", O_TOP, "N", "print the N largest entries of each hash map" },
+	{ "per-cpu", O_PER_CPU, NULL, "print per-CPU values apart rather than summed" },
+	{ "globals", O_GLOBALS, NULL, "print the global variables too" },
+	{ "fields", O_FIELDS, NULL, "printk lines as a TIME COMM PID MESSAGE table" },
+	{ "printk-format", O_PRINTK_FORMAT, "FMT", "printk lines through a bcc format: \"{1} {5}\"" },
+	{ "pid", 'p', "PID", "uprobes and perf_event sampling only in this process" },
+	{ "frequency", 'F', "HZ", "perf_event programs sample the CPU clock at HZ (49)" },
+	{ "mechanism", O_MECHANISM, "NAME", "use only group members of this kind: fentry, "
+					    "kprobe, tp_btf, raw_tp, tracepoint" },
+	{ "buffer-pages", 'b', "PAGES", "event buffer pages per CPU, a power of two (64)" },
+	{ "perf-buffer", O_PERF_BUFFER, NULL, "use the perf buffer even where a ring buffer works" },
+	{},
+};
+
+const struct pk_tool run_tool = {
+	.name = "run",
+	.summary = "Compile, load and attach one BPF C file; echo its printk lines, print its maps.",
+	.usage = "[OPTIONS] FILE.bpf.c | FILE.bpf.o",
+	.examples = "  run task_switch.bpf.c            # its maps at Ctrl-C, as bcc's items()\n"
+		    "  run -i 1 --clear counts.bpf.c    # every second, emptied each time\n"
+		    "  run --fields trace_print.bpf.c   # printk lines as a table\n"
+		    "  run --set target_pid=42 f.bpf.c  # a const volatile global, before load\n"
+		    "  run -o f.bpf.o f.bpf.c           # compile only, keep the object\n",
+	.options = options,
+	.parse_opt = parse_opt,
+	.parse_args = parse_args,
+	.main = run_main,
+	.tick = tick,
+	.flags = PK_TOOL_LOOP,
+};
