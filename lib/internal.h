@@ -4,6 +4,7 @@
 #define PROBEKIT_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct btf;
 
@@ -14,6 +15,17 @@ struct btf;
 int pk__btf_find(const char *name, int kind);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
+
+/*
+ * After a failed load of @obj: loads it again (through @load(@skel), or
+ * bpf_object__load() when @load is NULL) with a log buffer per program and
+ * libbpf's warnings captured, and says why in @why: the verifier's key and
+ * source lines, or libbpf's own reason. *@log gets the rejected program's
+ * whole verifier log (malloc'd) or NULL. Returns 0 if this load worked.
+ */
+struct bpf_object;
+int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
+		       char *why, size_t size);
 
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 

@@ -15,5 +15,6 @@
 #include <probekit/tracepipe.h>
 #include <probekit/uprobe.h>
 #include <probekit/usyms.h>
+#include <probekit/verifier.h>
 
 #endif
