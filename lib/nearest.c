@@ -83,7 +83,7 @@ static void picks_init(struct picks *ps, const char *name, size_t max)
 
 	ps->n = 0;
 	ps->max = max < MAX_PICKS ? max : MAX_PICKS;
-	ps->limit = len / 3 > 2 ? len / 3 : 2;
+	ps->limit = len / 5 > 2 ? len / 5 : 2;
 	ps->want = name;
 }
 

@@ -62,6 +62,8 @@ struct pk_object {
 	const char **lists[NR_PREF];
 	struct pk_skel_ops ops;
 	struct pk_attach *att;
+	/* the whole verifier log of a rejected program */
+	char *verifier_log;
 	char error[1024];
 };
 
@@ -586,7 +588,7 @@ static void explain_group(struct pk_object *o, size_t g, struct bpf_object *obj)
 	}
 	if (!o->opts.log)
 		return;
-	fprintf(o->opts.log, "  group %s: using %s\n", o->groups[g].stem,
+	fprintf(o->opts.log, "  group %s: chose %s\n", o->groups[g].stem,
 		o->groups[g].chosen ? o->groups[g].chosen : "(none)");
 	for (i = 0; i < o->nr_progs; i++) {
 		const struct prog_info *p = &o->progs[i];
@@ -633,6 +635,10 @@ int pk_object__load(struct pk_object *o)
 	err = pk_attach__load(o->att);
 	if (err) {
 		snprintf(o->error, sizeof(o->error), "%s", pk_attach__error(o->att));
+		free(o->verifier_log);
+		o->verifier_log = pk_attach__verifier_log(o->att) ?
+					  strdup(pk_attach__verifier_log(o->att)) :
+					  NULL;
 	} else {
 		err = pk_object__attach_extra(o, o->att);
 	}
@@ -644,6 +650,11 @@ int pk_object__load(struct pk_object *o)
 	for (g = 0; g < o->nr_groups; g++)
 		explain_group(o, g, pk_attach__object(o->att));
 	return 0;
+}
+
+const char *pk_object__verifier_log(const struct pk_object *o)
+{
+	return o ? o->verifier_log : NULL;
 }
 
 const char *pk_object__error(const struct pk_object *o)
@@ -705,6 +716,7 @@ void pk_object__free(struct pk_object *o)
 		free(o->lists[i]);
 	free(o->progs);
 	free(o->groups);
+	free(o->verifier_log);
 	free(o->path);
 	free(o);
 }

@@ -10,7 +10,7 @@ extern "C" {
 
 /*
  * "Did you mean" for names that do not exist: the @max names of @cands
- * closest to @name by edit distance (at most a third of its length, and at
+ * closest to @name by edit distance (at most a fifth of its length, and at
  * least 2), written to @out as "a, b, c". Returns how many were written.
  */
 int pk_nearest_names(const char *name, const char *const *cands, size_t n, size_t max, char *out,

@@ -80,6 +80,8 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
  */
 int pk_object__load(struct pk_object *o);
 const char *pk_object__error(const struct pk_object *o);
+/* After a verifier rejection: the whole log of the program rejected, or NULL. */
+const char *pk_object__verifier_log(const struct pk_object *o);
 /* The loaded object (NULL before load). */
 struct bpf_object *pk_object__bpf(const struct pk_object *o);
 /* The links, for pk_attach__count() (bcc's num_open_kprobes()). */

@@ -357,8 +357,11 @@ static int load(struct pk_run *run)
 	err = pk_object__load(env.obj);
 	/* kallsyms may have been read to check kprobe targets */
 	pk_ksyms_release();
-	if (err)
+	if (err) {
 		pk_error(run, "%s", pk_object__error(env.obj));
+		if (pk_run__verbose(run) && pk_object__verifier_log(env.obj))
+			fprintf(stderr, "%s", pk_object__verifier_log(env.obj));
+	}
 	return err;
 }
 

@@ -1,0 +1,370 @@
+"""probekit run: one BPF C file in, its output out. Each single-file example
+and test program runs against events caused by a child whose pid (or uid)
+the test knows; every error case is followed by a leak check."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pk
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(ROOT, "examples")
+PROGS = os.path.join(ROOT, "tests", "run")
+# one cache for the whole run (compiles once per file); tests of the cache make their own
+CACHE = os.environ.get("PK_RUN_CACHE") or tempfile.mkdtemp(prefix="pk-run-cache-")
+SLEEPER = "import sys, time\nsys.stdin.readline()\nfor _ in range(100):\n    time.sleep(0.01)\n"
+
+
+def env(**extra):
+    e = dict(os.environ, XDG_CACHE_HOME=CACHE)
+    e.update(extra)
+    return e
+
+
+def prebuilt(path):
+    """In the kernel lane the guests have no clang: the host compiled every
+    .bpf.c to a .bpf.o beside it (PK_RUN_PREBUILT=1)."""
+    if os.environ.get("PK_RUN_PREBUILT") == "1":
+        return path[:-2] + ".o"
+    return path
+
+
+def run_argv(*args):
+    return [pk.tool_path("probekit"), "run", *args]
+
+
+def start(*args, timeout=60):
+    """Starts probekit run -v and waits for its 'using' line (attached)."""
+    p = pk.Proc(run_argv("-v", *args), env=env())
+    p.wait_for(lambda l: ": using " in l, timeout, stream="err", what="'using' line")
+    return p
+
+
+def start_printing(*args):
+    """start() for a file that prints: trace_pipe has one reader at a time,
+    so wait while another test holds it."""
+    deadline = time.monotonic() + 60 * pk.TIMEOUT_SCALE
+    while True:
+        p = pk.Proc(run_argv("-v", *args), env=env())
+        try:
+            p.wait_for(lambda l: ": using " in l, 60, stream="err", what="'using' line")
+            return p
+        except AssertionError:
+            p.wait(5)
+            if not any("busy" in l for l in p.err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def execs_as(uid, n):
+    for _ in range(n):
+        subprocess.run(["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+                        "--clear-groups", "/bin/true"], check=True)
+
+
+def test_task_switch_items_text():
+    pk.need_bpf()
+    child = pk.Proc([sys.executable, "-c", SLEEPER], stdin=subprocess.PIPE)
+    tool = start(prebuilt(os.path.join(EXAMPLES, "task_switch.bpf.c")))
+    held = pk.bpf_objects(tool.pid)
+    child.p.stdin.write(b"go\n")
+    child.p.stdin.flush()
+    assert child.wait(20) == 0
+    assert tool.stop() == 0, tool.err
+    pat = re.compile(r"stats\[\{prev_pid=(\d+), curr_pid=(\d+)\}\] = (\d+)$")
+    rows = [tuple(map(int, m.groups())) for m in map(pat.match, tool.out) if m]
+    assert rows and len(rows) == len(tool.out), tool.out[:5]
+    away = sum(n for prev, cur, n in rows if prev == child.pid)
+    back = sum(n for prev, cur, n in rows if cur == child.pid)
+    assert away >= 90 and back >= 90, (away, back, rows[:5])
+    counts = [n for _, _, n in rows]
+    assert counts == sorted(counts, reverse=True), "not sorted by value"
+    pk.assert_released(held)
+
+
+def test_task_switch_json_top_and_group_choice():
+    pk.need_bpf()
+    tool = start("--json", "--top", "3", prebuilt(os.path.join(EXAMPLES, "task_switch.bpf.c")))
+    time.sleep(0.5)
+    assert tool.stop() == 0, tool.err
+    objs = pk.json_lines(tool.out)
+    assert 1 <= len(objs) <= 3, objs
+    for o in objs:
+        assert o["map"] == "stats" and set(o["key"]) == {"prev_pid", "curr_pid"}, o
+        assert isinstance(o["value"], int) and o["value"] > 0, o
+    # tp_btf works on this kernel: the group's best member is chosen over the tracepoint
+    assert any("group sched_switch: chose sched_switch__btf" in l for l in tool.err), tool.err
+
+
+def test_exec_counts_of_a_chosen_uid():
+    pk.need_bpf()
+    uid = 41000 + os.getpid() % 20000
+    tool = start("--json", prebuilt(os.path.join(PROGS, "execs_by_uid.bpf.c")))
+    execs_as(uid, 7)
+    assert tool.stop() == 0, tool.err
+    by_uid = {o["key"]: o["value"] for o in pk.json_lines(tool.out)}
+    assert by_uid.get(uid) == 7, by_uid
+
+
+def test_map_values_sample_interval_and_clear():
+    pk.need_bpf()
+    uid = 42000 + os.getpid() % 20000
+    tool = start("-i", "1", "--clear", prebuilt(os.path.join(EXAMPLES, "map_values_sample.bpf.c")))
+    execs_as(uid, 5)
+    # two more intervals: the one holding the execs, then one after --clear emptied it
+    deadline = time.monotonic() + 10
+    while sum(1 for l in tool.out if l.startswith("[")) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert tool.stop() == 0, tool.err
+    blocks, cur = [], None
+    for l in tool.out:
+        if re.fullmatch(r"\[\d\d:\d\d:\d\d\]", l):
+            cur = {}
+            blocks.append(cur)
+        else:
+            m = re.fullmatch(r"uidcnt\[(\d)\] = (\d+)", l)
+            assert m, l
+            (cur if cur is not None else {}).__setitem__(int(m[1]), int(m[2]))
+    other = [b.get(1, 0) for b in blocks]
+    # --clear: each interval counts its own execs, so the five show up once, not in every print
+    assert sum(other) >= 5, tool.out
+    assert max(other) < sum(other) or other.count(max(other)) == 1, other
+
+
+def test_printk_sample_trace_print_and_fields():
+    pk.need_bpf()
+    path = prebuilt(os.path.join(EXAMPLES, "printk_sample.bpf.c"))
+    for args, pattern in (
+            ((), r"-{pid} +\[\d+\] .*: bpf_trace_printk: start of execve time = \d+ , "
+                 r"pid = {pid}, comm = "),
+            (("--fields",), r"^\d+\.\d+ +\S+ +{pid} +start of execve time = \d+ , "
+                            r"pid = {pid}, comm = "),
+            (("--printk-format", "{1} {5}"), r"^{pid} start of execve time = \d+ , pid = {pid}, ")):
+        tool = start_printing(*args, path)
+        if args == ("--fields",):
+            assert tool.out[:1] and tool.out[0].split() == ["TIME(s)", "COMM", "PID", "MESSAGE"]
+        seen = None
+        deadline = time.monotonic() + 15
+        while seen is None and time.monotonic() < deadline:
+            child = subprocess.Popen(["/bin/true"])
+            child.wait()
+            try:
+                seen = tool.wait_for(lambda l: re.search(pattern.format(pid=child.pid), l), 1)
+            except AssertionError:
+                pass
+        assert seen, (args, tool.out[-5:], tool.err[-3:])
+        assert tool.stop() == 0, tool.err
+
+
+def test_no_trace_pipe_without_printk():
+    pk.need_bpf()
+    tool = start(prebuilt(os.path.join(PROGS, "execs_by_uid.bpf.c")))
+    fds = [os.readlink(f"/proc/{tool.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{tool.pid}/fd")]
+    assert not any("trace_pipe" in f for f in fds), fds
+    assert tool.stop() == 0, tool.err
+
+
+def test_fallback_group_chooses_best_member():
+    pk.need_bpf()
+    path = prebuilt(os.path.join(PROGS, "groups.bpf.c"))
+    feats = {json.loads(l)["feature"]: json.loads(l) for l in
+             pk.run([pk.tool_path("probekit"), "features", "--json"]).stdout.splitlines()}
+    want = "unlink__fentry" if feats["kfunc"]["available"] else \
+        "unlink__kprobe" if feats["kprobe"]["available"] else "unlink__tp"
+    tool = start("--json", path)
+    held = pk.bpf_objects(tool.pid)
+    assert any(f"group unlink: chose {want}" in l for l in tool.err), (want, tool.err)
+    d = tempfile.mkdtemp()
+    child = pk.Proc([sys.executable, "-c", f"""
+import os, sys
+sys.stdin.readline()
+fd = os.open({d!r}, os.O_RDONLY)
+for i in range(6):
+    open(os.path.join({d!r}, str(i)), "w").close()
+    os.unlink(str(i), dir_fd=fd)  # unlinkat()
+"""], stdin=subprocess.PIPE)
+    child.p.stdin.write(b"go\n")
+    child.p.stdin.flush()
+    assert child.wait(20) == 0
+    assert tool.stop() == 0, tool.err
+    counts = {o["key"]: o["value"] for o in pk.json_lines(tool.out)}
+    assert counts.get(child.pid) == 6, counts
+    # only the chosen member was loaded
+    progs = {k for k, _ in held if k == "prog"}
+    assert len([1 for k, _ in held if k == "prog"]) == 1, held
+    assert progs
+    pk.assert_released(held)
+    shutil.rmtree(d)
+
+
+def test_mechanism_forces_a_member():
+    pk.need_bpf()
+    tool = start("--mechanism", "tracepoint", prebuilt(os.path.join(PROGS, "groups.bpf.c")))
+    assert any("group unlink: chose unlink__tp" in l for l in tool.err), tool.err
+    assert any("not unlink__fentry (fentry): --mechanism tracepoint" in l for l in tool.err)
+    assert tool.stop() == 0, tool.err
+
+
+# Errors: one line each, the right exit status, nothing left loaded -----------
+
+def run_error(*args, status=1, user=None, **kw):
+    before = pk.bpf_objects()
+    r = pk.run(run_argv(*args), env=env(**kw), timeout=60,
+               preexec_fn=(lambda: (os.setgid(user), os.setuid(user))) if user else None)
+    assert r.returncode == status, (args, r.returncode, r.stderr)
+    assert r.stdout == "", r.stdout
+    pk.assert_none_left(before, f"after run {args}")
+    return r.stderr
+
+
+def test_error_missing_tracepoint_names_program_and_nearest():
+    pk.need_bpf()
+    err = run_error(prebuilt(os.path.join(PROGS, "bad_tracepoint.bpf.c")))
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "program on_exec: tracepoint syscalls:sys_enter_exceve does not exist" in err, err
+    assert "nearest: syscalls:sys_enter_execve" in err, err
+
+
+def test_error_verifier_rejection_key_line_and_source():
+    pk.need_bpf()
+    err = run_error(prebuilt(os.path.join(PROGS, "verifier_null.bpf.c")))
+    assert len(err.splitlines()) == 1, err
+    assert "program on_exec rejected by the verifier: R0 invalid mem access " \
+           "'map_value_or_null'" in err, err
+    assert "verifier_null.bpf.c:19: *v += 1;" in err, err
+    assert "Permission denied" not in err, err
+    # -v adds the whole log
+    full = run_error("-v", prebuilt(os.path.join(PROGS, "verifier_null.bpf.c")))
+    assert "processed" in full or "R1" in full, full
+
+
+def test_error_compile_shows_clang_diagnostics():
+    if os.environ.get("PK_RUN_PREBUILT") == "1":
+        return
+    err = run_error(os.path.join(PROGS, "syntax_error.bpf.c"))
+    assert "syntax_error.bpf.c:9:9: error: use of undeclared identifier 'undeclared_thing'" \
+        in err, err
+    assert err.splitlines()[-1].startswith("run: compiling "), err
+
+
+def test_error_not_bpf_unreadable_truncated():
+    d = tempfile.mkdtemp()
+    text = os.path.join(d, "notes.txt")
+    with open(text, "w") as f:
+        f.write("hello\n")
+    err = run_error(text)
+    assert err == f"run: {text} is neither a BPF object (ELF) nor C source (.bpf.c)\n", err
+    err = run_error("/bin/true")
+    assert "ELF file for another machine" in err and len(err.splitlines()) == 1, err
+    err = run_error(os.path.join(d, "missing.bpf.o"))
+    assert err == f"run: cannot read {d}/missing.bpf.o: No such file or directory\n", err
+    good = prebuilt(os.path.join(PROGS, "execs_by_uid.bpf.c"))
+    if good.endswith(".c"):
+        obj = os.path.join(d, "good.bpf.o")
+        assert pk.run(run_argv("-o", obj, good), env=env()).returncode == 0
+        good = obj
+    data = open(good, "rb").read()
+    cut = os.path.join(d, "cut.bpf.o")
+    with open(cut, "wb") as f:
+        f.write(data[:len(data) // 2])
+    err = run_error(cut)
+    assert "truncated" in err and len(err.splitlines()) == 1, err
+    bad = os.path.join(d, "bad.bpf.o")
+    with open(bad, "wb") as f:
+        f.write(data[:64] + bytes(b ^ 0x5a for b in data[64:]))
+    err = run_error(bad)
+    assert len(err.splitlines()) == 1 and ("corrupt" in err or "not a usable" in err
+                                           or "truncated" in err), err
+    os.chmod(d, 0o700)
+    shutil.rmtree(d)
+
+
+def test_error_no_privileges():
+    d = tempfile.mkdtemp()
+    os.chmod(d, 0o755)
+    good = prebuilt(os.path.join(PROGS, "execs_by_uid.bpf.c"))
+    if good.endswith(".c"):
+        obj = os.path.join(d, "good.bpf.o")
+        assert pk.run(run_argv("-o", obj, good), env=env()).returncode == 0
+        os.chmod(obj, 0o644)
+        good = obj
+    err = run_error(good, user=65534)
+    assert err == "run: needs root, or CAP_BPF and CAP_PERFMON, to load BPF programs\n", err
+    shutil.rmtree(d)
+
+
+def test_usage_errors():
+    for args, want in ((["a.bpf.c", "b.bpf.c"], "unexpected argument 'b.bpf.c'"),
+                       ([], "give a BPF C file"),
+                       (["--set", "novalue", "x.bpf.c"], "invalid --set 'novalue'"),
+                       (["--mechanism", "nope", "x.bpf.c"], "unknown mechanism 'nope'"),
+                       (["--top", "0", "x.bpf.c"], "invalid --top '0'")):
+        r = pk.run(run_argv(*args), env=env())
+        assert r.returncode == 2 and want in r.stderr and len(r.stderr.splitlines()) == 1, \
+            (args, r.stderr)
+
+
+# The cache --------------------------------------------------------------------
+
+def clang_wrapper(d):
+    log = os.path.join(d, "clang.log")
+    wrapper = os.path.join(d, "clang-wrapper")
+    with open(wrapper, "w") as f:
+        f.write(f"#!/bin/sh\necho \"$@\" >> {log}\nexec {shutil.which('clang')} \"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    return wrapper, log
+
+
+def calls(log):
+    return len(open(log).read().splitlines()) if os.path.exists(log) else 0
+
+
+def test_cache_second_run_starts_no_compiler_and_header_edit_recompiles():
+    if os.environ.get("PK_RUN_PREBUILT") == "1" or not shutil.which("clang"):
+        return
+    d = tempfile.mkdtemp()
+    src = os.path.join(d, "with_header.bpf.c")
+    hdr = os.path.join(d, "with_header.h")
+    shutil.copy(os.path.join(PROGS, "with_header.bpf.c"), src)
+    shutil.copy(os.path.join(PROGS, "with_header.h"), hdr)
+    wrapper, log = clang_wrapper(d)
+    cache = os.path.join(d, "cache")
+    e = dict(os.environ, XDG_CACHE_HOME=cache, CLANG=wrapper)
+    out = os.path.join(d, "out.bpf.o")
+    for _ in range(2):
+        r = pk.run(run_argv("-o", out, src), env=e)
+        assert r.returncode == 0, r.stderr
+    assert calls(log) == 1, open(log).read()
+    assert os.path.exists(os.path.join(cache, "probekit")), os.listdir(cache)
+    assert open(out, "rb").read(4) == b"\x7fELF"
+    with open(hdr, "w") as f:
+        f.write("#define VALUE 1\n")
+    r = pk.run(run_argv("-o", out, src), env=e)
+    assert r.returncode == 0 and calls(log) == 2, (r.stderr, open(log).read())
+    r = pk.run(run_argv("-o", out, src), env=e)
+    assert r.returncode == 0 and calls(log) == 2, open(log).read()
+    # the source itself
+    with open(src, "a") as f:
+        f.write("/* edited */\n")
+    r = pk.run(run_argv("-o", out, src), env=e)
+    assert r.returncode == 0 and calls(log) == 3, open(log).read()
+    # no compiler at all: say what to do
+    r = pk.run(run_argv("-o", out, src), env=dict(e, CLANG="/nonexistent/clang"))
+    assert r.returncode == 1 and "install clang" in r.stderr and "pass a compiled .bpf.o" in \
+        r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+    shutil.rmtree(d)
+
+
+def test_sigterm_detaches():
+    pk.need_bpf()
+    tool = start(prebuilt(os.path.join(EXAMPLES, "task_switch.bpf.c")))
+    held = pk.bpf_objects(tool.pid)
+    assert tool.stop(signal.SIGTERM) == 0, tool.err
+    pk.assert_released(held)
