@@ -27,6 +27,18 @@ struct bpf_object;
 int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
 		       char *why, size_t size);
 
+/*
+ * Parameters (params.c), apart from any object so they can be fuzzed: a
+ * value of BTF type @type_id, @size bytes, parsed from @text into @dst
+ * (0, -EINVAL or -ERANGE with the reason in @why) or shown as text.
+ */
+#include <linux/types.h>
+int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void *dst,
+		    size_t size, char *why, size_t why_size);
+void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, size_t size,
+		      char *buf, size_t buf_size);
+void pk__param_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size);
+
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 
 #include <stdbool.h>

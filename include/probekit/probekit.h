@@ -9,6 +9,7 @@
 #include <probekit/ksyms.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
+#include <probekit/params.h>
 #include <probekit/probespec.h>
 #include <probekit/syscalls.h>
 #include <probekit/tracefs.h>
