@@ -368,3 +368,34 @@ def test_sigterm_detaches():
     held = pk.bpf_objects(tool.pid)
     assert tool.stop(signal.SIGTERM) == 0, tool.err
     pk.assert_released(held)
+
+
+# Parameters -------------------------------------------------------------------
+
+def test_set_parameter_counts_only_that_uid():
+    pk.need_bpf()
+    uid = 43000 + os.getpid() % 20000
+    tool = start("--set", f"target_uid={uid}", "--json", "--globals",
+                 prebuilt(os.path.join(PROGS, "params.bpf.c")))
+    execs_as(uid, 3)
+    execs_as(uid + 1, 2)
+    assert tool.stop() == 0, tool.err
+    objs = pk.json_lines(tool.out)
+    assert {"map": "execs", "key": 0, "value": 3} in objs, objs
+    assert {"global": "target_uid", "value": uid} in objs, objs
+    assert {"global": "count_all", "value": False} in objs, objs
+
+
+def test_params_list_and_bad_set():
+    path = prebuilt(os.path.join(PROGS, "params.bpf.c"))
+    r = pk.run(run_argv("--params", path), env=env())
+    assert r.returncode == 0, r.stderr
+    rows = [l.split() for l in r.stdout.splitlines()]
+    assert rows[0] == ["NAME", "TYPE", "DEFAULT"], rows
+    assert ["target_uid", "__u32", "0"] in rows and ["count_all", "bool", "false"] in rows, rows
+    for bad, want in (("nosuch=1", "nosuch"), ("target_uid=-1", "target_uid"),
+                      ("target_uid=99999999999", "target_uid"), ("count_all=maybe", "count_all")):
+        r = pk.run(run_argv("--set", bad, path), env=env())
+        assert r.returncode == 2 and want in r.stderr, (bad, r.stderr)
+        assert "the parameters are: target_uid (__u32, 0), count_all (bool, false)" in r.stderr
+        assert len(r.stderr.splitlines()) == 1 and r.stdout == "", r.stderr

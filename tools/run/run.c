@@ -210,8 +210,16 @@ static int keep_object(struct pk_run *run)
 /* Before each load attempt: parameters and the event buffer. */
 static int configure(struct bpf_object *obj, enum pk_mech mech, void *ctx)
 {
+	int i, err;
+
 	(void)mech;
 	(void)ctx;
+	/* checked by check_params() already: a failure here is not the user's */
+	for (i = 0; i < env.nr_sets; i++) {
+		err = pk_params__set(obj, env.sets[i], NULL, 0);
+		if (err)
+			return err;
+	}
 	if (run_has_events(obj))
 		return pk_events__configure(obj, &env.events_opts);
 	return 0;
@@ -337,6 +345,92 @@ static int finish(struct pk_run *run)
 	return print_maps(run, false, false);
 }
 
+/* "a (__u32, 0), b (bool, false)" */
+static void param_summary(struct pk_param *ps, int n, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%s (%s, %s)", i ? ", " : "", ps[i].name,
+				ps[i].type, ps[i].value[0] ? ps[i].value : "cannot be set");
+}
+
+static void list_params(struct pk_run *run, struct pk_param *ps, int n)
+{
+	FILE *out = pk_run__out(run);
+	struct pk_json j;
+	int i;
+
+	if (!pk_run__json(run) && n)
+		fprintf(out, "%-24s %-20s %s\n", "NAME", "TYPE", "DEFAULT");
+	for (i = 0; i < n; i++) {
+		if (pk_run__json(run)) {
+			pk_json_begin(&j, out);
+			pk_json_str(&j, "name", ps[i].name, sizeof(ps[i].name));
+			pk_json_str(&j, "type", ps[i].type, sizeof(ps[i].type));
+			pk_json_str(&j, "default", ps[i].value, sizeof(ps[i].value));
+			pk_json_end(&j);
+		} else {
+			fprintf(out, "%-24s %-20s %s\n", ps[i].name, ps[i].type, ps[i].value);
+		}
+	}
+	if (!pk_run__json(run) && !n)
+		fprintf(out, "%s has no parameters (const volatile globals)\n", env.file);
+}
+
+#define MAX_PARAMS 128
+
+/*
+ * --params and --set, on an object opened only for this: a bad --set is a
+ * usage error (status 2) that lists the parameters, before any load.
+ * Returns 0 to go on, 1 when --params printed the list, or a status.
+ */
+static int check_params(struct pk_run *run)
+{
+	struct pk_param *ps = NULL;
+	char why[512], all[2048];
+	struct bpf_object *obj;
+	int i, n, err, status = 0;
+
+	if (!env.list_params && !env.nr_sets)
+		return 0;
+	obj = bpf_object__open_file(env.obj_path, NULL);
+	if (libbpf_get_error(obj)) {
+		pk_error(run, "%s is not a usable BPF object", env.file);
+		return 1;
+	}
+	ps = calloc(MAX_PARAMS, sizeof(*ps));
+	n = ps ? pk_params__list(obj, ps, MAX_PARAMS) : -ENOMEM;
+	if (n < 0) {
+		pk_error(run, "cannot read the parameters of %s: %s", env.file, strerror(-n));
+		status = 1;
+		goto out;
+	}
+	n = n < MAX_PARAMS ? n : MAX_PARAMS;
+	for (i = 0; i < env.nr_sets && !status; i++) {
+		err = pk_params__set(obj, env.sets[i], why, sizeof(why));
+		if (!err)
+			continue;
+		param_summary(ps, n, all, sizeof(all));
+		if (n)
+			pk_usage_error(run, "%s; the parameters are: %s", why, all);
+		else
+			pk_usage_error(run, "%s; %s has no parameters (const volatile globals)", why,
+				       env.file);
+		status = 2;
+	}
+	if (!status && env.list_params) {
+		list_params(run, ps, n);
+		status = -1;
+	}
+out:
+	free(ps);
+	bpf_object__close(obj);
+	return status;
+}
+
 static int load(struct pk_run *run)
 {
 	LIBBPF_OPTS(pk_object_opts, oopts, .mechanism = env.mechanism,
@@ -374,6 +468,10 @@ static int run_main(struct pk_run *run)
 		return 1;
 	if (env.output)
 		return keep_object(run);
+	status = check_params(run);
+	if (status)
+		return status < 0 ? 0 : status;
+	status = 1;
 	err = load(run);
 	if (!err)
 		err = start_events(run);
