@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,21 +283,12 @@ static bool is_char(const struct btf *btf, __u32 id)
 static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
 		 struct pk_json *j, const char *key, int depth);
 
-static void json_int(const struct btf_type *t, const unsigned char *d, size_t size,
-		     struct pk_json *j, const char *key, unsigned int bit_off, unsigned int bits)
+/* @nbytes little-endian bytes at @d hold the value at @bit_off, @bits wide. */
+static void json_int_bits(__u8 enc, const unsigned char *d, size_t nbytes, struct pk_json *j,
+			  const char *key, unsigned int bit_off, unsigned int bits)
 {
-	__u8 enc = btf_int_encoding(t);
-	__u64 v;
+	__u64 v = load_uint(d, nbytes) >> (bit_off < 64 ? bit_off : 0);
 
-	if (t->size > 8 || t->size > size) {
-		pk_json_null(j, key);
-		return;
-	}
-	if (!bits) {
-		bits = btf_int_bits(t);
-		bit_off = btf_int_offset(t);
-	}
-	v = load_uint(d, t->size) >> (bit_off < 64 ? bit_off : 0);
 	if (bits < 64)
 		v &= (1ULL << bits) - 1;
 	if (enc & BTF_INT_BOOL)
@@ -305,6 +297,18 @@ static void json_int(const struct btf_type *t, const unsigned char *d, size_t si
 		pk_json_int(j, key, sign_extend(v, bits ? bits : 64));
 	else
 		pk_json_uint(j, key, v);
+}
+
+static void json_int(const struct btf_type *t, const unsigned char *d, size_t size,
+		     struct pk_json *j, const char *key)
+{
+	unsigned int bits = btf_int_bits(t), off = btf_int_offset(t);
+
+	if (t->size > 8 || t->size > size || !bits || bits > 64 || off + bits > t->size * 8) {
+		pk_json_null(j, key);
+		return;
+	}
+	json_int_bits(btf_int_encoding(t), d, t->size, j, key, off, bits);
 }
 
 static void json_enum(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
@@ -396,18 +400,24 @@ static void json_members(const struct btf *btf, const struct btf_type *t, const 
 			/* a bitfield: read the bytes that hold it */
 			size_t nbytes = (off % 8 + bits + 7) / 8;
 
-			if (byte + nbytes > size || nbytes > 8) {
-				pk_json_null(j, name);
+			if (byte + nbytes > size || nbytes > 8 || bits > 64) {
+				pk_json_null(j, name && name[0] ? name : "?");
 				continue;
 			}
-			struct btf_type fake = *mt;
-
-			fake.size = nbytes;
-			json_int(&fake, d + byte, nbytes, j, name, off % 8, bits);
+			json_int_bits(btf_int_encoding(mt), d + byte, nbytes, j, name, off % 8, bits);
 			continue;
 		}
 		walk(btf, m->type, d + byte, size - byte, j, name && name[0] ? name : "?", depth + 1);
 	}
+}
+
+/* JSON has no NaN or infinity */
+static void json_double(struct pk_json *j, const char *key, double v)
+{
+	if (isfinite(v))
+		pk_json_double(j, key, v);
+	else
+		pk_json_null(j, key);
 }
 
 static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
@@ -421,7 +431,7 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 	}
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
-		json_int(t, d, size, j, key, 0, 0);
+		json_int(t, d, size, j, key);
 		return;
 	case BTF_KIND_PTR:
 		if (size >= 8)
@@ -438,12 +448,12 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 			float f;
 
 			memcpy(&f, d, 4);
-			pk_json_double(j, key, f);
+			json_double(j, key, f);
 		} else if (t->size == 8 && size >= 8) {
 			double f;
 
 			memcpy(&f, d, 8);
-			pk_json_double(j, key, f);
+			json_double(j, key, f);
 		} else {
 			pk_json_null(j, key);
 		}

@@ -174,11 +174,12 @@ build_initramfs() {
 		copy_with_libs_only "$f"
 	done
 	mkdir -p "$ROOT/pk/tests"
+	cp -a "$PKB/run-objs/." "$ROOT/pk/"
 	cp -a tests/run.py tests/e2e "$ROOT/pk/tests/"
 	rm -rf "$ROOT/pk/tests/e2e/__pycache__"
 	{
 		echo "export PK_TIMEOUT_SCALE=$SCALE PROBEKIT_REQUIRE_BPF=1"
-		echo "export PK_EXPECT_KFUNC=1 PK_EXPECT_KPROBE=1 PK_EXAMPLES_PREBUILT=1"
+		echo "export PK_EXPECT_KFUNC=1 PK_EXPECT_KPROBE=1 PK_EXAMPLES_PREBUILT=1 PK_RUN_PREBUILT=1"
 		if [ -n "${KERNEL_CMD:-}" ]; then printf 'KERNEL_CMD=%q\n' "$KERNEL_CMD"; fi
 		printf 'set --'
 		for f in $SKIP; do printf ' --skip %q' "$f"; done
@@ -258,8 +259,15 @@ main() {
 	say "building a static probekit in $PKB"
 	make -s -j"$(nproc)" BUILD="$PKB" STATIC=1 all \
 		$(for h in tests/helpers/*.c; do b=${h##*/}; echo "$PKB/tests/${b%.c}"; done)
-	# the guests have no toolchain: the examples are built here
+	# the guests have no toolchain: the examples are built here, and the files
+	# `probekit run` tests use are compiled to .bpf.o beside their place in the tree
 	make -s BUILD="$PKB" STATIC=1 examples >/dev/null
+	rm -rf "$PKB/run-objs"
+	for s in examples/*.bpf.c tests/run/*.bpf.c; do
+		mkdir -p "$PKB/run-objs/$(dirname "$s")"
+		PROBEKIT_INCLUDE="$PWD/bpf" XDG_CACHE_HOME="$PKB/cache" "$PKB/probekit" run -o "$PKB/run-objs/${s%.c}.o" "$s" \
+			2>/dev/null || true # tests/run/ holds a file that must not compile
+	done
 	for s in $SERIES; do
 		pkg=$(newest_kernel "$s")
 		kernel=$(fetch_kernel "$pkg")
