@@ -155,6 +155,9 @@ static __always_inline bool pk_read_user_str(char *dst, __u32 size, const char *
  *   bytes of each are kept (define it before including this file to change
  *   it). The argument's C type decides: pass a pointer cast to an integer
  *   to print it with %p or %lx.
+ * - It may be called between pk_reserve() and pk_submit(). With the perf
+ *   buffer both stage in one per-CPU area, the record at its end: an event
+ *   in progress larger than PK_EVENT_MAX minus the record is overwritten.
  * - Records start with a 64-bit cookie that pk_events__configure() draws
  *   at random for each load, so no event a program sends through
  *   pk_reserve() is taken for one by chance, or by a traced process that
@@ -224,6 +227,9 @@ struct pk__user_str;
 		_Static_assert(pk__n <= 8, "pk_printf() takes at most 8 arguments");         \
 		_Static_assert(pk__size <= PK_EVENT_MAX, "pk_printf() record too large");    \
 		char *pk__r = pk_reserve_size(pk__size);                                     \
+		/* the perf buffer's staging area may hold an event being filled */         \
+		if (pk__r && pk_use_perfbuf)                                                 \
+			pk__r += PK_EVENT_MAX - pk__size;                                    \
 		if (pk__r) {                                                                 \
 			__u64 *pk__a __attribute__((unused)) =                               \
 				(__u64 *)(pk__r + PK__PRINTF_HDR);                           \
