@@ -317,13 +317,14 @@ static int reload_explained(struct pk_attach *att, const struct pk_variant *v, c
 
 	detach_all(att);
 	att->skel = att->ops->open();
-	if (!att->skel)
-		return -errno;
-	err = select_programs(att, v, why, size);
+	err = att->skel ? select_programs(att, v, why, size) : -errno;
 	if (!err && att->opts.configure)
 		err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
-	if (err)
+	if (err) {
+		snprintf(why, size, "loading the programs failed, then reopening them: %s",
+			 strerror(-err));
 		return err;
+	}
 	free(att->verifier_log);
 	return pk__load_explained(att->ops->object(att->skel), att->ops->load, att->skel,
 				  &att->verifier_log, why, size);

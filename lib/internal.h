@@ -39,6 +39,27 @@ void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, siz
 		      char *buf, size_t buf_size);
 void pk__param_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size);
 
+/* One variable of a .rodata section: its BTF and its bytes in the section's image. */
+struct bpf_map;
+struct pk__rodata_var {
+	const char *name;
+	__u32 type;
+	struct bpf_map *map;
+	char *data;
+	__u32 size;
+};
+typedef int (*pk__rodata_var_fn)(const struct btf *btf, const struct pk__rodata_var *v, void *ctx);
+/* Calls @fn for each variable of @obj's .rodata sections until it returns non-zero. */
+int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx);
+
+/*
+ * pk_printf (printf.c): a formatter from a table instead of an object (for
+ * tests and the fuzzer), and the random cookie pk_events__configure() sets.
+ */
+struct pk_printf *pk__printf_from(__u64 cookie, const __u32 *ids, const char *const *formats,
+				  size_t n);
+int pk__printf_configure(struct bpf_object *obj);
+
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 
 #include <stdbool.h>

@@ -343,19 +343,8 @@ void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, siz
 		snprintf(buf, buf_size, "%llu", (unsigned long long)v);
 }
 
-/* One parameter where it lives: the variable's BTF and its bytes in a section image. */
-struct var {
-	const char *name;
-	__u32 type;
-	struct bpf_map *map;
-	char *data;
-	__u32 size;
-};
-
-typedef int (*var_fn)(const struct btf *btf, const struct var *v, void *ctx);
-
-/* Calls @fn for each parameter until it returns non-zero, which is returned. */
-static int for_each_param(struct bpf_object *obj, var_fn fn, void *ctx)
+/* Calls @fn for each variable of the .rodata sections until it returns non-zero. */
+int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	struct bpf_map *map;
@@ -380,12 +369,12 @@ static int for_each_param(struct bpf_object *obj, var_fn fn, void *ctx)
 		vs = btf_var_secinfos(sec);
 		for (i = 0; i < btf_vlen(sec); i++, vs++) {
 			const struct btf_type *var = btf__type_by_id(btf, vs->type);
-			struct var v;
+			struct pk__rodata_var v;
 
 			if (!var || !btf_is_var(var) || (size_t)vs->offset + vs->size > data_size)
 				continue;
 			v.name = btf__name_by_offset(btf, var->name_off);
-			if (!v.name || !strncmp(v.name, "pk_", 3))
+			if (!v.name)
 				continue;
 			v.type = var->type;
 			v.map = map;
@@ -399,12 +388,35 @@ static int for_each_param(struct bpf_object *obj, var_fn fn, void *ctx)
 	return 0;
 }
 
+struct param_ctx {
+	pk__rodata_var_fn fn;
+	void *ctx;
+};
+
+static int param_filter(const struct btf *btf, const struct pk__rodata_var *v, void *ctx)
+{
+	struct param_ctx *pc = ctx;
+
+	/* probekit's own, and statics inside functions ("fn.name") */
+	if (!strncmp(v->name, "pk_", 3) || strchr(v->name, '.'))
+		return 0;
+	return pc->fn(btf, v, pc->ctx);
+}
+
+/* Calls @fn for each parameter until it returns non-zero, which is returned. */
+static int for_each_param(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx)
+{
+	struct param_ctx pc = { fn, ctx };
+
+	return pk__rodata_vars(obj, param_filter, &pc);
+}
+
 struct list_ctx {
 	struct pk_param *out;
 	size_t max, n;
 };
 
-static int list_one(const struct btf *btf, const struct var *v, void *ctx)
+static int list_one(const struct btf *btf, const struct pk__rodata_var *v, void *ctx)
 {
 	struct list_ctx *l = ctx;
 	struct pk_param *p;
@@ -434,10 +446,10 @@ struct find_ctx {
 	const char *name;
 	size_t name_len;
 	const struct btf *btf;
-	struct var v;
+	struct pk__rodata_var v;
 };
 
-static int find_one(const struct btf *btf, const struct var *v, void *ctx)
+static int find_one(const struct btf *btf, const struct pk__rodata_var *v, void *ctx)
 {
 	struct find_ctx *f = ctx;
 

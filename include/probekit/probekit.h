@@ -10,6 +10,7 @@
 #include <probekit/maps.h>
 #include <probekit/output.h>
 #include <probekit/params.h>
+#include <probekit/printf.h>
 #include <probekit/probespec.h>
 #include <probekit/syscalls.h>
 #include <probekit/tracefs.h>

@@ -65,7 +65,9 @@ static const struct rejected rejected[] = {
 	  "PK_LINE_LICENSE" },
 };
 
-static void check_report(const struct rejected *t, const struct pk_verifier_report *r)
+/* Kernels before 6.6 print no "@ file:line"; the source is then the code alone. */
+static void check_report(const struct rejected *t, const struct pk_verifier_report *r,
+			 bool has_lines)
 {
 	char file[64], want[128];
 	int line;
@@ -77,6 +79,8 @@ static void check_report(const struct rejected *t, const struct pk_verifier_repo
 		pk_unit_fail(__FILE__, __LINE__, "%s: key \"%s\", expected \"%s\"", t->name, r->key,
 			     t->key);
 	snprintf(want, sizeof(want), "%s:%d: ", file, line);
+	if (!has_lines)
+		want[0] = '\0';
 	if (strncmp(r->source, want, strlen(want)) || !strstr(r->source, t->marker))
 		pk_unit_fail(__FILE__, __LINE__, "%s: source \"%s\", expected \"%s...%s\"",
 			     t->name, r->source, want, t->marker);
@@ -103,7 +107,7 @@ PK_TEST(verifier_real_logs)
 			if (!log)
 				continue;
 			CHECK_INT(pk_verifier_explain(log, &r), 0);
-			check_report(&rejected[i], &r);
+			check_report(&rejected[i], &r, strstr(log, ".bpf.c:") != NULL);
 			free(log);
 		}
 	}
