@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Counts execve() calls by root (key 0) and by everyone else (key 1). */
+/*
+ * bcc's map_values_sample.py as one file: execve() calls by root (key 0)
+ * and by everyone else (key 1), printed every second and reset:
+ *
+ *	sudo probekit run -i 1 --clear map_values_sample.bpf.c
+ *	[10:42:01]
+ *	uidcnt[0] = 31
+ *	uidcnt[1] = 4
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 

@@ -1,58 +1,64 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* A kretfunc (fexit) on the open path, and the openat tracepoints instead. */
+/*
+ * bcc's opensnoop, simplified, as one file: a line per open(), with the
+ * opener's pid and comm, the fd (-1 on error), the errno and the path.
+ *
+ *	sudo probekit run opensnoop_simple.bpf.c
+ *	4242   cat               -1   2 /nonexistent
+ *
+ * The lines go through pk_printf(), probekit's private printf: no
+ * machine-wide trace_pipe, lost lines counted. The programs form one
+ * fallback group, "open": an fexit on do_sys_openat2 where the kernel
+ * allows trampolines, else the pair of openat tracepoints (open__tp_enter
+ * and open__tp_exit load together, as members of one kind).
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <probekit/probekit.bpf.h>
-
-#include "opensnoop_simple.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, const char *);
-} names SEC(".maps");
+} pk_names SEC(".maps"); /* "pk_": probekit run does not print it */
 
-static __always_inline int emit(void *ctx, const char *filename, long ret)
+static __always_inline void print_open(void *ctx, const char *filename, long ret)
 {
-	struct event *e = pk_reserve(struct event);
+	char comm[16];
 
-	if (!e)
-		return 0;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->ret = ret;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_probe_read_user_str(e->path, sizeof(e->path), filename);
-	pk_submit(ctx, e);
-	return 0;
+	bpf_get_current_comm(comm, sizeof(comm));
+	pk_printf("%-6d %-16s %4d %3d %s", (int)(bpf_get_current_pid_tgid() >> 32), comm,
+		  ret >= 0 ? (int)ret : -1, ret >= 0 ? 0 : (int)-ret, pk_user_str(filename));
 }
 
 SEC("fexit/do_sys_openat2")
-int BPF_PROG(kretfunc_openat2, int dfd, const char *filename, struct open_how *how, long ret)
+int BPF_PROG(open__fexit, int dfd, const char *filename, struct open_how *how, long ret)
 {
-	return emit(ctx, filename, ret);
+	print_open(ctx, filename, ret);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
-int tp_enter_openat(struct trace_event_raw_sys_enter *ctx)
+int open__tp_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	const char *filename = (const char *)ctx->args[1];
 
-	bpf_map_update_elem(&names, &tid, &filename, BPF_ANY);
+	bpf_map_update_elem(&pk_names, &tid, &filename, BPF_ANY);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
-int tp_exit_openat(struct trace_event_raw_sys_exit *ctx)
+int open__tp_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	const char **filename = bpf_map_lookup_elem(&names, &tid);
+	const char **filename = bpf_map_lookup_elem(&pk_names, &tid);
 
 	if (filename) {
-		emit(ctx, *filename, ctx->ret);
-		bpf_map_delete_elem(&names, &tid);
+		print_open(ctx, *filename, ctx->ret);
+		bpf_map_delete_elem(&pk_names, &tid);
 	}
 	return 0;
 }

@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* bpf_trace_printk() on every execve(); printk_sample and trace_print read it. */
+/*
+ * bcc's printk_sample.py and trace_print.py as one file: bpf_trace_printk()
+ * on every execve(). probekit run sees the program call it and echoes
+ * trace_pipe:
+ *
+ *	sudo probekit run printk_sample.bpf.c           # as bcc's trace_print()
+ *	sudo probekit run --fields printk_sample.bpf.c  # TIME COMM PID MESSAGE,
+ *	                                                # bcc's trace_fields() loop
+ *	sudo probekit run --printk-format '{1} {5}' printk_sample.bpf.c
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 

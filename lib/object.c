@@ -46,7 +46,9 @@ struct prog_info {
 
 struct group {
 	char *stem;
-	const char *chosen;
+	/* after load: the programs loaded, "a, b" */
+	char chosen[256];
+	enum pk_mech chosen_mech;
 };
 
 struct pk_object {
@@ -199,7 +201,8 @@ static int add_group(struct pk_object *o, const char *stem, size_t len)
 		return -ENOMEM;
 	o->groups = g;
 	g[o->nr_groups].stem = strndup(stem, len);
-	g[o->nr_groups].chosen = NULL;
+	g[o->nr_groups].chosen[0] = '\0';
+	g[o->nr_groups].chosen_mech = PK_MECH_AUTO;
 	if (!g[o->nr_groups].stem)
 		return -ENOMEM;
 	return (int)o->nr_groups++;
@@ -236,8 +239,8 @@ static int make_groups(struct pk_object *o)
 	return 0;
 }
 
-/* The member of group @g to use when kind @m is the one being tried. */
-static const struct prog_info *member_for(const struct pk_object *o, int g, enum pk_mech m)
+/* The kind of group @g's members to use when kind @m is the one being tried. */
+static enum pk_mech member_for(const struct pk_object *o, int g, enum pk_mech m)
 {
 	const struct prog_info *best = NULL, *worst = NULL;
 	size_t i;
@@ -248,13 +251,13 @@ static const struct prog_info *member_for(const struct pk_object *o, int g, enum
 		if (p->group != g)
 			continue;
 		if (p->mech == m)
-			return p;
+			return m;
 		if (rank_of(p->mech) > rank_of(m) && (!best || rank_of(p->mech) < rank_of(best->mech)))
 			best = p;
 		if (!worst || rank_of(p->mech) > rank_of(worst->mech))
 			worst = p;
 	}
-	return best ? best : worst;
+	return best ? best->mech : worst->mech;
 }
 
 static bool some_group_has(const struct pk_object *o, enum pk_mech m)
@@ -298,8 +301,12 @@ static int make_variants(struct pk_object *o)
 			if (o->progs[i].group < 0)
 				list[n++] = o->progs[i].name;
 		}
-		for (i = 0; i < o->nr_groups; i++)
-			list[n++] = member_for(o, (int)i, preference[k])->name;
+		for (i = 0; i < o->nr_progs; i++) {
+			const struct prog_info *p = &o->progs[i];
+
+			if (p->group >= 0 && p->mech == member_for(o, p->group, preference[k]))
+				list[n++] = p->name;
+		}
 		o->lists[nv] = list;
 		o->variants[nv].mech = o->nr_groups ? preference[k] : single;
 		o->variants[nv].progs = list;
@@ -579,21 +586,27 @@ static void explain_group(struct pk_object *o, size_t g, struct bpf_object *obj)
 	char reason[256];
 	size_t i;
 
+	struct group *gr = &o->groups[g];
+	size_t len = 0;
+
 	for (i = 0; i < o->nr_progs; i++) {
 		if (o->progs[i].group != (int)g)
 			continue;
 		prog = bpf_object__find_program_by_name(obj, o->progs[i].name);
-		if (prog && bpf_program__autoload(prog))
-			o->groups[g].chosen = o->progs[i].name;
+		if (!prog || !bpf_program__autoload(prog) || len >= sizeof(gr->chosen))
+			continue;
+		len += snprintf(gr->chosen + len, sizeof(gr->chosen) - len, "%s%s", len ? ", " : "",
+				o->progs[i].name);
+		gr->chosen_mech = o->progs[i].mech;
 	}
 	if (!o->opts.log)
 		return;
-	fprintf(o->opts.log, "  group %s: chose %s\n", o->groups[g].stem,
-		o->groups[g].chosen ? o->groups[g].chosen : "(none)");
+	fprintf(o->opts.log, "  group %s: chose %s (%s)\n", gr->stem,
+		gr->chosen[0] ? gr->chosen : "nothing", pk_mech_name(gr->chosen_mech));
 	for (i = 0; i < o->nr_progs; i++) {
 		const struct prog_info *p = &o->progs[i];
 
-		if (p->group != (int)g || p->name == o->groups[g].chosen)
+		if (p->group != (int)g || p->mech == gr->chosen_mech)
 			continue;
 		reason[0] = '\0';
 		if (o->opts.mechanism != PK_MECH_AUTO && p->mech != o->opts.mechanism)

@@ -36,7 +36,9 @@ struct bpf_program;
  *
  * Only the best member the kernel allows is loaded (fentry, then kprobe,
  * tp_btf, raw_tp, tracepoint, judged from the SEC name, not the suffix);
- * the others are switched off before load. The choice goes through
+ * the others are switched off before load. A member may be several
+ * programs of one kind, loaded together: open__fexit alone, or
+ * open__tp_enter with open__tp_exit. The choice goes through
  * pk_attach, so it is the one the tools make, with the same feature
  * probes and reasons. Programs outside groups are always loaded.
  *
@@ -89,7 +91,7 @@ struct pk_attach *pk_object__attach(const struct pk_object *o);
 /* The kind of the members chosen (PK_MECH_AUTO before load). */
 enum pk_mech pk_object__mechanism(const struct pk_object *o);
 
-/* The groups: a stem and, after load, the program chosen for it. */
+/* The groups: a stem and, after load, the programs chosen for it ("a, b"). */
 size_t pk_object__group_count(const struct pk_object *o);
 const char *pk_object__group_name(const struct pk_object *o, size_t i);
 const char *pk_object__group_chosen(const struct pk_object *o, size_t i);

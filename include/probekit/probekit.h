@@ -3,11 +3,16 @@
 #define PROBEKIT_PROBEKIT_H
 
 #include <probekit/attach.h>
+#include <probekit/btfvalue.h>
 #include <probekit/cli.h>
+#include <probekit/compile.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
 #include <probekit/ksyms.h>
+#include <probekit/mapprint.h>
 #include <probekit/maps.h>
+#include <probekit/nearest.h>
+#include <probekit/object.h>
 #include <probekit/output.h>
 #include <probekit/params.h>
 #include <probekit/printf.h>

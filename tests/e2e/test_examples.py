@@ -47,8 +47,7 @@ def start_reading(argv, pred, what):
 def test_build_from_installed_library():
     path = example("check_kfunc")
     assert os.access(path, os.X_OK)
-    for name in ("opensnoop_simple", "printk_sample", "trace_print", "task_switch",
-                 "map_values_sample"):
+    for name in ("opensnoop_loader", "embed_run"):
         assert os.access(example(name), os.X_OK), name
 
 
@@ -62,9 +61,9 @@ def test_check_kfunc():
         assert r.returncode == 1 and r.stdout.startswith("kfunc is not supported: "), r
 
 
-def test_opensnoop_simple():
+def test_opensnoop_loader():
     pk.need_bpf()
-    tool = pk.Proc([example("opensnoop_simple")])
+    tool = pk.Proc([example("opensnoop_loader")])
     tool.wait_for(lambda l: l.split() == ["PID", "COMM", "FD", "ERR", "PATH"], 20, what="header")
     path = f"/tmp/pk-example-{os.getpid()}-missing"
     child = pk.Proc([pk.helper_path("opener"), f"at:{path}"], stdin=subprocess.PIPE)
@@ -77,73 +76,21 @@ def test_opensnoop_simple():
     assert tool.stop() == 0, tool.err
 
 
-def exec_until_seen(proc, pattern_of_pid, what):
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        child = subprocess.Popen(["/bin/true"])
-        child.wait()
-        try:
-            return proc.wait_for(lambda l: re.search(pattern_of_pid(child.pid), l), 1, what=what)
-        except AssertionError:
-            continue
-    raise AssertionError(f"no {what}: {proc.out[-5:]} {proc.err[-5:]}")
-
-
-def test_printk_sample():
+def test_embed_run_prints_maps_of_any_object():
+    """embed_run does what `probekit run FILE.bpf.o` does, through pk_object."""
     pk.need_bpf()
-    tool = start_reading([example("printk_sample")],
-                         lambda l: l.split() == ["PID", "COMM", "OUTPUT"], "header")
-    line = exec_until_seen(tool, lambda pid: rf"^{pid} .*start of execve time = \d+ , "
-                                             rf"pid = {pid}, comm = ", "execve line")
-    assert tool.stop() == 0, (line, tool.err)
-
-
-def start_reading_with_execs(argv):
-    """start_reading until any first line, with execs happening meanwhile:
-    on a quiet machine (a test VM) nothing else writes to trace_pipe."""
-    pump = subprocess.Popen(["sh", "-c", "while :; do /bin/true; sleep 0.1; done"])
-    try:
-        return start_reading(argv, lambda l: True, "first line")
-    finally:
-        pump.kill()
-        pump.wait()
-
-
-def test_trace_print():
-    pk.need_bpf()
-    tool = start_reading_with_execs([example("trace_print"), "{1} {5}"])
-    exec_until_seen(tool, lambda pid: rf"^{pid} start of execve time = \d+ , pid = {pid}, ",
-                    "formatted execve line")
-    assert tool.stop() == 0, tool.err
-    raw = start_reading_with_execs([example("trace_print")])
-    exec_until_seen(raw, lambda pid: rf"-{pid} +\[\d+\] .*: bpf_trace_printk: start of execve "
-                                     rf"time = \d+ , pid = {pid}, ", "raw execve line")
-    assert raw.stop() == 0, raw.err
-
-
-def test_task_switch():
-    pk.need_bpf()
-    p = pk.Proc([example("task_switch")])
-    assert p.wait(30) == 0, p.err
-    pairs = [tuple(map(int, m.groups())) for m in
-             (re.match(r"task_switch\[ *(\d+)-> *(\d+)\]=(\d+)$", l) for l in p.out) if m]
-    assert pairs, p.out
-    away = sum(n for prev, cur, n in pairs if prev == p.pid)
-    back = sum(n for prev, cur, n in pairs if cur == p.pid)
-    assert away >= 90 and back >= 90, (away, back)
-
-
-def test_map_values_sample():
-    pk.need_bpf()
-    uid = 40000 + os.getpid() % 20000
-    tool = pk.Proc([example("map_values_sample"), "1"])
-    tool.wait_for(lambda l: l.startswith("Counting"), 20, what="start line")
-    for _ in range(4):
+    obj = os.path.join(pk.BUILD, "examples", "embed_run_sample.bpf.o")
+    src = os.path.join(ROOT, "tests", "run", "execs_by_uid.bpf.c")
+    if os.environ.get("PK_RUN_PREBUILT") == "1":
+        obj = src[:-2] + ".o"
+    else:
+        r = pk.run([pk.tool_path("probekit"), "run", "-o", obj, src])
+        assert r.returncode == 0, r.stderr
+    uid = 44000 + os.getpid() % 20000
+    p = pk.Proc([example("embed_run"), obj, "3"])
+    p.wait_for(lambda l: l == "attached 1 programs", 20, stream="err")
+    for _ in range(3):
         subprocess.run(["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
                         "--clear-groups", "/bin/true"], check=True)
-    time.sleep(2.5)
-    assert tool.stop() == 0, tool.err
-    other = [int(l.split(":")[1].split()[0]) for l in tool.out if l.startswith("other users:")]
-    values = [l.split() for l in tool.out if l.endswith("(calls)       ")]
-    assert sum(other) >= 4, tool.out
-    assert len(values) == len(other), tool.out
+    assert p.wait(20) == 0, p.err
+    assert f"execs[{uid}] = 3" in p.out, p.out

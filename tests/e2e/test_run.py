@@ -399,3 +399,18 @@ def test_params_list_and_bad_set():
         assert r.returncode == 2 and want in r.stderr, (bad, r.stderr)
         assert "the parameters are: target_uid (__u32, 0), count_all (bool, false)" in r.stderr
         assert len(r.stderr.splitlines()) == 1 and r.stdout == "", r.stderr
+
+
+def test_opensnoop_simple_pk_printf_lines():
+    pk.need_bpf()
+    tool = start(prebuilt(os.path.join(EXAMPLES, "opensnoop_simple.bpf.c")))
+    path = f"/tmp/pk-run-{os.getpid()}-missing"
+    child = pk.Proc([pk.helper_path("opener"), f"at:{path}"], stdin=subprocess.PIPE)
+    child.wait_for(lambda l: l.startswith("ready"))
+    child.p.stdin.write(b"go\n")
+    child.p.stdin.flush()
+    line = tool.wait_for(lambda l: l.endswith(path), 10, what="the child's open")
+    f = line.split()
+    assert int(f[0]) == child.pid and f[1] == "opener" and f[2:4] == ["-1", "2"], line
+    assert tool.stop() == 0, tool.err
+    assert not any(re.search(r"[1-9]\d* events? lost", l) for l in tool.err), tool.err

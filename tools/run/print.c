@@ -18,25 +18,61 @@ bool run_has_events(const struct bpf_object *obj)
 	       bpf_object__find_map_by_name(obj, "pk_pb");
 }
 
+static struct pk_printf *printf_fmt;
+static char printf_line[8192];
+
 int run_events_init(struct pk_run *run, struct bpf_object *obj)
 {
-	(void)run;
-	(void)obj;
+	printf_fmt = pk_printf__new(obj);
+	if (!printf_fmt && errno != ENOENT) {
+		pk_error(run, "cannot read the pk_printf() formats: %s", strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
 void run_events_free(void)
 {
+	pk_printf__free(printf_fmt);
+	printf_fmt = NULL;
 }
 
-/* A record nobody describes: its size and bytes, until issue 13's typed events. */
+static void print_printf(struct pk_run *run, int len)
+{
+	FILE *out = pk_run__out(run);
+	struct pk_json j;
+
+	if ((size_t)len >= sizeof(printf_line))
+		len = sizeof(printf_line) - 1;
+	if (pk_run__json(run)) {
+		pk_json_begin(&j, out);
+		pk_json_str(&j, "printf", printf_line, len);
+		pk_json_end(&j);
+	} else {
+		fwrite(printf_line, 1, len, out);
+		fputc('\n', out);
+	}
+}
+
+/*
+ * A pk_printf() line, or a record nobody describes yet: its size and first
+ * bytes (issue 13 prints typed events from their BTF here).
+ */
 int run_print_event(struct pk_run *run, const void *data, size_t size)
 {
 	FILE *out = pk_run__out(run);
 	char line[256];
 	size_t i, len;
 	struct pk_json j;
+	int n;
 
+	if (printf_fmt) {
+		n = pk_printf__format(printf_fmt, data, size, printf_line, sizeof(printf_line));
+		if (n >= 0) {
+			print_printf(run, n);
+			return 0;
+		}
+	}
 	if (pk_run__json(run)) {
 		pk_json_begin(&j, out);
 		pk_json_uint(&j, "event_size", size);

@@ -249,6 +249,9 @@ static int start_events(struct pk_run *run)
 
 	if (!run_has_events(obj))
 		return 0;
+	err = run_events_init(run, obj);
+	if (err)
+		return err;
 	env.events = pk_events__new(obj, on_event, run, &env.events_opts);
 	if (!env.events) {
 		err = -errno;
@@ -495,6 +498,7 @@ static int run_main(struct pk_run *run)
 out:
 	pk_trace_pipe__free(env.tp);
 	pk_events__free(env.events);
+	run_events_free();
 	if (env.events_epfd >= 0)
 		close(env.events_epfd);
 	pk_object__free(env.obj);

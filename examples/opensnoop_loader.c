@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * opensnoop_simple: every open, with a kretfunc where the kernel allows
+ * opensnoop_loader: every open, with a kretfunc where the kernel allows
  * one and the openat tracepoints where it does not. Ctrl-C ends it.
  */
 #include <signal.h>
@@ -10,10 +10,10 @@
 #include <bpf/libbpf.h>
 #include <probekit/probekit.h>
 
-#include "opensnoop_simple.h"
-#include "opensnoop_simple.skel.h"
+#include "opensnoop_loader.h"
+#include "opensnoop_loader.skel.h"
 
-PK_SKEL_OPS(opensnoop_simple_bpf);
+PK_SKEL_OPS(opensnoop_loader_bpf);
 
 static const char *const kretfunc[] = { "kretfunc_openat2", NULL };
 static const char *const tracepoints[] = { "tp_enter_openat", "tp_exit_openat", NULL };
@@ -35,7 +35,7 @@ static int configure(void *skel, enum pk_mech mech, void *ctx)
 {
 	(void)mech;
 	(void)ctx;
-	return pk_events__configure(((struct opensnoop_simple_bpf *)skel)->obj, NULL);
+	return pk_events__configure(((struct opensnoop_loader_bpf *)skel)->obj, NULL);
 }
 
 static int on_event(void *ctx, const void *data, size_t size)
@@ -56,7 +56,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 int main(void)
 {
 	LIBBPF_OPTS(pk_attach_opts, opts, .configure = configure);
-	struct pk_attach *att = pk_attach__new(&opensnoop_simple_bpf_ops, variants, &opts);
+	struct pk_attach *att = pk_attach__new(&opensnoop_loader_bpf_ops, variants, &opts);
 	struct pk_events *ev = NULL;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-#ifndef OPENSNOOP_SIMPLE_H
-#define OPENSNOOP_SIMPLE_H
+#ifndef OPENSNOOP_LOADER_H
+#define OPENSNOOP_LOADER_H
 
 struct event {
 	__u32 pid;
