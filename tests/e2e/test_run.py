@@ -416,3 +416,41 @@ def test_opensnoop_simple_pk_printf_lines():
     assert int(f[0]) == child.pid and f[1] == "opener" and f[2:4] == ["-1", "2"], line
     assert tool.stop() == 0, tool.err
     assert not any(re.search(r"[1-9]\d* events? lost", l) for l in tool.err), tool.err
+
+
+def test_uprobe_by_library_short_name_for_one_pid():
+    pk.need_bpf()
+    target = pk.Proc([pk.helper_path("mallocer")], stdin=subprocess.PIPE)
+    target.wait_for(lambda l: l.startswith("ready"))
+    other = pk.Proc([pk.helper_path("mallocer")], stdin=subprocess.PIPE)
+    other.wait_for(lambda l: l.startswith("ready"))
+    tool = start("--json", "-p", str(target.pid),
+                 prebuilt(os.path.join(PROGS, "uprobe_malloc.bpf.c")))
+    held = pk.bpf_objects(tool.pid)
+    for p in (target, other):
+        p.p.stdin.write(b"go\n")
+        p.p.stdin.flush()
+        p.wait_for(lambda l: l.startswith("done"))
+    assert tool.stop() == 0, tool.err
+    sizes = {o["key"]: o["value"] for o in pk.json_lines(tool.out)}
+    # only the target's: the other process made the same calls
+    assert sizes.get(4096) == 10 and sizes.get(100) == 7, sizes
+    pk.assert_released(held)
+
+
+def test_perf_event_samples_cpu_clock_per_cpu():
+    pk.need_bpf()
+    spin = pk.Proc([sys.executable, "-c",
+                    "import sys, time\nsys.stdin.readline()\nt = time.time()\n"
+                    "while time.time() - t < 1.5: pass\n"], stdin=subprocess.PIPE)
+    tool = start("--json", "--per-cpu", "-F", "199",
+                 prebuilt(os.path.join(PROGS, "cpu_samples.bpf.c")))
+    spin.p.stdin.write(b"go\n")
+    spin.p.stdin.flush()
+    assert spin.wait(20) == 0
+    assert tool.stop() == 0, tool.err
+    per_pid = {o["key"]: o["values"] for o in pk.json_lines(tool.out)}
+    ncpu = os.cpu_count()
+    assert all(len(v) == len(per_pid[spin.pid]) >= ncpu for v in per_pid.values()), per_pid
+    # 1.5 s on a CPU at 199 Hz is ~300 samples; a shared machine gives it less
+    assert sum(per_pid[spin.pid]) >= 50, per_pid.get(spin.pid)
