@@ -208,27 +208,128 @@ static void compact(const char *s, struct out *o)
 	}
 }
 
+static const struct btf_type *resolve(const struct btf *btf, __u32 *id);
+static __u64 load_uint(const unsigned char *d, size_t n);
+static __s64 sign_extend(__u64 v, unsigned int bits);
+
+/* One value through btf_dump, made compact, appended to @o. */
+static int dump_leaf(struct pk_btf_printer *p, __u32 id, const void *data, size_t size,
+		     struct out *o)
+{
+	LIBBPF_OPTS(btf_dump_type_data_opts, opts, .compact = true, .emit_zeroes = true);
+	int err;
+
+	p->len = 0;
+	p->raw[0] = '\0';
+	p->oom = false;
+	err = btf_dump__dump_type_data(p->dump, id, data, size, &opts);
+	if (p->oom)
+		err = -ENOMEM;
+	if (err < 0)
+		return err;
+	compact(p->raw, o);
+	return 0;
+}
+
+static int text_value(struct pk_btf_printer *p, __u32 id, const unsigned char *d, size_t size,
+		      struct out *o, int depth);
+
+static int text_members(struct pk_btf_printer *p, const struct btf_type *t,
+			const unsigned char *d, size_t size, struct out *o, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	char num[32];
+	int i, err;
+
+	put(o, '{');
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(p->btf, m->name_off);
+		__u32 bits = btf_member_bitfield_size(t, i), off = btf_member_bit_offset(t, i);
+		__u32 mid = m->type;
+		const struct btf_type *mt = resolve(p->btf, &mid);
+		size_t byte = off / 8, nbytes = (off % 8 + bits + 7) / 8;
+
+		if (i)
+			puts_(o, ", ");
+		if (name && name[0]) {
+			puts_(o, name);
+			put(o, '=');
+		}
+		if (bits && mt && btf_is_int(mt) && nbytes <= 8 && bits <= 64 && byte + nbytes <= size) {
+			/* a bitfield: btf_dump prints those only inside their struct */
+			__u64 v = load_uint(d + byte, nbytes) >> (off % 8);
+
+			v &= bits < 64 ? (1ULL << bits) - 1 : ~0ULL;
+			if (btf_int_encoding(mt) & BTF_INT_SIGNED)
+				snprintf(num, sizeof(num), "%lld", (long long)sign_extend(v, bits));
+			else
+				snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+			puts_(o, num);
+			continue;
+		}
+		err = byte <= size && !bits ? text_value(p, m->type, d + byte, size - byte, o, depth + 1) :
+					      -E2BIG;
+		if (err)
+			put(o, '?');
+	}
+	put(o, '}');
+	return 0;
+}
+
+/*
+ * Structs, unions and arrays of them are taken apart here and their
+ * members dumped one call each: libbpf before 1.5 stops printing every
+ * array that follows a NUL-terminated char array within one call.
+ */
+static int text_value(struct pk_btf_printer *p, __u32 id, const unsigned char *d, size_t size,
+		      struct out *o, int depth)
+{
+	const struct btf_type *t = resolve(p->btf, &id), *et;
+	__u32 eid, i;
+	__s64 esz;
+
+	if (!t || depth > MAX_RESOLVE)
+		return -EINVAL;
+	if (btf_is_struct(t) || btf_is_union(t)) {
+		if (t->size > size)
+			return -E2BIG;
+		return text_members(p, t, d, size, o, depth);
+	}
+	if (btf_is_array(t)) {
+		eid = btf_array(t)->type;
+		et = resolve(p->btf, &eid);
+		esz = btf__resolve_size(p->btf, eid);
+		if (et && esz > 0 && (btf_is_composite(et) || btf_is_array(et))) {
+			if ((__u64)esz * btf_array(t)->nelems > size)
+				return -E2BIG;
+			put(o, '[');
+			for (i = 0; i < btf_array(t)->nelems; i++) {
+				if (i)
+					puts_(o, ", ");
+				if (text_value(p, eid, d + i * esz, esz, o, depth + 1))
+					put(o, '?');
+			}
+			put(o, ']');
+			return 0;
+		}
+	}
+	return dump_leaf(p, id, d, size, o);
+}
+
 int pk_btf_printer__text(struct pk_btf_printer *p, __u32 type_id, const void *data, size_t size,
 			 char *buf, size_t buf_size)
 {
-	LIBBPF_OPTS(btf_dump_type_data_opts, opts, .compact = true, .emit_zeroes = true);
 	struct out o = { buf, buf_size, 0 };
 	int err;
 
 	if (!p || !data || (!buf && buf_size))
 		return -EINVAL;
-	p->len = 0;
-	p->raw[0] = '\0';
-	p->oom = false;
-	err = btf_dump__dump_type_data(p->dump, type_id, data, size, &opts);
-	if (p->oom)
-		err = -ENOMEM;
+	err = text_value(p, type_id, data, size, &o, 0);
 	if (err < 0) {
 		if (buf_size)
 			snprintf(buf, buf_size, "<%s>", strerror(-err));
 		return err;
 	}
-	compact(p->raw, &o);
 	if (buf_size)
 		buf[o.len < buf_size ? o.len : buf_size - 1] = '\0';
 	return (int)o.len;
