@@ -446,14 +446,20 @@ static bool next_dep(FILE *f, char *name, size_t size)
 	return n > 0;
 }
 
-/* Hashes every header a dependency list names; -errno when one is gone. */
-static int hash_deps(FILE *f, uint64_t *h)
+/*
+ * Hashes every header a dependency list names; -errno when one is gone.
+ * vmlinux.h is named by the BTF it came from (@btf_dir): its name is enough.
+ */
+static int hash_deps(FILE *f, const char *btf_dir, uint64_t *h)
 {
+	size_t skip = strlen(btf_dir);
 	char name[PATH_MAX];
 	int err;
 
 	while (next_dep(f, name, sizeof(name))) {
 		*h = fnv_str(*h, name);
+		if (!strncmp(name, btf_dir, skip) && name[skip] == '/')
+			continue;
 		err = hash_file(name, h);
 		if (err)
 			return err;
@@ -503,7 +509,7 @@ static int object_path(const struct job *j, const char *list, char *obj, size_t 
 
 	if (!f)
 		return -errno;
-	err = hash_deps(f, &h);
+	err = hash_deps(f, j->btf_dir, &h);
 	fclose(f);
 	if (err)
 		return err;
