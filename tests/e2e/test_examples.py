@@ -79,6 +79,7 @@ def test_opensnoop_loader():
 def test_embed_run_prints_maps_of_any_object():
     """embed_run does what `probekit run FILE.bpf.o` does, through pk_object."""
     pk.need_bpf()
+    embed_run = example("embed_run")
     obj = os.path.join(pk.BUILD, "examples", "embed_run_sample.bpf.o")
     src = os.path.join(ROOT, "tests", "run", "execs_by_uid.bpf.c")
     if os.environ.get("PK_RUN_PREBUILT") == "1":
@@ -87,7 +88,7 @@ def test_embed_run_prints_maps_of_any_object():
         r = pk.run([pk.tool_path("probekit"), "run", "-o", obj, src])
         assert r.returncode == 0, r.stderr
     uid = 44000 + os.getpid() % 20000
-    p = pk.Proc([example("embed_run"), obj, "3"])
+    p = pk.Proc([embed_run, obj, "3"])
     p.wait_for(lambda l: l == "attached 1 programs", 20, stream="err")
     for _ in range(3):
         subprocess.run(["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
