@@ -47,7 +47,7 @@ def start_reading(argv, pred, what):
 def test_build_from_installed_library():
     path = example("check_kfunc")
     assert os.access(path, os.X_OK)
-    for name in ("opensnoop_loader", "embed_run"):
+    for name in ("opensnoop_loader", "task_switch", "embed_run"):
         assert os.access(example(name), os.X_OK), name
 
 
@@ -74,6 +74,18 @@ def test_opensnoop_loader():
     f = line.split()
     assert int(f[0]) == child.pid and f[2:4] == ["-1", "2"], line
     assert tool.stop() == 0, tool.err
+
+
+def test_task_switch_loader():
+    pk.need_bpf()
+    p = pk.Proc([example("task_switch")])
+    assert p.wait(30) == 0, p.err
+    pairs = [tuple(map(int, m.groups())) for m in
+             (re.match(r"task_switch\[ *(\d+)-> *(\d+)\]=(\d+)$", l) for l in p.out) if m]
+    assert pairs, p.out
+    away = sum(n for prev, cur, n in pairs if prev == p.pid)
+    back = sum(n for prev, cur, n in pairs if cur == p.pid)
+    assert away >= 90 and back >= 90, (away, back)
 
 
 def test_embed_run_prints_maps_of_any_object():
