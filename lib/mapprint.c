@@ -44,7 +44,8 @@ struct ctx {
 	const struct btf *btf;
 	struct pk_btf_printer *printer;
 	__u32 key_id, value_id, value_size;
-	int nr_cpus; /* > 1 when values are per-CPU slots, printed apart */
+	int nr_cpus; /* per-CPU slots in each value: 1 unless per_cpu */
+	bool per_cpu; /* printed apart */
 	bool json;
 	FILE *out;
 	char key[TEXT_MAX], value[TEXT_MAX], line[3 * TEXT_MAX];
@@ -117,7 +118,7 @@ static void print_json(struct ctx *c, const void *k, const void *v, __u32 key_si
 	pk_json_begin(&j, c->out);
 	pk_json_str(&j, "map", name, strlen(name));
 	json_value(c, &j, "key", c->key_id, k, key_size);
-	if (c->nr_cpus > 1) {
+	if (c->per_cpu) {
 		pk_json_array_begin(&j, "values");
 		for (cpu = 0; cpu < c->nr_cpus; cpu++)
 			json_value(c, &j, NULL, c->value_id, (const char *)v + cpu * stride,
@@ -137,7 +138,7 @@ static void print_text(struct ctx *c, const void *k, const void *v, __u32 key_si
 
 	pk_escape_text(name, sizeof(name), bpf_map__name(c->map), strlen(bpf_map__name(c->map)));
 	text(c, c->key_id, k, key_size, c->key);
-	if (c->nr_cpus <= 1) {
+	if (!c->per_cpu) {
 		text(c, c->value_id, v, c->value_size, c->value);
 		snprintf(c->line, sizeof(c->line), "%s[%s] = %s\n", name, c->key, c->value);
 		fputs(c->line, c->out);
@@ -208,6 +209,7 @@ int pk_map__print(FILE *out, const struct bpf_map *map, const struct btf *btf,
 	c->value_id = btf ? bpf_map__btf_value_type_id(map) : 0;
 	c->value_size = bpf_map__value_size(map);
 	c->nr_cpus = per_cpu ? libbpf_num_possible_cpus() : 1;
+	c->per_cpu = per_cpu;
 	c->printer = btf ? pk_btf_printer__new(btf) : NULL;
 	s = opts && opts->clear ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
 				  pk_map__snapshot(bpf_map__fd(map), &ro);
