@@ -170,19 +170,12 @@ def test_no_trace_pipe_without_printk():
     assert tool.stop() == 0, tool.err
 
 
-def test_fallback_group_chooses_best_member():
-    pk.need_bpf()
-    path = prebuilt(os.path.join(PROGS, "groups.bpf.c"))
-    feats = {json.loads(l)["feature"]: json.loads(l) for l in
-             pk.run([pk.tool_path("probekit"), "features", "--json"]).stdout.splitlines()}
-    want = "unlink__fentry" if feats["kfunc"]["available"] else \
-        "unlink__kprobe" if feats["kprobe"]["available"] else "unlink__tp"
-    # the kernel lane's guests (Debian 6.1, 6.12) must give fentry
-    if os.environ.get("PK_EXPECT_KFUNC") == "1":
-        assert want == "unlink__fentry", feats["kfunc"]
-    tool = start("--json", path)
+def unlinks_counted(want, *args):
+    """Runs tests/run/groups.bpf.c: member @want must be the one chosen and
+    count the six unlinkat() calls of a child."""
+    tool = start("--json", *args, prebuilt(os.path.join(PROGS, "groups.bpf.c")))
     held = pk.bpf_objects(tool.pid)
-    assert any(f"group unlink: chose {want}" in l for l in tool.err), (want, tool.err)
+    assert any(f"group unlink: chose {want} " in l for l in tool.err), (want, tool.err)
     d = tempfile.mkdtemp()
     child = pk.Proc([sys.executable, "-c", f"""
 import os, sys
@@ -197,13 +190,30 @@ for i in range(6):
     assert child.wait(20) == 0
     assert tool.stop() == 0, tool.err
     counts = {o["key"]: o["value"] for o in pk.json_lines(tool.out)}
-    assert counts.get(child.pid) == 6, counts
+    assert counts.get(child.pid) == 6, (want, counts)
     # only the chosen member was loaded
-    progs = {k for k, _ in held if k == "prog"}
     assert len([1 for k, _ in held if k == "prog"]) == 1, held
-    assert progs
     pk.assert_released(held)
     shutil.rmtree(d)
+
+
+def test_fallback_group_chooses_best_member():
+    pk.need_bpf()
+    feats = {json.loads(l)["feature"]: json.loads(l) for l in
+             pk.run([pk.tool_path("probekit"), "features", "--json"]).stdout.splitlines()}
+    want = "unlink__fentry" if feats["kfunc"]["available"] else \
+        "unlink__kprobe" if feats["kprobe"]["available"] else "unlink__tp"
+    # the kernel lane's guests (Debian 6.1, 6.12) must give fentry, and kprobes
+    if os.environ.get("PK_EXPECT_KFUNC") == "1":
+        assert want == "unlink__fentry", feats["kfunc"]
+    if os.environ.get("PK_EXPECT_KPROBE") == "1":
+        assert feats["kprobe"]["available"], feats["kprobe"]
+    unlinks_counted(want)
+    # every member that the kernel allows works when forced
+    for mech, feat, member in (("kprobe", "kprobe", "unlink__kprobe"),
+                               ("tracepoint", "tracepoint", "unlink__tp")):
+        if feats[feat]["available"]:
+            unlinks_counted(member, "--mechanism", mech)
 
 
 def test_mechanism_forces_a_member():
