@@ -36,6 +36,7 @@ struct pk_compile_opts {
 	const char *bpf_include_dir;
 	/* where to say what happens (cache hit, the command line), or NULL */
 	FILE *log;
+	size_t :0;
 };
 #define pk_compile_opts__last_field log
 

@@ -33,6 +33,7 @@ struct pk_map_print_opts {
 	bool per_cpu;
 	/* empty the map as it is read (see pk_map__snapshot_and_clear()) */
 	bool clear;
+	size_t :0;
 };
 #define pk_map_print_opts__last_field clear
 

@@ -61,6 +61,7 @@ struct pk_object_opts {
 	/* after open, before load (global variables, map sizes); each attempt */
 	int (*configure)(struct bpf_object *obj, enum pk_mech mech, void *ctx);
 	void *ctx;
+	size_t :0;
 };
 #define pk_object_opts__last_field ctx
 
