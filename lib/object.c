@@ -578,16 +578,43 @@ static int check_targets(struct pk_object *o)
 	return 0;
 }
 
-/* Why a member better than the chosen one was not used, for -v. */
-static void explain_group(struct pk_object *o, size_t g, struct bpf_object *obj)
+static const enum pk_feature mech_feature[PK_MECH__COUNT] = {
+	[PK_MECH_FENTRY] = PK_FEAT_KFUNC,	  [PK_MECH_KPROBE] = PK_FEAT_KPROBE,
+	[PK_MECH_TP_BTF] = PK_FEAT_TP_BTF,	  [PK_MECH_RAW_TP] = PK_FEAT_RAW_TP,
+	[PK_MECH_TRACEPOINT] = PK_FEAT_TRACEPOINT, [PK_MECH_UPROBE] = PK_FEAT_UPROBE,
+};
+
+/* Why the member @p of a group was not the one chosen. */
+static void why_not(const struct pk_object *o, const struct prog_info *p, enum pk_mech chosen,
+		    char *reason, size_t size)
 {
 	const struct pk_feature_status *st;
+
+	if (o->opts.mechanism != PK_MECH_AUTO && p->mech != o->opts.mechanism) {
+		snprintf(reason, size, "--mechanism %s", pk_mech_name(o->opts.mechanism));
+		return;
+	}
+	if (!pk_attach_target_exists(p->sec, reason, size))
+		return;
+	if (p->mech > PK_MECH_AUTO && p->mech < PK_MECH__COUNT) {
+		st = pk_feature_probe(mech_feature[p->mech]);
+		if (!st->available) {
+			snprintf(reason, size, "%s", st->reason);
+			return;
+		}
+	}
+	snprintf(reason, size, "%s",
+		 rank_of(p->mech) > rank_of(chosen) ? "a better member works" :
+						      "it failed to load or attach (see above)");
+}
+
+/* Records which programs of group @g were loaded; under -v says why not the others. */
+static void explain_group(struct pk_object *o, size_t g, struct bpf_object *obj)
+{
+	struct group *gr = &o->groups[g];
 	struct bpf_program *prog;
 	char reason[256];
-	size_t i;
-
-	struct group *gr = &o->groups[g];
-	size_t len = 0;
+	size_t i, len = 0;
 
 	for (i = 0; i < o->nr_progs; i++) {
 		if (o->progs[i].group != (int)g)
@@ -608,21 +635,7 @@ static void explain_group(struct pk_object *o, size_t g, struct bpf_object *obj)
 
 		if (p->group != (int)g || p->mech == gr->chosen_mech)
 			continue;
-		reason[0] = '\0';
-		if (o->opts.mechanism != PK_MECH_AUTO && p->mech != o->opts.mechanism)
-			snprintf(reason, sizeof(reason), "--mechanism %s",
-				 pk_mech_name(o->opts.mechanism));
-		else if (!pk_attach_target_exists(p->sec, reason, sizeof(reason)))
-			;
-		else if (p->mech == PK_MECH_FENTRY && !(st = pk_feature_probe(PK_FEAT_KFUNC))->available)
-			snprintf(reason, sizeof(reason), "%s", st->reason);
-		else if (p->mech == PK_MECH_KPROBE && !(st = pk_feature_probe(PK_FEAT_KPROBE))->available)
-			snprintf(reason, sizeof(reason), "%s", st->reason);
-		else
-			snprintf(reason, sizeof(reason), "%s",
-				 rank_of(p->mech) > rank_of(pk_attach__mechanism(o->att)) ?
-					 "a better member works" :
-					 "see the lines above");
+		why_not(o, p, gr->chosen_mech, reason, sizeof(reason));
 		fprintf(o->opts.log, "    not %s (%s): %s\n", p->name, pk_mech_name(p->mech), reason);
 	}
 }

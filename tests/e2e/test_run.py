@@ -148,7 +148,9 @@ def test_printk_sample_trace_print_and_fields():
             (("--printk-format", "{1} {5}"), r"^{pid} start of execve time = \d+ , pid = {pid}, ")):
         tool = start_printing(*args, path)
         if args == ("--fields",):
-            assert tool.out[:1] and tool.out[0].split() == ["TIME(s)", "COMM", "PID", "MESSAGE"]
+            # stdout is read by its own thread: wait for the header rather than look
+            head = tool.wait_for(lambda l: True, 5, what="header")
+            assert head.split() == ["TIME(s)", "COMM", "PID", "MESSAGE"], head
         seen = None
         deadline = time.monotonic() + 15
         while seen is None and time.monotonic() < deadline:
