@@ -446,7 +446,10 @@ def test_uprobe_by_library_short_name_for_one_pid():
         p.p.stdin.write(b"go\n")
         p.p.stdin.flush()
         p.wait_for(lambda l: l.startswith("done"))
-    assert tool.stop() == 0, tool.err
+    # -p: the target's exit ends the run, which prints its maps
+    target.p.stdin.close()
+    assert target.wait(10) == 0
+    assert tool.wait(20) == 0, tool.err
     sizes = {o["key"]: o["value"] for o in pk.json_lines(tool.out)}
     # only the target's: the other process made the same calls
     assert sizes.get(4096) == 10 and sizes.get(100) == 7, sizes

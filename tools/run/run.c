@@ -482,6 +482,11 @@ static int run_main(struct pk_run *run)
 		err = start_printk(run);
 	if (err)
 		goto out;
+	/* like mallocstacks: the traced process's end is the run's end */
+	if (env.pid && (err = pk_run__watch_pid(run, env.pid))) {
+		pk_error(run, "cannot watch process %d: %s", env.pid, strerror(-err));
+		goto out;
+	}
 	if (env.interval_ms)
 		pk_run__set_interval(run, env.interval_ms);
 	links = pk_attach__link_count(pk_object__attach(env.obj));
@@ -517,7 +522,7 @@ static const struct pk_option options[] = {
 	{ "globals", O_GLOBALS, NULL, "print the global variables too" },
 	{ "fields", O_FIELDS, NULL, "printk lines as a TIME COMM PID MESSAGE table" },
 	{ "printk-format", O_PRINTK_FORMAT, "FMT", "printk lines through a bcc format: \"{1} {5}\"" },
-	{ "pid", 'p', "PID", "uprobes and perf_event sampling only in this process" },
+	{ "pid", 'p', "PID", "uprobes and perf_event sampling only in this process; end with it" },
 	{ "frequency", 'F', "HZ", "perf_event programs sample the CPU clock at HZ (49)" },
 	{ "mechanism", O_MECHANISM, "NAME", "use only group members of this kind: fentry, "
 					    "kprobe, tp_btf, raw_tp, tracepoint" },
