@@ -167,11 +167,46 @@ static void kernel_part(const char *log, const char **beg, const char **end)
 	*end = e ? e : *beg + strlen(*beg);
 }
 
+/*
+ * The error: the last line that is not a trailer, and up to two lines just
+ * above it that are not instructions or states either, since some errors
+ * take two ("invalid access to map value, value_size=4 off=12 size=4" and
+ * "R0 min value is outside of the allowed memory range"). Returns where
+ * the lines above the error start, or NULL if there is none.
+ */
+#define KEY_LINES 3
+
+static const char *find_key(const char *beg, const char *end, char *key, size_t size)
+{
+	struct line lines[KEY_LINES], l;
+	char tmp[1024];
+	size_t len = 0;
+	int n = 0, i;
+
+	while (end > beg && n < KEY_LINES) {
+		l = prev_line(beg, end);
+		if (is_blank(l) || (!n && is_trailer(l))) {
+			end = l.s;
+			continue;
+		}
+		if (is_state(l) || is_trailer(l))
+			break;
+		lines[n++] = l;
+		end = l.s;
+	}
+	if (!n)
+		return NULL;
+	for (i = n - 1; i >= 0; i--)
+		len += snprintf(tmp + len, sizeof(tmp) - len, "%s%.*s", i == n - 1 ? "" : "; ",
+				(int)(lines[i].len < 400 ? lines[i].len : 400), lines[i].s);
+	copy_text(key, size, tmp, strlen(tmp));
+	return end;
+}
+
 int pk_verifier_explain(const char *log, struct pk_verifier_report *r)
 {
 	const char *beg, *end;
 	struct line l;
-	bool found = false;
 	int num;
 
 	if (!log || !r)
@@ -179,18 +214,8 @@ int pk_verifier_explain(const char *log, struct pk_verifier_report *r)
 	memset(r, 0, sizeof(*r));
 	r->insn = -1;
 	kernel_part(log, &beg, &end);
-	while (end > beg) {
-		l = prev_line(beg, end);
-		end = l.s;
-		if (is_blank(l) || is_trailer(l))
-			continue;
-		if (is_state(l))
-			return -ENOENT;
-		copy_text(r->key, sizeof(r->key), l.s, l.len);
-		found = true;
-		break;
-	}
-	if (!found)
+	end = find_key(beg, end, r->key, sizeof(r->key));
+	if (!end)
 		return -ENOENT;
 	/* the instruction it stopped at, then the source line above it */
 	while (end > beg) {
