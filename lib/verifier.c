@@ -365,7 +365,11 @@ int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, 
 			continue;
 		if (!failed && bufs[i] && bufs[i][0]) {
 			failed = prog;
-			*log = bufs[i];
+			size_t len = strnlen(bufs[i], LOG_BUF_SIZE - 1);
+
+			/* kept only as long as it is, not LOG_BUF_SIZE */
+			bufs[i][len] = '\0';
+			*log = realloc(bufs[i], len + 1) ?: bufs[i];
 			bufs[i] = NULL;
 		}
 		bpf_program__set_log_buf(prog, NULL, 0);
