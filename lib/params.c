@@ -54,8 +54,8 @@ static void classify(const struct btf *btf, __u32 id, struct ptype *p)
 	} else if (btf_is_array(t)) {
 		eid = btf__resolve_type(btf, btf_array(t)->type);
 		et = eid < 0 ? NULL : btf__type_by_id(btf, eid);
-		if (et && btf_is_int(et) && et->size == 1 && !(btf_int_encoding(et) & BTF_INT_BOOL) &&
-		    btf_array(t)->nelems) {
+		if (et && btf_is_int(et) && et->size == 1 &&
+		    !(btf_int_encoding(et) & BTF_INT_BOOL) && btf_array(t)->nelems) {
 			p->kind = PT_STR;
 			p->size = btf_array(t)->nelems;
 		}
@@ -107,18 +107,10 @@ static __u64 load_uint(const void *src, size_t size)
 	__u64 u64;
 
 	switch (size) {
-	case 1:
-		memcpy(&u8, src, 1);
-		return u8;
-	case 2:
-		memcpy(&u16, src, 2);
-		return u16;
-	case 4:
-		memcpy(&u32, src, 4);
-		return u32;
-	default:
-		memcpy(&u64, src, 8);
-		return u64;
+	case 1: memcpy(&u8, src, 1); return u8;
+	case 2: memcpy(&u16, src, 2); return u16;
+	case 4: memcpy(&u32, src, 4); return u32;
+	default: memcpy(&u64, src, 8); return u64;
 	}
 }
 
@@ -136,17 +128,10 @@ static void store_uint(void *dst, size_t size, __u64 v)
 	__u32 u32 = v;
 
 	switch (size) {
-	case 1:
-		memcpy(dst, &u8, 1);
-		break;
-	case 2:
-		memcpy(dst, &u16, 2);
-		break;
-	case 4:
-		memcpy(dst, &u32, 4);
-		break;
-	default:
-		memcpy(dst, &v, 8);
+	case 1: memcpy(dst, &u8, 1); break;
+	case 2: memcpy(dst, &u16, 2); break;
+	case 4: memcpy(dst, &u32, 4); break;
+	default: memcpy(dst, &v, 8);
 	}
 }
 
@@ -217,7 +202,7 @@ static int parse_int(const char *text, size_t size, bool is_signed, __u64 *out, 
 
 static int parse_bool(const char *text, __u64 *out, char *why, size_t why_size)
 {
-	static const char *const yes[] = { "true", "1", "yes" }, *const no[] = { "false", "0", "no" };
+	static const char *const yes[] = {"true", "1", "yes"}, *const no[] = {"false", "0", "no"};
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
@@ -239,8 +224,8 @@ static __u64 enum_value(const struct btf_type *t, int i)
 
 static const char *enum_name(const struct btf *btf, const struct btf_type *t, int i)
 {
-	return btf__name_by_offset(btf, btf_is_enum64(t) ? btf_enum64(t)[i].name_off :
-							    btf_enum(t)[i].name_off);
+	return btf__name_by_offset(btf, btf_is_enum64(t) ? btf_enum64(t)[i].name_off
+							 : btf_enum(t)[i].name_off);
 }
 
 static int parse_enum(const struct btf *btf, const struct ptype *p, const char *text, __u64 *out,
@@ -269,8 +254,8 @@ static int parse_enum(const struct btf *btf, const struct ptype *p, const char *
 	return -EINVAL;
 }
 
-int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void *dst,
-		    size_t size, char *why, size_t why_size)
+int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void *dst, size_t size,
+		    char *why, size_t why_size)
 {
 	struct ptype p;
 	size_t len;
@@ -292,22 +277,17 @@ int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void
 		memset(dst, 0, size);
 		memcpy(dst, text, len);
 		return 0;
-	case PT_BOOL:
-		err = parse_bool(text, &v, why, why_size);
-		break;
-	case PT_ENUM:
-		err = parse_enum(btf, &p, text, &v, why, why_size);
-		break;
-	default:
-		err = parse_int(text, size, p.is_signed, &v, why, why_size);
+	case PT_BOOL: err = parse_bool(text, &v, why, why_size); break;
+	case PT_ENUM: err = parse_enum(btf, &p, text, &v, why, why_size); break;
+	default: err = parse_int(text, size, p.is_signed, &v, why, why_size);
 	}
 	if (!err)
 		store_uint(dst, size, v);
 	return err;
 }
 
-void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, size_t size,
-		      char *buf, size_t buf_size)
+void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, size_t size, char *buf,
+		      size_t buf_size)
 {
 	struct ptype p;
 	__u64 v;
@@ -351,7 +331,7 @@ int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx)
 
 	if (!btf)
 		return 0;
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map (map, obj) {
 		const struct btf_var_secinfo *vs;
 		const struct btf_type *sec;
 		const char *dot = strchr(bpf_map__name(map), '.');
@@ -406,7 +386,7 @@ static int param_filter(const struct btf *btf, const struct pk__rodata_var *v, v
 /* Calls @fn for each parameter until it returns non-zero, which is returned. */
 static int for_each_param(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx)
 {
-	struct param_ctx pc = { fn, ctx };
+	struct param_ctx pc = {fn, ctx};
 
 	return pk__rodata_vars(obj, param_filter, &pc);
 }
@@ -433,7 +413,7 @@ static int list_one(const struct btf *btf, const struct pk__rodata_var *v, void 
 
 int pk_params__list(struct bpf_object *obj, struct pk_param *out, size_t max)
 {
-	struct list_ctx l = { out, out ? max : 0, 0 };
+	struct list_ctx l = {out, out ? max : 0, 0};
 	int err;
 
 	if (!obj)

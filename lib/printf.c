@@ -32,12 +32,12 @@
 
 #include "internal.h"
 
-#define HDR 24
-#define MAX_ARGS 8
-#define MAX_SLOT 4096
-#define MAX_WIDTH 64
+#define HDR	       24
+#define MAX_ARGS       8
+#define MAX_SLOT       4096
+#define MAX_WIDTH      64
 #define DEFAULT_COOKIE 0x706b7072696e7466ULL
-#define FMT_PREFIX "pk__fmt_"
+#define FMT_PREFIX     "pk__fmt_"
 
 struct fmt {
 	__u32 id;
@@ -327,8 +327,8 @@ struct record {
 	int str_of[MAX_ARGS];
 };
 
-static int parse_record(const struct pk_printf *p, const void *data, size_t size,
-			struct record *r, const struct fmt **f)
+static int parse_record(const struct pk_printf *p, const void *data, size_t size, struct record *r,
+			const struct fmt **f)
 {
 	const unsigned char *d = data;
 	__u64 cookie, need;
@@ -346,7 +346,8 @@ static int parse_record(const struct pk_printf *p, const void *data, size_t size
 	r->nargs = d[14];
 	r->nstr = d[15];
 	r->slot = d[16] | d[17] << 8;
-	if (r->nargs > MAX_ARGS || r->nstr > r->nargs || (r->nstr && (!r->slot || r->slot > MAX_SLOT)))
+	if (r->nargs > MAX_ARGS || r->nstr > r->nargs ||
+	    (r->nstr && (!r->slot || r->slot > MAX_SLOT)))
 		return -EINVAL;
 	for (i = 0; i < MAX_ARGS; i++) {
 		k = r->kinds >> (2 * i) & 3;
@@ -385,7 +386,7 @@ static void put_string(struct out *o, const struct spec *sp, const struct record
 
 int pk_printf__format(struct pk_printf *p, const void *data, size_t size, char *buf, size_t bufsz)
 {
-	struct out o = { buf, bufsz, 0 };
+	struct out o = {buf, bufsz, 0};
 	const struct fmt *f;
 	struct record r;
 	struct spec sp;

@@ -40,7 +40,7 @@ static struct line prev_line(const char *beg, const char *end)
 	end = p;
 	while (p > beg && p[-1] != '\n')
 		p--;
-	return (struct line){ p, (size_t)(end - p) };
+	return (struct line){p, (size_t)(end - p)};
 }
 
 static bool is_blank(struct line l)
@@ -58,9 +58,16 @@ static bool is_blank(struct line l)
 static bool is_trailer(struct line l)
 {
 	static const char *const prefixes[] = {
-		"processed ",	  "verification time ", "stack depth ", "max_states_per_insn ",
-		"mark_precise: ", "live stack update", "Live regs before insn", "func#",
-		"-- END PROG LOAD LOG", "libbpf: ",
+	    "processed ",
+	    "verification time ",
+	    "stack depth ",
+	    "max_states_per_insn ",
+	    "mark_precise: ",
+	    "live stack update",
+	    "Live regs before insn",
+	    "func#",
+	    "-- END PROG LOAD LOG",
+	    "libbpf: ",
 	};
 	size_t i;
 
@@ -100,8 +107,8 @@ static bool is_insn(struct line l, int *num)
 	if (!is_numbered(l, num))
 		return false;
 	p = memchr(l.s, ':', l.len);
-	return p && (size_t)(p - l.s) + 6 <= l.len && p[2] == '(' && isxdigit((unsigned char)p[3]) &&
-	       isxdigit((unsigned char)p[4]) && p[5] == ')';
+	return p && (size_t)(p - l.s) + 6 <= l.len && p[2] == '(' &&
+	       isxdigit((unsigned char)p[3]) && isxdigit((unsigned char)p[4]) && p[5] == ')';
 }
 
 static bool is_state(struct line l)
@@ -160,11 +167,46 @@ static void kernel_part(const char *log, const char **beg, const char **end)
 	*end = e ? e : *beg + strlen(*beg);
 }
 
+/*
+ * The error: the last line that is not a trailer, and up to two lines just
+ * above it that are not instructions or states either, since some errors
+ * take two ("invalid access to map value, value_size=4 off=12 size=4" and
+ * "R0 min value is outside of the allowed memory range"). Returns where
+ * the lines above the error start, or NULL if there is none.
+ */
+#define KEY_LINES 3
+
+static const char *find_key(const char *beg, const char *end, char *key, size_t size)
+{
+	struct line lines[KEY_LINES], l;
+	char tmp[1024];
+	size_t len = 0;
+	int n = 0, i;
+
+	while (end > beg && n < KEY_LINES) {
+		l = prev_line(beg, end);
+		if (is_blank(l) || (!n && is_trailer(l))) {
+			end = l.s;
+			continue;
+		}
+		if (is_state(l) || is_trailer(l))
+			break;
+		lines[n++] = l;
+		end = l.s;
+	}
+	if (!n)
+		return NULL;
+	for (i = n - 1; i >= 0; i--)
+		len += snprintf(tmp + len, sizeof(tmp) - len, "%s%.*s", i == n - 1 ? "" : "; ",
+				(int)(lines[i].len < 400 ? lines[i].len : 400), lines[i].s);
+	copy_text(key, size, tmp, strlen(tmp));
+	return end;
+}
+
 int pk_verifier_explain(const char *log, struct pk_verifier_report *r)
 {
 	const char *beg, *end;
 	struct line l;
-	bool found = false;
 	int num;
 
 	if (!log || !r)
@@ -172,18 +214,8 @@ int pk_verifier_explain(const char *log, struct pk_verifier_report *r)
 	memset(r, 0, sizeof(*r));
 	r->insn = -1;
 	kernel_part(log, &beg, &end);
-	while (end > beg) {
-		l = prev_line(beg, end);
-		end = l.s;
-		if (is_blank(l) || is_trailer(l))
-			continue;
-		if (is_state(l))
-			return -ENOENT;
-		copy_text(r->key, sizeof(r->key), l.s, l.len);
-		found = true;
-		break;
-	}
-	if (!found)
+	end = find_key(beg, end, r->key, sizeof(r->key));
+	if (!end)
 		return -ENOENT;
 	/* the instruction it stopped at, then the source line above it */
 	while (end > beg) {
@@ -226,7 +258,7 @@ static void put(struct out *o, const char *fmt, ...)
 size_t pk_verifier_format(const struct pk_verifier_report *r, const char *prog, char *buf,
 			  size_t size)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size, 0};
 	const char *text = r->insn_text;
 
 	if (size)
@@ -262,13 +294,17 @@ static __thread struct {
 	bool on;
 	char line[256];
 } capture;
-static libbpf_print_fn_t prev_print;
 
 static bool generic_warning(const char *s)
 {
 	static const char *const generic[] = {
-		"BPF program load failed", "failed to load", "PROG LOAD LOG", "failed to load object",
-		"failed to load BPF skeleton", "permission", "Permission",
+	    "BPF program load failed",
+	    "failed to load",
+	    "PROG LOAD LOG",
+	    "failed to load object",
+	    "failed to load BPF skeleton",
+	    "permission",
+	    "Permission",
 	};
 	size_t i;
 
@@ -279,24 +315,24 @@ static bool generic_warning(const char *s)
 	return false;
 }
 
+/*
+ * The first, failed load already went through the caller's print function;
+ * this one only keeps libbpf's first reason worth telling.
+ */
 static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[256];
-	va_list copy;
-	int ret = 0;
+	const char *s = line;
 
-	va_copy(copy, ap);
-	if (capture.on && level == LIBBPF_WARN && !capture.line[0]) {
-		vsnprintf(line, sizeof(line), fmt, ap);
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] && !generic_warning(line))
-			copy_text(capture.line, sizeof(capture.line),
-				  line + (strncmp(line, "libbpf: ", 8) ? 0 : 8), strlen(line));
-	}
-	if (prev_print)
-		ret = prev_print(level, fmt, copy);
-	va_end(copy);
-	return ret;
+	if (!capture.on || level != LIBBPF_WARN || capture.line[0])
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	if (!strncmp(s, "libbpf: ", 8))
+		s += 8;
+	if (s[0] && !generic_warning(s))
+		copy_text(capture.line, sizeof(capture.line), s, strlen(s));
+	return 0;
 }
 
 int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
@@ -304,11 +340,12 @@ int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, 
 {
 	struct pk_verifier_report r;
 	struct bpf_program *prog, *failed = NULL;
+	libbpf_print_fn_t prev;
 	char *bufs[256] = {};
 	int n = 0, i, err;
 
 	*log = NULL;
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program (prog, obj) {
 		if (!bpf_program__autoload(prog) || n == 256)
 			continue;
 		bufs[n] = calloc(1, LOG_BUF_SIZE);
@@ -318,17 +355,21 @@ int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, 
 	}
 	capture.on = true;
 	capture.line[0] = '\0';
-	prev_print = libbpf_set_print(capture_print);
+	prev = libbpf_set_print(capture_print);
 	err = load ? load(skel) : bpf_object__load(obj);
-	libbpf_set_print(prev_print);
+	libbpf_set_print(prev);
 	capture.on = false;
 	i = 0;
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program (prog, obj) {
 		if (!bpf_program__autoload(prog) || i == 256)
 			continue;
 		if (!failed && bufs[i] && bufs[i][0]) {
 			failed = prog;
-			*log = bufs[i];
+			size_t len = strnlen(bufs[i], LOG_BUF_SIZE - 1);
+
+			/* kept only as long as it is, not LOG_BUF_SIZE */
+			bufs[i][len] = '\0';
+			*log = realloc(bufs[i], len + 1) ?: bufs[i];
 			bufs[i] = NULL;
 		}
 		bpf_program__set_log_buf(prog, NULL, 0);

@@ -61,6 +61,10 @@ static const struct rejected rejected[] = {
 	{ "verifier_null", "R0 invalid mem access 'map_value_or_null'", "PK_LINE_NULL" },
 	{ "verifier_stack", "invalid variable-offset read from stack R2", "PK_LINE_STACK" },
 	{ "verifier_helper", "invalid func unknown#100000", "PK_LINE_HELPER" },
+	{ "verifier_map_oob",
+	  "invalid access to map value, value_size=4 off=12 size=4; R0 min value is outside of "
+	  "the allowed memory range",
+	  "PK_LINE_OOB" },
 	{ "verifier_license", "cannot call GPL-restricted function from non-GPL compatible program",
 	  "PK_LINE_LICENSE" },
 };
