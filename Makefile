@@ -145,8 +145,11 @@ $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)
 	touch $@
 
+# The tests run as root (BPF needs it): through sudo when make is not root.
+# AS_ROOT= runs them as you are (the BPF tests then skip, saying why).
+AS_ROOT ?= scripts/as-root --chown $(BUILD)
 test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
-	@python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
+	@$(AS_ROOT) python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 unit: $(BUILD)/tests/unit-tests $(FIXTURES)
 	$(BUILD)/tests/unit-tests

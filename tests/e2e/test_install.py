@@ -132,10 +132,7 @@ def test_prefix_destdir_pc_soname_and_a_program_built_on_it():
         if not san:  # sanitizer runtimes do not link statically
             linked = f"{dest}/check_kfunc-static"
             sh(["cc", "-static", "-O1", *cflags, src, "-o", linked, *static])
-            assert "statically linked" in sh(["file", linked]) or \
-                "not a dynamic executable" in subprocess.run(
-                    ["ldd", linked], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                    text=True).stdout
+            assert "no dynamic section" in sh(["readelf", "-d", linked]), linked
             check_kfunc_output(pk.run([linked]), kfunc)
 
 
@@ -171,8 +168,7 @@ def man_names(page):
 
 
 def test_man3_pages_render_and_cover_their_headers():
-    if not shutil.which("groff"):
-        raise pk.Skip("groff is not installed: cannot render the pages")
+    assert shutil.which("groff"), "groff is not installed (scripts/install-deps.sh has it)"
     for page in ["probekit.3"] + sorted(MAN3):
         path = os.path.join(ROOT, "man", page)
         r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", path],
