@@ -57,7 +57,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 FIXTURES := $(BUILD)/tests/fixtures/.stamp
 
-.PHONY: all lib test unit install clean format help-check examples bench test-kernels
+.PHONY: all lib test unit install clean format help-check examples bench test-kernels deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
@@ -202,6 +202,18 @@ examples:
 	PKG_CONFIG_PATH=$(STAGE)$(PKGCONFIGDIR) PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
 		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)" \
 		STATIC=$(STATIC) RPATH=$(STAGE)$(LIBDIR)
+
+# The Debian package (debian/, debhelper): build/probekit_$(VERSION)_ARCH.deb.
+# It builds in build/deb and writes nothing outside build/ (no ../*.deb, and
+# debhelper's files in debian/ are cleaned up). Build-deps: scripts/install-deps.sh --deb.
+deb:
+	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
+		{ echo "deb: debian/changelog is not at version $(VERSION)" >&2; exit 1; }
+	dpkg-checkbuilddeps
+	debian/rules clean
+	DEB_OUT=$(abspath $(BUILD)) debian/rules binary
+	debian/rules clean
+	@ls $(BUILD)/probekit_$(VERSION)_*.deb
 
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
