@@ -21,7 +21,8 @@ INSTALL_LINKS := opensnoop statsnoop stacksnoop mallocstacks
 
 CC ?= cc
 CLANG ?= clang
-BPFTOOL ?= bpftool
+# Debian puts bpftool in /usr/sbin, outside a user's PATH
+BPFTOOL ?= $(or $(shell command -v bpftool),/usr/sbin/bpftool)
 LLVM_STRIP ?= llvm-strip
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
