@@ -206,13 +206,15 @@ examples:
 
 # The Debian package (debian/, debhelper): build/probekit_$(VERSION)_ARCH.deb.
 # It builds in build/deb and writes nothing outside build/ (no ../*.deb, and
-# debhelper's files in debian/ are cleaned up). Build-deps: scripts/install-deps.sh --deb.
+# debhelper's files in debian/ are cleaned up), as root or not (no fakeroot:
+# Rules-Requires-Root is no). Build-deps: scripts/install-deps.sh --deb.
 deb:
 	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
 		{ echo "deb: debian/changelog is not at version $(VERSION)" >&2; exit 1; }
 	dpkg-checkbuilddeps
 	debian/rules clean
-	DEB_OUT=$(abspath $(BUILD)) debian/rules binary
+	DEB_RULES_REQUIRES_ROOT=no DEB_OUT=$(abspath $(BUILD)) debian/rules binary || \
+		{ debian/rules clean; exit 1; }
 	debian/rules clean
 	@ls $(BUILD)/probekit_$(VERSION)_*.deb
 
