@@ -146,11 +146,12 @@ $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)
 	touch $@
 
-# The tests run as root (BPF needs it): through sudo when make is not root.
-# AS_ROOT= runs them as you are (the BPF tests then skip, saying why).
+# The tests run as root (BPF needs it): through sudo when make is not root,
+# leaving no root-owned file in your tree. AS_ROOT= runs them as you are (the
+# BPF tests then skip, saying why).
 AS_ROOT ?= scripts/as-root --chown $(BUILD)
 test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
-	@$(AS_ROOT) python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
+	@PYTHONDONTWRITEBYTECODE=1 $(AS_ROOT) python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 unit: $(BUILD)/tests/unit-tests $(FIXTURES)
 	$(BUILD)/tests/unit-tests
