@@ -191,6 +191,13 @@ install: all
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$n.8 || exit 1; \
 	done
 	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	@# `man pk_attach__load` finds pk_attach(3): a link per name a page's NAME lists
+	@for m in man/*.3; do \
+		sed -n '/^\.SH NAME/,/^\.SH SYNOPSIS/p' $$m | grep -o 'pk_[a-z0-9_]*' | \
+		while read -r n; do \
+			[ "$$n.3" = "$${m#man/}" ] || ln -sf $${m#man/} $(DESTDIR)$(MANDIR)/man3/$$n.3; \
+		done; \
+	done
 	@# a new shared library in a system directory is found once ld.so's cache knows it
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 

@@ -82,6 +82,8 @@ for p in man3/probekit.3 man3/pk_attach.3 man8/probekit.8 man8/opensnoop.8 man8/
 	[ -f "$f" ] || fail "no $f"
 	[ -z "$(zcat "$f" | groff -man -Tutf8 -ww -z 2>&1)" ] || fail "$f has groff warnings"
 done
+[ "$(readlink -f /usr/share/man/man3/pk_attach__load.3.gz)" = /usr/share/man/man3/pk_attach.3.gz ] ||
+	fail "man3/pk_attach__load.3.gz does not lead to pk_attach(3)"
 ldconfig -p | grep -Eq 'libprobekit.so.0 .*=> (/usr)?/lib/' || fail "ld.so's cache lacks libprobekit.so.0"
 
 # an example built against the installed library, shared and then static

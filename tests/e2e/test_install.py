@@ -108,6 +108,7 @@ def test_prefix_destdir_pc_soname_and_a_program_built_on_it():
         man3 = os.listdir(f"{dest}/opt/x/share/man/man3")
         assert {"probekit.3", "pk_attach.3", "pk_events.3", "pk_map.3", "pk_ksyms.3",
                 "pk_usyms.3", "pk_trace_pipe.3"} <= set(man3), man3
+        assert os.readlink(f"{dest}/opt/x/share/man/man3/pk_attach__load.3") == "pk_attach.3"
         for h in ("probekit.h", "attach.h", "probekit.bpf.h", "maps.bpf.h"):
             assert os.path.isfile(f"{dest}/opt/x/include/probekit/{h}"), h
 
