@@ -126,7 +126,6 @@ $(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
 links: $(BUILD)/probekit
 	@cd $(BUILD) && for t in $$(./probekit --list); do ln -sf probekit $$t; done
 
-
 # Tests ---------------------------------------------------------------------
 
 $(BUILD)/tests/unit-tests: $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRCS)) $(BUILD)/libprobekit.a
