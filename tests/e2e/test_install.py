@@ -181,3 +181,32 @@ def test_man3_pages_render_and_cover_their_headers():
         assert declared - named == set(), f"{page} does not document {sorted(declared - named)}"
         assert named - declared == set(), f"{page} names what the headers lack: " \
             f"{sorted(named - declared)}"
+
+
+def test_as_root_runs_directly_as_root_and_explains_without_sudo():
+    """scripts/as-root, which the README's commands and `make test` use: as
+    root it runs the command as it is (a container has no sudo); a user
+    without sudo gets one line saying what to do, and exit 1."""
+    script = os.path.join(ROOT, "scripts", "as-root")
+    if os.geteuid() == 0:
+        r = subprocess.run([script, "sh", "-c", "id -u; echo $PK_AS_ROOT_MARK"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, PATH="/usr/bin:/bin", PK_AS_ROOT_MARK="x"))
+        assert (r.returncode, r.stdout, r.stderr) == (0, "0\nx\n", ""), r
+    with tempfile.TemporaryDirectory() as bindir:
+        # a PATH with what the script needs and no sudo in it
+        for tool in ("id", "env"):
+            os.symlink(shutil.which(tool), os.path.join(bindir, tool))
+        os.chmod(bindir, 0o755)
+        # a copy nobody can read, wherever the tree is (/root is 0700)
+        shutil.copy(script, os.path.join(bindir, "as-root"))
+        argv = [os.path.join(bindir, "as-root"), "true"]
+        if os.geteuid() == 0:
+            argv = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "/bin/bash", *argv]
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env={"PATH": bindir})
+    assert r.returncode == 1 and r.stdout == "", r
+    assert r.stderr == "as-root: 'true' needs root, and there is no sudo: run it as root\n", r
+    r = subprocess.run([script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("usage: as-root"), r
