@@ -6,6 +6,7 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/flamegraph.h>
 #include <probekit/ksyms.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
