@@ -11,6 +11,7 @@
 #include <probekit/maps.h>
 #include <probekit/output.h>
 #include <probekit/probespec.h>
+#include <probekit/suggest.h>
 #include <probekit/syscalls.h>
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
