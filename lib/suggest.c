@@ -165,3 +165,8 @@ size_t pk_suggest__format(const struct pk_suggest *s, const char *fmt, char *buf
 	}
 	return nr;
 }
+
+int pk_suggest__add_cb(const char *candidate, void *suggest)
+{
+	return pk_suggest__add(suggest, candidate);
+}

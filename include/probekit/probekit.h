@@ -13,6 +13,7 @@
 #include <probekit/probespec.h>
 #include <probekit/suggest.h>
 #include <probekit/syscalls.h>
+#include <probekit/targets.h>
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
 #include <probekit/uprobe.h>

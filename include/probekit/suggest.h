@@ -43,6 +43,10 @@ const char *pk_suggest__name(const struct pk_suggest *s, size_t i);
  */
 size_t pk_suggest__format(const struct pk_suggest *s, const char *fmt, char *buf, size_t size);
 
+/* pk_suggest__add() as a pk_target_fn (probekit/targets.h): candidates
+ * straight from a walker. Returns 0, or -ENOMEM, which stops the walk. */
+int pk_suggest__add_cb(const char *candidate, void *suggest);
+
 /* The edit distance of @a and @b (optimal string alignment), at most @limit + 1. */
 size_t pk_edit_distance(const char *a, const char *b, size_t limit);
 
