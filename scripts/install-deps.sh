@@ -5,7 +5,9 @@ set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 python3 util-linux libclang-rt-dev
-liblzma-dev g++ binutils xz-utils"
+liblzma-dev g++ binutils xz-utils
+chromium"
+# chromium is for the tests only: they open the flame-graph SVGs in it, headless.
 
 missing=""
 for p in $packages; do
