@@ -33,8 +33,8 @@ PK_HASH(exec_enter, __u32, __u64, 64);
 SEC("raw_tp")
 int hist_feed(__u64 *ctx)
 {
-	__u64 v = ctx[0];
-	__u32 bucket = ctx[1], zero = 0, one = 1;
+	__u64 v = ctx[0], b = ctx[1];
+	__u32 bucket = b, zero = 0, one = 1;
 	__u64 *calls;
 
 	pk_hist_add(&values, v);
@@ -42,7 +42,7 @@ int hist_feed(__u64 *ctx)
 	pk_increment(&seen, &bucket);
 	pk_increment(&pc_seen, &bucket);
 	bpf_map_update_elem(&last, &zero, &v, BPF_ANY);
-	bpf_map_update_elem(&last, &one, &ctx[1], BPF_ANY);
+	bpf_map_update_elem(&last, &one, &b, BPF_ANY);
 	calls = bpf_map_lookup_elem(&pc_calls, &zero);
 	if (calls)
 		*calls += 1;
@@ -53,17 +53,18 @@ const volatile __u32 targ_pid = 0;
 
 PK_TRACEPOINT(sched, sched_process_exec)
 {
+	__u32 pid = args->pid;
 	struct exec_event *e;
 	__s32 id;
 
-	if (args->pid != targ_pid)
+	if (pid != targ_pid)
 		return 0;
 	id = pk_stack_id(args, &stacks, false);
-	bpf_map_update_elem(&exec_stack, &args->pid, &id, BPF_ANY);
+	bpf_map_update_elem(&exec_stack, &pid, &id, BPF_ANY);
 	e = pk_reserve(struct exec_event);
 	if (!e)
 		return 0;
-	e->pid = args->pid;
+	e->pid = pid;
 	e->kstack = id;
 	pk_submit(args, e);
 	return 0;
