@@ -73,7 +73,8 @@ struct pk_suggest *pk_suggest__new(const char *name, size_t max)
 		return NULL;
 	}
 	s->len = strlen(name);
-	s->limit = s->len / 3 ? s->len / 3 : 1;
+	/* a typo or three, whatever the length: long names share long prefixes */
+	s->limit = s->len / 4 < 1 ? 1 : s->len / 4 > 3 ? 3 : s->len / 4;
 	s->max = max;
 	return s;
 }

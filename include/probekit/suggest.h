@@ -21,9 +21,9 @@ extern "C" {
  *	pk_suggest__free(s);
  *
  * A candidate is near when its edit distance (insertions, deletions,
- * substitutions and swaps of neighbours) is at most a third of the name's
- * length (at least 1), or when it contains the name or the name contains
- * it. The nearest come first: smaller distance, then longer common
+ * substitutions and swaps of neighbours) is at most a quarter of the
+ * name's length (at least 1, at most 3), or when it contains the name or
+ * the name contains it. The nearest come first: smaller distance, then longer common
  * prefix, then shorter, then alphabetical.
  */
 struct pk_suggest;

@@ -35,17 +35,31 @@ PK_TEST(suggest_orders_nearest_first)
 		return;
 	for (i = 0; kernel_names[i]; i++)
 		CHECK_INT(pk_suggest__add(s, kernel_names[i]), 0);
-	CHECK_INT(pk_suggest__count(s), 3);
+	CHECK_INT(pk_suggest__count(s), 2);
 	CHECK_STR(pk_suggest__name(s, 0), "tcp_v4_connect");
-	/* distance 2; the longer common prefix wins over tcp_connect (3) */
+	/* distance 2 */
 	CHECK_STR(pk_suggest__name(s, 1), "tcp_v6_connect");
-	CHECK_STR(pk_suggest__name(s, 2), "tcp_connect");
-	CHECK(pk_suggest__name(s, 3) == NULL);
-	CHECK_INT(pk_suggest__format(s, "'%s'", buf, sizeof(buf)), 3);
-	CHECK_STR(buf, "'tcp_v4_connect', 'tcp_v6_connect' or 'tcp_connect'");
+	/* tcp_connect is 4 edits away: past the limit of 3 */
+	CHECK(pk_suggest__name(s, 2) == NULL);
+	CHECK_INT(pk_suggest__format(s, "'%s'", buf, sizeof(buf)), 2);
+	CHECK_STR(buf, "'tcp_v4_connect' or 'tcp_v6_connect'");
 	/* cut output stays a string */
 	pk_suggest__format(s, NULL, buf, 10);
 	CHECK_STR(buf, "tcp_v4_co");
+	pk_suggest__free(s);
+}
+
+PK_TEST(suggest_keeps_the_nearest_when_full)
+{
+	struct pk_suggest *s = pk_suggest__new("abcdefgh", 2);
+
+	pk_suggest__add(s, "abcdefgx"); /* 1 edit, shorter common prefix */
+	pk_suggest__add(s, "xbcdefgx"); /* 2 edits */
+	pk_suggest__add(s, "abcdefghi"); /* 1 edit, longer common prefix */
+	pk_suggest__add(s, "zzzzzzzz"); /* far */
+	CHECK_INT(pk_suggest__count(s), 2);
+	CHECK_STR(pk_suggest__name(s, 0), "abcdefghi");
+	CHECK_STR(pk_suggest__name(s, 1), "abcdefgx");
 	pk_suggest__free(s);
 }
 
