@@ -454,7 +454,12 @@ static int list_pattern(struct pk_run *run, const char *pattern)
 	if (err && (!strncmp(pattern, "t:", 2) || !strncmp(pattern, "tp:", 3) ||
 		    !strncmp(pattern, "tracepoint:", 11))) {
 		snprintf(glob, sizeof(glob), "%s", strchr(pattern, ':') + 1);
-		err = glob[0] ? list_tracepoints(run, &m, glob) : -EINVAL;
+		if (!glob[0]) {
+			free(ps);
+			return pk_usage_error(run, "cannot read '%s': give a tracepoint pattern such "
+						   "as t:syscalls:*open*", pattern);
+		}
+		err = list_tracepoints(run, &m, glob);
 		ps->kind = PK_PROBE_TRACEPOINT;
 		ps->target = "";
 		ps->name = glob;
