@@ -29,7 +29,8 @@ struct pk_flamegraph {
 	char error[128];
 };
 
-static __attribute__((format(printf, 2, 3))) void set_error(struct pk_flamegraph *fg, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) void set_error(struct pk_flamegraph *fg,
+							    const char *fmt, ...)
 {
 	va_list ap;
 

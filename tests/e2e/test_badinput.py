@@ -33,6 +33,12 @@ CASES = [
     ("mallocstacks", ["-c", "/no/such/binary-pk"], 1, "/no/such/binary-pk"),
     ("mallocstacks", ["-t", "many"], 2, ""),
     ("features", ["--bogus"], 2, "unknown option"),
+    ("list", ["--bogus"], 2, "unknown option"),
+    ("list", ["t:"], 2, "cannot read 't:'"),
+    ("list", ["-p", MISSING_PID], 2, "no process"),
+    ("list", ["t:no_such:event_pk"], 1, "nothing matches 't:no_such:event_pk'"),
+    ("list", ["p:/no/such/binary-pk:*"], 1, "/no/such/binary-pk"),
+    ("stacksnoop", ["--svg", "", "t:sched:sched_switch"], 2, "empty --svg"),
 ]
 
 TOOLS_WITH_BPF = ["opensnoop", "statsnoop", "taskswitch", "execcount", "mallocstacks"]

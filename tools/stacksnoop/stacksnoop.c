@@ -577,7 +577,8 @@ const struct pk_tool stacksnoop_tool = {
 	.name = "stacksnoop",
 	.summary = "Print the kernel stack on each call of a kernel function or hit of a "
 		   "tracepoint.",
-	.usage = "[-sv] [-p PID] [-d SECS] [--json | --folded] [--svg FILE] {FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
+	.usage = "[-sv] [-p PID] [-d SECS] [--json | --folded] [--svg FILE] "
+		 "{FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
 	.examples = "  stacksnoop tcp_v4_connect                # fentry, or else kprobe\n"
 		    "  stacksnoop -s k:tcp_v4_connect           # kprobe only, with offsets\n"
 		    "  stacksnoop t:syscalls:sys_enter_connect  # a tracepoint\n"
