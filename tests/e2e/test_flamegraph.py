@@ -3,11 +3,9 @@ counts, and SVGs that parse as XML, hold a rect per frame as wide as its
 share of the counts, render in headless Chromium and zoom when clicked."""
 import os
 import re
-import shutil
 import socket
 import subprocess
 import tempfile
-import xml.etree.ElementTree as ET
 
 import pk
 
@@ -38,7 +36,8 @@ def expected_frames(stacks):
 
 def svg_frames(path):
     """[(name, count, x, y, width)] of the SVG's frames, read as XML."""
-    root = ET.parse(path).getroot()
+    et = pk.need_host_tool("py:xml.etree.ElementTree")
+    root = et.parse(path).getroot()
     assert root.tag == SVG + "svg", root.tag
     out = []
     for g in root.iter(SVG + "g"):
@@ -75,8 +74,7 @@ def check_svg(path, stacks):
 
 
 def chromium():
-    exe = shutil.which("chromium")
-    assert exe, "chromium is not installed (scripts/install-deps.sh installs it)"
+    exe = pk.need_host_tool("chromium")
     return [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--user-data-dir=" + tempfile.mkdtemp(prefix="pk-chromium-")]
 

@@ -107,7 +107,7 @@ def test_kprobe_targets_follow_features():
 
 def elf_functions(path, dynamic=False):
     """Defined FUNC and IFUNC symbols, by readelf (binutils)."""
-    r = pk.run(["readelf", "-W", "--dyn-syms" if dynamic else "--syms", path])
+    r = pk.run([pk.need_host_tool("readelf"), "-W", "--dyn-syms" if dynamic else "--syms", path])
     assert r.returncode == 0, r.stderr
     names = set()
     for l in r.stdout.splitlines():
@@ -131,7 +131,7 @@ def test_uprobe_functions_match_readelf():
 
 
 def readelf_usdt(path):
-    r = pk.run(["readelf", "-n", path])
+    r = pk.run([pk.need_host_tool("readelf"), "-n", path])
     probes = []
     for m in re.finditer(r"Provider: (\S+)\n\s+Name: (\S+)\n\s+Location: .*\n"
                          r"(?:\s+Arguments: ?(.*)\n)?", r.stdout + "\n"):
