@@ -39,6 +39,10 @@ CASES = [
     ("list", ["t:no_such:event_pk"], 1, "nothing matches 't:no_such:event_pk'"),
     ("list", ["p:/no/such/binary-pk:*"], 1, "/no/such/binary-pk"),
     ("stacksnoop", ["--svg", "", "t:sched:sched_switch"], 2, "empty --svg"),
+    ("stacksnoop", ["--svg", "/no/such/dir/x.svg", "t:sched:sched_switch"], 1,
+     "cannot write /no/such/dir/x.svg: No such file or directory"),
+    ("mallocstacks", ["--svg", "/no/such/dir/x.svg", "-p", "1"], 1,
+     "cannot write /no/such/dir/x.svg"),
 ]
 
 TOOLS_WITH_BPF = ["opensnoop", "statsnoop", "taskswitch", "execcount", "mallocstacks"]

@@ -36,8 +36,9 @@ static struct {
 	const char *command;
 	unsigned long top;
 	bool folded;
-	/* --svg: the flame graph's file */
+	/* --svg: the flame graph's file, opened before tracing starts */
 	const char *svg;
+	FILE *svg_file;
 	/* -c: the child waits for a byte on this pipe before it execs */
 	int go_fd;
 	bool child;
@@ -139,6 +140,11 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "-f and --json do not go together");
+	/* a file that cannot be written fails now, not after the tracing */
+	if (env.svg && !(env.svg_file = fopen(env.svg, "we"))) {
+		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
+		return -errno;
+	}
 	return env.command ? check_command(run) : 0;
 }
 
@@ -517,8 +523,11 @@ static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
 	struct pk_flamegraph_opts opts = {
 		.sz = sizeof(opts), .unit = "bytes", .title = "malloc, calloc and realloc bytes",
 	};
-	int err = pk_flamegraph__save_svg(fg, env.svg, &opts);
+	int err = pk_flamegraph__write_svg(fg, env.svg_file, &opts);
 
+	if (fclose(env.svg_file) && !err)
+		err = -EIO;
+	env.svg_file = NULL;
 	if (err)
 		pk_error(run, "cannot write the flame graph to %s: %s", env.svg, strerror(-err));
 	else

@@ -32,8 +32,9 @@ struct stack_count {
 
 static struct {
 	bool offset, verbose, folded;
-	/* --svg: the flame graph's file */
+	/* --svg: the flame graph's file, opened before tracing starts */
 	const char *svg;
+	FILE *svg_file;
 	struct stack_count *counts;
 	/* hits that found the table full */
 	__u64 uncounted;
@@ -202,6 +203,11 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "--folded and --json do not go together");
+	/* a file that cannot be written fails now, not after the tracing */
+	if (env.svg && !(env.svg_file = fopen(env.svg, "we"))) {
+		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
+		return -errno;
+	}
 	if (argc != 1)
 		return pk_usage_error(run, argc ? "give one function or tracepoint, not %d" :
 						  "give a kernel function or a tracepoint (see --help)",
@@ -516,7 +522,10 @@ static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
 	int err;
 
 	snprintf(title, sizeof(title), "Kernel stacks at %s", env.label);
-	err = pk_flamegraph__save_svg(fg, env.svg, &opts);
+	err = pk_flamegraph__write_svg(fg, env.svg_file, &opts);
+	if (fclose(env.svg_file) && !err)
+		err = -EIO;
+	env.svg_file = NULL;
 	if (err)
 		pk_error(run, "cannot write the flame graph to %s: %s", env.svg, strerror(-err));
 	else
