@@ -9,7 +9,9 @@ set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 python3 util-linux libclang-rt-dev
-liblzma-dev g++ binutils xz-utils groff-base"
+liblzma-dev g++ binutils xz-utils groff-base
+chromium"
+# chromium is for the tests only: they open the flame-graph SVGs in it, headless.
 case ${1:-} in
 --deb) packages="$packages debhelper dpkg-dev fakeroot build-essential" ;;
 "") ;;
