@@ -21,7 +21,8 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/features.h>
-#include <probekit/nearest.h>
+#include <probekit/suggest.h>
+#include <probekit/targets.h>
 #include <probekit/object.h>
 #include <probekit/uprobe.h>
 
@@ -208,7 +209,39 @@ static int add_group(struct pk_object *o, const char *stem, size_t len)
 	return (int)o->nr_groups++;
 }
 
-/* A stem shared by two or more programs makes a group. */
+/*
+ * A stem whose programs are all of one kind (PK_TRACEPOINT(syscalls, ...)
+ * names several syscalls__*) offers no alternative: its programs load as
+ * programs outside groups do.
+ */
+static void drop_single_kind_groups(struct pk_object *o)
+{
+	size_t g, i, kept = 0;
+	enum pk_mech kind;
+	bool mixed;
+
+	for (g = 0; g < o->nr_groups; g++) {
+		kind = PK_MECH_AUTO;
+		mixed = false;
+		for (i = 0; i < o->nr_progs; i++) {
+			if (o->progs[i].group != (int)g)
+				continue;
+			mixed |= kind != PK_MECH_AUTO && o->progs[i].mech != kind;
+			kind = o->progs[i].mech;
+		}
+		for (i = 0; i < o->nr_progs; i++) {
+			if (o->progs[i].group == (int)g)
+				o->progs[i].group = mixed ? (int)kept : -1;
+		}
+		if (mixed)
+			o->groups[kept++] = o->groups[g];
+		else
+			free(o->groups[g].stem);
+	}
+	o->nr_groups = kept;
+}
+
+/* A stem shared by two or more programs of different kinds makes a group. */
 static int make_groups(struct pk_object *o)
 {
 	size_t i, j, len;
@@ -236,6 +269,7 @@ static int make_groups(struct pk_object *o)
 			return g;
 		o->progs[i].group = g;
 	}
+	drop_single_kind_groups(o);
 	return 0;
 }
 
@@ -557,6 +591,52 @@ static int configure(void *skel, enum pk_mech mech, void *ctx)
 	return o->opts.configure ? o->opts.configure(skel, mech, o->opts.ctx) : 0;
 }
 
+/*
+ * "did you mean": the names nearest to the missing target of section @sec
+ * ("tracepoint/cat/event", "fentry/func", "tp_btf/event"...), from the walker
+ * of targets.h for its kind. Returns how many were written to @out.
+ */
+static size_t nearest_targets(const char *sec, char *out, size_t size)
+{
+	int (*walk)(pk_target_fn fn, void *arg) = NULL;
+	const char *t = strchr(sec, '/');
+	char want[256], *slash;
+	struct pk_suggest *s;
+	size_t n = 0;
+
+	if (size)
+		out[0] = '\0';
+	if (!t || !t[1])
+		return 0;
+	snprintf(want, sizeof(want), "%s", t + 1);
+	want[strcspn(want, "+")] = '\0';
+	switch (sec_mech(sec)) {
+	case PK_MECH_TRACEPOINT:
+		slash = strchr(want, '/');
+		if (slash)
+			*slash = ':';
+		walk = pk_targets_tracepoints;
+		break;
+	case PK_MECH_TP_BTF:
+	case PK_MECH_RAW_TP:
+		walk = pk_targets_raw_tracepoints;
+		break;
+	case PK_MECH_FENTRY:
+		walk = pk_targets_btf_functions;
+		break;
+	case PK_MECH_KPROBE:
+		walk = pk_targets_kallsyms_functions;
+		break;
+	default:
+		return 0;
+	}
+	s = pk_suggest__new(want, 3);
+	if (s && !walk(pk_suggest__add_cb, s))
+		n = pk_suggest__format(s, NULL, out, size);
+	pk_suggest__free(s);
+	return n;
+}
+
 /* A program outside groups whose target is missing fails the file. */
 static int check_targets(struct pk_object *o)
 {
@@ -568,9 +648,9 @@ static int check_targets(struct pk_object *o)
 
 		if (p->group >= 0 || pk_attach_target_exists(p->sec, reason, sizeof(reason)))
 			continue;
-		if (pk_nearest_targets(p->sec, 3, near, sizeof(near)) > 0)
-			snprintf(o->error, sizeof(o->error), "program %s: %s (nearest: %s)", p->name,
-				 reason, near);
+		if (nearest_targets(p->sec, near, sizeof(near)) > 0)
+			snprintf(o->error, sizeof(o->error), "program %s: %s; did you mean %s?",
+				 p->name, reason, near);
 		else
 			snprintf(o->error, sizeof(o->error), "program %s: %s", p->name, reason);
 		return -ENOENT;

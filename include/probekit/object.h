@@ -78,7 +78,7 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 /*
  * Loads the chosen members and attaches every loaded program. Returns 0 or
  * a negative errno; pk_object__error() says why in one line (a missing
- * target names the program and the nearest existing names). On failure
+ * target names the program and the nearest existing names, from suggest.h). On failure
  * nothing stays loaded.
  */
 int pk_object__load(struct pk_object *o);

@@ -244,7 +244,7 @@ def test_error_missing_tracepoint_names_program_and_nearest():
     lines = err.splitlines()
     assert len(lines) == 1, err
     assert "program on_exec: tracepoint syscalls:sys_enter_exceve does not exist" in err, err
-    assert "nearest: syscalls:sys_enter_execve" in err, err
+    assert "; did you mean syscalls:sys_enter_execve" in err, err
 
 
 def test_error_verifier_rejection_key_line_and_source():

@@ -5,7 +5,6 @@
 
 #include <bpf/btf.h>
 #include <probekit/btfvalue.h>
-#include <probekit/nearest.h>
 
 #include "unit.h"
 
@@ -120,22 +119,4 @@ PK_TEST(btfvalue_json_nests_as_the_type)
 	CHECK(num == -7);
 	CHECK_INT(pk_btf_value_number(t.btf, t.comm, d, 8, &num), -EINVAL);
 	btf__free(t.btf);
-}
-
-PK_TEST(nearest_names_by_edit_distance)
-{
-	const char *const cands[] = { "sys_enter_execve", "sys_enter_exit", "sched_switch",
-				      "sys_enter_execveat" };
-	char out[128];
-
-	/* execveat is 4 edits away: too far for a 16-character name */
-	CHECK_INT(pk_nearest_names("sys_enter_exceve", cands, 4, 2, out, sizeof(out)), 1);
-	CHECK_STR(out, "sys_enter_execve");
-	CHECK_INT(pk_nearest_names("sched_swtch", cands, 4, 3, out, sizeof(out)), 1);
-	CHECK_STR(out, "sched_switch");
-	/* by distance: execve (1 edit), then exit and execveat (3 each, in input order) */
-	CHECK_INT(pk_nearest_names("sys_enter_execv", cands, 4, 3, out, sizeof(out)), 3);
-	CHECK_STR(out, "sys_enter_execve, sys_enter_exit, sys_enter_execveat");
-	CHECK_INT(pk_nearest_names("zzzzzz", cands, 4, 3, out, sizeof(out)), 0);
-	CHECK_STR(out, "");
 }
