@@ -472,3 +472,24 @@ def test_perf_event_samples_cpu_clock_per_cpu():
     assert all(len(v) == len(per_pid[spin.pid]) >= ncpu for v in per_pid.values()), per_pid
     # 1.5 s on a CPU at 199 Hz is ~300 samples; a shared machine gives it less
     assert sum(per_pid[spin.pid]) >= 50, per_pid.get(spin.pid)
+
+
+def test_typed_events_printed_from_btf():
+    pk.need_bpf()
+    uid = 45000 + os.getpid() % 20000
+    path = prebuilt(os.path.join(PROGS, "events.bpf.c"))
+    for args in (("--json",), ()):
+        tool = start(*args, path)
+        child = subprocess.Popen(["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+                                  "--clear-groups", "/bin/true"])
+        child.wait()
+        if args:
+            line = tool.wait_for(lambda l: f'"uid":{uid}' in l, 10, what="the child's exec")
+            ev = json.loads(line)["event"]
+            # setpriv execs /bin/true as the uid: that exec is the setpriv process's
+            assert ev["pid"] == child.pid and ev["uid"] == uid and ev["minus_one"] == -1, ev
+            assert ev["comm"] == "setpriv", ev
+        else:
+            line = tool.wait_for(lambda l: f"uid={uid}," in l, 10, what="the child's exec")
+            assert line == f'{{pid={child.pid}, uid={uid}, comm="setpriv", minus_one=-1}}', line
+        assert tool.stop() == 0, tool.err

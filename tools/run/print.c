@@ -7,6 +7,7 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <probekit/btfvalue.h>
 #include <probekit/mapprint.h>
 #include <probekit/probekit.h>
 
@@ -20,9 +21,30 @@ bool run_has_events(const struct bpf_object *obj)
 
 static struct pk_printf *printf_fmt;
 static char printf_line[8192];
+/* PK_EVENT(type) in the object: the records' type, and a printer for it */
+static const struct btf *event_btf;
+static __u32 event_type;
+static struct pk_btf_printer *event_printer;
+
+/* The type PK_EVENT() named: pk_event_type is a pointer to it (probekit.bpf.h). */
+static __u32 find_event_type(const struct btf *btf)
+{
+	const struct btf_type *t;
+	int id;
+
+	id = btf ? btf__find_by_name_kind(btf, "pk_event_type", BTF_KIND_VAR) : -1;
+	if (id <= 0)
+		return 0;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return t && btf_is_ptr(t) ? t->type : 0;
+}
 
 int run_events_init(struct pk_run *run, struct bpf_object *obj)
 {
+	event_btf = bpf_object__btf(obj);
+	event_type = find_event_type(event_btf);
+	if (event_type && !(event_printer = pk_btf_printer__new(event_btf)))
+		return -errno;
 	printf_fmt = pk_printf__new(obj);
 	if (!printf_fmt && errno != ENOENT) {
 		pk_error(run, "cannot read the pk_printf() formats: %s", strerror(errno));
@@ -35,6 +57,29 @@ void run_events_free(void)
 {
 	pk_printf__free(printf_fmt);
 	printf_fmt = NULL;
+	pk_btf_printer__free(event_printer);
+	event_printer = NULL;
+}
+
+/* A record of the PK_EVENT() type, one line; issue 13 makes this a table. */
+static void print_typed(struct pk_run *run, const void *data, size_t size)
+{
+	FILE *out = pk_run__out(run);
+	struct pk_json j;
+	int n;
+
+	if (pk_run__json(run)) {
+		pk_json_begin(&j, out);
+		pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
+		pk_json_end(&j);
+		return;
+	}
+	n = pk_btf_printer__text(event_printer, event_type, data, size, printf_line,
+				 sizeof(printf_line));
+	if (n < 0)
+		return;
+	fputs(printf_line, out);
+	fputc('\n', out);
 }
 
 static void print_printf(struct pk_run *run, int len)
@@ -55,8 +100,8 @@ static void print_printf(struct pk_run *run, int len)
 }
 
 /*
- * A pk_printf() line, or a record nobody describes yet: its size and first
- * bytes (issue 13 prints typed events from their BTF here).
+ * A pk_printf() line, a record of the type PK_EVENT() names, or a record
+ * nobody describes: its size and first bytes.
  */
 int run_print_event(struct pk_run *run, const void *data, size_t size)
 {
@@ -72,6 +117,10 @@ int run_print_event(struct pk_run *run, const void *data, size_t size)
 			print_printf(run, n);
 			return 0;
 		}
+	}
+	if (event_printer) {
+		print_typed(run, data, size);
+		return 0;
 	}
 	if (pk_run__json(run)) {
 		pk_json_begin(&j, out);
