@@ -64,9 +64,10 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-$(BUILD)/bpf/%.bpf.o: tools/$$*/$$*.bpf.c $(BUILD)/vmlinux.h
+# tools/T/X.bpf.c: X is T, or another object of tool T (opensnoop_full)
+$(BUILD)/bpf/%.bpf.o: $$(firstword $$(wildcard tools/*/$$*.bpf.c)) $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(BPF_CFLAGS) -Itools/$* -MMD -MP -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -I$(dir $<) -MMD -MP -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
