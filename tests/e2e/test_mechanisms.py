@@ -22,8 +22,9 @@ import tempfile
 
 import pk
 
-MECHS = ("fentry", "kprobe", "tracepoint")
-FEATURE_OF = {"fentry": "kfunc", "kprobe": "kprobe", "tracepoint": "tracepoint"}
+MECHS = ("fentry", "kprobe", "raw_tp", "tracepoint")
+FEATURE_OF = {"fentry": "kfunc", "kprobe": "kprobe", "raw_tp": "raw_tp",
+              "tracepoint": "tracepoint"}
 TRACEPOINT_LIKE = ("tracepoint", "tp_btf", "raw_tp")
 
 # The child waits for a line on stdin, then performs its actions, so that

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * statsnoop's kernel half, three ways: fexit on each stat syscall's
+ * statsnoop's kernel half, four ways: fexit on each stat syscall's
  * function, kprobe/kretprobe on it (both given their target at run time,
- * once kallsyms says it exists), or the syscall tracepoints.
+ * once kallsyms says it exists), the raw sys_enter/sys_exit tracepoints
+ * filtered by syscall number, or the syscall tracepoints.
  *
  * Only fixed-ABI data is read (tracepoint records, struct pt_regs), so the
  * object has no CO-RE relocations and libbpf loads no kernel BTF unless
@@ -12,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
+#include <asm/unistd.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -134,6 +136,57 @@ STAT_SYSCALL(fstatat64, SN_FSTATAT64, 1)
 STAT_SYSCALL(newfstatat, SN_NEWFSTATAT, 1)
 STAT_SYSCALL(statx, SN_STATX, 1)
 STAT_SYSCALL(statfs, SN_STATFS, 0)
+
+/*
+ * The stat syscall @nr is, named as the tracepoints name it on this
+ * architecture (x86_64's stat is the kernel's newstat), or 0.
+ */
+static __always_inline __u32 sys_of(long nr)
+{
+	switch (nr) {
+#if defined(__TARGET_ARCH_x86)
+	case __NR_stat: return SN_NEWSTAT;
+	case __NR_lstat: return SN_NEWLSTAT;
+#endif
+#ifdef __NR_newfstatat
+	case __NR_newfstatat: return SN_NEWFSTATAT;
+#endif
+#ifdef __NR_fstatat64
+	case __NR_fstatat64: return SN_FSTATAT64;
+#endif
+	case __NR_statx: return SN_STATX;
+	case __NR_statfs: return SN_STATFS;
+	}
+	return 0;
+}
+
+/* Every syscall runs these: anything but a stat costs a compare or two. */
+SEC("raw_tp/sys_enter")
+int rt_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 sys = sys_of(ctx->args[1]);
+	struct pt_regs regs;
+	unsigned long path;
+
+	if (!sys || !wanted())
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (sys == SN_NEWFSTATAT || sys == SN_FSTATAT64 || sys == SN_STATX)
+		path = PT_REGS_PARM2_SYSCALL(&regs);
+	else
+		path = PT_REGS_PARM1_SYSCALL(&regs);
+	return enter(sys, (const char *)path);
+}
+
+SEC("raw_tp/sys_exit")
+int rt_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = pk_raw_exit_nr(ctx);
+
+	if (nr != PK_NR_UNKNOWN && !sys_of(nr))
+		return 0;
+	return leave(ctx, ctx->args[1]);
+}
 
 SEC("kretprobe")
 int krp_stat(struct pt_regs *ctx)
