@@ -73,7 +73,7 @@ struct {
 	__type(value, struct open_args);
 } start SEC(".maps");
 
-static __always_inline bool wanted(__u64 flags)
+static __always_inline bool wanted_task(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -81,11 +81,19 @@ static __always_inline bool wanted(__u64 flags)
 		return false;
 	if (targ_tid && targ_tid != (__u32)id)
 		return false;
-	if (targ_uid != (__u32)-1 && targ_uid != (__u32)bpf_get_current_uid_gid())
-		return false;
+	return targ_uid == (__u32)-1 || targ_uid == (__u32)bpf_get_current_uid_gid();
+}
+
+static __always_inline bool wanted_flags(__u64 flags)
+{
 	if (!flag_mask && !want_rdonly)
 		return true;
 	return (flags & flag_mask) || (want_rdonly && (flags & O_ACCMODE) == 0);
+}
+
+static __always_inline bool wanted(__u64 flags)
+{
+	return wanted_task() && wanted_flags(flags);
 }
 
 /* The kernel ignores the mode unless it may create a file (build_open_how()). */
@@ -240,16 +248,23 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 	return 0;
 }
 
-static __always_inline int save_args(const char *fname, int dfd, __u64 flags, __u32 mode)
+/* Keeps the arguments for the exit when the flags are wanted; 1 if kept. */
+static __always_inline int store_args(const char *fname, int dfd, __u64 flags, __u32 mode)
 {
 	struct open_args a = { .fname = fname, .dfd = dfd, .flags = flags, .mode = mode };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (wanted(flags))
-		bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
+	return wanted_flags(flags) && !bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
+}
+
+static __always_inline int save_args(const char *fname, int dfd, __u64 flags, __u32 mode)
+{
+	if (wanted_task())
+		store_args(fname, dfd, flags, mode);
 	return 0;
 }
 
+/* Sends the event for the call the thread entered; 1 if there was one. */
 static __always_inline int emit_saved(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -259,16 +274,23 @@ static __always_inline int emit_saved(void *ctx, long ret)
 		return 0;
 	emit(ctx, a, ret);
 	bpf_map_delete_elem(&start, &tid);
-	return 0;
+	return 1;
 }
 
 /* openat2's struct open_how, read from user space */
-static __always_inline int save_openat2(const char *fname, int dfd, const void *uhow)
+static __always_inline int store_openat2(const char *fname, int dfd, const void *uhow)
 {
 	struct open_how how = {};
 
 	bpf_probe_read_user(&how, sizeof(how), uhow);
-	return save_args(fname, dfd, how.flags, how.mode);
+	return store_args(fname, dfd, how.flags, how.mode);
+}
+
+static __always_inline int save_openat2(const char *fname, int dfd, const void *uhow)
+{
+	if (wanted_task())
+		store_openat2(fname, dfd, uhow);
+	return 0;
 }
 
 #define CREAT_FLAGS (OPENSNOOP_O_CREAT | O_WRONLY | O_TRUNC)
@@ -303,13 +325,26 @@ int BPF_KPROBE(kp_openat2, int dfd, const char *filename, struct open_how *how)
 SEC("kretprobe/do_sys_openat2")
 int BPF_KRETPROBE(krp_openat2, long ret)
 {
-	return emit_saved(ctx, ret);
+	emit_saved(ctx, ret);
+	return 0;
 }
 
 /* raw tracepoints ------------------------------------------------------------
- * Every syscall runs these, so anything but an open costs one compare on
- * entry and one 8-byte read on exit.
+ * Every syscall runs these, so they do as little as they can for the
+ * others: on entry one compare; on exit one load of raw_inflight, the
+ * number of opens entered and not yet left, and only when that is not 0
+ * an 8-byte read of the syscall number. (A thread killed inside an open
+ * never leaves it: the count then stays above 0, which costs that read on
+ * every exit but loses nothing.)
  */
+__u64 raw_inflight = 0;
+
+static __always_inline int raw_store(int kept)
+{
+	if (kept)
+		__sync_fetch_and_add(&raw_inflight, 1);
+	return 0;
+}
 
 SEC("raw_tp/sys_enter")
 int rt_enter(struct bpf_raw_tracepoint_args *ctx)
@@ -319,31 +354,40 @@ int rt_enter(struct bpf_raw_tracepoint_args *ctx)
 
 	if (nr != __NR_openat && nr != __NR_openat2 && nr != PK_NR_OPEN && nr != PK_NR_CREAT)
 		return 0;
+	if (!wanted_task())
+		return 0;
 	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
 	if (nr == __NR_openat)
-		return save_args((const char *)PT_REGS_PARM2_SYSCALL(&regs),
-				 PT_REGS_PARM1_SYSCALL(&regs), PT_REGS_PARM3_SYSCALL(&regs),
-				 PT_REGS_PARM4_SYSCALL(&regs));
+		return raw_store(store_args((const char *)PT_REGS_PARM2_SYSCALL(&regs),
+					    PT_REGS_PARM1_SYSCALL(&regs),
+					    PT_REGS_PARM3_SYSCALL(&regs),
+					    PT_REGS_PARM4_SYSCALL(&regs)));
 	if (nr == __NR_openat2)
-		return save_openat2((const char *)PT_REGS_PARM2_SYSCALL(&regs),
-				    PT_REGS_PARM1_SYSCALL(&regs),
-				    (const void *)PT_REGS_PARM3_SYSCALL(&regs));
+		return raw_store(store_openat2((const char *)PT_REGS_PARM2_SYSCALL(&regs),
+					       PT_REGS_PARM1_SYSCALL(&regs),
+					       (const void *)PT_REGS_PARM3_SYSCALL(&regs)));
 	if (nr == PK_NR_OPEN)
-		return save_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD,
-				 PT_REGS_PARM2_SYSCALL(&regs), PT_REGS_PARM3_SYSCALL(&regs));
-	return save_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD, CREAT_FLAGS,
-			 PT_REGS_PARM2_SYSCALL(&regs));
+		return raw_store(store_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD,
+					    PT_REGS_PARM2_SYSCALL(&regs),
+					    PT_REGS_PARM3_SYSCALL(&regs)));
+	return raw_store(store_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD,
+				    CREAT_FLAGS, PT_REGS_PARM2_SYSCALL(&regs)));
 }
 
 SEC("raw_tp/sys_exit")
 int rt_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	long nr = pk_raw_exit_nr(ctx);
+	long nr;
 
+	if (!raw_inflight)
+		return 0;
+	nr = pk_raw_exit_nr(ctx);
 	if (nr != PK_NR_UNKNOWN && nr != __NR_openat && nr != __NR_openat2 &&
 	    nr != PK_NR_OPEN && nr != PK_NR_CREAT)
 		return 0;
-	return emit_saved(ctx, ctx->args[1]);
+	if (emit_saved(ctx, ctx->args[1]))
+		__sync_fetch_and_add(&raw_inflight, -1);
+	return 0;
 }
 
 /* tracepoints ------------------------------------------------------------- */
@@ -375,25 +419,29 @@ int tp_enter_openat2(struct pk_syscall_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_open")
 int tp_exit_open(struct pk_syscall_exit *ctx)
 {
-	return emit_saved(ctx, ctx->ret);
+	emit_saved(ctx, ctx->ret);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_creat")
 int tp_exit_creat(struct pk_syscall_exit *ctx)
 {
-	return emit_saved(ctx, ctx->ret);
+	emit_saved(ctx, ctx->ret);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int tp_exit_openat(struct pk_syscall_exit *ctx)
 {
-	return emit_saved(ctx, ctx->ret);
+	emit_saved(ctx, ctx->ret);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int tp_exit_openat2(struct pk_syscall_exit *ctx)
 {
-	return emit_saved(ctx, ctx->ret);
+	emit_saved(ctx, ctx->ret);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";
