@@ -120,6 +120,13 @@ $(BUILD)/tests/mallocer: tests/helpers/mallocer.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Werror -o $@ $<
 
+# an i386 program without libc, for the raw_tp variants' compat test; a
+# compiler that cannot make one leaves a stand-in that exits 77 (skip)
+$(BUILD)/tests/compat32: tests/helpers/compat32.c
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -static -nostdlib -O1 -fno-pic -Wall -Werror -o $@ $< || \
+		printf '#!/bin/sh\nexit 77\n' > $@ && chmod +x $@
+
 # ELF files for the symbolizer's tests, built with the system's compilers
 $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)

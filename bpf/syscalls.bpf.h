@@ -40,6 +40,24 @@ struct pk_syscall_exit {
 #define PK_NR_CREAT PK_NR_NONE
 #endif
 
+/*
+ * Whether @regs (read by the raw sys_enter program) belong to a native
+ * syscall. On x86_64 a 32-bit process's syscalls arrive on the same raw
+ * tracepoint with i386 numbers (4 is write there, stat here), while the
+ * classic syscall tracepoints leave them out: so do we, by the code
+ * segment the syscall came from (__USER_CS is 0x33). (A 64-bit process
+ * using int $0x80 is not caught; nor is it by the classic ones' numbers.)
+ */
+static __always_inline bool pk_regs_native(const struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return (regs->cs & 0xffff) == 0x33;
+#else
+	(void)regs;
+	return true;
+#endif
+}
+
 /* pk_raw_exit_nr() could not tell: the caller must look the call up itself. */
 #define PK_NR_UNKNOWN (-3L)
 

@@ -357,6 +357,8 @@ int rt_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!wanted_task())
 		return 0;
 	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (!pk_regs_native(&regs))
+		return 0;
 	if (nr == __NR_openat)
 		return raw_store(store_args((const char *)PT_REGS_PARM2_SYSCALL(&regs),
 					    PT_REGS_PARM1_SYSCALL(&regs),

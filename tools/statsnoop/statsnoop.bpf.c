@@ -186,6 +186,8 @@ int rt_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!sys || !wanted())
 		return 0;
 	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (!pk_regs_native(&regs))
+		return 0;
 	if (sys == SN_NEWFSTATAT || sys == SN_FSTATAT64 || sys == SN_STATX)
 		path = PT_REGS_PARM2_SYSCALL(&regs);
 	else
