@@ -27,13 +27,6 @@ STAT_CALLS = {"stat": "newstat", "lstat": "newlstat", "newfstatat": "newfstatat"
 ODD = b"odd\nname\x1b[31m\xff\\end"
 
 
-def need_strace():
-    if not shutil.which("strace"):
-        if pk.REQUIRE_BPF:
-            raise AssertionError("strace is not installed (scripts/install-deps.sh installs it)")
-        raise pk.Skip("strace is not installed")
-
-
 def o_flags():
     names = {n: getattr(os, n) for n in dir(os) if n.startswith("O_")}
     names["O_RDONLY"] = 0
@@ -274,13 +267,13 @@ def _mechs():
 
 def test_opensnoop_statsnoop_agree_with_strace_json():
     pk.need_bpf()
-    need_strace()
+    pk.need_host_tool("strace")
     for mech in _mechs():
         run_once(mech, json=True)
 
 
 def test_opensnoop_statsnoop_agree_with_strace_text():
     pk.need_bpf()
-    need_strace()
+    pk.need_host_tool("strace")
     for mech in _mechs():
         run_once(mech, json=False)
