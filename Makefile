@@ -119,6 +119,11 @@ $(BUILD)/tests/mallocer: tests/helpers/mallocer.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Werror -o $@ $<
 
+# the symbolizers as a filter, for the differential tests
+$(BUILD)/tests/symlookup: tests/helpers/symlookup.c $(BUILD)/libprobekit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(BUILD)/libprobekit.a $(LDLIBS)
+
 # ELF files for the symbolizer's tests, built with the system's compilers
 $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)
