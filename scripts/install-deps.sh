@@ -5,7 +5,7 @@ set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 python3 util-linux libclang-rt-dev
-liblzma-dev g++ binutils xz-utils elfutils"
+liblzma-dev g++ binutils xz-utils elfutils libc6-dbg"
 
 missing=""
 for p in $packages; do

@@ -124,3 +124,135 @@ def test_ksyms_against_kallsyms_reference():
           f"reference ({unknown} unknown, {modules} in modules)")
     assert not wrong, f"{len(wrong)} disagree, e.g. (address, ksyms, reference): {wrong[:10]}"
     assert modules > 0 and unknown > 0
+
+
+# usyms ----------------------------------------------------------------------
+#
+# eu-addr2line -S (elfutils' libdwfl) names each address from the symbol
+# tables, as usyms does. They must agree on every address, except:
+# - alias choices: several symbols start at the address's function (eu-
+#   addr2line's symbol starts where ours does, at the same offset). usyms
+#   takes, in order: a symbol with a size over one without, code over data,
+#   a name without a leading underscore (calloc over __libc_calloc), then
+#   global over weak over local; libdwfl decides otherwise at times.
+# - PLT stubs: eu-addr2line names none; usyms says "printf@plt" as gdb and
+#   objdump do (the unit tests check those names against objdump).
+# - past the end of every section: a symbol without a size (_fini) reaches
+#   the next symbol or its section's end in usyms; eu-addr2line also names
+#   the padding after the last section of the executable segment.
+# Nothing else may differ: no other name, no other offset, and no address
+# named by one and unknown to the other.
+ALIAS_CHOICES = ("same-address aliases", "PLT stubs (name@plt, unnamed by eu-addr2line)",
+                 "outside every section (eu-addr2line names the segment's padding)")
+
+
+def exec_mappings(pid):
+    out = []
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[1] == "r-xp" and parts[5].startswith("/"):
+                lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                out.append((lo, hi, parts[5]))
+    return out
+
+
+def sample_user_addresses(pid, rnd, big=700):
+    addrs = []
+    for lo, hi, path in exec_mappings(pid):
+        if hi - lo <= 0x4000:  # the test's own code: nearly every byte
+            addrs += range(lo, hi, 5)
+        else:
+            addrs += [rnd.randrange(lo, hi) for _ in range(big)]
+    return addrs
+
+
+def parse_sym(text):
+    """'name+0x1f' -> ('name', 0x1f), 'name' -> ('name', 0) (eu-addr2line
+    at a symbol's start); None when nothing names the address."""
+    if text.startswith(("[unknown]", "??", "()", "0x")):
+        return None
+    if "+0x" not in text:
+        return text, 0
+    name, _, off = text.rpartition("+0x")
+    return name, int(off, 16)
+
+
+def eu_addr2line(pid, addrs):
+    r = subprocess.run(["eu-addr2line", f"--pid={pid}", "-S"],
+                       input="".join(f"{a:#x}\n" for a in addrs), capture_output=True,
+                       text=True, timeout=120)
+    lines = r.stdout.splitlines()
+    # each address: "symbol+0xoff" (or "()+0x..." when none), then "file:line"
+    assert len(lines) == 2 * len(addrs), (r.returncode, r.stderr[-500:], len(lines))
+    return [parse_sym(lines[2 * i]) for i in range(len(addrs))]
+
+
+def usyms_lookup(pid, addrs):
+    r = subprocess.run([pk.helper_path("symlookup"), "usyms", str(pid)],
+                       input="".join(f"{a:x}\n" for a in addrs), capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = [line.split("\t") for line in r.stdout.splitlines()]
+    assert len(lines) == len(addrs) and all(len(f) == 3 for f in lines)
+    return [(parse_sym(f[0]), f[1], int(f[2], 16)) for f in lines]
+
+
+_sections = {}
+
+
+def in_a_section(path, vaddr):
+    """Whether an allocated section of @path holds @vaddr, by readelf."""
+    if path not in _sections:
+        r = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True)
+        spans = []
+        for line in r.stdout.splitlines():
+            f = line.replace("[ ", "[").split()
+            if len(f) > 7 and f[0].startswith("[") and "A" in f[7] and f[2] != "NULL":
+                spans.append((int(f[3], 16), int(f[5], 16)))
+        _sections[path] = spans
+    return any(lo <= vaddr < lo + size for lo, size in _sections[path])
+
+
+def compare(what, addrs, ours, theirs, tally):
+    bad = []
+    for a, (o, module, vaddr), t in zip(addrs, ours, theirs):
+        if o == t:
+            tally["agree"] += 1
+        elif o and not t and o[0].endswith("@plt"):
+            tally["plt"] += 1
+        elif o and t and o[1] == t[1]:
+            tally["alias"] += 1  # both symbols start at a - offset
+        elif not o and t and module and not in_a_section(module, vaddr):
+            tally["outside"] += 1
+        else:
+            bad.append((what, f"{a:#x}", o, t))
+    return bad
+
+
+def test_usyms_against_eu_addr2line():
+    fixtures = os.path.join(pk.BUILD, "tests", "fixtures")
+    if not os.path.exists(os.path.join(fixtures, ".stamp")):
+        raise AssertionError("no fixtures: run `make test`")
+    rnd = random.Random(15)
+    tally = {"agree": 0, "plt": 0, "alias": 0, "outside": 0}
+    bad = []
+    # PIE, non-PIE, stripped with a debuglink, IBT stubs, -z now, C++
+    for prog in ("pie", "nopie", "debuglink", "ibt", "now", "cxx"):
+        proc = subprocess.Popen([os.path.join(fixtures, prog), "serve"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            proc.stdout.readline()  # mapped and running
+            addrs = sample_user_addresses(proc.pid, rnd, big=700 if prog == "pie" else 60)
+            bad += compare(prog, addrs, usyms_lookup(proc.pid, addrs),
+                           eu_addr2line(proc.pid, addrs), tally)
+        finally:
+            proc.stdin.close()
+            proc.wait(10)
+    total = sum(tally.values()) + len(bad)
+    print(f"  usyms: {tally['agree']} of {total} addresses agree with eu-addr2line exactly, "
+          f"{tally['alias']} alias choices, {tally['plt']} PLT stubs, {tally['outside']} "
+          f"outside every section, {len(bad)} disagree")
+    assert not bad, f"{len(bad)} disagree, e.g. (program, address, usyms, eu-addr2line): " \
+                    f"{bad[:10]}"
+    assert tally["agree"] > 2000 and tally["plt"] > 0

@@ -3,7 +3,8 @@
  * The symbolizers as a filter, for the differential tests: hex addresses
  * on stdin, one answer per line on stdout.
  *   symlookup ksyms KALLSYMS   "name+0xoff [module]" or "[unknown]"
- *   symlookup usyms PID        "name+0xoff" or "[unknown]", a tab, the module
+ *   symlookup usyms PID        "name+0xoff" or "[unknown]", then tab-separated
+ *                              the module and the ELF address in it (hex)
  *   symlookup file PATH        the same for ELF virtual addresses of PATH
  */
 #include <errno.h>
@@ -48,9 +49,10 @@ static int usyms(const char *what, const char *arg)
 		err = pid ? pk_usyms__resolve(u, pid, addr, PK_USYM_MANGLED, &s)
 			  : pk_usyms__resolve_file(u, arg, addr, PK_USYM_MANGLED, &s);
 		if (!err)
-			printf("%s+0x%" PRIx64 "\t%s\n", s.name, s.offset, s.module ? s.module : "");
+			printf("%s+0x%" PRIx64, s.name, s.offset);
 		else
-			printf("[unknown]\t%s\n", s.module ? s.module : "");
+			printf("[unknown]");
+		printf("\t%s\t%" PRIx64 "\n", s.module ? s.module : "", s.elf_vaddr);
 	}
 	pk_usyms__free(u);
 	return 0;
