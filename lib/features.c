@@ -518,7 +518,8 @@ static void probe_tp_btf(struct feature_slot *slot)
 	int id, fd, link;
 
 	if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
-		set_status(slot, false, ENODATA, "tp_btf needs the kernel's own BTF: " NO_KERNEL_BTF);
+		set_status(slot, false, ENODATA,
+			   "tp_btf needs the kernel's own BTF: " NO_KERNEL_BTF);
 		return;
 	}
 	id = vmlinux_btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);

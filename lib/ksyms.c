@@ -411,7 +411,8 @@ static int build_addr_index(struct pk_ksyms *ks)
 		const struct pk_ksym *s = &ks->entries[i].sym;
 
 		/* aliases: the first text symbol listed at this address */
-		for (j = i, text = SIZE_MAX; j < ks->nr && ks->entries[j].sym.addr == s->addr; j++) {
+		text = SIZE_MAX;
+		for (j = i; j < ks->nr && ks->entries[j].sym.addr == s->addr; j++) {
 			if (text == SIZE_MAX && is_text(&ks->entries[j].sym))
 				text = j;
 		}
