@@ -403,8 +403,8 @@ static int choose_btf(struct pk_attach *att)
 	if (elf && pk__elf_needs_core(elf, size)) {
 		snprintf(att->error, sizeof(att->error),
 			 "the programs need CO-RE (they read kernel structures), and "
-			 PK__NO_KERNEL_BTF ": give a BTF file for this kernel with --btf FILE or PROBEKIT_BTF=FILE "
-			 "(BTFHub's, or one from bpftool gen min_core_btf)");
+			 PK__NO_KERNEL_BTF ": give a BTF file for this kernel with --btf FILE or "
+			 "PROBEKIT_BTF=FILE (BTFHub's, or one from bpftool gen min_core_btf)");
 		return -EOPNOTSUPP;
 	}
 	return 0;
