@@ -20,7 +20,7 @@
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
 #   KERNEL_SKIP      tests the guests leave out (run.py --skip): stress tests of
 #                    the runtime, which take minutes under emulation and test
-#                    nothing kernel-specific
+#                    nothing kernel-specific, and usyms against eu-addr2line
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
 #   KERNEL_CMD       a shell command the guests run instead of the tests (to
 #                    debug: e.g. "cd /pk/build && ./opensnoop -v -d 3")
@@ -33,10 +33,10 @@ cd "$(dirname "$0")/.."
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
 TIMEOUT=${KERNEL_TIMEOUT:-480}
-SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_"}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ symdiff/usyms_"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
-EXTRA_BINS="/usr/sbin/bpftool /usr/bin/setpriv /usr/bin/eu-addr2line /usr/bin/readelf ${KERNEL_EXTRA_BINS:-}"
+EXTRA_BINS="/usr/sbin/bpftool /usr/bin/setpriv ${KERNEL_EXTRA_BINS:-}"
 DIR=build/kernels
 PKB=$DIR/static   # the probekit build the lane tests, linked statically
 ROOT=$DIR/initramfs
@@ -173,6 +173,9 @@ build_initramfs() {
 		cp -a "$f" "$ROOT/pk/build/${f#"$PKB"/}"
 		copy_with_libs_only "$f"
 	done
+	# the BPF objects, for bpftool gen min_core_btf in the no-BTF tests
+	mkdir -p "$ROOT/pk/build/bpf"
+	cp -a "$PKB"/bpf/*.bpf.o "$ROOT/pk/build/bpf/"
 	mkdir -p "$ROOT/pk/tests"
 	cp -a tests/run.py tests/e2e "$ROOT/pk/tests/"
 	rm -rf "$ROOT/pk/tests/e2e/__pycache__"
