@@ -90,4 +90,9 @@ struct pk__map {
 /* Parses @line; *@path points into it (or to "" for anonymous memory). */
 int pk__parse_maps_line(const char *line, struct pk__map *m, const char **path);
 
+/* The .note.stapsdt probes of an open ELF (targets.c), for the fuzzer too. */
+#include <probekit/targets.h>
+typedef struct Elf Elf;
+int pk__usdt_notes(Elf *elf, pk_usdt_fn fn, void *arg);
+
 #endif
