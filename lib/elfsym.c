@@ -671,7 +671,7 @@ static int add_plt_section(struct pk__symtab *st, const struct plt_names *pn, El
 		if (!fn || snprintf(name, sizeof(name), "%s@plt", fn) >= (int)sizeof(name))
 			continue;
 		if (pk__symtab_add(st, name, sh->sh_addr + off, entsize,
-				   PK__SYM_SIZED | PK__SYM_CODE))
+				   PK__SYM_STUB | PK__SYM_SIZED | PK__SYM_CODE))
 			break;
 		added++;
 	}

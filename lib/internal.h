@@ -39,6 +39,9 @@ struct pk__sym {
 };
 
 /* rank bits */
+/* a PLT stub named "printf@plt": no symbol of the file (never aliased, so
+ * that it outranks everything does not matter) */
+#define PK__SYM_STUB 32
 #define PK__SYM_SIZED 16
 #define PK__SYM_CODE 8
 
