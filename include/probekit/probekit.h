@@ -10,6 +10,8 @@
 #include <probekit/ksyms.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
+#include <probekit/params.h>
+#include <probekit/printf.h>
 #include <probekit/probespec.h>
 #include <probekit/suggest.h>
 #include <probekit/syscalls.h>
@@ -18,5 +20,6 @@
 #include <probekit/tracepipe.h>
 #include <probekit/uprobe.h>
 #include <probekit/usyms.h>
+#include <probekit/verifier.h>
 
 #endif
