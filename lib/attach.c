@@ -319,6 +319,16 @@ static int attach_programs(struct pk_attach *att, char *why, size_t size)
 	return 0;
 }
 
+/* Opens the skeleton, with the BTF file for CO-RE when one stands in for the kernel's. */
+static void *open_skel(struct pk_attach *att)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = att->btf_file);
+
+	if (att->btf_file && att->ops->open_opts)
+		return att->ops->open_opts(&oo);
+	return att->ops->open();
+}
+
 /* A failed load, done again from a fresh open to capture the verifier's log. */
 static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
 			    size_t size)
@@ -326,7 +336,7 @@ static int reload_explained(struct pk_attach *att, const struct pk_variant *v, c
 	int err;
 
 	detach_all(att);
-	att->skel = att->ops->open();
+	att->skel = open_skel(att);
 	err = att->skel ? select_programs(att, v, why, size) : -errno;
 	if (!err && att->opts.configure)
 		err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
@@ -344,13 +354,7 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 {
 	int err;
 
-	if (att->btf_file && att->ops->open_opts) {
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = att->btf_file);
-
-		att->skel = att->ops->open_opts(&oo);
-	} else {
-		att->skel = att->ops->open();
-	}
+	att->skel = open_skel(att);
 	if (!att->skel) {
 		err = -errno;
 		snprintf(why, size, "opening the BPF object failed: %s", strerror(-err));

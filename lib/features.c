@@ -361,8 +361,9 @@ static void probe_btf(struct feature_slot *slot)
 			   "programs are relocated against it",
 			   pk_btf_path(), count);
 	else if (pk_btf_overridden())
-		set_status(slot, false, count, "no usable BTF in %s (PROBEKIT_BTF or --btf): %s",
-			   pk_btf_path(), strerror(-count));
+		set_status(slot, false, count ? count : ENODATA,
+			   "no usable BTF in %s (PROBEKIT_BTF or --btf): %s", pk_btf_path(),
+			   count ? strerror(-count) : "it holds no types");
 	else if (count > 0)
 		set_status(slot, true, 0, "kernel BTF at " VMLINUX_BTF_PATH " (%d types)", count);
 	else

@@ -138,4 +138,5 @@ def test_co_re_tools_from_a_min_core_btf_file():
             run_suite_module(tool, btf)
         empty = min_core_btf("opensnoop", d)
         r = pk.run([pk.tool_path("taskswitch"), "--btf", empty, "-d", "1"])
-        assert r.returncode == 1 and "cannot attach" in r.stderr, r
+        assert r.returncode == 1 and "cannot attach" in r.stderr \
+            and "failed to resolve CO-RE relocation" in r.stderr, r
