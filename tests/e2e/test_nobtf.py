@@ -112,7 +112,11 @@ def test_bad_btf_files_are_usage_errors():
 
 def test_opensnoop_suite_without_btf():
     pk.need_bpf()
-    run_suite_module("opensnoop", "none")
+    # -F reads the opener's directory with CO-RE: below, and with a BTF file
+    run_suite_module("opensnoop", "none", skip=("test_full_path_is_the_directory_at_the_open",))
+    r = pk.run([pk.tool_path("opensnoop"), "-F", "--btf", "none", "-d", "1"])
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1 \
+        and "need CO-RE" in r.stderr, r
 
 
 def test_statsnoop_suite_without_btf():
@@ -129,13 +133,15 @@ def test_stacksnoop_tracepoints_without_btf():
 def test_co_re_tools_from_a_min_core_btf_file():
     pk.need_bpf()
     with tempfile.TemporaryDirectory(prefix="pk-btf-") as d:
-        for tool in ("taskswitch", "execcount"):
-            btf = min_core_btf(tool, d)
+        # opensnoop's -F object reads the opener's directory with CO-RE
+        for tool, obj in (("taskswitch", "taskswitch"), ("execcount", "execcount"),
+                          ("opensnoop", "opensnoop_full")):
+            btf = min_core_btf(obj, d)
             feats = features("--btf", btf)
             assert feats["btf"]["available"] and btf in feats["btf"]["reason"], feats["btf"]
-            # the file really is what relocates: one made for a program without
-            # CO-RE has none of the types, and the load fails
             run_suite_module(tool, btf)
+        # the file really is what relocates: one made for a program without
+        # CO-RE has none of the types, and the load fails
         empty = min_core_btf("opensnoop", d)
         r = pk.run([pk.tool_path("taskswitch"), "--btf", empty, "-d", "1"])
         assert r.returncode == 1 and "cannot attach" in r.stderr \
