@@ -134,7 +134,7 @@ struct pk_attach *pk_attach__new(const struct pk_skel_ops *ops, const struct pk_
 {
 	struct pk_attach *att;
 
-	if (!ops || !variants) {
+	if (!ops || !variants || !PK_OPTS_VALID(opts, pk_attach_opts)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -143,10 +143,11 @@ struct pk_attach *pk_attach__new(const struct pk_skel_ops *ops, const struct pk_
 		return NULL;
 	att->ops = ops;
 	att->variants = variants;
-	if (opts)
-		memcpy(&att->opts, opts,
-		       opts->sz < sizeof(att->opts) ? opts->sz : sizeof(att->opts));
 	att->opts.sz = sizeof(att->opts);
+	att->opts.mechanism = PK_OPTS_GET(opts, mechanism, PK_MECH_AUTO);
+	att->opts.configure = PK_OPTS_GET(opts, configure, NULL);
+	att->opts.ctx = PK_OPTS_GET(opts, ctx, NULL);
+	att->opts.log = PK_OPTS_GET(opts, log, NULL);
 	return att;
 }
 

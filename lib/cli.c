@@ -817,6 +817,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 		.tool = tool,
 		.out = stdout,
 		.epfd = -1,
+		.events_opts = { .sz = sizeof(struct pk_events_opts) },
 	};
 	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	int status;

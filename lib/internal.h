@@ -3,9 +3,50 @@
 #ifndef PROBEKIT_INTERNAL_H
 #define PROBEKIT_INTERNAL_H
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 struct btf;
+
+/* Options structs ----------------------------------------------------------- */
+
+/*
+ * The one rule for a caller's options struct, as libbpf's OPTS_VALID and
+ * OPTS_GET: NULL is fine; a sz smaller than the size_t it starts with is
+ * not; a struct from a newer header is fine as long as every byte past the
+ * fields this library knows (up to type##__last_field) is zero, since a
+ * non-zero one asks for something this version cannot do.
+ */
+#define PK_OPTS_END(type) \
+	(offsetof(struct type, type##__last_field) + sizeof(((struct type *)0)->type##__last_field))
+
+static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
+{
+	const unsigned char *p = opts;
+	size_t i;
+
+	if (!opts)
+		return true;
+	if (sz < sizeof(size_t))
+		return false;
+	for (i = known; i < sz; i++) {
+		if (p[i])
+			return false;
+	}
+	return true;
+}
+
+#define PK_OPTS_VALID(opts, type) \
+	pk__opts_valid((opts), PK_OPTS_END(type), (opts) ? ((const struct type *)(opts))->sz : 0)
+
+/* Whether the caller's struct is long enough to hold @field. */
+#define PK_OPTS_HAS(opts, field)                 \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
+
+/* @field from @opts, or @fallback when NULL opts or an older, shorter struct lacks it. */
+#define PK_OPTS_GET(opts, field, fallback) (PK_OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
 /* The kernel's own "not supported" errno, which userspace headers lack. */
 #define ENOTSUPP_ERRNO 524
@@ -17,8 +58,6 @@ const char *pk__errno_name(int err);
 
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 /* A sorted symbol table with its own string pool. */
