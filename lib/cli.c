@@ -145,52 +145,7 @@ void pk_info(const struct pk_run *run, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Value parsers ------------------------------------------------------------- */
-
-int pk_parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int pk_parse_long(const char *s, long min, long max, long *out)
-{
-	long v;
-	char *end;
-
-	if (!s || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int pk_parse_pid(const char *s, pid_t *out)
-{
-	unsigned long v;
-	char path[64];
-
-	if (pk_parse_ulong(s, INT_MAX, &v) || v == 0)
-		return -EINVAL;
-	/* /proc/PID covers threads too, through the hidden task entries */
-	snprintf(path, sizeof(path), "/proc/%lu", v);
-	if (access(path, F_OK) != 0)
-		return -ESRCH;
-	*out = (pid_t)v;
-	return 0;
-}
+/* Option values ------------------------------------------------------------ */
 
 int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg, pid_t *out)
 {
@@ -201,41 +156,6 @@ int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg
 	if (err)
 		return pk_usage_error(run, "invalid %s '%s'", what, arg);
 	return 0;
-}
-
-int pk_parse_seconds(const char *s, unsigned long *ms)
-{
-	double v;
-	char *end;
-
-	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > 365.0 * 86400)
-		return -EINVAL;
-	*ms = (unsigned long)ceil(v * 1000);
-	return 0;
-}
-
-bool pk_have_bpf_privileges(void)
-{
-	unsigned long long caps = 0;
-	char line[256];
-	FILE *f;
-
-	if (geteuid() == 0)
-		return true;
-	f = fopen("/proc/self/status", "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	}
-	fclose(f);
-	/* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON */
-	return (caps >> 21 & 1) || ((caps >> 39 & 1) && (caps >> 38 & 1));
 }
 
 /* Accessors ----------------------------------------------------------------- */

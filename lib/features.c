@@ -22,8 +22,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include <probekit/cli.h>
 #include <probekit/features.h>
+#include <probekit/privileges.h>
 #include <probekit/tracefs.h>
 
 #include "internal.h"
@@ -72,155 +72,6 @@ int pk_feature_by_name(const char *name, enum pk_feature *feat)
 		}
 	}
 	return -ENOENT;
-}
-
-/*
- * Kernel BTF lookups by streaming /sys/kernel/btf/vmlinux through a small
- * buffer: a full parse (what btf__load_vmlinux_btf() does) costs 40 ms and
- * 8 MB here, for the handful of names the probes need.
- */
-#define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
-#define SCAN_CHUNK 65536
-
-struct btf_reader {
-	int fd;
-	__u32 base;
-	__u32 len;
-	__u32 buf_start;
-	__u32 buf_len;
-	char buf[SCAN_CHUNK];
-};
-
-static const void *reader_at(struct btf_reader *r, __u32 pos, __u32 n)
-{
-	ssize_t got;
-
-	if (pos + n > r->len)
-		return NULL;
-	if (pos < r->buf_start || pos + n > r->buf_start + r->buf_len) {
-		/* sysfs hands out at most a page per read */
-		r->buf_start = pos;
-		r->buf_len = 0;
-		while (r->buf_len < n) {
-			got = pread(r->fd, r->buf + r->buf_len, sizeof(r->buf) - r->buf_len,
-				    (off_t)r->base + pos + r->buf_len);
-			if (got <= 0)
-				return NULL;
-			r->buf_len += got;
-		}
-	}
-	return r->buf + (pos - r->buf_start);
-}
-
-/* Bytes that follow a type's common 12-byte header. */
-static __u32 btf_extra_size(const struct btf_type *t)
-{
-	__u32 vlen = btf_vlen(t);
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT: return 4;
-	case BTF_KIND_ARRAY: return sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: return vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM: return vlen * sizeof(struct btf_enum);
-	case BTF_KIND_FUNC_PROTO: return vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR: return sizeof(struct btf_var);
-	case BTF_KIND_DATASEC: return vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG: return sizeof(struct btf_decl_tag);
-	case BTF_KIND_ENUM64: return vlen * 12;
-	default: return 0;
-	}
-}
-
-/*
- * Offsets of @name in the string section (at most @max). Chunks overlap by
- * the name's length, so a match cut by one chunk's end is whole in the next;
- * a match at a later chunk's very start was already seen in full before.
- */
-static int find_string(struct btf_reader *r, const char *name, __u32 *offs, int max)
-{
-	size_t n = strlen(name) + 1;
-	__u32 pos = 0, step = SCAN_CHUNK - n;
-	int found = 0;
-
-	for (;;) {
-		__u32 want = r->len - pos < SCAN_CHUNK ? r->len - pos : SCAN_CHUNK;
-		const char *chunk = reader_at(r, pos, want), *p = chunk;
-
-		if (!chunk)
-			return -EIO;
-		while (found < max && (p = memmem(p, chunk + want - p, name, n))) {
-			__u32 off = pos + (p - chunk);
-			bool starts = off == 0 || (p > chunk && p[-1] == '\0');
-
-			if (starts && (!found || off > offs[found - 1]))
-				offs[found++] = off;
-			p++;
-		}
-		if (found == max || pos + want >= r->len)
-			return found;
-		pos += step;
-	}
-}
-
-/*
- * The id of the type named @name of @kind, or a negative errno; with a
- * NULL name, the number of types.
- */
-static int vmlinux_btf_find(const char *name, int kind)
-{
-	struct btf_reader *r = calloc(1, sizeof(*r));
-	struct btf_header hdr;
-	__u32 offs[4], pos, id = 1;
-	int nr_offs = 0, ret = -ENOENT, i;
-
-	if (!r)
-		return -ENOMEM;
-	r->fd = open(VMLINUX_BTF_PATH, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0 || pread(r->fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
-	    hdr.magic != BTF_MAGIC) {
-		ret = r->fd < 0 ? -errno : -EINVAL;
-		goto out;
-	}
-	if (name) {
-		r->base = hdr.hdr_len + hdr.str_off;
-		r->len = hdr.str_len;
-		nr_offs = find_string(r, name, offs, 4);
-		if (nr_offs <= 0) {
-			ret = nr_offs < 0 ? nr_offs : -ENOENT;
-			goto out;
-		}
-	}
-	r->base = hdr.hdr_len + hdr.type_off;
-	r->len = hdr.type_len;
-	r->buf_start = r->buf_len = 0;
-	for (pos = 0; pos < r->len; id++) {
-		const struct btf_type *t = reader_at(r, pos, sizeof(*t));
-
-		if (!t) {
-			ret = -EIO;
-			goto out;
-		}
-		for (i = 0; i < nr_offs; i++) {
-			if (t->name_off == offs[i] && btf_kind(t) == kind) {
-				ret = id;
-				goto out;
-			}
-		}
-		pos += sizeof(*t) + btf_extra_size(t);
-	}
-	if (!name)
-		ret = id - 1;
-out:
-	if (r->fd >= 0)
-		close(r->fd);
-	free(r);
-	return ret;
-}
-
-int pk__btf_find(const char *name, int kind)
-{
-	return vmlinux_btf_find(name, kind);
 }
 
 const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size)
@@ -321,7 +172,7 @@ static int load_minimal(enum bpf_prog_type type, enum bpf_attach_type attach, __
 
 static void probe_btf(struct feature_slot *slot)
 {
-	int count = vmlinux_btf_find(NULL, 0);
+	int count = pk__btf_find(NULL, 0);
 
 	if (count > 0)
 		set_status(slot, true, 0, "kernel BTF at " VMLINUX_BTF_PATH " (%d types)", count);
@@ -344,7 +195,7 @@ static void probe_kfunc(struct feature_slot *slot)
 
 	for (i = 0; i < sizeof(fentry_targets) / sizeof(fentry_targets[0]) && id == -ENOENT; i++) {
 		target = fentry_targets[i];
-		id = vmlinux_btf_find(target, BTF_KIND_FUNC);
+		id = pk__btf_find(target, BTF_KIND_FUNC);
 	}
 	if (id < 0 && id != -ENOENT) {
 		set_status(slot, false, id,
@@ -472,7 +323,7 @@ static void probe_tp_btf(struct feature_slot *slot)
 	char log[4096];
 	int id, fd, link;
 
-	id = vmlinux_btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	id = pk__btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);
 	if (id < 0) {
 		set_status(slot, false, id, id == -ENOENT ?
 				"no btf_trace_sched_switch in kernel BTF" :
@@ -609,20 +460,4 @@ const struct pk_feature_status *pk_feature_probe(enum pk_feature feat)
 bool pk_support_kfunc(void)
 {
 	return pk_feature_probe(PK_FEAT_KFUNC)->available;
-}
-
-const char *pk__errno_name(int err)
-{
-	static __thread char buf[24];
-	const char *name;
-
-	if (err < 0)
-		err = -err;
-	if (err == ENOTSUPP_ERRNO)
-		return "ENOTSUPP";
-	name = strerrorname_np(err);
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
 }

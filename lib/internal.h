@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <probekit/features.h>
+
 struct btf;
 
 /* Options structs ----------------------------------------------------------- */
@@ -51,7 +53,15 @@ static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
 /* The kernel's own "not supported" errno, which userspace headers lack. */
 #define ENOTSUPP_ERRNO 524
 
-/* The id of a kernel BTF type by name and kind, or a negative errno. */
+/*
+ * The reason a minimal program of @feat failed to load with @err, in
+ * @buf (features.c; the unit tests check the wording).
+ */
+const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size);
+
+#define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
+/* The id of a kernel BTF type by name and kind, or a negative errno; with a
+ * NULL name, the number of types (btf_reader.c). */
 int pk__btf_find(const char *name, int kind);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);

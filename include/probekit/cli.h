@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include <probekit/attach.h>
+#include <probekit/parse.h>
+#include <probekit/privileges.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,19 +116,9 @@ void pk_error(const struct pk_run *run, const char *fmt, ...)
 /* "tool: message" on stderr, only with -v. */
 void pk_info(const struct pk_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Option value parsers: 0 or -EINVAL, never a partial number. */
-int pk_parse_ulong(const char *s, unsigned long max, unsigned long *out);
-int pk_parse_long(const char *s, long min, long max, long *out);
-/* A pid or tid of a running process (checked in /proc); -ESRCH if none. */
-int pk_parse_pid(const char *s, pid_t *out);
 /* pk_parse_pid() for an option: a usage error names @what ("PID",
  * "TID") and says whether the value was malformed or no such process runs. */
 int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg, pid_t *out);
-/* Seconds, possibly fractional, > 0; returns milliseconds. */
-int pk_parse_seconds(const char *s, unsigned long *ms);
-
-/* Whether this process may load and attach BPF programs. */
-bool pk_have_bpf_privileges(void);
 
 #ifdef __cplusplus
 }

@@ -46,12 +46,6 @@ int pk_feature_by_name(const char *name, enum pk_feature *feat);
 /* bcc's BPF.support_kfunc(), decided by loading a real fentry program. */
 bool pk_support_kfunc(void);
 
-/*
- * Human-readable reason text for a failed program load of the given kind.
- * Exposed for tests; @what names the program ("an fentry program").
- */
-const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size);
-
 #ifdef __cplusplus
 }
 #endif

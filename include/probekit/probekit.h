@@ -9,6 +9,8 @@
 #include <probekit/ksyms.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
+#include <probekit/parse.h>
+#include <probekit/privileges.h>
 #include <probekit/probespec.h>
 #include <probekit/syscalls.h>
 #include <probekit/tracefs.h>

@@ -6,6 +6,7 @@
 #include <probekit/cli.h>
 #include <probekit/features.h>
 
+#include "../../lib/internal.h"
 #include "unit.h"
 
 PK_TEST(parse_ulong)
