@@ -74,46 +74,46 @@ int pk_feature_by_name(const char *name, enum pk_feature *feat)
 	return -ENOENT;
 }
 
-const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size)
+const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size)
 {
 	const char *what = (unsigned int)feat < PK_FEAT__COUNT && probe_what[feat] ?
 				   probe_what[feat] :
 				   "a minimal program";
-	const char *why;
+	const char *text;
 
 	err = err < 0 ? -err : err;
 	switch (err) {
 	case EPERM:
 	case EACCES:
 		if (feat == PK_FEAT_KFUNC)
-			why = "this kernel does not allow BPF trampolines (fentry/fexit); "
+			text = "this kernel does not allow BPF trampolines (fentry/fexit); "
 			      "use kprobes or tracepoints";
 		else
-			why = "BPF is restricted on this kernel, or this process lacks "
+			text = "BPF is restricted on this kernel, or this process lacks "
 			      "CAP_BPF and CAP_PERFMON";
 		break;
 	case EINVAL:
-		why = "this kernel does not know the program type or attach type "
+		text = "this kernel does not know the program type or attach type "
 		      "(too old, or built without it)";
 		break;
 	case ENOTSUPP_ERRNO:
 	case EOPNOTSUPP:
-		why = "the kernel does not support this attach type on this architecture";
+		text = "the kernel does not support this attach type on this architecture";
 		break;
 	case ENOENT:
 	case ESRCH:
-		why = "the attach target does not exist on this kernel";
+		text = "the attach target does not exist on this kernel";
 		break;
 	case E2BIG:
-		why = "the kernel is too old for this program's attributes";
+		text = "the kernel is too old for this program's attributes";
 		break;
 	default:
-		why = strerror(err);
+		text = strerror(err);
 		break;
 	}
-	snprintf(buf, size, "the kernel refused %s (%s): %s", what,
-		 err == ENOTSUPP_ERRNO ? "ENOTSUPP" : pk__errno_name(err), why);
-	return buf;
+	snprintf(why, why_size, "the kernel refused %s (%s): %s", what,
+		 err == ENOTSUPP_ERRNO ? "ENOTSUPP" : pk__errno_name(err), text);
+	return why;
 }
 
 static void set_status(struct feature_slot *slot, bool ok, int err, const char *fmt, ...)

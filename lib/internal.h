@@ -54,10 +54,10 @@ static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
 #define ENOTSUPP_ERRNO 524
 
 /*
- * The reason a minimal program of @feat failed to load with @err, in
- * @buf (features.c; the unit tests check the wording).
+ * Why a minimal program of @feat failed to load with @err, into @why
+ * (features.c; the unit tests check the wording). Returns @why.
  */
-const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size);
+const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size);
 
 #define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
 /* The id of a kernel BTF type by name and kind, or a negative errno; with a
