@@ -66,6 +66,27 @@ int pk__btf_find(const char *name, int kind);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 
+/* Attach targets (target.c) ---------------------------------------------- */
+
+#include <sys/types.h>
+#include <probekit/attach.h>
+
+struct bpf_program;
+struct bpf_link;
+
+/* What @prog hooks, from its type and section ("uprobe" and "kprobe" share a type). */
+enum pk_mech pk__prog_kind(const struct bpf_program *prog);
+/*
+ * Checks, before load, that @target exists for @prog's kind, and puts in
+ * @resolved the name to attach to (a kprobe's compiler clone, say). fentry
+ * and tp_btf programs get it as their attach target here.
+ */
+int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, char *resolved,
+		       size_t size, char *why, size_t why_size);
+/* After load: attaches @prog to @resolved. NULL with errno and @why on failure. */
+struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolved, pid_t pid,
+				   char *why, size_t why_size);
+
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 
 #include <stdint.h>

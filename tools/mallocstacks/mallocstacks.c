@@ -51,11 +51,11 @@ struct entry {
 
 static const struct {
 	const char *prog;
-	const char *sym;
+	const char *target;
 } probes[] = {
-	{ "malloc_enter", "malloc" },
-	{ "calloc_enter", "calloc" },
-	{ "realloc_enter", "realloc" },
+	{ "malloc_enter", LIBC ":malloc" },
+	{ "calloc_enter", LIBC ":calloc" },
+	{ "realloc_enter", LIBC ":realloc" },
 };
 
 /* The symbolizer for the process's image number @gen (0 before any exec). */
@@ -256,7 +256,8 @@ static int watch_child(struct pk_run *run)
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
 	struct mallocstacks_bpf *skel = skel_ptr;
-	int err;
+	size_t i;
+	int err = 0;
 
 	(void)mech;
 	if (env.command && !env.child) {
@@ -269,7 +270,13 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 		}
 	}
 	skel->rodata->targ_tgid = env.pid;
-	return 0;
+	/* before its exec, a -c child maps our own libc: the system's */
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]) && !err; i++)
+		err = pk_attach__add_target(pk_run__attach(run),
+					    &(struct pk_target){ .prog = probes[i].prog,
+								 .target = probes[i].target,
+								 .pid = env.pid });
+	return err;
 }
 
 /* A static binary, or one with its own allocator, never calls libc's. */
@@ -287,35 +294,6 @@ static void check_libc_is_mapped(struct pk_run *run)
 		pk_info(run, "probing %s", path);
 }
 
-static int attach_probes(struct pk_run *run)
-{
-	struct bpf_object *obj = pk_run__object(run);
-	char why[PATH_MAX + 256];
-	size_t i;
-
-	check_libc_is_mapped(run);
-	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, probes[i].prog);
-		/* before its exec, a -c child maps our own libc: the system's */
-		struct pk_uprobe_opts opts = {
-			.sz = sizeof(opts), .pid = env.pid, .usyms = usyms_of(0),
-		};
-		struct bpf_link *link;
-
-		link = pk_uprobe_attach(prog, LIBC, probes[i].sym, &opts, why, sizeof(why));
-		if (!link) {
-			pk_error(run, "%s", why);
-			return -1;
-		}
-		if (pk_attach__add_link(pk_run__attach(run), link)) {
-			bpf_link__destroy(link);
-			return -1;
-		}
-	}
-	pk_info(run, "attached %zu uprobes to libc for pid %d", i, env.pid);
-	return 0;
-}
-
 static int start(struct pk_run *run)
 {
 	int err;
@@ -326,8 +304,9 @@ static int start(struct pk_run *run)
 	}
 	if (!env.child)
 		pk_usyms__load_pid(usyms_of(0), env.pid);
-	if (attach_probes(run))
-		return -1;
+	check_libc_is_mapped(run);
+	pk_info(run, "attached %d uprobes to libc for pid %d",
+		pk_attach__count(pk_run__attach(run), PK_MECH_UPROBE), env.pid);
 	err = pk_run__watch_pid(run, env.pid);
 	if (!err && env.child)
 		err = watch_child(run);
