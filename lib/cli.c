@@ -40,6 +40,7 @@ enum common_id {
 	C_MECHANISM,
 	C_PAGES,
 	C_PERFBUF,
+	C_COMMAND,
 };
 
 enum common_scope {
@@ -48,6 +49,8 @@ enum common_scope {
 	FOR_EVENTS,
 	/* tools with BPF, and .main tools that run pk_run__loop() */
 	FOR_LOOP,
+	/* tools with PK_TOOL_COMMAND */
+	FOR_COMMAND,
 };
 
 struct common_option {
@@ -70,6 +73,9 @@ static const struct common_option common_options[] = {
 	  'b', FOR_EVENTS },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },
+	{ { "command", C_COMMAND, "COMMAND",
+	    "run COMMAND (split into words as a shell would) and trace it until it exits" },
+	  'c', FOR_COMMAND },
 };
 
 #define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
@@ -99,6 +105,10 @@ struct pk_run {
 	bool stop;
 	int status;
 	__u64 lost_reported;
+	/* -c */
+	const char *command;
+	struct pk__child child;
+	bool saw_pid;
 };
 
 static volatile sig_atomic_t signalled;
@@ -220,6 +230,65 @@ int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, i
 	return 0;
 }
 
+const char *pk_run__command(const struct pk_run *run)
+{
+	return run->command;
+}
+
+pid_t pk_run__child(const struct pk_run *run)
+{
+	return run->child.pid;
+}
+
+static void command_exiting(void *ctx, pid_t pid)
+{
+	struct pk_run *run = ctx;
+
+	run->tool->command_exit(run, pid);
+}
+
+static void say_how_the_command_ended(struct pk_run *run)
+{
+	if (run->child.reaped)
+		pk_info(run, "the command exited with status %d", run->child.status);
+	else
+		pk_info(run, "the command (pid %d) is still running", run->child.pid);
+}
+
+static int on_sigchld(struct pk_run *run, int fd)
+{
+	(void)fd;
+	if (pk__child_poll(&run->child, run->tool->command_exit ? command_exiting : NULL, run)) {
+		say_how_the_command_ended(run);
+		pk_run__stop(run, 0);
+	}
+	return 0;
+}
+
+pid_t pk_run__spawn(struct pk_run *run, const char *command)
+{
+	char why[PATH_MAX + 64] = "";
+	int err;
+
+	if (run->child.pid)
+		return -EBUSY;
+	err = pk__child_start(&run->child, command, run->tool->command_exit != NULL, why,
+			      sizeof(why));
+	if (err) {
+		pk_error(run, "%s", why);
+		return err;
+	}
+	if (why[0])
+		pk_info(run, "%s: a short-lived command may lose symbols", why);
+	pk_info(run, "started pid %d for: %s", run->child.pid, command);
+	err = pk_run__watch_fd(run, run->child.sigfd, on_sigchld);
+	if (err) {
+		pk_error(run, "cannot watch the command: %s", strerror(-err));
+		return err;
+	}
+	return run->child.pid;
+}
+
 static int on_pid_exit(struct pk_run *run, int fd)
 {
 	(void)fd;
@@ -265,6 +334,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 		return tool->skel || (tool->flags & PK_TOOL_LOOP);
 	if (c->scope == FOR_EVENTS)
 		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
+	if (c->scope == FOR_COMMAND)
+		return tool->flags & PK_TOOL_COMMAND;
 	return true;
 }
 
@@ -333,6 +404,11 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 	case C_PERFBUF:
 		run->events_opts.force_perf = true;
 		return 0;
+	case C_COMMAND:
+		if (!arg[0])
+			return pk_usage_error(run, "empty command");
+		run->command = arg;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -385,6 +461,24 @@ static int map_short_to_common(const struct pk_tool *tool, int key)
 	return key;
 }
 
+/* A typo in -c fails here, before anything is loaded or forked. */
+static int check_command(struct pk_run *run)
+{
+	char why[PATH_MAX + 64];
+	int err;
+
+	if (!run->command)
+		return 0;
+	if (run->saw_pid)
+		return pk_usage_error(run, "give -p PID or -c COMMAND, not both");
+	err = pk__command_check(run->command, why, sizeof(why));
+	if (err == -EINVAL)
+		return pk_usage_error(run, "%s", why);
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
 /* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
 static int parse_command_line(struct pk_run *run, int argc, char **argv)
 {
@@ -416,6 +510,7 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 			printf("%s (probekit) %s\n", run->name, PK_VERSION);
 			return 1;
 		}
+		run->saw_pid |= c == 'p';
 		err = c >= C_HELP ? parse_common(run, c, optarg) :
 		      tool->parse_opt ? tool->parse_opt(run, c, optarg) :
 					-EINVAL;
@@ -426,9 +521,11 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		if (!tool->parse_args)
 			return pk_usage_error(run, "unexpected argument '%s' (see --help)",
 					      argv[optind]);
-		return tool->parse_args(run, argc - optind, argv + optind);
+		err = tool->parse_args(run, argc - optind, argv + optind);
+	} else {
+		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
 	}
-	return tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
+	return err ? err : check_command(run);
 }
 
 /* Running ------------------------------------------------------------------- */
@@ -583,6 +680,8 @@ static int poll_loop(struct pk_run *run)
 	int n, i, err;
 
 	err = setup_epoll(run);
+	if (!err)
+		err = pk__child_go(&run->child);
 	if (err)
 		return err;
 	/*
@@ -692,6 +791,8 @@ static int run_bpf_tool(struct pk_run *run)
 		pk_error(run, "needs root, or CAP_BPF and CAP_PERFMON, to load BPF programs");
 		return 1;
 	}
+	if (run->command && pk_run__spawn(run, run->command) < 0)
+		return 1;
 	err = load_and_attach(run);
 	if (err)
 		return 1;
@@ -709,6 +810,10 @@ static int run_bpf_tool(struct pk_run *run)
 	/* what is already in the buffer belongs to the run */
 	if (run->events && !run->out_broken)
 		pk_events__consume(run->events);
+	if (run->child.pid && !run->child.reaped) {
+		pk__child_poll(&run->child, NULL, NULL);
+		say_how_the_command_ended(run);
+	}
 	if (tool->finish && !run->out_broken && tool->finish(run) < 0)
 		run->status = 1;
 	if (!run->out_broken)
@@ -723,6 +828,7 @@ static void cleanup(struct pk_run *run)
 
 	pk_events__free(run->events);
 	pk_attach__free(run->att);
+	pk__child_release(&run->child);
 	for (i = 0; i < run->nr_watches; i++) {
 		if (run->watches[i].owned)
 			close(run->watches[i].fd);
@@ -738,6 +844,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 		.out = stdout,
 		.epfd = -1,
 		.events_opts = { .sz = sizeof(struct pk_events_opts) },
+		.child = { .go_fd = -1, .sigfd = -1 },
 	};
 	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	int status;

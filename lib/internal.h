@@ -87,6 +87,31 @@ int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, 
 struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolved, pid_t pid,
 				   char *why, size_t why_size);
 
+/* -c COMMAND (spawn.c) ----------------------------------------------------- */
+
+struct pk__child {
+	pid_t pid;
+	/* a byte here lets the child exec */
+	int go_fd;
+	/* SIGCHLD, readable when the child stops or exits */
+	int sigfd;
+	bool traced, reaped;
+	int status;
+};
+
+/* Whether @command splits into words and its program can be run. */
+int pk__command_check(const char *command, char *why, size_t why_size);
+/* Forks the child, waiting; with @trace_exit it stops at its exit for
+ * pk__child_poll()'s hook. A non-fatal problem leaves 0 and a @why. */
+int pk__child_start(struct pk__child *c, const char *command, bool trace_exit, char *why,
+		    size_t why_size);
+/* Lets the child run its command. */
+int pk__child_go(struct pk__child *c);
+/* After SIGCHLD: handles ptrace stops (@at_exit at the exit stop) and
+ * returns whether the child is gone, its status in c->status. */
+bool pk__child_poll(struct pk__child *c, void (*at_exit)(void *ctx, pid_t pid), void *ctx);
+void pk__child_release(struct pk__child *c);
+
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 
 #include <stdint.h>

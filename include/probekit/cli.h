@@ -39,6 +39,12 @@ enum pk_tool_flags {
 	PK_TOOL_NO_EVENTS = 1 << 0,
 	/* a .main tool that calls pk_run__loop(): it gets -d too */
 	PK_TOOL_LOOP = 1 << 1,
+	/*
+	 * -c COMMAND: the runtime starts the command before load (its pid,
+	 * pk_run__child(), is the tool's filter), lets it run once the tool is
+	 * attached, and ends the tool when it exits. Not with the tool's -p.
+	 */
+	PK_TOOL_COMMAND = 1 << 2,
 };
 
 struct pk_tool {
@@ -77,6 +83,8 @@ struct pk_tool {
 	/* before detach, also on Ctrl-C: print what was collected */
 	int (*finish)(struct pk_run *run);
 	unsigned int flags;
+	/* -c: the command is exiting, its memory still mapped (maps to read) */
+	void (*command_exit)(struct pk_run *run, pid_t pid);
 };
 
 /* Runs a tool as its own process would; returns the exit status. */
@@ -96,6 +104,18 @@ struct pk_attach *pk_run__attach(const struct pk_run *run);
 void pk_run__set_interval(struct pk_run *run, unsigned int ms);
 /* Ends the poll loop after the current batch, with this exit status. */
 void pk_run__stop(struct pk_run *run, int status);
+/* -c: the command given, or NULL. */
+const char *pk_run__command(const struct pk_run *run);
+/* The pid of the command pk_run__spawn() started, or 0. */
+pid_t pk_run__child(const struct pk_run *run);
+/*
+ * Starts @command (split into words as a shell would, without a shell) as
+ * a child that waits, and returns its pid; it runs the command when the
+ * poll loop starts, and the tool ends (status 0) when it exits. Tools with
+ * PK_TOOL_COMMAND get this for -c before load. A negative errno after a
+ * pk_error() on failure.
+ */
+pid_t pk_run__spawn(struct pk_run *run, const char *command);
 /* Ends the tool (status 0) when process @pid exits. */
 int pk_run__watch_pid(struct pk_run *run, pid_t pid);
 /* Calls @fn whenever @fd is readable; a negative return stops the tool. */

@@ -5,18 +5,11 @@
  * with folded (flame graph) and JSON output too.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <wordexp.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,17 +25,13 @@ PK_SKEL_OPS(mallocstacks_bpf);
 
 static struct {
 	pid_t pid;
-	const char *command;
 	unsigned long top;
 	bool folded;
-	/* -c: the child waits for a byte on this pipe before it execs */
-	int go_fd;
+	/* -c: the runtime started the command */
 	bool child;
-	bool reaped;
-	int exit_status;
 	/* one symbolizer per image the process exec'd, for their own maps */
 	struct pk_usyms *usyms[MAX_IMAGES];
-} env = { .go_fd = -1 };
+} env;
 
 struct entry {
 	struct mallocstacks_key key;
@@ -73,11 +62,6 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	switch (key) {
 	case 'p':
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
-	case 'c':
-		if (!arg[0])
-			return pk_usage_error(run, "empty command");
-		env.command = arg;
-		return 0;
 	case 't':
 		if (pk_parse_ulong(arg, 1000000000, &env.top) || !env.top)
 			return pk_usage_error(run, "invalid number of stacks '%s'", arg);
@@ -89,168 +73,15 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	return -EINVAL;
 }
 
-/* Whether execvp() would find @prog, with errno set when not. */
-static bool executable_on_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *dir, *end;
-	char file[PATH_MAX];
-
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	for (dir = path ? path : "/usr/local/bin:/usr/bin:/bin"; *dir; dir = end + !!*end) {
-		end = strchrnul(dir, ':');
-		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dir), dir, prog);
-		if (access(file, X_OK) == 0)
-			return true;
-	}
-	errno = ENOENT;
-	return false;
-}
-
-/* A typo in -c fails here, before anything is loaded or forked. */
-static int check_command(struct pk_run *run)
-{
-	wordexp_t words;
-	int err = 0;
-
-	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc)
-		return pk_usage_error(run, "cannot parse the command '%s'", env.command);
-	if (!executable_on_path(words.we_wordv[0])) {
-		err = -errno;
-		pk_error(run, "cannot run %s: %s", words.we_wordv[0], strerror(errno));
-	}
-	wordfree(&words);
-	return err;
-}
-
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (argc)
 		return pk_usage_error(run, "unexpected argument '%s'", argv[0]);
-	if (!env.pid == !env.command)
+	if (!env.pid && !pk_run__command(run))
 		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "-f and --json do not go together");
-	return env.command ? check_command(run) : 0;
-}
-
-/*
- * -c: the child exists before the BPF object loads (its pid is rodata),
- * but runs the command only once the uprobes are in place. If we die
- * first, the pipe closes and it leaves without running anything. The
- * command is split into words here rather than by a shell: a shell would
- * malloc in the traced pid under another memory layout before its exec.
- */
-static void run_child(int go_fd, char **argv)
-{
-	sigset_t none;
-	char go;
-
-	if (read(go_fd, &go, 1) != 1)
-		_exit(127);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	execvp(argv[0], argv);
-	fprintf(stderr, "mallocstacks: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-static int start_child(struct pk_run *run)
-{
-	wordexp_t words;
-	sigset_t chld;
-	int fds[2];
-	pid_t pid;
-
-	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc) {
-		pk_error(run, "cannot parse the command '%s'", env.command);
-		return -EINVAL;
-	}
-	if (pipe2(fds, O_CLOEXEC)) {
-		wordfree(&words);
-		return -errno;
-	}
-	fflush(NULL);
-	/* SIGCHLD is read through a signalfd; the child unblocks it */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-	pid = fork();
-	if (pid < 0) {
-		wordfree(&words);
-		return -errno;
-	}
-	if (pid == 0) {
-		close(fds[1]);
-		run_child(fds[0], words.we_wordv);
-	}
-	wordfree(&words);
-	close(fds[0]);
-	env.go_fd = fds[1];
-	env.pid = pid;
-	env.child = true;
-	pk_info(run, "started pid %d for: %s", pid, env.command);
-	/*
-	 * A short command can be gone before its stacks are read, and its
-	 * maps with it. Traced with PTRACE_O_TRACEEXIT, it stops on its way
-	 * out with its memory still mapped, so they can be read then.
-	 */
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
-		pk_info(run, "cannot ptrace the command (%s): a short-lived one may lose symbols",
-			strerror(errno));
 	return 0;
-}
-
-static void exited(int status)
-{
-	env.reaped = true;
-	env.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* The command's ptrace stops: at exit, read its maps; pass the rest on. */
-static int on_sigchld(struct pk_run *run, int fd)
-{
-	struct mallocstacks_bpf *skel;
-	struct signalfd_siginfo si;
-	int status;
-
-	while (read(fd, &si, sizeof(si)) == sizeof(si))
-		;
-	while (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid) {
-		if (!WIFSTOPPED(status)) {
-			exited(status);
-			break;
-		}
-		switch (status >> 16) {
-		case PTRACE_EVENT_EXIT:
-			skel = pk_run__skel(run);
-			pk_usyms__load_pid(usyms_of(skel->bss->generation), env.pid);
-			pk_info(run, "read the maps of pid %d as it exits", env.pid);
-			ptrace(PTRACE_DETACH, env.pid, 0, 0);
-			break;
-		case PTRACE_EVENT_STOP:
-			/* a group stop (SIGSTOP...): it stays stopped */
-			ptrace(PTRACE_LISTEN, env.pid, 0, 0);
-			break;
-		default:
-			ptrace(PTRACE_CONT, env.pid, 0, WSTOPSIG(status));
-		}
-	}
-	return 0;
-}
-
-static int watch_child(struct pk_run *run)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	return pk_run__watch_fd(run, fd, on_sigchld);
 }
 
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
@@ -260,14 +91,9 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	int err = 0;
 
 	(void)mech;
-	if (env.command && !env.child) {
-		err = start_child(run);
-		if (err == -EINVAL)
-			return err;
-		if (err) {
-			pk_error(run, "cannot start '%s': %s", env.command, strerror(-err));
-			return err;
-		}
+	if (pk_run__child(run)) {
+		env.pid = pk_run__child(run);
+		env.child = true;
 	}
 	skel->rodata->targ_tgid = env.pid;
 	/* before its exec, a -c child maps our own libc: the system's */
@@ -277,6 +103,15 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 								 .target = probes[i].target,
 								 .pid = env.pid });
 	return err;
+}
+
+/* A short command's maps, read as it exits, so that its stacks still resolve. */
+static void read_maps_at_exit(struct pk_run *run, pid_t pid)
+{
+	struct mallocstacks_bpf *skel = pk_run__skel(run);
+
+	pk_usyms__load_pid(usyms_of(skel->bss->generation), pid);
+	pk_info(run, "read the maps of pid %d as it exits", pid);
 }
 
 /* A static binary, or one with its own allocator, never calls libc's. */
@@ -307,9 +142,8 @@ static int start(struct pk_run *run)
 	check_libc_is_mapped(run);
 	pk_info(run, "attached %d uprobes to libc for pid %d",
 		pk_attach__count(pk_run__attach(run), PK_MECH_UPROBE), env.pid);
-	err = pk_run__watch_pid(run, env.pid);
-	if (!err && env.child)
-		err = watch_child(run);
+	/* the runtime watches a -c command itself */
+	err = env.child ? 0 : pk_run__watch_pid(run, env.pid);
 	if (err) {
 		pk_error(run, "cannot watch pid %d: %s", env.pid, strerror(-err));
 		return -1;
@@ -317,13 +151,6 @@ static int start(struct pk_run *run)
 	if (!pk_run__json(run) && !env.folded)
 		fprintf(pk_run__out(run), "Attaching to malloc, calloc and realloc in pid %d, "
 			"Ctrl-C to quit.\n", env.pid);
-	fflush(pk_run__out(run));
-	if (env.child) {
-		if (write(env.go_fd, "g", 1) != 1)
-			return -1;
-		close(env.go_fd);
-		env.go_fd = -1;
-	}
 	return 0;
 }
 
@@ -492,21 +319,6 @@ static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n
 	pk_json_end(&j);
 }
 
-static void reap_child(struct pk_run *run)
-{
-	int status;
-
-	if (!env.child)
-		return;
-	if (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid &&
-	    !WIFSTOPPED(status))
-		exited(status);
-	if (env.reaped)
-		pk_info(run, "the command exited with status %d", env.exit_status);
-	else
-		pk_info(run, "the command (pid %d) is still running", env.pid);
-}
-
 static int finish(struct pk_run *run)
 {
 	FILE *out = pk_run__out(run);
@@ -514,7 +326,6 @@ static int finish(struct pk_run *run)
 	struct entry *v;
 	size_t nr, i;
 
-	reap_child(run);
 	if (!env.usyms[0])
 		return 0;
 	v = collect(run, &nr);
@@ -540,7 +351,6 @@ static int finish(struct pk_run *run)
 
 static const struct pk_option options[] = {
 	{ "pid", 'p', "PID", "trace this process" },
-	{ "command", 'c', "COMMAND", "run COMMAND (split into words as a shell would) and trace it" },
 	{ "top", 't', "N", "print only the N stacks that allocated most" },
 	{ "folded", 'f', NULL, "folded output for flamegraph.pl: frame;frame;frame bytes" },
 	{},
@@ -571,4 +381,6 @@ const struct pk_tool mallocstacks_tool = {
 	.start = start,
 	.event = on_new_stack,
 	.finish = finish,
+	.flags = PK_TOOL_COMMAND,
+	.command_exit = read_maps_at_exit,
 };

@@ -83,9 +83,9 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
 	struct opensnoop_bpf *skel = skel_ptr;
 
-	(void)run;
 	(void)mech;
-	skel->rodata->targ_tgid = env.pid;
+	/* -c: the command the runtime started */
+	skel->rodata->targ_tgid = env.pid ? env.pid : pk_run__child(run);
 	skel->rodata->targ_tid = env.tid;
 	skel->rodata->targ_uid = env.uid < 0 ? (__u32)-1 : (__u32)env.uid;
 	skel->rodata->failed_only = env.failed;
@@ -222,11 +222,12 @@ static const struct pk_variant variants[] = {
 const struct pk_tool opensnoop_tool = {
 	.name = "opensnoop",
 	.summary = "Trace open(), openat() and openat2() system calls.",
-	.usage = "[-TUxeF] [-p PID | -t TID] [-u UID] [-n NAME] [-f FLAG]... [-d SECS] [-b PAGES]",
+	.usage = "[-TUxeF] [-p PID | -t TID | -c COMMAND] [-u UID] [-n NAME] [-f FLAG]... [-d SECS] [-b PAGES]",
 	.examples = "  opensnoop                # trace all opens\n"
 		    "  opensnoop -T             # include timestamps\n"
 		    "  opensnoop -x             # only failed opens\n"
 		    "  opensnoop -p 181         # only PID 181\n"
+		    "  opensnoop -c 'cat /etc/hostname'  # run a command and trace only it\n"
 		    "  opensnoop -n main        # only processes whose name contains \"main\"\n"
 		    "  opensnoop -e -f O_WRONLY -f O_RDWR  # opens for writing, with flags\n"
 		    "  opensnoop --json -d 10   # JSON lines for 10 seconds\n",
@@ -237,4 +238,5 @@ const struct pk_tool opensnoop_tool = {
 	.configure = configure,
 	.start = print_header,
 	.event = print_event,
+	.flags = PK_TOOL_COMMAND,
 };

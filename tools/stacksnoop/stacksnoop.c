@@ -184,8 +184,8 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
 	struct stacksnoop_bpf *skel = skel_ptr;
 
-	(void)run;
-	skel->rodata->targ_tgid = env.pid;
+	/* -c: the command the runtime started */
+	skel->rodata->targ_tgid = env.pid ? env.pid : pk_run__child(run);
 	/* only the program of the chosen way loads */
 	bpf_program__set_autoload(skel->progs.fe_func, mech == PK_MECH_FENTRY);
 	bpf_program__set_autoload(skel->progs.kp_func, mech == PK_MECH_KPROBE);
@@ -339,12 +339,13 @@ const struct pk_tool stacksnoop_tool = {
 	.name = "stacksnoop",
 	.summary = "Print the kernel stack on each call of a kernel function or hit of a "
 		   "tracepoint.",
-	.usage = "[-sv] [-p PID] [-d SECS] [--json] {FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
+	.usage = "[-sv] [-p PID | -c COMMAND] [-d SECS] [--json] {FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
 	.examples = "  stacksnoop tcp_v4_connect                # fentry, or else kprobe\n"
 		    "  stacksnoop -s k:tcp_v4_connect           # kprobe only, with offsets\n"
 		    "  stacksnoop t:syscalls:sys_enter_connect  # a tracepoint\n"
 		    "  stacksnoop raw_tp:sched_switch           # a raw tracepoint\n"
-		    "  stacksnoop -v -p 181 tracepoint:sched:sched_process_exit\n",
+		    "  stacksnoop -v -p 181 tracepoint:sched:sched_process_exit\n"
+		    "  stacksnoop -c 'ls /' t:syscalls:sys_enter_getdents64  # only a command\n",
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
@@ -353,4 +354,5 @@ const struct pk_tool stacksnoop_tool = {
 	.configure = configure,
 	.start = start,
 	.event = print_event,
+	.flags = PK_TOOL_COMMAND,
 };

@@ -71,7 +71,8 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	struct statsnoop_bpf *skel = skel_ptr;
 	bool wrapper;
 
-	skel->rodata->targ_tgid = env.pid;
+	/* -c: the command the runtime started */
+	skel->rodata->targ_tgid = env.pid ? env.pid : pk_run__child(run);
 	skel->rodata->failed_only = env.failed;
 	if (mech != PK_MECH_FENTRY && mech != PK_MECH_KPROBE)
 		return 0;
@@ -183,12 +184,13 @@ static const struct pk_variant variants[] = {
 const struct pk_tool statsnoop_tool = {
 	.name = "statsnoop",
 	.summary = "Trace stat() system calls: stat, lstat, fstatat, statx and statfs.",
-	.usage = "[-txs] [-p PID] [-d SECS] [--json]",
+	.usage = "[-txs] [-p PID | -c COMMAND] [-d SECS] [--json]",
 	.examples = "  statsnoop           # trace all stat() syscalls\n"
 		    "  statsnoop -t        # include timestamps\n"
 		    "  statsnoop -s        # include the syscall name\n"
 		    "  statsnoop -x        # only show failed stats\n"
 		    "  statsnoop -p 181    # only trace PID 181\n"
+		    "  statsnoop -c 'ls /' # run a command and trace only it\n"
 		    "  statsnoop --json    # one JSON object per line\n",
 	.options = options,
 	.parse_opt = parse_opt,
@@ -197,4 +199,5 @@ const struct pk_tool statsnoop_tool = {
 	.configure = configure,
 	.start = start,
 	.event = print_event,
+	.flags = PK_TOOL_COMMAND,
 };
