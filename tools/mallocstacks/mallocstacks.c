@@ -205,43 +205,17 @@ static int on_new_stack(struct pk_run *run, const void *data, size_t size)
 	return 0;
 }
 
-static int by_bytes(const void *a, const void *b)
+static int by_bytes(const void *k1, const void *v1, const void *k2, const void *v2, void *ctx)
 {
-	const struct entry *x = a, *y = b;
+	const struct mallocstacks_total *x = v1, *y = v2;
+	const struct mallocstacks_key *a = k1, *b = k2;
 
-	if (x->total.bytes != y->total.bytes)
-		return x->total.bytes > y->total.bytes ? -1 : 1;
-	if (x->key.stack_id != y->key.stack_id)
-		return x->key.stack_id < y->key.stack_id ? -1 : 1;
-	return x->key.caller < y->key.caller ? -1 : x->key.caller > y->key.caller;
-}
-
-static struct entry *collect(struct pk_run *run, size_t *nr)
-{
-	struct mallocstacks_bpf *skel = pk_run__skel(run);
-	int fd = bpf_map__fd(skel->maps.totals);
-	struct entry *v = NULL, *grown;
-	size_t n = 0, cap = 0;
-	struct mallocstacks_key key, next, *prev = NULL;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(v, cap * sizeof(*v));
-			if (!grown)
-				break;
-			v = grown;
-		}
-		v[n].key = key;
-		if (bpf_map_lookup_elem(fd, &key, &v[n].total) == 0 && v[n].total.bytes)
-			n++;
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), by_bytes);
-	*nr = n;
-	return v;
+	(void)ctx;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (a->stack_id != b->stack_id)
+		return a->stack_id < b->stack_id ? -1 : 1;
+	return a->caller < b->caller ? -1 : a->caller > b->caller;
 }
 
 static void print_text(FILE *out, const struct entry *e, const __u64 *ips, int n)
@@ -323,30 +297,43 @@ static int finish(struct pk_run *run)
 {
 	FILE *out = pk_run__out(run);
 	__u64 ips[MALLOCSTACKS_DEPTH + 1];
-	struct entry *v;
-	size_t nr, i;
+	struct mallocstacks_bpf *skel = pk_run__skel(run);
+	struct pk_map_snapshot *snap;
+	struct entry e;
+	size_t nr, i, shown = 0;
+	bool snap_ok;
 
 	if (!env.usyms[0])
 		return 0;
-	v = collect(run, &nr);
-	if (env.top && nr > env.top)
-		nr = env.top;
-	for (i = 0; i < nr; i++) {
-		int n = read_stack(run, &v[i].key, ips);
+	snap = pk_map__snapshot(bpf_map__fd(skel->maps.totals), NULL);
+	snap_ok = snap != NULL;
+	if (!snap)
+		pk_error(run, "cannot read the totals: %s", strerror(errno));
+	else
+		pk_map_snapshot__sort(snap, by_bytes, NULL);
+	nr = snap ? pk_map_snapshot__count(snap) : 0;
+	for (i = 0; i < nr && (!env.top || shown < env.top); i++) {
+		int n;
 
+		memcpy(&e.key, pk_map_snapshot__key(snap, i), sizeof(e.key));
+		memcpy(&e.total, pk_map_snapshot__value(snap, i), sizeof(e.total));
+		if (!e.total.bytes)
+			continue;
+		shown++;
+		n = read_stack(run, &e.key, ips);
 		if (pk_run__json(run))
-			print_json(out, &v[i], ips, n);
+			print_json(out, &e, ips, n);
 		else if (env.folded)
-			print_folded(out, &v[i], ips, n);
+			print_folded(out, &e, ips, n);
 		else
-			print_text(out, &v[i], ips, n);
+			print_text(out, &e, ips, n);
 	}
-	free(v);
+	pk_map_snapshot__free(snap);
 	for (i = 0; i < MAX_IMAGES; i++) {
 		pk_usyms__free(env.usyms[i]);
 		env.usyms[i] = NULL;
 	}
-	return 0;
+	return snap_ok ? 0 : -1;
 }
 
 static const struct pk_option options[] = {
