@@ -17,6 +17,7 @@
 
 #include <probekit/attach.h>
 #include <probekit/features.h>
+#include <probekit/privileges.h>
 
 #include "internal.h"
 
@@ -553,6 +554,10 @@ int pk_attach__load(struct pk_attach *att)
 	if (!att)
 		return -EINVAL;
 	att->error[0] = '\0';
+	err = pk_check_bpf_privileges(att->error, sizeof(att->error));
+	if (err)
+		return err;
+	err = -ENOENT;
 	for (v = att->variants; v->mech != PK_MECH_AUTO; v++) {
 		if (att->opts.mechanism != PK_MECH_AUTO && v->mech != att->opts.mechanism)
 			continue;

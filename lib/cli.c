@@ -785,10 +785,11 @@ static void report_using(struct pk_run *run)
 static int run_bpf_tool(struct pk_run *run)
 {
 	const struct pk_tool *tool = run->tool;
+	char why[128];
 	int err;
 
-	if (!pk_have_bpf_privileges()) {
-		pk_error(run, "needs root, or CAP_BPF and CAP_PERFMON, to load BPF programs");
+	if (pk_check_bpf_privileges(why, sizeof(why))) {
+		pk_error(run, "%s", why);
 		return 1;
 	}
 	if (run->command && pk_run__spawn(run, run->command) < 0)

@@ -147,3 +147,17 @@ def test_map_values_sample():
     values = [l.split() for l in tool.out if l.endswith("(calls)       ")]
     assert sum(other) >= 4, tool.out
     assert len(values) == len(other), tool.out
+
+
+def test_library_caller_without_privileges_is_told_what_it_needs():
+    """pk_attach__load() says what is missing, before the kernel's EPERM
+    becomes libbpf's memlock hint or a tracefs error: for an unprivileged
+    user, and for root with every capability dropped."""
+    pk.need_bpf()
+    prog = example("opensnoop_simple")
+    for drop in (["--reuid=65534", "--regid=65534", "--clear-groups"],
+                 ["--inh-caps=-all", "--bounding-set=-all"]):
+        r = pk.run(["/usr/bin/setpriv", *drop, prog])
+        assert r.returncode == 1, (drop, r.stderr)
+        assert r.stderr == ("cannot attach: needs root, or CAP_BPF and CAP_PERFMON, "
+                            "to load BPF programs\n"), (drop, r.stderr)
