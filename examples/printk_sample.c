@@ -33,14 +33,22 @@ int main(void)
 	LIBBPF_OPTS(pk_trace_pipe_opts, tp_opts, .nonblock = true);
 	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART: reads stop */
 	struct printk_sample_bpf *skel = printk_sample_bpf__open_and_load();
-	struct pk_trace_pipe *tp = pk_trace_pipe__open(&tp_opts);
+	struct pk_trace_pipe *tp = NULL;
 	struct pk_trace_fields f;
+	char why[256];
 	int err = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGINT, &sa, NULL);
-	if (!skel || printk_sample_bpf__attach(skel) || !tp) {
+	if (!skel || printk_sample_bpf__attach(skel)) {
 		fprintf(stderr, "printk_sample: %s\n", strerror(errno));
+		goto out;
+	}
+	tp = pk_trace_pipe__open(&tp_opts);
+	if (!tp) {
+		/* before anything else can change errno */
+		pk_trace_pipe_open_error(errno, why, sizeof(why));
+		fprintf(stderr, "printk_sample: %s\n", why);
 		goto out;
 	}
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");

@@ -34,13 +34,26 @@ int main(int argc, char **argv)
 	LIBBPF_OPTS(pk_trace_pipe_opts, tp_opts, .nonblock = true);
 	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART: reads stop */
 	struct pk_trace_format *fmt = argc > 1 ? pk_trace_format__new(argv[1]) : NULL;
-	struct printk_sample_bpf *skel = printk_sample_bpf__open_and_load();
-	struct pk_trace_pipe *tp = pk_trace_pipe__open(&tp_opts);
+	struct printk_sample_bpf *skel = NULL;
+	struct pk_trace_pipe *tp = NULL;
+	char why[256];
 	int n = -EINVAL;
 
 	sigaction(SIGINT, &sa, NULL);
-	if (!skel || printk_sample_bpf__attach(skel) || !tp || (argc > 1 && !fmt)) {
+	if (argc > 1 && !fmt) {
+		fprintf(stderr, "trace_print: bad format '%s': %s\n", argv[1], strerror(errno));
+		goto out;
+	}
+	skel = printk_sample_bpf__open_and_load();
+	if (!skel || printk_sample_bpf__attach(skel)) {
 		fprintf(stderr, "trace_print: %s\n", strerror(errno));
+		goto out;
+	}
+	tp = pk_trace_pipe__open(&tp_opts);
+	if (!tp) {
+		/* before anything else can change errno */
+		pk_trace_pipe_open_error(errno, why, sizeof(why));
+		fprintf(stderr, "trace_print: %s\n", why);
 		goto out;
 	}
 	while (!stop) {

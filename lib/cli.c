@@ -359,7 +359,9 @@ static void print_help(const struct pk_tool *tool, const char *name)
 	const struct pk_option *o;
 	size_t i;
 
-	printf("Usage: %s %s\n%s\n", name, tool->usage ? tool->usage : "[OPTIONS]", tool->summary);
+	printf("Usage: %s %s\n", name, tool->usage ? tool->usage : "[OPTIONS]");
+	if (tool->summary)
+		printf("%s\n", tool->summary);
 	if (tool->options && tool->options->name) {
 		printf("\nOptions:\n");
 		for (o = tool->options; o->name; o++)

@@ -518,6 +518,33 @@ pid_t pk_trace_pipe_holder(void)
 	return pid;
 }
 
+void pk_trace_pipe_open_error(int err, char *why, size_t why_size)
+{
+	char comm[64] = "", path[64];
+	pid_t holder;
+	FILE *f;
+
+	err = err < 0 ? -err : err;
+	if (err != EBUSY) {
+		snprintf(why, why_size, "cannot open trace_pipe: %s", strerror(err));
+		return;
+	}
+	holder = pk_trace_pipe_holder();
+	if (!holder) {
+		snprintf(why, why_size, "trace_pipe is busy: another process is reading it, and "
+					"the kernel allows one reader at a time");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", holder);
+	f = fopen(path, "re");
+	if (f && fgets(comm, sizeof(comm), f))
+		comm[strcspn(comm, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	snprintf(why, why_size, "trace_pipe is busy: process %d (%s) is reading it, and the "
+				"kernel allows one reader at a time", holder, comm);
+}
+
 static bool line_waiting(const struct pk_trace_pipe *tp)
 {
 	return memchr(tp->buf + tp->start, '\n', tp->end - tp->start) != NULL;

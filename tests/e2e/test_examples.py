@@ -161,3 +161,39 @@ def test_library_caller_without_privileges_is_told_what_it_needs():
         assert r.returncode == 1, (drop, r.stderr)
         assert r.stderr == ("cannot attach: needs root, or CAP_BPF and CAP_PERFMON, "
                             "to load BPF programs\n"), (drop, r.stderr)
+
+
+def _hold_trace_pipe():
+    """A reader of trace_pipe of ours, once nobody else holds it (the
+    kernel allows one reader at a time)."""
+    deadline = time.monotonic() + 60
+    while True:
+        holder = subprocess.Popen(["cat", "/sys/kernel/tracing/trace_pipe"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.3)
+        if holder.poll() is None:
+            return holder
+        assert time.monotonic() < deadline, holder.stderr.read()
+        time.sleep(0.5)
+
+
+def test_busy_trace_pipe_names_its_reader():
+    """printk_sample and trace_print say who holds trace_pipe (as the
+    tracepipe tool does), not an errno clobbered on the way."""
+    pk.need_bpf()
+    progs = [example("printk_sample"), example("trace_print")]
+    holder = _hold_trace_pipe()
+    try:
+        for prog in progs:
+            r = pk.run([prog], timeout=30)
+            name = os.path.basename(prog)
+            assert r.returncode == 1, r.stderr
+            m = re.fullmatch(rf"{name}: trace_pipe is busy: process (\d+) \((.*)\) is reading "
+                             r"it, and the kernel allows one reader at a time\n", r.stderr)
+            assert m, r.stderr
+            # ours, unless another reader came first
+            if int(m.group(1)) == holder.pid:
+                assert m.group(2) == "cat", r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
