@@ -295,33 +295,43 @@ static void probe_tracepoint(struct feature_slot *slot)
 			      "; no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is off)");
 }
 
+/*
+ * Attaches the loaded program @fd to sched_switch (by @name, or NULL for
+ * its BTF target), says how it went, and closes everything.
+ */
+static void attach_to_sched_switch(struct feature_slot *slot, int fd, const char *name,
+				   const char *what, const char *program)
+{
+	int link = bpf_raw_tracepoint_open(name, fd);
+	int err = -errno;
+
+	close(fd);
+	if (link < 0) {
+		set_status(slot, false, err, "attaching %s to sched_switch failed (%s)", what,
+			   pk__errno_name(-err));
+		return;
+	}
+	close(link);
+	set_status(slot, true, 0, "attached %s to sched_switch", program);
+}
+
 static void probe_raw_tp(struct feature_slot *slot)
 {
-	int fd, link;
+	int fd;
 
 	fd = load_minimal(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0, NULL, 0);
 	if (fd < 0) {
 		set_load_failure(slot, PK_FEAT_RAW_TP, fd, NULL);
 		return;
 	}
-	link = bpf_raw_tracepoint_open("sched_switch", fd);
-	if (link < 0) {
-		int err = -errno;
-
-		close(fd);
-		set_status(slot, false, err, "attaching a raw tracepoint to sched_switch failed (%s)",
-			   pk__errno_name(-err));
-		return;
-	}
-	close(link);
-	close(fd);
-	set_status(slot, true, 0, "attached a minimal raw tracepoint program to sched_switch");
+	attach_to_sched_switch(slot, fd, "sched_switch", "a raw tracepoint",
+			       "a minimal raw tracepoint program");
 }
 
 static void probe_tp_btf(struct feature_slot *slot)
 {
 	char log[4096];
-	int id, fd, link;
+	int id, fd;
 
 	id = pk__btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);
 	if (id < 0) {
@@ -335,18 +345,7 @@ static void probe_tp_btf(struct feature_slot *slot)
 		set_load_failure(slot, PK_FEAT_TP_BTF, fd, log);
 		return;
 	}
-	link = bpf_raw_tracepoint_open(NULL, fd);
-	if (link < 0) {
-		int err = -errno;
-
-		close(fd);
-		set_status(slot, false, err, "attaching tp_btf to sched_switch failed (%s)",
-			   pk__errno_name(-err));
-		return;
-	}
-	close(link);
-	close(fd);
-	set_status(slot, true, 0, "attached a minimal tp_btf program to sched_switch");
+	attach_to_sched_switch(slot, fd, NULL, "tp_btf", "a minimal tp_btf program");
 }
 
 static void probe_uprobe(struct feature_slot *slot)
