@@ -19,8 +19,8 @@ PK_SKEL_OPS(task_switch_bpf);
 static const char *const tp_btf[] = { "tb_sched_switch", NULL };
 static const char *const tracepoint[] = { "tp_sched_switch", NULL };
 static const struct pk_variant variants[] = {
-	{ PK_MECH_TP_BTF, tp_btf, NULL },
-	{ PK_MECH_TRACEPOINT, tracepoint, NULL },
+	{ .mech = PK_MECH_TP_BTF, .progs = tp_btf },
+	{ .mech = PK_MECH_TRACEPOINT, .progs = tracepoint },
 	{},
 };
 

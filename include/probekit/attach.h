@@ -120,6 +120,7 @@ struct pk_attach_opts {
 	void *ctx;
 	/* where to explain each choice as it is made, or NULL */
 	FILE *log;
+	size_t :0;
 };
 #define pk_attach_opts__last_field log
 

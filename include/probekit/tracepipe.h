@@ -68,6 +68,7 @@ struct pk_trace_pipe_opts {
 	bool nonblock;
 	/* a file to read instead of <tracefs>/trace_pipe (for tests) */
 	const char *path;
+	size_t :0;
 };
 #define pk_trace_pipe_opts__last_field path
 
