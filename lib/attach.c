@@ -277,6 +277,7 @@ static int resolve_targets(struct pk_attach *att, const struct pk_variant *v,
 {
 	const char *name = bpf_program__name(prog);
 	struct target_slot *s;
+	enum pk_mech kind;
 	char reason[256];
 	int i, n = 0, err;
 
@@ -296,6 +297,13 @@ static int resolve_targets(struct pk_attach *att, const struct pk_variant *v,
 		}
 		explain(att, "  %s: leaving out %s on %s: %s", mech_names[v->mech], name,
 			s->t.target, reason);
+	}
+	/* the BTF kinds take their one target at load time */
+	kind = pk__prog_kind(prog);
+	if (n > 1 && (kind == PK_MECH_FENTRY || kind == PK_MECH_TP_BTF)) {
+		snprintf(why, size, "%s is a %s program: it takes one target, not %d", name,
+			 mech_names[kind], n);
+		return -EINVAL;
 	}
 	return n;
 }
@@ -341,9 +349,14 @@ static int select_programs(struct pk_attach *att, const struct pk_variant *v, ch
 		bool optional = in_list(v->optional, name);
 
 		if (!required && !optional) {
-			if (in_other_variant(att, v, name))
+			if (in_other_variant(att, v, name)) {
 				bpf_program__set_autoload(prog, false);
-			continue;
+				continue;
+			}
+			/* in no variant, but given targets: they must exist */
+			if (!has_targets(att, name) || !bpf_program__autoload(prog))
+				continue;
+			required = true;
 		}
 		err = program_usable(att, v, prog, reason, sizeof(reason));
 		if (!err) {
@@ -515,6 +528,8 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 		err = attach_programs(att, why, size);
 	if (err)
 		detach_all(att);
+	/* targets are added while a variant is tried, not after */
+	att->trying = NULL;
 	return err;
 }
 
