@@ -127,7 +127,8 @@ $(FIXTURES): $(wildcard tests/fixtures/*)
 test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
 	@python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
 
-unit: $(BUILD)/tests/unit-tests $(FIXTURES)
+# test_attach loads a real object: stacksnoop's
+unit: $(BUILD)/tests/unit-tests $(FIXTURES) $(BUILD)/bpf/stacksnoop.bpf.o
 	$(BUILD)/tests/unit-tests
 
 # Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.
