@@ -164,8 +164,7 @@ static void traced_stop(struct pk__child *c, int status, void (*at_exit)(void *c
 		/* a group stop (SIGSTOP...): it stays stopped */
 		ptrace(PTRACE_LISTEN, c->pid, 0, 0);
 		break;
-	default:
-		ptrace(PTRACE_CONT, c->pid, 0, WSTOPSIG(status));
+	default: ptrace(PTRACE_CONT, c->pid, 0, WSTOPSIG(status));
 	}
 }
 

@@ -114,21 +114,14 @@ enum pk_mech pk__prog_kind(const struct bpf_program *prog)
 		switch (bpf_program__expected_attach_type(prog)) {
 		case BPF_TRACE_FENTRY:
 		case BPF_TRACE_FEXIT:
-		case BPF_MODIFY_RETURN:
-			return PK_MECH_FENTRY;
-		case BPF_TRACE_RAW_TP:
-			return PK_MECH_TP_BTF;
-		default:
-			return PK_MECH_AUTO;
+		case BPF_MODIFY_RETURN: return PK_MECH_FENTRY;
+		case BPF_TRACE_RAW_TP: return PK_MECH_TP_BTF;
+		default: return PK_MECH_AUTO;
 		}
-	case BPF_PROG_TYPE_KPROBE:
-		return sec[0] == 'u' ? PK_MECH_UPROBE : PK_MECH_KPROBE;
-	case BPF_PROG_TYPE_TRACEPOINT:
-		return PK_MECH_TRACEPOINT;
-	case BPF_PROG_TYPE_RAW_TRACEPOINT:
-		return PK_MECH_RAW_TP;
-	default:
-		return PK_MECH_AUTO;
+	case BPF_PROG_TYPE_KPROBE: return sec[0] == 'u' ? PK_MECH_UPROBE : PK_MECH_KPROBE;
+	case BPF_PROG_TYPE_TRACEPOINT: return PK_MECH_TRACEPOINT;
+	case BPF_PROG_TYPE_RAW_TRACEPOINT: return PK_MECH_RAW_TP;
+	default: return PK_MECH_AUTO;
 	}
 }
 
@@ -188,10 +181,8 @@ int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, 
 		if (!raw_tracepoint_exists(target, why, why_size))
 			return -ENOENT;
 		break;
-	case PK_MECH_KPROBE:
-		return kernel_function(target, resolved, size, why, why_size);
-	case PK_MECH_TRACEPOINT:
-		return tracepoint_exists(target, why, why_size) ? 0 : -ENOENT;
+	case PK_MECH_KPROBE: return kernel_function(target, resolved, size, why, why_size);
+	case PK_MECH_TRACEPOINT: return tracepoint_exists(target, why, why_size) ? 0 : -ENOENT;
 	case PK_MECH_RAW_TP:
 		snprintf(buf, sizeof(buf), "btf_trace_%s", target);
 		/* found, or no BTF to ask: then the attach itself will tell */
@@ -199,8 +190,7 @@ int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, 
 			return 0;
 		snprintf(why, why_size, "raw tracepoint %s does not exist", target);
 		return -ENOENT;
-	case PK_MECH_UPROBE:
-		return uprobe_binary(target, pid, why, why_size);
+	case PK_MECH_UPROBE: return uprobe_binary(target, pid, why, why_size);
 	default:
 		snprintf(why, why_size, "%s (%s) is not a program that takes a target",
 			 bpf_program__name(prog), bpf_program__section_name(prog));
@@ -241,11 +231,8 @@ struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolve
 		split_tracepoint(resolved, cat, sizeof(cat), &event);
 		link = bpf_program__attach_tracepoint(prog, cat, event);
 		break;
-	case PK_MECH_RAW_TP:
-		link = bpf_program__attach_raw_tracepoint(prog, resolved);
-		break;
-	case PK_MECH_UPROBE:
-		return attach_uprobe(prog, resolved, pid, why, why_size);
+	case PK_MECH_RAW_TP: link = bpf_program__attach_raw_tracepoint(prog, resolved); break;
+	case PK_MECH_UPROBE: return attach_uprobe(prog, resolved, pid, why, why_size);
 	default:
 		/* fentry and tp_btf got their target before load */
 		link = bpf_program__attach(prog);
