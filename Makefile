@@ -1,5 +1,5 @@
-# probekit build. `make` builds build/probekit, its tool symlinks and
-# build/libprobekit.a; `make test` runs every test.
+# probekit build. `make` builds build/probekit, its tool symlinks,
+# build/libprobekit.a and build/libprobekit.so*; `make test` runs every test.
 #
 # A tool is a directory tools/<name>/ holding <name>.c and, optionally,
 # <name>.bpf.c; nothing here needs editing to add one.
@@ -12,10 +12,17 @@ LIBDIR ?= $(PREFIX)/lib
 INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The shared library's ABI version (its soname is libprobekit.so.$(SOVERSION)).
+SOVERSION := 0
+# Tools installed as commands of their own: bcc's names, which Debian's
+# bpfcc-tools leaves free (it installs opensnoop-bpfcc, ...). Every other tool,
+# generic names like `features` included, is installed only as `probekit TOOL`.
+INSTALL_LINKS := opensnoop statsnoop stacksnoop mallocstacks
 
 CC ?= cc
 CLANG ?= clang
-BPFTOOL ?= bpftool
+# Debian puts bpftool in /usr/sbin, outside a user's PATH
+BPFTOOL ?= $(or $(shell command -v bpftool),/usr/sbin/bpftool)
 LLVM_STRIP ?= llvm-strip
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -51,12 +58,14 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 FIXTURES := $(BUILD)/tests/fixtures/.stamp
 
-.PHONY: all lib test unit install clean format help-check examples bench test-kernels
+.PHONY: all lib test unit install clean format help-check examples bench test-kernels deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
 
-all: $(BUILD)/probekit $(BUILD)/libprobekit.a $(BUILD)/libprobekit.pc links
+SHLIB := $(BUILD)/libprobekit.so.$(VERSION)
+
+all: $(BUILD)/probekit $(BUILD)/libprobekit.a $(SHLIB) links
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
@@ -92,18 +101,30 @@ $(BUILD)/%.o: %.c
 
 $(TOOL_OBJS): $(SKELS) $(BUILD)/tools.inc
 
+# Position-independent, so that the same objects make the shared library.
+# Objects of a build tree from before that (no lib/.pic stamp) are rebuilt.
+$(LIB_OBJS): override CFLAGS += -fPIC
+ifeq ($(wildcard $(BUILD)/lib/.pic),)
+$(if $(wildcard $(BUILD)/lib/*.o),$(shell rm -f $(BUILD)/lib/*.o $(BUILD)/libprobekit.a))
+endif
+
 $(BUILD)/libprobekit.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
+	touch $(BUILD)/lib/.pic
+
+# Only pk_ symbols are exported (lib/libprobekit.map).
+$(SHLIB): $(LIB_OBJS) lib/libprobekit.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libprobekit.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libprobekit.map -Wl,--no-undefined \
+		-o $@ $(LIB_OBJS) $(LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/libprobekit.so.$(SOVERSION)
+	ln -sf libprobekit.so.$(SOVERSION) $(BUILD)/libprobekit.so
 
 $(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
 	$(CC) $(LDFLAGS) $(PK_STATIC) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS)
 
 links: $(BUILD)/probekit
 	@cd $(BUILD) && for t in $$(./probekit --list); do ln -sf probekit $$t; done
-
-$(BUILD)/libprobekit.pc: libprobekit.pc.in Makefile | $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Tests ---------------------------------------------------------------------
 
@@ -124,8 +145,12 @@ $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)
 	touch $@
 
+# The tests run as root (BPF needs it): through sudo when make is not root,
+# leaving no root-owned file in your tree. AS_ROOT= runs them as you are (the
+# BPF tests then skip, saying why).
+AS_ROOT ?= scripts/as-root --chown $(BUILD)
 test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
-	@python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
+	@PYTHONDONTWRITEBYTECODE=1 $(AS_ROOT) python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 # test_attach loads a real object: stacksnoop's
 unit: $(BUILD)/tests/unit-tests $(FIXTURES) $(BUILD)/bpf/stacksnoop.bpf.o
@@ -141,23 +166,65 @@ test-kernels:
 
 # Install -------------------------------------------------------------------
 
+# The .pc file is written at install time, so it names the directories of
+# this install (PREFIX, LIBDIR, INCDIR), whatever `make` was given before.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/probekit \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3
 	install -m 0755 $(BUILD)/probekit $(DESTDIR)$(BINDIR)/probekit
-	for t in $$($(BUILD)/probekit --list); do ln -sf probekit $(DESTDIR)$(BINDIR)/$$t; done
-	install -m 0644 $(BUILD)/libprobekit.a $(DESTDIR)$(LIBDIR)/
+	@for t in $(INSTALL_LINKS); do \
+		$(BUILD)/probekit --list | grep -qx $$t || { echo "install: no tool $$t" >&2; exit 1; }; \
+		echo "ln -sf probekit $(DESTDIR)$(BINDIR)/$$t"; ln -sf probekit $(DESTDIR)$(BINDIR)/$$t; \
+	done
+	install -m 0644 $(BUILD)/libprobekit.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/libprobekit.so.$(SOVERSION)
+	ln -sf libprobekit.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libprobekit.so
 	install -m 0644 include/probekit/*.h $(DESTDIR)$(INCDIR)/probekit/
 	install -m 0644 bpf/*.h $(DESTDIR)$(INCDIR)/probekit/
-	install -m 0644 $(BUILD)/libprobekit.pc $(DESTDIR)$(PKGCONFIGDIR)/
-	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' libprobekit.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libprobekit.pc
+	@# pages of tools installed only as `probekit TOOL` are probekit-TOOL(8)
+	@for m in man/*.8; do \
+		n=$$(basename $$m .8); \
+		case " probekit $(INSTALL_LINKS) " in *" $$n "*) ;; *) n=probekit-$$n ;; esac; \
+		echo "install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$n.8"; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$n.8 || exit 1; \
+	done
+	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	@# `man pk_attach__load` finds pk_attach(3): a link per name a page's NAME lists
+	@for m in man/*.3; do \
+		sed -n '/^\.SH NAME/,/^\.SH SYNOPSIS/p' $$m | grep -o 'pk_[a-z0-9_]*' | \
+		while read -r n; do \
+			[ "$$n.3" = "$${m#man/}" ] || ln -sf $${m#man/} $(DESTDIR)$(MANDIR)/man3/$$n.3; \
+		done; \
+	done
+	@# a new shared library in a system directory is found once ld.so's cache knows it
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
-# The examples build from an installed copy, through pkg-config, as a user's would.
+# The examples build from an installed copy, through pkg-config, as a user's would:
+# installed under DESTDIR=build/stage, PKG_CONFIG_SYSROOT_DIR makes pkg-config put
+# the stage in front of the .pc file's -I and -L directories, and the programs
+# find the staged libprobekit.so through their RPATH (STATIC=1 links them statically).
 STAGE := $(abspath $(BUILD)/stage)
 examples:
 	$(MAKE) install DESTDIR=$(STAGE)
 	PKG_CONFIG_PATH=$(STAGE)$(PKGCONFIGDIR) PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
-		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)"
+		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)" \
+		STATIC=$(STATIC) RPATH=$(STAGE)$(LIBDIR)
+
+# The Debian package (debian/, debhelper): build/probekit_$(VERSION)_ARCH.deb.
+# It builds in build/deb and writes nothing outside build/ (no ../*.deb, and
+# debhelper's files in debian/ are cleaned up), as root or not (no fakeroot:
+# Rules-Requires-Root is no). Build-deps: scripts/install-deps.sh --deb.
+deb:
+	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
+		{ echo "deb: debian/changelog is not at version $(VERSION)" >&2; exit 1; }
+	dpkg-checkbuilddeps
+	debian/rules clean
+	DEB_RULES_REQUIRES_ROOT=no DEB_OUT=$(abspath $(BUILD)) debian/rules binary || \
+		{ debian/rules clean; exit 1; }
+	debian/rules clean
+	@ls $(BUILD)/probekit_$(VERSION)_*.deb
 
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h

@@ -11,9 +11,17 @@
  *
  * User space picks the ring buffer or the perf buffer before load
  * (pk_events__configure()); failed reservations are counted in pk_lost.
+ *
+ * It also gives:
+ *	PK_EVENT(struct event);		   // names the record type, for printers
+ *	PK_TRACEPOINT(sched, sched_switch) // a tracepoint program with typed args
+ *	{ ... args->next_pid ... }
+ *	__s32 id = pk_stack_id(ctx, &stacks, false);  // a kernel stack's id
  */
 #ifndef PROBEKIT_BPF_H
 #define PROBEKIT_BPF_H
+
+#include "syscalls.bpf.h"
 
 #ifndef PK_EVENT_MAX
 #define PK_EVENT_MAX 4096
@@ -135,5 +143,67 @@ static __always_inline bool pk_read_user_str(char *dst, __u32 size, const char *
 	})
 
 #define pk_submit(ctx, e) pk_submit_size(ctx, e, sizeof(*(e)))
+
+/*
+ * PK_EVENT(struct event) names the type of the records this object sends
+ * with pk_submit(), so that a generic reader (`probekit run`) can print
+ * them with no user code. The convention: a global pointer named
+ * pk_event_type, whose BTF type (a VAR in the .bss DATASEC) points to the
+ * record type. Use it once per object; it costs 8 bytes of .bss.
+ */
+#define PK_EVENT(type) type *pk_event_type __attribute__((unused))
+
+/*
+ * Marks a field (of an event, a map key or a map value) as holding a stack
+ * id from a BPF_MAP_TYPE_STACK_TRACE map, for printers that symbolize
+ * stacks. Fields named kstack, ustack or stack_id are taken as stack ids
+ * without it. A BTF decl tag: kernels before 5.16 get it stripped by libbpf.
+ */
+#if __has_attribute(btf_decl_tag)
+#define PK_STACK_ID __attribute__((btf_decl_tag("pk_stack_id")))
+#else
+#define PK_STACK_ID
+#endif
+
+/*
+ * The id of the current kernel stack (@user false) or user stack (@user
+ * true) in the PK_STACK_TRACE map @map, or a negative errno (-EFAULT: no
+ * stack here; -EEXIST: a hash collision; -ENOMEM: the map is full).
+ */
+#define pk_stack_id(ctx, map, user) \
+	((__s32)bpf_get_stackid(ctx, map, (user) ? BPF_F_USER_STACK : 0))
+
+/*
+ * A tracepoint program with its record typed from vmlinux.h, as bcc's
+ * TRACEPOINT_PROBE(category, event) gives:
+ *
+ *	PK_TRACEPOINT(sched, sched_process_exec)
+ *	{
+ *		bpf_printk("exec %d", args->pid);
+ *		return 0;
+ *	}
+ *
+ * The program is named category__event; @args is also the context for
+ * pk_submit(). The record is struct trace_event_raw_<event>. Events
+ * defined from a shared class have their class's record instead: name it
+ * with PK_TRACEPOINT_CLASS(sched, sched_wakeup, sched_wakeup_template).
+ * The syscalls' tracepoints have no record type in vmlinux.h (the kernel
+ * builds their formats at run time): PK_SYSCALL_ENTER(openat) and
+ * PK_SYSCALL_EXIT(openat) hand struct pk_syscall_enter/exit from
+ * syscalls.bpf.h (args->args[0..5], args->ret).
+ */
+#define PK_TRACEPOINT_CLASS(category, event, class)                                        \
+	SEC("tracepoint/" #category "/" #event)                                           \
+	int category##__##event(struct trace_event_raw_##class *args)
+
+#define PK_TRACEPOINT(category, event) PK_TRACEPOINT_CLASS(category, event, event)
+
+#define PK_SYSCALL_ENTER(name)                                                             \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                       \
+	int sys_enter_##name(struct pk_syscall_enter *args)
+
+#define PK_SYSCALL_EXIT(name)                                                              \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                        \
+	int sys_exit_##name(struct pk_syscall_exit *args)
 
 #endif

@@ -66,7 +66,7 @@ int pk__btf_find(const char *name, int kind);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 
-/* Attach targets (target.c) ---------------------------------------------- */
+/* Attach targets (attach_target.c) ------------------------------------------ */
 
 #include <sys/types.h>
 #include <probekit/attach.h>
@@ -176,5 +176,10 @@ struct pk__map {
 
 /* Parses @line; *@path points into it (or to "" for anonymous memory). */
 int pk__parse_maps_line(const char *line, struct pk__map *m, const char **path);
+
+/* The .note.stapsdt probes of an open ELF (targets.c), for the fuzzer too. */
+#include <probekit/targets.h>
+typedef struct Elf Elf;
+int pk__usdt_notes(Elf *elf, pk_usdt_fn fn, void *arg);
 
 #endif

@@ -6,13 +6,16 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/flamegraph.h>
 #include <probekit/ksyms.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
 #include <probekit/parse.h>
 #include <probekit/privileges.h>
 #include <probekit/probespec.h>
+#include <probekit/suggest.h>
 #include <probekit/syscalls.h>
+#include <probekit/targets.h>
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
 #include <probekit/uprobe.h>

@@ -22,11 +22,15 @@ PK_SKEL_OPS(mallocstacks_bpf);
 
 #define LIBC "c"
 #define MAX_IMAGES 16
+#define OPT_SVG 1000
 
 static struct {
 	pid_t pid;
 	unsigned long top;
 	bool folded;
+	/* --svg: the flame graph's file, opened before tracing starts */
+	const char *svg;
+	FILE *svg_file;
 	/* -c: the runtime started the command */
 	bool child;
 	/* one symbolizer per image the process exec'd, for their own maps */
@@ -69,6 +73,11 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	case 'f':
 		env.folded = true;
 		return 0;
+	case OPT_SVG:
+		if (!arg[0])
+			return pk_usage_error(run, "empty --svg file name");
+		env.svg = arg;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -81,6 +90,11 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "-f and --json do not go together");
+	/* a file that cannot be written fails now, not after the tracing */
+	if (env.svg && !(env.svg_file = fopen(env.svg, "we"))) {
+		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
@@ -236,6 +250,19 @@ static void print_text(FILE *out, const struct entry *e, const __u64 *ips, int n
 	}
 }
 
+/*
+ * The name of frame @i of @e as folded output and the flame graph show
+ * it; a stack of no frames gets one saying why.
+ */
+static void frame_name(const struct entry *e, const __u64 *ips, int n, int i, char *buf,
+		       size_t size)
+{
+	if (n == 0)
+		snprintf(buf, size, "%s", e->key.stack_id < 0 ? "[no user stack]" : "[unknown]");
+	else
+		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i], 0, buf, size);
+}
+
 /* flamegraph.pl's input: outermost frame first, ';' between, a space and
  * the count last; a ';' inside a name would split a frame, so it goes. */
 static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int n)
@@ -244,10 +271,8 @@ static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int
 	char *p;
 	int i;
 
-	if (n == 0)
-		fputs(e->key.stack_id < 0 ? "[no user stack]" : "[unknown]", out);
-	for (i = n - 1; i >= 0; i--) {
-		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i], 0, buf, sizeof(buf));
+	for (i = n ? n - 1 : 0; i >= 0; i--) {
+		frame_name(e, ips, n, i, buf, sizeof(buf));
 		pk_escape_text(esc, sizeof(esc), buf, strlen(buf));
 		for (p = esc; *p; p++) {
 			if (*p == ';')
@@ -256,6 +281,39 @@ static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int
 		fprintf(out, "%s%s", esc, i ? ";" : "");
 	}
 	fprintf(out, " %" PRIu64 "\n", (uint64_t)e->total.bytes);
+}
+
+/* The same stack into the flame graph (which escapes names itself). */
+static int add_to_flamegraph(struct pk_flamegraph *fg, const struct entry *e, const __u64 *ips,
+			     int n)
+{
+	static char names[MALLOCSTACKS_DEPTH + 1][512];
+	const char *frames[MALLOCSTACKS_DEPTH + 1];
+	int i, nr = n ? n : 1;
+
+	for (i = 0; i < nr; i++) {
+		frame_name(e, ips, n, nr - 1 - i, names[i], sizeof(names[i]));
+		frames[i] = names[i];
+	}
+	return pk_flamegraph__add(fg, frames, nr, e->total.bytes);
+}
+
+static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
+{
+	struct pk_flamegraph_opts opts = {
+		.sz = sizeof(opts), .unit = "bytes", .title = "malloc, calloc and realloc bytes",
+	};
+	int err = pk_flamegraph__write_svg(fg, env.svg_file, &opts);
+
+	if (fclose(env.svg_file) && !err)
+		err = -EIO;
+	env.svg_file = NULL;
+	if (err)
+		pk_error(run, "cannot write the flame graph to %s: %s", env.svg, strerror(-err));
+	else
+		pk_info(run, "wrote the flame graph of %" PRIu64 " bytes to %s",
+			pk_flamegraph__total(fg), env.svg);
+	return err;
 }
 
 static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n)
@@ -298,19 +356,25 @@ static int finish(struct pk_run *run)
 	FILE *out = pk_run__out(run);
 	__u64 ips[MALLOCSTACKS_DEPTH + 1];
 	struct mallocstacks_bpf *skel = pk_run__skel(run);
+	struct pk_flamegraph *fg = NULL;
 	struct pk_map_snapshot *snap;
 	struct entry e;
 	size_t nr, i, shown = 0;
-	bool snap_ok;
+	int err = 0;
 
 	if (!env.usyms[0])
 		return 0;
+	if (env.svg && !(fg = pk_flamegraph__new())) {
+		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		return -1;
+	}
 	snap = pk_map__snapshot(bpf_map__fd(skel->maps.totals), NULL);
-	snap_ok = snap != NULL;
-	if (!snap)
+	if (!snap) {
+		err = -errno;
 		pk_error(run, "cannot read the totals: %s", strerror(errno));
-	else
+	} else {
 		pk_map_snapshot__sort(snap, by_bytes, NULL);
+	}
 	nr = snap ? pk_map_snapshot__count(snap) : 0;
 	for (i = 0; i < nr && (!env.top || shown < env.top); i++) {
 		int n;
@@ -327,19 +391,25 @@ static int finish(struct pk_run *run)
 			print_folded(out, &e, ips, n);
 		else
 			print_text(out, &e, ips, n);
+		if (fg && !err && (err = add_to_flamegraph(fg, &e, ips, n)))
+			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
 	}
+	if (fg && !err)
+		err = write_svg(run, fg);
+	pk_flamegraph__free(fg);
 	pk_map_snapshot__free(snap);
 	for (i = 0; i < MAX_IMAGES; i++) {
 		pk_usyms__free(env.usyms[i]);
 		env.usyms[i] = NULL;
 	}
-	return snap_ok ? 0 : -1;
+	return err ? -1 : 0;
 }
 
 static const struct pk_option options[] = {
 	{ "pid", 'p', "PID", "trace this process" },
 	{ "top", 't', "N", "print only the N stacks that allocated most" },
 	{ "folded", 'f', NULL, "folded output for flamegraph.pl: frame;frame;frame bytes" },
+	{ "svg", OPT_SVG, "FILE", "also write a flame graph of the stacks to FILE (SVG)" },
 	{},
 };
 
@@ -354,11 +424,12 @@ static const struct pk_variant variants[] = {
 const struct pk_tool mallocstacks_tool = {
 	.name = "mallocstacks",
 	.summary = "Count bytes allocated by malloc(), calloc() and realloc() per user stack.",
-	.usage = "{-p PID | -c COMMAND} [-f] [-t N] [-d SECS]",
+	.usage = "{-p PID | -c COMMAND} [-f] [--svg FILE] [-t N] [-d SECS]",
 	.examples = "  mallocstacks -p 181            # until Ctrl-C or until 181 exits\n"
 		    "  mallocstacks -c './app --x'    # run and trace a command\n"
 		    "  mallocstacks -p 181 -d 5 -t 10 # the 10 biggest stacks after 5 s\n"
-		    "  mallocstacks -p 181 -f > out.folded; flamegraph.pl out.folded > a.svg\n",
+		    "  mallocstacks -p 181 -f > out.folded; flamegraph.pl out.folded > a.svg\n"
+		    "  mallocstacks -p 181 --svg a.svg  # the flame graph, without flamegraph.pl\n",
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
