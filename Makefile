@@ -57,6 +57,8 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 FIXTURES := $(BUILD)/tests/fixtures/.stamp
+# BPF objects the unit tests load (tests/bpf/*.bpf.c), with their BTF line info
+TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 
 .PHONY: all lib test unit install clean format help-check examples bench test-kernels deb
 .DELETE_ON_ERROR:
@@ -145,15 +147,19 @@ $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)
 	touch $@
 
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
 # The tests run as root (BPF needs it): through sudo when make is not root,
 # leaving no root-owned file in your tree. AS_ROOT= runs them as you are (the
 # BPF tests then skip, saying why).
 AS_ROOT ?= scripts/as-root --chown $(BUILD)
-test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
+test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES) $(TEST_BPF_OBJS)
 	@PYTHONDONTWRITEBYTECODE=1 $(AS_ROOT) python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 # test_attach loads a real object: stacksnoop's
-unit: $(BUILD)/tests/unit-tests $(FIXTURES) $(BUILD)/bpf/stacksnoop.bpf.o
+unit: $(BUILD)/tests/unit-tests $(FIXTURES) $(TEST_BPF_OBJS) $(BUILD)/bpf/stacksnoop.bpf.o
 	$(BUILD)/tests/unit-tests
 
 # Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.

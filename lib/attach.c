@@ -45,6 +45,8 @@ struct pk_attach {
 	bool fatal;
 	char fatal_why[256];
 	char error[1024];
+	/* the whole verifier log of the last rejected program */
+	char *verifier_log;
 };
 
 static const char *const mech_names[PK_MECH__COUNT] = {
@@ -472,17 +474,6 @@ static int add_variant_targets(struct pk_attach *att, const struct pk_variant *v
 	return 0;
 }
 
-/*
- * Why a load failed. The place to say more (the verifier's words) than
- * libbpf's errno.
- */
-static void explain_load_failure(struct pk_attach *att, int err, char *why, size_t size)
-{
-	(void)att;
-	snprintf(why, size, "loading the programs failed: %s (-v shows libbpf's log)",
-		 strerror(-err));
-}
-
 static int open_and_configure(struct pk_attach *att, const struct pk_variant *v, char *why,
 			      size_t size)
 {
@@ -511,6 +502,27 @@ static int open_and_configure(struct pk_attach *att, const struct pk_variant *v,
 	return err;
 }
 
+/* A failed load, done again from a fresh open to capture the verifier's log. */
+static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
+			    size_t size)
+{
+	int err;
+
+	detach_all(att);
+	err = open_and_configure(att, v, why, size);
+	if (!err)
+		err = select_programs(att, v, why, size);
+	if (err) {
+		snprintf(why, size, "loading the programs failed, then reopening them: %s",
+			 strerror(-err));
+		return err;
+	}
+	free(att->verifier_log);
+	att->verifier_log = NULL;
+	return pk__load_explained(object_of(att), att->ops->load, att->skel, &att->verifier_log,
+				  why, size);
+}
+
 static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
 {
 	int err;
@@ -522,7 +534,7 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 	if (!err) {
 		err = att->ops->load(att->skel);
 		if (err)
-			explain_load_failure(att, err, why, size);
+			err = reload_explained(att, v, why, size);
 	}
 	if (!err)
 		err = attach_programs(att, why, size);
@@ -562,7 +574,7 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 int pk_attach__load(struct pk_attach *att)
 {
 	const struct pk_variant *v;
-	char why[512];
+	char why[1024];
 	bool tried = false;
 	int err = -ENOENT;
 
@@ -669,10 +681,16 @@ const char *pk_attach__error(const struct pk_attach *att)
 	return att ? att->error : "";
 }
 
+const char *pk_attach__verifier_log(const struct pk_attach *att)
+{
+	return att ? att->verifier_log : NULL;
+}
+
 void pk_attach__free(struct pk_attach *att)
 {
 	if (!att)
 		return;
 	detach_all(att);
+	free(att->verifier_log);
 	free(att);
 }

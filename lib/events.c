@@ -148,6 +148,10 @@ int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *op
 		return -ENOENT;
 	if (pages & (pages - 1))
 		return -EINVAL;
+	/* a fresh random cookie marks this load's pk_printf() records */
+	err = pk__printf_configure(obj);
+	if (err)
+		return err;
 	if (!has_ringbuf)
 		use_perf = true;
 	if (!use_perf)

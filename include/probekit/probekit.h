@@ -12,6 +12,8 @@
 #include <probekit/output.h>
 #include <probekit/parse.h>
 #include <probekit/privileges.h>
+#include <probekit/params.h>
+#include <probekit/printf.h>
 #include <probekit/probespec.h>
 #include <probekit/suggest.h>
 #include <probekit/syscalls.h>
@@ -20,5 +22,6 @@
 #include <probekit/tracepipe.h>
 #include <probekit/uprobe.h>
 #include <probekit/usyms.h>
+#include <probekit/verifier.h>
 
 #endif
