@@ -3,8 +3,14 @@
  * The floor tracer's kernel half: the same openat enter and exit
  * tracepoints that opensnoop uses on this kernel, doing nothing but count
  * in a per-CPU array. What remains is what the hook mechanism costs.
+ *
+ * The raw_tp pair is the floor of opensnoop's raw_tp variant: the raw
+ * sys_enter/sys_exit tracepoints run for every syscall, and the least a
+ * tracer of openat can do there is test the syscall number (on exit, read
+ * from regs->orig_ax) before counting.
  */
 #include "vmlinux.h"
+#include <asm/unistd.h>
 #include <bpf/bpf_helpers.h>
 
 /* (uid_t)-1 counts everyone */
@@ -38,6 +44,26 @@ int floor_enter(void *ctx)
 SEC("tracepoint/syscalls/sys_exit_openat")
 int floor_exit(void *ctx)
 {
+	return count(1);
+}
+
+SEC("raw_tp/sys_enter")
+int floor_raw_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (ctx->args[1] != __NR_openat)
+		return 0;
+	return count(0);
+}
+
+SEC("raw_tp/sys_exit")
+int floor_raw_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = -1;
+
+	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+	if (nr != __NR_openat)
+		return 0;
 	return count(1);
 }
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor [UID]: attaches the openat enter and exit tracepoints with
- * programs that only count, prints "ready" once attached, and on SIGINT
+ * floor [--raw] [UID]: attaches the openat enter and exit tracepoints
+ * (with --raw: the raw sys_enter/sys_exit tracepoints, testing the
+ * syscall number) with programs that only count, prints "ready" once attached, and on SIGINT
  * or SIGTERM prints "enter N exit M" and exits. With UID, only that
  * user's calls are counted.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,11 +62,15 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	libbpf_set_print(quiet);
+	bool raw = argc > 1 && !strcmp(argv[1], "--raw");
+
 	skel = floor_bpf__open();
 	if (!skel)
 		return 1;
-	if (argc > 1)
-		skel->rodata->targ_uid = strtoul(argv[1], NULL, 0);
+	bpf_program__set_autoload(raw ? skel->progs.floor_enter : skel->progs.floor_raw_enter, false);
+	bpf_program__set_autoload(raw ? skel->progs.floor_exit : skel->progs.floor_raw_exit, false);
+	if (argc > 1 + raw)
+		skel->rodata->targ_uid = strtoul(argv[1 + raw], NULL, 0);
 	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 		fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
 		floor_bpf__destroy(skel);
