@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,6 +33,8 @@ struct pk_attach {
 	const struct pk_skel_ops *ops;
 	const struct pk_variant *variants;
 	struct pk_attach_opts opts;
+	/* the BTF file CO-RE relocations use instead of the kernel's, or NULL */
+	const char *btf_file;
 	void *skel;
 	enum pk_mech mech;
 	struct bpf_link **links;
@@ -102,6 +105,7 @@ struct pk_attach *pk_attach__new(const struct pk_skel_ops *ops, const struct pk_
 	att->opts.configure = PK_OPTS_GET(opts, configure, NULL);
 	att->opts.ctx = PK_OPTS_GET(opts, ctx, NULL);
 	att->opts.log = PK_OPTS_GET(opts, log, NULL);
+	att->opts.btf_path = PK_OPTS_GET(opts, btf_path, NULL);
 	return att;
 }
 
@@ -427,6 +431,16 @@ static int attach_to_targets(struct pk_attach *att, struct bpf_program *prog, ch
 	return 0;
 }
 
+/* Opens the skeleton, with the BTF file for CO-RE when one stands in for the kernel's. */
+static void *open_skel(struct pk_attach *att)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = att->btf_file);
+
+	if (att->btf_file && att->ops->open_opts)
+		return att->ops->open_opts(&oo);
+	return att->ops->open();
+}
+
 static int attach_programs(struct pk_attach *att, char *why, size_t size)
 {
 	struct bpf_program *prog;
@@ -479,7 +493,7 @@ static int open_and_configure(struct pk_attach *att, const struct pk_variant *v,
 {
 	int err;
 
-	att->skel = att->ops->open();
+	att->skel = open_skel(att);
 	if (!att->skel) {
 		err = -errno;
 		snprintf(why, size, "opening the BPF object failed: %s", strerror(-err));
@@ -571,6 +585,41 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 		 why);
 }
 
+/*
+ * Which BTF the object's CO-RE relocations take: the kernel's (NULL in
+ * att->btf_file), a file, or none, in which case an object with CO-RE
+ * relocations cannot load (libbpf would want the kernel's BTF for it).
+ */
+static int choose_btf(struct pk_attach *att)
+{
+	const char *path = att->opts.btf_path;
+	size_t size = 0;
+	const void *elf;
+	bool none;
+
+	if (!path)
+		path = pk_btf_overridden() ? pk_btf_path() : NULL;
+	else if (!strcmp(path, PK_BTF_NONE))
+		path = NULL;
+	none = att->opts.btf_path || pk_btf_overridden() ? !path :
+							 !pk_feature_probe(PK_FEAT_BTF)->available;
+	att->btf_file = path;
+	if (path && access(path, R_OK)) {
+		snprintf(att->error, sizeof(att->error), "cannot read the BTF file %s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	elf = none && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
+	if (elf && pk__elf_needs_core(elf, size)) {
+		snprintf(att->error, sizeof(att->error),
+			 "the programs need CO-RE (they read kernel structures), and "
+			 PK__NO_KERNEL_BTF ": give a BTF file for this kernel with --btf FILE or "
+			 "PROBEKIT_BTF=FILE (BTFHub's, or one from bpftool gen min_core_btf)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 int pk_attach__load(struct pk_attach *att)
 {
 	const struct pk_variant *v;
@@ -582,6 +631,8 @@ int pk_attach__load(struct pk_attach *att)
 		return -EINVAL;
 	att->error[0] = '\0';
 	err = pk_check_bpf_privileges(att->error, sizeof(att->error));
+	if (!err)
+		err = choose_btf(att);
 	if (err)
 		return err;
 	err = -ENOENT;

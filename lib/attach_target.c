@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/attach.h>
+#include <probekit/features.h>
 #include <probekit/ksyms.h>
 #include <probekit/tracefs.h>
 #include <probekit/uprobe.h>
@@ -70,14 +71,23 @@ static bool tracepoint_exists(const char *t, char *why, size_t size)
 	return false;
 }
 
-/* Raw tracepoints are named in the kernel's BTF as btf_trace_<name>. */
+/*
+ * Raw tracepoints are named in the kernel's BTF as btf_trace_<name>;
+ * without kernel BTF, each one's iterator (Linux 5.10+) says it.
+ */
 static bool raw_tracepoint_exists(const char *name, char *why, size_t size)
 {
 	char buf[256];
 
-	snprintf(buf, sizeof(buf), "btf_trace_%s", name);
-	if (btf_has(buf, BTF_KIND_TYPEDEF, "tracepoint", why, size))
-		return true;
+	if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
+		snprintf(buf, sizeof(buf), "__traceiter_%s", name);
+		if (pk_ksym_exists(buf))
+			return true;
+	} else {
+		snprintf(buf, sizeof(buf), "btf_trace_%s", name);
+		if (btf_has(buf, BTF_KIND_TYPEDEF, "tracepoint", why, size))
+			return true;
+	}
 	snprintf(why, size, "raw tracepoint %s does not exist", name);
 	return false;
 }
@@ -168,7 +178,6 @@ static int uprobe_binary(const char *target, pid_t pid, char *why, size_t why_si
 int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, char *resolved,
 		       size_t size, char *why, size_t why_size)
 {
-	char buf[256];
 	int err;
 
 	snprintf(resolved, size, "%s", target);
@@ -184,12 +193,7 @@ int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, 
 	case PK_MECH_KPROBE: return kernel_function(target, resolved, size, why, why_size);
 	case PK_MECH_TRACEPOINT: return tracepoint_exists(target, why, why_size) ? 0 : -ENOENT;
 	case PK_MECH_RAW_TP:
-		snprintf(buf, sizeof(buf), "btf_trace_%s", target);
-		/* found, or no BTF to ask: then the attach itself will tell */
-		if (pk__btf_find(buf, BTF_KIND_TYPEDEF) != -ENOENT)
-			return 0;
-		snprintf(why, why_size, "raw tracepoint %s does not exist", target);
-		return -ENOENT;
+		return raw_tracepoint_exists(target, why, why_size) ? 0 : -ENOENT;
 	case PK_MECH_UPROBE: return uprobe_binary(target, pid, why, why_size);
 	default:
 		snprintf(why, why_size, "%s (%s) is not a program that takes a target",

@@ -13,6 +13,8 @@
 
 #include <bpf/btf.h>
 
+#include <probekit/features.h>
+
 #include "internal.h"
 
 #define SCAN_CHUNK 65536
@@ -100,18 +102,42 @@ static int find_string(struct btf_reader *r, const char *name, __u32 *offs, int 
 
 /*
  * The id of the type named @name of @kind, or a negative errno; with a
- * NULL name, the number of types.
+ * NULL name, the number of types. The BTF read is pk_btf_path()'s.
  */
+/* The slow way, for BTF inside an ELF file given as the override. */
+static int parsed_btf_find(const char *path, const char *name, int kind)
+{
+	struct btf *btf = btf__parse(path, NULL);
+	int ret;
+
+	if (!btf)
+		return -errno;
+	ret = name ? btf__find_by_name_kind(btf, name, kind) : (int)btf__type_cnt(btf) - 1;
+	btf__free(btf);
+	return ret;
+}
+
 static int vmlinux_btf_find(const char *name, int kind)
 {
+	const char *path = pk_btf_path();
 	struct btf_reader *r = calloc(1, sizeof(*r));
 	struct btf_header hdr;
 	__u32 offs[4], pos, id = 1;
 	int nr_offs = 0, ret = -ENOENT, i;
 
+	if (!path) {
+		free(r);
+		return -ENODATA;
+	}
 	if (!r)
 		return -ENOMEM;
-	r->fd = open(VMLINUX_BTF_PATH, O_RDONLY | O_CLOEXEC);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd >= 0 && pread(r->fd, &hdr, sizeof(hdr), 0) == sizeof(hdr) &&
+	    hdr.magic != BTF_MAGIC && strcmp(path, VMLINUX_BTF_PATH)) {
+		/* an override in an ELF file: libbpf reads those */
+		ret = parsed_btf_find(path, name, kind);
+		goto out;
+	}
 	if (r->fd < 0 || pread(r->fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
 	    hdr.magic != BTF_MAGIC) {
 		ret = r->fd < 0 ? -errno : -EINVAL;

@@ -41,6 +41,7 @@ enum common_id {
 	C_PAGES,
 	C_PERFBUF,
 	C_COMMAND,
+	C_BTF,
 };
 
 enum common_scope {
@@ -76,6 +77,10 @@ static const struct common_option common_options[] = {
 	{ { "command", C_COMMAND, "COMMAND",
 	    "run COMMAND (split into words as a shell would) and trace it until it exits" },
 	  'c', FOR_COMMAND },
+	{ { "btf", C_BTF, "FILE",
+	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
+	    "or 'none'" },
+	  0, FOR_BPF },
 };
 
 #define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
@@ -410,6 +415,12 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		if (!arg[0])
 			return pk_usage_error(run, "empty command");
 		run->command = arg;
+		return 0;
+	case C_BTF:
+		v = (unsigned long)-pk_btf_set_path(arg);
+		if (v)
+			return pk_usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
+					      v == EINVAL ? "not a BTF file" : strerror((int)v));
 		return 0;
 	}
 	return -EINVAL;
