@@ -171,7 +171,8 @@ AS_ROOT ?= scripts/as-root --chown $(BUILD)
 test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES) $(TEST_BPF_OBJS)
 	@PYTHONDONTWRITEBYTECODE=1 $(AS_ROOT) python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
 
-unit: $(BUILD)/tests/unit-tests $(FIXTURES) $(TEST_BPF_OBJS)
+# test_attach loads a real object: stacksnoop's
+unit: $(BUILD)/tests/unit-tests $(FIXTURES) $(TEST_BPF_OBJS) $(BUILD)/bpf/stacksnoop.bpf.o
 	$(BUILD)/tests/unit-tests
 
 # Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.

@@ -18,8 +18,8 @@ PK_SKEL_OPS(opensnoop_loader_bpf);
 static const char *const kretfunc[] = { "kretfunc_openat2", NULL };
 static const char *const tracepoints[] = { "tp_enter_openat", "tp_exit_openat", NULL };
 static const struct pk_variant variants[] = {
-	{ PK_MECH_FENTRY, kretfunc, NULL },
-	{ PK_MECH_TRACEPOINT, tracepoints, NULL },
+	{ .mech = PK_MECH_FENTRY, .progs = kretfunc },
+	{ .mech = PK_MECH_TRACEPOINT, .progs = tracepoints },
 	{},
 };
 

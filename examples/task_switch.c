@@ -26,8 +26,8 @@ PK_SKEL_OPS(task_switch_bpf);
 static const char *const tp_btf[] = { "sched_switch__btf", NULL };
 static const char *const tracepoint[] = { "sched_switch__tp", NULL };
 static const struct pk_variant variants[] = {
-	{ PK_MECH_TP_BTF, tp_btf, NULL },
-	{ PK_MECH_TRACEPOINT, tracepoint, NULL },
+	{ .mech = PK_MECH_TP_BTF, .progs = tp_btf },
+	{ .mech = PK_MECH_TRACEPOINT, .progs = tracepoint },
 	{},
 };
 

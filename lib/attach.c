@@ -14,15 +14,20 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <probekit/attach.h>
 #include <probekit/features.h>
-#include <probekit/ksyms.h>
-#include <probekit/tracefs.h>
+#include <probekit/privileges.h>
 
 #include "internal.h"
+
+struct target_slot {
+	struct pk_target t;
+	/* the name attached to, such as a kprobe's compiler clone */
+	char resolved[256];
+	bool usable;
+};
 
 struct pk_attach {
 	const struct pk_skel_ops *ops;
@@ -34,6 +39,14 @@ struct pk_attach {
 	enum pk_mech mech;
 	struct bpf_link **links;
 	int nr_links;
+	/* the targets of the variant being tried: its own, then configure's */
+	struct target_slot *targets;
+	int nr_targets;
+	const struct pk_variant *trying;
+	bool names_checked;
+	/* a mistake in the caller's tables: no other variant is tried */
+	bool fatal;
+	char fatal_why[256];
 	char error[1024];
 	/* the whole verifier log of the last rejected program */
 	char *verifier_log;
@@ -73,81 +86,12 @@ int pk_mech_by_name(const char *name, enum pk_mech *mech)
 	return -EINVAL;
 }
 
-static bool btf_has(const char *name, int kind, const char *what, char *why, size_t size)
-{
-	int id = pk__btf_find(name, kind);
-
-	if (id > 0)
-		return true;
-	if (id == -ENOENT)
-		snprintf(why, size, "%s %s is not in the kernel's BTF", what, name);
-	else
-		snprintf(why, size, "no usable kernel BTF to find %s in (%s)", name, strerror(-id));
-	return false;
-}
-
-static bool has_prefix(const char *s, const char *prefix, const char **rest)
-{
-	size_t n = strlen(prefix);
-
-	if (strncmp(s, prefix, n))
-		return false;
-	*rest = s + n;
-	return true;
-}
-
-bool pk_attach_target_exists(const char *sec, char *why, size_t size)
-{
-	char buf[256], *slash;
-	const char *t;
-
-	if (has_prefix(sec, "fentry/", &t) || has_prefix(sec, "fexit/", &t) ||
-	    has_prefix(sec, "fmod_ret/", &t))
-		return btf_has(t, BTF_KIND_FUNC, "function", why, size);
-	if (has_prefix(sec, "tp_btf/", &t)) {
-		/* without kernel BTF, each tracepoint's iterator (Linux 5.10+) says it */
-		if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
-			snprintf(buf, sizeof(buf), "__traceiter_%s", t);
-			if (pk_ksym_exists(buf))
-				return true;
-			snprintf(why, size, "raw tracepoint %s does not exist", t);
-			return false;
-		}
-		snprintf(buf, sizeof(buf), "btf_trace_%s", t);
-		if (btf_has(buf, BTF_KIND_TYPEDEF, "tracepoint", why, size))
-			return true;
-		snprintf(why, size, "raw tracepoint %s does not exist", t);
-		return false;
-	}
-	if (has_prefix(sec, "kprobe/", &t) || has_prefix(sec, "kretprobe/", &t)) {
-		snprintf(buf, sizeof(buf), "%s", t);
-		buf[strcspn(buf, "+")] = '\0';
-		if (pk_ksym_exists(buf))
-			return true;
-		snprintf(why, size, "kernel function %s is not in /proc/kallsyms", buf);
-		return false;
-	}
-	if (has_prefix(sec, "tracepoint/", &t) || has_prefix(sec, "tp/", &t)) {
-		snprintf(buf, sizeof(buf), "%s", t);
-		slash = strchr(buf, '/');
-		if (slash) {
-			*slash = '\0';
-			if (pk_tracepoint_exists(buf, slash + 1))
-				return true;
-			*slash = ':';
-		}
-		snprintf(why, size, "tracepoint %s does not exist", buf);
-		return false;
-	}
-	return true;
-}
-
 struct pk_attach *pk_attach__new(const struct pk_skel_ops *ops, const struct pk_variant *variants,
 				 const struct pk_attach_opts *opts)
 {
 	struct pk_attach *att;
 
-	if (!ops || !variants) {
+	if (!ops || !variants || !PK_OPTS_VALID(opts, pk_attach_opts)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -156,10 +100,12 @@ struct pk_attach *pk_attach__new(const struct pk_skel_ops *ops, const struct pk_
 		return NULL;
 	att->ops = ops;
 	att->variants = variants;
-	if (opts)
-		memcpy(&att->opts, opts,
-		       opts->sz < sizeof(att->opts) ? opts->sz : sizeof(att->opts));
 	att->opts.sz = sizeof(att->opts);
+	att->opts.mechanism = PK_OPTS_GET(opts, mechanism, PK_MECH_AUTO);
+	att->opts.configure = PK_OPTS_GET(opts, configure, NULL);
+	att->opts.ctx = PK_OPTS_GET(opts, ctx, NULL);
+	att->opts.log = PK_OPTS_GET(opts, log, NULL);
+	att->opts.btf_path = PK_OPTS_GET(opts, btf_path, NULL);
 	return att;
 }
 
@@ -234,46 +180,206 @@ static void destroy_links(struct bpf_link **links, int n)
 	}
 }
 
+static void clear_targets(struct pk_attach *att)
+{
+	int i;
+
+	for (i = 0; i < att->nr_targets; i++) {
+		free((char *)att->targets[i].t.prog);
+		free((char *)att->targets[i].t.target);
+	}
+	free(att->targets);
+	att->targets = NULL;
+	att->nr_targets = 0;
+}
+
 static void detach_all(struct pk_attach *att)
 {
 	destroy_links(att->links, att->nr_links);
 	free(att->links);
 	att->links = NULL;
 	att->nr_links = 0;
+	clear_targets(att);
 	if (att->skel)
 		att->ops->destroy(att->skel);
 	att->skel = NULL;
+}
+
+static struct bpf_object *object_of(const struct pk_attach *att)
+{
+	return att->ops->object(att->skel);
+}
+
+/* A program the tables name that the object lacks is the caller's typo. */
+static int check_name(struct pk_attach *att, const struct pk_variant *v, const char *name,
+		      char *why, size_t size)
+{
+	if (bpf_object__find_program_by_name(object_of(att), name))
+		return 0;
+	snprintf(why, size, "the %s variant names program %s, which the BPF object does not have",
+		 mech_names[v->mech], name);
+	att->fatal = true;
+	return -ENOENT;
+}
+
+static int check_names(struct pk_attach *att, char *why, size_t size)
+{
+	const struct pk_variant *v;
+	const char *const *n;
+	const struct pk_target *t;
+	int err = 0;
+
+	for (v = att->variants; v->mech != PK_MECH_AUTO && !err; v++) {
+		for (n = v->progs; n && *n && !err; n++)
+			err = check_name(att, v, *n, why, size);
+		for (n = v->optional; n && *n && !err; n++)
+			err = check_name(att, v, *n, why, size);
+		for (t = v->targets; t && t->prog && !err; t++)
+			err = check_name(att, v, t->prog, why, size);
+	}
+	att->names_checked = !err;
+	return err;
+}
+
+static int add_target(struct pk_attach *att, const struct pk_target *t)
+{
+	struct target_slot *slots, *s;
+
+	slots = realloc(att->targets, (att->nr_targets + 1) * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	att->targets = slots;
+	s = &slots[att->nr_targets];
+	memset(s, 0, sizeof(*s));
+	s->t = *t;
+	s->t.prog = strdup(t->prog);
+	s->t.target = t->target ? strdup(t->target) : NULL;
+	if (!s->t.prog || !s->t.target) {
+		free((char *)s->t.prog);
+		free((char *)s->t.target);
+		return -ENOMEM;
+	}
+	att->nr_targets++;
+	return 0;
+}
+
+int pk_attach__add_target(struct pk_attach *att, const struct pk_target *t)
+{
+	const struct pk_variant *v = att ? att->trying : NULL;
+
+	if (!v || !t || !t->prog || !t->target)
+		return -EINVAL;
+	if (check_name(att, v, t->prog, att->fatal_why, sizeof(att->fatal_why)))
+		return -ENOENT;
+	return add_target(att, t);
+}
+
+/*
+ * Checks the targets of @prog; returns how many can be attached, or a
+ * negative errno when a required one is missing.
+ */
+static int resolve_targets(struct pk_attach *att, const struct pk_variant *v,
+			   struct bpf_program *prog, char *why, size_t size)
+{
+	const char *name = bpf_program__name(prog);
+	struct target_slot *s;
+	enum pk_mech kind;
+	char reason[256];
+	int i, n = 0, err;
+
+	for (i = 0; i < att->nr_targets; i++) {
+		s = &att->targets[i];
+		if (strcmp(s->t.prog, name))
+			continue;
+		err = pk__target_resolve(prog, s->t.target, s->t.pid, s->resolved,
+					 sizeof(s->resolved), reason, sizeof(reason));
+		s->usable = !err;
+		n += !err;
+		if (!err)
+			continue;
+		if (!(s->t.flags & PK_TARGET_OPTIONAL)) {
+			snprintf(why, size, "%s", reason);
+			return err;
+		}
+		explain(att, "  %s: leaving out %s on %s: %s", mech_names[v->mech], name,
+			s->t.target, reason);
+	}
+	/* the BTF kinds take their one target at load time */
+	kind = pk__prog_kind(prog);
+	if (n > 1 && (kind == PK_MECH_FENTRY || kind == PK_MECH_TP_BTF)) {
+		snprintf(why, size, "%s is a %s program: it takes one target, not %d", name,
+			 mech_names[kind], n);
+		return -EINVAL;
+	}
+	return n;
+}
+
+static bool has_targets(const struct pk_attach *att, const char *name)
+{
+	int i;
+
+	for (i = 0; i < att->nr_targets; i++) {
+		if (!strcmp(att->targets[i].t.prog, name))
+			return true;
+	}
+	return false;
+}
+
+/* Whether @prog can attach here: its targets, or its section's. */
+static int program_usable(struct pk_attach *att, const struct pk_variant *v,
+			  struct bpf_program *prog, char *reason, size_t size)
+{
+	int n;
+
+	if (!has_targets(att, bpf_program__name(prog)))
+		return pk_attach_target_exists(bpf_program__section_name(prog), reason, size) ?
+			       0 :
+			       -ENOENT;
+	n = resolve_targets(att, v, prog, reason, size);
+	if (n == 0)
+		snprintf(reason, size, "none of its targets exists here");
+	return n > 0 ? 0 : n < 0 ? n : -ENOENT;
 }
 
 /* Turns programs on or off for @v; a missing required target fails it. */
 static int select_programs(struct pk_attach *att, const struct pk_variant *v, char *why,
 			   size_t size)
 {
-	struct bpf_object *obj = att->ops->object(att->skel);
 	struct bpf_program *prog;
 	char reason[256];
+	int on = 0, err;
 
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, object_of(att)) {
 		const char *name = bpf_program__name(prog);
 		bool required = in_list(v->progs, name);
 		bool optional = in_list(v->optional, name);
 
 		if (!required && !optional) {
-			if (in_other_variant(att, v, name))
+			if (in_other_variant(att, v, name)) {
 				bpf_program__set_autoload(prog, false);
-			continue;
+				continue;
+			}
+			/* in no variant, but given targets: they must exist */
+			if (!has_targets(att, name) || !bpf_program__autoload(prog))
+				continue;
+			required = true;
 		}
-		if (pk_attach_target_exists(bpf_program__section_name(prog), reason,
-					    sizeof(reason))) {
+		err = program_usable(att, v, prog, reason, sizeof(reason));
+		if (!err) {
 			bpf_program__set_autoload(prog, true);
+			on++;
 			continue;
 		}
 		if (required) {
-			snprintf(why, size, "%s", reason);
-			return -ENOENT;
+			snprintf(why, size, "%s: %s", name, reason);
+			return err;
 		}
 		explain(att, "  %s: leaving out %s: %s", mech_names[v->mech], name, reason);
 		bpf_program__set_autoload(prog, false);
+	}
+	if (!on && (v->progs || v->optional)) {
+		snprintf(why, size, "none of its programs can attach on this kernel");
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -290,32 +396,37 @@ int pk_attach__add_link(struct pk_attach *att, struct bpf_link *link)
 	return 0;
 }
 
-static int attach_programs(struct pk_attach *att, char *why, size_t size)
+static int keep_link(struct pk_attach *att, struct bpf_link *link, const char *prog,
+		     const char *where)
 {
-	struct bpf_object *obj = att->ops->object(att->skel);
-	struct bpf_program *prog;
-	struct bpf_link *link;
-	int err;
+	int err = pk_attach__add_link(att, link);
 
-	bpf_object__for_each_program(prog, obj) {
-		/* autoattach off: the caller attaches it (pk_object's uprobes) */
-		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog))
+	if (err) {
+		bpf_link__destroy(link);
+		return err;
+	}
+	explain(att, "  %s: %s on %s", mech_names[att->trying->mech], prog, where);
+	return 0;
+}
+
+static int attach_to_targets(struct pk_attach *att, struct bpf_program *prog, char *why,
+			     size_t size)
+{
+	const char *name = bpf_program__name(prog);
+	struct target_slot *s;
+	struct bpf_link *link;
+	int i, err;
+
+	for (i = 0; i < att->nr_targets; i++) {
+		s = &att->targets[i];
+		if (!s->usable || strcmp(s->t.prog, name))
 			continue;
-		link = bpf_program__attach(prog);
-		err = libbpf_get_error(link);
-		/* sections without a target are the tool's to attach */
-		if (err == -EOPNOTSUPP)
-			continue;
-		if (err) {
-			snprintf(why, size, "attaching %s (%s) failed: %s", bpf_program__name(prog),
-				 bpf_program__section_name(prog), strerror(-err));
+		link = pk__target_attach(prog, s->resolved, s->t.pid, why, size);
+		if (!link)
+			return -errno;
+		err = keep_link(att, link, name, s->resolved);
+		if (err)
 			return err;
-		}
-		err = pk_attach__add_link(att, link);
-		if (err) {
-			bpf_link__destroy(link);
-			return err;
-		}
 	}
 	return 0;
 }
@@ -330,28 +441,56 @@ static void *open_skel(struct pk_attach *att)
 	return att->ops->open();
 }
 
-/* A failed load, done again from a fresh open to capture the verifier's log. */
-static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
-			    size_t size)
+static int attach_programs(struct pk_attach *att, char *why, size_t size)
 {
+	struct bpf_program *prog;
+	struct bpf_link *link;
 	int err;
 
-	detach_all(att);
-	att->skel = open_skel(att);
-	err = att->skel ? select_programs(att, v, why, size) : -errno;
-	if (!err && att->opts.configure)
-		err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
-	if (err) {
-		snprintf(why, size, "loading the programs failed, then reopening them: %s",
-			 strerror(-err));
-		return err;
+	bpf_object__for_each_program(prog, object_of(att)) {
+		const char *name = bpf_program__name(prog);
+
+		/* autoattach off: the caller attaches it (pk_object's uprobes) */
+		if (!bpf_program__autoload(prog) || !bpf_program__autoattach(prog))
+			continue;
+		if (has_targets(att, name)) {
+			err = attach_to_targets(att, prog, why, size);
+			if (err)
+				return err;
+			continue;
+		}
+		link = bpf_program__attach(prog);
+		err = libbpf_get_error(link);
+		/* a section without a target, and none given: the caller's to attach */
+		if (err == -EOPNOTSUPP)
+			continue;
+		if (err) {
+			snprintf(why, size, "attaching %s (%s) failed: %s", name,
+				 bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+		err = keep_link(att, link, name, bpf_program__section_name(prog));
+		if (err)
+			return err;
 	}
-	free(att->verifier_log);
-	return pk__load_explained(att->ops->object(att->skel), att->ops->load, att->skel,
-				  &att->verifier_log, why, size);
+	return 0;
 }
 
-static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
+static int add_variant_targets(struct pk_attach *att, const struct pk_variant *v)
+{
+	const struct pk_target *t;
+	int err;
+
+	for (t = v->targets; t && t->prog; t++) {
+		err = add_target(att, t);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int open_and_configure(struct pk_attach *att, const struct pk_variant *v, char *why,
+			      size_t size)
 {
 	int err;
 
@@ -361,12 +500,52 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 		snprintf(why, size, "opening the BPF object failed: %s", strerror(-err));
 		return err;
 	}
-	err = select_programs(att, v, why, size);
-	if (!err && att->opts.configure) {
-		err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
-		if (err)
-			snprintf(why, size, "configuring the BPF object failed: %s", strerror(-err));
+	if (!att->names_checked && (err = check_names(att, why, size)))
+		return err;
+	err = add_variant_targets(att, v);
+	if (err) {
+		snprintf(why, size, "%s", strerror(-err));
+		return err;
 	}
+	if (!att->opts.configure)
+		return 0;
+	err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
+	if (err && att->fatal)
+		snprintf(why, size, "%s", att->fatal_why);
+	else if (err)
+		snprintf(why, size, "configuring the BPF object failed: %s", strerror(-err));
+	return err;
+}
+
+/* A failed load, done again from a fresh open to capture the verifier's log. */
+static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
+			    size_t size)
+{
+	int err;
+
+	detach_all(att);
+	err = open_and_configure(att, v, why, size);
+	if (!err)
+		err = select_programs(att, v, why, size);
+	if (err) {
+		snprintf(why, size, "loading the programs failed, then reopening them: %s",
+			 strerror(-err));
+		return err;
+	}
+	free(att->verifier_log);
+	att->verifier_log = NULL;
+	return pk__load_explained(object_of(att), att->ops->load, att->skel, &att->verifier_log,
+				  why, size);
+}
+
+static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
+{
+	int err;
+
+	att->trying = v;
+	err = open_and_configure(att, v, why, size);
+	if (!err)
+		err = select_programs(att, v, why, size);
 	if (!err) {
 		err = att->ops->load(att->skel);
 		if (err)
@@ -376,10 +555,12 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 		err = attach_programs(att, why, size);
 	if (err)
 		detach_all(att);
+	/* targets are added while a variant is tried, not after */
+	att->trying = NULL;
 	return err;
 }
 
-static bool mech_usable(struct pk_attach *att, enum pk_mech mech, char *why, size_t size)
+bool pk_mech_usable(enum pk_mech mech, char *why, size_t size)
 {
 	const struct pk_feature_status *st;
 
@@ -387,10 +568,13 @@ static bool mech_usable(struct pk_attach *att, enum pk_mech mech, char *why, siz
 		snprintf(why, size, "%s", pk_feature_probe(PK_FEAT_BTF)->reason);
 		return false;
 	}
+	if (mech <= PK_MECH_AUTO || mech >= PK_MECH__COUNT) {
+		snprintf(why, size, "no such mechanism");
+		return false;
+	}
 	st = pk_feature_probe(mech_feature[mech]);
 	if (!st->available)
 		snprintf(why, size, "%s", st->reason);
-	(void)att;
 	return st->available;
 }
 
@@ -447,7 +631,9 @@ int pk_attach__load(struct pk_attach *att)
 	if (!att)
 		return -EINVAL;
 	att->error[0] = '\0';
-	err = choose_btf(att);
+	err = pk_check_bpf_privileges(att->error, sizeof(att->error));
+	if (!err)
+		err = choose_btf(att);
 	if (err)
 		return err;
 	err = -ENOENT;
@@ -455,7 +641,7 @@ int pk_attach__load(struct pk_attach *att)
 		if (att->opts.mechanism != PK_MECH_AUTO && v->mech != att->opts.mechanism)
 			continue;
 		tried = true;
-		if (!mech_usable(att, v->mech, why, sizeof(why))) {
+		if (!pk_mech_usable(v->mech, why, sizeof(why))) {
 			explain(att, "  %s: not available: %s", mech_names[v->mech], why);
 			append_error(att, mech_names[v->mech], why);
 			err = -EOPNOTSUPP;
@@ -465,9 +651,13 @@ int pk_attach__load(struct pk_attach *att)
 		if (!err) {
 			att->mech = v->mech;
 			att->error[0] = '\0';
-			explain(att, "  %s: attached %d program%s", mech_names[v->mech],
+			explain(att, "  %s: attached %d link%s", mech_names[v->mech],
 				att->nr_links, att->nr_links == 1 ? "" : "s");
 			return 0;
+		}
+		if (att->fatal) {
+			snprintf(att->error, sizeof(att->error), "%s", why);
+			return -EINVAL;
 		}
 		explain(att, "  %s: failed: %s", mech_names[v->mech], why);
 		append_error(att, mech_names[v->mech], why);
@@ -500,34 +690,6 @@ int pk_attach__link_count(const struct pk_attach *att)
 	return att ? att->nr_links : 0;
 }
 
-/* What @prog hooks, from its type and section ("uprobe" and "kprobe" share a type). */
-static enum pk_mech prog_kind(const struct bpf_program *prog)
-{
-	const char *sec = bpf_program__section_name(prog);
-
-	switch (bpf_program__type(prog)) {
-	case BPF_PROG_TYPE_TRACING:
-		switch (bpf_program__expected_attach_type(prog)) {
-		case BPF_TRACE_FENTRY:
-		case BPF_TRACE_FEXIT:
-		case BPF_MODIFY_RETURN:
-			return PK_MECH_FENTRY;
-		case BPF_TRACE_RAW_TP:
-			return PK_MECH_TP_BTF;
-		default:
-			return PK_MECH_AUTO;
-		}
-	case BPF_PROG_TYPE_KPROBE:
-		return sec[0] == 'u' ? PK_MECH_UPROBE : PK_MECH_KPROBE;
-	case BPF_PROG_TYPE_TRACEPOINT:
-		return PK_MECH_TRACEPOINT;
-	case BPF_PROG_TYPE_RAW_TRACEPOINT:
-		return PK_MECH_RAW_TP;
-	default:
-		return PK_MECH_AUTO;
-	}
-}
-
 static __u32 obj_id(int fd)
 {
 	struct bpf_prog_info info = {};
@@ -548,7 +710,7 @@ static enum pk_mech link_kind(const struct pk_attach *att, struct bpf_link *link
 		return PK_MECH_AUTO;
 	bpf_object__for_each_program(prog, obj) {
 		if (obj_id(bpf_program__fd(prog)) == info.prog_id)
-			return prog_kind(prog);
+			return pk__prog_kind(prog);
 	}
 	return PK_MECH_AUTO;
 }

@@ -40,6 +40,7 @@ enum common_id {
 	C_MECHANISM,
 	C_PAGES,
 	C_PERFBUF,
+	C_COMMAND,
 	C_BTF,
 };
 
@@ -49,6 +50,8 @@ enum common_scope {
 	FOR_EVENTS,
 	/* tools with BPF, and .main tools that run pk_run__loop() */
 	FOR_LOOP,
+	/* tools with PK_TOOL_COMMAND */
+	FOR_COMMAND,
 };
 
 struct common_option {
@@ -71,6 +74,9 @@ static const struct common_option common_options[] = {
 	  'b', FOR_EVENTS },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },
+	{ { "command", C_COMMAND, "COMMAND",
+	    "run COMMAND (split into words as a shell would) and trace it until it exits" },
+	  'c', FOR_COMMAND },
 	{ { "btf", C_BTF, "FILE",
 	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
 	    "or 'none'" },
@@ -104,6 +110,10 @@ struct pk_run {
 	bool stop;
 	int status;
 	__u64 lost_reported;
+	/* -c */
+	const char *command;
+	struct pk__child child;
+	bool saw_pid;
 };
 
 static volatile sig_atomic_t signalled;
@@ -150,52 +160,7 @@ void pk_info(const struct pk_run *run, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Value parsers ------------------------------------------------------------- */
-
-int pk_parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int pk_parse_long(const char *s, long min, long max, long *out)
-{
-	long v;
-	char *end;
-
-	if (!s || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int pk_parse_pid(const char *s, pid_t *out)
-{
-	unsigned long v;
-	char path[64];
-
-	if (pk_parse_ulong(s, INT_MAX, &v) || v == 0)
-		return -EINVAL;
-	/* /proc/PID covers threads too, through the hidden task entries */
-	snprintf(path, sizeof(path), "/proc/%lu", v);
-	if (access(path, F_OK) != 0)
-		return -ESRCH;
-	*out = (pid_t)v;
-	return 0;
-}
+/* Option values ------------------------------------------------------------ */
 
 int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg, pid_t *out)
 {
@@ -206,41 +171,6 @@ int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg
 	if (err)
 		return pk_usage_error(run, "invalid %s '%s'", what, arg);
 	return 0;
-}
-
-int pk_parse_seconds(const char *s, unsigned long *ms)
-{
-	double v;
-	char *end;
-
-	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > 365.0 * 86400)
-		return -EINVAL;
-	*ms = (unsigned long)ceil(v * 1000);
-	return 0;
-}
-
-bool pk_have_bpf_privileges(void)
-{
-	unsigned long long caps = 0;
-	char line[256];
-	FILE *f;
-
-	if (geteuid() == 0)
-		return true;
-	f = fopen("/proc/self/status", "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	}
-	fclose(f);
-	/* CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON */
-	return (caps >> 21 & 1) || ((caps >> 39 & 1) && (caps >> 38 & 1));
 }
 
 /* Accessors ----------------------------------------------------------------- */
@@ -305,6 +235,65 @@ int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, i
 	return 0;
 }
 
+const char *pk_run__command(const struct pk_run *run)
+{
+	return run->command;
+}
+
+pid_t pk_run__child(const struct pk_run *run)
+{
+	return run->child.pid;
+}
+
+static void command_exiting(void *ctx, pid_t pid)
+{
+	struct pk_run *run = ctx;
+
+	run->tool->command_exit(run, pid);
+}
+
+static void say_how_the_command_ended(struct pk_run *run)
+{
+	if (run->child.reaped)
+		pk_info(run, "the command exited with status %d", run->child.status);
+	else
+		pk_info(run, "the command (pid %d) is still running", run->child.pid);
+}
+
+static int on_sigchld(struct pk_run *run, int fd)
+{
+	(void)fd;
+	if (pk__child_poll(&run->child, run->tool->command_exit ? command_exiting : NULL, run)) {
+		say_how_the_command_ended(run);
+		pk_run__stop(run, 0);
+	}
+	return 0;
+}
+
+pid_t pk_run__spawn(struct pk_run *run, const char *command)
+{
+	char why[PATH_MAX + 64] = "";
+	int err;
+
+	if (run->child.pid)
+		return -EBUSY;
+	err = pk__child_start(&run->child, command, run->tool->command_exit != NULL, why,
+			      sizeof(why));
+	if (err) {
+		pk_error(run, "%s", why);
+		return err;
+	}
+	if (why[0])
+		pk_info(run, "%s: a short-lived command may lose symbols", why);
+	pk_info(run, "started pid %d for: %s", run->child.pid, command);
+	err = pk_run__watch_fd(run, run->child.sigfd, on_sigchld);
+	if (err) {
+		pk_error(run, "cannot watch the command: %s", strerror(-err));
+		return err;
+	}
+	return run->child.pid;
+}
+
 static int on_pid_exit(struct pk_run *run, int fd)
 {
 	(void)fd;
@@ -350,6 +339,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 		return tool->skel || (tool->flags & PK_TOOL_LOOP);
 	if (c->scope == FOR_EVENTS)
 		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
+	if (c->scope == FOR_COMMAND)
+		return tool->flags & PK_TOOL_COMMAND;
 	return true;
 }
 
@@ -373,7 +364,9 @@ static void print_help(const struct pk_tool *tool, const char *name)
 	const struct pk_option *o;
 	size_t i;
 
-	printf("Usage: %s %s\n%s\n", name, tool->usage ? tool->usage : "[OPTIONS]", tool->summary);
+	printf("Usage: %s %s\n", name, tool->usage ? tool->usage : "[OPTIONS]");
+	if (tool->summary)
+		printf("%s\n", tool->summary);
 	if (tool->options && tool->options->name) {
 		printf("\nOptions:\n");
 		for (o = tool->options; o->name; o++)
@@ -417,6 +410,11 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		return 0;
 	case C_PERFBUF:
 		run->events_opts.force_perf = true;
+		return 0;
+	case C_COMMAND:
+		if (!arg[0])
+			return pk_usage_error(run, "empty command");
+		run->command = arg;
 		return 0;
 	case C_BTF:
 		v = (unsigned long)-pk_btf_set_path(arg);
@@ -476,6 +474,24 @@ static int map_short_to_common(const struct pk_tool *tool, int key)
 	return key;
 }
 
+/* A typo in -c fails here, before anything is loaded or forked. */
+static int check_command(struct pk_run *run)
+{
+	char why[PATH_MAX + 64];
+	int err;
+
+	if (!run->command)
+		return 0;
+	if (run->saw_pid)
+		return pk_usage_error(run, "give -p PID or -c COMMAND, not both");
+	err = pk__command_check(run->command, why, sizeof(why));
+	if (err == -EINVAL)
+		return pk_usage_error(run, "%s", why);
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
 /* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
 static int parse_command_line(struct pk_run *run, int argc, char **argv)
 {
@@ -507,6 +523,7 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 			printf("%s (probekit) %s\n", run->name, PK_VERSION);
 			return 1;
 		}
+		run->saw_pid |= c == 'p';
 		err = c >= C_HELP ? parse_common(run, c, optarg) :
 		      tool->parse_opt ? tool->parse_opt(run, c, optarg) :
 					-EINVAL;
@@ -517,9 +534,11 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		if (!tool->parse_args)
 			return pk_usage_error(run, "unexpected argument '%s' (see --help)",
 					      argv[optind]);
-		return tool->parse_args(run, argc - optind, argv + optind);
+		err = tool->parse_args(run, argc - optind, argv + optind);
+	} else {
+		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
 	}
-	return tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
+	return err ? err : check_command(run);
 }
 
 /* Running ------------------------------------------------------------------- */
@@ -674,6 +693,8 @@ static int poll_loop(struct pk_run *run)
 	int n, i, err;
 
 	err = setup_epoll(run);
+	if (!err)
+		err = pk__child_go(&run->child);
 	if (err)
 		return err;
 	/*
@@ -777,12 +798,15 @@ static void report_using(struct pk_run *run)
 static int run_bpf_tool(struct pk_run *run)
 {
 	const struct pk_tool *tool = run->tool;
+	char why[128];
 	int err;
 
-	if (!pk_have_bpf_privileges()) {
-		pk_error(run, "needs root, or CAP_BPF and CAP_PERFMON, to load BPF programs");
+	if (pk_check_bpf_privileges(why, sizeof(why))) {
+		pk_error(run, "%s", why);
 		return 1;
 	}
+	if (run->command && pk_run__spawn(run, run->command) < 0)
+		return 1;
 	err = load_and_attach(run);
 	if (err)
 		return 1;
@@ -800,6 +824,10 @@ static int run_bpf_tool(struct pk_run *run)
 	/* what is already in the buffer belongs to the run */
 	if (run->events && !run->out_broken)
 		pk_events__consume(run->events);
+	if (run->child.pid && !run->child.reaped) {
+		pk__child_poll(&run->child, NULL, NULL);
+		say_how_the_command_ended(run);
+	}
 	if (tool->finish && !run->out_broken && tool->finish(run) < 0)
 		run->status = 1;
 	if (!run->out_broken)
@@ -814,6 +842,7 @@ static void cleanup(struct pk_run *run)
 
 	pk_events__free(run->events);
 	pk_attach__free(run->att);
+	pk__child_release(&run->child);
 	for (i = 0; i < run->nr_watches; i++) {
 		if (run->watches[i].owned)
 			close(run->watches[i].fd);
@@ -828,6 +857,8 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 		.tool = tool,
 		.out = stdout,
 		.epfd = -1,
+		.events_opts = { .sz = sizeof(struct pk_events_opts) },
+		.child = { .go_fd = -1, .sigfd = -1 },
 	};
 	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	int status;

@@ -109,7 +109,9 @@ static bool rodata_flag(struct bpf_object *obj, const char *name)
 
 static unsigned int pages_of(const struct pk_events_opts *opts)
 {
-	return opts && opts->pages ? opts->pages : DEFAULT_PAGES;
+	unsigned int pages = PK_OPTS_GET(opts, pages, 0);
+
+	return pages ? pages : DEFAULT_PAGES;
 }
 
 /*
@@ -130,14 +132,18 @@ static __u32 ring_size(unsigned int pages, long page_size)
 
 int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *opts)
 {
-	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "pk_rb");
-	struct bpf_map *pb = bpf_object__find_map_by_name(obj, "pk_pb");
+	struct bpf_map *rb, *pb;
 	unsigned int pages = pages_of(opts);
 	long page_size = sysconf(_SC_PAGESIZE);
-	bool use_perf = opts && opts->force_perf;
-	bool has_ringbuf = pk_feature_probe(PK_FEAT_RINGBUF)->available;
+	bool use_perf = PK_OPTS_GET(opts, force_perf, false);
+	bool has_ringbuf;
 	int err;
 
+	if (!obj || !PK_OPTS_VALID(opts, pk_events_opts))
+		return -EINVAL;
+	rb = bpf_object__find_map_by_name(obj, "pk_rb");
+	pb = bpf_object__find_map_by_name(obj, "pk_pb");
+	has_ringbuf = pk_feature_probe(PK_FEAT_RINGBUF)->available;
 	if (!rb || !pb)
 		return -ENOENT;
 	if (pages & (pages - 1))
@@ -195,12 +201,17 @@ static void on_perf_event(void *ctx, int cpu, void *data, __u32 size)
 struct pk_events *pk_events__new(struct bpf_object *obj, pk_event_fn fn, void *ctx,
 				 const struct pk_events_opts *opts)
 {
-	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "pk_rb");
-	struct bpf_map *pb = bpf_object__find_map_by_name(obj, "pk_pb");
-	struct bpf_map *lost = bpf_object__find_map_by_name(obj, "pk_lost");
+	struct bpf_map *rb, *pb, *lost;
 	struct pk_events *ev;
 	int err;
 
+	if (!obj || !PK_OPTS_VALID(opts, pk_events_opts)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rb = bpf_object__find_map_by_name(obj, "pk_rb");
+	pb = bpf_object__find_map_by_name(obj, "pk_pb");
+	lost = bpf_object__find_map_by_name(obj, "pk_lost");
 	if (!rb || !pb || !lost || !fn) {
 		errno = ENOENT;
 		return NULL;

@@ -22,8 +22,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include <probekit/cli.h>
 #include <probekit/features.h>
+#include <probekit/privileges.h>
 #include <probekit/tracefs.h>
 
 #include "internal.h"
@@ -75,219 +75,46 @@ int pk_feature_by_name(const char *name, enum pk_feature *feat)
 	return -ENOENT;
 }
 
-/*
- * Kernel BTF lookups by streaming /sys/kernel/btf/vmlinux through a small
- * buffer: a full parse (what btf__load_vmlinux_btf() does) costs 40 ms and
- * 8 MB here, for the handful of names the probes need.
- */
-#define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
-#define SCAN_CHUNK 65536
-
-struct btf_reader {
-	int fd;
-	__u32 base;
-	__u32 len;
-	__u32 buf_start;
-	__u32 buf_len;
-	char buf[SCAN_CHUNK];
-};
-
-static const void *reader_at(struct btf_reader *r, __u32 pos, __u32 n)
-{
-	ssize_t got;
-
-	if (pos + n > r->len)
-		return NULL;
-	if (pos < r->buf_start || pos + n > r->buf_start + r->buf_len) {
-		/* sysfs hands out at most a page per read */
-		r->buf_start = pos;
-		r->buf_len = 0;
-		while (r->buf_len < n) {
-			got = pread(r->fd, r->buf + r->buf_len, sizeof(r->buf) - r->buf_len,
-				    (off_t)r->base + pos + r->buf_len);
-			if (got <= 0)
-				return NULL;
-			r->buf_len += got;
-		}
-	}
-	return r->buf + (pos - r->buf_start);
-}
-
-/* Bytes that follow a type's common 12-byte header. */
-static __u32 btf_extra_size(const struct btf_type *t)
-{
-	__u32 vlen = btf_vlen(t);
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT: return 4;
-	case BTF_KIND_ARRAY: return sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION: return vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM: return vlen * sizeof(struct btf_enum);
-	case BTF_KIND_FUNC_PROTO: return vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR: return sizeof(struct btf_var);
-	case BTF_KIND_DATASEC: return vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG: return sizeof(struct btf_decl_tag);
-	case BTF_KIND_ENUM64: return vlen * 12;
-	default: return 0;
-	}
-}
-
-/*
- * Offsets of @name in the string section (at most @max). Chunks overlap by
- * the name's length, so a match cut by one chunk's end is whole in the next;
- * a match at a later chunk's very start was already seen in full before.
- */
-static int find_string(struct btf_reader *r, const char *name, __u32 *offs, int max)
-{
-	size_t n = strlen(name) + 1;
-	__u32 pos = 0, step = SCAN_CHUNK - n;
-	int found = 0;
-
-	for (;;) {
-		__u32 want = r->len - pos < SCAN_CHUNK ? r->len - pos : SCAN_CHUNK;
-		const char *chunk = reader_at(r, pos, want), *p = chunk;
-
-		if (!chunk)
-			return -EIO;
-		while (found < max && (p = memmem(p, chunk + want - p, name, n))) {
-			__u32 off = pos + (p - chunk);
-			bool starts = off == 0 || (p > chunk && p[-1] == '\0');
-
-			if (starts && (!found || off > offs[found - 1]))
-				offs[found++] = off;
-			p++;
-		}
-		if (found == max || pos + want >= r->len)
-			return found;
-		pos += step;
-	}
-}
-
-/*
- * The id of the type named @name of @kind, or a negative errno; with a
- * NULL name, the number of types.
- */
-/* The slow way, for BTF inside an ELF file given as the override. */
-static int parsed_btf_find(const char *path, const char *name, int kind)
-{
-	struct btf *btf = btf__parse(path, NULL);
-	int ret;
-
-	if (!btf)
-		return -errno;
-	ret = name ? btf__find_by_name_kind(btf, name, kind) : (int)btf__type_cnt(btf) - 1;
-	btf__free(btf);
-	return ret;
-}
-
-static int vmlinux_btf_find(const char *name, int kind)
-{
-	const char *path = pk_btf_path();
-	struct btf_reader *r = calloc(1, sizeof(*r));
-	struct btf_header hdr;
-	__u32 offs[4], pos, id = 1;
-	int nr_offs = 0, ret = -ENOENT, i;
-
-	if (!path) {
-		free(r);
-		return -ENODATA;
-	}
-	if (!r)
-		return -ENOMEM;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd >= 0 && pread(r->fd, &hdr, sizeof(hdr), 0) == sizeof(hdr) &&
-	    hdr.magic != BTF_MAGIC && strcmp(path, VMLINUX_BTF_PATH)) {
-		/* an override in an ELF file: libbpf reads those */
-		ret = parsed_btf_find(path, name, kind);
-		goto out;
-	}
-	if (r->fd < 0 || pread(r->fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
-	    hdr.magic != BTF_MAGIC) {
-		ret = r->fd < 0 ? -errno : -EINVAL;
-		goto out;
-	}
-	if (name) {
-		r->base = hdr.hdr_len + hdr.str_off;
-		r->len = hdr.str_len;
-		nr_offs = find_string(r, name, offs, 4);
-		if (nr_offs <= 0) {
-			ret = nr_offs < 0 ? nr_offs : -ENOENT;
-			goto out;
-		}
-	}
-	r->base = hdr.hdr_len + hdr.type_off;
-	r->len = hdr.type_len;
-	r->buf_start = r->buf_len = 0;
-	for (pos = 0; pos < r->len; id++) {
-		const struct btf_type *t = reader_at(r, pos, sizeof(*t));
-
-		if (!t) {
-			ret = -EIO;
-			goto out;
-		}
-		for (i = 0; i < nr_offs; i++) {
-			if (t->name_off == offs[i] && btf_kind(t) == kind) {
-				ret = id;
-				goto out;
-			}
-		}
-		pos += sizeof(*t) + btf_extra_size(t);
-	}
-	if (!name)
-		ret = id - 1;
-out:
-	if (r->fd >= 0)
-		close(r->fd);
-	free(r);
-	return ret;
-}
-
-int pk__btf_find(const char *name, int kind)
-{
-	return vmlinux_btf_find(name, kind);
-}
-
-const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size)
+const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size)
 {
 	const char *what = (unsigned int)feat < PK_FEAT__COUNT && probe_what[feat] ?
 				   probe_what[feat] :
 				   "a minimal program";
-	const char *why;
+	const char *text;
 
 	err = err < 0 ? -err : err;
 	switch (err) {
 	case EPERM:
 	case EACCES:
 		if (feat == PK_FEAT_KFUNC)
-			why = "this kernel does not allow BPF trampolines (fentry/fexit); "
+			text = "this kernel does not allow BPF trampolines (fentry/fexit); "
 			      "use kprobes or tracepoints";
 		else
-			why = "BPF is restricted on this kernel, or this process lacks "
+			text = "BPF is restricted on this kernel, or this process lacks "
 			      "CAP_BPF and CAP_PERFMON";
 		break;
 	case EINVAL:
-		why = "this kernel does not know the program type or attach type "
+		text = "this kernel does not know the program type or attach type "
 		      "(too old, or built without it)";
 		break;
 	case ENOTSUPP_ERRNO:
 	case EOPNOTSUPP:
-		why = "the kernel does not support this attach type on this architecture";
+		text = "the kernel does not support this attach type on this architecture";
 		break;
 	case ENOENT:
 	case ESRCH:
-		why = "the attach target does not exist on this kernel";
+		text = "the attach target does not exist on this kernel";
 		break;
 	case E2BIG:
-		why = "the kernel is too old for this program's attributes";
+		text = "the kernel is too old for this program's attributes";
 		break;
 	default:
-		why = strerror(err);
+		text = strerror(err);
 		break;
 	}
-	snprintf(buf, size, "the kernel refused %s (%s): %s", what,
-		 err == ENOTSUPP_ERRNO ? "ENOTSUPP" : pk__errno_name(err), why);
-	return buf;
+	snprintf(why, why_size, "the kernel refused %s (%s): %s", what,
+		 err == ENOTSUPP_ERRNO ? "ENOTSUPP" : pk__errno_name(err), text);
+	return why;
 }
 
 static void set_status(struct feature_slot *slot, bool ok, int err, const char *fmt, ...)
@@ -349,7 +176,7 @@ static int load_minimal(enum bpf_prog_type type, enum bpf_attach_type attach, __
 
 static void probe_btf(struct feature_slot *slot)
 {
-	int count = vmlinux_btf_find(NULL, 0);
+	int count = pk__btf_find(NULL, 0);
 
 	if (!pk_btf_path())
 		set_status(slot, false, ENODATA,
@@ -390,7 +217,7 @@ static void probe_kfunc(struct feature_slot *slot)
 	}
 	for (i = 0; i < sizeof(fentry_targets) / sizeof(fentry_targets[0]) && id == -ENOENT; i++) {
 		target = fentry_targets[i];
-		id = vmlinux_btf_find(target, BTF_KIND_FUNC);
+		id = pk__btf_find(target, BTF_KIND_FUNC);
 	}
 	if (id < 0 && id != -ENOENT) {
 		set_status(slot, false, id,
@@ -490,40 +317,50 @@ static void probe_tracepoint(struct feature_slot *slot)
 			      "; no syscall tracepoints (CONFIG_FTRACE_SYSCALLS is off)");
 }
 
+/*
+ * Attaches the loaded program @fd to sched_switch (by @name, or NULL for
+ * its BTF target), says how it went, and closes everything.
+ */
+static void attach_to_sched_switch(struct feature_slot *slot, int fd, const char *name,
+				   const char *what, const char *program)
+{
+	int link = bpf_raw_tracepoint_open(name, fd);
+	int err = -errno;
+
+	close(fd);
+	if (link < 0) {
+		set_status(slot, false, err, "attaching %s to sched_switch failed (%s)", what,
+			   pk__errno_name(-err));
+		return;
+	}
+	close(link);
+	set_status(slot, true, 0, "attached %s to sched_switch", program);
+}
+
 static void probe_raw_tp(struct feature_slot *slot)
 {
-	int fd, link;
+	int fd;
 
 	fd = load_minimal(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0, NULL, 0);
 	if (fd < 0) {
 		set_load_failure(slot, PK_FEAT_RAW_TP, fd, NULL);
 		return;
 	}
-	link = bpf_raw_tracepoint_open("sched_switch", fd);
-	if (link < 0) {
-		int err = -errno;
-
-		close(fd);
-		set_status(slot, false, err, "attaching a raw tracepoint to sched_switch failed (%s)",
-			   pk__errno_name(-err));
-		return;
-	}
-	close(link);
-	close(fd);
-	set_status(slot, true, 0, "attached a minimal raw tracepoint program to sched_switch");
+	attach_to_sched_switch(slot, fd, "sched_switch", "a raw tracepoint",
+			       "a minimal raw tracepoint program");
 }
 
 static void probe_tp_btf(struct feature_slot *slot)
 {
 	char log[4096];
-	int id, fd, link;
+	int id, fd;
 
 	if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
 		set_status(slot, false, ENODATA,
 			   "tp_btf needs the kernel's own BTF: " NO_KERNEL_BTF);
 		return;
 	}
-	id = vmlinux_btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	id = pk__btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);
 	if (id < 0) {
 		set_status(slot, false, id, id == -ENOENT ?
 				"no btf_trace_sched_switch in kernel BTF" :
@@ -535,18 +372,7 @@ static void probe_tp_btf(struct feature_slot *slot)
 		set_load_failure(slot, PK_FEAT_TP_BTF, fd, log);
 		return;
 	}
-	link = bpf_raw_tracepoint_open(NULL, fd);
-	if (link < 0) {
-		int err = -errno;
-
-		close(fd);
-		set_status(slot, false, err, "attaching tp_btf to sched_switch failed (%s)",
-			   pk__errno_name(-err));
-		return;
-	}
-	close(link);
-	close(fd);
-	set_status(slot, true, 0, "attached a minimal tp_btf program to sched_switch");
+	attach_to_sched_switch(slot, fd, NULL, "tp_btf", "a minimal tp_btf program");
 }
 
 static void probe_uprobe(struct feature_slot *slot)
@@ -666,20 +492,4 @@ const struct pk_feature_status *pk_feature_probe(enum pk_feature feat)
 bool pk_support_kfunc(void)
 {
 	return pk_feature_probe(PK_FEAT_KFUNC)->available;
-}
-
-const char *pk__errno_name(int err)
-{
-	static __thread char buf[24];
-	const char *name;
-
-	if (err < 0)
-		err = -err;
-	if (err == ENOTSUPP_ERRNO)
-		return "ENOTSUPP";
-	name = strerrorname_np(err);
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
 }

@@ -3,16 +3,65 @@
 #ifndef PROBEKIT_INTERNAL_H
 #define PROBEKIT_INTERNAL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <probekit/features.h>
+
 struct btf;
+
+/* Options structs ----------------------------------------------------------- */
+
+/*
+ * The one rule for a caller's options struct, as libbpf's OPTS_VALID and
+ * OPTS_GET: NULL is fine; a sz smaller than the size_t it starts with is
+ * not; a struct from a newer header is fine as long as every byte past the
+ * fields this library knows (up to type##__last_field) is zero, since a
+ * non-zero one asks for something this version cannot do.
+ */
+#define PK_OPTS_END(type) \
+	(offsetof(struct type, type##__last_field) + sizeof(((struct type *)0)->type##__last_field))
+
+static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
+{
+	const unsigned char *p = opts;
+	size_t i;
+
+	if (!opts)
+		return true;
+	if (sz < sizeof(size_t))
+		return false;
+	for (i = known; i < sz; i++) {
+		if (p[i])
+			return false;
+	}
+	return true;
+}
+
+#define PK_OPTS_VALID(opts, type) \
+	pk__opts_valid((opts), PK_OPTS_END(type), (opts) ? ((const struct type *)(opts))->sz : 0)
+
+/* Whether the caller's struct is long enough to hold @field. */
+#define PK_OPTS_HAS(opts, field)                 \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
+
+/* @field from @opts, or @fallback when NULL opts or an older, shorter struct lacks it. */
+#define PK_OPTS_GET(opts, field, fallback) (PK_OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
 /* The kernel's own "not supported" errno, which userspace headers lack. */
 #define ENOTSUPP_ERRNO 524
 
-/* The id of a kernel BTF type by name and kind, or a negative errno. */
+/*
+ * Why a minimal program of @feat failed to load with @err, into @why
+ * (features.c; the unit tests check the wording). Returns @why.
+ */
+const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size);
+
+#define VMLINUX_BTF_PATH "/sys/kernel/btf/vmlinux"
+/* The id of a kernel BTF type by name and kind, or a negative errno; with a
+ * NULL name, the number of types (btf_reader.c). */
 int pk__btf_find(const char *name, int kind);
 /* Why fentry, tp_btf and CO-RE cannot work without kernel BTF. */
 #define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
@@ -22,6 +71,52 @@ unsigned int pk__btf_generation(void);
 bool pk__elf_needs_core(const void *image, size_t size);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
+
+/* Attach targets (attach_target.c) ------------------------------------------ */
+
+#include <sys/types.h>
+#include <probekit/attach.h>
+
+struct bpf_program;
+struct bpf_link;
+
+/* What @prog hooks, from its type and section ("uprobe" and "kprobe" share a type). */
+enum pk_mech pk__prog_kind(const struct bpf_program *prog);
+/*
+ * Checks, before load, that @target exists for @prog's kind, and puts in
+ * @resolved the name to attach to (a kprobe's compiler clone, say). fentry
+ * and tp_btf programs get it as their attach target here.
+ */
+int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, char *resolved,
+		       size_t size, char *why, size_t why_size);
+/* After load: attaches @prog to @resolved. NULL with errno and @why on failure. */
+struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolved, pid_t pid,
+				   char *why, size_t why_size);
+
+/* -c COMMAND (spawn.c) ----------------------------------------------------- */
+
+struct pk__child {
+	pid_t pid;
+	/* a byte here lets the child exec */
+	int go_fd;
+	/* SIGCHLD, readable when the child stops or exits */
+	int sigfd;
+	bool traced, reaped;
+	int status;
+};
+
+/* Whether @command splits into words and its program can be run. */
+int pk__command_check(const char *command, char *why, size_t why_size);
+/* Forks the child, waiting; with @trace_exit it stops at its exit for
+ * pk__child_poll()'s hook. A non-fatal problem leaves 0 and a @why. */
+int pk__child_start(struct pk__child *c, const char *command, bool trace_exit, char *why,
+		    size_t why_size);
+/* Lets the child run its command. */
+int pk__child_go(struct pk__child *c);
+/* After SIGCHLD: handles ptrace stops (@at_exit at the exit stop) and
+ * returns whether the child is gone, its status in c->status. */
+bool pk__child_poll(struct pk__child *c, void (*at_exit)(void *ctx, pid_t pid), void *ctx);
+void pk__child_release(struct pk__child *c);
 
 /*
  * After a failed load of @obj: loads it again (through @load(@skel), or
@@ -69,8 +164,6 @@ int pk__printf_configure(struct bpf_object *obj);
 
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 /* A sorted symbol table with its own string pool. */

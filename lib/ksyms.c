@@ -565,6 +565,17 @@ const struct pk_ksym *pk_ksyms__by_name(const struct pk_ksyms *ks, const char *n
 	return e ? &e->sym : NULL;
 }
 
+const struct pk_ksym *pk_ksyms__function(const struct pk_ksyms *ks, const char *name)
+{
+	const struct pk_ksym *s;
+
+	for (s = pk_ksyms__by_name(ks, name, NULL); s; s = pk_ksyms__by_name(ks, name, s)) {
+		if (strchr("tTwW", s->type) && (!s->module || strcmp(s->module, "bpf")))
+			return s;
+	}
+	return NULL;
+}
+
 /* Stack symbolization formats every frame: no printf on that path. */
 static size_t append(char *buf, size_t size, size_t n, const char *s, size_t len)
 {

@@ -256,14 +256,16 @@ static int clear_read(int fd, const struct map_shape *m, const struct pk_map_sna
 
 static struct pk_map_snapshot *take(int fd, const struct pk_map_read_opts *opts, bool clear)
 {
-	bool sum = opts && opts->sz > offsetof(struct pk_map_read_opts, sum_percpu) &&
-		   opts->sum_percpu;
-	bool no_batch = opts && opts->sz > offsetof(struct pk_map_read_opts, no_batch) &&
-			opts->no_batch;
+	bool sum = PK_OPTS_GET(opts, sum_percpu, false);
+	bool no_batch = PK_OPTS_GET(opts, no_batch, false);
 	struct pk_map_snapshot *s;
 	struct map_shape m;
 	int err;
 
+	if (!PK_OPTS_VALID(opts, pk_map_read_opts)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	err = map_shape(fd, &m);
 	if (err) {
 		errno = -err;

@@ -16,6 +16,8 @@
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
 
+#include "internal.h"
+
 /* The kernel prints the comm right-aligned in this many columns. */
 #define COMM_COLUMNS 16
 #define PIPE_BUFFER (64 * 1024)
@@ -342,8 +344,11 @@ struct pk_trace_pipe *pk_trace_pipe__open(const struct pk_trace_pipe_opts *opts)
 	const char *root;
 	int flags = O_RDONLY | O_CLOEXEC;
 
-	if (opts && opts->sz >= offsetof(struct pk_trace_pipe_opts, path) + sizeof(opts->path) &&
-	    opts->path) {
+	if (!PK_OPTS_VALID(opts, pk_trace_pipe_opts)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (PK_OPTS_GET(opts, path, NULL)) {
 		snprintf(path, sizeof(path), "%s", opts->path);
 	} else {
 		root = pk_tracefs_path();
@@ -354,8 +359,7 @@ struct pk_trace_pipe *pk_trace_pipe__open(const struct pk_trace_pipe_opts *opts)
 	tp = calloc(1, sizeof(*tp));
 	if (!tp)
 		return NULL;
-	tp->nonblock = opts && opts->sz >= offsetof(struct pk_trace_pipe_opts, nonblock) +
-						   sizeof(opts->nonblock) && opts->nonblock;
+	tp->nonblock = PK_OPTS_GET(opts, nonblock, false);
 	if (tp->nonblock)
 		flags |= O_NONBLOCK;
 	tp->fd = open(path, flags);
@@ -512,6 +516,33 @@ pid_t pk_trace_pipe_holder(void)
 	}
 	closedir(proc);
 	return pid;
+}
+
+void pk_trace_pipe_open_error(int err, char *why, size_t why_size)
+{
+	char comm[64] = "", path[64];
+	pid_t holder;
+	FILE *f;
+
+	err = err < 0 ? -err : err;
+	if (err != EBUSY) {
+		snprintf(why, why_size, "cannot open trace_pipe: %s", strerror(err));
+		return;
+	}
+	holder = pk_trace_pipe_holder();
+	if (!holder) {
+		snprintf(why, why_size, "trace_pipe is busy: another process is reading it, and "
+					"the kernel allows one reader at a time");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", holder);
+	f = fopen(path, "re");
+	if (f && fgets(comm, sizeof(comm), f))
+		comm[strcspn(comm, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	snprintf(why, why_size, "trace_pipe is busy: process %d (%s) is reading it, and the "
+				"kernel allows one reader at a time", holder, comm);
 }
 
 static bool line_waiting(const struct pk_trace_pipe *tp)

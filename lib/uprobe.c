@@ -223,24 +223,29 @@ struct bpf_link *pk_uprobe_attach(struct bpf_program *prog, const char *binary, 
 				  const struct pk_uprobe_opts *opts, char *why, size_t why_size)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
-	struct pk_uprobe_opts o = {};
+	pid_t pid = PK_OPTS_GET(opts, pid, 0);
+	bool retprobe = PK_OPTS_GET(opts, retprobe, false);
 	char path[PATH_MAX], where[PATH_MAX + 128];
 	uint64_t off = 0;
 	struct bpf_link *link;
 	int err;
 
-	if (opts)
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	err = pk_uprobe_find_binary(binary, o.pid, path, sizeof(path), why, why_size);
+	if (!PK_OPTS_VALID(opts, pk_uprobe_opts)) {
+		snprintf(why, why_size, "invalid pk_uprobe_opts: unknown options set");
+		errno = EINVAL;
+		return NULL;
+	}
+	err = pk_uprobe_find_binary(binary, pid, path, sizeof(path), why, why_size);
 	if (!err && sym)
-		err = symbol_offset(o.usyms, path, sym, &off, why, why_size);
+		err = symbol_offset(PK_OPTS_GET(opts, usyms, NULL), path, sym, &off, why,
+				    why_size);
 	if (err) {
 		errno = -err;
 		return NULL;
 	}
-	off += o.offset;
-	uopts.retprobe = o.retprobe;
-	link = bpf_program__attach_uprobe_opts(prog, o.pid ? o.pid : -1, path, off, &uopts);
+	off += PK_OPTS_GET(opts, offset, 0);
+	uopts.retprobe = retprobe;
+	link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, off, &uopts);
 	err = libbpf_get_error(link);
 	if (!err)
 		return link;
@@ -248,7 +253,7 @@ struct bpf_link *pk_uprobe_attach(struct bpf_program *prog, const char *binary, 
 		snprintf(where, sizeof(where), "%s in %s", sym, path);
 	else
 		snprintf(where, sizeof(where), "offset 0x%" PRIx64 " of %s", off, path);
-	explain_attach_error((int)err, where, o.retprobe, why, why_size);
+	explain_attach_error((int)err, where, retprobe, why, why_size);
 	errno = (int)-err;
 	return NULL;
 }

@@ -67,11 +67,13 @@ struct pk_usyms {
 
 struct pk_usyms *pk_usyms__new(const struct pk_usyms_opts *opts)
 {
-	struct pk_usyms_opts o = {};
+	const char *debug_dir = PK_OPTS_GET(opts, debug_dir, NULL);
 	struct pk_usyms *u;
 
-	if (opts)
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (!PK_OPTS_VALID(opts, pk_usyms_opts)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		errno = ENOTSUP;
 		return NULL;
@@ -79,8 +81,8 @@ struct pk_usyms *pk_usyms__new(const struct pk_usyms_opts *opts)
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return NULL;
-	u->debug_dir = strdup(o.debug_dir ? o.debug_dir : DEFAULT_DEBUG_DIR);
-	u->no_demangle = o.no_demangle;
+	u->debug_dir = strdup(debug_dir ? debug_dir : DEFAULT_DEBUG_DIR);
+	u->no_demangle = PK_OPTS_GET(opts, no_demangle, false);
 	if (!u->debug_dir) {
 		free(u);
 		errno = ENOMEM;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,16 +31,49 @@ const char *pk_mech_name(enum pk_mech mech);
  * "tracepoint" (or "tp"), "uprobe"; -EINVAL for anything else. */
 int pk_mech_by_name(const char *name, enum pk_mech *mech);
 
+enum pk_target_flags {
+	/* when the kernel lacks it, leave it out (saying so in the log) rather
+	 * than fail the variant */
+	PK_TARGET_OPTIONAL = 1 << 0,
+};
+
+/*
+ * Where a program attaches, for a program whose section names no target
+ * (SEC("kprobe")), or one that attaches in several places (a kretprobe on
+ * every stat function). What @target means follows the program's kind:
+ *  - fentry, fexit, tp_btf: the BTF function or tracepoint, set before load
+ *    (one per program);
+ *  - kprobe, kretprobe: a kernel function, or its compiler clone
+ *    (name.isra.0, name.constprop.0) when only that exists;
+ *  - tracepoint: "category:event";
+ *  - raw_tp: the tracepoint's name;
+ *  - uprobe, uretprobe: "LIB:SYMBOL", LIB as pk_uprobe_find_binary() takes
+ *    it ("c" is libc), for process @pid only when it is not 0.
+ * Each target is checked before load, attached after it, counted by
+ * pk_attach__count() and named in the log.
+ */
+struct pk_target {
+	const char *prog;
+	const char *target;
+	pid_t pid;
+	unsigned int flags;
+};
+
 /*
  * One way for a tool to get its events: the programs that must all load
- * and attach, and the ones attached only when their target exists on this
- * kernel (such as the open syscall, which some architectures lack).
- * Programs named in no variant are always loaded.
+ * and attach, the ones attached only when their target exists on this
+ * kernel (such as the open syscall, which some architectures lack), and
+ * targets for programs whose section has none (ending with a NULL prog).
+ * Targets known only at run time are added from the configure hook with
+ * pk_attach__add_target(). Programs named in no variant are always
+ * loaded. Every program name is checked against the object when it is
+ * opened: a name it lacks is an error, not a variant that never works.
  */
 struct pk_variant {
 	enum pk_mech mech;
 	const char *const *progs;
 	const char *const *optional;
+	const struct pk_target *targets;
 };
 
 /*
@@ -105,8 +139,12 @@ struct pk_attach_opts {
 	 * object with CO-RE relocations is refused before load.
 	 */
 	const char *btf_path;
+	size_t :0;
 };
 #define pk_attach_opts__last_field btf_path
+
+/* Whether @mech works on this kernel (pk_feature_probe()), with the reason if not. */
+bool pk_mech_usable(enum pk_mech mech, char *why, size_t why_size);
 
 struct pk_attach;
 
@@ -122,7 +160,13 @@ int pk_attach__load(struct pk_attach *att);
 enum pk_mech pk_attach__mechanism(const struct pk_attach *att);
 void *pk_attach__skel(const struct pk_attach *att);
 struct bpf_object *pk_attach__object(const struct pk_attach *att);
-/* Hands a link the caller made (a uprobe, say) to @att to destroy. */
+/*
+ * From the configure hook: one more target for the variant being tried
+ * (copied; they last until the next variant is tried). -ENOENT, with
+ * pk_attach__error() saying so, when the object has no program @t->prog.
+ */
+int pk_attach__add_target(struct pk_attach *att, const struct pk_target *t);
+/* Hands a link the caller made to @att to destroy. */
 int pk_attach__add_link(struct pk_attach *att, struct bpf_link *link);
 /* The number of links made. */
 int pk_attach__link_count(const struct pk_attach *att);

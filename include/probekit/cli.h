@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include <probekit/attach.h>
+#include <probekit/parse.h>
+#include <probekit/privileges.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,6 +39,12 @@ enum pk_tool_flags {
 	PK_TOOL_NO_EVENTS = 1 << 0,
 	/* a .main tool that calls pk_run__loop(): it gets -d too */
 	PK_TOOL_LOOP = 1 << 1,
+	/*
+	 * -c COMMAND: the runtime starts the command before load (its pid,
+	 * pk_run__child(), is the tool's filter), lets it run once the tool is
+	 * attached, and ends the tool when it exits. Not with the tool's -p.
+	 */
+	PK_TOOL_COMMAND = 1 << 2,
 };
 
 struct pk_tool {
@@ -75,6 +83,8 @@ struct pk_tool {
 	/* before detach, also on Ctrl-C: print what was collected */
 	int (*finish)(struct pk_run *run);
 	unsigned int flags;
+	/* -c: the command is exiting, its memory still mapped (maps to read) */
+	void (*command_exit)(struct pk_run *run, pid_t pid);
 };
 
 /* Runs a tool as its own process would; returns the exit status. */
@@ -94,6 +104,18 @@ struct pk_attach *pk_run__attach(const struct pk_run *run);
 void pk_run__set_interval(struct pk_run *run, unsigned int ms);
 /* Ends the poll loop after the current batch, with this exit status. */
 void pk_run__stop(struct pk_run *run, int status);
+/* -c: the command given, or NULL. */
+const char *pk_run__command(const struct pk_run *run);
+/* The pid of the command pk_run__spawn() started, or 0. */
+pid_t pk_run__child(const struct pk_run *run);
+/*
+ * Starts @command (split into words as a shell would, without a shell) as
+ * a child that waits, and returns its pid; it runs the command when the
+ * poll loop starts, and the tool ends (status 0) when it exits. Tools with
+ * PK_TOOL_COMMAND get this for -c before load. A negative errno after a
+ * pk_error() on failure.
+ */
+pid_t pk_run__spawn(struct pk_run *run, const char *command);
 /* Ends the tool (status 0) when process @pid exits. */
 int pk_run__watch_pid(struct pk_run *run, pid_t pid);
 /* Calls @fn whenever @fd is readable; a negative return stops the tool. */
@@ -114,19 +136,9 @@ void pk_error(const struct pk_run *run, const char *fmt, ...)
 /* "tool: message" on stderr, only with -v. */
 void pk_info(const struct pk_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Option value parsers: 0 or -EINVAL, never a partial number. */
-int pk_parse_ulong(const char *s, unsigned long max, unsigned long *out);
-int pk_parse_long(const char *s, long min, long max, long *out);
-/* A pid or tid of a running process (checked in /proc); -ESRCH if none. */
-int pk_parse_pid(const char *s, pid_t *out);
 /* pk_parse_pid() for an option: a usage error names @what ("PID",
  * "TID") and says whether the value was malformed or no such process runs. */
 int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg, pid_t *out);
-/* Seconds, possibly fractional, > 0; returns milliseconds. */
-int pk_parse_seconds(const char *s, unsigned long *ms);
-
-/* Whether this process may load and attach BPF programs. */
-bool pk_have_bpf_privileges(void);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,7 @@ struct pk_events_opts {
 	unsigned int pages;
 	/* use the perf buffer even when the ring buffer works */
 	bool force_perf;
+	size_t :0;
 };
 #define pk_events_opts__last_field force_perf
 

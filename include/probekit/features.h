@@ -75,12 +75,6 @@ const char *pk_btf_path(void);
 /* Whether BTF comes from an override (a file or none) rather than the kernel. */
 bool pk_btf_overridden(void);
 
-/*
- * Human-readable reason text for a failed program load of the given kind.
- * Exposed for tests; @what names the program ("an fentry program").
- */
-const char *pk_feature_load_reason(enum pk_feature feat, int err, char *buf, unsigned long size);
-
 #ifdef __cplusplus
 }
 #endif

@@ -64,6 +64,13 @@ const struct pk_ksym *pk_ksyms__find(const struct pk_ksyms *ks, __u64 addr);
 const struct pk_ksym *pk_ksyms__by_name(const struct pk_ksyms *ks, const char *name,
 					const struct pk_ksym *prev);
 
+/*
+ * The function a kprobe on @name hooks: pk_ksyms__by_name()'s first text
+ * symbol ('t', 'T', 'w', 'W') of the kernel or a module, never a BPF
+ * program's. NULL when there is none.
+ */
+const struct pk_ksym *pk_ksyms__function(const struct pk_ksyms *ks, const char *name);
+
 enum pk_ksym_flags {
 	PK_KSYM_OFFSET = 1 << 0, /* "name+0x1f" */
 	PK_KSYM_MODULE = 1 << 1, /* "name [module]" */

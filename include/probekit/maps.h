@@ -28,6 +28,7 @@ struct pk_map_read_opts {
 	bool sum_percpu;
 	/* walk with get-next-key even where batch lookups work */
 	bool no_batch;
+	size_t :0;
 };
 #define pk_map_read_opts__last_field no_batch
 

@@ -14,6 +14,8 @@
 #include <probekit/maps.h>
 #include <probekit/object.h>
 #include <probekit/output.h>
+#include <probekit/parse.h>
+#include <probekit/privileges.h>
 #include <probekit/params.h>
 #include <probekit/printf.h>
 #include <probekit/probespec.h>

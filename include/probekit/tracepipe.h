@@ -68,6 +68,7 @@ struct pk_trace_pipe_opts {
 	bool nonblock;
 	/* a file to read instead of <tracefs>/trace_pipe (for tests) */
 	const char *path;
+	size_t :0;
 };
 #define pk_trace_pipe_opts__last_field path
 
@@ -99,6 +100,11 @@ unsigned long pk_trace_pipe__skipped(const struct pk_trace_pipe *tp);
 void pk_trace_pipe__free(struct pk_trace_pipe *tp);
 /* A process that has trace_pipe open (to say who holds it), or 0. */
 pid_t pk_trace_pipe_holder(void);
+/*
+ * Why pk_trace_pipe__open() failed with errno @err, in one line for
+ * @why: for EBUSY, which process (pid and name) is reading trace_pipe.
+ */
+void pk_trace_pipe_open_error(int err, char *why, size_t why_size);
 
 /*
  * bcc's trace_print(fmt): prints the lines waiting in @tp (every line that

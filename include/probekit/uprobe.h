@@ -36,6 +36,7 @@ struct pk_uprobe_opts {
 	/* symbols are looked up with this one (its cache kept across calls);
 	 * NULL makes a temporary one */
 	struct pk_usyms *usyms;
+	size_t :0;
 };
 #define pk_uprobe_opts__last_field usyms
 

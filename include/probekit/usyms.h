@@ -32,6 +32,7 @@ struct pk_usyms_opts {
 	const char *debug_dir;
 	/* keep C++ names as the linker sees them */
 	bool no_demangle;
+	size_t :0;
 };
 #define pk_usyms_opts__last_field no_demangle
 

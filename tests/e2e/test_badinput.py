@@ -111,3 +111,13 @@ def test_closed_pipe_ends_every_tool_quietly():
         err = b"\n".join(l for l in err.splitlines() if b"have no kernel stack" not in l)
         assert pk.only_loss_reports(err, argv[0]), (argv, err)
         pk.assert_released(held, f" by {argv[0]} after the pipe closed")
+
+
+def test_root_without_capabilities_is_refused_by_every_tool():
+    """The capabilities decide, not the uid."""
+    pk.need_bpf()
+    for tool in ["opensnoop", "statsnoop", "taskswitch"]:
+        r = pk.run(["setpriv", "--inh-caps=-all", "--bounding-set=-all", pk.tool_path(tool)])
+        assert r.returncode == 1, (tool, r.stderr)
+        assert r.stderr == f"{tool}: needs root, or CAP_BPF and CAP_PERFMON, to load BPF " \
+            "programs\n", (tool, r.stderr)

@@ -107,3 +107,51 @@ def test_embed_run_prints_maps_of_any_object():
                         "--clear-groups", "/bin/true"], check=True)
     assert p.wait(20) == 0, p.err
     assert f"execs[{uid}] = 3" in p.out, p.out
+
+
+def test_library_caller_without_privileges_is_told_what_it_needs():
+    """pk_attach__load() says what is missing, before the kernel's EPERM
+    becomes libbpf's memlock hint or a tracefs error: for an unprivileged
+    user, and for root with every capability dropped."""
+    pk.need_bpf()
+    prog = example("opensnoop_loader")
+    for drop in (["--reuid=65534", "--regid=65534", "--clear-groups"],
+                 ["--inh-caps=-all", "--bounding-set=-all"]):
+        r = pk.run(["/usr/bin/setpriv", *drop, prog])
+        assert r.returncode == 1, (drop, r.stderr)
+        assert r.stderr == ("cannot attach: needs root, or CAP_BPF and CAP_PERFMON, "
+                            "to load BPF programs\n"), (drop, r.stderr)
+
+
+def _hold_trace_pipe():
+    """A reader of trace_pipe of ours, once nobody else holds it (the
+    kernel allows one reader at a time)."""
+    deadline = time.monotonic() + 60
+    while True:
+        holder = subprocess.Popen(["cat", "/sys/kernel/tracing/trace_pipe"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.3)
+        if holder.poll() is None:
+            return holder
+        assert time.monotonic() < deadline, holder.stderr.read()
+        time.sleep(0.5)
+
+
+def test_busy_trace_pipe_names_its_reader():
+    """probekit run on printk_sample says who holds trace_pipe (as the
+    tracepipe tool does), not an errno clobbered on the way."""
+    pk.need_bpf()
+    src = os.path.join(ROOT, "examples", "printk_sample.bpf.c")
+    if os.environ.get("PK_RUN_PREBUILT") == "1":
+        src = src[:-2] + ".o"
+    holder = _hold_trace_pipe()
+    try:
+        r = pk.run([pk.tool_path("probekit"), "run", src], timeout=60)
+        assert r.returncode == 1, r.stderr
+        m = re.fullmatch(r"run: the program prints with bpf_trace_printk\(\), but trace_pipe is "
+                         r"busy: process (\d+) is reading it, and the kernel allows one reader "
+                         r"at a time \(pk_printf\(\) needs no trace_pipe\)\n", r.stderr)
+        assert m, r.stderr
+    finally:
+        holder.kill()
+        holder.wait()

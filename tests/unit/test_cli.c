@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <probekit/attach.h>
 #include <probekit/cli.h>
 #include <probekit/features.h>
 
+#include "../../lib/internal.h"
 #include "unit.h"
 
 PK_TEST(parse_ulong)
@@ -111,4 +113,50 @@ PK_TEST(section_targets_checked)
 	CHECK(strstr(why, "syscalls:sys_enter_no_such_call") != NULL);
 	CHECK(!pk_attach_target_exists("tracepoint/../../etc", why, sizeof(why)));
 	CHECK(pk_attach_target_exists("uprobe", why, sizeof(why)));
+}
+
+static int no_summary_main(struct pk_run *run)
+{
+	(void)run;
+	return 0;
+}
+
+/* What --help prints for @tool, run in a child so the harness's stdout stays whole. */
+static void help_of(const struct pk_tool *tool, char *buf, size_t size)
+{
+	char *argv[] = { (char *)tool->name, "--help", NULL };
+	int fds[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	buf[0] = '\0';
+	if (pipe(fds))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		status = pk_tool_main(tool, 2, argv);
+		fflush(stdout);
+		_exit(status);
+	}
+	close(fds[1]);
+	while (pid > 0 && len + 1 < size && (n = read(fds[0], buf + len, size - len - 1)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+}
+
+PK_TEST(help_without_summary)
+{
+	static const struct pk_tool tool = { .name = "nosummary", .main = no_summary_main };
+	char out[4096];
+
+	help_of(&tool, out, sizeof(out));
+	CHECK(!strncmp(out, "Usage: nosummary [OPTIONS]\n\nCommon options:\n", 44));
+	CHECK(!strstr(out, "(null)"));
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <bpf/libbpf_common.h>
 #include <probekit/tracepipe.h>
 
 #include "unit.h"
@@ -178,7 +179,7 @@ PK_TEST(trace_format_bcc_style)
 static struct pk_trace_pipe *pipe_from(const char *text)
 {
 	char path[] = "/tmp/pk-tracepipe-XXXXXX";
-	struct pk_trace_pipe_opts o = { .sz = sizeof(o), .path = path };
+	LIBBPF_OPTS(pk_trace_pipe_opts, o, .path = path);
 	struct pk_trace_pipe *tp;
 	int fd = mkstemp(path);
 

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf_common.h>
 #include <probekit/usyms.h>
 
 #include "../../lib/internal.h"
@@ -98,7 +99,7 @@ static bool nm_sym(const char *bin, const char *name, uint64_t *addr, uint64_t *
 
 static struct pk_usyms *new_usyms(const char *debug_dir)
 {
-	struct pk_usyms_opts opts = { .sz = sizeof(opts), .debug_dir = debug_dir };
+	LIBBPF_OPTS(pk_usyms_opts, opts, .debug_dir = debug_dir);
 
 	return pk_usyms__new(&opts);
 }
@@ -207,7 +208,7 @@ PK_TEST(usyms_minidebuginfo)
 PK_TEST(usyms_cxx_demangled)
 {
 	struct pk_usyms *u = new_usyms(NULL);
-	struct pk_usyms_opts raw_opts = { .sz = sizeof(raw_opts), .no_demangle = true };
+	LIBBPF_OPTS(pk_usyms_opts, raw_opts, .no_demangle = true);
 	struct pk_usyms *raw;
 
 	if (!have_fixtures())

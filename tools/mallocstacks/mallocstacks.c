@@ -5,18 +5,11 @@
  * with folded (flame graph) and JSON output too.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <wordexp.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,20 +26,16 @@ PK_SKEL_OPS(mallocstacks_bpf);
 
 static struct {
 	pid_t pid;
-	const char *command;
 	unsigned long top;
 	bool folded;
 	/* --svg: the flame graph's file, opened before tracing starts */
 	const char *svg;
 	FILE *svg_file;
-	/* -c: the child waits for a byte on this pipe before it execs */
-	int go_fd;
+	/* -c: the runtime started the command */
 	bool child;
-	bool reaped;
-	int exit_status;
 	/* one symbolizer per image the process exec'd, for their own maps */
 	struct pk_usyms *usyms[MAX_IMAGES];
-} env = { .go_fd = -1 };
+} env;
 
 struct entry {
 	struct mallocstacks_key key;
@@ -55,11 +44,11 @@ struct entry {
 
 static const struct {
 	const char *prog;
-	const char *sym;
+	const char *target;
 } probes[] = {
-	{ "malloc_enter", "malloc" },
-	{ "calloc_enter", "calloc" },
-	{ "realloc_enter", "realloc" },
+	{ "malloc_enter", LIBC ":malloc" },
+	{ "calloc_enter", LIBC ":calloc" },
+	{ "realloc_enter", LIBC ":realloc" },
 };
 
 /* The symbolizer for the process's image number @gen (0 before any exec). */
@@ -77,11 +66,6 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	switch (key) {
 	case 'p':
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
-	case 'c':
-		if (!arg[0])
-			return pk_usage_error(run, "empty command");
-		env.command = arg;
-		return 0;
 	case 't':
 		if (pk_parse_ulong(arg, 1000000000, &env.top) || !env.top)
 			return pk_usage_error(run, "invalid number of stacks '%s'", arg);
@@ -98,45 +82,11 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	return -EINVAL;
 }
 
-/* Whether execvp() would find @prog, with errno set when not. */
-static bool executable_on_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *dir, *end;
-	char file[PATH_MAX];
-
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	for (dir = path ? path : "/usr/local/bin:/usr/bin:/bin"; *dir; dir = end + !!*end) {
-		end = strchrnul(dir, ':');
-		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dir), dir, prog);
-		if (access(file, X_OK) == 0)
-			return true;
-	}
-	errno = ENOENT;
-	return false;
-}
-
-/* A typo in -c fails here, before anything is loaded or forked. */
-static int check_command(struct pk_run *run)
-{
-	wordexp_t words;
-	int err = 0;
-
-	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc)
-		return pk_usage_error(run, "cannot parse the command '%s'", env.command);
-	if (!executable_on_path(words.we_wordv[0])) {
-		err = -errno;
-		pk_error(run, "cannot run %s: %s", words.we_wordv[0], strerror(errno));
-	}
-	wordfree(&words);
-	return err;
-}
-
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (argc)
 		return pk_usage_error(run, "unexpected argument '%s'", argv[0]);
-	if (!env.pid == !env.command)
+	if (!env.pid && !pk_run__command(run))
 		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "-f and --json do not go together");
@@ -145,145 +95,37 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
 		return -errno;
 	}
-	return env.command ? check_command(run) : 0;
-}
-
-/*
- * -c: the child exists before the BPF object loads (its pid is rodata),
- * but runs the command only once the uprobes are in place. If we die
- * first, the pipe closes and it leaves without running anything. The
- * command is split into words here rather than by a shell: a shell would
- * malloc in the traced pid under another memory layout before its exec.
- */
-static void run_child(int go_fd, char **argv)
-{
-	sigset_t none;
-	char go;
-
-	if (read(go_fd, &go, 1) != 1)
-		_exit(127);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	execvp(argv[0], argv);
-	fprintf(stderr, "mallocstacks: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-static int start_child(struct pk_run *run)
-{
-	wordexp_t words;
-	sigset_t chld;
-	int fds[2];
-	pid_t pid;
-
-	if (wordexp(env.command, &words, WRDE_NOCMD) || !words.we_wordc) {
-		pk_error(run, "cannot parse the command '%s'", env.command);
-		return -EINVAL;
-	}
-	if (pipe2(fds, O_CLOEXEC)) {
-		wordfree(&words);
-		return -errno;
-	}
-	fflush(NULL);
-	/* SIGCHLD is read through a signalfd; the child unblocks it */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-	pid = fork();
-	if (pid < 0) {
-		wordfree(&words);
-		return -errno;
-	}
-	if (pid == 0) {
-		close(fds[1]);
-		run_child(fds[0], words.we_wordv);
-	}
-	wordfree(&words);
-	close(fds[0]);
-	env.go_fd = fds[1];
-	env.pid = pid;
-	env.child = true;
-	pk_info(run, "started pid %d for: %s", pid, env.command);
-	/*
-	 * A short command can be gone before its stacks are read, and its
-	 * maps with it. Traced with PTRACE_O_TRACEEXIT, it stops on its way
-	 * out with its memory still mapped, so they can be read then.
-	 */
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
-		pk_info(run, "cannot ptrace the command (%s): a short-lived one may lose symbols",
-			strerror(errno));
 	return 0;
-}
-
-static void exited(int status)
-{
-	env.reaped = true;
-	env.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* The command's ptrace stops: at exit, read its maps; pass the rest on. */
-static int on_sigchld(struct pk_run *run, int fd)
-{
-	struct mallocstacks_bpf *skel;
-	struct signalfd_siginfo si;
-	int status;
-
-	while (read(fd, &si, sizeof(si)) == sizeof(si))
-		;
-	while (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid) {
-		if (!WIFSTOPPED(status)) {
-			exited(status);
-			break;
-		}
-		switch (status >> 16) {
-		case PTRACE_EVENT_EXIT:
-			skel = pk_run__skel(run);
-			pk_usyms__load_pid(usyms_of(skel->bss->generation), env.pid);
-			pk_info(run, "read the maps of pid %d as it exits", env.pid);
-			ptrace(PTRACE_DETACH, env.pid, 0, 0);
-			break;
-		case PTRACE_EVENT_STOP:
-			/* a group stop (SIGSTOP...): it stays stopped */
-			ptrace(PTRACE_LISTEN, env.pid, 0, 0);
-			break;
-		default:
-			ptrace(PTRACE_CONT, env.pid, 0, WSTOPSIG(status));
-		}
-	}
-	return 0;
-}
-
-static int watch_child(struct pk_run *run)
-{
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	return pk_run__watch_fd(run, fd, on_sigchld);
 }
 
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
 	struct mallocstacks_bpf *skel = skel_ptr;
-	int err;
+	size_t i;
+	int err = 0;
 
 	(void)mech;
-	if (env.command && !env.child) {
-		err = start_child(run);
-		if (err == -EINVAL)
-			return err;
-		if (err) {
-			pk_error(run, "cannot start '%s': %s", env.command, strerror(-err));
-			return err;
-		}
+	if (pk_run__child(run)) {
+		env.pid = pk_run__child(run);
+		env.child = true;
 	}
 	skel->rodata->targ_tgid = env.pid;
-	return 0;
+	/* before its exec, a -c child maps our own libc: the system's */
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]) && !err; i++)
+		err = pk_attach__add_target(pk_run__attach(run),
+					    &(struct pk_target){ .prog = probes[i].prog,
+								 .target = probes[i].target,
+								 .pid = env.pid });
+	return err;
+}
+
+/* A short command's maps, read as it exits, so that its stacks still resolve. */
+static void read_maps_at_exit(struct pk_run *run, pid_t pid)
+{
+	struct mallocstacks_bpf *skel = pk_run__skel(run);
+
+	pk_usyms__load_pid(usyms_of(skel->bss->generation), pid);
+	pk_info(run, "read the maps of pid %d as it exits", pid);
 }
 
 /* A static binary, or one with its own allocator, never calls libc's. */
@@ -301,35 +143,6 @@ static void check_libc_is_mapped(struct pk_run *run)
 		pk_info(run, "probing %s", path);
 }
 
-static int attach_probes(struct pk_run *run)
-{
-	struct bpf_object *obj = pk_run__object(run);
-	char why[PATH_MAX + 256];
-	size_t i;
-
-	check_libc_is_mapped(run);
-	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, probes[i].prog);
-		/* before its exec, a -c child maps our own libc: the system's */
-		struct pk_uprobe_opts opts = {
-			.sz = sizeof(opts), .pid = env.pid, .usyms = usyms_of(0),
-		};
-		struct bpf_link *link;
-
-		link = pk_uprobe_attach(prog, LIBC, probes[i].sym, &opts, why, sizeof(why));
-		if (!link) {
-			pk_error(run, "%s", why);
-			return -1;
-		}
-		if (pk_attach__add_link(pk_run__attach(run), link)) {
-			bpf_link__destroy(link);
-			return -1;
-		}
-	}
-	pk_info(run, "attached %zu uprobes to libc for pid %d", i, env.pid);
-	return 0;
-}
-
 static int start(struct pk_run *run)
 {
 	int err;
@@ -340,11 +153,11 @@ static int start(struct pk_run *run)
 	}
 	if (!env.child)
 		pk_usyms__load_pid(usyms_of(0), env.pid);
-	if (attach_probes(run))
-		return -1;
-	err = pk_run__watch_pid(run, env.pid);
-	if (!err && env.child)
-		err = watch_child(run);
+	check_libc_is_mapped(run);
+	pk_info(run, "attached %d uprobes to libc for pid %d",
+		pk_attach__count(pk_run__attach(run), PK_MECH_UPROBE), env.pid);
+	/* the runtime watches a -c command itself */
+	err = env.child ? 0 : pk_run__watch_pid(run, env.pid);
 	if (err) {
 		pk_error(run, "cannot watch pid %d: %s", env.pid, strerror(-err));
 		return -1;
@@ -352,13 +165,6 @@ static int start(struct pk_run *run)
 	if (!pk_run__json(run) && !env.folded)
 		fprintf(pk_run__out(run), "Attaching to malloc, calloc and realloc in pid %d, "
 			"Ctrl-C to quit.\n", env.pid);
-	fflush(pk_run__out(run));
-	if (env.child) {
-		if (write(env.go_fd, "g", 1) != 1)
-			return -1;
-		close(env.go_fd);
-		env.go_fd = -1;
-	}
 	return 0;
 }
 
@@ -413,43 +219,17 @@ static int on_new_stack(struct pk_run *run, const void *data, size_t size)
 	return 0;
 }
 
-static int by_bytes(const void *a, const void *b)
+static int by_bytes(const void *k1, const void *v1, const void *k2, const void *v2, void *ctx)
 {
-	const struct entry *x = a, *y = b;
+	const struct mallocstacks_total *x = v1, *y = v2;
+	const struct mallocstacks_key *a = k1, *b = k2;
 
-	if (x->total.bytes != y->total.bytes)
-		return x->total.bytes > y->total.bytes ? -1 : 1;
-	if (x->key.stack_id != y->key.stack_id)
-		return x->key.stack_id < y->key.stack_id ? -1 : 1;
-	return x->key.caller < y->key.caller ? -1 : x->key.caller > y->key.caller;
-}
-
-static struct entry *collect(struct pk_run *run, size_t *nr)
-{
-	struct mallocstacks_bpf *skel = pk_run__skel(run);
-	int fd = bpf_map__fd(skel->maps.totals);
-	struct entry *v = NULL, *grown;
-	size_t n = 0, cap = 0;
-	struct mallocstacks_key key, next, *prev = NULL;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(v, cap * sizeof(*v));
-			if (!grown)
-				break;
-			v = grown;
-		}
-		v[n].key = key;
-		if (bpf_map_lookup_elem(fd, &key, &v[n].total) == 0 && v[n].total.bytes)
-			n++;
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), by_bytes);
-	*nr = n;
-	return v;
+	(void)ctx;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (a->stack_id != b->stack_id)
+		return a->stack_id < b->stack_id ? -1 : 1;
+	return a->caller < b->caller ? -1 : a->caller > b->caller;
 }
 
 static void print_text(FILE *out, const struct entry *e, const __u64 *ips, int n)
@@ -571,56 +351,53 @@ static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n
 	pk_json_end(&j);
 }
 
-static void reap_child(struct pk_run *run)
-{
-	int status;
-
-	if (!env.child)
-		return;
-	if (!env.reaped && waitpid(env.pid, &status, WNOHANG | __WALL) == env.pid &&
-	    !WIFSTOPPED(status))
-		exited(status);
-	if (env.reaped)
-		pk_info(run, "the command exited with status %d", env.exit_status);
-	else
-		pk_info(run, "the command (pid %d) is still running", env.pid);
-}
-
 static int finish(struct pk_run *run)
 {
 	FILE *out = pk_run__out(run);
 	__u64 ips[MALLOCSTACKS_DEPTH + 1];
+	struct mallocstacks_bpf *skel = pk_run__skel(run);
 	struct pk_flamegraph *fg = NULL;
-	struct entry *v;
-	size_t nr, i;
+	struct pk_map_snapshot *snap;
+	struct entry e;
+	size_t nr, i, shown = 0;
 	int err = 0;
 
-	reap_child(run);
 	if (!env.usyms[0])
 		return 0;
 	if (env.svg && !(fg = pk_flamegraph__new())) {
 		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
 		return -1;
 	}
-	v = collect(run, &nr);
-	if (env.top && nr > env.top)
-		nr = env.top;
-	for (i = 0; i < nr; i++) {
-		int n = read_stack(run, &v[i].key, ips);
+	snap = pk_map__snapshot(bpf_map__fd(skel->maps.totals), NULL);
+	if (!snap) {
+		err = -errno;
+		pk_error(run, "cannot read the totals: %s", strerror(errno));
+	} else {
+		pk_map_snapshot__sort(snap, by_bytes, NULL);
+	}
+	nr = snap ? pk_map_snapshot__count(snap) : 0;
+	for (i = 0; i < nr && (!env.top || shown < env.top); i++) {
+		int n;
 
+		memcpy(&e.key, pk_map_snapshot__key(snap, i), sizeof(e.key));
+		memcpy(&e.total, pk_map_snapshot__value(snap, i), sizeof(e.total));
+		if (!e.total.bytes)
+			continue;
+		shown++;
+		n = read_stack(run, &e.key, ips);
 		if (pk_run__json(run))
-			print_json(out, &v[i], ips, n);
+			print_json(out, &e, ips, n);
 		else if (env.folded)
-			print_folded(out, &v[i], ips, n);
+			print_folded(out, &e, ips, n);
 		else
-			print_text(out, &v[i], ips, n);
-		if (fg && !err && (err = add_to_flamegraph(fg, &v[i], ips, n)))
+			print_text(out, &e, ips, n);
+		if (fg && !err && (err = add_to_flamegraph(fg, &e, ips, n)))
 			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
 	}
 	if (fg && !err)
 		err = write_svg(run, fg);
 	pk_flamegraph__free(fg);
-	free(v);
+	pk_map_snapshot__free(snap);
 	for (i = 0; i < MAX_IMAGES; i++) {
 		pk_usyms__free(env.usyms[i]);
 		env.usyms[i] = NULL;
@@ -630,7 +407,6 @@ static int finish(struct pk_run *run)
 
 static const struct pk_option options[] = {
 	{ "pid", 'p', "PID", "trace this process" },
-	{ "command", 'c', "COMMAND", "run COMMAND (split into words as a shell would) and trace it" },
 	{ "top", 't', "N", "print only the N stacks that allocated most" },
 	{ "folded", 'f', NULL, "folded output for flamegraph.pl: frame;frame;frame bytes" },
 	{ "svg", OPT_SVG, "FILE", "also write a flame graph of the stacks to FILE (SVG)" },
@@ -663,4 +439,6 @@ const struct pk_tool mallocstacks_tool = {
 	.start = start,
 	.event = on_new_stack,
 	.finish = finish,
+	.flags = PK_TOOL_COMMAND,
+	.command_exit = read_maps_at_exit,
 };

@@ -175,8 +175,10 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
 	struct skels *s = skel_ptr;
 
-	(void)run;
 	(void)mech;
+	/* -c: the command the runtime started */
+	if (!env.pid)
+		env.pid = pk_run__child(run);
 	if (s->full)
 		SET_FILTERS(s->full->rodata);
 	else
@@ -312,11 +314,13 @@ static const struct pk_variant variants[] = {
 const struct pk_tool opensnoop_tool = {
 	.name = "opensnoop",
 	.summary = "Trace open(), openat(), openat2() and creat() system calls.",
-	.usage = "[-TUxeF] [-p PID | -t TID] [-u UID] [-n NAME] [-f FLAG]... [-d SECS] [-b PAGES]",
+	.usage = "[-TUxeF] [-p PID | -t TID | -c COMMAND] [-u UID] [-n NAME] [-f FLAG]... "
+		 "[-d SECS] [-b PAGES]",
 	.examples = "  opensnoop                # trace all opens\n"
 		    "  opensnoop -T             # include timestamps\n"
 		    "  opensnoop -x             # only failed opens\n"
 		    "  opensnoop -p 181         # only PID 181\n"
+		    "  opensnoop -c 'cat /etc/hostname'  # run a command and trace only it\n"
 		    "  opensnoop -n main        # only processes whose name contains \"main\"\n"
 		    "  opensnoop -e -f O_WRONLY -f O_RDWR  # opens for writing, with flags\n"
 		    "  opensnoop --json -d 10   # JSON lines for 10 seconds\n",
@@ -327,4 +331,5 @@ const struct pk_tool opensnoop_tool = {
 	.configure = configure,
 	.start = print_header,
 	.event = print_event,
+	.flags = PK_TOOL_COMMAND,
 };

@@ -296,20 +296,23 @@ static int start_printk(struct pk_run *run)
 {
 	LIBBPF_OPTS(pk_trace_pipe_opts, opts, .nonblock = true);
 	pid_t holder;
+	int err;
 
 	if (!pk_object__uses_printk(env.obj))
 		return 0;
 	env.tp = pk_trace_pipe__open(&opts);
 	if (!env.tp) {
-		holder = errno == EBUSY ? pk_trace_pipe_holder() : 0;
-		if (errno == EBUSY)
+		/* looking for the holder may change errno */
+		err = errno;
+		holder = err == EBUSY ? pk_trace_pipe_holder() : 0;
+		if (err == EBUSY)
 			pk_error(run, "the program prints with bpf_trace_printk(), but trace_pipe is "
 				      "busy: process %d is reading it, and the kernel allows one "
 				      "reader at a time (pk_printf() needs no trace_pipe)",
 				 holder);
 		else
-			pk_error(run, "cannot open trace_pipe: %s", strerror(errno));
-		return -EBUSY;
+			pk_error(run, "cannot open trace_pipe: %s", strerror(err));
+		return -err;
 	}
 	pk_info(run, "the program calls bpf_trace_printk(): echoing %s/trace_pipe",
 		pk_tracefs_path());

@@ -40,8 +40,6 @@ static struct {
 	__u64 uncounted;
 	pid_t pid;
 	struct pk_probe_spec spec;
-	/* the kallsyms name hooked: the one asked for, or its compiler clone */
-	char symbol[256];
 	/* what the FUNCTION column shows */
 	char label[300];
 	__u64 start_ns;
@@ -54,6 +52,7 @@ static const char *const rt_progs[] = { "rt_func", NULL };
 
 /* Filled from the target once it is known: a tracepoint, or the ways to hook a function. */
 static struct pk_variant variants[3];
+static struct pk_target targets[3][2];
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
@@ -72,11 +71,6 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	return -EINVAL;
 }
 
-static bool is_text(char type)
-{
-	return type == 't' || type == 'T' || type == 'w' || type == 'W';
-}
-
 /* "Tracepoint "x" not found.", with the nearest names from @walk. */
 static void not_found(struct pk_run *run, const char *what, const char *name,
 		      int (*walk)(pk_target_fn fn, void *arg), const char *fmt)
@@ -92,7 +86,7 @@ static void not_found(struct pk_run *run, const char *what, const char *name,
 	pk_suggest__free(sg);
 }
 
-/* The kallsyms function for @name (a clone such as name.isra.0 will do). */
+/* Says early, as bcc does, that no such function exists; the library resolves clones. */
 static int find_function(struct pk_run *run, const char *name)
 {
 	const struct pk_ksyms *ks = pk_ksyms();
@@ -102,25 +96,15 @@ static int find_function(struct pk_run *run, const char *name)
 		pk_error(run, "cannot read /proc/kallsyms: %s", strerror(errno));
 		return -errno;
 	}
-	/* a function of the kernel or a module; BPF programs are not targets */
-	for (s = pk_ksyms__by_name(ks, name, NULL); s; s = pk_ksyms__by_name(ks, name, s)) {
-		if (is_text(s->type) && (!s->module || strcmp(s->module, "bpf")))
-			break;
-	}
+	s = pk_ksyms__function(ks, name);
 	if (!s) {
 		not_found(run, "Function", name, pk_targets_kallsyms_functions, NULL);
 		return -ENOENT;
 	}
-	snprintf(env.symbol, sizeof(env.symbol), "%s", s->name);
 	if (strcmp(s->name, name))
 		pk_info(run, "%s is %s in this kernel", name, s->name);
 	return 0;
 }
-
-static const enum pk_feature mech_feature[] = {
-	[PK_MECH_FENTRY] = PK_FEAT_KFUNC,
-	[PK_MECH_KPROBE] = PK_FEAT_KPROBE,
-};
 
 /*
  * Says, before anything is loaded, that no allowed way to hook a kernel
@@ -128,19 +112,17 @@ static const enum pk_feature mech_feature[] = {
  */
 static int check_function_hooks(struct pk_run *run, int nr)
 {
-	char reasons[1024] = "";
+	char reasons[1024] = "", why[512];
 	size_t len = 0;
 	int i;
 
 	if (!pk_have_bpf_privileges())
 		return 0; /* the runtime says what is missing */
 	for (i = 0; i < nr; i++) {
-		const struct pk_feature_status *st = pk_feature_probe(mech_feature[variants[i].mech]);
-
-		if (st->available)
+		if (pk_mech_usable(variants[i].mech, why, sizeof(why)))
 			return 0;
 		len += snprintf(reasons + len, len < sizeof(reasons) ? sizeof(reasons) - len : 0,
-				"%s%s: %s", i ? "; " : "", pk_mech_name(variants[i].mech), st->reason);
+				"%s%s: %s", i ? "; " : "", pk_mech_name(variants[i].mech), why);
 	}
 	pk_error(run,
 		 "cannot trace kernel function %s: this kernel can hook no kernel function "
@@ -148,6 +130,13 @@ static int check_function_hooks(struct pk_run *run, int nr)
 		 "(the list is in /sys/kernel/tracing/events)",
 		 env.spec.name, reasons);
 	return -EOPNOTSUPP;
+}
+
+/* Variant @i: @progs, attached to @target. */
+static void set_variant(int i, enum pk_mech mech, const char *const *progs, const char *target)
+{
+	targets[i][0] = (struct pk_target){ .prog = progs[0], .target = target };
+	variants[i] = (struct pk_variant){ mech, progs, NULL, targets[i] };
 }
 
 static int target_function(struct pk_run *run)
@@ -159,9 +148,9 @@ static int target_function(struct pk_run *run)
 	if (err)
 		return err;
 	if (kind == PK_PROBE_KFUNC || kind == PK_PROBE_FENTRY)
-		variants[nr++] = (struct pk_variant){ PK_MECH_FENTRY, fe_progs, NULL };
+		set_variant(nr++, PK_MECH_FENTRY, fe_progs, env.spec.name);
 	if (kind == PK_PROBE_KFUNC || kind == PK_PROBE_KPROBE)
-		variants[nr++] = (struct pk_variant){ PK_MECH_KPROBE, kp_progs, NULL };
+		set_variant(nr++, PK_MECH_KPROBE, kp_progs, env.spec.name);
 	snprintf(env.label, sizeof(env.label), "%s", env.spec.name);
 	return check_function_hooks(run, nr);
 }
@@ -179,7 +168,7 @@ static int target_tracepoint(struct pk_run *run)
 		not_found(run, "Tracepoint", name, pk_targets_tracepoints, "t:%s");
 		return -ENOENT;
 	}
-	variants[0] = (struct pk_variant){ PK_MECH_TRACEPOINT, tp_progs, NULL };
+	set_variant(0, PK_MECH_TRACEPOINT, tp_progs, env.label);
 	return 0;
 }
 
@@ -195,7 +184,7 @@ static int target_raw_tracepoint(struct pk_run *run)
 			  "raw_tp:%s");
 		return -ENOENT;
 	}
-	variants[0] = (struct pk_variant){ PK_MECH_RAW_TP, rt_progs, NULL };
+	set_variant(0, PK_MECH_RAW_TP, rt_progs, env.spec.name);
 	return 0;
 }
 
@@ -245,54 +234,15 @@ static __u64 now_ns(void)
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
 	struct stacksnoop_bpf *skel = skel_ptr;
-	int err;
 
-	skel->rodata->targ_tgid = env.pid;
+	/* -c: the command the runtime started */
+	skel->rodata->targ_tgid = env.pid ? env.pid : pk_run__child(run);
 	/* only the program of the chosen way loads */
 	bpf_program__set_autoload(skel->progs.fe_func, mech == PK_MECH_FENTRY);
 	bpf_program__set_autoload(skel->progs.kp_func, mech == PK_MECH_KPROBE);
 	bpf_program__set_autoload(skel->progs.tp_func, mech == PK_MECH_TRACEPOINT);
 	bpf_program__set_autoload(skel->progs.rt_func, mech == PK_MECH_RAW_TP);
-	if (mech == PK_MECH_FENTRY) {
-		err = bpf_program__set_attach_target(skel->progs.fe_func, 0, env.symbol);
-		if (err) {
-			pk_info(run, "  fentry: %s is not in the kernel's BTF", env.symbol);
-			return err;
-		}
-	}
 	env.start_ns = now_ns();
-	return 0;
-}
-
-static int attach_target(struct pk_run *run)
-{
-	struct stacksnoop_bpf *skel = pk_run__skel(run);
-	enum pk_mech mech = pk_run__mechanism(run);
-	struct bpf_link *link = NULL;
-	int err;
-
-	if (mech == PK_MECH_KPROBE)
-		link = bpf_program__attach_kprobe(skel->progs.kp_func, false, env.symbol);
-	else if (mech == PK_MECH_TRACEPOINT)
-		link = bpf_program__attach_tracepoint(skel->progs.tp_func, env.spec.target,
-						      env.spec.name);
-	else if (mech == PK_MECH_RAW_TP)
-		link = bpf_program__attach_raw_tracepoint(skel->progs.rt_func, env.spec.name);
-	else
-		return 0; /* fentry was attached with the object */
-	err = libbpf_get_error(link);
-	if (err) {
-		pk_error(run, "cannot attach a %s to %s: %s", pk_mech_name(mech), env.label,
-			 strerror(-err));
-		return err;
-	}
-	err = pk_attach__add_link(pk_run__attach(run), link);
-	if (err) {
-		bpf_link__destroy(link);
-		return err;
-	}
-	pk_info(run, "%d %s attached", pk_attach__count(pk_run__attach(run), mech),
-		pk_mech_name(mech));
 	return 0;
 }
 
@@ -300,7 +250,7 @@ static int start(struct pk_run *run)
 {
 	const struct pk_ksyms *ks;
 	FILE *out = pk_run__out(run);
-	int err;
+	enum pk_mech mech = pk_run__mechanism(run);
 
 	if (env.folded || env.svg) {
 		env.counts = calloc(COUNT_SLOTS, sizeof(*env.counts));
@@ -309,9 +259,8 @@ static int start(struct pk_run *run)
 			return -ENOMEM;
 		}
 	}
-	err = attach_target(run);
-	if (err)
-		return err;
+	pk_info(run, "%d %s attached", pk_attach__count(pk_run__attach(run), mech),
+		pk_mech_name(mech));
 	/*
 	 * Loaded (again) now that our programs are in kallsyms, and so that
 	 * the first stack prints without a pause.
@@ -586,13 +535,14 @@ const struct pk_tool stacksnoop_tool = {
 	.name = "stacksnoop",
 	.summary = "Print the kernel stack on each call of a kernel function or hit of a "
 		   "tracepoint.",
-	.usage = "[-sv] [-p PID] [-d SECS] [--json | --folded] [--svg FILE] "
+	.usage = "[-sv] [-p PID | -c COMMAND] [-d SECS] [--json | --folded] [--svg FILE] "
 		 "{FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
 	.examples = "  stacksnoop tcp_v4_connect                # fentry, or else kprobe\n"
 		    "  stacksnoop -s k:tcp_v4_connect           # kprobe only, with offsets\n"
 		    "  stacksnoop t:syscalls:sys_enter_connect  # a tracepoint\n"
 		    "  stacksnoop raw_tp:sched_switch           # a raw tracepoint\n"
 		    "  stacksnoop -v -p 181 tracepoint:sched:sched_process_exit\n"
+		    "  stacksnoop -c 'ls /' t:syscalls:sys_enter_getdents64  # only a command\n"
 		    "  stacksnoop -d 5 --folded --svg out.svg raw_tp:sched_switch  # hits per stack\n",
 	.options = options,
 	.parse_opt = parse_opt,
@@ -603,4 +553,5 @@ const struct pk_tool stacksnoop_tool = {
 	.start = start,
 	.event = print_event,
 	.finish = finish,
+	.flags = PK_TOOL_COMMAND,
 };

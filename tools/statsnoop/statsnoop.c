@@ -39,40 +39,31 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	return -EINVAL;
 }
 
-static struct bpf_program *sys_prog(struct bpf_object *obj, const char *prefix, int sys)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "%s%s", prefix, sys_names[sys]);
-	return bpf_object__find_program_by_name(obj, name);
-}
-
 /*
  * fentry and kprobe programs have no target in their section: each gets
- * the running kernel's function for its syscall, when kallsyms has it (as
- * bcc checks ksymname(get_syscall_fnname(name))).
+ * the running kernel's function for its syscall, when it has one (as bcc
+ * checks ksymname(get_syscall_fnname(name))); kretprobe krp_stat goes on
+ * every one of them.
  */
-static int pick_functions(struct pk_run *run, struct bpf_object *obj, enum pk_mech mech)
+static int add_targets(struct pk_run *run, enum pk_mech mech)
 {
+	struct pk_attach *att = pk_run__attach(run);
 	const char *prefix = mech == PK_MECH_FENTRY ? "fx_" : "kp_";
-	struct bpf_program *prog;
-	char fn[64];
-	int sys, n = 0;
+	char prog[64], fn[64];
+	int sys, err = 0;
 
-	for (sys = 1; sys < SN__COUNT; sys++) {
-		prog = sys_prog(obj, prefix, sys);
-		if (!prog || !bpf_program__autoload(prog))
-			continue;
+	for (sys = 1; sys < SN__COUNT && !err; sys++) {
+		snprintf(prog, sizeof(prog), "%s%s", prefix, sys_names[sys]);
 		pk_syscall_fnname(sys_names[sys], fn, sizeof(fn));
-		if (pk_ksym_exists(fn) &&
-		    (mech != PK_MECH_FENTRY || !bpf_program__set_attach_target(prog, 0, fn))) {
-			n++;
-			continue;
-		}
-		pk_info(run, "  %s: no %s here", pk_mech_name(mech), fn);
-		bpf_program__set_autoload(prog, false);
+		err = pk_attach__add_target(att, &(struct pk_target){ .prog = prog, .target = fn,
+							       .flags = PK_TARGET_OPTIONAL });
+		if (!err && mech == PK_MECH_KPROBE)
+			err = pk_attach__add_target(att, &(struct pk_target){
+								 .prog = "krp_stat",
+								 .target = fn,
+								 .flags = PK_TARGET_OPTIONAL });
 	}
-	return n ? 0 : -ENOENT;
+	return err;
 }
 
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
@@ -80,7 +71,8 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	struct statsnoop_bpf *skel = skel_ptr;
 	bool wrapper;
 
-	skel->rodata->targ_tgid = env.pid;
+	/* -c: the command the runtime started */
+	skel->rodata->targ_tgid = env.pid ? env.pid : pk_run__child(run);
 	skel->rodata->failed_only = env.failed;
 	if (mech != PK_MECH_FENTRY && mech != PK_MECH_KPROBE)
 		return 0;
@@ -89,49 +81,16 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	/* fexit reads arguments through the wrapper's struct pt_regs */
 	if (mech == PK_MECH_FENTRY && !wrapper)
 		return -EOPNOTSUPP;
-	return pick_functions(run, skel->obj, mech);
-}
-
-static int attach_kprobes(struct pk_run *run)
-{
-	struct statsnoop_bpf *skel = pk_run__skel(run);
-	struct pk_attach *att = pk_run__attach(run);
-	struct bpf_program *prog;
-	struct bpf_link *link;
-	char fn[64];
-	int sys, err;
-
-	for (sys = 1; sys < SN__COUNT; sys++) {
-		prog = sys_prog(skel->obj, "kp_", sys);
-		if (!prog || !bpf_program__autoload(prog))
-			continue;
-		pk_syscall_fnname(sys_names[sys], fn, sizeof(fn));
-		link = bpf_program__attach_kprobe(prog, false, fn);
-		if (!libbpf_get_error(link))
-			pk_attach__add_link(att, link);
-		else
-			goto fail;
-		link = bpf_program__attach_kprobe(skel->progs.krp_stat, true, fn);
-		if (!libbpf_get_error(link))
-			pk_attach__add_link(att, link);
-		else
-			goto fail;
-	}
-	pk_info(run, "%d kprobes attached", pk_attach__count(att, PK_MECH_KPROBE));
-	return 0;
-fail:
-	err = -errno;
-	pk_error(run, "cannot attach a kprobe to %s: %s", fn, strerror(-err));
-	return err;
+	return add_targets(run, mech);
 }
 
 static int start(struct pk_run *run)
 {
 	FILE *out = pk_run__out(run);
-	int err;
 
-	if (pk_run__mechanism(run) == PK_MECH_KPROBE && (err = attach_kprobes(run)))
-		return err;
+	if (pk_run__mechanism(run) == PK_MECH_KPROBE)
+		pk_info(run, "%d kprobes attached",
+			pk_attach__count(pk_run__attach(run), PK_MECH_KPROBE));
 	if (pk_run__json(run))
 		return 0;
 	if (env.timestamp)
@@ -229,12 +188,13 @@ static const struct pk_variant variants[] = {
 const struct pk_tool statsnoop_tool = {
 	.name = "statsnoop",
 	.summary = "Trace stat() system calls: stat, lstat, fstatat, statx and statfs.",
-	.usage = "[-txs] [-p PID] [-d SECS] [--json]",
+	.usage = "[-txs] [-p PID | -c COMMAND] [-d SECS] [--json]",
 	.examples = "  statsnoop           # trace all stat() syscalls\n"
 		    "  statsnoop -t        # include timestamps\n"
 		    "  statsnoop -s        # include the syscall name\n"
 		    "  statsnoop -x        # only show failed stats\n"
 		    "  statsnoop -p 181    # only trace PID 181\n"
+		    "  statsnoop -c 'ls /' # run a command and trace only it\n"
 		    "  statsnoop --json    # one JSON object per line\n",
 	.options = options,
 	.parse_opt = parse_opt,
@@ -243,4 +203,5 @@ const struct pk_tool statsnoop_tool = {
 	.configure = configure,
 	.start = start,
 	.event = print_event,
+	.flags = PK_TOOL_COMMAND,
 };

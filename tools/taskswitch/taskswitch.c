@@ -16,13 +16,9 @@
 
 PK_SKEL_OPS(taskswitch_bpf);
 
-#define TARGET "finish_task_switch"
-
 static struct {
 	pid_t pid;
 	unsigned long top;
-	/* finish_task_switch as kallsyms names it, for the kprobe */
-	char ksym[256];
 } env;
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
@@ -39,76 +35,18 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	return -EINVAL;
 }
 
-/*
- * The kallsyms name of @name: itself, or a compiler-made copy such as
- * finish_task_switch.isra.0 when only that exists.
- */
-static int resolve_ksym(const char *name, char *out, size_t size)
-{
-	size_t n = strlen(name);
-	char line[512], sym[256], type;
-	bool found = false;
-	FILE *f = fopen("/proc/kallsyms", "re");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %c %255s", &type, sym) != 2 || (type != 't' && type != 'T'))
-			continue;
-		if (!strcmp(sym, name)) {
-			snprintf(out, size, "%s", sym);
-			found = true;
-			break;
-		}
-		if (!found && !strncmp(sym, name, n) && sym[n] == '.') {
-			snprintf(out, size, "%s", sym);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found ? 0 : -ENOENT;
-}
-
-/* A kprobe variant without the symbol fails here, and the next one is tried. */
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
 	struct taskswitch_bpf *skel = skel_ptr;
-	int err;
 
+	(void)run;
+	(void)mech;
 	skel->rodata->targ_pid = env.pid;
-	if (mech != PK_MECH_KPROBE)
-		return 0;
-	err = resolve_ksym(TARGET, env.ksym, sizeof(env.ksym));
-	if (err)
-		pk_info(run, "no %s in /proc/kallsyms: %s", TARGET, strerror(-err));
-	return err;
-}
-
-static int attach_kprobe(struct pk_run *run)
-{
-	struct taskswitch_bpf *skel = pk_run__skel(run);
-	struct bpf_link *link;
-	int err;
-
-	link = bpf_program__attach_kprobe(skel->progs.kp_finish_task_switch, false, env.ksym);
-	err = libbpf_get_error(link);
-	if (err) {
-		pk_error(run, "cannot attach a kprobe to %s: %s", env.ksym, strerror(-err));
-		return err;
-	}
-	pk_info(run, "kprobe on %s", env.ksym);
-	return pk_attach__add_link(pk_run__attach(run), link);
+	return 0;
 }
 
 static int start(struct pk_run *run)
 {
-	int err;
-
-	if (pk_run__mechanism(run) == PK_MECH_KPROBE) {
-		err = attach_kprobe(run);
-		if (err)
-			return err;
-	}
 	if (!pk_run__json(run))
 		fprintf(pk_run__out(run), "Counting context switches... Hit Ctrl-C to end.\n");
 	return 0;
@@ -184,13 +122,18 @@ static const struct pk_option options[] = {
 
 static const char *const fentry_progs[] = { "fe_finish_task_switch", NULL };
 static const char *const kprobe_progs[] = { "kp_finish_task_switch", NULL };
+/* the library finds finish_task_switch.isra.0 where only that exists */
+static const struct pk_target kprobe_targets[] = {
+	{ "kp_finish_task_switch", "finish_task_switch" },
+	{},
+};
 static const char *const tp_btf_progs[] = { "tb_sched_switch", NULL };
 static const char *const raw_tp_progs[] = { "rt_sched_switch", NULL };
 static const char *const tp_progs[] = { "tp_sched_switch", NULL };
 
 static const struct pk_variant variants[] = {
 	{ PK_MECH_FENTRY, fentry_progs, NULL },
-	{ PK_MECH_KPROBE, kprobe_progs, NULL },
+	{ PK_MECH_KPROBE, kprobe_progs, NULL, kprobe_targets },
 	{ PK_MECH_TP_BTF, tp_btf_progs, NULL },
 	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
 	{ PK_MECH_TRACEPOINT, tp_progs, NULL },

@@ -147,29 +147,10 @@ static int on_readable(struct pk_run *run, int fd)
 
 static void report_open_error(struct pk_run *run, int err)
 {
-	char comm[64] = "", path[64];
-	pid_t holder;
-	FILE *f;
+	char why[256];
 
-	if (err != EBUSY) {
-		pk_error(run, "cannot open trace_pipe: %s", strerror(err));
-		return;
-	}
-	holder = pk_trace_pipe_holder();
-	if (holder) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", holder);
-		f = fopen(path, "re");
-		if (f && fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = '\0';
-		if (f)
-			fclose(f);
-	}
-	if (holder)
-		pk_error(run, "trace_pipe is busy: process %d (%s) is reading it, and the kernel "
-			      "allows one reader at a time", holder, comm);
-	else
-		pk_error(run, "trace_pipe is busy: another process is reading it, and the kernel "
-			      "allows one reader at a time");
+	pk_trace_pipe_open_error(err, why, sizeof(why));
+	pk_error(run, "%s", why);
 }
 
 static int tracepipe_main(struct pk_run *run)
