@@ -155,11 +155,48 @@ static void print_json(FILE *out, const struct opensnoop_event *e, const char *p
 	pk_json_end(&j);
 }
 
+/* One line, built without a stdio call per field: this runs per event. */
+static void print_text(FILE *out, const struct opensnoop_event *e, const char *path, double ts)
+{
+	struct pk_line l;
+	size_t mark;
+
+	pk_line_begin(&l, out);
+	if (env.timestamp)
+		pk_line_fixed(&l, ts, 9, -14);
+	if (env.print_uid)
+		pk_line_uint(&l, e->uid, -6);
+	pk_line_uint(&l, env.tid ? e->tid : e->pid, -6);
+	pk_line_char(&l, ' ');
+	mark = pk_line_mark(&l);
+	pk_line_text(&l, e->comm, sizeof(e->comm));
+	pk_line_pad(&l, mark, 16);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? e->ret : -1, 4);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
+	pk_line_char(&l, ' ');
+	if (env.extended) {
+		pk_line_octal(&l, e->flags, 8);
+		pk_line_char(&l, ' ');
+		if (!e->mode && !(e->flags & O_CREAT) && (e->flags & O_TMPFILE) != O_TMPFILE) {
+			pk_line_raw(&l, "n/a  ", 5);
+		} else {
+			pk_line_octal(&l, e->mode, 4);
+			pk_line_char(&l, ' ');
+		}
+	}
+	pk_line_text(&l, path, strlen(path));
+	if (e->truncated)
+		pk_line_raw(&l, "...", 3);
+	pk_line_end(&l);
+}
+
 static int print_event(struct pk_run *run, const void *data, size_t size)
 {
 	const struct opensnoop_event *e = data;
 	FILE *out = pk_run__out(run);
-	char comm[4 * OPENSNOOP_COMM_LEN + 1], path_buf[PATH_MAX + OPENSNOOP_PATH_MAX];
+	char path_buf[PATH_MAX + OPENSNOOP_PATH_MAX];
 	const char *path;
 	double ts;
 
@@ -171,24 +208,10 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 		env.first_ts = e->ts_ns;
 	ts = (e->ts_ns - env.first_ts) / 1e9;
 	path = full_path(e, path_buf, sizeof(path_buf));
-	if (pk_run__json(run)) {
+	if (pk_run__json(run))
 		print_json(out, e, path, ts);
-		return 0;
-	}
-	if (env.timestamp)
-		fprintf(out, "%-14.9f", ts);
-	if (env.print_uid)
-		fprintf(out, "%-6u", e->uid);
-	pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
-	fprintf(out, "%-6u %-16s %4d %3d ", env.tid ? e->tid : e->pid, comm,
-		e->ret >= 0 ? e->ret : -1, e->ret >= 0 ? 0 : -e->ret);
-	if (env.extended && !e->mode && !(e->flags & O_CREAT) &&
-	    (e->flags & O_TMPFILE) != O_TMPFILE)
-		fprintf(out, "%08o n/a  ", e->flags);
-	else if (env.extended)
-		fprintf(out, "%08o %04o ", e->flags, e->mode);
-	pk_fput_text(out, path, strlen(path));
-	fputs(e->truncated ? "...\n" : "\n", out);
+	else
+		print_text(out, e, path, ts);
 	return 0;
 }
 
