@@ -75,10 +75,11 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 {
 	struct opensnoop_event *e;
 	__u64 id;
+	__u32 n;
 
 	if (failed_only && ret >= 0)
 		return 0;
-	e = pk_reserve(struct opensnoop_event);
+	e = pk_reserve_cut(struct opensnoop_event);
 	if (!e)
 		return 0;
 	id = bpf_get_current_pid_tgid();
@@ -91,8 +92,8 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 	e->flags = a->flags;
 	e->mode = a->mode;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->truncated = pk_read_user_str(e->path, sizeof(e->path), a->fname);
-	pk_submit(ctx, e);
+	n = pk_read_user_str_len(e->path, sizeof(e->path), a->fname, &e->truncated);
+	pk_submit_cut(ctx, e, __builtin_offsetof(struct opensnoop_event, path) + n);
 	return 0;
 }
 

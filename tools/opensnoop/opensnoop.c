@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -116,7 +117,8 @@ static int print_header(struct pk_run *run)
  * /proc still shows while the process lives. Best effort: once it is gone,
  * the path stays as the process gave it.
  */
-static const char *full_path(const struct opensnoop_event *e, char *buf, size_t size)
+static const char *full_path(const struct opensnoop_event *e, size_t *len, char *buf,
+			     size_t size)
 {
 	char link[64], dir[PATH_MAX];
 	ssize_t n;
@@ -131,12 +133,13 @@ static const char *full_path(const struct opensnoop_event *e, char *buf, size_t 
 	if (n <= 0)
 		return e->path;
 	dir[n] = '\0';
-	snprintf(buf, size, "%s%s%.*s", dir, strcmp(dir, "/") ? "/" : "",
-		 (int)sizeof(e->path), e->path);
+	n = snprintf(buf, size, "%s%s%.*s", dir, strcmp(dir, "/") ? "/" : "", (int)*len, e->path);
+	*len = n < (ssize_t)size ? (size_t)n : size - 1;
 	return buf;
 }
 
-static void print_json(FILE *out, const struct opensnoop_event *e, const char *path, double ts)
+static void print_json(FILE *out, const struct opensnoop_event *e, const char *path,
+		       size_t path_len, double ts)
 {
 	struct pk_json j;
 
@@ -150,13 +153,14 @@ static void print_json(FILE *out, const struct opensnoop_event *e, const char *p
 	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
 	pk_json_uint(&j, "flags", e->flags);
 	pk_json_uint(&j, "mode", e->mode);
-	pk_json_str(&j, "path", path, strlen(path));
+	pk_json_str(&j, "path", path, path_len);
 	pk_json_bool(&j, "truncated", e->truncated);
 	pk_json_end(&j);
 }
 
 /* One line, built without a stdio call per field: this runs per event. */
-static void print_text(FILE *out, const struct opensnoop_event *e, const char *path, double ts)
+static void print_text(FILE *out, const struct opensnoop_event *e, const char *path,
+		       size_t path_len, double ts)
 {
 	struct pk_line l;
 	size_t mark;
@@ -186,7 +190,7 @@ static void print_text(FILE *out, const struct opensnoop_event *e, const char *p
 			pk_line_char(&l, ' ');
 		}
 	}
-	pk_line_text(&l, path, strlen(path));
+	pk_line_text(&l, path, path_len);
 	if (e->truncated)
 		pk_line_raw(&l, "...", 3);
 	pk_line_end(&l);
@@ -197,21 +201,25 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	const struct opensnoop_event *e = data;
 	FILE *out = pk_run__out(run);
 	char path_buf[PATH_MAX + OPENSNOOP_PATH_MAX];
+	size_t path_len;
 	const char *path;
 	double ts;
 
-	if (size < sizeof(*e))
+	/* the event ends after its path's NUL (pk_submit_cut()) */
+	if (size <= offsetof(struct opensnoop_event, path))
 		return 0;
+	path_len = size - offsetof(struct opensnoop_event, path);
+	path_len = strnlen(e->path, path_len < sizeof(e->path) ? path_len : sizeof(e->path));
 	if (env.name && !strstr(e->comm, env.name))
 		return 0;
 	if (!env.first_ts)
 		env.first_ts = e->ts_ns;
 	ts = (e->ts_ns - env.first_ts) / 1e9;
-	path = full_path(e, path_buf, sizeof(path_buf));
+	path = full_path(e, &path_len, path_buf, sizeof(path_buf));
 	if (pk_run__json(run))
-		print_json(out, e, path, ts);
+		print_json(out, e, path, path_len, ts);
 	else
-		print_text(out, e, path, ts);
+		print_text(out, e, path, path_len, ts);
 	return 0;
 }
 
