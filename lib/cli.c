@@ -66,7 +66,7 @@ static const struct common_option common_options[] = {
 	{ { "mechanism", C_MECHANISM, "NAME",
 	    "use only NAME: fentry, kprobe, tp_btf, raw_tp or tracepoint" },
 	  0, FOR_BPF },
-	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two (64)" },
+	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two (32)" },
 	  'b', FOR_EVENTS },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },

@@ -180,6 +180,13 @@ void pk__symtab_clear(struct pk__symtab *st)
  */
 typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
 
+/*
+ * Linked in when the program has it: C++ programs, and the static probekit
+ * binary (-u __cxa_demangle -lsupc++), where dlopen() would bring a second
+ * libc whose malloc() the buffer would come from.
+ */
+extern char *__cxa_demangle(const char *, char *, size_t *, int *) __attribute__((weak));
+
 char *pk__demangle(const char *mangled)
 {
 	static cxa_demangle_fn fn;
@@ -187,6 +194,10 @@ char *pk__demangle(const char *mangled)
 	int status = 0;
 	char *out;
 
+	if (!tried && __cxa_demangle) {
+		tried = true;
+		fn = __cxa_demangle;
+	}
 	if (!tried) {
 		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
 

@@ -24,7 +24,7 @@ typedef int (*pk_event_fn)(void *ctx, const void *data, size_t size);
 
 struct pk_events_opts {
 	size_t sz;
-	/* buffer size in pages per CPU (a power of two); 0 means 64 */
+	/* buffer size in pages per CPU (a power of two); 0 means 32 */
 	unsigned int pages;
 	/* use the perf buffer even when the ring buffer works */
 	bool force_perf;
