@@ -412,6 +412,27 @@ static bool wanted_sym(const GElf_Sym *s)
 	return type == STT_FUNC || type == STT_GNU_IFUNC || type == STT_OBJECT;
 }
 
+/*
+ * Room for @nr more symbols and @strs more bytes of names, at once: grown
+ * by doubling, a big table would hold its old and new copies together, the
+ * largest part of mallocstacks' peak memory.
+ */
+static void symtab_reserve(struct pk__symtab *st, size_t nr, size_t strs)
+{
+	struct pk__sym *syms;
+	char *pool;
+
+	if (st->nr + nr > st->cap && (syms = realloc(st->syms, (st->nr + nr) * sizeof(*syms)))) {
+		st->syms = syms;
+		st->cap = st->nr + nr;
+	}
+	if (st->strs_len + strs > st->strs_cap && st->strs_len + strs <= UINT32_MAX &&
+	    (pool = realloc(st->strs, st->strs_len + strs))) {
+		st->strs = pool;
+		st->strs_cap = st->strs_len + strs;
+	}
+}
+
 /* Adds the symbols of every section of @type; returns how many. */
 static int add_syms(struct pk__symtab *st, Elf *elf, Elf64_Word type)
 {
@@ -421,6 +442,14 @@ static int add_syms(struct pk__symtab *st, Elf *elf, Elf64_Word type)
 
 	if (!symsz)
 		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh, str;
+
+		/* the section sizes bound what is added: reserve it in one piece */
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == type && sh.sh_size / symsz < (1 << 24) &&
+		    gelf_getshdr(elf_getscn(elf, sh.sh_link), &str) && str.sh_size < (1 << 28))
+			symtab_reserve(st, sh.sh_size / symsz, str.sh_size);
+	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		Elf_Data *data;
 		GElf_Shdr sh;
