@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor [UID]: attaches the openat enter and exit tracepoints with
+ * floor [--raw] [UID]: attaches the openat enter and exit tracepoints
+ * (--raw: the raw sys_enter and sys_exit tracepoints, keeping openat) with
  * programs that only count, prints "ready" once attached, and on SIGINT
  * or SIGTERM prints "enter N exit M" and exits. With UID, only that
  * user's calls are counted.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +52,7 @@ int main(int argc, char **argv)
 	struct floor_bpf *skel;
 	sigset_t block, old;
 	int ncpus, fd;
+	bool raw = argc > 1 && !strcmp(argv[1], "--raw");
 
 	/* blocked until sigsuspend(), so a signal cannot slip in before the wait */
 	sigemptyset(&block);
@@ -63,6 +66,14 @@ int main(int argc, char **argv)
 	skel = floor_bpf__open();
 	if (!skel)
 		return 1;
+	if (raw) {
+		argc--;
+		argv++;
+	}
+	bpf_program__set_autoload(skel->progs.floor_enter, !raw);
+	bpf_program__set_autoload(skel->progs.floor_exit, !raw);
+	bpf_program__set_autoload(skel->progs.floor_raw_enter, raw);
+	bpf_program__set_autoload(skel->progs.floor_raw_exit, raw);
 	if (argc > 1)
 		skel->rodata->targ_uid = strtoul(argv[1], NULL, 0);
 	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {

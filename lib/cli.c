@@ -99,9 +99,13 @@ struct pk_run {
 	bool stop;
 	int status;
 	__u64 lost_reported;
+	/* the way out, for -v: the loop left, the final work done, all detached */
+	long long stopped_ns, finished_ns, detached_ns;
 };
 
 static volatile sig_atomic_t signalled;
+/* when the first SIGINT or SIGTERM arrived (CLOCK_MONOTONIC ns), for -v */
+static volatile long long signalled_ns;
 static char out_buffer[OUT_BUFFER_SIZE];
 
 /* Messages ------------------------------------------------------------------ */
@@ -513,8 +517,19 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 
 /* Running ------------------------------------------------------------------- */
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void on_signal(int sig)
 {
+	/* clock_gettime() is async-signal-safe */
+	if (!signalled)
+		signalled_ns = now_ns();
 	signalled = sig;
 }
 
@@ -786,6 +801,7 @@ static int run_bpf_tool(struct pk_run *run)
 		pk_error(run, "%s", strerror(-err));
 		run->status = 1;
 	}
+	run->stopped_ns = now_ns();
 	/* what is already in the buffer belongs to the run */
 	if (run->events && !run->out_broken)
 		pk_events__consume(run->events);
@@ -794,7 +810,23 @@ static int run_bpf_tool(struct pk_run *run)
 	if (!run->out_broken)
 		output_failed(run);
 	report_lost(run, true);
+	run->finished_ns = now_ns();
 	return run->status;
+}
+
+/*
+ * Where the time between Ctrl-C (or -d) and the end went; `make bench`
+ * reads it to split a tool's exit time into its parts.
+ */
+static void report_exit_times(struct pk_run *run)
+{
+	long long start = signalled ? signalled_ns : run->stopped_ns;
+
+	if (!run->stopped_ns || !run->finished_ns || !run->detached_ns)
+		return;
+	pk_info(run, "exit: %.1f ms to stop, %.1f ms final work, %.1f ms detach",
+		(run->stopped_ns - start) / 1e6, (run->finished_ns - run->stopped_ns) / 1e6,
+		(run->detached_ns - run->finished_ns) / 1e6);
 }
 
 static void cleanup(struct pk_run *run)
@@ -809,6 +841,8 @@ static void cleanup(struct pk_run *run)
 	}
 	if (run->epfd > 0)
 		close(run->epfd);
+	run->detached_ns = now_ns();
+	report_exit_times(run);
 }
 
 int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
