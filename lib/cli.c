@@ -66,7 +66,7 @@ static const struct common_option common_options[] = {
 	{ { "mechanism", C_MECHANISM, "NAME",
 	    "use only NAME: fentry, kprobe, tp_btf, raw_tp or tracepoint" },
 	  0, FOR_BPF },
-	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two (32)" },
+	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two" },
 	  'b', FOR_EVENTS },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },
@@ -380,9 +380,17 @@ static void print_help(const struct pk_tool *tool, const char *name)
 	}
 	printf("\nCommon options:\n");
 	for (i = 0; i < NR_COMMON; i++) {
-		if (common_applies(tool, &common_options[i]))
-			print_option(stdout, common_short(tool, &common_options[i]),
-				     &common_options[i].opt);
+		struct pk_option o = common_options[i].opt;
+		char doc[128];
+
+		if (!common_applies(tool, &common_options[i]))
+			continue;
+		if (o.key == C_PAGES) {
+			snprintf(doc, sizeof(doc), "%s (%u)", o.doc,
+				 tool->buffer_pages ?: PK_EVENTS_DEFAULT_PAGES);
+			o.doc = doc;
+		}
+		print_option(stdout, common_short(tool, &common_options[i]), &o);
 	}
 	if (tool->examples)
 		printf("\nExamples:\n%s", tool->examples);
@@ -856,6 +864,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	int status;
 
 	run.name = slash ? slash + 1 : (argc > 0 ? argv[0] : tool->name);
+	run.events_opts.pages = tool->buffer_pages;
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	install_signals();
 	status = parse_command_line(&run, argc, argv);

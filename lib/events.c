@@ -26,7 +26,7 @@
  * loses under 1 %, while the ring, which user space maps twice, adds 0.5 MB
  * to the peak RSS instead of 1 MB at 64 pages (bench/README.md).
  */
-#define DEFAULT_PAGES 32
+#define DEFAULT_PAGES PK_EVENTS_DEFAULT_PAGES
 
 struct pk_events {
 	struct ring_buffer *rb;

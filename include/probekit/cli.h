@@ -75,6 +75,8 @@ struct pk_tool {
 	/* before detach, also on Ctrl-C: print what was collected */
 	int (*finish)(struct pk_run *run);
 	unsigned int flags;
+	/* event buffer pages per CPU unless -b says otherwise; 0: the library's */
+	unsigned int buffer_pages;
 };
 
 /* Runs a tool as its own process would; returns the exit status. */
