@@ -1,5 +1,5 @@
-# probekit build. `make` builds build/probekit, its tool symlinks and
-# build/libprobekit.a; `make test` runs every test.
+# probekit build. `make` builds build/probekit, its tool symlinks,
+# build/libprobekit.a and build/libprobekit.so*; `make test` runs every test.
 #
 # A tool is a directory tools/<name>/ holding <name>.c and, optionally,
 # <name>.bpf.c; nothing here needs editing to add one.
@@ -12,10 +12,17 @@ LIBDIR ?= $(PREFIX)/lib
 INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The shared library's ABI version (its soname is libprobekit.so.$(SOVERSION)).
+SOVERSION := 0
+# Tools installed as commands of their own: bcc's names, which Debian's
+# bpfcc-tools leaves free (it installs opensnoop-bpfcc, ...). Every other tool,
+# generic names like `features` included, is installed only as `probekit TOOL`.
+INSTALL_LINKS := opensnoop statsnoop stacksnoop mallocstacks
 
 CC ?= cc
 CLANG ?= clang
-BPFTOOL ?= bpftool
+# Debian puts bpftool in /usr/sbin, outside a user's PATH
+BPFTOOL ?= $(or $(shell command -v bpftool),/usr/sbin/bpftool)
 LLVM_STRIP ?= llvm-strip
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -30,12 +37,13 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-f
 	-Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
 override LDFLAGS += $(SAN_FLAGS)
 # build/probekit is linked statically (STATIC=0 for a dynamic one; sanitizer
-# builds always are): each tool then maps only the code it runs, where shared
-# libc, libbpf, libelf, libz and liblzma cost 2.3 MB of peak RSS in pages
-# merely mapped (bench/README.md). The C++ demangler comes from libsupc++.
-STATIC ?= $(if $(SANITIZE),0,1)
-PK_STATIC := $(if $(filter 1,$(STATIC)),-static -u __cxa_demangle)
-PK_STATIC_LIBS := $(if $(filter 1,$(STATIC)),-lsupc++)
+# builds always are dynamic): a tool then maps 1.7 MB of its own pages, where
+# shared libc, ld.so, libbpf, libelf, libz and liblzma mapped 2.6 MB, a third
+# of the peak RSS (bench/README.md). The C++ demangler comes from libsupc++.
+# (STATIC=1 also links the examples statically, as it did before.)
+PK_LINK_STATIC := $(if $(SANITIZE),0,$(if $(STATIC),$(STATIC),1))
+PK_STATIC := $(if $(filter 1,$(PK_LINK_STATIC)),-static -u __cxa_demangle)
+PK_STATIC_LIBS := $(if $(filter 1,$(PK_LINK_STATIC)),-lsupc++)
 LDLIBS := -lbpf -lelf -lz -llzma
 
 # The multiarch directory holds <asm/...> for programs that use UAPI headers.
@@ -55,13 +63,17 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 FIXTURES := $(BUILD)/tests/fixtures/.stamp
+# BPF objects the unit tests load (tests/bpf/*.bpf.c), with their BTF line info
+TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 
-.PHONY: all lib test unit install clean format help-check examples bench test-kernels
+.PHONY: all lib test unit install clean format help-check examples bench test-kernels deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
 
-all: $(BUILD)/probekit $(BUILD)/libprobekit.a $(BUILD)/libprobekit.pc links
+SHLIB := $(BUILD)/libprobekit.so.$(VERSION)
+
+all: $(BUILD)/probekit $(BUILD)/libprobekit.a $(SHLIB) links
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
@@ -97,8 +109,24 @@ $(BUILD)/%.o: %.c
 
 $(TOOL_OBJS): $(SKELS) $(BUILD)/tools.inc
 
+# Position-independent, so that the same objects make the shared library.
+# Objects of a build tree from before that (no lib/.pic stamp) are rebuilt.
+$(LIB_OBJS): override CFLAGS += -fPIC
+ifeq ($(wildcard $(BUILD)/lib/.pic),)
+$(if $(wildcard $(BUILD)/lib/*.o),$(shell rm -f $(BUILD)/lib/*.o $(BUILD)/libprobekit.a))
+endif
+
 $(BUILD)/libprobekit.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
+	touch $(BUILD)/lib/.pic
+
+# Only pk_ symbols are exported (lib/libprobekit.map).
+$(SHLIB): $(LIB_OBJS) lib/libprobekit.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libprobekit.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libprobekit.map -Wl,--no-undefined \
+		-o $@ $(LIB_OBJS) $(LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/libprobekit.so.$(SOVERSION)
+	ln -sf libprobekit.so.$(SOVERSION) $(BUILD)/libprobekit.so
 
 $(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
 	$(CC) $(LDFLAGS) $(PK_STATIC) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS) \
@@ -106,10 +134,6 @@ $(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
 
 links: $(BUILD)/probekit
 	@cd $(BUILD) && for t in $$(./probekit --list); do ln -sf probekit $$t; done
-
-$(BUILD)/libprobekit.pc: libprobekit.pc.in Makefile | $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Tests ---------------------------------------------------------------------
 
@@ -130,10 +154,18 @@ $(FIXTURES): $(wildcard tests/fixtures/*)
 	sh tests/fixtures/build.sh $(dir $@)
 	touch $@
 
-test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES)
-	@python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
-unit: $(BUILD)/tests/unit-tests $(FIXTURES)
+# The tests run as root (BPF needs it): through sudo when make is not root,
+# leaving no root-owned file in your tree. AS_ROOT= runs them as you are (the
+# BPF tests then skip, saying why).
+AS_ROOT ?= scripts/as-root --chown $(BUILD)
+test: all $(BUILD)/tests/unit-tests $(HELPERS) $(FIXTURES) $(TEST_BPF_OBJS)
+	@PYTHONDONTWRITEBYTECODE=1 $(AS_ROOT) python3 tests/run.py --build $(BUILD) $(TEST_ARGS)
+
+unit: $(BUILD)/tests/unit-tests $(FIXTURES) $(TEST_BPF_OBJS)
 	$(BUILD)/tests/unit-tests
 
 # Benchmarks (never part of the tests): see bench/README.md. BENCH_ARGS=--quick is short.
@@ -146,23 +178,65 @@ test-kernels:
 
 # Install -------------------------------------------------------------------
 
+# The .pc file is written at install time, so it names the directories of
+# this install (PREFIX, LIBDIR, INCDIR), whatever `make` was given before.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/probekit \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3
 	install -m 0755 $(BUILD)/probekit $(DESTDIR)$(BINDIR)/probekit
-	for t in $$($(BUILD)/probekit --list); do ln -sf probekit $(DESTDIR)$(BINDIR)/$$t; done
-	install -m 0644 $(BUILD)/libprobekit.a $(DESTDIR)$(LIBDIR)/
+	@for t in $(INSTALL_LINKS); do \
+		$(BUILD)/probekit --list | grep -qx $$t || { echo "install: no tool $$t" >&2; exit 1; }; \
+		echo "ln -sf probekit $(DESTDIR)$(BINDIR)/$$t"; ln -sf probekit $(DESTDIR)$(BINDIR)/$$t; \
+	done
+	install -m 0644 $(BUILD)/libprobekit.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/libprobekit.so.$(SOVERSION)
+	ln -sf libprobekit.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libprobekit.so
 	install -m 0644 include/probekit/*.h $(DESTDIR)$(INCDIR)/probekit/
 	install -m 0644 bpf/*.h $(DESTDIR)$(INCDIR)/probekit/
-	install -m 0644 $(BUILD)/libprobekit.pc $(DESTDIR)$(PKGCONFIGDIR)/
-	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' libprobekit.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libprobekit.pc
+	@# pages of tools installed only as `probekit TOOL` are probekit-TOOL(8)
+	@for m in man/*.8; do \
+		n=$$(basename $$m .8); \
+		case " probekit $(INSTALL_LINKS) " in *" $$n "*) ;; *) n=probekit-$$n ;; esac; \
+		echo "install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$n.8"; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$n.8 || exit 1; \
+	done
+	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	@# `man pk_attach__load` finds pk_attach(3): a link per name a page's NAME lists
+	@for m in man/*.3; do \
+		sed -n '/^\.SH NAME/,/^\.SH SYNOPSIS/p' $$m | grep -o 'pk_[a-z0-9_]*' | \
+		while read -r n; do \
+			[ "$$n.3" = "$${m#man/}" ] || ln -sf $${m#man/} $(DESTDIR)$(MANDIR)/man3/$$n.3; \
+		done; \
+	done
+	@# a new shared library in a system directory is found once ld.so's cache knows it
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
-# The examples build from an installed copy, through pkg-config, as a user's would.
+# The examples build from an installed copy, through pkg-config, as a user's would:
+# installed under DESTDIR=build/stage, PKG_CONFIG_SYSROOT_DIR makes pkg-config put
+# the stage in front of the .pc file's -I and -L directories, and the programs
+# find the staged libprobekit.so through their RPATH (STATIC=1 links them statically).
 STAGE := $(abspath $(BUILD)/stage)
 examples:
 	$(MAKE) install DESTDIR=$(STAGE)
 	PKG_CONFIG_PATH=$(STAGE)$(PKGCONFIGDIR) PKG_CONFIG_SYSROOT_DIR=$(STAGE) \
-		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)"
+		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)" \
+		STATIC=$(STATIC) RPATH=$(STAGE)$(LIBDIR)
+
+# The Debian package (debian/, debhelper): build/probekit_$(VERSION)_ARCH.deb.
+# It builds in build/deb and writes nothing outside build/ (no ../*.deb, and
+# debhelper's files in debian/ are cleaned up), as root or not (no fakeroot:
+# Rules-Requires-Root is no). Build-deps: scripts/install-deps.sh --deb.
+deb:
+	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
+		{ echo "deb: debian/changelog is not at version $(VERSION)" >&2; exit 1; }
+	dpkg-checkbuilddeps
+	debian/rules clean
+	DEB_RULES_REQUIRES_ROOT=no DEB_OUT=$(abspath $(BUILD)) debian/rules binary || \
+		{ debian/rules clean; exit 1; }
+	debian/rules clean
+	@ls $(BUILD)/probekit_$(VERSION)_*.deb
 
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h

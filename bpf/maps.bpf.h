@@ -9,7 +9,19 @@
  *	pk_increment(&counts, &uid);		   // bcc's counts.increment(uid)
  *	pk_increment(&dist, &(__u32){ pk_log2l(delta) });  // a print_log2_hist slot
  *
- * Include it after vmlinux.h and <bpf/bpf_helpers.h>.
+ * and declares maps in one line each, as bcc's BPF_HASH() does:
+ *
+ *	PK_HASH(start, __u32, __u64, 10240);	// bcc: BPF_HASH(start, u32, u64, 10240)
+ *	PK_ARRAY(config, struct cfg, 1);
+ *	PK_PERCPU_HASH(calls, __u32, __u64, 1024);
+ *	PK_PERCPU_ARRAY(scratch, struct buf, 1);
+ *	PK_STACK_TRACE(stacks, 1024);		// for pk_stack_id() (probekit.bpf.h)
+ *	PK_HIST(read_usecs, 64);		// a log2 histogram...
+ *	PK_HIST_KEYED(read_usecs_by_pid, __u32, 64);  // ...one per pid
+ *	pk_hist_add(&read_usecs, delta);
+ *	pk_hist_add_keyed(&read_usecs_by_pid, &pid, delta);
+ *
+ * Include it after vmlinux.h (or the UAPI headers) and <bpf/bpf_helpers.h>.
  */
 #ifndef PROBEKIT_MAPS_BPF_H
 #define PROBEKIT_MAPS_BPF_H
@@ -77,5 +89,102 @@ static __always_inline __u32 pk_log2l(__u64 v)
 
 	return hi ? pk_log2(hi) + 32 + 1 : pk_log2((__u32)v) + 1;
 }
+
+/* Map declarations ---------------------------------------------------------- */
+
+#define PK__MAP(name, map_type, key_t, value_t, max)                                     \
+	struct {                                                                         \
+		__uint(type, map_type);                                                  \
+		__uint(max_entries, max);                                                \
+		__type(key, key_t);                                                      \
+		__type(value, value_t);                                                  \
+	} name SEC(".maps")
+
+#define PK_HASH(name, key_t, value_t, max) PK__MAP(name, BPF_MAP_TYPE_HASH, key_t, value_t, max)
+#define PK_PERCPU_HASH(name, key_t, value_t, max)                                          \
+	PK__MAP(name, BPF_MAP_TYPE_PERCPU_HASH, key_t, value_t, max)
+/* Arrays are indexed by a __u32. */
+#define PK_ARRAY(name, value_t, max) PK__MAP(name, BPF_MAP_TYPE_ARRAY, __u32, value_t, max)
+#define PK_PERCPU_ARRAY(name, value_t, max)                                                \
+	PK__MAP(name, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, value_t, max)
+
+/* the kernel's PERF_MAX_STACK_DEPTH: the deepest stack bpf_get_stackid() takes */
+#define PK_STACK_DEPTH 127
+
+/* Stacks by id, for pk_stack_id(); user space reads them with pk_stack_read(). */
+#define PK_STACK_TRACE(name, max)                                                          \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                  \
+		__uint(max_entries, max);                                                \
+		__uint(key_size, sizeof(__u32));                                         \
+		__uint(value_size, PK_STACK_DEPTH * sizeof(__u64));                      \
+	} name SEC(".maps")
+
+/*
+ * Histograms, in the two shapes printers recognise (by BTF):
+ *
+ * - PK_HIST(name, slots): an array of __u64 counts indexed by slot;
+ * - PK_HIST_KEYED(name, keytype, slots): a hash from
+ *	struct name_hist_key { keytype bucket; __u32 slot; }
+ *   to __u64 counts, one histogram per bucket key. The key's last member
+ *   is always "__u32 slot"; everything before it is the bucket key (bcc's
+ *   section_header). It holds up to PK_HIST_MAX_KEYS buckets.
+ *
+ * pk_hist_add() and pk_hist_add_keyed() count a value in its log2 slot as
+ * bcc numbers them (pk_log2l(): slot 1 holds 0 and 1, slot k >= 2 holds
+ * 2^(k-1) to 2^k - 1; slot 0 stays empty). Values past the last slot count
+ * in it.
+ * The unit printed is taken from the map's name (usecs, nsecs, bytes...).
+ */
+#ifndef PK_HIST_MAX_KEYS
+#define PK_HIST_MAX_KEYS 1024
+#endif
+
+#define PK_HIST(name, slots) PK__MAP(name, BPF_MAP_TYPE_ARRAY, __u32, __u64, slots)
+
+#define PK_HIST_KEYED(name, keytype, slots)                                                \
+	struct name##_hist_key {                                                         \
+		keytype bucket;                                                          \
+		__u32 slot;                                                              \
+	};                                                                               \
+	struct {                                                                         \
+		__uint(type, BPF_MAP_TYPE_HASH);                                         \
+		__uint(max_entries, (slots) * PK_HIST_MAX_KEYS);                         \
+		__type(key, struct name##_hist_key);                                     \
+		__type(value, __u64);                                                    \
+	} name SEC(".maps")
+
+/*
+ * A map's max_entries, known at compile time: libbpf's __uint() declares
+ * it as a pointer to an array of that many ints.
+ */
+#define pk__max_entries(map) (sizeof(*(map)->max_entries) / sizeof(int))
+
+static __always_inline __u32 pk__hist_slot(__u64 value, __u32 slots)
+{
+	__u32 slot = pk_log2l(value);
+
+	return slot < slots ? slot : slots - 1;
+}
+
+/* Counts @value in its log2 slot of the PK_HIST array @map (a pointer). */
+#define pk_hist_add(map, value)                                                            \
+	({                                                                               \
+		__u32 pk__slot = pk__hist_slot(value, pk__max_entries(map));             \
+		__u64 *pk__n = bpf_map_lookup_elem(map, &pk__slot);                       \
+		if (pk__n)                                                               \
+			__sync_fetch_and_add(pk__n, 1);                                  \
+	})
+
+/* Counts @value in its log2 slot of @bucket's histogram in the PK_HIST_KEYED @map. */
+#define pk_hist_add_keyed(map, bucket_ptr, value)                                          \
+	({                                                                               \
+		__typeof__(*(map)->key) pk__key;                                         \
+		__builtin_memset(&pk__key, 0, sizeof(pk__key));                          \
+		pk__key.bucket = *(bucket_ptr);                                          \
+		pk__key.slot = pk__hist_slot(value,                                      \
+					     pk__max_entries(map) / PK_HIST_MAX_KEYS);   \
+		pk_increment(map, &pk__key);                                             \
+	})
 
 #endif

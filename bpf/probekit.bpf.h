@@ -11,9 +11,17 @@
  *
  * User space picks the ring buffer or the perf buffer before load
  * (pk_events__configure()); failed reservations are counted in pk_lost.
+ *
+ * It also gives:
+ *	PK_EVENT(struct event);		   // names the record type, for printers
+ *	PK_TRACEPOINT(sched, sched_switch) // a tracepoint program with typed args
+ *	{ ... args->next_pid ... }
+ *	__s32 id = pk_stack_id(ctx, &stacks, false);  // a kernel stack's id
  */
 #ifndef PROBEKIT_BPF_H
 #define PROBEKIT_BPF_H
+
+#include "syscalls.bpf.h"
 
 #ifndef PK_EVENT_MAX
 #define PK_EVENT_MAX 4096
@@ -204,5 +212,178 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
 	})
 
 #define pk_submit(ctx, e) pk_submit_size(ctx, e, sizeof(*(e)))
+
+/*
+ * PK_EVENT(struct event) names the type of the records this object sends
+ * with pk_submit(), so that a generic reader (`probekit run`) can print
+ * them with no user code. The convention: a global pointer named
+ * pk_event_type, whose BTF type (a VAR in the .bss DATASEC) points to the
+ * record type. Use it once per object; it costs 8 bytes of .bss.
+ */
+#define PK_EVENT(type) type *pk_event_type __attribute__((unused))
+
+/*
+ * Marks a field (of an event, a map key or a map value) as holding a stack
+ * id from a BPF_MAP_TYPE_STACK_TRACE map, for printers that symbolize
+ * stacks. Fields named kstack, ustack or stack_id are taken as stack ids
+ * without it. A BTF decl tag: kernels before 5.16 get it stripped by libbpf.
+ */
+#if __has_attribute(btf_decl_tag)
+#define PK_STACK_ID __attribute__((btf_decl_tag("pk_stack_id")))
+#else
+#define PK_STACK_ID
+#endif
+
+/*
+ * The id of the current kernel stack (@user false) or user stack (@user
+ * true) in the PK_STACK_TRACE map @map, or a negative errno (-EFAULT: no
+ * stack here; -EEXIST: a hash collision; -ENOMEM: the map is full).
+ */
+#define pk_stack_id(ctx, map, user) \
+	((__s32)bpf_get_stackid(ctx, map, (user) ? BPF_F_USER_STACK : 0))
+
+/*
+ * A tracepoint program with its record typed from vmlinux.h, as bcc's
+ * TRACEPOINT_PROBE(category, event) gives:
+ *
+ *	PK_TRACEPOINT(sched, sched_process_exec)
+ *	{
+ *		bpf_printk("exec %d", args->pid);
+ *		return 0;
+ *	}
+ *
+ * The program is named category__event; @args is also the context for
+ * pk_submit(). The record is struct trace_event_raw_<event>. Events
+ * defined from a shared class have their class's record instead: name it
+ * with PK_TRACEPOINT_CLASS(sched, sched_wakeup, sched_wakeup_template).
+ * The syscalls' tracepoints have no record type in vmlinux.h (the kernel
+ * builds their formats at run time): PK_SYSCALL_ENTER(openat) and
+ * PK_SYSCALL_EXIT(openat) hand struct pk_syscall_enter/exit from
+ * syscalls.bpf.h (args->args[0..5], args->ret).
+ */
+#define PK_TRACEPOINT_CLASS(category, event, class)                                        \
+	SEC("tracepoint/" #category "/" #event)                                           \
+	int category##__##event(struct trace_event_raw_##class *args)
+
+#define PK_TRACEPOINT(category, event) PK_TRACEPOINT_CLASS(category, event, event)
+
+#define PK_SYSCALL_ENTER(name)                                                             \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                       \
+	int sys_enter_##name(struct pk_syscall_enter *args)
+
+#define PK_SYSCALL_EXIT(name)                                                              \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                        \
+	int sys_exit_##name(struct pk_syscall_exit *args)
+
+/*
+ * pk_printf("fmt", args...): a private printf. Each call site's format is a
+ * static string in .rodata named pk__fmt_<N> (N from __COUNTER__); the record
+ * sent through pk_reserve()'s buffer carries N and the raw arguments, and
+ * user space formats it (pk_printf__format(), include/probekit/printf.h).
+ * Nothing reads the machine-wide trace_pipe, and a record that finds no
+ * room is counted with the other lost events. A file that never calls it
+ * pays nothing: no map, no global (the compiler drops the unused ones).
+ *
+ * - It uses the `ctx` in scope (as BPF_PROG() and the usual handler
+ *   signature name it); pk_printf_ctx(c, "fmt", ...) takes another.
+ * - Up to 8 arguments, integers or pointers (%d %i %u %x %X %o %c %p with
+ *   l/ll/h/hh/z, flags "-0+ #", width and precision), each evaluated once.
+ * - %s takes a char pointer or char array in BPF or kernel memory (copied
+ *   with bpf_probe_read_kernel_str()), or pk_user_str(ptr) for a string in
+ *   user memory (bpf_probe_read_user_str()); at most PK_PRINTF_STR_MAX - 1
+ *   bytes of each are kept (define it before including this file to change
+ *   it). The argument's C type decides: pass a pointer cast to an integer
+ *   to print it with %p or %lx.
+ * - It may be called between pk_reserve() and pk_submit(). With the perf
+ *   buffer both stage in one per-CPU area, the record at its end: an event
+ *   in progress larger than PK_EVENT_MAX minus the record is overwritten.
+ * - Records start with a 64-bit cookie that pk_events__configure() draws
+ *   at random for each load, so no event a program sends through
+ *   pk_reserve() is taken for one by chance, or by a traced process that
+ *   controls its bytes.
+ */
+#ifndef PK_PRINTF_STR_MAX
+#define PK_PRINTF_STR_MAX 64
+#endif
+
+static const volatile __u64 pk__printf_cookie = 0x706b7072696e7466ULL;
+
+struct pk__user_str;
+#define pk_user_str(p) ((const struct pk__user_str *)(unsigned long)(p))
+
+/* 0: an integer or pointer, 1: a kernel string, 2: a user string */
+#define pk__arg_kind(x)                                                                    \
+	_Generic((x), char *: 1, const char *: 1, volatile char *: 1, const volatile char *: 1, \
+		 unsigned char *: 1, const unsigned char *: 1, signed char *: 1,               \
+		 const signed char *: 1, const struct pk__user_str *: 2,                       \
+		 struct pk__user_str *: 2, default: 0)
+
+#define PK__NARGS(...) PK__NARGS_(0, ##__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define PK__NARGS_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, N, ...) N
+#define PK__CAT(a, b) PK__CAT_(a, b)
+#define PK__CAT_(a, b) a##b
+#define PK__EACH(M, ...) PK__CAT(PK__EACH, PK__NARGS(__VA_ARGS__))(M, ##__VA_ARGS__)
+#define PK__EACH0(M)
+#define PK__EACH1(M, a) M(0, a)
+#define PK__EACH2(M, a, b) PK__EACH1(M, a) M(1, b)
+#define PK__EACH3(M, a, b, c) PK__EACH2(M, a, b) M(2, c)
+#define PK__EACH4(M, a, b, c, d) PK__EACH3(M, a, b, c) M(3, d)
+#define PK__EACH5(M, a, b, c, d, e) PK__EACH4(M, a, b, c, d) M(4, e)
+#define PK__EACH6(M, a, b, c, d, e, f) PK__EACH5(M, a, b, c, d, e) M(5, f)
+#define PK__EACH7(M, a, b, c, d, e, f, g) PK__EACH6(M, a, b, c, d, e, f) M(6, g)
+#define PK__EACH8(M, a, b, c, d, e, f, g, h) PK__EACH7(M, a, b, c, d, e, f, g) M(7, h)
+
+#define PK__KIND_BITS(i, x) | (pk__arg_kind(x) << (2 * (i)))
+#define PK__IS_STR(i, x) +(pk__arg_kind(x) != 0)
+#define PK__PUT(i, x)                                                                        \
+	{                                                                                    \
+		__auto_type pk__v = (x);                                                     \
+		pk__a[i] = (__u64)(unsigned long)pk__v;                                      \
+		if (pk__arg_kind(x) == 1)                                                    \
+			bpf_probe_read_kernel_str(pk__s, PK_PRINTF_STR_MAX,                  \
+						  (const void *)(unsigned long)pk__v);       \
+		else if (pk__arg_kind(x) == 2)                                               \
+			bpf_probe_read_user_str(pk__s, PK_PRINTF_STR_MAX,                    \
+						(const void *)(unsigned long)pk__v);         \
+		if (pk__arg_kind(x))                                                         \
+			pk__s += PK_PRINTF_STR_MAX;                                          \
+	}
+
+/* The record: cookie, format id, argument kinds (2 bits each), counts, slot size. */
+#define PK__PRINTF_HDR 24
+
+#define pk_printf(fmt, ...) pk_printf_ctx(ctx, fmt, ##__VA_ARGS__)
+#define pk_printf_ctx(c, fmt, ...) pk__printf(c, __COUNTER__, fmt, ##__VA_ARGS__)
+#define pk__printf(c, id, fmt, ...) pk__printf_(c, id, fmt, ##__VA_ARGS__)
+#define pk__printf_(c, id, fmt, ...)                                                         \
+	({                                                                                   \
+		static const char pk__fmt_##id[] __attribute__((used)) = fmt;                \
+		enum {                                                                       \
+			pk__n = PK__NARGS(__VA_ARGS__),                                      \
+			pk__ns = 0 PK__EACH(PK__IS_STR, ##__VA_ARGS__),                      \
+			pk__size = PK__PRINTF_HDR + 8 * pk__n + PK_PRINTF_STR_MAX * pk__ns,  \
+		};                                                                           \
+		_Static_assert(pk__n <= 8, "pk_printf() takes at most 8 arguments");         \
+		_Static_assert(pk__size <= PK_EVENT_MAX, "pk_printf() record too large");    \
+		char *pk__r = pk_reserve_size(pk__size);                                     \
+		/* the perf buffer's staging area may hold an event being filled */         \
+		if (pk__r && pk_use_perfbuf)                                                 \
+			pk__r += PK_EVENT_MAX - pk__size;                                    \
+		if (pk__r) {                                                                 \
+			__u64 *pk__a __attribute__((unused)) =                               \
+				(__u64 *)(pk__r + PK__PRINTF_HDR);                           \
+			char *pk__s __attribute__((unused)) = (char *)(pk__a + pk__n);       \
+			*(__u64 *)pk__r = pk__printf_cookie;                                 \
+			*(__u32 *)(pk__r + 8) = id;                                          \
+			*(__u16 *)(pk__r + 12) = 0 PK__EACH(PK__KIND_BITS, ##__VA_ARGS__);   \
+			pk__r[14] = pk__n;                                                   \
+			pk__r[15] = pk__ns;                                                  \
+			*(__u16 *)(pk__r + 16) = PK_PRINTF_STR_MAX;                          \
+			*(__u16 *)(pk__r + 18) = 0;                                          \
+			*(__u32 *)(pk__r + 20) = 0;                                          \
+			PK__EACH(PK__PUT, ##__VA_ARGS__)                                     \
+			pk_submit_size(c, pk__r, pk__size);                                  \
+		}                                                                            \
+	})
 
 #endif

@@ -8,15 +8,17 @@
 #ifndef PROBEKIT_SYSCALLS_BPF_H
 #define PROBEKIT_SYSCALLS_BPF_H
 
+/* The syscall number is an int (the format's __syscall_nr, 4 bytes at
+ * offset 8); the 4 bytes after it are padding, not part of it. */
 struct pk_syscall_enter {
 	__u64 common;
-	long id;
+	int id;
 	unsigned long args[6];
 };
 
 struct pk_syscall_exit {
 	__u64 common;
-	long id;
+	int id;
 	long ret;
 };
 

@@ -32,6 +32,8 @@ struct pk_attach {
 	struct bpf_link **links;
 	int nr_links;
 	char error[1024];
+	/* the whole verifier log of the last rejected program */
+	char *verifier_log;
 };
 
 static const char *const mech_names[PK_MECH__COUNT] = {
@@ -306,6 +308,27 @@ static int attach_programs(struct pk_attach *att, char *why, size_t size)
 	return 0;
 }
 
+/* A failed load, done again from a fresh open to capture the verifier's log. */
+static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
+			    size_t size)
+{
+	int err;
+
+	detach_all(att);
+	att->skel = att->ops->open();
+	err = att->skel ? select_programs(att, v, why, size) : -errno;
+	if (!err && att->opts.configure)
+		err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
+	if (err) {
+		snprintf(why, size, "loading the programs failed, then reopening them: %s",
+			 strerror(-err));
+		return err;
+	}
+	free(att->verifier_log);
+	return pk__load_explained(att->ops->object(att->skel), att->ops->load, att->skel,
+				  &att->verifier_log, why, size);
+}
+
 static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
 {
 	int err;
@@ -325,8 +348,7 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 	if (!err) {
 		err = att->ops->load(att->skel);
 		if (err)
-			snprintf(why, size, "loading the programs failed: %s (-v shows libbpf's log)",
-				 strerror(-err));
+			err = reload_explained(att, v, why, size);
 	}
 	if (!err)
 		err = attach_programs(att, why, size);
@@ -361,7 +383,7 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 int pk_attach__load(struct pk_attach *att)
 {
 	const struct pk_variant *v;
-	char why[512];
+	char why[1024];
 	bool tried = false;
 	int err = -ENOENT;
 
@@ -488,10 +510,16 @@ const char *pk_attach__error(const struct pk_attach *att)
 	return att ? att->error : "";
 }
 
+const char *pk_attach__verifier_log(const struct pk_attach *att)
+{
+	return att ? att->verifier_log : NULL;
+}
+
 void pk_attach__free(struct pk_attach *att)
 {
 	if (!att)
 		return;
 	detach_all(att);
+	free(att->verifier_log);
 	free(att);
 }

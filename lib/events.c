@@ -20,6 +20,8 @@
 #include <probekit/events.h>
 #include <probekit/features.h>
 
+#include "internal.h"
+
 /*
  * Per CPU. Events that end in a path are sent cut (pk_submit_cut()), ~100
  * bytes each, so this holds ~2,500 of them on 2 CPUs: a 3-writer flood
@@ -146,6 +148,10 @@ int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *op
 		return -ENOENT;
 	if (pages & (pages - 1))
 		return -EINVAL;
+	/* a fresh random cookie marks this load's pk_printf() records */
+	err = pk__printf_configure(obj);
+	if (err)
+		return err;
 	if (!has_ringbuf)
 		use_perf = true;
 	if (!use_perf)

@@ -4,6 +4,7 @@
 #define PROBEKIT_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct btf;
 
@@ -14,6 +15,50 @@ struct btf;
 int pk__btf_find(const char *name, int kind);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
+
+/*
+ * After a failed load of @obj: loads it again (through @load(@skel), or
+ * bpf_object__load() when @load is NULL) with a log buffer per program and
+ * libbpf's warnings captured, and says why in @why: the verifier's key and
+ * source lines, or libbpf's own reason. *@log gets the rejected program's
+ * whole verifier log (malloc'd) or NULL. Returns 0 if this load worked.
+ */
+struct bpf_object;
+int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
+		       char *why, size_t size);
+
+/*
+ * Parameters (params.c), apart from any object so they can be fuzzed: a
+ * value of BTF type @type_id, @size bytes, parsed from @text into @dst
+ * (0, -EINVAL or -ERANGE with the reason in @why) or shown as text.
+ */
+#include <linux/types.h>
+int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void *dst,
+		    size_t size, char *why, size_t why_size);
+void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, size_t size,
+		      char *buf, size_t buf_size);
+void pk__param_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size);
+
+/* One variable of a .rodata section: its BTF and its bytes in the section's image. */
+struct bpf_map;
+struct pk__rodata_var {
+	const char *name;
+	__u32 type;
+	struct bpf_map *map;
+	char *data;
+	__u32 size;
+};
+typedef int (*pk__rodata_var_fn)(const struct btf *btf, const struct pk__rodata_var *v, void *ctx);
+/* Calls @fn for each variable of @obj's .rodata sections until it returns non-zero. */
+int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx);
+
+/*
+ * pk_printf (printf.c): a formatter from a table instead of an object (for
+ * tests and the fuzzer), and the random cookie pk_events__configure() sets.
+ */
+struct pk_printf *pk__printf_from(__u64 cookie, const __u32 *ids, const char *const *formats,
+				  size_t n);
+int pk__printf_configure(struct bpf_object *obj);
 
 /* User-space symbols (elfsym.c, usyms.c) ----------------------------------- */
 
@@ -81,5 +126,10 @@ struct pk__map {
 
 /* Parses @line; *@path points into it (or to "" for anonymous memory). */
 int pk__parse_maps_line(const char *line, struct pk__map *m, const char **path);
+
+/* The .note.stapsdt probes of an open ELF (targets.c), for the fuzzer too. */
+#include <probekit/targets.h>
+typedef struct Elf Elf;
+int pk__usdt_notes(Elf *elf, pk_usdt_fn fn, void *arg);
 
 #endif

@@ -397,6 +397,11 @@ size_t pk_ksyms__count(const struct pk_ksyms *ks)
 	return ks ? ks->nr : 0;
 }
 
+const struct pk_ksym *pk_ksyms__get(const struct pk_ksyms *ks, size_t i)
+{
+	return ks && i < ks->nr ? &ks->entries[i].sym : NULL;
+}
+
 bool pk_ksyms__addrs_hidden(const struct pk_ksyms *ks)
 {
 	return ks && ks->hidden;

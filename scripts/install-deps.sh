@@ -1,11 +1,25 @@
 #!/bin/sh
 # Installs what probekit needs to build and test, from Debian's packages.
-# Does nothing when everything is already there.
+# Does nothing when everything is already there; asks for root (through
+# sudo, when not root already) only when something is missing.
+#
+#   scripts/install-deps.sh         build and test
+#   scripts/install-deps.sh --deb   also what `make deb` needs (debhelper...)
 set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 python3 util-linux libclang-rt-dev
-liblzma-dev g++ binutils xz-utils"
+liblzma-dev g++ binutils xz-utils groff-base
+chromium"
+# chromium is for the tests only: they open the flame-graph SVGs in it, headless.
+case ${1:-} in
+--deb) packages="$packages debhelper dpkg-dev fakeroot build-essential" ;;
+"") ;;
+*)
+	echo "usage: install-deps.sh [--deb]" >&2
+	exit 2
+	;;
+esac
 
 missing=""
 for p in $packages; do
@@ -15,8 +29,8 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages:$missing (run as root to install them)" >&2
-	exit 1
+	echo "install-deps: missing packages:$missing (installing them as root)" >&2
+	exec "$(dirname "$0")/as-root" "$0" "$@"
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive

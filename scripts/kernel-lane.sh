@@ -20,7 +20,8 @@
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
 #   KERNEL_SKIP      tests the guests leave out (run.py --skip): stress tests of
 #                    the runtime, which take minutes under emulation and test
-#                    nothing kernel-specific
+#                    nothing kernel-specific, and the install tests, which need
+#                    make and a compiler
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
 #   KERNEL_CMD       a shell command the guests run instead of the tests (to
 #                    debug: e.g. "cd /pk/build && ./opensnoop -v -d 3")
@@ -33,7 +34,7 @@ cd "$(dirname "$0")/.."
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
 TIMEOUT=${KERNEL_TIMEOUT:-480}
-SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_"}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 EXTRA_BINS="/usr/sbin/bpftool /usr/bin/setpriv ${KERNEL_EXTRA_BINS:-}"

@@ -114,7 +114,14 @@ int pk_attach__link_count(const struct pk_attach *att);
  * num_open_kprobes(), for saying "0 functions matched".
  */
 int pk_attach__count(const struct pk_attach *att, enum pk_mech kind);
+/*
+ * Why pk_attach__load() failed. A program the verifier rejected is told in
+ * one line, "program NAME rejected by the verifier: KEY (at FILE:LINE: SOURCE;
+ * insn N: TEXT)" (see verifier.h); libbpf's own reason otherwise.
+ */
 const char *pk_attach__error(const struct pk_attach *att);
+/* The whole verifier log of the last program rejected, or NULL. */
+const char *pk_attach__verifier_log(const struct pk_attach *att);
 /* Detaches and frees everything; accepts NULL. */
 void pk_attach__free(struct pk_attach *att);
 

@@ -33,7 +33,8 @@ struct pk_events_opts {
 };
 #define pk_events_opts__last_field force_perf
 
-/* Sizes the buffers and picks one; call after open, before load. */
+/* Sizes the buffers and picks one, and draws the cookie of pk_printf() records
+ * (printf.h); call after open, before load. */
 int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *opts);
 
 struct pk_events;

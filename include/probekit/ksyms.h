@@ -30,6 +30,9 @@ struct pk_ksyms;
 struct pk_ksyms *pk_ksyms__load(const char *path);
 void pk_ksyms__free(struct pk_ksyms *ks);
 size_t pk_ksyms__count(const struct pk_ksyms *ks);
+/* The @i-th symbol (0 <= i < pk_ksyms__count()) in address order, to
+ * walk them all (listings, "did you mean"); NULL past the end. */
+const struct pk_ksym *pk_ksyms__get(const struct pk_ksyms *ks, size_t i);
 /*
  * True when every address read was zero: kptr_restrict (or a process
  * without CAP_SYSLOG) hides them. Names are still there; addresses are not.

@@ -6,14 +6,20 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/flamegraph.h>
 #include <probekit/ksyms.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
+#include <probekit/params.h>
+#include <probekit/printf.h>
 #include <probekit/probespec.h>
+#include <probekit/suggest.h>
 #include <probekit/syscalls.h>
+#include <probekit/targets.h>
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
 #include <probekit/uprobe.h>
 #include <probekit/usyms.h>
+#include <probekit/verifier.h>
 
 #endif

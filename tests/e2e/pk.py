@@ -57,6 +57,28 @@ def need_bpf():
         raise Skip(_bpf_reason)
 
 
+def need_host_tool(name):
+    """The path of a program (or, for "py:MODULE", the module) a test uses
+    as an oracle. The kernel lane's guests carry no toolchain and a trimmed
+    stdlib (they set PK_EXAMPLES_PREBUILT=1): there the test skips. Anywhere
+    else a missing one fails it: scripts/install-deps.sh installs them."""
+    import importlib
+    import shutil
+    found = None
+    if name.startswith("py:"):
+        try:
+            found = importlib.import_module(name[3:])
+        except ImportError:
+            pass
+    else:
+        found = shutil.which(name)
+    if found is None:
+        if os.environ.get("PK_EXAMPLES_PREBUILT") == "1":
+            raise Skip(f"{name} is not in the kernel lane's guests")
+        raise AssertionError(f"{name} is needed (scripts/install-deps.sh installs it)")
+    return found
+
+
 class Proc:
     """A process whose stdout and stderr lines are collected as they come."""
 

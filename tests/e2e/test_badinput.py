@@ -33,6 +33,16 @@ CASES = [
     ("mallocstacks", ["-c", "/no/such/binary-pk"], 1, "/no/such/binary-pk"),
     ("mallocstacks", ["-t", "many"], 2, ""),
     ("features", ["--bogus"], 2, "unknown option"),
+    ("list", ["--bogus"], 2, "unknown option"),
+    ("list", ["t:"], 2, "cannot read 't:'"),
+    ("list", ["-p", MISSING_PID], 2, "no process"),
+    ("list", ["t:no_such:event_pk"], 1, "nothing matches 't:no_such:event_pk'"),
+    ("list", ["p:/no/such/binary-pk:*"], 1, "/no/such/binary-pk"),
+    ("stacksnoop", ["--svg", "", "t:sched:sched_switch"], 2, "empty --svg"),
+    ("stacksnoop", ["--svg", "/no/such/dir/x.svg", "t:sched:sched_switch"], 1,
+     "cannot write /no/such/dir/x.svg: No such file or directory"),
+    ("mallocstacks", ["--svg", "/no/such/dir/x.svg", "-p", "1"], 1,
+     "cannot write /no/such/dir/x.svg"),
 ]
 
 TOOLS_WITH_BPF = ["opensnoop", "statsnoop", "taskswitch", "execcount", "mallocstacks"]

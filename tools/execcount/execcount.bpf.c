@@ -21,12 +21,7 @@
 #define NR_EXECVEAT -1
 #endif
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, __u64);
-} counts SEC(".maps");
+PK_PERCPU_HASH(counts, __u32, __u64, 10240);
 
 static __always_inline int count_exec(void)
 {

@@ -29,12 +29,16 @@ PK_SKEL_OPS(mallocstacks_bpf);
 
 #define LIBC "c"
 #define MAX_IMAGES 16
+#define OPT_SVG 1000
 
 static struct {
 	pid_t pid;
 	const char *command;
 	unsigned long top;
 	bool folded;
+	/* --svg: the flame graph's file, opened before tracing starts */
+	const char *svg;
+	FILE *svg_file;
 	/* -c: the child waits for a byte on this pipe before it execs */
 	int go_fd;
 	bool child;
@@ -85,6 +89,11 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	case 'f':
 		env.folded = true;
 		return 0;
+	case OPT_SVG:
+		if (!arg[0])
+			return pk_usage_error(run, "empty --svg file name");
+		env.svg = arg;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -131,6 +140,11 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "-f and --json do not go together");
+	/* a file that cannot be written fails now, not after the tracing */
+	if (env.svg && !(env.svg_file = fopen(env.svg, "we"))) {
+		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
+		return -errno;
+	}
 	return env.command ? check_command(run) : 0;
 }
 
@@ -456,6 +470,19 @@ static void print_text(FILE *out, const struct entry *e, const __u64 *ips, int n
 	}
 }
 
+/*
+ * The name of frame @i of @e as folded output and the flame graph show
+ * it; a stack of no frames gets one saying why.
+ */
+static void frame_name(const struct entry *e, const __u64 *ips, int n, int i, char *buf,
+		       size_t size)
+{
+	if (n == 0)
+		snprintf(buf, size, "%s", e->key.stack_id < 0 ? "[no user stack]" : "[unknown]");
+	else
+		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i], 0, buf, size);
+}
+
 /* flamegraph.pl's input: outermost frame first, ';' between, a space and
  * the count last; a ';' inside a name would split a frame, so it goes. */
 static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int n)
@@ -464,10 +491,8 @@ static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int
 	char *p;
 	int i;
 
-	if (n == 0)
-		fputs(e->key.stack_id < 0 ? "[no user stack]" : "[unknown]", out);
-	for (i = n - 1; i >= 0; i--) {
-		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i], 0, buf, sizeof(buf));
+	for (i = n ? n - 1 : 0; i >= 0; i--) {
+		frame_name(e, ips, n, i, buf, sizeof(buf));
 		pk_escape_text(esc, sizeof(esc), buf, strlen(buf));
 		for (p = esc; *p; p++) {
 			if (*p == ';')
@@ -476,6 +501,39 @@ static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int
 		fprintf(out, "%s%s", esc, i ? ";" : "");
 	}
 	fprintf(out, " %" PRIu64 "\n", (uint64_t)e->total.bytes);
+}
+
+/* The same stack into the flame graph (which escapes names itself). */
+static int add_to_flamegraph(struct pk_flamegraph *fg, const struct entry *e, const __u64 *ips,
+			     int n)
+{
+	static char names[MALLOCSTACKS_DEPTH + 1][512];
+	const char *frames[MALLOCSTACKS_DEPTH + 1];
+	int i, nr = n ? n : 1;
+
+	for (i = 0; i < nr; i++) {
+		frame_name(e, ips, n, nr - 1 - i, names[i], sizeof(names[i]));
+		frames[i] = names[i];
+	}
+	return pk_flamegraph__add(fg, frames, nr, e->total.bytes);
+}
+
+static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
+{
+	struct pk_flamegraph_opts opts = {
+		.sz = sizeof(opts), .unit = "bytes", .title = "malloc, calloc and realloc bytes",
+	};
+	int err = pk_flamegraph__write_svg(fg, env.svg_file, &opts);
+
+	if (fclose(env.svg_file) && !err)
+		err = -EIO;
+	env.svg_file = NULL;
+	if (err)
+		pk_error(run, "cannot write the flame graph to %s: %s", env.svg, strerror(-err));
+	else
+		pk_info(run, "wrote the flame graph of %" PRIu64 " bytes to %s",
+			pk_flamegraph__total(fg), env.svg);
+	return err;
 }
 
 static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n)
@@ -532,12 +590,18 @@ static int finish(struct pk_run *run)
 {
 	FILE *out = pk_run__out(run);
 	__u64 ips[MALLOCSTACKS_DEPTH + 1];
+	struct pk_flamegraph *fg = NULL;
 	struct entry *v;
 	size_t nr, i;
+	int err = 0;
 
 	reap_child(run);
 	if (!env.usyms[0])
 		return 0;
+	if (env.svg && !(fg = pk_flamegraph__new())) {
+		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		return -1;
+	}
 	v = collect(run, &nr);
 	if (env.top && nr > env.top)
 		nr = env.top;
@@ -550,13 +614,18 @@ static int finish(struct pk_run *run)
 			print_folded(out, &v[i], ips, n);
 		else
 			print_text(out, &v[i], ips, n);
+		if (fg && !err && (err = add_to_flamegraph(fg, &v[i], ips, n)))
+			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
 	}
+	if (fg && !err)
+		err = write_svg(run, fg);
+	pk_flamegraph__free(fg);
 	free(v);
 	for (i = 0; i < MAX_IMAGES; i++) {
 		pk_usyms__free(env.usyms[i]);
 		env.usyms[i] = NULL;
 	}
-	return 0;
+	return err ? -1 : 0;
 }
 
 static const struct pk_option options[] = {
@@ -564,6 +633,7 @@ static const struct pk_option options[] = {
 	{ "command", 'c', "COMMAND", "run COMMAND (split into words as a shell would) and trace it" },
 	{ "top", 't', "N", "print only the N stacks that allocated most" },
 	{ "folded", 'f', NULL, "folded output for flamegraph.pl: frame;frame;frame bytes" },
+	{ "svg", OPT_SVG, "FILE", "also write a flame graph of the stacks to FILE (SVG)" },
 	{},
 };
 
@@ -578,11 +648,12 @@ static const struct pk_variant variants[] = {
 const struct pk_tool mallocstacks_tool = {
 	.name = "mallocstacks",
 	.summary = "Count bytes allocated by malloc(), calloc() and realloc() per user stack.",
-	.usage = "{-p PID | -c COMMAND} [-f] [-t N] [-d SECS]",
+	.usage = "{-p PID | -c COMMAND} [-f] [--svg FILE] [-t N] [-d SECS]",
 	.examples = "  mallocstacks -p 181            # until Ctrl-C or until 181 exits\n"
 		    "  mallocstacks -c './app --x'    # run and trace a command\n"
 		    "  mallocstacks -p 181 -d 5 -t 10 # the 10 biggest stacks after 5 s\n"
-		    "  mallocstacks -p 181 -f > out.folded; flamegraph.pl out.folded > a.svg\n",
+		    "  mallocstacks -p 181 -f > out.folded; flamegraph.pl out.folded > a.svg\n"
+		    "  mallocstacks -p 181 --svg a.svg  # the flame graph, without flamegraph.pl\n",
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,

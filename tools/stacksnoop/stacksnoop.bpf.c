@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "probekit.bpf.h"
+#include "maps.bpf.h"
 #include "stacksnoop.h"
 
 const volatile __u32 targ_tgid = 0;
@@ -21,12 +22,8 @@ const volatile __u32 targ_tgid = 0;
  * Stacks are never deleted: an id stays valid for every event that holds
  * it, and a full or colliding bucket shows up as a negative stack_id.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__uint(value_size, STACKSNOOP_MAX_FRAMES * sizeof(__u64));
-} stacks SEC(".maps");
+PK_STACK_TRACE(stacks, 4096);
+_Static_assert(PK_STACK_DEPTH == STACKSNOOP_MAX_FRAMES, "user space reads this many frames");
 
 static __always_inline int record(void *ctx)
 {
@@ -42,7 +39,7 @@ static __always_inline int record(void *ctx)
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
 	e->cpu = bpf_get_smp_processor_id();
-	e->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+	e->stack_id = pk_stack_id(ctx, &stacks, false);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	pk_submit(ctx, e);
 	return 0;

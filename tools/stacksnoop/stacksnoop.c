@@ -4,6 +4,7 @@
  * tracepoint is hit, as bcc's stacksnoop example does.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,8 +18,26 @@
 
 PK_SKEL_OPS(stacksnoop_bpf);
 
+#define OPT_FOLDED 1000
+#define OPT_SVG 1001
+/* distinct stack ids (the map holds 4096) plus the errors, with room to spare */
+#define COUNT_SLOTS 16384
+
+/* --folded and --svg: hits per distinct stack, counted as events come */
+struct stack_count {
+	__s32 stack_id;
+	bool used;
+	__u64 hits;
+};
+
 static struct {
-	bool offset, verbose;
+	bool offset, verbose, folded;
+	/* --svg: the flame graph's file, opened before tracing starts */
+	const char *svg;
+	FILE *svg_file;
+	struct stack_count *counts;
+	/* hits that found the table full */
+	__u64 uncounted;
 	pid_t pid;
 	struct pk_probe_spec spec;
 	/* the kallsyms name hooked: the one asked for, or its compiler clone */
@@ -41,6 +60,12 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	switch (key) {
 	case 's': env.offset = true; return 0;
 	case 'v': env.verbose = true; return 0;
+	case OPT_FOLDED: env.folded = true; return 0;
+	case OPT_SVG:
+		if (!arg[0])
+			return pk_usage_error(run, "empty --svg file name");
+		env.svg = arg;
+		return 0;
 	case 'p':
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
 	}
@@ -50,6 +75,21 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 static bool is_text(char type)
 {
 	return type == 't' || type == 'T' || type == 'w' || type == 'W';
+}
+
+/* "Tracepoint "x" not found.", with the nearest names from @walk. */
+static void not_found(struct pk_run *run, const char *what, const char *name,
+		      int (*walk)(pk_target_fn fn, void *arg), const char *fmt)
+{
+	struct pk_suggest *sg = pk_suggest__new(name, 3);
+	char near[1024];
+
+	if (sg && walk(pk_suggest__add_cb, sg) == 0 &&
+	    pk_suggest__format(sg, fmt, near, sizeof(near)))
+		pk_error(run, "%s \"%s\" not found. Did you mean %s?", what, name, near);
+	else
+		pk_error(run, "%s \"%s\" not found.", what, name);
+	pk_suggest__free(sg);
 }
 
 /* The kallsyms function for @name (a clone such as name.isra.0 will do). */
@@ -68,7 +108,7 @@ static int find_function(struct pk_run *run, const char *name)
 			break;
 	}
 	if (!s) {
-		pk_error(run, "Function \"%s\" not found.", name);
+		not_found(run, "Function", name, pk_targets_kallsyms_functions, NULL);
 		return -ENOENT;
 	}
 	snprintf(env.symbol, sizeof(env.symbol), "%s", s->name);
@@ -133,7 +173,10 @@ static int target_tracepoint(struct pk_run *run)
 	snprintf(env.label, sizeof(env.label), "%s:%s", cat, event);
 	/* without privileges tracefs may be unreadable; the runtime says so */
 	if (pk_have_bpf_privileges() && !pk_tracepoint_exists(cat, event)) {
-		pk_error(run, "Tracepoint \"%s:%s\" not found.", cat, event);
+		char name[300];
+
+		snprintf(name, sizeof(name), "%s:%s", cat, event);
+		not_found(run, "Tracepoint", name, pk_targets_tracepoints, "t:%s");
 		return -ENOENT;
 	}
 	variants[0] = (struct pk_variant){ PK_MECH_TRACEPOINT, tp_progs, NULL };
@@ -148,7 +191,8 @@ static int target_raw_tracepoint(struct pk_run *run)
 	snprintf(sec, sizeof(sec), "tp_btf/%s", env.spec.name);
 	/* raw tracepoints are named in the kernel's BTF as btf_trace_<name> */
 	if (pk_have_bpf_privileges() && !pk_attach_target_exists(sec, why, sizeof(why))) {
-		pk_error(run, "Raw tracepoint \"%s\" not found.", env.spec.name);
+		not_found(run, "Raw tracepoint", env.spec.name, pk_targets_raw_tracepoints,
+			  "raw_tp:%s");
 		return -ENOENT;
 	}
 	variants[0] = (struct pk_variant){ PK_MECH_RAW_TP, rt_progs, NULL };
@@ -157,6 +201,13 @@ static int target_raw_tracepoint(struct pk_run *run)
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
+	if (env.folded && pk_run__json(run))
+		return pk_usage_error(run, "--folded and --json do not go together");
+	/* a file that cannot be written fails now, not after the tracing */
+	if (env.svg && !(env.svg_file = fopen(env.svg, "we"))) {
+		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
+		return -errno;
+	}
 	if (argc != 1)
 		return pk_usage_error(run, argc ? "give one function or tracepoint, not %d" :
 						  "give a kernel function or a tracepoint (see --help)",
@@ -251,6 +302,13 @@ static int start(struct pk_run *run)
 	FILE *out = pk_run__out(run);
 	int err;
 
+	if (env.folded || env.svg) {
+		env.counts = calloc(COUNT_SLOTS, sizeof(*env.counts));
+		if (!env.counts) {
+			pk_error(run, "cannot count stacks: %s", strerror(errno));
+			return -ENOMEM;
+		}
+	}
 	err = attach_target(run);
 	if (err)
 		return err;
@@ -266,7 +324,7 @@ static int start(struct pk_run *run)
 	else if (pk_ksyms__addrs_hidden(ks))
 		pk_error(run, "kernel addresses are hidden from this process (kptr_restrict): "
 			      "stacks show [unknown]");
-	if (pk_run__json(run))
+	if (pk_run__json(run) || env.folded)
 		return 0;
 	if (env.verbose)
 		fprintf(out, "%-18s %-12s %-6s %-3s %s\n", "TIME(s)", "COMM", "PID", "CPU",
@@ -339,6 +397,26 @@ static void explain_no_stack(struct pk_run *run)
 		      "have no kernel stack; raw_tp:sys_enter (every system call) has one");
 }
 
+/* One more hit of @stack_id, in an open-addressing table made at start. */
+static void count_stack(__s32 stack_id)
+{
+	__u32 h = (__u32)stack_id * 2654435761u, i;
+
+	for (i = 0; i < COUNT_SLOTS; i++) {
+		struct stack_count *c = &env.counts[(h + i) % COUNT_SLOTS];
+
+		if (!c->used) {
+			c->used = true;
+			c->stack_id = stack_id;
+		}
+		if (c->stack_id == stack_id) {
+			c->hits++;
+			return;
+		}
+	}
+	env.uncounted++;
+}
+
 static int print_event(struct pk_run *run, const void *data, size_t size)
 {
 	const struct stacksnoop_event *e = data;
@@ -352,6 +430,10 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	int n, skip;
 
 	if (size < sizeof(*e))
+		return 0;
+	if (env.counts)
+		count_stack(e->stack_id);
+	if (env.folded)
 		return 0;
 	ts = e->ts_ns > env.start_ns ? (e->ts_ns - env.start_ns) / 1e9 : 0;
 	n = e->stack_id < 0 ? e->stack_id :
@@ -390,10 +472,124 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	return 0;
 }
 
+static int by_hits(const void *a, const void *b)
+{
+	const struct stack_count *x = a, *y = b;
+
+	if (x->used != y->used)
+		return x->used ? -1 : 1;
+	if (x->hits != y->hits)
+		return x->hits > y->hits ? -1 : 1;
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+/*
+ * The frames of one counted stack, outermost first, as --folded and the
+ * flame graph show them; a stack not taken is one frame saying why.
+ */
+static int stack_names(struct pk_run *run, __s32 stack_id, char (*names)[256])
+{
+	struct stacksnoop_bpf *skel = pk_run__skel(run);
+	unsigned int flags = env.offset ? PK_KSYM_OFFSET : 0;
+	__u64 ips[STACKSNOOP_MAX_FRAMES];
+	int n, skip, i;
+
+	n = stack_id < 0 ? stack_id :
+			   pk_stack_read(bpf_map__fd(skel->maps.stacks), stack_id, ips,
+					 STACKSNOOP_MAX_FRAMES);
+	if (n <= 0) {
+		snprintf(names[0], sizeof(names[0]), "[no stack: %s]",
+			 n ? pk_stack_error(n) : "empty");
+		return 1;
+	}
+	skip = skip_machinery(ips, n);
+	for (i = skip; i < n; i++)
+		pk_ksyms__format(pk_ksyms(), ips[i], flags, names[n - 1 - i], sizeof(names[0]));
+	return n - skip;
+}
+
+static void print_folded(FILE *out, char (*names)[256], int n, __u64 hits)
+{
+	char esc[1024], *p;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pk_escape_text(esc, sizeof(esc), names[i], strlen(names[i]));
+		for (p = esc; *p; p++) {
+			if (*p == ';')
+				*p = ':';
+		}
+		fprintf(out, "%s%s", i ? ";" : "", esc);
+	}
+	fprintf(out, " %llu\n", (unsigned long long)hits);
+}
+
+static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
+{
+	char title[400];
+	struct pk_flamegraph_opts opts = {
+		.sz = sizeof(opts), .unit = "hits", .title = title,
+	};
+	int err;
+
+	snprintf(title, sizeof(title), "Kernel stacks at %s", env.label);
+	err = pk_flamegraph__write_svg(fg, env.svg_file, &opts);
+	if (fclose(env.svg_file) && !err)
+		err = -EIO;
+	env.svg_file = NULL;
+	if (err)
+		pk_error(run, "cannot write the flame graph to %s: %s", env.svg, strerror(-err));
+	else
+		pk_info(run, "wrote the flame graph of %llu hits to %s",
+			(unsigned long long)pk_flamegraph__total(fg), env.svg);
+	return err;
+}
+
+/* --folded and --svg: every distinct stack with its hits, most first. */
+static int finish(struct pk_run *run)
+{
+	static char names[STACKSNOOP_MAX_FRAMES][256];
+	const char *frames[STACKSNOOP_MAX_FRAMES];
+	struct pk_flamegraph *fg = NULL;
+	int i, n, err = 0;
+
+	if (!env.counts)
+		return 0;
+	if (env.svg && !(fg = pk_flamegraph__new())) {
+		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		err = -ENOMEM;
+	}
+	qsort(env.counts, COUNT_SLOTS, sizeof(*env.counts), by_hits);
+	for (i = 0; !err && i < COUNT_SLOTS && env.counts[i].used; i++) {
+		n = stack_names(run, env.counts[i].stack_id, names);
+		if (env.folded)
+			print_folded(pk_run__out(run), names, n, env.counts[i].hits);
+		if (!fg)
+			continue;
+		for (int k = 0; k < n; k++)
+			frames[k] = names[k];
+		err = pk_flamegraph__add(fg, frames, n, env.counts[i].hits);
+		if (err)
+			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
+	}
+	if (env.uncounted)
+		pk_error(run, "%llu hits were not counted: more distinct stacks than %d",
+			 (unsigned long long)env.uncounted, COUNT_SLOTS);
+	if (fg && !err)
+		err = write_svg(run, fg);
+	pk_flamegraph__free(fg);
+	free(env.counts);
+	env.counts = NULL;
+	return err ? -1 : 0;
+}
+
 static const struct pk_option options[] = {
 	{ "pid", 'p', "PID", "only trace this process" },
 	{ "offset", 's', NULL, "show address offsets (name+0x1f)" },
 	{ "verbose-columns", 'v', NULL, "print more fields: COMM, PID and CPU" },
+	{ "folded", OPT_FOLDED, NULL,
+	  "print each distinct stack once at exit, as frame;frame;frame HITS (no events)" },
+	{ "svg", OPT_SVG, "FILE", "at exit, write a flame graph of the stacks to FILE (SVG)" },
 	{},
 };
 
@@ -401,12 +597,14 @@ const struct pk_tool stacksnoop_tool = {
 	.name = "stacksnoop",
 	.summary = "Print the kernel stack on each call of a kernel function or hit of a "
 		   "tracepoint.",
-	.usage = "[-sv] [-p PID] [-d SECS] [--json] {FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
+	.usage = "[-sv] [-p PID] [-d SECS] [--json | --folded] [--svg FILE] "
+		 "{FUNCTION | t:CATEGORY:EVENT | raw_tp:NAME}",
 	.examples = "  stacksnoop tcp_v4_connect                # fentry, or else kprobe\n"
 		    "  stacksnoop -s k:tcp_v4_connect           # kprobe only, with offsets\n"
 		    "  stacksnoop t:syscalls:sys_enter_connect  # a tracepoint\n"
 		    "  stacksnoop raw_tp:sched_switch           # a raw tracepoint\n"
-		    "  stacksnoop -v -p 181 tracepoint:sched:sched_process_exit\n",
+		    "  stacksnoop -v -p 181 tracepoint:sched:sched_process_exit\n"
+		    "  stacksnoop -d 5 --folded --svg out.svg raw_tp:sched_switch  # hits per stack\n",
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
@@ -415,4 +613,5 @@ const struct pk_tool stacksnoop_tool = {
 	.configure = configure,
 	.start = start,
 	.event = print_event,
+	.finish = finish,
 };

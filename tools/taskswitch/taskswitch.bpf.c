@@ -14,12 +14,7 @@
 
 const volatile __u32 targ_pid = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct taskswitch_key);
-	__type(value, struct taskswitch_val);
-} stats SEC(".maps");
+PK_HASH(stats, struct taskswitch_key, struct taskswitch_val, 10240);
 
 static __always_inline struct taskswitch_val *count(__u32 prev_pid, __u32 next_pid)
 {

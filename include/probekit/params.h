@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A BPF object's parameters: every `const volatile` global (the variables
+ * of its .rodata sections, found through the object's BTF), set by name
+ * from text before load, the way `probekit run --set NAME=VALUE` does:
+ *
+ *	const volatile __u32 target_pid = 0;
+ *	const volatile enum color shade = RED;
+ *	const volatile char comm[16] = "";
+ *
+ * Values are parsed by the variable's BTF type, through typedefs and
+ * const/volatile: integers of every width and sign with range checks
+ * (decimal or 0x hex; a minus sign only for signed types), bool
+ * (true/false/1/0/yes/no), enums by enumerator name or number, char
+ * arrays as strings (which must leave room for the NUL). Other types
+ * (structs, pointers, other arrays) are listed but cannot be set.
+ * probekit's own globals (names starting with "pk_") are not parameters.
+ */
+#ifndef PROBEKIT_PARAMS_H
+#define PROBEKIT_PARAMS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpf_object;
+
+struct pk_param {
+	char name[64];
+	/* the C type as written: "__u32", "bool", "enum color", "char[16]", "int" */
+	char type[64];
+	/* its current value (the default before any set), as text, escaped
+	 * for a terminal; "" for a type that cannot be set */
+	char value[128];
+};
+
+/*
+ * After bpf_object__open(), before or after load. Fills up to @max, in the
+ * order of the object's BTF, and returns the number of parameters (which
+ * may exceed @max) or -errno.
+ */
+int pk_params__list(struct bpf_object *obj, struct pk_param *out, size_t max);
+
+/*
+ * "NAME=VALUE", after open and before load. Returns 0; -ENOENT for an
+ * unknown name; -EINVAL for a bad value, a type that cannot be set or no
+ * '='; -ERANGE for a value out of the type's range; -EBUSY once loaded.
+ * The reason, one line naming NAME and its type, goes to @why.
+ */
+int pk_params__set(struct bpf_object *obj, const char *assignment, char *why, size_t why_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

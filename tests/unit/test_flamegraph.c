@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+
+#include <probekit/flamegraph.h>
+
+#include "unit.h"
+
+static char *svg_of(struct pk_flamegraph *fg, const struct pk_flamegraph_opts *opts, int *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	*err = pk_flamegraph__write_svg(fg, f, opts);
+	fclose(f);
+	return buf;
+}
+
+PK_TEST(flamegraph_folded_adds_up)
+{
+	static const char text[] = "main;alloc_a;malloc 40960\n\nmain;alloc_b;malloc 700\r\n"
+				   "main;alloc_a;malloc 4096\n";
+	struct pk_flamegraph *fg = pk_flamegraph__new();
+
+	CHECK_INT(pk_flamegraph__add_folded(fg, text, sizeof(text) - 1), 3);
+	CHECK_INT(pk_flamegraph__total(fg), 45756);
+	CHECK_INT(pk_flamegraph__add_folded(fg, "a;b 1\nno count here\n", 20), -EINVAL);
+	CHECK_STR(pk_flamegraph__error(fg), "line 2: the count is not a number below 2^64");
+	CHECK_INT(pk_flamegraph__add_folded(fg, "justone\n", 8), -EINVAL);
+	CHECK_INT(pk_flamegraph__add_folded(fg, "a 18446744073709551616\n", 23), -EINVAL);
+	/* the first line of the failed text was added */
+	CHECK_INT(pk_flamegraph__total(fg), 45757);
+	pk_flamegraph__free(fg);
+}
+
+PK_TEST(flamegraph_svg_escapes_names)
+{
+	struct pk_flamegraph *fg = pk_flamegraph__new();
+	struct pk_flamegraph_opts opts = { .sz = sizeof(opts), .unit = "bytes", .title = "<t>" };
+	const char *frames[] = { "a<b>&\"c'", "\x1b[31m\xff" };
+	char *svg;
+	int err;
+
+	CHECK_INT(pk_flamegraph__add(fg, frames, 2, 10), 0);
+	svg = svg_of(fg, &opts, &err);
+	CHECK_INT(err, 0);
+	CHECK(strstr(svg, "<title>a&lt;b&gt;&amp;&quot;c&apos; (10 bytes, 100.00%)</title>"));
+	CHECK(strstr(svg, "<title>\\e[31m\\xff (10 bytes, 100.00%)</title>"));
+	CHECK(strstr(svg, ">&lt;t&gt;</text>"));
+	CHECK(!strchr(svg, '\x1b'));
+	free(svg);
+	/* unknown bytes past the known fields: -EINVAL, as libbpf does */
+	{
+		struct {
+			struct pk_flamegraph_opts o;
+			long extra;
+		} big = { { .sz = sizeof(big) }, 1 };
+
+		svg = svg_of(fg, &big.o, &err);
+		CHECK_INT(err, -EINVAL);
+		free(svg);
+	}
+	pk_flamegraph__free(fg);
+}
