@@ -33,14 +33,21 @@ int main(void)
 	LIBBPF_OPTS(pk_trace_pipe_opts, tp_opts, .nonblock = true);
 	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART: reads stop */
 	struct printk_sample_bpf *skel = printk_sample_bpf__open_and_load();
+	/* each failure's errno, before a later call changes it */
+	int why = skel ? 0 : errno;
 	struct pk_trace_pipe *tp = pk_trace_pipe__open(&tp_opts);
+	int tp_why = tp ? 0 : errno;
 	struct pk_trace_fields f;
 	int err = 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGINT, &sa, NULL);
-	if (!skel || printk_sample_bpf__attach(skel) || !tp) {
-		fprintf(stderr, "printk_sample: %s\n", strerror(errno));
+	if (!why)
+		why = tp_why;
+	if (!why && printk_sample_bpf__attach(skel))
+		why = errno;
+	if (why || !skel || !tp) {
+		fprintf(stderr, "printk_sample: %s\n", strerror(why ? why : EINVAL));
 		goto out;
 	}
 	printf("%-6s %-12s %s\n", "PID", "COMM", "OUTPUT");

@@ -35,12 +35,19 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_sigint }; /* no SA_RESTART: reads stop */
 	struct pk_trace_format *fmt = argc > 1 ? pk_trace_format__new(argv[1]) : NULL;
 	struct printk_sample_bpf *skel = printk_sample_bpf__open_and_load();
+	/* each failure's errno, before a later call changes it */
+	int why = skel ? 0 : errno;
 	struct pk_trace_pipe *tp = pk_trace_pipe__open(&tp_opts);
+	int tp_why = tp ? 0 : errno;
 	int n = -EINVAL;
 
 	sigaction(SIGINT, &sa, NULL);
-	if (!skel || printk_sample_bpf__attach(skel) || !tp || (argc > 1 && !fmt)) {
-		fprintf(stderr, "trace_print: %s\n", strerror(errno));
+	if (!why)
+		why = tp_why;
+	if (!why && printk_sample_bpf__attach(skel))
+		why = errno;
+	if (why || !skel || !tp || (argc > 1 && !fmt)) {
+		fprintf(stderr, "trace_print: %s\n", strerror(why ? why : EINVAL));
 		goto out;
 	}
 	while (!stop) {
