@@ -81,9 +81,10 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-$(BUILD)/bpf/%.bpf.o: tools/$$*/$$*.bpf.c $(BUILD)/vmlinux.h
+# tools/T/X.bpf.c: X is T, or another object of tool T (opensnoop_full)
+$(BUILD)/bpf/%.bpf.o: $$(firstword $$(wildcard tools/*/$$*.bpf.c)) $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(BPF_CFLAGS) -Itools/$* -MMD -MP -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -I$(dir $<) -MMD -MP -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
@@ -148,6 +149,13 @@ $(BUILD)/tests/%: tests/helpers/%.c
 $(BUILD)/tests/mallocer: tests/helpers/mallocer.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Werror -o $@ $<
+
+# an i386 program without libc, for the raw_tp variants' compat test; a
+# compiler that cannot make one leaves a stand-in that exits 77 (skip)
+$(BUILD)/tests/compat32: tests/helpers/compat32.c
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -static -nostdlib -O1 -fno-pic -Wall -Werror -o $@ $< || \
+		printf '#!/bin/sh\nexit 77\n' > $@ && chmod +x $@
 
 # ELF files for the symbolizer's tests, built with the system's compilers
 $(FIXTURES): $(wildcard tests/fixtures/*)

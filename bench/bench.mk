@@ -34,6 +34,7 @@ $(B)/openbench: bench/openbench.c | $(B)
 
 $(B)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h | $(B)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Wall -Werror \
+		-I/usr/include/$(shell $(CC) -dumpmachine) \
 		-c $< -o $@
 	$(LLVM_STRIP) -g $@
 

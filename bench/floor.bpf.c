@@ -3,11 +3,14 @@
  * The floor tracer's kernel half: the same openat enter and exit
  * tracepoints that opensnoop uses on this kernel, doing nothing but count
  * in a per-CPU array. What remains is what the hook mechanism costs.
- * The raw_tp pair is the floor of the other mechanism a syscall tool can
- * use: the raw sys_enter/sys_exit tracepoints, which run for every system
- * call and keep openat by its number.
+ *
+ * The raw_tp pair is the floor of opensnoop's raw_tp variant: the raw
+ * sys_enter/sys_exit tracepoints run for every syscall, and the least a
+ * tracer of openat can do there is test the syscall number (on exit, read
+ * from regs->orig_ax) before counting.
  */
 #include "vmlinux.h"
+#include <asm/unistd.h>
 #include <bpf/bpf_helpers.h>
 
 /* (uid_t)-1 counts everyone */
@@ -44,18 +47,12 @@ int floor_exit(void *ctx)
 	return count(1);
 }
 
-#if defined(__TARGET_ARCH_arm64)
-#define NR_OPENAT 56
-#define SYSCALL_NR(regs) ((regs)->syscallno)
-#else
-#define NR_OPENAT 257
-#define SYSCALL_NR(regs) ((regs)->orig_ax)
-#endif
-
 SEC("raw_tp/sys_enter")
 int floor_raw_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	return ctx->args[1] == NR_OPENAT ? count(0) : 0;
+	if (ctx->args[1] != __NR_openat)
+		return 0;
+	return count(0);
 }
 
 SEC("raw_tp/sys_exit")
@@ -64,8 +61,10 @@ int floor_raw_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long nr = -1;
 
-	bpf_probe_read_kernel(&nr, sizeof(nr), &SYSCALL_NR(regs));
-	return nr == NR_OPENAT ? count(1) : 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+	if (nr != __NR_openat)
+		return 0;
+	return count(1);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * floor [--raw] [UID]: attaches the openat enter and exit tracepoints
- * (--raw: the raw sys_enter and sys_exit tracepoints, keeping openat) with
- * programs that only count, prints "ready" once attached, and on SIGINT
+ * (with --raw: the raw sys_enter/sys_exit tracepoints, testing the
+ * syscall number) with programs that only count, prints "ready" once attached, and on SIGINT
  * or SIGTERM prints "enter N exit M" and exits. With UID, only that
  * user's calls are counted.
  */
@@ -52,7 +52,6 @@ int main(int argc, char **argv)
 	struct floor_bpf *skel;
 	sigset_t block, old;
 	int ncpus, fd;
-	bool raw = argc > 1 && !strcmp(argv[1], "--raw");
 
 	/* blocked until sigsuspend(), so a signal cannot slip in before the wait */
 	sigemptyset(&block);
@@ -63,19 +62,15 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	libbpf_set_print(quiet);
+	bool raw = argc > 1 && !strcmp(argv[1], "--raw");
+
 	skel = floor_bpf__open();
 	if (!skel)
 		return 1;
-	if (raw) {
-		argc--;
-		argv++;
-	}
-	bpf_program__set_autoload(skel->progs.floor_enter, !raw);
-	bpf_program__set_autoload(skel->progs.floor_exit, !raw);
-	bpf_program__set_autoload(skel->progs.floor_raw_enter, raw);
-	bpf_program__set_autoload(skel->progs.floor_raw_exit, raw);
-	if (argc > 1)
-		skel->rodata->targ_uid = strtoul(argv[1], NULL, 0);
+	bpf_program__set_autoload(raw ? skel->progs.floor_enter : skel->progs.floor_raw_enter, false);
+	bpf_program__set_autoload(raw ? skel->progs.floor_exit : skel->progs.floor_raw_exit, false);
+	if (argc > 1 + raw)
+		skel->rodata->targ_uid = strtoul(argv[1 + raw], NULL, 0);
 	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 		fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
 		floor_bpf__destroy(skel);

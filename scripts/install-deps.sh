@@ -9,9 +9,10 @@ set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 python3 util-linux libclang-rt-dev
-liblzma-dev g++ binutils xz-utils groff-base
+liblzma-dev g++ binutils xz-utils groff-base strace
 chromium"
-# chromium is for the tests only: they open the flame-graph SVGs in it, headless.
+# chromium is for the tests only: they open the flame-graph SVGs in it, headless;
+# strace is the oracle of the opensnoop/statsnoop differential test.
 case ${1:-} in
 --deb) packages="$packages debhelper dpkg-dev fakeroot build-essential" ;;
 "") ;;

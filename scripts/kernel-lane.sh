@@ -37,7 +37,8 @@ TIMEOUT=${KERNEL_TIMEOUT:-480}
 SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
-EXTRA_BINS="/usr/sbin/bpftool /usr/bin/setpriv ${KERNEL_EXTRA_BINS:-}"
+# strace: the oracle of test_differential_syscalls
+EXTRA_BINS="/usr/sbin/bpftool /usr/bin/setpriv /usr/bin/strace ${KERNEL_EXTRA_BINS:-}"
 DIR=build/kernels
 PKB=$DIR/static   # the probekit build the lane tests, linked statically
 ROOT=$DIR/initramfs

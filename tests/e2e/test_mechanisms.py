@@ -22,8 +22,9 @@ import tempfile
 
 import pk
 
-MECHS = ("fentry", "kprobe", "tracepoint")
-FEATURE_OF = {"fentry": "kfunc", "kprobe": "kprobe", "tracepoint": "tracepoint"}
+MECHS = ("fentry", "kprobe", "raw_tp", "tracepoint")
+FEATURE_OF = {"fentry": "kfunc", "kprobe": "kprobe", "raw_tp": "raw_tp",
+              "tracepoint": "tracepoint"}
 TRACEPOINT_LIKE = ("tracepoint", "tp_btf", "raw_tp")
 
 # The child waits for a line on stdin, then performs its actions, so that
@@ -270,3 +271,37 @@ def _same_events_test(tool):
 for _tool in SCENARIOS:
     globals()[f"test_{_tool}_default_mechanism"] = _default_test(_tool)
     globals()[f"test_{_tool}_same_events_every_mechanism"] = _same_events_test(_tool)
+
+
+def test_raw_tp_leaves_out_i386_syscalls_as_tracepoints_do():
+    """A 32-bit process's syscalls reach the raw sys_enter tracepoint with
+    i386 numbers (its write is 4, x86_64's stat): the raw_tp variants must
+    leave them out, as the classic tracepoints do, not report 50 writes as
+    stats. The child's open and stat are i386 calls too."""
+    pk.need_bpf()
+    helper = pk.helper_path("compat32")
+    probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
+    if probe.returncode != 0:
+        raise pk.Skip(f"no 32-bit program runs here (exit {probe.returncode}): "
+                      "no -m32 compiler or no IA32 emulation in the kernel")
+    mark = tempfile.mktemp(prefix="pk-compat32-sentinel-")
+    for mech in ("raw_tp", "tracepoint"):
+        tools = [pk.start_tool(t, "--json", "-v", "--mechanism", mech, ready="verbose")
+                 for t in ("statsnoop", "opensnoop")]
+        child = subprocess.Popen([helper], stdin=subprocess.PIPE)
+        child.communicate(b"x", timeout=10 * pk.TIMEOUT_SCALE)
+        assert child.returncode == 0
+        try:
+            os.stat(mark)
+        except OSError:
+            pass
+        try:
+            os.close(os.open(mark, os.O_RDONLY))
+        except OSError:
+            pass
+        for t in tools:
+            t.wait_for(lambda l: mark in l, what="the 64-bit sentinel event")
+            assert t.stop() == 0, t.err
+            bad = [e for e in pk.json_lines(t.out) if e["pid"] == child.pid]
+            assert not bad, f"{t.argv[0]} --mechanism {mech}: {len(bad)} events from i386 " \
+                f"syscalls, such as {bad[:2]}"

@@ -258,3 +258,127 @@ def test_truncated_path_is_marked():
     events = pk.json_lines([line])
     assert events[0]["truncated"] is True and events[0]["path"] == long_path[:511]
     assert tool2.stop() == 0
+
+
+# Issue 15's defects, on every mechanism the kernel has ------------------------
+import shutil  # noqa: E402
+
+import sysopen as so  # noqa: E402
+
+
+def _tmp():
+    d = tempfile.mkdtemp(prefix="pk-opensnoop-")
+    with open(os.path.join(d, "exists"), "w") as f:
+        f.write("x")
+    return d
+
+
+def _each_mechanism(fn):
+    for mech in so.mechanisms("opensnoop"):
+        try:
+            fn(mech)
+        except AssertionError as e:
+            raise AssertionError(f"--mechanism {mech}: {e}") from e
+
+
+def test_creat_is_an_open_on_every_mechanism():
+    """creat(2) (called as the syscall, not through libc) is reported as an
+    open with O_CREAT|O_WRONLY|O_TRUNC and its mode, in JSON and with -e."""
+    pk.need_bpf()
+    d = _tmp()
+    path = os.path.join(d, "made-by-creat")
+
+    def check(mech):
+        child, res, evs, _ = so.trace("opensnoop", [so.act("creat", "0640", path)],
+                                      so.act("open", 0, 0, d + "/exists"), mech=mech)
+        assert res[0][0] >= 0, res
+        assert len(evs) == 1, evs
+        e = evs[0]
+        assert (e["path"], e["fd"], e["err"]) == (path, res[0][0], 0), e
+        assert e["flags"] == so.O_CREAT | so.O_WRONLY | so.O_TRUNC and e["mode"] == 0o640, e
+        os.unlink(path)
+        _, _, lines, _ = so.trace("opensnoop", [so.act("creat", "0600", path)],
+                                  so.act("open", 0, 0, d + "/exists"), "-e", mech=mech,
+                                  json=False)
+        assert len(lines) == 1 and lines[0].split()[4:7] == ["00001101", "0600", path], lines
+        os.unlink(path)
+    _each_mechanism(check)
+    shutil.rmtree(d)
+
+
+def test_openat2_keeps_64_bit_flags():
+    """A flag at bit 40 (the kernel refuses it: EINVAL) stays in the event,
+    the -e column and JSON, and -f with a number selects by it."""
+    pk.need_bpf()
+    d = _tmp()
+    high = 1 << 40
+    acts = [so.act("openat2", so.AT_FDCWD, hex(high | so.O_RDWR), 0, d + "/exists"),
+            so.act("open", 0, 0, d + "/exists")]
+
+    def check(mech):
+        _, res, evs, _ = so.trace("opensnoop", acts, so.act("open", 0, 0, d + "/sentinel"),
+                                  mech=mech)
+        assert res[0] == (-1, 22), res
+        assert [e["flags"] for e in evs] == [high | so.O_RDWR, 0], evs
+        _, _, lines, _ = so.trace("opensnoop", acts,
+                                  so.act("openat2", so.AT_FDCWD, hex(high), 0, d + "/sentinel"),
+                                  "-e", "-f", hex(high), mech=mech, json=False)
+        assert [l.split()[4:] for l in lines] == \
+            [[f"{high | so.O_RDWR:08o}", "n/a", d + "/exists"]], lines
+    _each_mechanism(check)
+    shutil.rmtree(d)
+
+
+def test_mode_shown_only_when_the_kernel_uses_it():
+    """open(path, O_RDONLY, 0644) has no mode (the kernel ignores it): JSON
+    mode 0 and -e 'n/a' on every mechanism; with O_CREAT the mode is kept,
+    and openat2 with O_TMPFILE has one too."""
+    pk.need_bpf()
+    d = _tmp()
+    acts = [so.act("open", 0, "0644", d + "/exists"),
+            so.act("openat", so.AT_FDCWD, so.O_CREAT | so.O_WRONLY, "0604", d + "/new"),
+            so.act("openat2", so.AT_FDCWD, so.O_TMPFILE | so.O_RDWR, "0600", d)]
+
+    def check(mech):
+        _, res, evs, _ = so.trace("opensnoop", acts, so.act("open", 0, 0, d + "/sentinel"),
+                                  mech=mech)
+        assert [e["mode"] for e in evs] == [0, 0o604, 0o600], (evs, res)
+        _, _, lines, _ = so.trace("opensnoop", acts, so.act("open", 0, 0, d + "/sentinel"),
+                                  "-e", mech=mech, json=False)
+        assert [l.split()[5] for l in lines] == ["n/a", "0604", "0600"], lines
+        os.unlink(d + "/new")
+    _each_mechanism(check)
+    shutil.rmtree(d)
+
+
+def test_full_path_is_the_directory_at_the_open():
+    """-F: chdir(a); open(x); chdir(b) is a/x, not b/x; a dirfd's path and
+    fchdir too; a path through a mount point crosses it; a directory moved
+    after the open does not change what was printed."""
+    pk.need_bpf()
+    d = _tmp()
+    for sub in ("a", "b", "c"):
+        os.mkdir(os.path.join(d, sub))
+    acts = [so.act("chdir", d + "/a"),
+            so.act("open", 0, 0, "x"),
+            so.act("chdir", d + "/b"),
+            so.act("dir", d + "/c"),
+            so.act("openat", "@0", 0, 0, "y"),
+            so.act("fchdir", "@0", "-"),
+            so.act("openat", so.AT_FDCWD, 0, 0, "z"),
+            so.act("chdir", "/proc"),
+            so.act("open", 0, 0, "self/stat"),
+            so.act("chdir", "/"),
+            so.act("open", 0, 0, "etc"),
+            so.act("open", 0, 0, d + "/abs")]
+    want = [d + "/a/x", d + "/c/y", d + "/c/z", "/proc/self/stat", "/etc", d + "/abs"]
+
+    def check(mech):
+        _, res, evs, _ = so.trace("opensnoop", acts, so.act("open", 0, 0, d + "/sentinel"),
+                                  "-F", mech=mech)
+        assert [e["path"] for e in evs if e["path"] != d + "/c"] == want, evs
+        _, _, lines, _ = so.trace("opensnoop", acts, so.act("open", 0, 0, d + "/sentinel"),
+                                  "-F", mech=mech, json=False)
+        assert [l.split()[4] for l in lines if not l.endswith(d + "/c")] == want, lines
+    _each_mechanism(check)
+    shutil.rmtree(d)

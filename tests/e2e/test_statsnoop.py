@@ -25,7 +25,7 @@ def _mechanisms():
     """The ways statsnoop can hook syscalls on this kernel."""
     r = pk.run([pk.tool_path("probekit"), "features", "--json"])
     feats = {o["feature"]: o["available"] for o in pk.json_lines(r.stdout.splitlines())}
-    return [m for m, f in (("fentry", "kfunc"), ("kprobe", "kprobe"),
+    return [m for m, f in (("fentry", "kfunc"), ("kprobe", "kprobe"), ("raw_tp", "raw_tp"),
                            ("tracepoint", "tracepoint")) if feats.get(f)]
 
 

@@ -1,19 +1,32 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * opensnoop's kernel half, three ways: fexit on do_sys_openat2 (arguments
- * and result in one place), kprobe/kretprobe on it, or the open, openat and
- * openat2 syscall tracepoints. User space keeps the one that works.
+ * opensnoop's kernel half, four ways: fexit on do_sys_openat2 (arguments
+ * and result in one place; open, openat, openat2 and creat all go through
+ * it), kprobe/kretprobe on it, the raw sys_enter/sys_exit tracepoints
+ * filtered by syscall number, or the open, openat, openat2 and creat
+ * syscall tracepoints. User space keeps the first that works.
  *
  * Everything read here has a fixed ABI (syscall tracepoint records, pt_regs,
  * struct open_how), so this object carries no CO-RE relocations and libbpf
  * need not parse the kernel's BTF unless fexit is chosen: that saves ~10 MB
  * of memory and tens of milliseconds at start.
+ *
+ * opensnoop_full.bpf.c builds this file again with OPENSNOOP_FULL_PATH for
+ * -F: each event then carries the directory a relative path was relative
+ * to, read from the task's fs_struct or file table at the open. That needs
+ * CO-RE (kernel BTF), which is why it is a separate object.
  */
+#ifdef OPENSNOOP_FULL_PATH
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#else
 #include <stdbool.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <linux/openat2.h>
 #include <asm/ptrace.h>
+#endif
+#include <asm/unistd.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -23,6 +36,10 @@
 
 #define AT_FDCWD -100
 #define O_ACCMODE 3
+#define O_WRONLY 01
+#define O_TRUNC 01000
+/* S_IALLUGO: the mode bits the kernel keeps */
+#define MODE_MASK 07777
 /*
  * On 64-bit the kernel adds O_LARGEFILE to every open before
  * do_sys_openat2() sees the flags (callers cannot even spell it: it is 0 in
@@ -39,13 +56,13 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_tid = 0;
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool failed_only = false;
-const volatile __u32 flag_mask = 0;
+const volatile __u64 flag_mask = 0;
 const volatile bool want_rdonly = false;
 
 struct open_args {
 	const char *fname;
+	__u64 flags;
 	__s32 dfd;
-	__u32 flags;
 	__u32 mode;
 };
 
@@ -56,7 +73,7 @@ struct {
 	__type(value, struct open_args);
 } start SEC(".maps");
 
-static __always_inline bool wanted(__u32 flags)
+static __always_inline bool wanted_task(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -64,24 +81,163 @@ static __always_inline bool wanted(__u32 flags)
 		return false;
 	if (targ_tid && targ_tid != (__u32)id)
 		return false;
-	if (targ_uid != (__u32)-1 && targ_uid != (__u32)bpf_get_current_uid_gid())
-		return false;
+	return targ_uid == (__u32)-1 || targ_uid == (__u32)bpf_get_current_uid_gid();
+}
+
+static __always_inline bool wanted_flags(__u64 flags)
+{
 	if (!flag_mask && !want_rdonly)
 		return true;
 	return (flags & flag_mask) || (want_rdonly && (flags & O_ACCMODE) == 0);
 }
 
+static __always_inline bool wanted(__u64 flags)
+{
+	return wanted_task() && wanted_flags(flags);
+}
+
+/* The kernel ignores the mode unless it may create a file (build_open_how()). */
+static __always_inline __u32 used_mode(__u64 flags, __u64 mode)
+{
+	return OPENSNOOP_USES_MODE(flags) ? mode & MODE_MASK : 0;
+}
+
+#ifdef OPENSNOOP_FULL_PATH
+/* -F: the directory, built backwards from its deepest component. */
+struct dir_scratch {
+	/* room past OPENSNOOP_DIR_MAX for one name at the last offset */
+	char buf[OPENSNOOP_DIR_MAX + 256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dir_scratch);
+} dir_scratch SEC(".maps");
+
+struct dir_walk {
+	struct dentry *d;
+	struct mount *m;
+	struct dentry *root_d;
+	struct mount *root_m;
+	/* the directory is buf[pos .. OPENSNOOP_DIR_MAX) */
+	__u32 pos;
+	bool done, cut;
+};
+
+static __always_inline struct mount *real_mount(struct vfsmount *mnt)
+{
+	return (void *)mnt - bpf_core_field_offset(struct mount, mnt);
+}
+
+/* One step up, as d_path() goes: a name, or from a mount's root to its mount point. */
+static long dir_step(__u32 i, struct dir_walk *w)
+{
+	/* locals: BPF_CORE_READ(w->m, ...) would relocate w's own fields */
+	struct dentry *d = w->d, *parent, *mnt_root;
+	struct mount *m = w->m, *up;
+	const unsigned char *name;
+	__u32 zero = 0, len;
+	char *buf;
+
+	if (d == w->root_d && m == w->root_m)
+		goto done;
+	mnt_root = BPF_CORE_READ(m, mnt.mnt_root);
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == mnt_root || d == parent) {
+		up = BPF_CORE_READ(m, mnt_parent);
+		if (!up || up == m)
+			goto done;
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = up;
+		return 0;
+	}
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
+	buf = bpf_map_lookup_elem(&dir_scratch, &zero);
+	if (!buf)
+		goto done;
+	if (len > 255 || len + 1 > w->pos) {
+		w->cut = true;
+		return 1;
+	}
+	w->pos -= len;
+	bpf_probe_read_kernel(buf + (w->pos & (OPENSNOOP_DIR_MAX - 1)), len & 255, name);
+	w->pos--;
+	buf[w->pos & (OPENSNOOP_DIR_MAX - 1)] = '/';
+	w->d = parent;
+	return 0;
+done:
+	w->done = true;
+	return 1;
+}
+
+/* The path of the cwd (AT_FDCWD) or of file @dfd of the current task. */
+static __always_inline void fill_dir(struct opensnoop_full_event *fe, int dfd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct dir_walk w = { .pos = OPENSNOOP_DIR_MAX };
+	struct path where, root;
+	struct file **fds, *f = NULL;
+	__u32 zero = 0, len;
+	char *buf;
+
+	fe->dir_ok = false;
+	if (fe->base.path[0] == '/' || !fe->base.path[0])
+		return;
+	root = BPF_CORE_READ(task, fs, root);
+	if (dfd == AT_FDCWD) {
+		where = BPF_CORE_READ(task, fs, pwd);
+	} else {
+		if (dfd < 0 || (__u32)dfd >= BPF_CORE_READ(task, files, fdt, max_fds))
+			return;
+		fds = BPF_CORE_READ(task, files, fdt, fd);
+		bpf_probe_read_kernel(&f, sizeof(f), &fds[dfd]);
+		if (!f)
+			return;
+		where = BPF_CORE_READ(f, f_path);
+	}
+	w.d = where.dentry;
+	w.m = real_mount(where.mnt);
+	w.root_d = root.dentry;
+	w.root_m = real_mount(root.mnt);
+	bpf_loop(OPENSNOOP_DIR_DEPTH, dir_step, &w, 0);
+	buf = bpf_map_lookup_elem(&dir_scratch, &zero);
+	if (!buf)
+		return;
+	len = OPENSNOOP_DIR_MAX - w.pos;
+	bpf_probe_read_kernel(fe->dir, len & (OPENSNOOP_DIR_MAX - 1),
+			      buf + (w.pos & (OPENSNOOP_DIR_MAX - 1)));
+	fe->dir_len = len & (OPENSNOOP_DIR_MAX - 1);
+	fe->dir_cut = w.cut || !w.done;
+	fe->dir_ok = true;
+}
+#define EVENT_TYPE struct opensnoop_full_event
+#else
+#define EVENT_TYPE struct opensnoop_event
+#endif
+
 static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 {
+	EVENT_TYPE *fe;
 	struct opensnoop_event *e;
 	__u64 id;
+#ifndef OPENSNOOP_FULL_PATH
 	__u32 n;
+#endif
 
 	if (failed_only && ret >= 0)
 		return 0;
-	e = pk_reserve_cut(struct opensnoop_event);
-	if (!e)
+#ifdef OPENSNOOP_FULL_PATH
+	fe = pk_reserve(EVENT_TYPE);
+#else
+	/* sent cut after the path's NUL: five times as many fit in the buffer */
+	fe = pk_reserve_cut(EVENT_TYPE);
+#endif
+	if (!fe)
 		return 0;
+	e = (struct opensnoop_event *)fe;
 	id = bpf_get_current_pid_tgid();
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = id >> 32;
@@ -90,23 +246,36 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 	e->ret = ret;
 	e->dfd = a->dfd;
 	e->flags = a->flags;
-	e->mode = a->mode;
+	e->mode = used_mode(a->flags, a->mode);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+#ifdef OPENSNOOP_FULL_PATH
+	e->truncated = pk_read_user_str(e->path, sizeof(e->path), a->fname);
+	fill_dir(fe, a->dfd);
+	pk_submit(ctx, fe);
+#else
 	n = pk_read_user_str_len(e->path, sizeof(e->path), a->fname, &e->truncated);
 	pk_submit_cut(ctx, e, __builtin_offsetof(struct opensnoop_event, path) + n);
+#endif
 	return 0;
 }
 
-static __always_inline int save_args(const char *fname, int dfd, __u32 flags, __u32 mode)
+/* Keeps the arguments for the exit when the flags are wanted; 1 if kept. */
+static __always_inline int store_args(const char *fname, int dfd, __u64 flags, __u32 mode)
 {
 	struct open_args a = { .fname = fname, .dfd = dfd, .flags = flags, .mode = mode };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (wanted(flags))
-		bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
+	return wanted_flags(flags) && !bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
+}
+
+static __always_inline int save_args(const char *fname, int dfd, __u64 flags, __u32 mode)
+{
+	if (wanted_task())
+		store_args(fname, dfd, flags, mode);
 	return 0;
 }
 
+/* Sends the event for the call the thread entered; 1 if there was one. */
 static __always_inline int emit_saved(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -116,8 +285,26 @@ static __always_inline int emit_saved(void *ctx, long ret)
 		return 0;
 	emit(ctx, a, ret);
 	bpf_map_delete_elem(&start, &tid);
+	return 1;
+}
+
+/* openat2's struct open_how, read from user space */
+static __always_inline int store_openat2(const char *fname, int dfd, const void *uhow)
+{
+	struct open_how how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), uhow);
+	return store_args(fname, dfd, how.flags, how.mode);
+}
+
+static __always_inline int save_openat2(const char *fname, int dfd, const void *uhow)
+{
+	if (wanted_task())
+		store_openat2(fname, dfd, uhow);
 	return 0;
 }
+
+#define CREAT_FLAGS (OPENSNOOP_O_CREAT | O_WRONLY | O_TRUNC)
 
 /* fentry ------------------------------------------------------------------ */
 
@@ -149,7 +336,71 @@ int BPF_KPROBE(kp_openat2, int dfd, const char *filename, struct open_how *how)
 SEC("kretprobe/do_sys_openat2")
 int BPF_KRETPROBE(krp_openat2, long ret)
 {
-	return emit_saved(ctx, ret);
+	emit_saved(ctx, ret);
+	return 0;
+}
+
+/* raw tracepoints ------------------------------------------------------------
+ * Every syscall runs these, so they do as little as they can for the
+ * others: on entry one compare; on exit one load of raw_inflight, the
+ * number of opens entered and not yet left, and only when that is not 0
+ * an 8-byte read of the syscall number. (A thread killed inside an open
+ * never leaves it: the count then stays above 0, which costs that read on
+ * every exit but loses nothing.)
+ */
+__u64 raw_inflight = 0;
+
+static __always_inline int raw_store(int kept)
+{
+	if (kept)
+		__sync_fetch_and_add(&raw_inflight, 1);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int rt_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = ctx->args[1];
+	struct pt_regs regs;
+
+	if (nr != __NR_openat && nr != __NR_openat2 && nr != PK_NR_OPEN && nr != PK_NR_CREAT)
+		return 0;
+	if (!wanted_task())
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (!pk_regs_native(&regs))
+		return 0;
+	if (nr == __NR_openat)
+		return raw_store(store_args((const char *)PT_REGS_PARM2_SYSCALL(&regs),
+					    PT_REGS_PARM1_SYSCALL(&regs),
+					    PT_REGS_PARM3_SYSCALL(&regs),
+					    PT_REGS_PARM4_SYSCALL(&regs)));
+	if (nr == __NR_openat2)
+		return raw_store(store_openat2((const char *)PT_REGS_PARM2_SYSCALL(&regs),
+					       PT_REGS_PARM1_SYSCALL(&regs),
+					       (const void *)PT_REGS_PARM3_SYSCALL(&regs)));
+	if (nr == PK_NR_OPEN)
+		return raw_store(store_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD,
+					    PT_REGS_PARM2_SYSCALL(&regs),
+					    PT_REGS_PARM3_SYSCALL(&regs)));
+	return raw_store(store_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD,
+				    CREAT_FLAGS, PT_REGS_PARM2_SYSCALL(&regs)));
+}
+
+SEC("raw_tp/sys_exit")
+int rt_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr;
+
+	if (!raw_inflight)
+		return 0;
+	nr = pk_raw_exit_nr(ctx);
+	if (nr != PK_NR_UNKNOWN && nr != __NR_openat && nr != __NR_openat2 &&
+	    nr != PK_NR_OPEN && nr != PK_NR_CREAT)
+		return 0;
+	if (emit_saved(ctx, ctx->args[1]))
+		__sync_fetch_and_add(&raw_inflight, -1);
+	return 0;
 }
 
 /* tracepoints ------------------------------------------------------------- */
@@ -158,6 +409,12 @@ SEC("tracepoint/syscalls/sys_enter_open")
 int tp_enter_open(struct pk_syscall_enter *ctx)
 {
 	return save_args((const char *)ctx->args[0], AT_FDCWD, ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_creat")
+int tp_enter_creat(struct pk_syscall_enter *ctx)
+{
+	return save_args((const char *)ctx->args[0], AT_FDCWD, CREAT_FLAGS, ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
@@ -169,28 +426,35 @@ int tp_enter_openat(struct pk_syscall_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_openat2")
 int tp_enter_openat2(struct pk_syscall_enter *ctx)
 {
-	struct open_how how = {};
-
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return save_args((const char *)ctx->args[1], ctx->args[0], how.flags, how.mode);
+	return save_openat2((const char *)ctx->args[1], ctx->args[0], (void *)ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int tp_exit_open(struct pk_syscall_exit *ctx)
 {
-	return emit_saved(ctx, ctx->ret);
+	emit_saved(ctx, ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int tp_exit_creat(struct pk_syscall_exit *ctx)
+{
+	emit_saved(ctx, ctx->ret);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int tp_exit_openat(struct pk_syscall_exit *ctx)
 {
-	return emit_saved(ctx, ctx->ret);
+	emit_saved(ctx, ctx->ret);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int tp_exit_openat2(struct pk_syscall_exit *ctx)
 {
-	return emit_saved(ctx, ctx->ret);
+	emit_saved(ctx, ctx->ret);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -16,15 +17,14 @@
 
 #include "opensnoop.h"
 #include "opensnoop.skel.h"
-
-PK_SKEL_OPS(opensnoop_bpf);
+#include "opensnoop_full.skel.h"
 
 static struct {
 	bool timestamp, print_uid, failed, extended, full_path;
 	pid_t pid, tid;
 	long uid;
 	const char *name;
-	__u32 flag_mask;
+	__u64 flag_mask;
 	bool want_rdonly;
 	__u64 first_ts;
 } env = { .uid = -1 };
@@ -47,8 +47,17 @@ static const struct open_flag open_flags[] = {
 static int add_flag_filter(struct pk_run *run, const char *arg)
 {
 	const char *name = strncasecmp(arg, "O_", 2) ? arg : arg + 2;
+	unsigned long long bits;
+	char *end;
 	size_t i;
 
+	/* a number: any of its bits (openat2 takes 64) */
+	errno = 0;
+	bits = strtoull(arg, &end, 0);
+	if (arg[0] >= '0' && arg[0] <= '9' && !*end && !errno && bits) {
+		env.flag_mask |= bits;
+		return 0;
+	}
 	for (i = 0; i < sizeof(open_flags) / sizeof(open_flags[0]); i++) {
 		if (strcasecmp(name, open_flags[i].name + 2))
 			continue;
@@ -57,7 +66,8 @@ static int add_flag_filter(struct pk_run *run, const char *arg)
 		env.flag_mask |= open_flags[i].value;
 		return 0;
 	}
-	return pk_usage_error(run, "unknown open flag '%s' (such as O_WRONLY or O_CREAT)", arg);
+	return pk_usage_error(run, "unknown open flag '%s' (such as O_WRONLY, O_CREAT or 0x40)",
+			      arg);
 }
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
@@ -80,18 +90,85 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	return -EINVAL;
 }
 
+/*
+ * Two objects from one source: -F loads opensnoop_full, which reads the
+ * opener's directory with CO-RE and so needs the kernel's BTF (memory and
+ * start-up time); without -F the fixed-ABI object needs none.
+ */
+struct skels {
+	struct opensnoop_bpf *plain;
+	struct opensnoop_full_bpf *full;
+};
+
+static void *skels_open(void)
+{
+	struct skels *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (env.full_path)
+		s->full = opensnoop_full_bpf__open();
+	else
+		s->plain = opensnoop_bpf__open();
+	if (!s->full && !s->plain) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int skels_load(void *p)
+{
+	struct skels *s = p;
+
+	return s->full ? opensnoop_full_bpf__load(s->full) : opensnoop_bpf__load(s->plain);
+}
+
+static void skels_destroy(void *p)
+{
+	struct skels *s = p;
+
+	if (!s)
+		return;
+	opensnoop_full_bpf__destroy(s->full);
+	opensnoop_bpf__destroy(s->plain);
+	free(s);
+}
+
+static struct bpf_object *skels_object(void *p)
+{
+	struct skels *s = p;
+
+	return s->full ? s->full->obj : s->plain->obj;
+}
+
+static const struct pk_skel_ops opensnoop_bpf_ops = {
+	.open = skels_open,
+	.load = skels_load,
+	.destroy = skels_destroy,
+	.object = skels_object,
+};
+
+#define SET_FILTERS(rodata)                                                           \
+	do {                                                                          \
+		(rodata)->targ_tgid = env.pid;                                        \
+		(rodata)->targ_tid = env.tid;                                         \
+		(rodata)->targ_uid = env.uid < 0 ? (__u32)-1 : (__u32)env.uid;        \
+		(rodata)->failed_only = env.failed;                                   \
+		(rodata)->flag_mask = env.flag_mask;                                  \
+		(rodata)->want_rdonly = env.want_rdonly;                              \
+	} while (0)
+
 static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 {
-	struct opensnoop_bpf *skel = skel_ptr;
+	struct skels *s = skel_ptr;
 
 	(void)run;
 	(void)mech;
-	skel->rodata->targ_tgid = env.pid;
-	skel->rodata->targ_tid = env.tid;
-	skel->rodata->targ_uid = env.uid < 0 ? (__u32)-1 : (__u32)env.uid;
-	skel->rodata->failed_only = env.failed;
-	skel->rodata->flag_mask = env.flag_mask;
-	skel->rodata->want_rdonly = env.want_rdonly;
+	if (s->full)
+		SET_FILTERS(s->full->rodata);
+	else
+		SET_FILTERS(s->plain->rodata);
 	return 0;
 }
 
@@ -113,28 +190,24 @@ static int print_header(struct pk_run *run)
 }
 
 /*
- * -F: a relative path is relative to the opener's cwd or its dirfd, which
- * /proc still shows while the process lives. Best effort: once it is gone,
- * the path stays as the process gave it.
+ * -F: a relative path joined to the directory the kernel saw at the open
+ * (the cwd or the dirfd's file); "..." first when that was cut at the top.
+ * Without a directory (a bad dirfd) the path stays as the process gave it.
  */
-static const char *full_path(const struct opensnoop_event *e, size_t *len, char *buf,
-			     size_t size)
+static const char *full_path(const void *data, size_t size, size_t *len, char *buf,
+			     size_t bufsize)
 {
-	char link[64], dir[PATH_MAX];
-	ssize_t n;
+	const struct opensnoop_full_event *fe = data;
+	const struct opensnoop_event *e = &fe->base;
+	size_t dlen;
+	int n;
 
-	if (!env.full_path || e->path[0] == '/' || !e->path[0])
+	if (size < sizeof(*fe) || !fe->dir_ok)
 		return e->path;
-	if (e->dfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%u/cwd", e->pid);
-	else
-		snprintf(link, sizeof(link), "/proc/%u/fd/%d", e->pid, e->dfd);
-	n = readlink(link, dir, sizeof(dir) - 1);
-	if (n <= 0)
-		return e->path;
-	dir[n] = '\0';
-	n = snprintf(buf, size, "%s%s%.*s", dir, strcmp(dir, "/") ? "/" : "", (int)*len, e->path);
-	*len = n < (ssize_t)size ? (size_t)n : size - 1;
+	dlen = fe->dir_len < sizeof(fe->dir) ? fe->dir_len : sizeof(fe->dir);
+	n = snprintf(buf, bufsize, "%s%.*s/%.*s", fe->dir_cut ? "..." : "", (int)dlen, fe->dir,
+		     (int)*len, e->path);
+	*len = n < 0 ? 0 : (size_t)n < bufsize ? (size_t)n : bufsize - 1;
 	return buf;
 }
 
@@ -183,7 +256,8 @@ static void print_text(FILE *out, const struct opensnoop_event *e, const char *p
 	if (env.extended) {
 		pk_line_octal(&l, e->flags, 8);
 		pk_line_char(&l, ' ');
-		if (!e->mode && !(e->flags & O_CREAT) && (e->flags & O_TMPFILE) != O_TMPFILE) {
+		/* as bcc: the mode only where the kernel uses it */
+		if (!OPENSNOOP_USES_MODE(e->flags)) {
 			pk_line_raw(&l, "n/a  ", 5);
 		} else {
 			pk_line_octal(&l, e->mode, 4);
@@ -200,7 +274,7 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 {
 	const struct opensnoop_event *e = data;
 	FILE *out = pk_run__out(run);
-	char path_buf[PATH_MAX + OPENSNOOP_PATH_MAX];
+	char path_buf[OPENSNOOP_DIR_MAX + OPENSNOOP_PATH_MAX + 8];
 	size_t path_len;
 	const char *path;
 	double ts;
@@ -215,7 +289,7 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	if (!env.first_ts)
 		env.first_ts = e->ts_ns;
 	ts = (e->ts_ns - env.first_ts) / 1e9;
-	path = full_path(e, &path_len, path_buf, sizeof(path_buf));
+	path = full_path(data, size, &path_len, path_buf, sizeof(path_buf));
 	if (pk_run__json(run))
 		print_json(out, e, path, path_len, ts);
 	else
@@ -232,27 +306,33 @@ static const struct pk_option options[] = {
 	{ "uid", 'u', "UID", "only trace this user" },
 	{ "name", 'n', "NAME", "only show processes whose name contains NAME" },
 	{ "extended_fields", 'e', NULL, "show the FLAGS and MODE columns" },
-	{ "flag_filter", 'f', "FLAG", "only show opens with FLAG (O_WRONLY...); repeatable" },
-	{ "full-path", 'F', NULL, "show relative paths in full (resolved through /proc)" },
+	{ "flag_filter", 'f', "FLAG",
+	  "only show opens with FLAG (O_WRONLY..., or a number such as 0x10000000000); repeatable" },
+	{ "full-path", 'F', NULL,
+	  "show relative paths in full (the directory as the kernel saw it at the open)" },
 	{},
 };
 
 static const char *const fentry_progs[] = { "fx_openat2", NULL };
 static const char *const kprobe_progs[] = { "kp_openat2", "krp_openat2", NULL };
+static const char *const raw_tp_progs[] = { "rt_enter", "rt_exit", NULL };
 static const char *const tp_progs[] = { "tp_enter_openat", "tp_exit_openat", NULL };
-static const char *const tp_optional[] = { "tp_enter_open", "tp_exit_open", "tp_enter_openat2",
-					   "tp_exit_openat2", NULL };
+static const char *const tp_optional[] = { "tp_enter_open",    "tp_exit_open",	  "tp_enter_openat2",
+					   "tp_exit_openat2",  "tp_enter_creat",  "tp_exit_creat",
+					   NULL };
 
+/* raw_tp before the tracepoints: its links detach without an RCU wait each */
 static const struct pk_variant variants[] = {
 	{ PK_MECH_FENTRY, fentry_progs, NULL },
 	{ PK_MECH_KPROBE, kprobe_progs, NULL },
+	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
 	{ PK_MECH_TRACEPOINT, tp_progs, tp_optional },
 	{},
 };
 
 const struct pk_tool opensnoop_tool = {
 	.name = "opensnoop",
-	.summary = "Trace open(), openat() and openat2() system calls.",
+	.summary = "Trace open(), openat(), openat2() and creat() system calls.",
 	.usage = "[-TUxeF] [-p PID | -t TID] [-u UID] [-n NAME] [-f FLAG]... [-d SECS] [-b PAGES]",
 	.examples = "  opensnoop                # trace all opens\n"
 		    "  opensnoop -T             # include timestamps\n"

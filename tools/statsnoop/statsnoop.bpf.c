@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * statsnoop's kernel half, three ways: fexit on each stat syscall's
+ * statsnoop's kernel half, four ways: fexit on each stat syscall's
  * function, kprobe/kretprobe on it (both given their target at run time,
- * once kallsyms says it exists), or the syscall tracepoints.
+ * once kallsyms says it exists), the raw sys_enter/sys_exit tracepoints
+ * filtered by syscall number, or the syscall tracepoints.
  *
  * Only fixed-ABI data is read (tracepoint records, struct pt_regs), so the
  * object has no CO-RE relocations and libbpf loads no kernel BTF unless
@@ -12,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
+#include <asm/unistd.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -64,16 +66,23 @@ static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret
 	return 0;
 }
 
-static __always_inline int enter(__u32 sys, const char *path)
+/* Keeps the call for its exit; 1 if kept. */
+static __always_inline int store(__u32 sys, const char *path)
 {
 	struct entry e = { .path = path, .sys = sys };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
+	return !bpf_map_update_elem(&start, &tid, &e, BPF_ANY);
+}
+
+static __always_inline int enter(__u32 sys, const char *path)
+{
 	if (wanted())
-		bpf_map_update_elem(&start, &tid, &e, BPF_ANY);
+		store(sys, path);
 	return 0;
 }
 
+/* Sends the event for the call the thread entered; 1 if there was one. */
 static __always_inline int leave(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -83,7 +92,7 @@ static __always_inline int leave(void *ctx, long ret)
 		return 0;
 	emit(ctx, e->sys, e->path, ret);
 	bpf_map_delete_elem(&start, &tid);
-	return 0;
+	return 1;
 }
 
 /* The path argument (the first or the second) in a syscall wrapper's regs. */
@@ -124,7 +133,8 @@ static __always_inline const char *kprobe_path(struct pt_regs *ctx, int idx)
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                       \
 	int tp_exit_##name(struct pk_syscall_exit *ctx)                         \
 	{                                                                                \
-		return leave(ctx, ctx->ret);                                             \
+		leave(ctx, ctx->ret);                                                    \
+		return 0;                                                                \
 	}
 
 STAT_SYSCALL(stat, SN_STAT, 0)
@@ -136,10 +146,78 @@ STAT_SYSCALL(newfstatat, SN_NEWFSTATAT, 1)
 STAT_SYSCALL(statx, SN_STATX, 1)
 STAT_SYSCALL(statfs, SN_STATFS, 0)
 
+/*
+ * The stat syscall @nr is, named as the tracepoints name it on this
+ * architecture (x86_64's stat is the kernel's newstat), or 0.
+ */
+static __always_inline __u32 sys_of(long nr)
+{
+	switch (nr) {
+#if defined(__TARGET_ARCH_x86)
+	case __NR_stat: return SN_NEWSTAT;
+	case __NR_lstat: return SN_NEWLSTAT;
+#endif
+#ifdef __NR_newfstatat
+	case __NR_newfstatat: return SN_NEWFSTATAT;
+#endif
+#ifdef __NR_fstatat64
+	case __NR_fstatat64: return SN_FSTATAT64;
+#endif
+	case __NR_statx: return SN_STATX;
+	case __NR_statfs: return SN_STATFS;
+	}
+	return 0;
+}
+
+/*
+ * Every syscall runs these: anything but a stat costs a few compares on
+ * entry and, on exit, one load of raw_inflight (stats entered and not yet
+ * left); only when that is not 0 is the syscall number read (as in
+ * opensnoop.bpf.c, whose comment says why a leak only costs speed).
+ */
+__u64 raw_inflight = 0;
+
+SEC("raw_tp/sys_enter")
+int rt_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 sys = sys_of(ctx->args[1]);
+	struct pt_regs regs;
+	unsigned long path;
+
+	if (!sys || !wanted())
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (!pk_regs_native(&regs))
+		return 0;
+	if (sys == SN_NEWFSTATAT || sys == SN_FSTATAT64 || sys == SN_STATX)
+		path = PT_REGS_PARM2_SYSCALL(&regs);
+	else
+		path = PT_REGS_PARM1_SYSCALL(&regs);
+	if (store(sys, (const char *)path))
+		__sync_fetch_and_add(&raw_inflight, 1);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int rt_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr;
+
+	if (!raw_inflight)
+		return 0;
+	nr = pk_raw_exit_nr(ctx);
+	if (nr != PK_NR_UNKNOWN && !sys_of(nr))
+		return 0;
+	if (leave(ctx, ctx->args[1]))
+		__sync_fetch_and_add(&raw_inflight, -1);
+	return 0;
+}
+
 SEC("kretprobe")
 int krp_stat(struct pt_regs *ctx)
 {
-	return leave(ctx, PT_REGS_RC(ctx));
+	leave(ctx, PT_REGS_RC(ctx));
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

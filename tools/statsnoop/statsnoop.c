@@ -243,9 +243,13 @@ static const char *const tp_optional[] = {
 	"tp_enter_statfs",    "tp_exit_statfs",	    NULL,
 };
 
+static const char *const raw_tp_progs[] = { "rt_enter", "rt_exit", NULL };
+
+/* raw_tp before the tracepoints: its links detach without an RCU wait each */
 static const struct pk_variant variants[] = {
 	{ PK_MECH_FENTRY, NULL, fx_progs },
 	{ PK_MECH_KPROBE, krp_progs, kp_progs },
+	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
 	{ PK_MECH_TRACEPOINT, tp_progs, tp_optional },
 	{},
 };
