@@ -137,7 +137,7 @@ static void print_json_stdio(FILE *out, const struct opensnoop_event *e)
 	stdio_json_str(out, "comm", e->comm, sizeof(e->comm));
 	fprintf(out, ",\"fd\":%d", e->ret >= 0 ? e->ret : -1);
 	fprintf(out, ",\"err\":%d", e->ret >= 0 ? 0 : -e->ret);
-	fprintf(out, ",\"flags\":%u", e->flags);
+	fprintf(out, ",\"flags\":%llu", (unsigned long long)e->flags);
 	fprintf(out, ",\"mode\":%u", e->mode);
 	stdio_json_str(out, "path", e->path, strlen(e->path));
 	fputs(e->truncated ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n", out);
