@@ -150,6 +150,11 @@ $(BUILD)/tests/mallocer: tests/helpers/mallocer.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Werror -o $@ $<
 
+# the symbolizers as a filter, for the differential tests
+$(BUILD)/tests/symlookup: tests/helpers/symlookup.c $(BUILD)/libprobekit.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(BUILD)/libprobekit.a $(LDLIBS)
+
 # an i386 program without libc, for the raw_tp variants' compat test; a
 # compiler that cannot make one leaves a stand-in that exits 77 (skip)
 $(BUILD)/tests/compat32: tests/helpers/compat32.c

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The ELF side of the symbolizer on any bytes: headers, segments, notes,
- * .symtab/.dynsym, .gnu_debuglink and the xz'd .gnu_debugdata, then
+ * .symtab/.dynsym, .gnu_debuglink and the xz'd .gnu_debugdata, PLT stubs
+ * named through .rela.plt/.rela.dyn (seeds tiny-plt.so, tiny-ibt.so), then
  * lookups. The module is read from memory, as the vDSO is; its path
  * points nowhere, so no debug file is ever opened.
  */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -27,6 +28,8 @@ struct pk_attach {
 	const struct pk_skel_ops *ops;
 	const struct pk_variant *variants;
 	struct pk_attach_opts opts;
+	/* the BTF file CO-RE relocations use instead of the kernel's, or NULL */
+	const char *btf_file;
 	void *skel;
 	enum pk_mech mech;
 	struct bpf_link **links;
@@ -102,6 +105,14 @@ bool pk_attach_target_exists(const char *sec, char *why, size_t size)
 	    has_prefix(sec, "fmod_ret/", &t))
 		return btf_has(t, BTF_KIND_FUNC, "function", why, size);
 	if (has_prefix(sec, "tp_btf/", &t)) {
+		/* without kernel BTF, each tracepoint's iterator (Linux 5.10+) says it */
+		if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
+			snprintf(buf, sizeof(buf), "__traceiter_%s", t);
+			if (pk_ksym_exists(buf))
+				return true;
+			snprintf(why, size, "raw tracepoint %s does not exist", t);
+			return false;
+		}
 		snprintf(buf, sizeof(buf), "btf_trace_%s", t);
 		if (btf_has(buf, BTF_KIND_TYPEDEF, "tracepoint", why, size))
 			return true;
@@ -308,6 +319,16 @@ static int attach_programs(struct pk_attach *att, char *why, size_t size)
 	return 0;
 }
 
+/* Opens the skeleton, with the BTF file for CO-RE when one stands in for the kernel's. */
+static void *open_skel(struct pk_attach *att)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = att->btf_file);
+
+	if (att->btf_file && att->ops->open_opts)
+		return att->ops->open_opts(&oo);
+	return att->ops->open();
+}
+
 /* A failed load, done again from a fresh open to capture the verifier's log. */
 static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
 			    size_t size)
@@ -315,7 +336,7 @@ static int reload_explained(struct pk_attach *att, const struct pk_variant *v, c
 	int err;
 
 	detach_all(att);
-	att->skel = att->ops->open();
+	att->skel = open_skel(att);
 	err = att->skel ? select_programs(att, v, why, size) : -errno;
 	if (!err && att->opts.configure)
 		err = att->opts.configure(att->skel, v->mech, att->opts.ctx);
@@ -333,7 +354,7 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 {
 	int err;
 
-	att->skel = att->ops->open();
+	att->skel = open_skel(att);
 	if (!att->skel) {
 		err = -errno;
 		snprintf(why, size, "opening the BPF object failed: %s", strerror(-err));
@@ -380,6 +401,41 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 		 why);
 }
 
+/*
+ * Which BTF the object's CO-RE relocations take: the kernel's (NULL in
+ * att->btf_file), a file, or none, in which case an object with CO-RE
+ * relocations cannot load (libbpf would want the kernel's BTF for it).
+ */
+static int choose_btf(struct pk_attach *att)
+{
+	const char *path = att->opts.btf_path;
+	size_t size = 0;
+	const void *elf;
+	bool none;
+
+	if (!path)
+		path = pk_btf_overridden() ? pk_btf_path() : NULL;
+	else if (!strcmp(path, PK_BTF_NONE))
+		path = NULL;
+	none = att->opts.btf_path || pk_btf_overridden() ? !path :
+							 !pk_feature_probe(PK_FEAT_BTF)->available;
+	att->btf_file = path;
+	if (path && access(path, R_OK)) {
+		snprintf(att->error, sizeof(att->error), "cannot read the BTF file %s: %s", path,
+			 strerror(errno));
+		return -errno;
+	}
+	elf = none && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
+	if (elf && pk__elf_needs_core(elf, size)) {
+		snprintf(att->error, sizeof(att->error),
+			 "the programs need CO-RE (they read kernel structures), and "
+			 PK__NO_KERNEL_BTF ": give a BTF file for this kernel with --btf FILE or "
+			 "PROBEKIT_BTF=FILE (BTFHub's, or one from bpftool gen min_core_btf)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 int pk_attach__load(struct pk_attach *att)
 {
 	const struct pk_variant *v;
@@ -390,6 +446,10 @@ int pk_attach__load(struct pk_attach *att)
 	if (!att)
 		return -EINVAL;
 	att->error[0] = '\0';
+	err = choose_btf(att);
+	if (err)
+		return err;
+	err = -ENOENT;
 	for (v = att->variants; v->mech != PK_MECH_AUTO; v++) {
 		if (att->opts.mechanism != PK_MECH_AUTO && v->mech != att->opts.mechanism)
 			continue;

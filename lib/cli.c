@@ -40,6 +40,7 @@ enum common_id {
 	C_MECHANISM,
 	C_PAGES,
 	C_PERFBUF,
+	C_BTF,
 };
 
 enum common_scope {
@@ -70,6 +71,10 @@ static const struct common_option common_options[] = {
 	  'b', FOR_EVENTS },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },
+	{ { "btf", C_BTF, "FILE",
+	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
+	    "or 'none'" },
+	  0, FOR_BPF },
 };
 
 #define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
@@ -424,6 +429,12 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		return 0;
 	case C_PERFBUF:
 		run->events_opts.force_perf = true;
+		return 0;
+	case C_BTF:
+		v = (unsigned long)-pk_btf_set_path(arg);
+		if (v)
+			return pk_usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
+					      v == EINVAL ? "not a BTF file" : strerror((int)v));
 		return 0;
 	}
 	return -EINVAL;

@@ -3,7 +3,9 @@
  * Symbols of one ELF file: .symtab, else a separate debug file (by build-id,
  * then by .gnu_debuglink with its CRC checked), else the MiniDebugInfo that
  * Debian- and Fedora-style stripped binaries keep xz-compressed in
- * .gnu_debugdata; .dynsym always. Every length and offset read from the
+ * .gnu_debugdata; .dynsym always; PLT stubs named "printf@plt" from the
+ * dynamic relocations. A symbol without a size reaches to the next symbol
+ * of its section, as in eu-addr2line and gdb. Every length and offset read from the
  * file goes through libelf's bounds checks, so a truncated or corrupt file
  * yields fewer symbols, never a crash.
  */
@@ -135,14 +137,6 @@ static void sort_syms(struct pk__sym *a, size_t n)
 	}
 }
 
-void pk__symtab_sort(struct pk__symtab *st)
-{
-	if (st->nr)
-		sort_syms(st->syms, st->nr);
-	free(st->demangled);
-	st->demangled = NULL;
-}
-
 static bool covers(const struct pk__sym *s, uint64_t addr)
 {
 	if (!s->size)
@@ -150,8 +144,40 @@ static bool covers(const struct pk__sym *s, uint64_t addr)
 	return addr - s->addr < s->size;
 }
 
+/*
+ * A symbol without a size (_init, _start, assembly entry points) reaches
+ * up to the next symbol of its section, or the section's end: how
+ * eu-addr2line (libdwfl) and gdb name "_init+0x5". pk__symtab_add() was
+ * given the rest of the section as its size; the next symbol cuts it.
+ */
+void pk__symtab_sort(struct pk__symtab *st)
+{
+	size_t i, j;
+
+	if (st->nr)
+		sort_syms(st->syms, st->nr);
+	free(st->demangled);
+	st->demangled = NULL;
+	st->max_size = 0;
+	for (i = 0, j = 0; i < st->nr; i++) {
+		struct pk__sym *s = &st->syms[i];
+
+		if (!(s->rank & PK__SYM_SIZED) && s->size) {
+			if (j <= i)
+				j = i + 1;
+			while (j < st->nr && st->syms[j].addr == s->addr)
+				j++;
+			if (j < st->nr && st->syms[j].addr - s->addr < s->size)
+				s->size = st->syms[j].addr - s->addr;
+		}
+		if (s->size > st->max_size)
+			st->max_size = s->size;
+	}
+}
+
 const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t addr, bool data)
 {
+	const struct pk__sym *sizeless = NULL;
 	size_t lo = 0, hi = st->nr, i, n;
 
 	/* the first symbol above @addr; aliases sort best-ranked last */
@@ -168,10 +194,32 @@ const struct pk__sym *pk__symtab_lookup(const struct pk__symtab *st, uint64_t ad
 
 		if (addr - s->addr >= st->max_size && s->addr != addr)
 			break;
-		if (covers(s, addr) && (data || (s->rank & PK__SYM_CODE)))
+		if (!covers(s, addr) || !(data || (s->rank & PK__SYM_CODE)))
+			continue;
+		/* a symbol that says how big it is beats a label that does not */
+		if (s->rank & PK__SYM_SIZED)
 			return s;
+		if (!sizeless)
+			sizeless = s;
 	}
-	return NULL;
+	return sizeless;
+}
+
+/* "_ZdlPv@plt" -> "operator delete(void*)@plt", as gdb shows it. */
+static char *demangle_plt(const char *raw)
+{
+	size_t len = strlen(raw);
+	char *stem, *name, *out;
+
+	if (len < 4 || strcmp(raw + len - 4, "@plt"))
+		return pk__demangle(raw);
+	stem = strndup(raw, len - 4);
+	name = stem ? pk__demangle(stem) : NULL;
+	free(stem);
+	if (!name || asprintf(&out, "%s@plt", name) < 0)
+		out = NULL;
+	free(name);
+	return out;
 }
 
 const char *pk__symtab_name(struct pk__symtab *st, const struct pk__sym *s, bool demangle)
@@ -187,7 +235,7 @@ const char *pk__symtab_name(struct pk__symtab *st, const struct pk__sym *s, bool
 			return raw;
 	}
 	if (!st->demangled[i])
-		st->demangled[i] = pk__demangle(raw);
+		st->demangled[i] = demangle_plt(raw);
 	/* a failed demangle is remembered as the raw name */
 	if (!st->demangled[i])
 		st->demangled[i] = strdup(raw);
@@ -469,6 +517,26 @@ static void symtab_reserve(struct pk__symtab *st, size_t nr, size_t strs)
 	}
 }
 
+/*
+ * From a size-less symbol to the end of its section: the most it can
+ * cover (pk__symtab_sort() cuts it at the next symbol). 0 when it is in
+ * no allocated section.
+ */
+static uint64_t section_rest(Elf *elf, const GElf_Sym *s)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (s->st_shndx == SHN_UNDEF || s->st_shndx >= SHN_LORESERVE)
+		return 0;
+	scn = elf_getscn(elf, s->st_shndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+		return 0;
+	if (s->st_value < sh.sh_addr || s->st_value - sh.sh_addr >= sh.sh_size)
+		return 0;
+	return sh.sh_size - (s->st_value - sh.sh_addr);
+}
+
 /* Adds the symbols of every section of @type; returns how many. */
 static int add_syms(struct pk__symtab *st, Elf *elf, Elf64_Word type)
 {
@@ -506,11 +574,213 @@ static int add_syms(struct pk__symtab *st, Elf *elf, Elf64_Word type)
 			name = elf_strptr(elf, sh.sh_link, s.st_name);
 			if (!name || !name[0])
 				continue;
-			if (pk__symtab_add(st, name, s.st_value, s.st_size, sym_rank(&s, name)))
+			if (pk__symtab_add(st, name, s.st_value, s.st_size ?: section_rest(elf, &s),
+					   sym_rank(&s, name)))
 				return added;
 			added++;
 		}
 	}
+	return added;
+}
+
+/* PLT stubs ------------------------------------------------------------------ */
+
+/*
+ * PLT stubs have no symbols; gdb names them "printf@plt". A stub is an
+ * indirect jump through a GOT slot, and the dynamic relocation of that slot
+ * names the function: R_X86_64_JUMP_SLOT in .rela.plt for .plt (lazy
+ * binding) and .plt.sec (IBT), R_X86_64_GLOB_DAT in .rela.dyn for .plt.got
+ * (functions whose address is also taken, and -z now). Lazy IBT .plt
+ * entries jump to the resolver instead; they push their .rela.plt index.
+ * x86-64 only: other architectures' stubs are left nameless.
+ */
+struct got_name {
+	uint64_t slot;
+	const char *name;
+};
+
+struct plt_names {
+	struct got_name *got;
+	size_t nr_got, cap_got;
+	/* .rela.plt's symbol names by index, for lazy IBT entries */
+	const char **jump_slots;
+	size_t nr_jump_slots;
+};
+
+static int got_cmp(const void *a, const void *b)
+{
+	const struct got_name *x = a, *y = b;
+
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static const char *reloc_name(Elf *elf, Elf_Data *dynsym, size_t strtab, const GElf_Rela *r)
+{
+	size_t idx = GELF_R_SYM(r->r_info);
+	GElf_Sym sym;
+
+	/* IRELATIVE and relative slots name no symbol */
+	if (!idx || !gelf_getsym(dynsym, (int)idx, &sym))
+		return NULL;
+	return elf_strptr(elf, strtab, sym.st_name);
+}
+
+/* The names of the GOT slots that .rela.plt and .rela.dyn relocate. */
+static int read_plt_relocs(Elf *elf, struct plt_names *pn)
+{
+	size_t shstrndx, relsz = gelf_fsize(elf, ELF_T_RELA, 1, EV_CURRENT);
+	Elf_Scn *scn = NULL, *link;
+	GElf_Shdr sh, lsh;
+
+	if (!relsz || elf_getshdrstrndx(elf, &shstrndx))
+		return -EINVAL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data, *dynsym;
+		const char *secname;
+		bool plt;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA)
+			continue;
+		link = elf_getscn(elf, sh.sh_link);
+		if (!link || !gelf_getshdr(link, &lsh) || lsh.sh_type != SHT_DYNSYM)
+			continue;
+		data = elf_getdata(scn, NULL);
+		dynsym = elf_getdata(link, NULL);
+		if (!data || !dynsym)
+			continue;
+		secname = elf_strptr(elf, shstrndx, sh.sh_name);
+		plt = secname && !strcmp(secname, ".rela.plt");
+		n = data->d_size / relsz;
+		if (plt) {
+			free(pn->jump_slots);
+			pn->jump_slots = calloc(n ? n : 1, sizeof(*pn->jump_slots));
+			if (!pn->jump_slots)
+				return -ENOMEM;
+			pn->nr_jump_slots = n;
+		}
+		for (i = 0; i < n; i++) {
+			unsigned int type;
+			const char *name;
+			GElf_Rela r;
+			void *more;
+
+			if (!gelf_getrela(data, (int)i, &r))
+				continue;
+			type = GELF_R_TYPE(r.r_info);
+			if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT)
+				continue;
+			name = reloc_name(elf, dynsym, lsh.sh_link, &r);
+			if (!name || !name[0])
+				continue;
+			if (plt)
+				pn->jump_slots[i] = name;
+			if (pn->nr_got == pn->cap_got) {
+				size_t cap = pn->cap_got ? pn->cap_got * 2 : 64;
+
+				more = realloc(pn->got, cap * sizeof(*pn->got));
+				if (!more)
+					return -ENOMEM;
+				pn->got = more;
+				pn->cap_got = cap;
+			}
+			pn->got[pn->nr_got++] = (struct got_name){ r.r_offset, name };
+		}
+	}
+	if (pn->nr_got)
+		qsort(pn->got, pn->nr_got, sizeof(*pn->got), got_cmp);
+	return 0;
+}
+
+static const char *got_lookup(const struct plt_names *pn, uint64_t slot)
+{
+	struct got_name key = { .slot = slot }, *g;
+
+	g = bsearch(&key, pn->got, pn->nr_got, sizeof(*pn->got), got_cmp);
+	return g ? g->name : NULL;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * The function one stub at @addr (its @len bytes at @code) leads to:
+ * [endbr64] [bnd] jmp *slot(%rip), or endbr64; push $index (lazy IBT).
+ */
+static const char *plt_entry_name(const struct plt_names *pn, const uint8_t *code, size_t len,
+				  uint64_t addr)
+{
+	static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	size_t i = 0;
+	bool ibt = false;
+
+	if (len >= 4 && !memcmp(code, endbr64, 4))
+		i = 4, ibt = true;
+	if (ibt && i + 5 <= len && code[i] == 0x68) {
+		uint32_t idx = le32(code + i + 1);
+
+		return idx < pn->nr_jump_slots ? pn->jump_slots[idx] : NULL;
+	}
+	if (i < len && code[i] == 0xf2) /* bnd */
+		i++;
+	if (i + 6 > len || code[i] != 0xff || code[i + 1] != 0x25)
+		return NULL;
+	return got_lookup(pn, addr + i + 6 + (int64_t)(int32_t)le32(code + i + 2));
+}
+
+static int add_plt_section(struct pk__symtab *st, const struct plt_names *pn, Elf_Scn *scn,
+			   const GElf_Shdr *sh)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	uint64_t entsize = sh->sh_entsize ? sh->sh_entsize : 16, off;
+	char name[512];
+	int added = 0;
+
+	if (!data || !data->d_buf || entsize > 64)
+		return 0;
+	for (off = 0; off + entsize <= data->d_size; off += entsize) {
+		const char *fn = plt_entry_name(pn, (const uint8_t *)data->d_buf + off, entsize,
+						sh->sh_addr + off);
+
+		if (!fn || snprintf(name, sizeof(name), "%s@plt", fn) >= (int)sizeof(name))
+			continue;
+		if (pk__symtab_add(st, name, sh->sh_addr + off, entsize,
+				   PK__SYM_STUB | PK__SYM_SIZED | PK__SYM_CODE))
+			break;
+		added++;
+	}
+	return added;
+}
+
+/* Names the stubs of .plt, .plt.sec and .plt.got; returns how many. */
+static int add_plt_syms(struct pk__symtab *st, Elf *elf)
+{
+	struct plt_names pn = {};
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	int added = 0;
+
+	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 ||
+	    elf_getshdrstrndx(elf, &shstrndx) || read_plt_relocs(elf, &pn) || !pn.nr_got)
+		goto out;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && (!strcmp(name, ".plt") || !strcmp(name, ".plt.sec") ||
+			     !strcmp(name, ".plt.got")))
+			added += add_plt_section(st, &pn, scn, &sh);
+	}
+out:
+	free(pn.got);
+	free(pn.jump_slots);
 	return added;
 }
 
@@ -722,6 +992,8 @@ static void load_symbols(struct pk__elfmod *m, Elf *elf, const char *debug_dir)
 	/* MiniDebugInfo leaves out what .dynsym has, and sorting makes it one table */
 	if (add_syms(&m->st, elf, SHT_DYNSYM) && !m->source)
 		m->source = "dynsym";
+	/* the stubs are in the file itself, whoever had its symbols */
+	add_plt_syms(&m->st, elf);
 	pk__symtab_sort(&m->st);
 }
 

@@ -38,6 +38,7 @@ struct feature_slot {
 };
 
 static struct feature_slot slots[PK_FEAT__COUNT];
+static unsigned int btf_generation;
 
 static const char *const feature_names[PK_FEAT__COUNT] = {
 	[PK_FEAT_BTF] = "btf",		   [PK_FEAT_KFUNC] = "kfunc",
@@ -167,16 +168,40 @@ static int find_string(struct btf_reader *r, const char *name, __u32 *offs, int 
  * The id of the type named @name of @kind, or a negative errno; with a
  * NULL name, the number of types.
  */
+/* The slow way, for BTF inside an ELF file given as the override. */
+static int parsed_btf_find(const char *path, const char *name, int kind)
+{
+	struct btf *btf = btf__parse(path, NULL);
+	int ret;
+
+	if (!btf)
+		return -errno;
+	ret = name ? btf__find_by_name_kind(btf, name, kind) : (int)btf__type_cnt(btf) - 1;
+	btf__free(btf);
+	return ret;
+}
+
 static int vmlinux_btf_find(const char *name, int kind)
 {
+	const char *path = pk_btf_path();
 	struct btf_reader *r = calloc(1, sizeof(*r));
 	struct btf_header hdr;
 	__u32 offs[4], pos, id = 1;
 	int nr_offs = 0, ret = -ENOENT, i;
 
+	if (!path) {
+		free(r);
+		return -ENODATA;
+	}
 	if (!r)
 		return -ENOMEM;
-	r->fd = open(VMLINUX_BTF_PATH, O_RDONLY | O_CLOEXEC);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd >= 0 && pread(r->fd, &hdr, sizeof(hdr), 0) == sizeof(hdr) &&
+	    hdr.magic != BTF_MAGIC && strcmp(path, VMLINUX_BTF_PATH)) {
+		/* an override in an ELF file: libbpf reads those */
+		ret = parsed_btf_find(path, name, kind);
+		goto out;
+	}
 	if (r->fd < 0 || pread(r->fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
 	    hdr.magic != BTF_MAGIC) {
 		ret = r->fd < 0 ? -errno : -EINVAL;
@@ -319,11 +344,27 @@ static int load_minimal(enum bpf_prog_type type, enum bpf_attach_type attach, __
 	return fd < 0 ? -errno : fd;
 }
 
+/* What kfunc and tp_btf say when the kernel's own BTF is not there to use. */
+#define NO_KERNEL_BTF PK__NO_KERNEL_BTF
+
 static void probe_btf(struct feature_slot *slot)
 {
 	int count = vmlinux_btf_find(NULL, 0);
 
-	if (count > 0)
+	if (!pk_btf_path())
+		set_status(slot, false, ENODATA,
+			   "no kernel BTF: PROBEKIT_BTF (or --btf) says none, as on a kernel "
+			   "built without CONFIG_DEBUG_INFO_BTF; CO-RE programs need --btf FILE");
+	else if (pk_btf_overridden() && count > 0)
+		set_status(slot, true, 0,
+			   "BTF from %s (%d types), given by PROBEKIT_BTF or --btf: CO-RE "
+			   "programs are relocated against it",
+			   pk_btf_path(), count);
+	else if (pk_btf_overridden())
+		set_status(slot, false, count ? count : ENODATA,
+			   "no usable BTF in %s (PROBEKIT_BTF or --btf): %s", pk_btf_path(),
+			   count ? strerror(-count) : "it holds no types");
+	else if (count > 0)
 		set_status(slot, true, 0, "kernel BTF at " VMLINUX_BTF_PATH " (%d types)", count);
 	else
 		set_status(slot, false, count,
@@ -342,6 +383,11 @@ static void probe_kfunc(struct feature_slot *slot)
 	int id = -ENOENT, fd, link;
 	size_t i;
 
+	/* fentry attaches by the kernel's own BTF ids: a BTF file cannot stand in */
+	if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
+		set_status(slot, false, ENODATA, NO_KERNEL_BTF);
+		return;
+	}
 	for (i = 0; i < sizeof(fentry_targets) / sizeof(fentry_targets[0]) && id == -ENOENT; i++) {
 		target = fentry_targets[i];
 		id = vmlinux_btf_find(target, BTF_KIND_FUNC);
@@ -472,6 +518,11 @@ static void probe_tp_btf(struct feature_slot *slot)
 	char log[4096];
 	int id, fd, link;
 
+	if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
+		set_status(slot, false, ENODATA,
+			   "tp_btf needs the kernel's own BTF: " NO_KERNEL_BTF);
+		return;
+	}
 	id = vmlinux_btf_find("btf_trace_sched_switch", BTF_KIND_TYPEDEF);
 	if (id < 0) {
 		set_status(slot, false, id, id == -ENOENT ?
@@ -579,6 +630,12 @@ const struct pk_feature_status *pk_feature_probe(enum pk_feature feat)
 
 	if ((unsigned int)feat >= PK_FEAT__COUNT)
 		feat = PK_FEAT_BTF;
+	/* the BTF source changed: what depended on it is probed again */
+	if (btf_generation != pk__btf_generation()) {
+		btf_generation = pk__btf_generation();
+		slots[PK_FEAT_BTF] = slots[PK_FEAT_KFUNC] = slots[PK_FEAT_TP_BTF] =
+			(struct feature_slot){};
+	}
 	slot = &slots[feat];
 	if (slot->probed)
 		return &slot->status;

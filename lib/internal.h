@@ -4,6 +4,7 @@
 #define PROBEKIT_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct btf;
@@ -13,6 +14,12 @@ struct btf;
 
 /* The id of a kernel BTF type by name and kind, or a negative errno. */
 int pk__btf_find(const char *name, int kind);
+/* Why fentry, tp_btf and CO-RE cannot work without kernel BTF. */
+#define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
+/* Bumped each time the BTF source changes, so that probes are redone. */
+unsigned int pk__btf_generation(void);
+/* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
+bool pk__elf_needs_core(const void *image, size_t size);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 
@@ -76,6 +83,9 @@ struct pk__sym {
 };
 
 /* rank bits */
+/* a PLT stub named "printf@plt": no symbol of the file (never aliased, so
+ * that it outranks everything does not matter) */
+#define PK__SYM_STUB 32
 #define PK__SYM_SIZED 16
 #define PK__SYM_CODE 8
 

@@ -37,7 +37,15 @@ struct pk_ksyms {
 	char *names;
 	struct entry *entries;
 	size_t nr;
+	/*
+	 * The address lookup runs over slots, not entries: one per distinct
+	 * address of a text symbol, naming the first text symbol there, and
+	 * stop slots (STOP) where code ends: data symbols, the end markers,
+	 * the end of a module's area.
+	 */
 	__u64 *addrs;
+	__u32 *slot_entry;
+	size_t nr_slots;
 	__u64 *index;
 	size_t nr_index;
 	/*
@@ -338,17 +346,96 @@ static int build_hash(struct pk_ksyms *ks)
 	return 0;
 }
 
+#define STOP UINT32_MAX
+
+/* Symbols that name code: kallsyms' t, T, w and W, except the end markers. */
+static bool is_text(const struct pk_ksym *s)
+{
+	switch (s->type) {
+	case 't':
+	case 'T':
+	case 'w':
+	case 'W':
+		/* the ends of the kernel's text and init text, not functions */
+		return strcmp(s->name, "_etext") && strcmp(s->name, "_einittext");
+	default:
+		return false;
+	}
+}
+
+static bool same_area(const struct pk_ksym *a, const struct pk_ksym *b)
+{
+	if (!a->module || !b->module)
+		return !a->module && !b->module;
+	return !strcmp(a->module, b->module);
+}
+
+static void add_slot(struct pk_ksyms *ks, __u64 addr, __u32 entry)
+{
+	ks->addrs[ks->nr_slots] = addr;
+	ks->slot_entry[ks->nr_slots++] = entry;
+}
+
+/*
+ * Where the area of the text symbol at @i ends when nothing in the table
+ * says so (no end marker, no data symbol, the next symbol in another
+ * module or none): the end of its page. Module text, ftrace trampolines
+ * and kprobe instruction slots are page-granular; kallsyms gives no sizes.
+ */
+static __u64 area_end(const struct pk_ksyms *ks, size_t i)
+{
+	__u64 page = (__u64)sysconf(_SC_PAGESIZE), addr = ks->entries[i].sym.addr;
+	__u64 end = (addr | (page - 1)) + 1;
+
+	return end ? end : addr; /* the last page of the address space */
+}
+
+/* Gives back what a guess of the size took too much; keeps it on failure. */
+static void shrink(void **p, size_t n, size_t elem)
+{
+	void *q = realloc(*p, (n + 1) * elem);
+
+	if (q)
+		*p = q;
+}
+
 static int build_addr_index(struct pk_ksyms *ks)
 {
-	size_t i;
+	size_t i, j, text;
 
-	ks->nr_index = (ks->nr + BLOCK - 1) / BLOCK;
-	ks->addrs = malloc((ks->nr + 1) * sizeof(*ks->addrs));
-	ks->index = malloc((ks->nr_index + 1) * sizeof(*ks->index));
-	if (!ks->addrs || !ks->index)
+	/* at most one slot and one stop per entry */
+	ks->addrs = malloc((2 * ks->nr + 1) * sizeof(*ks->addrs));
+	ks->slot_entry = malloc((2 * ks->nr + 1) * sizeof(*ks->slot_entry));
+	if (!ks->addrs || !ks->slot_entry)
 		return -ENOMEM;
-	for (i = 0; i < ks->nr; i++)
-		ks->addrs[i] = ks->entries[i].sym.addr;
+	for (i = 0; i < ks->nr; i = j) {
+		const struct pk_ksym *s = &ks->entries[i].sym;
+
+		/* aliases: the first text symbol listed at this address */
+		text = SIZE_MAX;
+		for (j = i; j < ks->nr && ks->entries[j].sym.addr == s->addr; j++) {
+			if (text == SIZE_MAX && is_text(&ks->entries[j].sym))
+				text = j;
+		}
+		if (text == SIZE_MAX) {
+			add_slot(ks, s->addr, STOP);
+			continue;
+		}
+		add_slot(ks, s->addr, text);
+		/* the last symbol of the kernel or of a module: bound its area */
+		if (j == ks->nr || !same_area(&ks->entries[text].sym, &ks->entries[j].sym)) {
+			__u64 end = area_end(ks, text);
+
+			if (end > s->addr && (j == ks->nr || end < ks->entries[j].sym.addr))
+				add_slot(ks, end, STOP);
+		}
+	}
+	shrink((void **)&ks->addrs, ks->nr_slots, sizeof(*ks->addrs));
+	shrink((void **)&ks->slot_entry, ks->nr_slots, sizeof(*ks->slot_entry));
+	ks->nr_index = (ks->nr_slots + BLOCK - 1) / BLOCK;
+	ks->index = malloc((ks->nr_index + 1) * sizeof(*ks->index));
+	if (!ks->index)
+		return -ENOMEM;
 	for (i = 0; i < ks->nr_index; i++)
 		ks->index[i] = ks->addrs[i * BLOCK];
 	return 0;
@@ -388,6 +475,7 @@ void pk_ksyms__free(struct pk_ksyms *ks)
 	free(ks->by_name);
 	free(ks->by_base);
 	free(ks->addrs);
+	free(ks->slot_entry);
 	free(ks->index);
 	free(ks);
 }
@@ -425,17 +513,16 @@ static size_t last_at_or_below(const __u64 *v, size_t n, __u64 addr)
 
 const struct pk_ksym *pk_ksyms__find(const struct pk_ksyms *ks, __u64 addr)
 {
-	size_t block, lo;
+	size_t block, lo, n;
 
-	if (!ks || ks->hidden || !ks->nr || addr < ks->addrs[0])
+	if (!ks || ks->hidden || !ks->nr_slots || addr < ks->addrs[0])
 		return NULL;
 	block = last_at_or_below(ks->index, ks->nr_index, addr) * BLOCK;
-	lo = block + last_at_or_below(ks->addrs + block,
-				      ks->nr - block < BLOCK ? ks->nr - block : BLOCK, addr);
-	/* aliases: the first of them, as sorted (file order) */
-	while (lo && ks->addrs[lo - 1] == ks->addrs[lo])
-		lo--;
-	return &ks->entries[lo].sym;
+	n = ks->nr_slots - block < BLOCK ? ks->nr_slots - block : BLOCK;
+	lo = block + last_at_or_below(ks->addrs + block, n, addr);
+	if (ks->slot_entry[lo] == STOP)
+		return NULL;
+	return &ks->entries[ks->slot_entry[lo]].sym;
 }
 
 /* The match with the smallest file order above @after among a probe chain. */

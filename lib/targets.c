@@ -109,7 +109,7 @@ int pk_targets_elf_functions(const char *path, pk_target_fn fn, void *arg)
 		return -EINVAL;
 	st = pk__elfmod_symtab(m, "/usr/lib/debug");
 	for (i = 0; st && i < st->nr && !ret; i++) {
-		if (st->syms[i].rank & PK__SYM_CODE)
+		if ((st->syms[i].rank & (PK__SYM_CODE | PK__SYM_STUB)) == PK__SYM_CODE)
 			ret = fn(pk__symtab_name(st, &st->syms[i], false), arg);
 	}
 	pk__elfmod_free(m);

@@ -613,7 +613,9 @@ int pk_usyms__find_symbol(struct pk_usyms *u, const char *path, const char *name
 	for (i = 0; i < st->nr; i++) {
 		const struct pk__sym *s = &st->syms[i];
 
-		if (!strcmp(st->strs + s->name, name) && (!best || s->rank > best->rank))
+		/* PLT stubs name addresses, but are no symbol of the file */
+		if (!(s->rank & PK__SYM_STUB) && !strcmp(st->strs + s->name, name) &&
+		    (!best || s->rank > best->rank))
 			best = s;
 	}
 	if (!best)

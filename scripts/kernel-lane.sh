@@ -20,8 +20,8 @@
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
 #   KERNEL_SKIP      tests the guests leave out (run.py --skip): stress tests of
 #                    the runtime, which take minutes under emulation and test
-#                    nothing kernel-specific, and the install tests, which need
-#                    make and a compiler
+#                    nothing kernel-specific, the install tests, which need
+#                    make and a compiler, and usyms against eu-addr2line
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
 #   KERNEL_CMD       a shell command the guests run instead of the tests (to
 #                    debug: e.g. "cd /pk/build && ./opensnoop -v -d 3")
@@ -34,7 +34,7 @@ cd "$(dirname "$0")/.."
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
 TIMEOUT=${KERNEL_TIMEOUT:-480}
-SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/"}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 # strace: the oracle of test_differential_syscalls
@@ -175,6 +175,9 @@ build_initramfs() {
 		cp -a "$f" "$ROOT/pk/build/${f#"$PKB"/}"
 		copy_with_libs_only "$f"
 	done
+	# the BPF objects, for bpftool gen min_core_btf in the no-BTF tests
+	mkdir -p "$ROOT/pk/build/bpf"
+	cp -a "$PKB"/bpf/*.bpf.o "$ROOT/pk/build/bpf/"
 	mkdir -p "$ROOT/pk/tests"
 	cp -a tests/run.py tests/e2e "$ROOT/pk/tests/"
 	rm -rf "$ROOT/pk/tests/e2e/__pycache__"

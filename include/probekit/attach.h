@@ -46,11 +46,17 @@ struct pk_variant {
  * How to drive one bpftool skeleton. PK_SKEL_OPS(opensnoop_bpf) defines
  * these for a skeleton called opensnoop_bpf.
  */
+struct bpf_object_open_opts;
+
 struct pk_skel_ops {
 	void *(*open)(void);
 	int (*load)(void *skel);
 	void (*destroy)(void *skel);
 	struct bpf_object *(*object)(void *skel);
+	/* for a BTF file in place of the kernel's (btf_custom_path) */
+	void *(*open_opts)(const struct bpf_object_open_opts *opts);
+	/* the object file the skeleton embeds */
+	const void *(*elf_bytes)(size_t *size);
 };
 
 #define PK_SKEL_OPS(name)                                                     \
@@ -70,11 +76,17 @@ struct pk_skel_ops {
 	{                                                                     \
 		return ((struct name *)skel)->obj;                            \
 	}                                                                     \
+	static void *name##__pk_open_opts(const struct bpf_object_open_opts *o) \
+	{                                                                     \
+		return name##__open_opts(o);                                  \
+	}                                                                     \
 	static const struct pk_skel_ops name##_ops = {                        \
 		.open = name##__pk_open,                                      \
 		.load = name##__pk_load,                                      \
 		.destroy = name##__pk_destroy,                                \
 		.object = name##__pk_object,                                  \
+		.open_opts = name##__pk_open_opts,                            \
+		.elf_bytes = name##__elf_bytes,                               \
 	}
 
 struct pk_attach_opts {
@@ -86,8 +98,15 @@ struct pk_attach_opts {
 	void *ctx;
 	/* where to explain each choice as it is made, or NULL */
 	FILE *log;
+	/*
+	 * Kernel BTF for this object's CO-RE relocations: a file (libbpf's
+	 * btf_custom_path), PK_BTF_NONE, or NULL for pk_btf_path()'s choice;
+	 * it must stay valid while pk_attach__load() runs. Without BTF, an
+	 * object with CO-RE relocations is refused before load.
+	 */
+	const char *btf_path;
 };
-#define pk_attach_opts__last_field log
+#define pk_attach_opts__last_field btf_path
 
 struct pk_attach;
 

@@ -47,6 +47,35 @@ int pk_feature_by_name(const char *name, enum pk_feature *feat);
 bool pk_support_kfunc(void);
 
 /*
+ * Kernel BTF: where CO-RE relocations and the BTF-based features take it
+ * from.
+ * - The kernel's own /sys/kernel/btf/vmlinux, by default.
+ * - A file instead, for a kernel built without CONFIG_DEBUG_INFO_BTF:
+ *   BTFHub's file for that kernel, or one made for the programs by
+ *   `bpftool gen min_core_btf` (raw BTF, or an ELF file with .BTF). CO-RE
+ *   programs are relocated against it (libbpf's btf_custom_path).
+ * - None (PK_BTF_NONE): as on a kernel without BTF. Programs without CO-RE
+ *   relocations (plain tracepoints) still load; CO-RE ones are refused
+ *   before loading, with the reason.
+ * A file or none stands for a kernel without BTF of its own: kfunc
+ * (fentry/fexit) and tp_btf, which need the kernel's own BTF ids, are then
+ * reported as not supported. The environment variable PROBEKIT_BTF (a path,
+ * or "none") gives the choice when pk_btf_set_path() was not called; tools
+ * take --btf FILE, and pk_attach_opts.btf_path does it for one object.
+ */
+#define PK_BTF_NONE "none"
+/*
+ * @path: a BTF file, PK_BTF_NONE, or NULL for the kernel's own. Call it
+ * before loading; features that depend on BTF are probed again. -ENOENT,
+ * -EACCES... when the file cannot be read, -EINVAL when it is not BTF.
+ */
+int pk_btf_set_path(const char *path);
+/* The BTF file in use ("/sys/kernel/btf/vmlinux" or the override), NULL for none. */
+const char *pk_btf_path(void);
+/* Whether BTF comes from an override (a file or none) rather than the kernel. */
+bool pk_btf_overridden(void);
+
+/*
  * Human-readable reason text for a failed program load of the given kind.
  * Exposed for tests; @what names the program ("an fentry program").
  */

@@ -39,9 +39,19 @@ const struct pk_ksym *pk_ksyms__get(const struct pk_ksyms *ks, size_t i);
  */
 bool pk_ksyms__addrs_hidden(const struct pk_ksyms *ks);
 /*
- * The symbol containing @addr: the last one at or below it. Symbols at the
- * same address resolve to the first listed, as the kernel's %pS does. NULL
- * below the first symbol, and always when addresses are hidden.
+ * The code symbol containing @addr: the last text symbol (t, T, w, W) at or
+ * below it, when @addr is still in that symbol's area. Symbols at the same
+ * address resolve to the first listed, as the kernel's %pS does. NULL
+ * (bcc's "[unknown]") when no code contains @addr:
+ * - below the first symbol, and always when addresses are hidden;
+ * - at or past a data symbol (d, D, b, B, r, R, a...) or an end marker
+ *   (_etext, _einittext) that follows the text symbol: the kernel's text
+ *   ends at _etext, its init text at _einittext;
+ * - past the page holding the last text symbol of the kernel or of a
+ *   module (kallsyms gives no sizes; module text, bpf programs, ftrace
+ *   trampolines and kprobe slots are allocated by pages). Within one
+ *   module, or the kernel, the next symbol is the bound.
+ * Data symbols are found by name (pk_ksyms__by_name()), not by address.
  */
 const struct pk_ksym *pk_ksyms__find(const struct pk_ksyms *ks, __u64 addr);
 /*

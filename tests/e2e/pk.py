@@ -193,7 +193,7 @@ def bpf_objects(pid=None):
     for kind in ("prog", "link", "map"):
         r = subprocess.run(["bpftool", "-j", kind, "show"], stdout=subprocess.PIPE, text=True)
         try:
-            ids.update((kind, obj["id"]) for obj in json.loads(r.stdout or "[]"))
+            ids.update((kind, obj["id"]) for obj in json.loads(r.stdout or "[]") if "id" in obj)
         except ValueError:
             pass
     return ids

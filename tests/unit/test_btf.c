@@ -2,9 +2,12 @@
 /* The streaming kernel BTF lookup against libbpf's full parse. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
+
+#include <probekit/features.h>
 
 #include "../../lib/internal.h"
 #include "unit.h"
@@ -37,5 +40,53 @@ PK_TEST(btf_stream_lookup_matches_libbpf)
 	/* the right name with the wrong kind is not a match */
 	CHECK_INT(pk__btf_find("task_struct", BTF_KIND_FUNC), -ENOENT);
 	CHECK(pk__btf_find("task_struct", BTF_KIND_STRUCT) > 0);
+	btf__free(btf);
+}
+
+PK_TEST(btf_override_file_none_and_back)
+{
+	const struct pk_feature_status *st;
+	char path[] = "/tmp/pk-btf-XXXXXX";
+	struct btf *btf = btf__new_empty();
+	const void *raw;
+	__u32 size;
+	int fd, id;
+
+	/* a one-struct BTF file, as min_core_btf would write */
+	id = btf__add_struct(btf, "pk_only_struct", 4);
+	btf__add_field(btf, "x", btf__add_int(btf, "int", 4, BTF_INT_SIGNED), 0, 0);
+	raw = btf__raw_data(btf, &size);
+	fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, raw, size) == (ssize_t)size);
+	close(fd);
+	CHECK(id > 0);
+
+	CHECK_INT(pk_btf_set_path("/nonexistent/btf"), -ENOENT);
+	CHECK_INT(pk_btf_set_path("/proc/self/status"), -EINVAL);
+	CHECK(!pk_btf_overridden());
+
+	/* the streaming reader reads the file given instead */
+	CHECK_INT(pk_btf_set_path(path), 0);
+	CHECK(pk_btf_overridden() && !strcmp(pk_btf_path(), path));
+	CHECK_INT(pk__btf_find("pk_only_struct", BTF_KIND_STRUCT), id);
+	CHECK_INT(pk__btf_find("task_struct", BTF_KIND_STRUCT), -ENOENT);
+	st = pk_feature_probe(PK_FEAT_BTF);
+	CHECK(st->available && strstr(st->reason, path) && strstr(st->reason, "(2 types)"));
+	CHECK_STR(pk_feature_probe(PK_FEAT_KFUNC)->reason,
+		  "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)");
+
+	CHECK_INT(pk_btf_set_path(PK_BTF_NONE), 0);
+	CHECK(pk_btf_overridden() && pk_btf_path() == NULL);
+	CHECK_INT(pk__btf_find("task_struct", BTF_KIND_STRUCT), -ENODATA);
+	CHECK(!pk_feature_probe(PK_FEAT_BTF)->available);
+	CHECK(!pk_support_kfunc());
+
+	/* back to the kernel's own, and the probes with it */
+	CHECK_INT(pk_btf_set_path(NULL), 0);
+	CHECK(!pk_btf_overridden() && !strcmp(pk_btf_path(), "/sys/kernel/btf/vmlinux"));
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		CHECK(pk_feature_probe(PK_FEAT_BTF)->available &&
+		      pk__btf_find("task_struct", BTF_KIND_STRUCT) > 0);
+	unlink(path);
 	btf__free(btf);
 }

@@ -104,9 +104,51 @@ PK_TEST(ksyms_containing_symbol)
 			  "do_t");
 		CHECK_STR(pk_ksyms__format(ks, 0xffffffff81000110ULL, 0, small, 1), "");
 		CHECK_STR(pk_ksyms__format(ks, 0x10, 0, small, sizeof(small)), "[unk");
+		/* past the page of a module's last symbol: nothing there */
 		CHECK_STR(fmt(ks, 0xffffffffc0004000ULL + 0xabcdefULL, PK_KSYM_OFFSET),
-			  "bpf_prog_abc_tp+0xabcdef");
+			  "[unknown]");
+		CHECK_STR(fmt(ks, 0xffffffffc0004fffULL, PK_KSYM_OFFSET), "bpf_prog_abc_tp+0xfff");
+		CHECK_STR(fmt(ks, ~0ULL, PK_KSYM_OFFSET), "[unknown]");
 	}
+	pk_ksyms__free(ks);
+}
+
+PK_TEST(ksyms_upper_bounds)
+{
+	struct pk_ksyms *ks = pk_ksyms__load(fixture("kallsyms-bounds.txt"));
+
+	CHECK(ks != NULL);
+	if (!ks)
+		return;
+	/* the kernel's text ends at _etext; its init text at _einittext */
+	CHECK_STR(fmt(ks, 0xffffffff810003ffULL, PK_KSYM_OFFSET), "last_text_func+0xff");
+	CHECK_STR(fmt(ks, 0xffffffff81000400ULL, PK_KSYM_OFFSET), "[unknown]");
+	CHECK_STR(fmt(ks, 0xffffffff81000401ULL, PK_KSYM_OFFSET), "[unknown]");
+	CHECK_STR(fmt(ks, 0xffffffff81800010ULL, PK_KSYM_OFFSET), "[unknown]");
+	CHECK_STR(fmt(ks, 0xffffffff818fffffULL, PK_KSYM_OFFSET), "[unknown]");
+	CHECK_STR(fmt(ks, 0xffffffff81900000ULL, PK_KSYM_OFFSET), "_sinittext+0x0");
+	CHECK_STR(fmt(ks, 0xffffffff819000ffULL, PK_KSYM_OFFSET), "init_last+0x7f");
+	CHECK_STR(fmt(ks, 0xffffffff81900100ULL, PK_KSYM_OFFSET), "[unknown]");
+	/* a data symbol ends the code before it; weak symbols are code */
+	CHECK_STR(fmt(ks, 0xffffffff8100017fULL, PK_KSYM_OFFSET), "data_in_text_gap_before+0x7f");
+	CHECK_STR(fmt(ks, 0xffffffff81000180ULL, PK_KSYM_OFFSET), "[unknown]");
+	CHECK_STR(fmt(ks, 0xffffffff81000210ULL, PK_KSYM_OFFSET), "weak_func+0x10");
+	/* a data symbol is still found by name */
+	CHECK(pk_ksyms__by_name(ks, "a_data_symbol", NULL) != NULL);
+	/* within a module the next symbol bounds a symbol, even pages away */
+	CHECK_STR(fmt(ks, 0xffffffffc0002ff0ULL, PK_KSYM_OFFSET | PK_KSYM_MODULE),
+		  "big_mod_func+0x2ff0 [big]");
+	/* a module's last symbol: to the end of its page */
+	CHECK_STR(fmt(ks, 0xffffffffc0003fffULL, PK_KSYM_OFFSET), "big_mod_last+0xfff");
+	CHECK_STR(fmt(ks, 0xffffffffc0004000ULL, PK_KSYM_OFFSET), "[unknown]");
+	CHECK_STR(fmt(ks, 0xffffffffc0010123ULL, PK_KSYM_OFFSET | PK_KSYM_MODULE),
+		  "ftrace_trampoline+0x123 [__builtin__ftrace]");
+	CHECK_STR(fmt(ks, 0xffffffffc0011000ULL, PK_KSYM_OFFSET), "[unknown]");
+	/* bpf programs next to each other: the next one bounds, across a page */
+	CHECK_STR(fmt(ks, 0xffffffffc00210f0ULL, PK_KSYM_OFFSET), "bpf_prog_1234_handler+0x170");
+	CHECK_STR(fmt(ks, 0xffffffffc0021fffULL, PK_KSYM_OFFSET), "bpf_prog_5678_other+0xeff");
+	CHECK_STR(fmt(ks, 0xffffffffc0022000ULL, PK_KSYM_OFFSET), "[unknown]");
+	CHECK_STR(fmt(ks, 0xffffffffffffffffULL, PK_KSYM_OFFSET), "[unknown]");
 	pk_ksyms__free(ks);
 }
 
@@ -208,6 +250,10 @@ PK_TEST(ksyms_real_kallsyms_round_trip)
 		CHECK(strstr(buf, "+0x1") != NULL);
 	}
 	CHECK(tried > 100);
+	/* nothing is code past the end of the address space (was ftrace_trampoline+0x3fdfefff) */
+	CHECK_STR(pk_ksym(~0ULL, true, buf, sizeof(buf)), "[unknown]");
+	if (pk_ksymname("_etext", &addr) == 0)
+		CHECK_STR(pk_ksym(addr + 1, true, buf, sizeof(buf)), "[unknown]");
 	CHECK(exact * 10 > tried * 9);
 	/* loading is fast enough to do at start-up */
 	clock_gettime(CLOCK_MONOTONIC, &t0);

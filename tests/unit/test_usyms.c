@@ -80,8 +80,11 @@ static bool nm_sym(const char *bin, const char *name, uint64_t *addr, uint64_t *
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %llx %c %255s", &a, &s, &type, sym) == 4 &&
-		    !strcmp(sym, name)) {
+		/* symbols without a size have no size column */
+		if (sscanf(line, "%llx %llx %c %255s", &a, &s, &type, sym) != 4 &&
+		    (s = 0, sscanf(line, "%llx %c %255s", &a, &type, sym)) != 3)
+			continue;
+		if (!strcmp(sym, name)) {
 			*addr = a;
 			*size = s;
 			found = true;
@@ -220,6 +223,116 @@ PK_TEST(usyms_cxx_demangled)
 		  "_ZN3fix6Widget6methodEi+0x4");
 	pk_usyms__free(u);
 	pk_usyms__free(raw);
+}
+
+PK_TEST(usyms_sizeless_symbols_reach_the_next_symbol)
+{
+	struct pk_usyms *u = new_usyms(NULL);
+	uint64_t addr, size, next, next_size;
+	char want[64];
+
+	if (!have_fixtures())
+		return;
+	/* as eu-addr2line and gdb: "_init+0x5", not only at the exact start */
+	CHECK_STR(file_sym(u, "pie", "pie", "_init", 5, 0), "_init+0x5");
+	CHECK_STR(file_sym(u, "nopie", "nopie", "_init", 5, 0), "_init+0x5");
+	CHECK_STR(file_sym(u, "pie", "pie", "frame_dummy", 5, 0), "frame_dummy+0x5");
+	CHECK_STR(file_sym(u, "pie", "pie", "register_tm_clones", 5, 0), "register_tm_clones+0x5");
+	CHECK_STR(file_sym(u, "pie", "pie", "deregister_tm_clones", 1, 0),
+		  "deregister_tm_clones+0x1");
+	CHECK_STR(file_sym(u, "pie", "pie", "_fini", 4, 0), "_fini+0x4");
+	/* from a debug file too */
+	CHECK_STR(file_sym(u, "debuglink", "pie", "frame_dummy", 5, 0), "frame_dummy+0x5");
+	/* up to the next symbol, not into it */
+	if (nm_sym("pie", "register_tm_clones", &addr, &size) &&
+	    nm_sym("pie", "__do_global_dtors_aux", &next, &next_size)) {
+		snprintf(want, sizeof(want), "register_tm_clones+0x%" PRIx64, next - addr - 1);
+		CHECK_STR(file_sym(u, "pie", "pie", "register_tm_clones", next - addr - 1, 0), want);
+		CHECK_STR(file_sym(u, "pie", "pie", "__do_global_dtors_aux", 0, 0),
+			  "__do_global_dtors_aux+0x0");
+	}
+	/* nor past the end of its section: _init is alone in .init (0x17 bytes
+	 * here), and what follows is the PLT */
+	CHECK(strncmp(file_sym(u, "pie", "pie", "_init", 0x20, 0), "_init", 5) != 0);
+	/* a sized symbol keeps its size: the padding after _start is nobody's */
+	if (nm_sym("pie", "_start", &addr, &size) && nm_sym("pie", "deregister_tm_clones", &next,
+							     &next_size) && addr + size < next)
+		CHECK_STR(file_sym(u, "pie", "pie", "_start", size, 0), "[unknown]");
+	pk_usyms__free(u);
+}
+
+/* Every stub objdump names in @bin's .plt listing resolves to that name. */
+static void check_plt(struct pk_usyms *u, const char *bin, const char *listing)
+{
+	char path[PATH_MAX], line[512], name[400], got[512];
+	unsigned long long addr;
+	struct pk_usym s;
+	int n = 0, off;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.plt", fixture(listing));
+	f = fopen(path, "r");
+	if (!f) {
+		pk_unit_fail(__FILE__, __LINE__, "no %s", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %399s", &addr, name) != 2)
+			continue;
+		for (off = 0; off < 8; off += 5) {
+			if (pk_usyms__resolve_file(u, fixture(bin), addr + off, PK_USYM_MANGLED, &s))
+				snprintf(got, sizeof(got), "[unknown]");
+			else
+				snprintf(got, sizeof(got), "%s+0x%" PRIx64, s.name, s.offset);
+			snprintf(line, sizeof(line), "%s+0x%x", name, off);
+			if (strcmp(got, line))
+				pk_unit_fail(__FILE__, __LINE__, "%s at %#llx: %s, objdump says %s", bin,
+					     addr + off, got, line);
+		}
+		n++;
+	}
+	fclose(f);
+	if (!n)
+		pk_unit_fail(__FILE__, __LINE__, "%s: objdump names no PLT stub", bin);
+}
+
+PK_TEST(usyms_plt_stubs_named_as_gdb_does)
+{
+	struct pk_usyms *u = new_usyms(NULL);
+	struct pk_usym s;
+	uint64_t addr, size;
+
+	if (!have_fixtures())
+		return;
+	check_plt(u, "pie", "pie");		/* lazy .plt and .plt.got */
+	check_plt(u, "nopie", "nopie");
+	check_plt(u, "ibt", "ibt");		/* IBT: .plt.sec */
+	check_plt(u, "now", "now");		/* -z now */
+	check_plt(u, "libfix.so", "libfix.so");
+	check_plt(u, "cxx", "cxx");
+	/* a stripped binary keeps its stubs and relocations */
+	check_plt(u, "debuglink", "pie");
+	check_plt(u, "minidebug", "pie");
+	/* C++ stubs are demangled as gdb shows them */
+	if (nm_sym("cxx", "main", &addr, &size)) {
+		char path[PATH_MAX], line[256], name[200];
+		unsigned long long a;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s.plt", fixture("cxx"));
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%llx %199s", &a, name) == 2 && !strcmp(name, "_Znwm@plt")) {
+				CHECK_INT(pk_usyms__resolve_file(u, fixture("cxx"), a + 1, 0, &s), 0);
+				CHECK_STR(s.name, "operator new(unsigned long)@plt");
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	/* IBT's lazy-binding stubs in .plt push their .rela.plt index */
+	check_plt(u, "ibt", "ibt-lazy");
+	pk_usyms__free(u);
 }
 
 PK_TEST(usyms_find_symbol_file_offset)

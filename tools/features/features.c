@@ -3,6 +3,7 @@
  * features: which kernel mechanisms work here, and why not. As check_kfunc
  * it answers bcc's BPF.support_kfunc() question alone, with exit status.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <probekit/cli.h>
@@ -63,11 +64,33 @@ static int features_main(struct pk_run *run)
 
 static const char *const features_aliases[] = { "check_kfunc", NULL };
 
+enum { OPT_BTF = 256 };
+
+static const struct pk_option features_options[] = {
+	{ "btf", OPT_BTF, "FILE", "answer as with kernel BTF from FILE, or with none ('none')" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static int features_parse(struct pk_run *run, int key, const char *arg)
+{
+	int err;
+
+	if (key != OPT_BTF)
+		return -EINVAL;
+	err = pk_btf_set_path(arg);
+	if (err)
+		return pk_usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
+				      err == -EINVAL ? "not a BTF file" : strerror(-err));
+	return 0;
+}
+
 const struct pk_tool features_tool = {
 	.name = "features",
 	.aliases = features_aliases,
 	.summary = "Show which kernel tracing mechanisms work here, and why not.",
-	.usage = "[--json]",
+	.usage = "[--json] [--btf FILE|none]",
+	.options = features_options,
+	.parse_opt = features_parse,
 	.examples = "  probekit features         # the table\n"
 		    "  probekit features --json  # one JSON object per feature\n"
 		    "  check_kfunc               # exit 0 when fentry/fexit (kfunc) works\n",

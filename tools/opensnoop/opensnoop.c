@@ -100,21 +100,32 @@ struct skels {
 	struct opensnoop_full_bpf *full;
 };
 
-static void *skels_open(void)
+static void *skels_open_opts(const struct bpf_object_open_opts *opts)
 {
 	struct skels *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
 	if (env.full_path)
-		s->full = opensnoop_full_bpf__open();
+		s->full = opensnoop_full_bpf__open_opts(opts);
 	else
-		s->plain = opensnoop_bpf__open();
+		s->plain = opensnoop_bpf__open_opts(opts);
 	if (!s->full && !s->plain) {
 		free(s);
 		return NULL;
 	}
 	return s;
+}
+
+static void *skels_open(void)
+{
+	return skels_open_opts(NULL);
+}
+
+/* The object that will load, so that a missing kernel BTF is told before. */
+static const void *skels_elf_bytes(size_t *size)
+{
+	return env.full_path ? opensnoop_full_bpf__elf_bytes(size) : opensnoop_bpf__elf_bytes(size);
 }
 
 static int skels_load(void *p)
@@ -147,6 +158,8 @@ static const struct pk_skel_ops opensnoop_bpf_ops = {
 	.load = skels_load,
 	.destroy = skels_destroy,
 	.object = skels_object,
+	.open_opts = skels_open_opts,
+	.elf_bytes = skels_elf_bytes,
 };
 
 #define SET_FILTERS(rodata)                                                           \

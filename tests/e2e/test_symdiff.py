@@ -1,0 +1,258 @@
+"""Differential tests of the symbolizers against references nobody on the
+project wrote the rules of: ksyms against a lookup over /proc/kallsyms
+written here, usyms against eu-addr2line (elfutils)."""
+import bisect
+import os
+import random
+import subprocess
+
+import pk
+
+# ksyms ----------------------------------------------------------------------
+#
+# The reference rule, from the kernel's own kallsyms_lookup() (kernel/kallsyms.c)
+# with what user space can see:
+# - only code symbols name an address: types t, T, w and W; _etext and
+#   _einittext are the ends of the kernel's text and init text, not code;
+# - an address belongs to the code symbol at or below it, up to the next
+#   symbol of any type at a higher address (a data symbol ends code too);
+# - the last symbol of the kernel or of a module (the next symbol is in
+#   another module, or there is none) ends at the end of its page at the
+#   latest: kallsyms gives no sizes, and module text, bpf programs, ftrace
+#   trampolines and kprobe slots are allocated by pages;
+# - alias choice: several code symbols at one address answer with the first
+#   listed in the file, as the kernel's %pS does.
+CODE = set("tTwW")
+END_MARKERS = {"_etext", "_einittext"}
+PAGE = os.sysconf("SC_PAGESIZE")
+
+
+def read_kallsyms(path):
+    syms = []
+    with open(path) as f:
+        for order, line in enumerate(f):
+            parts = line.rstrip("\n").split("\t")
+            fields = parts[0].split(" ")
+            if len(fields) != 3:
+                continue
+            module = parts[1][1:-1] if len(parts) > 1 else None
+            syms.append((int(fields[0], 16), order, fields[1], fields[2], module))
+    syms.sort()
+    return syms
+
+
+class KallsymsReference:
+    def __init__(self, syms):
+        self.starts, self.spans = [], []
+        # group the symbols by address, in address order
+        groups = []
+        for addr, _, typ, name, module in syms:
+            if groups and groups[-1][0] == addr:
+                groups[-1][1].append((typ, name, module))
+            else:
+                groups.append((addr, [(typ, name, module)]))
+        for i, (addr, members) in enumerate(groups):
+            code = [m for m in members if m[0] in CODE and m[1] not in END_MARKERS]
+            if not code:
+                continue
+            _, name, module = code[0]
+            page_end = (addr // PAGE + 1) * PAGE
+            if i + 1 == len(groups):
+                end = page_end
+            else:
+                nxt = groups[i + 1]
+                end = nxt[0]
+                if nxt[1][0][2] != module:
+                    end = min(end, page_end)
+            self.starts.append(addr)
+            self.spans.append((addr, end, name, module))
+
+    def lookup(self, addr):
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i < 0:
+            return "[unknown]"
+        start, end, name, module = self.spans[i]
+        if addr >= end:
+            return "[unknown]"
+        text = f"{name}+{addr - start:#x}"
+        return f"{text} [{module}]" if module else text
+
+
+def sample_kernel_addresses(syms, ref, rnd, n=4000):
+    addrs = {0, 1, 2**64 - 1, 2**63, 0xffffffff80000000}
+    for name in END_MARKERS | {"_stext", "_sinittext"}:
+        for addr, _, _, nm, _ in syms:
+            if nm == name:
+                addrs.update({addr - 1, addr, addr + 1, addr + 0x1000})
+    spans = ref.spans
+    for start, end, _, module in rnd.sample(spans, min(len(spans), n // 2)):
+        addrs.update({start, start + rnd.randrange(max(end - start, 1)), end - 1, end})
+    for start, end, _, module in spans:
+        if module:  # every module symbol, its page, and past its page
+            addrs.update({start, end - 1, end, end + rnd.randrange(1, 1 << 20)})
+    for _ in range(n // 4):
+        addrs.add(rnd.randrange(0xffffffff80000000, 2**64))
+        addrs.add(rnd.randrange(2**64))
+    return sorted(addrs)
+
+
+def test_ksyms_against_kallsyms_reference():
+    # bpf programs show in kallsyms as [bpf] module symbols: load some
+    pk.need_bpf()
+    tool = pk.start_tool("opensnoop")
+    try:
+        snapshot = os.path.join(pk.BUILD, "tests", "kallsyms.snapshot")
+        with open("/proc/kallsyms") as src, open(snapshot, "w") as dst:
+            dst.write(src.read())
+    finally:
+        tool.stop()
+    syms = read_kallsyms(snapshot)
+    if not any(addr for addr, *_ in syms):
+        raise pk.Skip("kernel addresses are hidden (kptr_restrict): nothing to compare")
+    ref = KallsymsReference(syms)
+    addrs = sample_kernel_addresses(syms, ref, random.Random(15))
+    r = subprocess.run([pk.helper_path("symlookup"), "ksyms", snapshot],
+                       input="".join(f"{a:x}\n" for a in addrs), capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    got = r.stdout.splitlines()
+    assert len(got) == len(addrs), (len(got), len(addrs))
+    wrong = [(f"{a:#x}", g, ref.lookup(a)) for a, g in zip(addrs, got) if g != ref.lookup(a)]
+    unknown = sum(g == "[unknown]" for g in got)
+    modules = sum(g.endswith("]") and g != "[unknown]" for g in got)
+    print(f"  ksyms: {len(addrs) - len(wrong)} of {len(addrs)} addresses agree with the "
+          f"reference ({unknown} unknown, {modules} in modules)")
+    assert not wrong, f"{len(wrong)} disagree, e.g. (address, ksyms, reference): {wrong[:10]}"
+    assert modules > 0 and unknown > 0
+
+
+# usyms ----------------------------------------------------------------------
+#
+# eu-addr2line -S (elfutils' libdwfl) names each address from the symbol
+# tables, as usyms does. They must agree on every address, except:
+# - alias choices: several symbols start at the address's function (eu-
+#   addr2line's symbol starts where ours does, at the same offset). usyms
+#   takes, in order: a symbol with a size over one without, code over data,
+#   a name without a leading underscore (calloc over __libc_calloc), then
+#   global over weak over local; libdwfl decides otherwise at times.
+# - PLT stubs: eu-addr2line names none; usyms says "printf@plt" as gdb and
+#   objdump do (the unit tests check those names against objdump).
+# - past the end of every section: a symbol without a size (_fini) reaches
+#   the next symbol or its section's end in usyms; eu-addr2line also names
+#   the padding after the last section of the executable segment.
+# Nothing else may differ: no other name, no other offset, and no address
+# named by one and unknown to the other.
+ALIAS_CHOICES = ("same-address aliases", "PLT stubs (name@plt, unnamed by eu-addr2line)",
+                 "outside every section (eu-addr2line names the segment's padding)")
+
+
+def exec_mappings(pid):
+    out = []
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[1] == "r-xp" and parts[5].startswith("/"):
+                lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                out.append((lo, hi, parts[5]))
+    return out
+
+
+def sample_user_addresses(pid, rnd, big=700):
+    addrs = []
+    for lo, hi, path in exec_mappings(pid):
+        if hi - lo <= 0x4000:  # the test's own code: nearly every byte
+            addrs += range(lo, hi, 5)
+        else:
+            addrs += [rnd.randrange(lo, hi) for _ in range(big)]
+    return addrs
+
+
+def parse_sym(text):
+    """'name+0x1f' -> ('name', 0x1f), 'name' -> ('name', 0) (eu-addr2line
+    at a symbol's start); None when nothing names the address."""
+    if text.startswith(("[unknown]", "??", "()", "0x")):
+        return None
+    if "+0x" not in text:
+        return text, 0
+    name, _, off = text.rpartition("+0x")
+    return name, int(off, 16)
+
+
+def eu_addr2line(pid, addrs):
+    r = subprocess.run(["eu-addr2line", f"--pid={pid}", "-S"],
+                       input="".join(f"{a:#x}\n" for a in addrs), capture_output=True,
+                       text=True, timeout=120)
+    lines = r.stdout.splitlines()
+    # each address: "symbol+0xoff" (or "()+0x..." when none), then "file:line"
+    assert len(lines) == 2 * len(addrs), (r.returncode, r.stderr[-500:], len(lines))
+    return [parse_sym(lines[2 * i]) for i in range(len(addrs))]
+
+
+def usyms_lookup(pid, addrs):
+    r = subprocess.run([pk.helper_path("symlookup"), "usyms", str(pid)],
+                       input="".join(f"{a:x}\n" for a in addrs), capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = [line.split("\t") for line in r.stdout.splitlines()]
+    assert len(lines) == len(addrs) and all(len(f) == 3 for f in lines)
+    return [(parse_sym(f[0]), f[1], int(f[2], 16)) for f in lines]
+
+
+_sections = {}
+
+
+def in_a_section(path, vaddr):
+    """Whether an allocated section of @path holds @vaddr, by readelf."""
+    if path not in _sections:
+        r = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True)
+        spans = []
+        for line in r.stdout.splitlines():
+            f = line.replace("[ ", "[").split()
+            if len(f) > 7 and f[0].startswith("[") and "A" in f[7] and f[2] != "NULL":
+                spans.append((int(f[3], 16), int(f[5], 16)))
+        _sections[path] = spans
+    return any(lo <= vaddr < lo + size for lo, size in _sections[path])
+
+
+def compare(what, addrs, ours, theirs, tally):
+    bad = []
+    for a, (o, module, vaddr), t in zip(addrs, ours, theirs):
+        if o == t:
+            tally["agree"] += 1
+        elif o and not t and o[0].endswith("@plt"):
+            tally["plt"] += 1
+        elif o and t and o[1] == t[1]:
+            tally["alias"] += 1  # both symbols start at a - offset
+        elif not o and t and module and not in_a_section(module, vaddr):
+            tally["outside"] += 1
+        else:
+            bad.append((what, f"{a:#x}", o, t))
+    return bad
+
+
+def test_usyms_against_eu_addr2line():
+    fixtures = os.path.join(pk.BUILD, "tests", "fixtures")
+    if not os.path.exists(os.path.join(fixtures, ".stamp")):
+        raise AssertionError("no fixtures: run `make test`")
+    rnd = random.Random(15)
+    tally = {"agree": 0, "plt": 0, "alias": 0, "outside": 0}
+    bad = []
+    # PIE, non-PIE, stripped with a debuglink, IBT stubs, -z now, C++
+    for prog in ("pie", "nopie", "debuglink", "ibt", "now", "cxx"):
+        proc = subprocess.Popen([os.path.join(fixtures, prog), "serve"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            proc.stdout.readline()  # mapped and running
+            addrs = sample_user_addresses(proc.pid, rnd, big=700 if prog == "pie" else 60)
+            bad += compare(prog, addrs, usyms_lookup(proc.pid, addrs),
+                           eu_addr2line(proc.pid, addrs), tally)
+        finally:
+            proc.stdin.close()
+            proc.wait(10)
+    total = sum(tally.values()) + len(bad)
+    print(f"  usyms: {tally['agree']} of {total} addresses agree with eu-addr2line exactly, "
+          f"{tally['alias']} alias choices, {tally['plt']} PLT stubs, {tally['outside']} "
+          f"outside every section, {len(bad)} disagree")
+    assert not bad, f"{len(bad)} disagree, e.g. (program, address, usyms, eu-addr2line): " \
+                    f"{bad[:10]}"
+    assert tally["agree"] > 2000 and tally["plt"] > 0
