@@ -20,11 +20,13 @@ struct bpf_object;
 /* While events flow, readers look for unannounced ones this often. */
 #define PK_BATCH_POLL_MS 10
 
+#define PK_EVENTS_DEFAULT_PAGES 32
+
 typedef int (*pk_event_fn)(void *ctx, const void *data, size_t size);
 
 struct pk_events_opts {
 	size_t sz;
-	/* buffer size in pages per CPU (a power of two); 0 means 64 */
+	/* buffer size in pages per CPU (a power of two); 0 means PK_EVENTS_DEFAULT_PAGES */
 	unsigned int pages;
 	/* use the perf buffer even when the ring buffer works */
 	bool force_perf;
