@@ -5,9 +5,12 @@
  * about 0.2 s, REPS times, the measures taking turns. Prints one JSON
  * object: {"measure": [events_per_sec, ...], ...}.
  *
- *   text        an opensnoop line: fprintf columns, pk_escape_text(comm),
- *               pk_fput_text(path)
- *   json        the same event through pk_json_*
+ *   text        an opensnoop line as opensnoop prints it: one struct pk_line,
+ *               hand-written columns and escaping, one fwrite
+ *   json        the same event through pk_json_* (backed by a pk_line)
+ *   text_stdio  the line the way opensnoop printed it before pk_line:
+ *               fprintf columns, pk_escape_text(comm), pk_fput_text(path)
+ *   json_stdio  the JSON line through fprintf per field, as pk_json did
  *   fputs_path  the path alone through fputs (the libc floor for strings)
  *   text_path   the path alone through pk_fput_text
  */
@@ -70,6 +73,26 @@ static void make_events(void)
 
 static void print_text(FILE *out, const struct opensnoop_event *e)
 {
+	struct pk_line l;
+	size_t mark;
+
+	pk_line_begin(&l, out);
+	pk_line_uint(&l, e->pid, -6);
+	pk_line_char(&l, ' ');
+	mark = pk_line_mark(&l);
+	pk_line_text(&l, e->comm, sizeof(e->comm));
+	pk_line_pad(&l, mark, 16);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? e->ret : -1, 4);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
+	pk_line_char(&l, ' ');
+	pk_line_text(&l, e->path, strlen(e->path));
+	pk_line_end(&l);
+}
+
+static void print_text_stdio(FILE *out, const struct opensnoop_event *e)
+{
 	char comm[4 * OPENSNOOP_COMM_LEN + 1];
 
 	pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
@@ -98,6 +121,28 @@ static void print_json(FILE *out, const struct opensnoop_event *e)
 	pk_json_end(&j);
 }
 
+/* pk_json as it was: a stdio call per field and per escaped run */
+static void stdio_json_str(FILE *out, const char *key, const char *s, size_t len)
+{
+	fprintf(out, ",\"%s\":", key);
+	pk_fput_json_str(out, s, len);
+}
+
+static void print_json_stdio(FILE *out, const struct opensnoop_event *e)
+{
+	fprintf(out, "{\"time\":%.9f", (e->ts_ns - events[0].ts_ns) / 1e9);
+	fprintf(out, ",\"pid\":%u", e->pid);
+	fprintf(out, ",\"tid\":%u", e->tid);
+	fprintf(out, ",\"uid\":%u", e->uid);
+	stdio_json_str(out, "comm", e->comm, sizeof(e->comm));
+	fprintf(out, ",\"fd\":%d", e->ret >= 0 ? e->ret : -1);
+	fprintf(out, ",\"err\":%d", e->ret >= 0 ? 0 : -e->ret);
+	fprintf(out, ",\"flags\":%llu", (unsigned long long)e->flags);
+	fprintf(out, ",\"mode\":%u", e->mode);
+	stdio_json_str(out, "path", e->path, strlen(e->path));
+	fputs(e->truncated ? ",\"truncated\":true}\n" : ",\"truncated\":false}\n", out);
+}
+
 static void print_fputs_path(FILE *out, const struct opensnoop_event *e)
 {
 	fputs(e->path, out);
@@ -118,6 +163,8 @@ struct measure {
 static const struct measure measures[] = {
 	{ "text", print_text },
 	{ "json", print_json },
+	{ "text_stdio", print_text_stdio },
+	{ "json_stdio", print_json_stdio },
 	{ "fputs_path", print_fputs_path },
 	{ "text_path", print_text_path },
 };
@@ -139,6 +186,27 @@ static double run(FILE *out, const struct measure *m)
 	return n / (t - t0);
 }
 
+/* The new printers must print what the old ones did, byte for byte. */
+static int same_bytes(void (*a)(FILE *, const struct opensnoop_event *),
+		      void (*b)(FILE *, const struct opensnoop_event *))
+{
+	char *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0;
+	FILE *fx = open_memstream(&x, &nx), *fy = open_memstream(&y, &ny);
+	int i, same;
+
+	for (i = 0; i < NR_EVENTS; i++) {
+		a(fx, &events[i]);
+		b(fy, &events[i]);
+	}
+	fclose(fx);
+	fclose(fy);
+	same = nx == ny && !memcmp(x, y, nx);
+	free(x);
+	free(y);
+	return same;
+}
+
 int main(int argc, char **argv)
 {
 	int reps = argc > 1 ? atoi(argv[1]) : 5, r;
@@ -152,6 +220,10 @@ int main(int argc, char **argv)
 	/* opensnoop's own buffering */
 	setvbuf(out, buf, _IOFBF, sizeof(buf));
 	make_events();
+	if (!same_bytes(print_text, print_text_stdio) || !same_bytes(print_json, print_json_stdio)) {
+		fprintf(stderr, "fmtbench: the printers disagree\n");
+		return 1;
+	}
 	for (r = 0; r < reps; r++) {
 		for (m = 0; m < NR_MEASURES; m++)
 			rates[m][r] = run(out, &measures[m]);

@@ -3,6 +3,8 @@
  * The escapers on any bytes. Text output must hold no control character
  * and no invalid UTF-8; JSON output must decode back to the input bytes
  * (up to the first NUL), with \udc80-\udcff standing for raw bytes.
+ * The line builder (struct pk_line) must write what the escapers write,
+ * across its buffer's spills, and format numbers byte for byte as printf.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -87,6 +89,63 @@ static void check_text(const uint8_t *data, size_t size)
 	free(buf);
 }
 
+/* pk_line_text() inside a line, after a column, equals pk_escape_text(). */
+static void check_line_text(const uint8_t *data, size_t size)
+{
+	size_t need = pk_escape_text(NULL, 0, (const char *)data, size), len = 0;
+	char *want = malloc(need + 1), *got = NULL;
+	FILE *f = open_memstream(&got, &len);
+	struct pk_line l;
+	size_t mark;
+
+	pk_escape_text(want, need + 1, (const char *)data, size);
+	pk_line_begin(&l, f);
+	pk_line_uint(&l, size, -7);
+	mark = pk_line_mark(&l);
+	pk_line_text(&l, (const char *)data, size);
+	pk_line_pad(&l, mark, 1500);
+	pk_line_end(&l);
+	fclose(f);
+	assert(len == 7 + (need > 1500 ? need : 1500) + 1);
+	assert(memcmp(got + 7, want, need) == 0 && got[len - 1] == '\n');
+	free(want);
+	free(got);
+}
+
+/* Numbers from the input's first bytes, against snprintf. */
+static void check_numbers(const uint8_t *data, size_t size)
+{
+	char want[1024], *got = NULL;
+	size_t len = 0;
+	int64_t i;
+	double d;
+	FILE *f;
+	struct pk_line l;
+	int width, decimals;
+
+	if (size < 10)
+		return;
+	memcpy(&d, data, sizeof(d));
+	memcpy(&i, data, sizeof(i));
+	width = (int8_t)data[8] % 40;
+	decimals = data[9] % 12;
+	f = open_memstream(&got, &len);
+	pk_line_begin(&l, f);
+	pk_line_fixed(&l, d, decimals, width);
+	pk_line_char(&l, '|');
+	pk_line_int(&l, i, width);
+	pk_line_char(&l, '|');
+	pk_line_uint(&l, (uint64_t)i, width);
+	pk_line_char(&l, '|');
+	pk_line_octal(&l, (uint32_t)i, decimals);
+	pk_line_end(&l);
+	fclose(f);
+	snprintf(want, sizeof(want), "%*.*f|%*lld|%*llu|%0*o\n", width, decimals, d, width,
+		 (long long)i, width, (unsigned long long)i, decimals, (uint32_t)i);
+	assert(strcmp(got, want) == 0);
+	free(got);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *json = NULL;
@@ -101,5 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(json);
 	free(decoded);
 	check_text(data, size);
+	check_line_text(data, size);
+	check_numbers(data, size);
 	return 0;
 }

@@ -70,7 +70,7 @@ static const struct common_option common_options[] = {
 	{ { "mechanism", C_MECHANISM, "NAME",
 	    "use only NAME: fentry, kprobe, tp_btf, raw_tp or tracepoint" },
 	  0, FOR_BPF },
-	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two (64)" },
+	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two" },
 	  'b', FOR_EVENTS },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },
@@ -114,9 +114,13 @@ struct pk_run {
 	const char *command;
 	struct pk__child child;
 	bool saw_pid;
+	/* the way out, for -v: the loop left, the final work done, all detached */
+	long long stopped_ns, finished_ns, detached_ns;
 };
 
 static volatile sig_atomic_t signalled;
+/* when the first SIGINT or SIGTERM arrived (CLOCK_MONOTONIC ns), for -v */
+static volatile long long signalled_ns;
 static char out_buffer[OUT_BUFFER_SIZE];
 
 /* Messages ------------------------------------------------------------------ */
@@ -374,9 +378,17 @@ static void print_help(const struct pk_tool *tool, const char *name)
 	}
 	printf("\nCommon options:\n");
 	for (i = 0; i < NR_COMMON; i++) {
-		if (common_applies(tool, &common_options[i]))
-			print_option(stdout, common_short(tool, &common_options[i]),
-				     &common_options[i].opt);
+		struct pk_option o = common_options[i].opt;
+		char doc[128];
+
+		if (!common_applies(tool, &common_options[i]))
+			continue;
+		if (o.key == C_PAGES) {
+			snprintf(doc, sizeof(doc), "%s (%u)", o.doc,
+				 tool->buffer_pages ?: PK_EVENTS_DEFAULT_PAGES);
+			o.doc = doc;
+		}
+		print_option(stdout, common_short(tool, &common_options[i]), &o);
 	}
 	if (tool->examples)
 		printf("\nExamples:\n%s", tool->examples);
@@ -543,8 +555,19 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 
 /* Running ------------------------------------------------------------------- */
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void on_signal(int sig)
 {
+	/* clock_gettime() is async-signal-safe */
+	if (!signalled)
+		signalled_ns = now_ns();
 	signalled = sig;
 }
 
@@ -821,6 +844,7 @@ static int run_bpf_tool(struct pk_run *run)
 		pk_error(run, "%s", strerror(-err));
 		run->status = 1;
 	}
+	run->stopped_ns = now_ns();
 	/* what is already in the buffer belongs to the run */
 	if (run->events && !run->out_broken)
 		pk_events__consume(run->events);
@@ -833,7 +857,23 @@ static int run_bpf_tool(struct pk_run *run)
 	if (!run->out_broken)
 		output_failed(run);
 	report_lost(run, true);
+	run->finished_ns = now_ns();
 	return run->status;
+}
+
+/*
+ * Where the time between Ctrl-C (or -d) and the end went; `make bench`
+ * reads it to split a tool's exit time into its parts.
+ */
+static void report_exit_times(struct pk_run *run)
+{
+	long long start = signalled ? signalled_ns : run->stopped_ns;
+
+	if (!run->stopped_ns || !run->finished_ns || !run->detached_ns)
+		return;
+	pk_info(run, "exit: %.1f ms to stop, %.1f ms final work, %.1f ms detach",
+		(run->stopped_ns - start) / 1e6, (run->finished_ns - run->stopped_ns) / 1e6,
+		(run->detached_ns - run->finished_ns) / 1e6);
 }
 
 static void cleanup(struct pk_run *run)
@@ -849,6 +889,8 @@ static void cleanup(struct pk_run *run)
 	}
 	if (run->epfd > 0)
 		close(run->epfd);
+	run->detached_ns = now_ns();
+	report_exit_times(run);
 }
 
 int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
@@ -864,6 +906,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	int status;
 
 	run.name = slash ? slash + 1 : (argc > 0 ? argv[0] : tool->name);
+	run.events_opts.pages = tool->buffer_pages;
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	install_signals();
 	status = parse_command_line(&run, argc, argv);

@@ -101,6 +101,42 @@ static int sym_cmp(const void *a, const void *b)
 	return x->name < y->name ? -1 : x->name > y->name;
 }
 
+static void sift_down(struct pk__sym *a, size_t root, size_t n)
+{
+	struct pk__sym tmp;
+	size_t child;
+
+	while ((child = 2 * root + 1) < n) {
+		if (child + 1 < n && sym_cmp(&a[child], &a[child + 1]) < 0)
+			child++;
+		if (sym_cmp(&a[root], &a[child]) >= 0)
+			return;
+		tmp = a[root];
+		a[root] = a[child];
+		a[child] = tmp;
+		root = child;
+	}
+}
+
+/*
+ * Heapsort, in place: glibc's qsort() sorts a copy (a merge sort), which
+ * for libc's table was a quarter of mallocstacks' peak heap.
+ */
+static void sort_syms(struct pk__sym *a, size_t n)
+{
+	struct pk__sym tmp;
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		sift_down(a, i, n);
+	for (i = n; i-- > 1;) {
+		tmp = a[0];
+		a[0] = a[i];
+		a[i] = tmp;
+		sift_down(a, 0, i);
+	}
+}
+
 static bool covers(const struct pk__sym *s, uint64_t addr)
 {
 	if (!s->size)
@@ -119,7 +155,7 @@ void pk__symtab_sort(struct pk__symtab *st)
 	size_t i, j;
 
 	if (st->nr)
-		qsort(st->syms, st->nr, sizeof(*st->syms), sym_cmp);
+		sort_syms(st->syms, st->nr);
 	free(st->demangled);
 	st->demangled = NULL;
 	st->max_size = 0;
@@ -228,6 +264,13 @@ void pk__symtab_clear(struct pk__symtab *st)
  */
 typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
 
+/*
+ * Linked in when the program has it: C++ programs, and the static probekit
+ * binary (-u __cxa_demangle -lsupc++), where dlopen() would bring a second
+ * libc whose malloc() the buffer would come from.
+ */
+extern char *__cxa_demangle(const char *, char *, size_t *, int *) __attribute__((weak));
+
 char *pk__demangle(const char *mangled)
 {
 	static cxa_demangle_fn fn;
@@ -235,6 +278,10 @@ char *pk__demangle(const char *mangled)
 	int status = 0;
 	char *out;
 
+	if (!tried && __cxa_demangle) {
+		tried = true;
+		fn = __cxa_demangle;
+	}
 	if (!tried) {
 		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
 
@@ -450,6 +497,27 @@ static bool wanted_sym(const GElf_Sym *s)
 }
 
 /*
+ * Room for @nr more symbols and @strs more bytes of names, at once: grown
+ * by doubling, a big table would hold its old and new copies together, the
+ * largest part of mallocstacks' peak memory.
+ */
+static void symtab_reserve(struct pk__symtab *st, size_t nr, size_t strs)
+{
+	struct pk__sym *syms;
+	char *pool;
+
+	if (st->nr + nr > st->cap && (syms = realloc(st->syms, (st->nr + nr) * sizeof(*syms)))) {
+		st->syms = syms;
+		st->cap = st->nr + nr;
+	}
+	if (st->strs_len + strs > st->strs_cap && st->strs_len + strs <= UINT32_MAX &&
+	    (pool = realloc(st->strs, st->strs_len + strs))) {
+		st->strs = pool;
+		st->strs_cap = st->strs_len + strs;
+	}
+}
+
+/*
  * From a size-less symbol to the end of its section: the most it can
  * cover (pk__symtab_sort() cuts it at the next symbol). 0 when it is in
  * no allocated section.
@@ -478,6 +546,14 @@ static int add_syms(struct pk__symtab *st, Elf *elf, Elf64_Word type)
 
 	if (!symsz)
 		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh, str;
+
+		/* the section sizes bound what is added: reserve it in one piece */
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == type && sh.sh_size / symsz < (1 << 24) &&
+		    gelf_getshdr(elf_getscn(elf, sh.sh_link), &str) && str.sh_size < (1 << 28))
+			symtab_reserve(st, sh.sh_size / symsz, str.sh_size);
+	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		Elf_Data *data;
 		GElf_Shdr sh;

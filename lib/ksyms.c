@@ -18,6 +18,7 @@
 #include <linux/bpf.h>
 
 #include <probekit/ksyms.h>
+#include <probekit/output.h>
 
 struct entry {
 	struct pk_ksym sym;
@@ -711,14 +712,18 @@ int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
 void pk_stack_print(FILE *f, const __u64 *ips, int n, unsigned int flags, const char *indent)
 {
 	const struct pk_ksyms *ks = pk_ksyms();
+	struct pk_line l;
 	char buf[256];
 	int i;
 
+	/* a stack per event: one fwrite, not three per frame */
+	pk_line_begin(&l, f);
 	for (i = 0; i < n; i++) {
-		fputs(indent ? indent : "", f);
-		fputs(pk_ksyms__format(ks, ips[i], flags, buf, sizeof(buf)), f);
-		fputc('\n', f);
+		pk_line_str(&l, indent ? indent : "");
+		pk_line_str(&l, pk_ksyms__format(ks, ips[i], flags, buf, sizeof(buf)));
+		pk_line_char(&l, '\n');
 	}
+	pk_line_flush(&l);
 }
 
 const char *pk_stack_error(__s64 stack_id)

@@ -45,136 +45,427 @@ static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Writes into dst when there is room, always counts. */
-struct sink {
-	FILE *f;
-	char *dst;
-	size_t size, len;
-};
+#define ESC_MAX 8 /* the longest escape of one character: \xc2\x9b */
 
-static void sink_put(struct sink *k, const char *s, size_t n)
+/* Bytes that stand for themselves: printable ASCII but for the escapes. */
+static const unsigned char text_plain[256] = { [0x20 ... 0x5b] = 1, [0x5d ... 0x7e] = 1 };
+static const unsigned char json_plain[256] = { [0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1,
+					       [0x5d ... 0x7e] = 1 };
+static const char hex[] = "0123456789abcdef";
+
+static size_t put_hex(char *o, unsigned char c)
 {
-	if (k->f) {
-		fwrite_unlocked(s, 1, n, k->f);
-	} else if (k->len < k->size) {
-		size_t room = k->size - k->len - 1;
-
-		memcpy(k->dst + k->len, s, n < room ? n : room);
-	}
-	k->len += n;
+	o[0] = '\\';
+	o[1] = 'x';
+	o[2] = hex[c >> 4];
+	o[3] = hex[c & 15];
+	return 4;
 }
 
-static void sink_hex(struct sink *k, unsigned char c)
+/* One character that is not plain (nor NUL) at s[*i], escaped for a terminal. */
+static size_t text_escape_one(const unsigned char *s, size_t len, size_t *i, char *o)
 {
-	static const char hex[] = "0123456789abcdef";
-	char buf[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-
-	sink_put(k, buf, 4);
-}
-
-static void escape_text(struct sink *k, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run;
+	const char *two = NULL;
+	size_t run, n = 0;
 	uint32_t cp;
 
-	while (i < len && s[i]) {
-		/* printable ASCII, the common case, goes out in one piece */
-		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '\\'; run++)
-			;
-		if (run > i) {
-			sink_put(k, (const char *)s + i, run - i);
-			i = run;
-			continue;
-		}
-		run = utf8_len(s + i, len - i, &cp);
-		if (run && cp >= 0x20 && cp != 0x7f && cp != '\\' && (cp < 0x80 || cp > 0x9f)) {
-			sink_put(k, (const char *)s + i, run);
-			i += run;
-			continue;
-		}
-		switch (s[i]) {
-		case '\\': sink_put(k, "\\\\", 2); break;
-		case '\n': sink_put(k, "\\n", 2); break;
-		case '\t': sink_put(k, "\\t", 2); break;
-		case '\r': sink_put(k, "\\r", 2); break;
-		case 0x1b: sink_put(k, "\\e", 2); break;
-		default:
-			/* a C1 control is two valid bytes: escape both */
-			if (run == 2)
-				sink_hex(k, s[i++]);
-			sink_hex(k, s[i]);
+	run = utf8_len(s + *i, len - *i, &cp);
+	if (run && cp >= 0x20 && cp != 0x7f && cp != '\\' && (cp < 0x80 || cp > 0x9f)) {
+		memcpy(o, s + *i, run);
+		*i += run;
+		return run;
+	}
+	switch (s[*i]) {
+	case '\\': two = "\\\\"; break;
+	case '\n': two = "\\n"; break;
+	case '\t': two = "\\t"; break;
+	case '\r': two = "\\r"; break;
+	case 0x1b: two = "\\e"; break;
+	}
+	if (two) {
+		memcpy(o, two, 2);
+		n = 2;
+	} else {
+		/* a C1 control is two valid bytes: escape both */
+		if (run == 2)
+			n = put_hex(o, s[(*i)++]);
+		n += put_hex(o + n, s[*i]);
+	}
+	(*i)++;
+	return n;
+}
+
+/* The same for a JSON string: \uXXXX, and \udcXX for a byte that is not UTF-8. */
+static size_t json_escape_one(const unsigned char *s, size_t len, size_t *i, char *o)
+{
+	size_t run;
+	uint32_t cp;
+
+	run = utf8_len(s + *i, len - *i, &cp);
+	if (run && cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7f &&
+	    (cp < 0x80 || cp > 0x9f)) {
+		memcpy(o, s + *i, run);
+		*i += run;
+		return run;
+	}
+	o[0] = '\\';
+	if (run == 1 && (cp == '"' || cp == '\\' || cp == '\n' || cp == '\t')) {
+		o[1] = cp == '\n' ? 'n' : cp == '\t' ? 't' : (char)cp;
+		*i += 1;
+		return 2;
+	}
+	if (run) {
+		/* other control characters, C0 and C1 */
+		memcpy(o + 1, "u00", 3);
+		o[4] = hex[(cp >> 4) & 15];
+		o[5] = hex[cp & 15];
+		*i += run;
+		return 6;
+	}
+	/* a byte that is not UTF-8: a lone surrogate carries it */
+	memcpy(o + 1, "udc", 3);
+	o[4] = hex[s[*i] >> 4];
+	o[5] = hex[s[*i] & 15];
+	*i += 1;
+	return 6;
+}
+
+/*
+ * Escapes s[*pos..len) into @o until the input ends (at @len or a NUL) or
+ * fewer than ESC_MAX bytes of @room are left; returns the bytes written and
+ * sets *done at the end of the input.
+ */
+static size_t escape_some(bool json, const unsigned char *s, size_t len, size_t *pos, char *o,
+			  size_t room, bool *done)
+{
+	const unsigned char *plain = json ? json_plain : text_plain;
+	size_t i = *pos, n = 0;
+
+	*done = false;
+	for (;;) {
+		/* printable ASCII, the common case, is copied as it is scanned */
+		while (i < len && n < room && plain[s[i]])
+			o[n++] = s[i++];
+		if (i >= len || !s[i]) {
+			*done = true;
 			break;
 		}
-		i++;
+		if (room - n < ESC_MAX)
+			break;
+		n += json ? json_escape_one(s, len, &i, o + n) : text_escape_one(s, len, &i, o + n);
+	}
+	*pos = i;
+	return n;
+}
+
+/* Lines --------------------------------------------------------------------- */
+
+static void line_spill(struct pk_line *l)
+{
+	if (l->len && l->f)
+		fwrite_unlocked(l->buf, 1, l->len, l->f);
+	l->spilled += l->len;
+	l->len = 0;
+}
+
+/* Room for @n (<= PK_LINE_SIZE) more bytes. */
+static inline char *line_room(struct pk_line *l, size_t n)
+{
+	if (PK_LINE_SIZE - l->len < n)
+		line_spill(l);
+	return l->buf + l->len;
+}
+
+void pk_line_begin(struct pk_line *l, FILE *f)
+{
+	l->f = f;
+	l->len = 0;
+	l->spilled = 0;
+}
+
+void pk_line_raw(struct pk_line *l, const char *s, size_t len)
+{
+	size_t n;
+
+	while (len) {
+		if (l->len == PK_LINE_SIZE)
+			line_spill(l);
+		n = PK_LINE_SIZE - l->len;
+		if (n > len)
+			n = len;
+		memcpy(l->buf + l->len, s, n);
+		l->len += n;
+		s += n;
+		len -= n;
 	}
 }
+
+void pk_line_str(struct pk_line *l, const char *s)
+{
+	pk_line_raw(l, s, strlen(s));
+}
+
+void pk_line_char(struct pk_line *l, char c)
+{
+	*line_room(l, 1) = c;
+	l->len++;
+}
+
+static void line_escape(struct pk_line *l, bool json, const char *s, size_t len)
+{
+	size_t pos = 0;
+	bool done = false;
+
+	while (!done) {
+		char *o = line_room(l, ESC_MAX);
+
+		l->len += escape_some(json, (const unsigned char *)s, len, &pos, o,
+				      PK_LINE_SIZE - l->len, &done);
+		if (!done)
+			line_spill(l);
+	}
+}
+
+void pk_line_text(struct pk_line *l, const char *s, size_t len)
+{
+	line_escape(l, false, s, len);
+}
+
+void pk_line_json_str(struct pk_line *l, const char *s, size_t len)
+{
+	pk_line_char(l, '"');
+	line_escape(l, true, s, len);
+	pk_line_char(l, '"');
+}
+
+static void line_spaces(struct pk_line *l, size_t n)
+{
+	size_t k;
+
+	while (n) {
+		if (l->len == PK_LINE_SIZE)
+			line_spill(l);
+		k = PK_LINE_SIZE - l->len;
+		if (k > n)
+			k = n;
+		memset(l->buf + l->len, ' ', k);
+		l->len += k;
+		n -= k;
+	}
+}
+
+/* @s (at most 64 bytes) in a column of @width, printf's way */
+static void line_field(struct pk_line *l, const char *s, size_t n, int width)
+{
+	size_t w = width < 0 ? -(size_t)width : (size_t)width;
+	size_t pad = w > n ? w - n : 0;
+	char *o;
+
+	if (n + pad <= 64) {
+		o = line_room(l, n + pad);
+		if (width > 0) {
+			memset(o, ' ', pad);
+			memcpy(o + pad, s, n);
+		} else {
+			memcpy(o, s, n);
+			memset(o + n, ' ', pad);
+		}
+		l->len += n + pad;
+		return;
+	}
+	if (width > 0)
+		line_spaces(l, pad);
+	pk_line_raw(l, s, n);
+	if (width < 0)
+		line_spaces(l, pad);
+}
+
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+			      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+			      "8081828384858687888990919293949596979899";
+
+/* The decimal digits of @v, ending at @end; returns where they start. */
+static char *dec(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		unsigned int r = v % 100;
+
+		v /= 100;
+		end -= 2;
+		memcpy(end, digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, digits2 + 2 * v, 2);
+	} else {
+		*--end = '0' + v;
+	}
+	return end;
+}
+
+void pk_line_uint(struct pk_line *l, uint64_t v, int width)
+{
+	char buf[24], *p = dec(buf + sizeof(buf), v);
+
+	line_field(l, p, buf + sizeof(buf) - p, width);
+}
+
+void pk_line_int(struct pk_line *l, int64_t v, int width)
+{
+	char buf[24], *p = dec(buf + sizeof(buf), v < 0 ? -(uint64_t)v : (uint64_t)v);
+
+	if (v < 0)
+		*--p = '-';
+	line_field(l, p, buf + sizeof(buf) - p, width);
+}
+
+void pk_line_octal(struct pk_line *l, uint64_t v, int digits)
+{
+	char buf[48], *end = buf + sizeof(buf), *p = end;
+
+	do {
+		*--p = '0' + (v & 7);
+		v >>= 3;
+	} while (v);
+	while (end - p < digits && p > buf)
+		*--p = '0';
+	line_field(l, p, end - p, 0);
+}
+
+static const uint64_t pow10[] = { 1,	   10,	     100,	1000,	    10000,
+				  100000, 1000000, 10000000, 100000000, 1000000000 };
+
+/*
+ * @v * 10^@decimals rounded to an integer exactly as printf rounds it (to
+ * nearest, ties to even, on the exact binary value), when it fits in 60
+ * bits: v is m * 2^e, so the product is an integer times a power of two.
+ */
+static bool scaled_exactly(double v, int decimals, uint64_t *q)
+{
+	uint64_t bits, m, p = pow10[decimals];
+	unsigned __int128 prod, rest, half;
+	int exp, e;
+
+	memcpy(&bits, &v, sizeof(bits));
+	exp = (bits >> 52) & 0x7ff;
+	m = bits & ((1ULL << 52) - 1);
+	if (exp == 0x7ff)
+		return false;
+	e = exp ? exp - 1075 : -1074;
+	if (exp)
+		m |= 1ULL << 52;
+	if (e >= 0) {
+		/* an integer: only small enough ones */
+		if (e > 7 || (m << e) > (1ULL << 60) / p)
+			return false;
+		*q = (m << e) * p;
+		return true;
+	}
+	if (-e >= 127) {
+		*q = 0; /* below 2^-127 * 2^83: rounds to 0 */
+		return true;
+	}
+	prod = (unsigned __int128)m * p;
+	if ((prod >> -e) >= (1ULL << 60))
+		return false;
+	*q = (uint64_t)(prod >> -e);
+	rest = prod & (((unsigned __int128)1 << -e) - 1);
+	half = (unsigned __int128)1 << (-e - 1);
+	if (rest > half || (rest == half && (*q & 1)))
+		(*q)++;
+	return true;
+}
+
+void pk_line_fixed(struct pk_line *l, double v, int decimals, int width)
+{
+	char buf[48], *end = buf + sizeof(buf), *p = end;
+	uint64_t q, bits;
+	int i;
+
+	if (decimals < 0 || decimals > 9 || !scaled_exactly(v, decimals, &q)) {
+		/* rare: huge, non-finite or very precise values */
+		line_spill(l);
+		if (l->f)
+			l->spilled += fprintf(l->f, "%*.*f", width, decimals, v);
+		return;
+	}
+	for (i = 0; i < decimals; i++) {
+		*--p = '0' + q % 10;
+		q /= 10;
+	}
+	if (decimals)
+		*--p = '.';
+	p = dec(p, q);
+	memcpy(&bits, &v, sizeof(bits));
+	if (bits >> 63)
+		*--p = '-';
+	line_field(l, p, end - p, width);
+}
+
+size_t pk_line_mark(const struct pk_line *l)
+{
+	return l->spilled + l->len;
+}
+
+void pk_line_pad(struct pk_line *l, size_t mark, int width)
+{
+	size_t used = l->spilled + l->len - mark;
+
+	if (width > 0 && used < (size_t)width)
+		line_spaces(l, width - used);
+}
+
+void pk_line_flush(struct pk_line *l)
+{
+	line_spill(l);
+}
+
+void pk_line_end(struct pk_line *l)
+{
+	pk_line_char(l, '\n');
+	line_spill(l);
+}
+
+/* The old interfaces, on top of lines ---------------------------------------- */
 
 void pk_fput_text(FILE *f, const char *s, size_t len)
 {
-	struct sink k = { .f = f };
+	struct pk_line l;
 
-	escape_text(&k, s, len);
+	pk_line_begin(&l, f);
+	pk_line_text(&l, s, len);
+	pk_line_flush(&l);
 }
 
 size_t pk_escape_text(char *dst, size_t size, const char *s, size_t len)
 {
-	struct sink k = { .dst = dst, .size = size };
+	char tmp[256];
+	size_t pos = 0, total = 0, n, k;
+	bool done = false;
 
-	escape_text(&k, s, len);
-	if (size)
-		dst[k.len < size ? k.len : size - 1] = '\0';
-	return k.len;
-}
-
-void pk_fput_json_str(FILE *f, const char *str, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run;
-	uint32_t cp;
-	char u[6] = { '\\', 'u', '0', '0', 0, 0 };
-
-	putc_unlocked('"', f);
-	while (i < len && s[i]) {
-		for (run = i; run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '\\' &&
-			      s[run] != '"';
-		     run++)
-			;
-		if (run > i) {
-			fwrite_unlocked(s + i, 1, run - i, f);
-			i = run;
-			continue;
+	while (!done) {
+		n = escape_some(false, (const unsigned char *)s, len, &pos, tmp, sizeof(tmp), &done);
+		if (total + 1 < size) {
+			k = size - 1 - total;
+			memcpy(dst + total, tmp, n < k ? n : k);
 		}
-		run = utf8_len(s + i, len - i, &cp);
-		if (run && cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7f &&
-		    (cp < 0x80 || cp > 0x9f)) {
-			fwrite_unlocked(s + i, 1, run, f);
-			i += run;
-			continue;
-		}
-		if (run == 1 && (cp == '"' || cp == '\\')) {
-			putc_unlocked('\\', f);
-			putc_unlocked(cp, f);
-		} else if (run == 1 && cp == '\n') {
-			fputs_unlocked("\\n", f);
-		} else if (run == 1 && cp == '\t') {
-			fputs_unlocked("\\t", f);
-		} else if (run) {
-			/* other control characters, C0 and C1 */
-			u[4] = hex[(cp >> 4) & 15];
-			u[5] = hex[cp & 15];
-			fwrite_unlocked(u, 1, 6, f);
-			i += run;
-			continue;
-		} else {
-			/* a byte that is not UTF-8: a lone surrogate carries it */
-			fprintf(f, "\\udc%02x", s[i]);
-		}
-		i++;
+		total += n;
 	}
-	putc_unlocked('"', f);
+	if (size)
+		dst[total < size ? total : size - 1] = '\0';
+	return total;
 }
+
+void pk_fput_json_str(FILE *f, const char *s, size_t len)
+{
+	struct pk_line l;
+
+	pk_line_begin(&l, f);
+	pk_line_json_str(&l, s, len);
+	pk_line_flush(&l);
+}
+
+/* JSON ----------------------------------------------------------------------- */
 
 void pk_json_begin(struct pk_json *j, FILE *f)
 {
@@ -182,20 +473,45 @@ void pk_json_begin(struct pk_json *j, FILE *f)
 	j->depth = 0;
 	j->nonempty = 0;
 	j->is_array = 0;
-	putc_unlocked('{', f);
+	pk_line_begin(&j->line, f);
+	pk_line_char(&j->line, '{');
 }
 
 void pk_json_key(struct pk_json *j, const char *key)
 {
 	uint64_t bit = 1ULL << j->depth;
 
-	if (j->nonempty & bit)
-		putc_unlocked(',', j->f);
+	bool comma = j->nonempty & bit;
+	size_t n, i;
+	char *o;
+
 	j->nonempty |= bit;
-	if (j->is_array & bit)
+	if (j->is_array & bit) {
+		if (comma)
+			pk_line_char(&j->line, ',');
 		return;
-	pk_fput_json_str(j->f, key ? key : "", key ? strlen(key) : 0);
-	putc_unlocked(':', j->f);
+	}
+	key = key ? key : "";
+	n = strlen(key);
+	/* keys are short plain words: ,"key": in one piece */
+	if (n <= 64) {
+		o = line_room(&j->line, n + 4);
+		o[0] = ',';
+		o += comma;
+		o[0] = '"';
+		for (i = 0; i < n && json_plain[(unsigned char)key[i]]; i++)
+			o[i + 1] = key[i];
+		if (i == n) {
+			o[n + 1] = '"';
+			o[n + 2] = ':';
+			j->line.len += comma + n + 3;
+			return;
+		}
+	}
+	if (comma)
+		pk_line_char(&j->line, ',');
+	pk_line_json_str(&j->line, key, n);
+	pk_line_char(&j->line, ':');
 }
 
 static int json_open(struct pk_json *j, const char *key, bool array)
@@ -212,7 +528,7 @@ static int json_open(struct pk_json *j, const char *key, bool array)
 		j->is_array |= bit;
 	else
 		j->is_array &= ~bit;
-	putc_unlocked(array ? '[' : '{', j->f);
+	pk_line_char(&j->line, array ? '[' : '{');
 	return 0;
 }
 
@@ -230,7 +546,7 @@ static void json_close(struct pk_json *j)
 {
 	if (!j->depth)
 		return;
-	putc_unlocked(j->is_array & (1ULL << j->depth) ? ']' : '}', j->f);
+	pk_line_char(&j->line, j->is_array & (1ULL << j->depth) ? ']' : '}');
 	j->depth--;
 }
 
@@ -247,42 +563,53 @@ void pk_json_array_end(struct pk_json *j)
 void pk_json_int(struct pk_json *j, const char *key, int64_t v)
 {
 	pk_json_key(j, key);
-	fprintf(j->f, "%" PRId64, v);
+	pk_line_int(&j->line, v, 0);
 }
 
 void pk_json_uint(struct pk_json *j, const char *key, uint64_t v)
 {
 	pk_json_key(j, key);
-	fprintf(j->f, "%" PRIu64, v);
+	pk_line_uint(&j->line, v, 0);
 }
 
 void pk_json_double(struct pk_json *j, const char *key, double v)
 {
+	uint64_t bits;
+
 	pk_json_key(j, key);
-	fprintf(j->f, "%.9f", v);
+	memcpy(&bits, &v, sizeof(bits));
+	/* JSON has no NaN or infinity */
+	if (((bits >> 52) & 0x7ff) == 0x7ff)
+		pk_line_raw(&j->line, "null", 4);
+	else
+		pk_line_fixed(&j->line, v, 9, 0);
 }
 
 void pk_json_bool(struct pk_json *j, const char *key, bool v)
 {
 	pk_json_key(j, key);
-	fputs_unlocked(v ? "true" : "false", j->f);
+	if (v)
+		pk_line_raw(&j->line, "true", 4);
+	else
+		pk_line_raw(&j->line, "false", 5);
 }
 
 void pk_json_null(struct pk_json *j, const char *key)
 {
 	pk_json_key(j, key);
-	fputs_unlocked("null", j->f);
+	pk_line_raw(&j->line, "null", 4);
 }
 
 void pk_json_str(struct pk_json *j, const char *key, const char *s, size_t len)
 {
 	pk_json_key(j, key);
-	pk_fput_json_str(j->f, s, len);
+	pk_line_json_str(&j->line, s, len);
 }
 
 void pk_json_end(struct pk_json *j)
 {
 	while (j->depth)
 		json_close(j);
-	fputs_unlocked("}\n", j->f);
+	pk_line_raw(&j->line, "}\n", 2);
+	line_spill(&j->line);
 }

@@ -278,26 +278,26 @@ struct pk_trace_format *pk_trace_format__new(const char *fmt)
 	return tf;
 }
 
-static void print_field(FILE *out, int field, const struct pk_trace_fields *f)
+static void print_field(struct pk_line *l, int field, const struct pk_trace_fields *f)
 {
 	switch (field) {
 	case 0:
-		pk_fput_text(out, f->task, strlen(f->task));
+		pk_line_text(l, f->task, strlen(f->task));
 		break;
 	case 1:
-		fprintf(out, "%d", f->pid);
+		pk_line_int(l, f->pid, 0);
 		break;
 	case 2:
-		fprintf(out, "%d", f->cpu);
+		pk_line_int(l, f->cpu, 0);
 		break;
 	case 3:
-		fputs(f->flags, out);
+		pk_line_str(l, f->flags);
 		break;
 	case 4:
-		fputs(f->ts, out);
+		pk_line_str(l, f->ts);
 		break;
 	case 5:
-		pk_fput_text(out, f->msg, f->msg_len);
+		pk_line_text(l, f->msg, f->msg_len);
 		break;
 	}
 }
@@ -305,15 +305,17 @@ static void print_field(FILE *out, int field, const struct pk_trace_fields *f)
 void pk_trace_format__print(const struct pk_trace_format *tf, FILE *out,
 			    const struct pk_trace_fields *f)
 {
+	struct pk_line l;
 	size_t i;
 
+	pk_line_begin(&l, out);
 	for (i = 0; i < tf->nr; i++) {
 		if (tf->pieces[i].field < 0)
-			fputc(tf->text[tf->pieces[i].start], out);
+			pk_line_char(&l, tf->text[tf->pieces[i].start]);
 		else
-			print_field(out, tf->pieces[i].field, f);
+			print_field(&l, tf->pieces[i].field, f);
 	}
-	fputc('\n', out);
+	pk_line_end(&l);
 }
 
 void pk_trace_format__free(struct pk_trace_format *tf)
@@ -564,8 +566,11 @@ int pk_trace_print(struct pk_trace_pipe *tp, FILE *out, const struct pk_trace_fo
 		if (n < 0)
 			return n == -EAGAIN || printed ? printed : (int)n;
 		if (!fmt) {
-			pk_fput_text(out, line, n);
-			fputc('\n', out);
+			struct pk_line l;
+
+			pk_line_begin(&l, out);
+			pk_line_text(&l, line, n);
+			pk_line_end(&l);
 		} else if (pk_trace_fields(line, n, &f) == 0) {
 			pk_trace_format__print(fmt, out, &f);
 		} else {

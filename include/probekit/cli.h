@@ -85,6 +85,8 @@ struct pk_tool {
 	unsigned int flags;
 	/* -c: the command is exiting, its memory still mapped (maps to read) */
 	void (*command_exit)(struct pk_run *run, pid_t pid);
+	/* event buffer pages per CPU unless -b says otherwise; 0: the library's */
+	unsigned int buffer_pages;
 };
 
 /* Runs a tool as its own process would; returns the exit status. */

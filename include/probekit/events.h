@@ -19,12 +19,20 @@ struct bpf_object;
  */
 /* While events flow, readers look for unannounced ones this often. */
 #define PK_BATCH_POLL_MS 10
+/*
+ * pk_events__consume() hands over at most this many ring-buffer events per
+ * call, so a reader's loop sees its deadline, signals and output errors even
+ * while events never stop coming; it then asks pk_events__wait() for no wait.
+ */
+#define PK_CONSUME_BATCH 4096
+
+#define PK_EVENTS_DEFAULT_PAGES 32
 
 typedef int (*pk_event_fn)(void *ctx, const void *data, size_t size);
 
 struct pk_events_opts {
 	size_t sz;
-	/* buffer size in pages per CPU (a power of two); 0 means 64 */
+	/* buffer size in pages per CPU (a power of two); 0 means PK_EVENTS_DEFAULT_PAGES */
 	unsigned int pages;
 	/* use the perf buffer even when the ring buffer works */
 	bool force_perf;

@@ -30,13 +30,66 @@ size_t pk_escape_text(char *dst, size_t size, const char *s, size_t len);
 void pk_fput_json_str(FILE *f, const char *s, size_t len);
 
 /*
+ * A line of output built in memory with no stdio call per field, then
+ * handed to its FILE in one fwrite (pk_line_end()), so a printer's cost is
+ * the formatting itself. Lines longer than PK_LINE_SIZE go out in pieces,
+ * never cut. Until pk_line_end() or pk_line_flush(), nothing reaches the
+ * FILE: do not write to it directly in between.
+ *
+ *   struct pk_line l;
+ *   pk_line_begin(&l, out);
+ *   pk_line_uint(&l, pid, -6);            like "%-6u"
+ *   pk_line_char(&l, ' ');
+ *   size_t m = pk_line_mark(&l);
+ *   pk_line_text(&l, comm, sizeof(comm)); escaped as pk_fput_text()
+ *   pk_line_pad(&l, m, 16);               "%-16s" of what was added since m
+ *   pk_line_end(&l);                      '\n', then one fwrite
+ *
+ * Widths are printf's: a positive width right-aligns, a negative one
+ * left-aligns, and a value wider than its column is never cut.
+ */
+#define PK_LINE_SIZE 1024
+struct pk_line {
+	FILE *f;
+	size_t len;
+	/* bytes of this line already handed to f */
+	size_t spilled;
+	char buf[PK_LINE_SIZE];
+};
+void pk_line_begin(struct pk_line *l, FILE *f);
+/* bytes as they are (no escaping) */
+void pk_line_raw(struct pk_line *l, const char *s, size_t len);
+void pk_line_str(struct pk_line *l, const char *s);
+void pk_line_char(struct pk_line *l, char c);
+/* escaped for a terminal, at most @len bytes, ending early at a NUL */
+void pk_line_text(struct pk_line *l, const char *s, size_t len);
+/* a JSON string literal, quotes included, as pk_fput_json_str() */
+void pk_line_json_str(struct pk_line *l, const char *s, size_t len);
+void pk_line_int(struct pk_line *l, int64_t v, int width);
+void pk_line_uint(struct pk_line *l, uint64_t v, int width);
+/* octal, zero-filled to at least @digits digits ("%08o") */
+void pk_line_octal(struct pk_line *l, uint64_t v, int digits);
+/* "%*.*f": the same bytes as printf, without its cost for common values */
+void pk_line_fixed(struct pk_line *l, double v, int decimals, int width);
+/* where the line is now, for pk_line_pad() */
+size_t pk_line_mark(const struct pk_line *l);
+/* spaces until @width bytes were added since @mark */
+void pk_line_pad(struct pk_line *l, size_t mark, int width);
+/* hands what is built to the FILE, without ending the line */
+void pk_line_flush(struct pk_line *l);
+/* a newline, then everything to the FILE */
+void pk_line_end(struct pk_line *l);
+
+/*
  * One JSON object per line:
  *   struct pk_json j; pk_json_begin(&j, f); pk_json_int(&j, "pid", 1);
  *   pk_json_array_begin(&j, "stack"); pk_json_str(&j, NULL, "f", 1);
  *   pk_json_array_end(&j); pk_json_end(&j);
  * Inside an object every value has a key; inside an array the key is NULL.
  * Containers nest up to PK_JSON_MAX_DEPTH deep; pk_json_end() closes any
- * still open, so a line is always complete JSON.
+ * still open, so a line is always complete JSON. The line is built in a
+ * struct pk_line and reaches @f at pk_json_end() (long lines earlier, in
+ * pieces): do not write to @f directly in between.
  */
 #define PK_JSON_MAX_DEPTH 32
 struct pk_json {
@@ -46,12 +99,14 @@ struct pk_json {
 	uint64_t nonempty;
 	/* bit d set: the container at depth d is an array */
 	uint64_t is_array;
+	struct pk_line line;
 };
 void pk_json_begin(struct pk_json *j, FILE *f);
 /* writes the separator and, inside an object, "key": */
 void pk_json_key(struct pk_json *j, const char *key);
 void pk_json_int(struct pk_json *j, const char *key, int64_t v);
 void pk_json_uint(struct pk_json *j, const char *key, uint64_t v);
+/* "%.9f" */
 void pk_json_double(struct pk_json *j, const char *key, double v);
 void pk_json_bool(struct pk_json *j, const char *key, bool v);
 void pk_json_null(struct pk_json *j, const char *key);
@@ -63,7 +118,7 @@ int pk_json_array_begin(struct pk_json *j, const char *key);
 /* closes the innermost container; the top-level object only by pk_json_end() */
 void pk_json_object_end(struct pk_json *j);
 void pk_json_array_end(struct pk_json *j);
-/* closes every open container and the line */
+/* closes every open container and the line, and writes it to the FILE */
 void pk_json_end(struct pk_json *j);
 
 #ifdef __cplusplus

@@ -166,3 +166,28 @@ def test_unmountable_tracefs_is_a_clear_error():
     assert r.returncode == 1 and len(lines) == 1, r
     assert lines[0].startswith("opensnoop: cannot attach: "), lines
     assert "tracefs is not mounted and mounting it failed" in lines[0], lines
+
+
+def test_endless_events_from_its_own_output_still_stop():
+    """A tracer of every syscall makes events with its own writes, so its
+    buffer never drains: -d, SIGTERM and a closed pipe must still end it
+    (before the consume cap, libbpf's ring-buffer consumer never returned)."""
+    pk.need_bpf()
+    before = pk.bpf_objects()
+    argv = [pk.tool_path("stacksnoop"), "raw_tp:sys_enter"]
+    with tempfile.TemporaryFile() as out:
+        r = subprocess.run(argv + ["-d", "1"], stdout=out, stderr=subprocess.PIPE,
+                           timeout=20 * pk.TIMEOUT_SCALE)
+        assert r.returncode == 0, r.stderr
+        assert pk.only_loss_reports(r.stderr, "stacksnoop"), r.stderr
+        assert out.tell() > 0
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=20 * pk.TIMEOUT_SCALE)
+    assert p.returncode == 0, err
+    head = subprocess.run(f"'{argv[0]}' {argv[1]} | head -3", shell=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=20 * pk.TIMEOUT_SCALE)
+    assert len(head.stdout.splitlines()) == 3, head
+    pk.assert_none_left(before, "after an endless event stream")

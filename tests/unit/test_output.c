@@ -138,3 +138,117 @@ PK_TEST(json_depth_is_bounded)
 	fclose(f);
 	CHECK_INT(strlen(buf), 8 + 2 * (PK_JSON_MAX_DEPTH - 1) + 2);
 }
+
+/* What a pk_line holds after @fill, as written to its FILE. */
+static char *line_of(void (*fill)(struct pk_line *l))
+{
+	static char buf[8192];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct pk_line l;
+
+	pk_line_begin(&l, f);
+	fill(&l);
+	pk_line_flush(&l);
+	fclose(f);
+	return buf;
+}
+
+static void fill_columns(struct pk_line *l)
+{
+	size_t mark;
+
+	pk_line_uint(l, 42, -6);
+	pk_line_char(l, '|');
+	pk_line_int(l, -1, 4);
+	pk_line_char(l, '|');
+	pk_line_int(l, INT64_MIN, 3);
+	pk_line_char(l, '|');
+	pk_line_uint(l, UINT64_MAX, 0);
+	pk_line_char(l, '|');
+	mark = pk_line_mark(l);
+	pk_line_text(l, "c\nm", 3);
+	pk_line_pad(l, mark, 8);
+	pk_line_char(l, '|');
+	pk_line_octal(l, 0100002, 8);
+	pk_line_char(l, '|');
+	pk_line_octal(l, 0, 4);
+	pk_line_char(l, '|');
+	pk_line_str(l, "raw\n");
+}
+
+PK_TEST(line_columns_as_printf)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "%-6u|%4d|%3lld|%llu|%-8s|%08o|%04o|raw\n", 42, -1,
+		 (long long)INT64_MIN, (unsigned long long)UINT64_MAX, "c\\nm", 0100002, 0);
+	CHECK_STR(line_of(fill_columns), want);
+}
+
+PK_TEST(line_fixed_as_printf)
+{
+	static const double vals[] = { 0,	    -0.0,	  1.5,	     2.5,	 0.0000000005,
+				       0.0000000015, 1e-300,	  123.456789123456, -3.25,
+				       4503599.627370496, 1e12,	  1e300,	   1.0 / 3 };
+	char want[512], got[512];
+	size_t i;
+	int d;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		for (d = 0; d <= 10; d += 3) {
+			FILE *f = fmemopen(got, sizeof(got), "w");
+			struct pk_line l;
+
+			pk_line_begin(&l, f);
+			pk_line_fixed(&l, vals[i], d, -14);
+			pk_line_char(&l, '|');
+			pk_line_fixed(&l, vals[i], d, 18);
+			pk_line_end(&l);
+			fclose(f);
+			snprintf(want, sizeof(want), "%-14.*f|%18.*f\n", d, vals[i], d, vals[i]);
+			CHECK_STR(got, want);
+		}
+	}
+}
+
+static void fill_long(struct pk_line *l)
+{
+	char path[3000];
+	size_t mark;
+
+	memset(path, 'a', sizeof(path));
+	path[100] = '\n';
+	mark = pk_line_mark(l);
+	pk_line_text(l, path, sizeof(path));
+	/* a column that started before the line spilled */
+	pk_line_pad(l, mark, 3010);
+	pk_line_char(l, '|');
+}
+
+PK_TEST(line_longer_than_its_buffer)
+{
+	const char *s = line_of(fill_long);
+
+	CHECK_INT(strlen(s), 3010 + 1);
+	CHECK(!strncmp(s + 99, "a\\na", 4));
+	CHECK(!strcmp(s + 3001, "         |"));
+}
+
+PK_TEST(json_double_and_long_strings)
+{
+	static char buf[16384];
+	char big[5000];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct pk_json j;
+
+	memset(big, 'x', sizeof(big));
+	pk_json_begin(&j, f);
+	pk_json_double(&j, "time", 1.25);
+	pk_json_double(&j, "nan", 0.0 / 0.0);
+	pk_json_str(&j, "weird key\"", "v", 1);
+	pk_json_str(&j, "big", big, sizeof(big));
+	pk_json_end(&j);
+	fclose(f);
+	CHECK(!strncmp(buf, "{\"time\":1.250000000,\"nan\":null,\"weird key\\\"\":\"v\",\"big\":\"xxx", 59));
+	CHECK_INT(strlen(buf), 59 - 3 + 5000 + 3);
+}

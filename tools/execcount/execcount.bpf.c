@@ -43,11 +43,16 @@ int tp_execveat(void *ctx)
 	return count_exec();
 }
 
-/* Kernels without syscall tracepoint events still have sys_enter. */
+/*
+ * Kernels without syscall tracepoint events still have sys_enter. Its
+ * arguments are read as plain u64s: vmlinux.h's struct would be a CO-RE
+ * relocation, and any one makes libbpf parse the kernel's BTF (10 MB of
+ * peak memory) even when this program is not loaded.
+ */
 SEC("raw_tp/sys_enter")
-int rt_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+int rt_sys_enter(__u64 *ctx)
 {
-	long id = (long)ctx->args[1];
+	long id = (long)ctx[1];
 
 	if (id == NR_EXECVE || id == NR_EXECVEAT)
 		return count_exec();

@@ -104,7 +104,8 @@ int BPF_KPROBE(realloc_enter, void *ptr, __u64 size)
 	return account(ctx, size);
 }
 
-SEC("tracepoint/sched/sched_process_exec")
+/* A raw tracepoint: a classic one waits an RCU grace period when detached. */
+SEC("raw_tp/sched_process_exec")
 int on_exec(void *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,21 +209,25 @@ static int print_header(struct pk_run *run)
  * (the cwd or the dirfd's file); "..." first when that was cut at the top.
  * Without a directory (a bad dirfd) the path stays as the process gave it.
  */
-static const char *full_path(const void *data, size_t size, char *buf, size_t bufsize)
+static const char *full_path(const void *data, size_t size, size_t *len, char *buf,
+			     size_t bufsize)
 {
 	const struct opensnoop_full_event *fe = data;
 	const struct opensnoop_event *e = &fe->base;
 	size_t dlen;
+	int n;
 
 	if (size < sizeof(*fe) || !fe->dir_ok)
 		return e->path;
 	dlen = fe->dir_len < sizeof(fe->dir) ? fe->dir_len : sizeof(fe->dir);
-	snprintf(buf, bufsize, "%s%.*s/%.*s", fe->dir_cut ? "..." : "", (int)dlen, fe->dir,
-		 (int)sizeof(e->path), e->path);
+	n = snprintf(buf, bufsize, "%s%.*s/%.*s", fe->dir_cut ? "..." : "", (int)dlen, fe->dir,
+		     (int)*len, e->path);
+	*len = n < 0 ? 0 : (size_t)n < bufsize ? (size_t)n : bufsize - 1;
 	return buf;
 }
 
-static void print_json(FILE *out, const struct opensnoop_event *e, const char *path, double ts)
+static void print_json(FILE *out, const struct opensnoop_event *e, const char *path,
+		       size_t path_len, double ts)
 {
 	struct pk_json j;
 
@@ -236,45 +241,74 @@ static void print_json(FILE *out, const struct opensnoop_event *e, const char *p
 	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
 	pk_json_uint(&j, "flags", e->flags);
 	pk_json_uint(&j, "mode", e->mode);
-	pk_json_str(&j, "path", path, strlen(path));
+	pk_json_str(&j, "path", path, path_len);
 	pk_json_bool(&j, "truncated", e->truncated);
 	pk_json_end(&j);
+}
+
+/* One line, built without a stdio call per field: this runs per event. */
+static void print_text(FILE *out, const struct opensnoop_event *e, const char *path,
+		       size_t path_len, double ts)
+{
+	struct pk_line l;
+	size_t mark;
+
+	pk_line_begin(&l, out);
+	if (env.timestamp)
+		pk_line_fixed(&l, ts, 9, -14);
+	if (env.print_uid)
+		pk_line_uint(&l, e->uid, -6);
+	pk_line_uint(&l, env.tid ? e->tid : e->pid, -6);
+	pk_line_char(&l, ' ');
+	mark = pk_line_mark(&l);
+	pk_line_text(&l, e->comm, sizeof(e->comm));
+	pk_line_pad(&l, mark, 16);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? e->ret : -1, 4);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
+	pk_line_char(&l, ' ');
+	if (env.extended) {
+		pk_line_octal(&l, e->flags, 8);
+		pk_line_char(&l, ' ');
+		/* as bcc: the mode only where the kernel uses it */
+		if (!OPENSNOOP_USES_MODE(e->flags)) {
+			pk_line_raw(&l, "n/a  ", 5);
+		} else {
+			pk_line_octal(&l, e->mode, 4);
+			pk_line_char(&l, ' ');
+		}
+	}
+	pk_line_text(&l, path, path_len);
+	if (e->truncated)
+		pk_line_raw(&l, "...", 3);
+	pk_line_end(&l);
 }
 
 static int print_event(struct pk_run *run, const void *data, size_t size)
 {
 	const struct opensnoop_event *e = data;
 	FILE *out = pk_run__out(run);
-	char comm[4 * OPENSNOOP_COMM_LEN + 1], path_buf[OPENSNOOP_DIR_MAX + OPENSNOOP_PATH_MAX + 8];
+	char path_buf[OPENSNOOP_DIR_MAX + OPENSNOOP_PATH_MAX + 8];
+	size_t path_len;
 	const char *path;
 	double ts;
 
-	if (size < sizeof(*e))
+	/* the event ends after its path's NUL (pk_submit_cut()) */
+	if (size <= offsetof(struct opensnoop_event, path))
 		return 0;
+	path_len = size - offsetof(struct opensnoop_event, path);
+	path_len = strnlen(e->path, path_len < sizeof(e->path) ? path_len : sizeof(e->path));
 	if (env.name && !strstr(e->comm, env.name))
 		return 0;
 	if (!env.first_ts)
 		env.first_ts = e->ts_ns;
 	ts = (e->ts_ns - env.first_ts) / 1e9;
-	path = full_path(data, size, path_buf, sizeof(path_buf));
-	if (pk_run__json(run)) {
-		print_json(out, e, path, ts);
-		return 0;
-	}
-	if (env.timestamp)
-		fprintf(out, "%-14.9f", ts);
-	if (env.print_uid)
-		fprintf(out, "%-6u", e->uid);
-	pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
-	fprintf(out, "%-6u %-16s %4d %3d ", env.tid ? e->tid : e->pid, comm,
-		e->ret >= 0 ? e->ret : -1, e->ret >= 0 ? 0 : -e->ret);
-	/* as bcc: the mode only where the kernel uses it */
-	if (env.extended && !OPENSNOOP_USES_MODE(e->flags))
-		fprintf(out, "%08llo n/a  ", (unsigned long long)e->flags);
-	else if (env.extended)
-		fprintf(out, "%08llo %04o ", (unsigned long long)e->flags, e->mode);
-	pk_fput_text(out, path, strlen(path));
-	fputs(e->truncated ? "...\n" : "\n", out);
+	path = full_path(data, size, &path_len, path_buf, sizeof(path_buf));
+	if (pk_run__json(run))
+		print_json(out, e, path, path_len, ts);
+	else
+		print_text(out, e, path, path_len, ts);
 	return 0;
 }
 

@@ -373,6 +373,8 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	FILE *out = pk_run__out(run);
 	__u64 ips[STACKSNOOP_MAX_FRAMES], *frames;
 	char comm[4 * STACKSNOOP_COMM_LEN + 1];
+	struct pk_line l;
+	size_t len;
 	double ts;
 	int n, skip;
 
@@ -393,13 +395,22 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 		print_json(out, e, ts, frames, n);
 		return 0;
 	}
+	pk_line_begin(&l, out);
+	pk_line_fixed(&l, ts, 9, -18);
+	pk_line_char(&l, ' ');
 	if (env.verbose) {
-		pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
-		fprintf(out, "%-18.9f %-12.12s %-6u %-3u %s\n", ts, comm, e->pid, e->cpu,
-			env.label);
-	} else {
-		fprintf(out, "%-18.9f %s\n", ts, env.label);
+		/* "%-12.12s": the escaped name, cut at 12 bytes */
+		len = pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
+		pk_line_raw(&l, comm, len < 12 ? len : 12);
+		pk_line_raw(&l, "            ", len < 12 ? 12 - len : 0);
+		pk_line_char(&l, ' ');
+		pk_line_uint(&l, e->pid, -6);
+		pk_line_char(&l, ' ');
+		pk_line_uint(&l, e->cpu, -3);
+		pk_line_char(&l, ' ');
 	}
+	pk_line_str(&l, env.label);
+	pk_line_end(&l);
 	if (n == -EFAULT)
 		explain_no_stack(run);
 	if (n < 0)

@@ -47,10 +47,11 @@ static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret
 {
 	struct statsnoop_event *e;
 	__u64 id;
+	__u32 n;
 
 	if (failed_only && ret >= 0)
 		return 0;
-	e = pk_reserve(struct statsnoop_event);
+	e = pk_reserve_cut(struct statsnoop_event);
 	if (!e)
 		return 0;
 	id = bpf_get_current_pid_tgid();
@@ -60,8 +61,8 @@ static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret
 	e->ret = ret;
 	e->sys = sys;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->truncated = pk_read_user_str(e->path, sizeof(e->path), path);
-	pk_submit(ctx, e);
+	n = pk_read_user_str_len(e->path, sizeof(e->path), path, &e->truncated);
+	pk_submit_cut(ctx, e, __builtin_offsetof(struct statsnoop_event, path) + n);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
  * does, with the same options and columns.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,7 +103,8 @@ static int start(struct pk_run *run)
 	return 0;
 }
 
-static void print_json(FILE *out, const struct statsnoop_event *e, const char *sys, double ts)
+static void print_json(FILE *out, const struct statsnoop_event *e, size_t path_len,
+		       const char *sys, double ts)
 {
 	struct pk_json j;
 
@@ -114,39 +116,65 @@ static void print_json(FILE *out, const struct statsnoop_event *e, const char *s
 	pk_json_int(&j, "fd", e->ret >= 0 ? e->ret : -1);
 	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
 	pk_json_str(&j, "syscall", sys, strlen(sys));
-	pk_json_str(&j, "path", e->path, sizeof(e->path));
+	pk_json_str(&j, "path", e->path, path_len);
 	pk_json_bool(&j, "truncated", e->truncated);
 	pk_json_end(&j);
+}
+
+/* One line, built without a stdio call per field: this runs per event. */
+static void print_text(FILE *out, const struct statsnoop_event *e, size_t path_len,
+		       const char *sys, double ts)
+{
+	struct pk_line l;
+	size_t mark;
+
+	pk_line_begin(&l, out);
+	if (env.timestamp)
+		pk_line_fixed(&l, ts, 9, -14);
+	pk_line_uint(&l, e->pid, -7);
+	pk_line_char(&l, ' ');
+	mark = pk_line_mark(&l);
+	pk_line_text(&l, e->comm, sizeof(e->comm));
+	pk_line_pad(&l, mark, 16);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? e->ret : -1, 4);
+	pk_line_char(&l, ' ');
+	pk_line_int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
+	if (env.sysname) {
+		pk_line_char(&l, ' ');
+		mark = pk_line_mark(&l);
+		pk_line_str(&l, sys);
+		pk_line_pad(&l, mark, 12);
+	}
+	pk_line_char(&l, ' ');
+	pk_line_text(&l, e->path, path_len);
+	if (e->truncated)
+		pk_line_raw(&l, "...", 3);
+	pk_line_end(&l);
 }
 
 static int print_event(struct pk_run *run, const void *data, size_t size)
 {
 	const struct statsnoop_event *e = data;
 	FILE *out = pk_run__out(run);
-	char comm[4 * STATSNOOP_COMM_LEN + 1];
+	size_t path_len;
 	const char *sys;
 	double ts;
 
-	if (size < sizeof(*e))
+	/* the event ends after its path's NUL (pk_submit_cut()) */
+	if (size <= offsetof(struct statsnoop_event, path))
 		return 0;
+	path_len = size - offsetof(struct statsnoop_event, path);
+	if (path_len > sizeof(e->path))
+		path_len = sizeof(e->path);
 	sys = e->sys < SN__COUNT && sys_names[e->sys] ? sys_names[e->sys] : "?";
 	if (!env.first_ts)
 		env.first_ts = e->ts_ns;
 	ts = (e->ts_ns - env.first_ts) / 1e9;
-	if (pk_run__json(run)) {
-		print_json(out, e, sys, ts);
-		return 0;
-	}
-	if (env.timestamp)
-		fprintf(out, "%-14.9f", ts);
-	pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
-	fprintf(out, "%-7u %-16s %4d %3d", e->pid, comm, e->ret >= 0 ? e->ret : -1,
-		e->ret >= 0 ? 0 : -e->ret);
-	if (env.sysname)
-		fprintf(out, " %-12s", sys);
-	fputc(' ', out);
-	pk_fput_text(out, e->path, sizeof(e->path));
-	fputs(e->truncated ? "...\n" : "\n", out);
+	if (pk_run__json(run))
+		print_json(out, e, path_len, sys, ts);
+	else
+		print_text(out, e, path_len, sys, ts);
 	return 0;
 }
 

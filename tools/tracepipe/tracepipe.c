@@ -95,6 +95,8 @@ static void print_line(struct pk_run *run, const char *line, size_t len,
 {
 	FILE *out = pk_run__out(run);
 	char task[4 * sizeof(f->task) + 1];
+	struct pk_line l;
+	size_t n;
 
 	if (pk_run__json(run)) {
 		if (printk)
@@ -105,13 +107,19 @@ static void print_line(struct pk_run *run, const char *line, size_t len,
 	} else if (env.fields) {
 		if (!printk)
 			return;
-		pk_escape_text(task, sizeof(task), f->task, strlen(f->task));
-		fprintf(out, "%-6d %-12.12s ", f->pid, task);
-		pk_fput_text(out, f->msg, f->msg_len);
-		fputc('\n', out);
+		pk_line_begin(&l, out);
+		pk_line_int(&l, f->pid, -6);
+		pk_line_char(&l, ' ');
+		/* "%-12.12s": the escaped name, cut at 12 bytes */
+		n = pk_escape_text(task, sizeof(task), f->task, strlen(f->task));
+		pk_line_raw(&l, task, n < 12 ? n : 12);
+		pk_line_raw(&l, "             ", n < 12 ? 12 - n + 1 : 1);
+		pk_line_text(&l, f->msg, f->msg_len);
+		pk_line_end(&l);
 	} else {
-		pk_fput_text(out, line, len);
-		fputc('\n', out);
+		pk_line_begin(&l, out);
+		pk_line_text(&l, line, len);
+		pk_line_end(&l);
 	}
 	env.printed++;
 }
