@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,9 +63,11 @@ static struct {
 	struct pk_object *obj;
 	struct pk_events *events;
 	int events_epfd;
+	int events_timer;
 	struct pk_trace_pipe *tp;
 } env = {
 	.events_epfd = -1,
+	.events_timer = -1,
 	.events_opts = { .sz = sizeof(struct pk_events_opts) },
 };
 
@@ -238,8 +241,38 @@ static int on_events_readable(struct pk_run *run, int fd)
 
 	(void)run;
 	(void)fd;
-	n = pk_events__consume(env.events);
+	/* consume hands over a batch at a time: take what is waiting, since
+	 * the batched wakeups may not announce the rest */
+	do
+		n = pk_events__consume(env.events);
+	while (n > 0);
 	return n < 0 && n != -EINTR ? n : 0;
+}
+
+/*
+ * Records submitted without a wakeup (pk_submit() wakes the reader at most
+ * once a millisecond) are collected every PK_BATCH_POLL_MS as well.
+ */
+static int on_events_timer(struct pk_run *run, int fd)
+{
+	__u64 ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return -errno;
+	return on_events_readable(run, fd);
+}
+
+static int start_events_timer(struct pk_run *run)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_nsec = PK_BATCH_POLL_MS * 1000000L },
+		.it_value = { .tv_nsec = PK_BATCH_POLL_MS * 1000000L },
+	};
+
+	env.events_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (env.events_timer < 0 || timerfd_settime(env.events_timer, 0, &its, NULL))
+		return -errno;
+	return pk_run__watch_fd(run, env.events_timer, on_events_timer);
 }
 
 static int start_events(struct pk_run *run)
@@ -265,6 +298,8 @@ static int start_events(struct pk_run *run)
 	err = pk_events__epoll_add(env.events, env.events_epfd, 0);
 	if (!err)
 		err = pk_run__watch_fd(run, env.events_epfd, on_events_readable);
+	if (!err)
+		err = start_events_timer(run);
 	if (err)
 		pk_error(run, "cannot watch the event buffer: %s", strerror(-err));
 	return err;
@@ -509,6 +544,8 @@ out:
 	run_events_free();
 	if (env.events_epfd >= 0)
 		close(env.events_epfd);
+	if (env.events_timer >= 0)
+		close(env.events_timer);
 	pk_object__free(env.obj);
 	pk_trace_format__free(env.printk_fmt);
 	return status;
