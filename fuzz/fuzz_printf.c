@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nul = memchr(data, 0, size);
 	static const __u32 ids[] = { 0, 1, 2 };
 	const char *fmts[3];
-	char *fmt, big[8192], small[9];
+	char *fmt, *big, small[9];
 	unsigned char *rec;
 	size_t flen, rlen;
 	struct pk_printf *p;
@@ -40,20 +40,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rec = malloc(rlen + 8);
 	memcpy(rec, &(uint64_t){ COOKIE }, 8);
 	memcpy(rec + 8, nul + 1, rlen);
-	n = pk_printf__format(p, rec, rlen + 8, big, sizeof(big));
+	/* like snprintf: the length it needs, then the whole line in that much */
+	n = pk_printf__format(p, rec, rlen + 8, small, sizeof(small));
 	if (n >= 0) {
-		assert((size_t)n < sizeof(big));
-		assert(strlen(big) == (size_t)n);
+		assert(strlen(small) == (n < 8 ? (size_t)n : 8));
+		big = malloc(n + 1);
+		m = pk_printf__format(p, rec, rlen + 8, big, n + 1);
+		assert(m == n && strlen(big) == (size_t)n);
 		for (int i = 0; i < n; i++)
 			assert((unsigned char)big[i] >= 0x20 && big[i] != 0x7f);
-		m = pk_printf__format(p, rec, rlen + 8, small, sizeof(small));
-		assert(m == n && strlen(small) == (n < 8 ? (size_t)n : 8));
 		assert(!memcmp(small, big, strlen(small)));
+		free(big);
 	} else {
 		assert(n == -EINVAL || n == -ENOMSG);
 	}
 	/* the same bytes without the cookie are not a record of ours, or malformed */
-	n = pk_printf__format(p, nul + 1, rlen, big, sizeof(big));
+	n = pk_printf__format(p, nul + 1, rlen, small, sizeof(small));
 	assert(n == -ENOMSG || n == -EINVAL || n >= 0);
 	pk_printf__free(p);
 	free(rec);
