@@ -456,6 +456,30 @@ def test_uprobe_by_library_short_name_for_one_pid():
     pk.assert_released(held)
 
 
+def test_command_is_traced_until_it_exits():
+    """-c: run starts the command, traces only it, and ends with it,
+    printing the maps (no -d, no signal)."""
+    pk.need_bpf()
+    other = pk.Proc([pk.helper_path("mallocer")], stdin=subprocess.PIPE)
+    other.wait_for(lambda l: l.startswith("ready"))
+    before = pk.bpf_objects()
+    r = subprocess.run(run_argv("--json", "-c", pk.helper_path("mallocer") + " now",
+                                prebuilt(os.path.join(PROGS, "uprobe_malloc.bpf.c"))),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+                       timeout=60 * pk.TIMEOUT_SCALE)
+    other.p.stdin.write(b"go\n")
+    other.p.stdin.close()
+    assert other.wait(10) == 0
+    assert r.returncode == 0, r.stderr
+    # the command's own "ready"/"done" lines share stdout with the JSON
+    maps = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    sizes = {o["key"]: o["value"] for o in maps}
+    # traced from its exec: alloc_a's 10 and stdio's 4096-byte stdout buffer
+    # (the pipe's block size), which the -p test attaches too late to see
+    assert sizes.get(4096) == 11 and sizes.get(100) == 7, (sizes, r.stdout)
+    pk.assert_none_left(before, "after run -c")
+
+
 def test_perf_event_samples_cpu_clock_per_cpu():
     pk.need_bpf()
     spin = pk.Proc([sys.executable, "-c",

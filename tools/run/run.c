@@ -513,6 +513,14 @@ static int run_main(struct pk_run *run)
 	if (status)
 		return status < 0 ? 0 : status;
 	status = 1;
+	/* -c: the command waits until the loop starts; its pid is the -p filter */
+	if (pk_run__command(run)) {
+		pid_t child = pk_run__spawn(run, pk_run__command(run));
+
+		if (child < 0)
+			return 1;
+		env.pid = child;
+	}
 	err = load(run);
 	if (!err)
 		err = start_events(run);
@@ -520,8 +528,9 @@ static int run_main(struct pk_run *run)
 		err = start_printk(run);
 	if (err)
 		goto out;
-	/* like mallocstacks: the traced process's end is the run's end */
-	if (env.pid && (err = pk_run__watch_pid(run, env.pid))) {
+	/* like mallocstacks: the traced process's end is the run's end (-c's
+	 * end is watched by the runtime) */
+	if (env.pid && !pk_run__child(run) && (err = pk_run__watch_pid(run, env.pid))) {
 		pk_error(run, "cannot watch process %d: %s", env.pid, strerror(-err));
 		goto out;
 	}
@@ -585,5 +594,5 @@ const struct pk_tool run_tool = {
 	.parse_args = parse_args,
 	.main = run_main,
 	.tick = tick,
-	.flags = PK_TOOL_LOOP,
+	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND,
 };
