@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/compile.h>
+#include "internal.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 #define FNV_OFFSET 0xcbf29ce484222325ULL
@@ -97,7 +98,7 @@ static int cache_dir(const struct pk_compile_opts *opts, char *buf, size_t size)
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	int n;
 
-	if (opts && opts->cache_dir)
+	if (PK_OPTS_GET(opts, cache_dir, NULL))
 		n = snprintf(buf, size, "%s", opts->cache_dir);
 	else if (xdg && xdg[0] == '/')
 		n = snprintf(buf, size, "%s/probekit", xdg);
@@ -291,7 +292,7 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 	const char *base;
 	struct utsname u;
 
-	j->bpf_dir = opts && opts->bpf_include_dir ? opts->bpf_include_dir : pk_bpf_include_dir();
+	j->bpf_dir = PK_OPTS_GET(opts, bpf_include_dir, NULL) ?: pk_bpf_include_dir();
 	if (!j->bpf_dir) {
 		say(why, why_size, "cannot find probekit's BPF headers (probekit.bpf.h): set "
 				   "PROBEKIT_INCLUDE to their directory");
@@ -328,7 +329,7 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 static int identify_compiler(struct job *j, const struct pk_compile_opts *opts, char *why,
 			     size_t why_size)
 {
-	const char *name = opts && opts->clang ? opts->clang : getenv("CLANG");
+	const char *name = PK_OPTS_GET(opts, clang, NULL) ?: getenv("CLANG");
 	struct stat st;
 
 	if (!name || !name[0])
@@ -553,11 +554,11 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_compile_opts *opts,
 	       char *why, size_t why_size)
 {
-	struct job j = { .key1 = FNV_OFFSET, .log = opts ? opts->log : NULL };
+	struct job j = { .key1 = FNV_OFFSET, .log = PK_OPTS_GET(opts, log, NULL) };
 	char abs_src[PATH_MAX], list[PATH_MAX + 64], sub[PATH_MAX + 8];
 	int err;
 
-	if (!src || !obj_path || (opts && opts->sz < sizeof(size_t)))
+	if (!src || !obj_path || !PK_OPTS_VALID(opts, pk_compile_opts))
 		return -EINVAL;
 	if (!realpath(src, abs_src)) {
 		err = -errno;

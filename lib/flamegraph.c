@@ -14,6 +14,8 @@
 #include <probekit/flamegraph.h>
 #include <probekit/output.h>
 
+#include "internal.h"
+
 struct node {
 	char *name;
 	uint64_t count;
@@ -527,25 +529,14 @@ int pk_flamegraph__write_svg(const struct pk_flamegraph *fg, FILE *f,
 
 	if (!fg || !f)
 		return -EINVAL;
-	if (opts) {
-		/* a caller built against a newer header may pass more fields */
-		size_t known = offsetof(struct pk_flamegraph_opts, width) + sizeof(opts->width), i;
-
-		if (opts->sz < sizeof(size_t))
-			return -EINVAL;
-		for (i = known; i < opts->sz; i++) {
-			if (((const char *)opts)[i])
-				return -EINVAL;
-		}
-		if (opts->sz >= offsetof(struct pk_flamegraph_opts, unit) + sizeof(char *) &&
-		    opts->unit)
-			s.unit = opts->unit;
-		if (opts->sz >= offsetof(struct pk_flamegraph_opts, title) + sizeof(char *) &&
-		    opts->title)
-			title = opts->title;
-		if (opts->sz >= known && opts->width)
-			s.width = opts->width < 200 ? 200 : opts->width > 100000 ? 100000 : opts->width;
-	}
+	if (!PK_OPTS_VALID(opts, pk_flamegraph_opts))
+		return -EINVAL;
+	if (PK_OPTS_GET(opts, unit, NULL))
+		s.unit = opts->unit;
+	if (PK_OPTS_GET(opts, title, NULL))
+		title = opts->title;
+	if (PK_OPTS_GET(opts, width, 0))
+		s.width = opts->width < 200 ? 200 : opts->width > 100000 ? 100000 : opts->width;
 	s.height = TOP + (fg->max_depth + 1) * FRAME_H + BOTTOM;
 	s.scale = fg->nodes[0].count ? (double)(s.width - 2 * PAD) / fg->nodes[0].count : 0;
 	err = escape_into(&s, title);

@@ -13,6 +13,7 @@
 #include <probekit/mapprint.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
+#include "internal.h"
 
 #define TEXT_MAX 4096
 
@@ -190,13 +191,13 @@ static int print_snapshot(struct ctx *c, struct pk_map_snapshot *s, size_t top)
 int pk_map__print(FILE *out, const struct bpf_map *map, const struct btf *btf,
 		  const struct pk_map_print_opts *opts)
 {
-	bool per_cpu = opts && opts->per_cpu && pk_map_type_is_percpu(bpf_map__type(map));
+	bool per_cpu = PK_OPTS_GET(opts, per_cpu, false) && pk_map_type_is_percpu(bpf_map__type(map));
 	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = !per_cpu);
 	struct pk_map_snapshot *s;
 	struct ctx *c;
 	int ret;
 
-	if (!out || !map || (opts && opts->sz < sizeof(size_t)))
+	if (!out || !map || !PK_OPTS_VALID(opts, pk_map_print_opts))
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -204,19 +205,19 @@ int pk_map__print(FILE *out, const struct bpf_map *map, const struct btf *btf,
 	c->map = map;
 	c->btf = btf;
 	c->out = out;
-	c->json = opts && opts->json;
+	c->json = PK_OPTS_GET(opts, json, false);
 	c->key_id = btf ? bpf_map__btf_key_type_id(map) : 0;
 	c->value_id = btf ? bpf_map__btf_value_type_id(map) : 0;
 	c->value_size = bpf_map__value_size(map);
 	c->nr_cpus = per_cpu ? libbpf_num_possible_cpus() : 1;
 	c->per_cpu = per_cpu;
 	c->printer = btf ? pk_btf_printer__new(btf) : NULL;
-	s = opts && opts->clear ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
+	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
 				  pk_map__snapshot(bpf_map__fd(map), &ro);
 	if (!s) {
 		ret = -errno;
 	} else {
-		ret = print_snapshot(c, s, opts ? opts->top : 0);
+		ret = print_snapshot(c, s, PK_OPTS_GET(opts, top, 0));
 		pk_map_snapshot__free(s);
 	}
 	pk_btf_printer__free(c->printer);

@@ -25,6 +25,7 @@
 #include <probekit/targets.h>
 #include <probekit/object.h>
 #include <probekit/uprobe.h>
+#include "internal.h"
 
 #define HELPER_TRACE_PRINTK 6
 #define HELPER_TRACE_VPRINTK 177
@@ -377,6 +378,17 @@ static int read_programs(struct pk_object *o, struct bpf_object *obj)
 	return 0;
 }
 
+static void copy_opts(struct pk_object_opts *to, const struct pk_object_opts *opts)
+{
+	to->sz = sizeof(*to);
+	to->mechanism = PK_OPTS_GET(opts, mechanism, PK_MECH_AUTO);
+	to->log = PK_OPTS_GET(opts, log, NULL);
+	to->pid = PK_OPTS_GET(opts, pid, 0);
+	to->sample_freq = PK_OPTS_GET(opts, sample_freq, 0);
+	to->configure = PK_OPTS_GET(opts, configure, NULL);
+	to->ctx = PK_OPTS_GET(opts, ctx, NULL);
+}
+
 struct pk_object *pk_object__open(const char *path, const struct pk_object_opts *opts,
 				  char *why, size_t why_size)
 {
@@ -384,7 +396,7 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 	struct pk_object *o;
 	int err;
 
-	if (!path || (opts && opts->sz < sizeof(size_t))) {
+	if (!path || !PK_OPTS_VALID(opts, pk_object_opts)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -405,8 +417,8 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 		return NULL;
 	}
 	o = calloc(1, sizeof(*o));
-	if (o && opts)
-		memcpy(&o->opts, opts, opts->sz < sizeof(o->opts) ? opts->sz : sizeof(o->opts));
+	if (o)
+		copy_opts(&o->opts, opts);
 	err = !o ? -ENOMEM : (o->path = strdup(path)) ? read_programs(o, obj) : -ENOMEM;
 	bpf_object__close(obj);
 	if (!err && o->nr_progs == 0) {

@@ -62,6 +62,7 @@ struct pk_flamegraph_opts {
 	const char *unit;
 	/* the image width in pixels; default 1200 */
 	unsigned int width;
+	size_t :0;
 };
 #define pk_flamegraph_opts__last_field width
 

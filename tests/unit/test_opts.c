@@ -131,4 +131,23 @@ PK_TEST(opts_public_structs_follow_the_rule)
 	errno = 0;
 	CHECK(!pk_events__new(NULL, NULL, NULL, &e.o));
 	CHECK_INT(errno, EINVAL);
+
+	{
+		NEWER(pk_compile_opts) c = { .o.sz = sizeof(c), .unknown = 1 };
+		NEWER(pk_object_opts) ob = { .o.sz = sizeof(ob), .unknown = 1 };
+		NEWER(pk_flamegraph_opts) fo = { .o.sz = sizeof(fo), .unknown = 1 };
+		struct pk_flamegraph *fg = pk_flamegraph__new();
+		char obj[256];
+		FILE *devnull = fopen("/dev/null", "w");
+
+		CHECK_INT(pk_compile("x.bpf.c", obj, sizeof(obj), &c.o, why, sizeof(why)), -EINVAL);
+		errno = 0;
+		CHECK(!pk_object__open("/dev/null", &ob.o, why, sizeof(why)));
+		CHECK_INT(errno, EINVAL);
+		CHECK_INT(pk_flamegraph__write_svg(fg, devnull, &fo.o), -EINVAL);
+		fo.unknown = 0;
+		CHECK_INT(pk_flamegraph__write_svg(fg, devnull, &fo.o), 0);
+		pk_flamegraph__free(fg);
+		fclose(devnull);
+	}
 }
