@@ -29,18 +29,6 @@
 #define FNV_PRIME 0x100000001b3ULL
 #define MAX_ARGS 32
 
-static void say(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t fnv(uint64_t h, const void *data, size_t len)
 {
@@ -201,7 +189,7 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 	btf = btf__parse(VMLINUX_BTF, NULL);
 	if (!btf) {
 		err = -errno;
-		say(why, why_size, "cannot read the kernel's BTF (%s): %s", VMLINUX_BTF,
+		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s", VMLINUX_BTF,
 		    strerror(-err));
 		return err;
 	}
@@ -209,7 +197,7 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 	f = fopen(tmp, "we");
 	if (!f) {
 		err = -errno;
-		say(why, why_size, "cannot write %s: %s", tmp, strerror(-err));
+		pk__why(why, why_size, "cannot write %s: %s", tmp, strerror(-err));
 		btf__free(btf);
 		return err;
 	}
@@ -234,7 +222,7 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 		err = -errno;
 	if (err) {
 		unlink(tmp);
-		say(why, why_size, "cannot write %s: %s", path, strerror(-err));
+		pk__why(why, why_size, "cannot write %s: %s", path, strerror(-err));
 	}
 	return err;
 }
@@ -259,7 +247,7 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 	int err = hash_file(VMLINUX_BTF, &h);
 
 	if (err) {
-		say(why, why_size, "cannot read the kernel's BTF (%s): %s; probekit run needs a "
+		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s; probekit run needs a "
 				   "kernel built with CONFIG_DEBUG_INFO_BTF",
 		    VMLINUX_BTF, strerror(-err));
 		return err;
@@ -272,7 +260,7 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 		return 0;
 	err = mkdirs(j->btf_dir);
 	if (err) {
-		say(why, why_size, "cannot create %s: %s", j->btf_dir, strerror(-err));
+		pk__why(why, why_size, "cannot create %s: %s", j->btf_dir, strerror(-err));
 		return err;
 	}
 	if (j->log)
@@ -294,7 +282,7 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 
 	j->bpf_dir = PK_OPTS_GET(opts, bpf_include_dir, NULL) ?: pk_bpf_include_dir();
 	if (!j->bpf_dir) {
-		say(why, why_size, "cannot find probekit's BPF headers (probekit.bpf.h): set "
+		pk__why(why, why_size, "cannot find probekit's BPF headers (probekit.bpf.h): set "
 				   "PROBEKIT_INCLUDE to their directory");
 		return -ENOENT;
 	}
@@ -310,7 +298,7 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 		if (access(link, F_OK)) {
 			snprintf(tmp, sizeof(tmp), "%s.tmp.%d", link, getpid());
 			if (mkdirs(j->inc_root) || symlink(j->bpf_dir, tmp) || rename(tmp, link)) {
-				say(why, why_size, "cannot create %s: %s", link, strerror(errno));
+				pk__why(why, why_size, "cannot create %s: %s", link, strerror(errno));
 				unlink(tmp);
 				return -errno;
 			}
@@ -335,7 +323,7 @@ static int identify_compiler(struct job *j, const struct pk_compile_opts *opts, 
 	if (!name || !name[0])
 		name = "clang";
 	if (find_program(name, j->clang, sizeof(j->clang)) || stat(j->clang, &st)) {
-		say(why, why_size, "no C compiler for BPF: %s not found; install clang (Debian: "
+		pk__why(why, why_size, "no C compiler for BPF: %s not found; install clang (Debian: "
 				   "apt-get install clang), or pass a compiled .bpf.o",
 		    name);
 		return -ENOENT;
@@ -530,10 +518,10 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 		 (unsigned long long)j->key1);
 	status = run_clang(j, tmp_o, tmp_d);
 	if (status < 0) {
-		say(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
+		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
 		err = status;
 	} else if (status) {
-		say(why, why_size, "compiling %s failed (%s exited with status %d)", j->src,
+		pk__why(why, why_size, "compiling %s failed (%s exited with status %d)", j->src,
 		    j->clang, status);
 		err = -EINVAL;
 	} else {
@@ -543,7 +531,7 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 		if (!err && rename(tmp_o, obj_path))
 			err = -errno;
 		if (err)
-			say(why, why_size, "cannot store the object in %s/obj: %s", j->cache,
+			pk__why(why, why_size, "cannot store the object in %s/obj: %s", j->cache,
 			    strerror(-err));
 	}
 	unlink(tmp_o);
@@ -562,25 +550,25 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 		return -EINVAL;
 	if (!realpath(src, abs_src)) {
 		err = -errno;
-		say(why, why_size, "cannot read %s: %s", src, strerror(-err));
+		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
 		return err;
 	}
 	j.src = abs_src;
 	err = hash_file(abs_src, &j.key1);
 	if (err) {
-		say(why, why_size, "cannot read %s: %s", src, strerror(-err));
+		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
 		return err;
 	}
 	j.key1 = fnv_str(j.key1, abs_src);
 	j.key1 = fnv_str(j.key1, target_arch());
 	err = identify_compiler(&j, opts, why, why_size);
 	if (!err && (err = cache_dir(opts, j.cache, sizeof(j.cache))))
-		say(why, why_size, "cannot create the cache directory: %s (set XDG_CACHE_HOME)",
+		pk__why(why, why_size, "cannot create the cache directory: %s (set XDG_CACHE_HOME)",
 		    strerror(-err));
 	if (!err) {
 		snprintf(sub, sizeof(sub), "%s/obj", j.cache);
 		if ((err = mkdirs(sub)))
-			say(why, why_size, "cannot create %s: %s", sub, strerror(-err));
+			pk__why(why, why_size, "cannot create %s: %s", sub, strerror(-err));
 	}
 	if (!err)
 		err = prepare_vmlinux_h(&j, why, why_size);

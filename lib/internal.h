@@ -50,6 +50,12 @@ static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
 /* @field from @opts, or @fallback when NULL opts or an older, shorter struct lacks it. */
 #define PK_OPTS_GET(opts, field, fallback) (PK_OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
+/*
+ * Writes a reason into a caller's @why of @size bytes (the reason
+ * convention: NULL or 0 means the caller does not want one).
+ */
+void pk__why(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The kernel's own "not supported" errno, which userspace headers lack. */
 #define ENOTSUPP_ERRNO 524
 

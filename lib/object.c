@@ -73,18 +73,6 @@ struct pk_object {
 
 static __thread struct pk_object *current;
 
-static void say(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-}
 
 static int rank_of(enum pk_mech m)
 {
@@ -130,7 +118,7 @@ int pk_object_file_check(const char *path, char *why, size_t why_size)
 
 	if (fd < 0 || fstat(fd, &st)) {
 		err = -errno;
-		say(why, why_size, "cannot read %s: %s", path, strerror(-err));
+		pk__why(why, why_size, "cannot read %s: %s", path, strerror(-err));
 		if (fd >= 0)
 			close(fd);
 		return err;
@@ -139,25 +127,25 @@ int pk_object_file_check(const char *path, char *why, size_t why_size)
 	err = n < 0 ? -errno : 0;
 	close(fd);
 	if (err) {
-		say(why, why_size, "cannot read %s: %s", path, strerror(-err));
+		pk__why(why, why_size, "cannot read %s: %s", path, strerror(-err));
 		return err;
 	}
 	if (n < SELFMAG || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
-		say(why, why_size, "%s is neither a BPF object (ELF) nor C source (.bpf.c)", path);
+		pk__why(why, why_size, "%s is neither a BPF object (ELF) nor C source (.bpf.c)", path);
 		return 0;
 	}
 	if ((size_t)n < sizeof(eh) || eh.e_ident[EI_CLASS] != ELFCLASS64) {
-		say(why, why_size, "%s is a truncated or corrupt ELF file", path);
+		pk__why(why, why_size, "%s is a truncated or corrupt ELF file", path);
 		return 0;
 	}
 	if (eh.e_machine != EM_BPF) {
-		say(why, why_size, "%s is an ELF file for another machine (e_machine %u), not a "
+		pk__why(why, why_size, "%s is an ELF file for another machine (e_machine %u), not a "
 				   "BPF object: compile it with clang -target bpf",
 		    path, eh.e_machine);
 		return 0;
 	}
 	if (eh.e_shoff + (__u64)eh.e_shnum * eh.e_shentsize > (__u64)st.st_size) {
-		say(why, why_size, "%s is a truncated BPF object: its section table ends past the "
+		pk__why(why, why_size, "%s is a truncated BPF object: its section table ends past the "
 				   "end of the file (%lld bytes)",
 		    path, (long long)st.st_size);
 		return 0;
@@ -411,7 +399,7 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 		char msg[128];
 
 		libbpf_strerror(err, msg, sizeof(msg));
-		say(why, why_size, "%s is not a usable BPF object: %s (-vv shows libbpf's log)", path,
+		pk__why(why, why_size, "%s is not a usable BPF object: %s (-vv shows libbpf's log)", path,
 		    msg);
 		errno = EINVAL;
 		return NULL;
@@ -422,7 +410,7 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 	err = !o ? -ENOMEM : (o->path = strdup(path)) ? read_programs(o, obj) : -ENOMEM;
 	bpf_object__close(obj);
 	if (!err && o->nr_progs == 0) {
-		say(why, why_size, "%s holds no BPF programs (no SEC(\"...\") functions)", path);
+		pk__why(why, why_size, "%s holds no BPF programs (no SEC(\"...\") functions)", path);
 		err = -ENOENT;
 	}
 	if (!err)
@@ -431,7 +419,7 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 		err = make_variants(o);
 	if (err) {
 		if (err == -ENOMEM)
-			say(why, why_size, "%s", strerror(ENOMEM));
+			pk__why(why, why_size, "%s", strerror(ENOMEM));
 		pk_object__free(o);
 		errno = -err;
 		return NULL;

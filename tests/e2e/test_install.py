@@ -95,6 +95,8 @@ def test_prefix_destdir_pc_soname_and_a_program_built_on_it():
         names = [l.split()[-1] for l in syms if l.split()[-2] != "A"]
         assert len(names) > 100, syms
         assert all(n.startswith("pk_") for n in names), [n for n in names if n[:3] != "pk_"]
+        # the library-internal pk__ functions stay inside
+        assert not any(n.startswith("pk__") for n in names), [n for n in names if n[:4] == "pk__"]
         assert "pk_attach__load@@PROBEKIT_0" in names
 
         # commands: probekit and the bcc names; generic ones only as subcommands
