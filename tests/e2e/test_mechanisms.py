@@ -69,11 +69,14 @@ _cache = {}
 
 
 def features():
-    if "features" not in _cache:
+    # what the kernel offers depends on the BTF override (test_nobtf reruns
+    # suites under PROBEKIT_BTF=none, where fentry is not available)
+    key = ("features", os.environ.get("PROBEKIT_BTF"))
+    if key not in _cache:
         r = pk.run([pk.tool_path("probekit"), "features", "--json"])
         assert r.returncode == 0, f"features failed: {r.stderr.strip()}"
-        _cache["features"] = {o["feature"]: o for o in pk.json_lines(r.stdout.splitlines())}
-    return _cache["features"]
+        _cache[key] = {o["feature"]: o for o in pk.json_lines(r.stdout.splitlines())}
+    return _cache[key]
 
 
 def available(mech):
