@@ -76,6 +76,15 @@ wait "$snoop" || fail "opensnoop exited with $? after SIGINT: $(cat "$work/opens
 [ -n "$seen" ] || fail "opensnoop did not show the failed open of $path"
 say "opensnoop: $(grep -c " $path\$" "$work/opensnoop") failed open(s) of $path seen"
 
+# probekit run, as installed: one .bpf.c outside the tree, compiled with the
+# installed BPF headers into a fresh cache, its map printed at the end
+cp examples/task_switch.bpf.c "$work/"
+(cd "$work" && XDG_CACHE_HOME="$PWD/cache" probekit run -d 1 task_switch.bpf.c) \
+	>"$work/run.out" 2>"$work/run.err" || fail "probekit run: $(cat "$work/run.err")"
+grep -Eq '^stats\[\{.*\}\] = [0-9]+$' "$work/run.out" ||
+	fail "probekit run printed no stats[...] entry: $(head -5 "$work/run.out")"
+say "probekit run: $(grep -c '^stats\[' "$work/run.out") task_switch entries"
+
 # pages and the shared library
 for p in man3/probekit.3 man3/pk_attach.3 man8/probekit.8 man8/opensnoop.8 man8/probekit-features.8; do
 	f=/usr/share/man/$p.gz
