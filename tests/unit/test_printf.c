@@ -71,8 +71,19 @@ static pid_t start_child(int fd[2])
 	if (pid == 0) {
 		close(fd[1]);
 		prctl(PR_SET_NAME, "pk\x1bkid");
-		if (read(fd[0], &go, 1) == 1)
-			syscall(SYS_openat, AT_FDCWD, child_path, O_RDONLY | O_CLOEXEC);
+		if (read(fd[0], &go, 1) == 1) {
+			/*
+			 * A forked child has no page-table entry for the
+			 * parent's .rodata until it touches it, and BPF cannot
+			 * fault a page in: read the path first, or the %s comes
+			 * out empty (seen under ASan, whose layout leaves that
+			 * page untouched). volatile: strlen() must really run.
+			 */
+			const char *volatile path = child_path;
+
+			if (strlen(path))
+				syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+		}
 		_exit(0);
 	}
 	close(fd[0]);
