@@ -94,23 +94,28 @@ __u64 pk_last_wakeup = 0;
  * reader does every few events: a wakeup per ~3 events, measured. User
  * space polls every 10 ms while events flow, so nothing waits longer.
  */
+/* Whether this ring-buffer event wakes the reader (see pk_submit_size()). */
+static __always_inline __u64 pk__wakeup_flags(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (now - pk_last_wakeup > PK_WAKEUP_GAP_NS ||
+	    bpf_ringbuf_query(&pk_rb, BPF_RB_AVAIL_DATA) >=
+		    bpf_ringbuf_query(&pk_rb, BPF_RB_RING_SIZE) / 4) {
+		pk_last_wakeup = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void pk_submit_size(void *ctx, void *e, __u32 size)
 {
-	__u64 now, flags = BPF_RB_NO_WAKEUP;
-
 	if (pk_use_perfbuf) {
 		if (bpf_perf_event_output(ctx, &pk_pb, BPF_F_CURRENT_CPU, e, size))
 			pk_count_lost();
 		return;
 	}
-	now = bpf_ktime_get_ns();
-	if (now - pk_last_wakeup > PK_WAKEUP_GAP_NS ||
-	    bpf_ringbuf_query(&pk_rb, BPF_RB_AVAIL_DATA) >=
-		    bpf_ringbuf_query(&pk_rb, BPF_RB_RING_SIZE) / 4) {
-		pk_last_wakeup = now;
-		flags = BPF_RB_FORCE_WAKEUP;
-	}
-	bpf_ringbuf_submit(e, flags);
+	bpf_ringbuf_submit(e, pk__wakeup_flags());
 }
 
 /*
@@ -134,8 +139,6 @@ static __always_inline void *pk_reserve_cut_size(void)
 
 static __always_inline void pk_submit_cut(void *ctx, void *e, __u64 size)
 {
-	__u64 now, flags = BPF_RB_NO_WAKEUP;
-
 	if (size > PK_EVENT_MAX)
 		return;
 	if (pk_use_perfbuf) {
@@ -143,14 +146,7 @@ static __always_inline void pk_submit_cut(void *ctx, void *e, __u64 size)
 			pk_count_lost();
 		return;
 	}
-	now = bpf_ktime_get_ns();
-	if (now - pk_last_wakeup > PK_WAKEUP_GAP_NS ||
-	    bpf_ringbuf_query(&pk_rb, BPF_RB_AVAIL_DATA) >=
-		    bpf_ringbuf_query(&pk_rb, BPF_RB_RING_SIZE) / 4) {
-		pk_last_wakeup = now;
-		flags = BPF_RB_FORCE_WAKEUP;
-	}
-	if (bpf_ringbuf_output(&pk_rb, e, size, flags))
+	if (bpf_ringbuf_output(&pk_rb, e, size, pk__wakeup_flags()))
 		pk_count_lost();
 }
 
