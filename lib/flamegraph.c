@@ -5,11 +5,13 @@
  * an SVG writer in the manner of flamegraph.pl, which Debian does not ship.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <probekit/flamegraph.h>
 #include <probekit/output.h>
@@ -552,19 +554,55 @@ int pk_flamegraph__write_svg(const struct pk_flamegraph *fg, FILE *f,
 	return err;
 }
 
-int pk_flamegraph__save_svg(const struct pk_flamegraph *fg, const char *path,
-			    const struct pk_flamegraph_opts *opts)
+int pk_flamegraph__can_save(const char *path, char *why, size_t why_size)
+{
+	int fd;
+
+	if (!path || !path[0]) {
+		pk__why(why, why_size, "no file name for the flame graph");
+		return -EINVAL;
+	}
+	/* not truncated: what is there stays until the graph replaces it */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pk__why(why, why_size, "cannot write %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+int pk_flamegraph__save(const struct pk_flamegraph *fg, const char *path,
+			const struct pk_flamegraph_opts *opts, char *why, size_t why_size)
 {
 	FILE *f;
 	int err;
 
-	if (!fg || !path)
+	if (!fg || !path || !path[0]) {
+		pk__why(why, why_size, "no flame graph or no file name");
 		return -EINVAL;
+	}
+	if (!PK_OPTS_VALID(opts, pk_flamegraph_opts)) {
+		pk__why(why, why_size, "invalid flame graph options");
+		return -EINVAL;
+	}
 	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	err = pk_flamegraph__write_svg(fg, f, opts);
-	if (fclose(f) && !err)
+	err = f ? pk_flamegraph__write_svg(fg, f, opts) : -errno;
+	if (f && fclose(f) && !err)
 		err = -EIO;
-	return err;
+	if (err) {
+		pk__why(why, why_size, "cannot write the flame graph to %s: %s", path,
+			strerror(-err));
+		return err;
+	}
+	pk__why(why, why_size, "wrote the flame graph of %llu %s to %s",
+		(unsigned long long)pk_flamegraph__total(fg),
+		PK_OPTS_GET(opts, unit, NULL) ? opts->unit : "samples", path);
+	return 0;
+}
+
+int pk_flamegraph__save_svg(const struct pk_flamegraph *fg, const char *path,
+			    const struct pk_flamegraph_opts *opts)
+{
+	return pk_flamegraph__save(fg, path, opts, NULL, 0);
 }

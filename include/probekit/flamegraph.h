@@ -74,7 +74,21 @@ struct pk_flamegraph_opts {
  */
 int pk_flamegraph__write_svg(const struct pk_flamegraph *fg, FILE *f,
 			     const struct pk_flamegraph_opts *opts);
-/* Writes pk_flamegraph__write_svg() to @path (created or truncated). */
+/*
+ * Writes pk_flamegraph__write_svg() to @path (created or truncated), what
+ * the stack tools' --svg does at exit. On success @why says what was
+ * written ("wrote the flame graph of 40960 bytes to a.svg"), on failure
+ * why not; returns 0 or a negative errno.
+ */
+int pk_flamegraph__save(const struct pk_flamegraph *fg, const char *path,
+			const struct pk_flamegraph_opts *opts, char *why, size_t why_size);
+/*
+ * Whether @path can be written (it is created if missing, not truncated),
+ * checked before tracing starts rather than after: 0, or a negative errno
+ * with the reason in @why.
+ */
+int pk_flamegraph__can_save(const char *path, char *why, size_t why_size);
+/* pk_flamegraph__save() without the reason. */
 int pk_flamegraph__save_svg(const struct pk_flamegraph *fg, const char *path,
 			    const struct pk_flamegraph_opts *opts);
 

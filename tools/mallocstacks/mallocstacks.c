@@ -28,9 +28,8 @@ static struct {
 	pid_t pid;
 	unsigned long top;
 	bool folded;
-	/* --svg: the flame graph's file, opened before tracing starts */
+	/* --svg: the flame graph's file, checked before tracing starts */
 	const char *svg;
-	FILE *svg_file;
 	/* -c: the runtime started the command */
 	bool child;
 	/* one symbolizer per image the process exec'd, for their own maps */
@@ -84,6 +83,8 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
+	char why[4200];
+
 	if (argc)
 		return pk_usage_error(run, "unexpected argument '%s'", argv[0]);
 	if (!env.pid && !pk_run__command(run))
@@ -91,9 +92,9 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "-f and --json do not go together");
 	/* a file that cannot be written fails now, not after the tracing */
-	if (env.svg && !(env.svg_file = fopen(env.svg, "we"))) {
-		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
-		return -errno;
+	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
+		pk_error(run, "%s", why);
+		return -EIO;
 	}
 	return 0;
 }
@@ -303,16 +304,13 @@ static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
 	struct pk_flamegraph_opts opts = {
 		.sz = sizeof(opts), .unit = "bytes", .title = "malloc, calloc and realloc bytes",
 	};
-	int err = pk_flamegraph__write_svg(fg, env.svg_file, &opts);
+	char why[4400];
+	int err = pk_flamegraph__save(fg, env.svg, &opts, why, sizeof(why));
 
-	if (fclose(env.svg_file) && !err)
-		err = -EIO;
-	env.svg_file = NULL;
 	if (err)
-		pk_error(run, "cannot write the flame graph to %s: %s", env.svg, strerror(-err));
+		pk_error(run, "%s", why);
 	else
-		pk_info(run, "wrote the flame graph of %" PRIu64 " bytes to %s",
-			pk_flamegraph__total(fg), env.svg);
+		pk_info(run, "%s", why);
 	return err;
 }
 

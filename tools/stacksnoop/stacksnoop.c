@@ -32,9 +32,8 @@ struct stack_count {
 
 static struct {
 	bool offset, verbose, folded;
-	/* --svg: the flame graph's file, opened before tracing starts */
+	/* --svg: the flame graph's file, checked before tracing starts */
 	const char *svg;
-	FILE *svg_file;
 	struct stack_count *counts;
 	/* hits that found the table full */
 	__u64 uncounted;
@@ -190,12 +189,14 @@ static int target_raw_tracepoint(struct pk_run *run)
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
+	char why[4200];
+
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "--folded and --json do not go together");
 	/* a file that cannot be written fails now, not after the tracing */
-	if (env.svg && !(env.svg_file = fopen(env.svg, "we"))) {
-		pk_error(run, "cannot write %s: %s", env.svg, strerror(errno));
-		return -errno;
+	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
+		pk_error(run, "%s", why);
+		return -EIO;
 	}
 	if (argc != 1)
 		return pk_usage_error(run, argc ? "give one function or tracepoint, not %d" :
@@ -475,22 +476,18 @@ static void print_folded(FILE *out, char (*names)[256], int n, __u64 hits)
 
 static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
 {
-	char title[400];
+	char title[400], why[4400];
 	struct pk_flamegraph_opts opts = {
 		.sz = sizeof(opts), .unit = "hits", .title = title,
 	};
 	int err;
 
 	snprintf(title, sizeof(title), "Kernel stacks at %s", env.label);
-	err = pk_flamegraph__write_svg(fg, env.svg_file, &opts);
-	if (fclose(env.svg_file) && !err)
-		err = -EIO;
-	env.svg_file = NULL;
+	err = pk_flamegraph__save(fg, env.svg, &opts, why, sizeof(why));
 	if (err)
-		pk_error(run, "cannot write the flame graph to %s: %s", env.svg, strerror(-err));
+		pk_error(run, "%s", why);
 	else
-		pk_info(run, "wrote the flame graph of %llu hits to %s",
-			(unsigned long long)pk_flamegraph__total(fg), env.svg);
+		pk_info(run, "%s", why);
 	return err;
 }
 
