@@ -152,6 +152,11 @@ $(BUILD)/tests/mallocer $(BUILD)/tests/sysopen: $(BUILD)/tests/%: tests/helpers/
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer -Wall -Werror -o $@ $<
 
+# the stack tests' target: every function keeps its frame (-O0, frame pointers)
+$(BUILD)/tests/stacker: tests/helpers/stacker.c
+	@mkdir -p $(dir $@)
+	$(CC) -O0 -g -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer -Wall -Werror -o $@ $<
+
 # the symbolizers as a filter, for the differential tests
 $(BUILD)/tests/symlookup: tests/helpers/symlookup.c $(BUILD)/libprobekit.a
 	@mkdir -p $(dir $@)

@@ -219,16 +219,48 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
 #define PK_EVENT(type) type *pk_event_type __attribute__((unused))
 
 /*
- * Marks a field (of an event, a map key or a map value) as holding a stack
- * id from a BPF_MAP_TYPE_STACK_TRACE map, for printers that symbolize
- * stacks. Fields named kstack, ustack or stack_id are taken as stack ids
- * without it. A BTF decl tag: kernels before 5.16 get it stripped by libbpf.
+ * Stack ids, for printers that symbolize stacks (`probekit run` prints a
+ * map entry or an event with its stacks, one frame a line, and gives them
+ * to --folded and --svg). A number is a stack id when:
+ *  - a struct member (of a map key, a map value or a PK_EVENT record) is
+ *    tagged PK_STACK_ID, PK_KSTACK_ID, PK_USTACK_ID or PK_STACK_ID_OF(map),
+ *    or is named kstack, ustack, stack_id, kstack_id, ustack_id, or
+ *    anything ending in _stack_id (bcc's user_stack_id, kernel_stack_id);
+ *  - a whole key or value has a typedef so named (after a pk_ prefix and a
+ *    _t suffix are dropped): pk_kstack_t, pk_ustack_t, pk_stack_id_t below.
+ * It is a 4- or 8-byte integer, as pk_stack_id() returns it.
+ * Its stack map: the one PK_*STACK_ID_OF() names, else the object's only
+ * BPF_MAP_TYPE_STACK_TRACE map (with several, name one).
+ * Kernel or user: PK_KSTACK_ID/PK_USTACK_ID, or a name starting with k
+ * (kstack, kernel_stack_id) or u (ustack, user_stack_id); otherwise the
+ * stack's first address says (kernel addresses are in the upper half of
+ * the address space, on x86-64 and arm64).
+ * User stacks are symbolized for the process in a member named tgid or
+ * pid of the same key, value or record, else run's -p PID or -c command.
+ * A negative id prints as bcc's "[Missed User Stack]" with the reason.
+ * The tags are BTF decl tags, "pk_stack_id[:user|:kernel][:MAP]";
+ * kernels before 5.16 get them stripped by libbpf, the names still work.
  */
 #if __has_attribute(btf_decl_tag)
 #define PK_STACK_ID __attribute__((btf_decl_tag("pk_stack_id")))
+#define PK_KSTACK_ID __attribute__((btf_decl_tag("pk_stack_id:kernel")))
+#define PK_USTACK_ID __attribute__((btf_decl_tag("pk_stack_id:user")))
+#define PK_STACK_ID_OF(map) __attribute__((btf_decl_tag("pk_stack_id:" #map)))
+#define PK_KSTACK_ID_OF(map) __attribute__((btf_decl_tag("pk_stack_id:kernel:" #map)))
+#define PK_USTACK_ID_OF(map) __attribute__((btf_decl_tag("pk_stack_id:user:" #map)))
 #else
 #define PK_STACK_ID
+#define PK_KSTACK_ID
+#define PK_USTACK_ID
+#define PK_STACK_ID_OF(map)
+#define PK_KSTACK_ID_OF(map)
+#define PK_USTACK_ID_OF(map)
 #endif
+
+/* A map keyed (or valued) by a stack id alone: PK_HASH(calls, pk_ustack_t, __u64, 1024) */
+typedef __s32 pk_kstack_t;
+typedef __s32 pk_ustack_t;
+typedef __s32 pk_stack_id_t;
 
 /*
  * The id of the current kernel stack (@user false) or user stack (@user

@@ -205,10 +205,14 @@ int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_
 	struct bpf_map *map;
 	int n;
 
-	if (o->interval)
+	if (o->interval && !run_stacks_folded())
 		time_line(run);
 	bpf_object__for_each_map(map, obj) {
-		if (o->globals && bpf_map__is_internal(map))
+		if (run_stacks_has_map(map))
+			n = run_stacks_print_map(run, map, &po);
+		else if (run_stacks_folded())
+			continue;
+		else if (o->globals && bpf_map__is_internal(map))
 			n = pk_map__print_globals(pk_run__out(run), map, btf, po.json);
 		else if (pk_map__is_printable(map))
 			n = pk_map__print(pk_run__out(run), map, btf, &po);

@@ -36,6 +36,8 @@ enum {
 	O_PER_CPU,
 	O_MECHANISM,
 	O_PERF_BUFFER,
+	O_FOLDED,
+	O_SVG,
 };
 
 #define MAX_SETS 64
@@ -58,6 +60,8 @@ static struct {
 	struct pk_events_opts events_opts;
 	pid_t pid;
 	unsigned long freq;
+	bool folded;
+	const char *svg;
 
 	char obj_path[4096];
 	struct pk_object *obj;
@@ -132,6 +136,14 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		return 0;
 	case 'p':
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
+	case O_FOLDED:
+		env.folded = true;
+		return 0;
+	case O_SVG:
+		if (!arg[0])
+			return pk_usage_error(run, "empty --svg file name");
+		env.svg = arg;
+		return 0;
 	case 'F':
 		if (pk_parse_ulong(arg, 100000, &env.freq) || !env.freq)
 			return pk_usage_error(run, "invalid frequency '%s': give Hz from 1 to 100000",
@@ -148,6 +160,8 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 	if (argc > 1)
 		return pk_usage_error(run, "unexpected argument '%s': give one file", argv[1]);
 	env.file = argv[0];
+	if (env.folded && pk_run__json(run))
+		return pk_usage_error(run, "--folded and --json do not go together");
 	return 0;
 }
 
@@ -359,6 +373,32 @@ static int start_printk(struct pk_run *run)
 
 /* Maps -------------------------------------------------------------------- */
 
+static int start_stacks(struct pk_run *run)
+{
+	struct run_stacks_opts so = {
+		.file = env.file, .svg = env.svg, .folded = env.folded,
+		.pid = pk_run__child(run) ? 0 : env.pid, .child = pk_run__child(run),
+	};
+	char why[4200];
+	int err;
+
+	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
+		pk_error(run, "%s", why);
+		return -EIO;
+	}
+	err = run_stacks_init(pk_object__bpf(env.obj), &so);
+	if (err)
+		pk_error(run, "cannot read the stack maps: %s", strerror(-err));
+	return err;
+}
+
+/* -c: read its maps as it exits, for the user stacks printed at the end */
+static void command_exit(struct pk_run *run, pid_t pid)
+{
+	(void)run;
+	run_stacks_process_exiting(pid);
+}
+
 static int print_maps(struct pk_run *run, bool clear, bool interval)
 {
 	struct run_maps_opts o = {
@@ -369,7 +409,13 @@ static int print_maps(struct pk_run *run, bool clear, bool interval)
 		.interval = interval,
 	};
 
-	return run_print_maps(run, pk_object__bpf(env.obj), &o);
+	int err = run_stacks_begin(run);
+
+	if (!err)
+		err = run_print_maps(run, pk_object__bpf(env.obj), &o);
+	if (!err)
+		err = run_stacks_end(run);
+	return err;
 }
 
 static int tick(struct pk_run *run)
@@ -523,6 +569,8 @@ static int run_main(struct pk_run *run)
 	}
 	err = load(run);
 	if (!err)
+		err = start_stacks(run);
+	if (!err)
 		err = start_events(run);
 	if (!err)
 		err = start_printk(run);
@@ -551,6 +599,7 @@ out:
 	pk_trace_pipe__free(env.tp);
 	pk_events__free(env.events);
 	run_events_free();
+	run_stacks_free();
 	if (env.events_epfd >= 0)
 		close(env.events_epfd);
 	if (env.events_timer >= 0)
@@ -573,6 +622,8 @@ static const struct pk_option options[] = {
 	{ "printk-format", O_PRINTK_FORMAT, "FMT", "printk lines through a bcc format: \"{1} {5}\"" },
 	{ "pid", 'p', "PID", "uprobes and perf_event sampling only in this process; end with it" },
 	{ "frequency", 'F', "HZ", "perf_event programs sample the CPU clock at HZ (49)" },
+	{ "folded", O_FOLDED, NULL, "maps of stack ids as folded stacks: frame;frame;frame COUNT" },
+	{ "svg", O_SVG, "FILE", "write a flame graph of the maps of stack ids to FILE (SVG)" },
 	{ "mechanism", O_MECHANISM, "NAME", "use only group members of this kind: fentry, "
 					    "kprobe, tp_btf, raw_tp, tracepoint" },
 	{ "buffer-pages", 'b', "PAGES", "event buffer pages per CPU, a power of two (64)" },
@@ -588,11 +639,13 @@ const struct pk_tool run_tool = {
 		    "  run -i 1 --clear counts.bpf.c    # every second, emptied each time\n"
 		    "  run --fields trace_print.bpf.c   # printk lines as a table\n"
 		    "  run --set target_pid=42 f.bpf.c  # a const volatile global, before load\n"
-		    "  run -o f.bpf.o f.bpf.c           # compile only, keep the object\n",
+		    "  run -o f.bpf.o f.bpf.c           # compile only, keep the object\n"
+		    "  run --svg a.svg -c ./prog m.bpf.c  # a flame graph of its stack maps\n",
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
 	.main = run_main,
 	.tick = tick,
 	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND,
+	.command_exit = command_exit,
 };

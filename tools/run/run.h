@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct pk_run;
 struct bpf_object;
@@ -28,5 +29,32 @@ struct run_maps_opts {
 };
 /* Every map the program declared (and with globals, its global variables). */
 int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o);
+
+
+/* Stacks (stacks.c): stack-id fields printed as symbolized stacks. */
+struct bpf_map;
+struct pk_map_print_opts;
+struct run_stacks_opts {
+	const char *file;
+	/* --svg FILE, --folded */
+	const char *svg;
+	bool folded;
+	/* whose user stacks, when the record names no pid: -p, else -c's */
+	pid_t pid, child;
+};
+/* Finds the maps that hold stack ids, after load. */
+int run_stacks_init(struct bpf_object *obj, const struct run_stacks_opts *opts);
+void run_stacks_free(void);
+/* -c: the command exits, its maps still readable. */
+void run_stacks_process_exiting(pid_t pid);
+bool run_stacks_has_map(const struct bpf_map *map);
+/* --folded: only the stack maps print, as folded lines */
+bool run_stacks_folded(void);
+/* A map with stack ids: the entry, then its stacks (or folded lines). */
+int run_stacks_print_map(struct pk_run *run, const struct bpf_map *map,
+			 const struct pk_map_print_opts *po);
+/* Around one print of the maps: --svg's graph is made of what it prints. */
+int run_stacks_begin(struct pk_run *run);
+int run_stacks_end(struct pk_run *run);
 
 #endif

@@ -1,0 +1,826 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Stacks in `probekit run`: map keys and values that hold the id of a
+ * stack in a BPF_MAP_TYPE_STACK_TRACE map print as that stack, symbolized,
+ * as bcc's stackcount and mallocstacks print theirs; --folded prints them
+ * as flame-graph input and --svg draws the flame graph.
+ *
+ * Which fields are stack ids, which stack map holds them and whether they
+ * are kernel or user stacks is read from the object's BTF, by the rules
+ * bpf/probekit.bpf.h documents (PK_STACK_ID decl tags, or the names
+ * kstack, ustack, stack_id, user_stack_id...).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <probekit/btfvalue.h>
+#include <probekit/flamegraph.h>
+#include <probekit/ksyms.h>
+#include <probekit/mapprint.h>
+#include <probekit/maps.h>
+#include <probekit/output.h>
+#include <probekit/probekit.h>
+#include <probekit/usyms.h>
+
+#include "run.h"
+
+#define MAX_FIELDS 8
+#define MAX_PLANS 64
+#define MAX_FRAMES 127
+#define TEXT_MAX 4096
+#define FRAME_MAX 512
+/* x86-64 and arm64 kernels live in the upper half of the address space */
+#define KERNEL_HALF (1ULL << 63)
+
+enum stack_kind { STACK_ANY, STACK_KERNEL, STACK_USER };
+
+/* A number somewhere in a key or a value. */
+struct loc {
+	bool set;
+	bool in_value;
+	__u32 off, size;
+	bool is_signed;
+};
+
+struct stack_field {
+	struct loc at;
+	enum stack_kind kind;
+	int stacks_fd;
+	char name[64];
+};
+
+/* What to do with one map: where its stack ids, pid, comm and count are. */
+struct plan {
+	const struct bpf_map *map;
+	struct stack_field fields[MAX_FIELDS];
+	int nr_fields;
+	struct loc pid, count;
+	struct loc comm; /* a char array */
+	__u32 key_id, value_id;
+	char unit[64];
+};
+
+static struct {
+	struct bpf_object *obj;
+	const struct btf *btf;
+	struct run_stacks_opts opts;
+	struct plan plans[MAX_PLANS];
+	int nr_plans;
+	struct pk_usyms *usyms;
+	struct pk_btf_printer *printer;
+	/* --svg: the graph of one print pass */
+	struct pk_flamegraph *fg;
+	bool warned_ksyms;
+	char key[TEXT_MAX], value[TEXT_MAX], line[3 * TEXT_MAX];
+	char frames[MAX_FIELDS * MAX_FRAMES + 2][FRAME_MAX];
+} st;
+
+/* Names ------------------------------------------------------------------- */
+
+/* The kind a name says, or -1 when it names no stack id. */
+static int kind_of_name(const char *name)
+{
+	char n[128];
+	size_t len;
+
+	if (!name || !name[0])
+		return -1;
+	/* pk_ustack_t, stack_id_t: the typedefs of a whole key */
+	snprintf(n, sizeof(n), "%s", strncmp(name, "pk_", 3) ? name : name + 3);
+	len = strlen(n);
+	if (len > 2 && !strcmp(n + len - 2, "_t"))
+		n[len -= 2] = '\0';
+	if (!strcmp(n, "kstack") || !strcmp(n, "kstack_id"))
+		return STACK_KERNEL;
+	if (!strcmp(n, "ustack") || !strcmp(n, "ustack_id"))
+		return STACK_USER;
+	if (!strcmp(n, "stack_id") || !strcmp(n, "stackid"))
+		return STACK_ANY;
+	/* bcc's user_stack_id, kernel_stack_id, kern_stack_id */
+	if ((len > 9 && !strcmp(n + len - 9, "_stack_id")) ||
+	    (len > 8 && !strcmp(n + len - 8, "_stackid")))
+		return n[0] == 'k' ? STACK_KERNEL : n[0] == 'u' ? STACK_USER : STACK_ANY;
+	return -1;
+}
+
+/* The PK_STACK_ID tag on type @id (member @idx, or -1 for the type), or NULL. */
+static const char *tag_of(__u32 id, int idx)
+{
+	__u32 i, n = btf__type_cnt(st.btf);
+	const struct btf_type *t;
+	const char *name;
+
+	for (i = 1; i < n; i++) {
+		t = btf__type_by_id(st.btf, i);
+		if (!btf_is_decl_tag(t) || t->type != id || btf_decl_tag(t)->component_idx != idx)
+			continue;
+		name = btf__name_by_offset(st.btf, t->name_off);
+		if (name && !strncmp(name, "pk_stack_id", 11) && (!name[11] || name[11] == ':'))
+			return name;
+	}
+	return NULL;
+}
+
+static bool is_stack_map(const struct bpf_map *m)
+{
+	return m && bpf_map__type(m) == BPF_MAP_TYPE_STACK_TRACE;
+}
+
+/*
+ * The stack map a field's ids come from: the one its tag names, else the
+ * object's only stack map. -1 when that leaves none or several.
+ */
+static int stacks_fd_for(const char *tag, enum stack_kind *kind, const char *what)
+{
+	const struct bpf_map *m, *only = NULL, *named = NULL;
+	char words[128], *w, *save = NULL;
+	int nr = 0;
+
+	if (tag && tag[11] == ':') {
+		snprintf(words, sizeof(words), "%s", tag + 12);
+		for (w = strtok_r(words, ":,", &save); w; w = strtok_r(NULL, ":,", &save)) {
+			if (!strcmp(w, "user"))
+				*kind = STACK_USER;
+			else if (!strcmp(w, "kernel"))
+				*kind = STACK_KERNEL;
+			else if (!(named = bpf_object__find_map_by_name(st.obj, w)) ||
+				 !is_stack_map(named))
+				fprintf(stderr, "run: %s is tagged with stack map %s, which the "
+						"object has not\n", what, w);
+			else
+				return bpf_map__fd(named);
+		}
+	}
+	bpf_object__for_each_map(m, st.obj) {
+		if (is_stack_map(m)) {
+			only = m;
+			nr++;
+		}
+	}
+	if (nr == 1)
+		return bpf_map__fd(only);
+	if (nr > 1)
+		fprintf(stderr, "run: %s looks like a stack id, but the object has %d stack maps: "
+				"name one with PK_STACK_ID_OF(map); printed as a number\n",
+			what, nr);
+	return -1;
+}
+
+/* Layout ------------------------------------------------------------------ */
+
+/* Skips modifiers; typedef names on the way are checked by the caller. */
+static const struct btf_type *skip_mods(__u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(st.btf, *id);
+
+	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t) ||
+		     btf_is_typedef(t))) {
+		*id = t->type;
+		t = btf__type_by_id(st.btf, *id);
+	}
+	return t;
+}
+
+/* A typedef on the way to @id that is named (or tagged) as a stack id. */
+static int typedef_kind(__u32 id, const char **tag)
+{
+	const struct btf_type *t = btf__type_by_id(st.btf, id);
+	int k;
+
+	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t))) {
+		if (btf_is_typedef(t)) {
+			*tag = tag_of(id, -1);
+			k = kind_of_name(btf__name_by_offset(st.btf, t->name_off));
+			if (*tag || k >= 0)
+				return k < 0 ? STACK_ANY : k;
+		}
+		id = t->type;
+		t = btf__type_by_id(st.btf, id);
+	}
+	return -1;
+}
+
+static bool int_loc(__u32 type, __u32 off, bool in_value, struct loc *l)
+{
+	const struct btf_type *t = skip_mods(&type);
+
+	if (!t || (!btf_is_int(t) && !btf_is_enum(t)) || (t->size != 4 && t->size != 8) ||
+	    (btf_is_int(t) && btf_int_offset(t)))
+		return false;
+	*l = (struct loc){ .set = true, .in_value = in_value, .off = off, .size = t->size,
+			   .is_signed = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED) };
+	return true;
+}
+
+static void add_field(struct plan *p, const struct loc *l, int kind, const char *tag,
+		      const char *name)
+{
+	struct stack_field *f;
+	char what[160];
+	int fd;
+
+	if (p->nr_fields == MAX_FIELDS)
+		return;
+	snprintf(what, sizeof(what), "%s's %s", bpf_map__name(p->map), name);
+	f = &p->fields[p->nr_fields];
+	f->kind = kind;
+	fd = stacks_fd_for(tag, &f->kind, what);
+	if (fd < 0)
+		return;
+	f->at = *l;
+	f->stacks_fd = fd;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	p->nr_fields++;
+}
+
+static bool is_char_array(__u32 type)
+{
+	const struct btf_type *t = skip_mods(&type), *e;
+	__u32 elem;
+
+	if (!t || !btf_is_array(t))
+		return false;
+	elem = btf_array(t)->type;
+	e = skip_mods(&elem);
+	return e && btf_is_int(e) && e->size == 1;
+}
+
+/* The stack ids, pid, comm and count of a key or value of type @id. */
+static void scan(struct plan *p, __u32 id, bool in_value)
+{
+	const char *tag = NULL, *name;
+	const struct btf_member *m;
+	const struct btf_type *t;
+	struct loc l;
+	__u32 sid = id;
+	int i, kind;
+
+	kind = typedef_kind(id, &tag);
+	if (kind >= 0 && int_loc(id, 0, in_value, &l)) {
+		add_field(p, &l, kind, tag, in_value ? "value" : "key");
+		return;
+	}
+	t = skip_mods(&sid);
+	if (!t)
+		return;
+	if (in_value && !btf_is_composite(t)) {
+		p->count.set = int_loc(id, 0, true, &p->count);
+		return;
+	}
+	if (!btf_is_struct(t))
+		return;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 bits = btf_member_bit_offset(t, i);
+
+		name = btf__name_by_offset(st.btf, m->name_off);
+		if (btf_member_bitfield_size(t, i) || bits % 8 ||
+		    !int_loc(m->type, bits / 8, in_value, &l)) {
+			if (name && !strcmp(name, "comm") && is_char_array(m->type) && !(bits % 8)) {
+				p->comm = (struct loc){ .set = true, .in_value = in_value,
+							.off = bits / 8 };
+				p->comm.size = btf__resolve_size(st.btf, m->type);
+			}
+			continue;
+		}
+		tag = tag_of(sid, i);
+		kind = tag ? STACK_ANY : kind_of_name(name);
+		if (kind < 0)
+			kind = typedef_kind(m->type, &tag);
+		if (kind >= 0) {
+			add_field(p, &l, kind, tag, name ? name : "?");
+		} else if (name && (!strcmp(name, "tgid") ||
+				    (!strcmp(name, "pid") && (!p->pid.set || p->pid.in_value)))) {
+			p->pid = l;
+		} else if (in_value && !p->count.set) {
+			p->count = l;
+			snprintf(p->unit, sizeof(p->unit), "%s", name ? name : "");
+		}
+	}
+}
+
+static bool is_countable(const struct bpf_map *map)
+{
+	return pk_map__is_printable(map);
+}
+
+static void make_plan(const struct bpf_map *map)
+{
+	struct plan *p = &st.plans[st.nr_plans];
+
+	memset(p, 0, sizeof(*p));
+	p->map = map;
+	p->key_id = bpf_map__btf_key_type_id(map);
+	p->value_id = bpf_map__btf_value_type_id(map);
+	if (!p->key_id || !p->value_id)
+		return;
+	scan(p, p->key_id, false);
+	scan(p, p->value_id, true);
+	if (!p->nr_fields)
+		return;
+	if (!p->unit[0])
+		snprintf(p->unit, sizeof(p->unit), "%s",
+			 p->count.set ? bpf_map__name(map) : "entries");
+	st.nr_plans++;
+}
+
+int run_stacks_init(struct bpf_object *obj, const struct run_stacks_opts *opts)
+{
+	struct bpf_map *map;
+	int i;
+
+	st.obj = obj;
+	st.btf = bpf_object__btf(obj);
+	st.opts = *opts;
+	if (!st.btf)
+		return 0;
+	bpf_object__for_each_map(map, obj) {
+		if (is_countable(map) && st.nr_plans < MAX_PLANS)
+			make_plan(map);
+	}
+	if (!st.nr_plans)
+		return 0;
+	st.printer = pk_btf_printer__new(st.btf);
+	if (!st.printer)
+		return -errno;
+	for (i = 0; i < st.nr_plans && !st.usyms; i++) {
+		for (int k = 0; k < st.plans[i].nr_fields; k++) {
+			if (st.plans[i].fields[k].kind != STACK_KERNEL && !st.usyms)
+				st.usyms = pk_usyms__new(NULL);
+		}
+	}
+	/* -p: its maps now, so that its stacks resolve once it is gone */
+	if (st.usyms && opts->pid)
+		pk_usyms__load_pid(st.usyms, opts->pid);
+	return 0;
+}
+
+void run_stacks_process_exiting(pid_t pid)
+{
+	if (st.usyms)
+		pk_usyms__load_pid(st.usyms, pid);
+}
+
+void run_stacks_free(void)
+{
+	pk_usyms__free(st.usyms);
+	pk_btf_printer__free(st.printer);
+	pk_flamegraph__free(st.fg);
+	memset(&st.plans, 0, sizeof(st.plans));
+	st.usyms = NULL;
+	st.printer = NULL;
+	st.fg = NULL;
+	st.nr_plans = 0;
+}
+
+static const struct plan *plan_of(const struct bpf_map *map)
+{
+	int i;
+
+	for (i = 0; i < st.nr_plans; i++) {
+		if (st.plans[i].map == map)
+			return &st.plans[i];
+	}
+	return NULL;
+}
+
+bool run_stacks_has_map(const struct bpf_map *map)
+{
+	return plan_of(map) != NULL;
+}
+
+/* Reading ----------------------------------------------------------------- */
+
+static __s64 load(const struct loc *l, const void *k, const void *v)
+{
+	const unsigned char *d = (const unsigned char *)(l->in_value ? v : k) + l->off;
+	__u32 u32;
+	__u64 u64;
+
+	if (l->size == 4) {
+		memcpy(&u32, d, 4);
+		return l->is_signed ? (__s64)(__s32)u32 : (__s64)u32;
+	}
+	memcpy(&u64, d, 8);
+	return (__s64)u64;
+}
+
+/* One stack: its frames innermost first, and the kind it turned out to be. */
+struct stack {
+	__s64 id;
+	int n; /* frames, or a negative errno */
+	enum stack_kind kind;
+	pid_t pid;
+	__u64 ips[MAX_FRAMES];
+};
+
+static pid_t pid_of(const struct plan *p, const void *k, const void *v)
+{
+	__s64 pid = p->pid.set ? load(&p->pid, k, v) : 0;
+
+	return pid > 0 ? (pid_t)pid : st.opts.pid ? st.opts.pid : st.opts.child;
+}
+
+static void read_stack(const struct plan *p, const struct stack_field *f, const void *k,
+		       const void *v, struct stack *s)
+{
+	s->id = load(&f->at, k, v);
+	/* a 4-byte unsigned field holds bpf_get_stackid()'s int */
+	if (f->at.size == 4 && !f->at.is_signed)
+		s->id = (__s32)s->id;
+	s->n = s->id < 0 ? (int)s->id : pk_stack_read(f->stacks_fd, s->id, s->ips, MAX_FRAMES);
+	s->kind = f->kind;
+	if (s->kind == STACK_ANY && s->n > 0)
+		s->kind = s->ips[0] >= KERNEL_HALF ? STACK_KERNEL : STACK_USER;
+	s->pid = s->kind == STACK_KERNEL ? 0 : pid_of(p, k, v);
+}
+
+static const struct pk_ksyms *ksyms(void)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+
+	if (!st.warned_ksyms && (!ks || pk_ksyms__addrs_hidden(ks))) {
+		st.warned_ksyms = true;
+		fprintf(stderr, "run: %s: kernel stacks show [unknown]\n",
+			ks ? "kernel addresses are hidden from this process (kptr_restrict)" :
+			     "cannot read /proc/kallsyms");
+	}
+	return ks;
+}
+
+/* Frame @i of @s as text: "sym+0x1f" ("sym+0x1f (module)" for user frames). */
+static const char *frame(const struct stack *s, int i, bool offsets, char *buf, size_t size)
+{
+	if (s->kind == STACK_KERNEL)
+		return pk_ksyms__format(ksyms(), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf,
+					size);
+	if (!st.usyms) {
+		snprintf(buf, size, "[unknown]");
+		return buf;
+	}
+	return pk_usyms__sym(st.usyms, s->pid, s->ips[i],
+			     offsets ? PK_USYM_OFFSET | PK_USYM_MODULE : 0, buf, size);
+}
+
+static const char *missed(const struct stack *s)
+{
+	return s->kind == STACK_KERNEL ? "[Missed Kernel Stack]" :
+	       s->kind == STACK_USER	? "[Missed User Stack]" :
+					  "[Missed Stack]";
+}
+
+/* Text -------------------------------------------------------------------- */
+
+static void text_of(__u32 id, const void *d, size_t n, char *buf)
+{
+	size_t i, len;
+
+	if (pk_btf_printer__text(st.printer, id, d, n, buf, TEXT_MAX) >= 0)
+		return;
+	len = snprintf(buf, TEXT_MAX, "0x");
+	for (i = 0; i < n && len + 3 < TEXT_MAX; i++)
+		len += snprintf(buf + len, TEXT_MAX - len, "%02x", ((const unsigned char *)d)[i]);
+}
+
+static void print_stack_text(FILE *out, const struct stack *s)
+{
+	char buf[FRAME_MAX];
+	int i;
+
+	if (s->n < 0) {
+		fprintf(out, "\t%.*s: %s]\n", (int)strlen(missed(s)) - 1, missed(s),
+			pk_stack_error(s->n));
+		return;
+	}
+	for (i = 0; i < s->n; i++) {
+		frame(s, i, true, buf, sizeof(buf));
+		fputc('\t', out);
+		pk_fput_text(out, buf, strlen(buf));
+		fputc('\n', out);
+	}
+}
+
+/* bcc's stackcount: the entry, then each stack a frame a line, "--" between. */
+static void print_text(FILE *out, const struct plan *p, const void *k, __u32 ks, const void *v,
+		       __u32 vs)
+{
+	char name[256];
+	struct stack s;
+	int i;
+
+	pk_escape_text(name, sizeof(name), bpf_map__name(p->map), strlen(bpf_map__name(p->map)));
+	text_of(p->key_id, k, ks, st.key);
+	text_of(p->value_id, v, vs, st.value);
+	snprintf(st.line, sizeof(st.line), "%s[%s] = %s\n", name, st.key, st.value);
+	fputs(st.line, out);
+	for (i = 0; i < p->nr_fields; i++) {
+		if (i)
+			fputs("\t--\n", out);
+		read_stack(p, &p->fields[i], k, v, &s);
+		print_stack_text(out, &s);
+	}
+}
+
+/* JSON -------------------------------------------------------------------- */
+
+static void json_stack(struct pk_json *j, const char *key, const struct stack *s)
+{
+	char buf[FRAME_MAX];
+	int i;
+
+	pk_json_object_begin(j, key);
+	pk_json_int(j, "id", s->id);
+	pk_json_str(j, "kind", s->kind == STACK_KERNEL ? "kernel" : "user",
+		    s->kind == STACK_KERNEL ? 6 : 4);
+	if (s->n < 0)
+		pk_json_str(j, "error", pk_stack_error(s->n), strlen(pk_stack_error(s->n)));
+	pk_json_array_begin(j, "frames");
+	for (i = 0; i < s->n; i++) {
+		frame(s, i, true, buf, sizeof(buf));
+		pk_json_str(j, NULL, buf, strlen(buf));
+	}
+	pk_json_array_end(j);
+	pk_json_array_begin(j, "addrs");
+	for (i = 0; i < s->n; i++) {
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)s->ips[i]);
+		pk_json_str(j, NULL, buf, strlen(buf));
+	}
+	pk_json_array_end(j);
+	pk_json_object_end(j);
+}
+
+static const struct stack_field *field_at(const struct plan *p, bool in_value, __u32 off)
+{
+	int i;
+
+	for (i = 0; i < p->nr_fields; i++) {
+		if (p->fields[i].at.in_value == in_value && p->fields[i].at.off == off)
+			return &p->fields[i];
+	}
+	return NULL;
+}
+
+/* Whether the stack ids of @p on this side are all members printable apart. */
+static bool nestable(const struct plan *p, const struct btf_type *t, bool in_value)
+{
+	int i;
+
+	if (!t || !btf_is_struct(t))
+		return false;
+	for (i = 0; i < btf_vlen(t); i++) {
+		if (btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8)
+			return false;
+	}
+	for (i = 0; i < p->nr_fields; i++) {
+		if (p->fields[i].at.in_value == in_value)
+			return true;
+	}
+	return false;
+}
+
+/* A key or value as its type nests it, its stack ids as stacks. */
+static void json_side(struct pk_json *j, const char *key, const struct plan *p, bool in_value,
+		      const void *k, const void *v, __u32 size)
+{
+	__u32 id = in_value ? p->value_id : p->key_id, sid = id;
+	const struct btf_type *t = skip_mods(&sid);
+	const struct stack_field *f = field_at(p, in_value, 0);
+	const void *d = in_value ? v : k;
+	const struct btf_member *m;
+	struct stack s;
+	__s64 msize;
+	__u32 off;
+	int i;
+
+	if (f && t && !btf_is_struct(t)) {
+		read_stack(p, f, k, v, &s);
+		json_stack(j, key, &s);
+		return;
+	}
+	if (!nestable(p, t, in_value)) {
+		pk_btf_value_json(st.btf, id, d, size, j, key);
+		return;
+	}
+	pk_json_object_begin(j, key);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(st.btf, m->name_off);
+
+		off = btf_member_bit_offset(t, i) / 8;
+		f = field_at(p, in_value, off);
+		msize = btf__resolve_size(st.btf, m->type);
+		if (f) {
+			read_stack(p, f, k, v, &s);
+			json_stack(j, name, &s);
+		} else if (msize >= 0 && off + msize <= size) {
+			pk_btf_value_json(st.btf, m->type, (const char *)d + off, msize, j, name);
+		}
+	}
+	pk_json_object_end(j);
+}
+
+static void print_json(FILE *out, const struct plan *p, const void *k, __u32 ks, const void *v,
+		       __u32 vs)
+{
+	const char *name = bpf_map__name(p->map);
+	struct pk_json j;
+
+	pk_json_begin(&j, out);
+	pk_json_str(&j, "map", name, strlen(name));
+	json_side(&j, "key", p, false, k, v, ks);
+	json_side(&j, "value", p, true, k, v, vs);
+	pk_json_end(&j);
+}
+
+/* Folded ------------------------------------------------------------------ */
+
+/*
+ * One entry as flame-graph frames, outermost first, as bcc's stackcount -f
+ * and profile -f give them: the comm if the record has one, the user
+ * stack, then the kernel stack, names without offsets; a stack that was
+ * not taken is one "[Missed User Stack]" frame. Returns the frame count.
+ */
+static int folded_frames(const struct plan *p, const void *k, const void *v, bool prefix_map)
+{
+	struct stack s;
+	int n = 0, pass, i, f;
+
+	if (prefix_map)
+		snprintf(st.frames[n++], FRAME_MAX, "%s", bpf_map__name(p->map));
+	if (p->comm.set) {
+		const char *c = (const char *)(p->comm.in_value ? v : k) + p->comm.off;
+
+		snprintf(st.frames[n++], FRAME_MAX, "%.*s", (int)strnlen(c, p->comm.size), c);
+	}
+	for (pass = STACK_USER; pass >= STACK_KERNEL; pass--) {
+		for (f = 0; f < p->nr_fields; f++) {
+			read_stack(p, &p->fields[f], k, v, &s);
+			if (s.kind != (enum stack_kind)pass &&
+			    !(s.kind == STACK_ANY && pass == STACK_USER))
+				continue;
+			if (s.n < 0 && n < (int)(sizeof(st.frames) / FRAME_MAX))
+				snprintf(st.frames[n++], FRAME_MAX, "%s", missed(&s));
+			for (i = s.n - 1; i >= 0 && n < (int)(sizeof(st.frames) / FRAME_MAX); i--)
+				frame(&s, i, false, st.frames[n++], FRAME_MAX);
+		}
+	}
+	return n;
+}
+
+static void print_folded(FILE *out, int n, __u64 count)
+{
+	char esc[4 * FRAME_MAX], *c;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pk_escape_text(esc, sizeof(esc), st.frames[i], strlen(st.frames[i]));
+		/* a ';' in a name would split the frame */
+		for (c = esc; *c; c++) {
+			if (*c == ';')
+				*c = ':';
+		}
+		fprintf(out, "%s%s", i ? ";" : "", esc);
+	}
+	fprintf(out, " %llu\n", (unsigned long long)count);
+}
+
+static int add_svg(int n, __u64 count)
+{
+	const char *names[sizeof(st.frames) / FRAME_MAX];
+	int i;
+
+	for (i = 0; i < n; i++)
+		names[i] = st.frames[i];
+	return pk_flamegraph__add(st.fg, names, n, count);
+}
+
+/* Maps -------------------------------------------------------------------- */
+
+static __u64 count_of(const struct plan *p, const void *k, const void *v)
+{
+	__s64 c;
+
+	if (!p->count.set)
+		return 1;
+	c = load(&p->count, k, v);
+	return c < 0 ? 0 : (__u64)c;
+}
+
+static int by_count_desc(const void *k1, const void *v1, const void *k2, const void *v2,
+			 void *arg)
+{
+	const struct plan *p = arg;
+	__u64 a = count_of(p, k1, v1), b = count_of(p, k2, v2);
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static bool all_zero(const unsigned char *d, size_t n)
+{
+	while (n--) {
+		if (*d++)
+			return false;
+	}
+	return true;
+}
+
+static bool is_array(const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_ARRAY ||
+	       bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+int run_stacks_print_map(struct pk_run *run, const struct bpf_map *map,
+			 const struct pk_map_print_opts *po)
+{
+	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = true);
+	const struct plan *p = plan_of(map);
+	FILE *out = pk_run__out(run);
+	struct pk_map_snapshot *s;
+	size_t i, n, printed = 0, top = po->top;
+	__u32 ks, vs;
+	int err = 0, nf;
+
+	if (!p)
+		return -ENOENT;
+	s = po->clear ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
+			pk_map__snapshot(bpf_map__fd(map), &ro);
+	if (!s)
+		return -errno;
+	ks = pk_map_snapshot__key_size(s);
+	vs = pk_map_snapshot__value_size(s);
+	n = pk_map_snapshot__count(s);
+	if (!is_array(map))
+		pk_map_snapshot__sort(s, by_count_desc, (void *)p);
+	for (i = 0; i < n && (!top || printed < top) && !err; i++) {
+		const void *k = pk_map_snapshot__key(s, i), *v = pk_map_snapshot__value(s, i);
+
+		if (is_array(map) && all_zero(v, vs))
+			continue;
+		printed++;
+		if (st.opts.folded || st.fg) {
+			if (!count_of(p, k, v))
+				continue;
+			nf = folded_frames(p, k, v, st.nr_plans > 1);
+			if (st.opts.folded)
+				print_folded(out, nf, count_of(p, k, v));
+			if (st.fg && (err = add_svg(nf, count_of(p, k, v))))
+				pk_error(run, "cannot add to the flame graph: %s",
+					 pk_flamegraph__error(st.fg));
+			if (st.opts.folded)
+				continue;
+		}
+		if (po->json)
+			print_json(out, p, k, ks, v, vs);
+		else
+			print_text(out, p, k, ks, v, vs);
+	}
+	pk_map_snapshot__free(s);
+	return err ? err : (int)printed;
+}
+
+int run_stacks_begin(struct pk_run *run)
+{
+	if (!st.opts.svg || !st.nr_plans)
+		return 0;
+	pk_flamegraph__free(st.fg);
+	st.fg = pk_flamegraph__new();
+	if (!st.fg) {
+		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int run_stacks_end(struct pk_run *run)
+{
+	char title[512], why[4600];
+	struct pk_flamegraph_opts fo = { .sz = sizeof(fo), .title = title };
+	int err;
+
+	if (!st.fg)
+		return 0;
+	fo.unit = st.plans[0].unit;
+	if (st.nr_plans == 1)
+		snprintf(title, sizeof(title), "%s: %s", st.opts.file, bpf_map__name(st.plans[0].map));
+	else
+		snprintf(title, sizeof(title), "%s", st.opts.file);
+	err = pk_flamegraph__save(st.fg, st.opts.svg, &fo, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	else
+		pk_info(run, "%s", why);
+	pk_flamegraph__free(st.fg);
+	st.fg = NULL;
+	return err;
+}
+
+bool run_stacks_folded(void)
+{
+	return st.opts.folded;
+}
