@@ -45,6 +45,7 @@ int run_events_init(struct pk_run *run, struct bpf_object *obj)
 	event_type = find_event_type(event_btf);
 	if (event_type && !(event_printer = pk_btf_printer__new(event_btf)))
 		return -errno;
+	run_stacks_event_init(event_btf, event_type);
 	printf_fmt = pk_printf__new(obj);
 	if (!printf_fmt && errno != ENOENT) {
 		pk_error(run, "cannot read the pk_printf() formats: %s", strerror(errno));
@@ -70,7 +71,8 @@ static void print_typed(struct pk_run *run, const void *data, size_t size)
 
 	if (pk_run__json(run)) {
 		pk_json_begin(&j, out);
-		pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
+		if (!run_stacks_event_json(&j, "event", data, size))
+			pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
 		pk_json_end(&j);
 		return;
 	}
@@ -80,6 +82,7 @@ static void print_typed(struct pk_run *run, const void *data, size_t size)
 		return;
 	fputs(printf_line, out);
 	fputc('\n', out);
+	run_stacks_event_text(out, data, size);
 }
 
 static void print_printf(struct pk_run *run, int len)
@@ -119,7 +122,9 @@ int run_print_event(struct pk_run *run, const void *data, size_t size)
 		}
 	}
 	if (event_printer) {
-		print_typed(run, data, size);
+		/* --folded: stdout holds only the folded stacks */
+		if (!run_stacks_folded())
+			print_typed(run, data, size);
 		return 0;
 	}
 	if (pk_run__json(run)) {

@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 struct pk_run;
 struct bpf_object;
@@ -56,5 +58,13 @@ int run_stacks_print_map(struct pk_run *run, const struct bpf_map *map,
 /* Around one print of the maps: --svg's graph is made of what it prints. */
 int run_stacks_begin(struct pk_run *run);
 int run_stacks_end(struct pk_run *run);
+/* The PK_EVENT() type: whether it has stack ids (printed under the line). */
+struct btf;
+struct pk_json;
+bool run_stacks_event_init(const struct btf *btf, __u32 type_id);
+/* A record's stacks, a frame a line, after its line. */
+void run_stacks_event_text(FILE *out, const void *data, size_t size);
+/* A record as JSON under @key with its stacks nested; false if not done. */
+bool run_stacks_event_json(struct pk_json *j, const char *key, const void *data, size_t size);
 
 #endif

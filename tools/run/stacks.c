@@ -71,6 +71,8 @@ static struct {
 	struct run_stacks_opts opts;
 	struct plan plans[MAX_PLANS];
 	int nr_plans;
+	/* the PK_EVENT() record's stack ids, in the "key" side */
+	struct plan event;
 	struct pk_usyms *usyms;
 	struct pk_btf_printer *printer;
 	/* --svg: the graph of one print pass */
@@ -226,7 +228,8 @@ static void add_field(struct plan *p, const struct loc *l, int kind, const char 
 
 	if (p->nr_fields == MAX_FIELDS)
 		return;
-	snprintf(what, sizeof(what), "%s's %s", bpf_map__name(p->map), name);
+	snprintf(what, sizeof(what), "%s's %s", p->map ? bpf_map__name(p->map) : "the event",
+		 name);
 	f = &p->fields[p->nr_fields];
 	f->kind = kind;
 	fd = stacks_fd_for(tag, &f->kind, what);
@@ -823,4 +826,61 @@ int run_stacks_end(struct pk_run *run)
 bool run_stacks_folded(void)
 {
 	return st.opts.folded;
+}
+
+/* Events ------------------------------------------------------------------ */
+
+bool run_stacks_event_init(const struct btf *btf, __u32 type_id)
+{
+	if (!st.obj || !btf || !type_id)
+		return false;
+	memset(&st.event, 0, sizeof(st.event));
+	st.event.key_id = type_id;
+	scan(&st.event, type_id, false);
+	/* a value's count and unit mean nothing here */
+	st.event.count.set = false;
+	if (!st.event.nr_fields)
+		return false;
+	if (!st.usyms)
+		st.usyms = pk_usyms__new(NULL);
+	return true;
+}
+
+/* Whether a record of @size bytes holds every stack id of the event. */
+static bool event_fits(size_t size)
+{
+	int i;
+
+	for (i = 0; i < st.event.nr_fields; i++) {
+		if (st.event.fields[i].at.off + st.event.fields[i].at.size > size)
+			return false;
+	}
+	return !st.event.pid.set || st.event.pid.off + st.event.pid.size <= size;
+}
+
+void run_stacks_event_text(FILE *out, const void *data, size_t size)
+{
+	struct stack s;
+	int i;
+
+	if (!st.event.nr_fields || !event_fits(size))
+		return;
+	for (i = 0; i < st.event.nr_fields; i++) {
+		if (i)
+			fputs("\t--\n", out);
+		read_stack(&st.event, &st.event.fields[i], data, NULL, &s);
+		print_stack_text(out, &s);
+	}
+	fputc('\n', out);
+}
+
+bool run_stacks_event_json(struct pk_json *j, const char *key, const void *data, size_t size)
+{
+	__u32 id = st.event.key_id;
+
+	if (!st.event.nr_fields || !event_fits(size) ||
+	    (__s64)size < btf__resolve_size(st.btf, id))
+		return false;
+	json_side(j, key, &st.event, false, data, NULL, size);
+	return true;
 }
