@@ -155,6 +155,8 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
+	char why[4200];
+
 	if (argc == 0)
 		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
 	if (argc > 1)
@@ -162,6 +164,11 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 	env.file = argv[0];
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "--folded and --json do not go together");
+	/* a file that cannot be written fails now, not after the tracing */
+	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
+		pk_error(run, "%s", why);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -379,13 +386,8 @@ static int start_stacks(struct pk_run *run)
 		.file = env.file, .svg = env.svg, .folded = env.folded,
 		.pid = pk_run__child(run) ? 0 : env.pid, .child = pk_run__child(run),
 	};
-	char why[4200];
 	int err;
 
-	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
-		pk_error(run, "%s", why);
-		return -EIO;
-	}
 	err = run_stacks_init(pk_object__bpf(env.obj), &so);
 	if (err)
 		pk_error(run, "cannot read the stack maps: %s", strerror(-err));
