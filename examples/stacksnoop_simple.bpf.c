@@ -4,15 +4,16 @@
  * the kernel stack at each connect(), printed under the event's line.
  *
  *	sudo probekit run examples/stacksnoop_simple.bpf.c
- *	{pid=4242, cpu=1, comm="curl", kstack=311}
+ *	{pid=4242, cpu=1, comm="curl", stack_id=311}
  *		perf_syscall_enter+0x1e3
  *		syscall_trace_enter+0x180
  *		do_syscall_64+0x1fa
  *		entry_SYSCALL_64_after_hwframe+0x76
  *
  * bcc's get_stackid() is pk_stack_id(); its walk() and ksym() are done
- * by `probekit run`, which finds the stack id by its name (kstack) and
- * the stack map as the object's only one (probekit.bpf.h has the rules).
+ * by `probekit run`, which finds the stack id by its name (stack_id, as
+ * bcc's data_t has it; its addresses say it is a kernel stack) and the
+ * stack map as the object's only one (probekit.bpf.h has the rules).
  * The hits map counts hits per distinct stack too, which --folded prints
  * as flame-graph input and --svg FILE draws.
  *
@@ -30,7 +31,7 @@ struct event {
 	__u32 pid;
 	__u32 cpu;
 	char comm[16];
-	__s32 kstack;
+	__s32 stack_id;
 };
 PK_EVENT(struct event);
 
@@ -49,7 +50,7 @@ static __always_inline int trace_stack(void *ctx)
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->cpu = bpf_get_smp_processor_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->kstack = id;
+	e->stack_id = id;
 	pk_submit(ctx, e);
 	return 0;
 }

@@ -315,8 +315,9 @@ def test_stacksnoop_sample_prints_the_stack_under_each_event():
         if args:
             line = tool.wait_for(lambda l: f'"pid":{child.pid},' in l, 10, what="an event")
             ev = json.loads(line)["event"]
-            assert ev["comm"] == "python3" and ev["kstack"]["kind"] == "kernel", ev
-            check_kernel_frames(ev["kstack"]["frames"], syms)
+            # "stack_id": a kernel stack by its addresses
+            assert ev["comm"] == "python3" and ev["stack_id"]["kind"] == "kernel", ev
+            check_kernel_frames(ev["stack_id"]["frames"], syms)
         else:
             tool.wait_for(lambda l: l.startswith(f"{{pid={child.pid}, "), 10, what="an event")
         assert tool.stop() == 0, tool.err
@@ -326,10 +327,11 @@ def test_stacksnoop_sample_prints_the_stack_under_each_event():
         mine = [(l, f) for l, f in es if l.startswith(f"{{pid={child.pid}, ")]
         assert len(mine) == 3, es
         for line, frames in mine:
-            assert re.fullmatch(r'\{pid=\d+, cpu=\d+, comm="python3", kstack=\d+\}', line), line
+            assert re.fullmatch(r'\{pid=\d+, cpu=\d+, comm="python3", stack_id=\d+\}',
+                                line), line
             check_kernel_frames(frames, syms)
         # the hits map counts them per stack, printed at the end with the stack
-        kstack = re.search(r"kstack=(\d+)", mine[0][0])[1]
+        kstack = re.search(r"stack_id=(\d+)", mine[0][0])[1]
         hits = [(l, f) for l, f in es if l.startswith(f"hits[{kstack}] = ")]
         assert len(hits) == 1 and int(hits[0][0].split(" = ")[1]) >= 3, es
         assert hits[0][1] == mine[0][1], hits

@@ -490,22 +490,31 @@ static void text_of(__u32 id, const void *d, size_t n, char *buf)
 		len += snprintf(buf + len, TEXT_MAX - len, "%02x", ((const unsigned char *)d)[i]);
 }
 
+/* A stack, a frame a line after a tab, built as one pk_line (no stdio call a frame). */
 static void print_stack_text(FILE *out, const struct stack *s)
 {
 	char buf[FRAME_MAX];
+	struct pk_line l;
 	int i;
 
+	pk_line_begin(&l, out);
+	pk_line_char(&l, '\t');
 	if (s->n < 0) {
-		fprintf(out, "\t%.*s: %s]\n", (int)strlen(missed(s)) - 1, missed(s),
-			pk_stack_error(s->n));
-		return;
+		/* "[Missed Kernel Stack: the stack map is full]" */
+		pk_line_raw(&l, missed(s), strlen(missed(s)) - 1);
+		pk_line_str(&l, ": ");
+		pk_line_str(&l, pk_stack_error(s->n));
+		pk_line_char(&l, ']');
+	} else if (!s->n) {
+		pk_line_str(&l, "[empty stack]");
 	}
 	for (i = 0; i < s->n; i++) {
+		if (i)
+			pk_line_str(&l, "\n\t");
 		frame(s, i, true, buf, sizeof(buf));
-		fputc('\t', out);
-		pk_fput_text(out, buf, strlen(buf));
-		fputc('\n', out);
+		pk_line_text(&l, buf, sizeof(buf));
 	}
+	pk_line_end(&l);
 }
 
 /* bcc's stackcount: the entry, then each stack a frame a line, "--" between. */
@@ -533,13 +542,14 @@ static void print_text(FILE *out, const struct plan *p, const void *k, __u32 ks,
 
 static void json_stack(struct pk_json *j, const char *key, const struct stack *s)
 {
+	const char *kind;
 	char buf[FRAME_MAX];
 	int i;
 
 	pk_json_object_begin(j, key);
 	pk_json_int(j, "id", s->id);
-	pk_json_str(j, "kind", s->kind == STACK_KERNEL ? "kernel" : "user",
-		    s->kind == STACK_KERNEL ? 6 : 4);
+	kind = s->kind == STACK_KERNEL ? "kernel" : s->kind == STACK_USER ? "user" : "unknown";
+	pk_json_str(j, "kind", kind, strlen(kind));
 	if (s->n < 0)
 		pk_json_str(j, "error", pk_stack_error(s->n), strlen(pk_stack_error(s->n)));
 	pk_json_array_begin(j, "frames");
