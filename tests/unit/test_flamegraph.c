@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <probekit/flamegraph.h>
 
@@ -61,5 +64,37 @@ PK_TEST(flamegraph_svg_escapes_names)
 		CHECK_INT(err, -EINVAL);
 		free(svg);
 	}
+	pk_flamegraph__free(fg);
+}
+
+/* --svg's file: checked early, written whole, and the reason told either way. */
+PK_TEST(flamegraph_save_says_what_it_wrote)
+{
+	struct pk_flamegraph *fg = pk_flamegraph__new();
+	struct pk_flamegraph_opts opts = { .sz = sizeof(opts), .unit = "bytes" };
+	const char *frames[] = { "main", "malloc" };
+	char dir[] = "/tmp/pk-fgsave-XXXXXX", path[128], why[256], buf[64];
+	FILE *f;
+
+	CHECK(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.svg", dir);
+	CHECK_INT(pk_flamegraph__can_save(path, why, sizeof(why)), 0);
+	CHECK_INT(pk_flamegraph__add(fg, frames, 2, 40960), 0);
+	CHECK_INT(pk_flamegraph__save(fg, path, &opts, why, sizeof(why)), 0);
+	snprintf(buf, sizeof(buf), "wrote the flame graph of 40960 bytes to ");
+	CHECK(!strncmp(why, buf, strlen(buf)) && strstr(why, "/a.svg"));
+	f = fopen(path, "r");
+	CHECK(f && fgets(buf, sizeof(buf), f) && !strncmp(buf, "<?xml", 5));
+	if (f)
+		fclose(f);
+	unlink(path);
+	rmdir(dir);
+	CHECK_INT(pk_flamegraph__can_save("/no/such/dir/x.svg", why, sizeof(why)), -ENOENT);
+	CHECK_STR(why, "cannot write /no/such/dir/x.svg: No such file or directory");
+	CHECK_INT(pk_flamegraph__save(fg, "/no/such/dir/x.svg", NULL, why, sizeof(why)), -ENOENT);
+	CHECK_STR(why, "cannot write the flame graph to /no/such/dir/x.svg: "
+		       "No such file or directory");
+	CHECK_INT(pk_flamegraph__save(NULL, "x.svg", NULL, NULL, 0), -EINVAL);
+	CHECK_INT(pk_flamegraph__can_save("", why, sizeof(why)), -EINVAL);
 	pk_flamegraph__free(fg);
 }
