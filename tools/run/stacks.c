@@ -34,6 +34,8 @@
 #define MAX_FRAMES 127
 #define TEXT_MAX 4096
 #define FRAME_MAX 512
+/* a folded line: a map name, a comm, a user and a kernel stack */
+#define FOLD_MAX (2 * MAX_FRAMES + 2)
 /* x86-64 and arm64 kernels live in the upper half of the address space */
 #define KERNEL_HALF (1ULL << 63)
 
@@ -65,6 +67,15 @@ struct plan {
 	char unit[64];
 };
 
+/* One stack: its frames innermost first, and the kind it turned out to be. */
+struct stack {
+	__s64 id;
+	int n; /* frames, or a negative errno */
+	enum stack_kind kind;
+	pid_t pid;
+	__u64 ips[MAX_FRAMES];
+};
+
 static struct {
 	struct bpf_object *obj;
 	const struct btf *btf;
@@ -79,7 +90,8 @@ static struct {
 	struct pk_flamegraph *fg;
 	bool warned_ksyms;
 	char key[TEXT_MAX], value[TEXT_MAX], line[3 * TEXT_MAX];
-	char frames[MAX_FIELDS * MAX_FRAMES + 2][FRAME_MAX];
+	char frames[FOLD_MAX][FRAME_MAX];
+	struct stack *stacks; /* MAX_FIELDS of them, for a folded line */
 } st;
 
 /* Names ------------------------------------------------------------------- */
@@ -292,7 +304,9 @@ static void scan(struct plan *p, __u32 id, bool in_value)
 			continue;
 		}
 		tag = tag_of(sid, i);
-		kind = tag ? STACK_ANY : kind_of_name(name);
+		kind = kind_of_name(name);
+		if (kind < 0 && tag)
+			kind = STACK_ANY;
 		if (kind < 0)
 			kind = typedef_kind(m->type, &tag);
 		if (kind >= 0) {
@@ -305,11 +319,6 @@ static void scan(struct plan *p, __u32 id, bool in_value)
 			snprintf(p->unit, sizeof(p->unit), "%s", name ? name : "");
 		}
 	}
-}
-
-static bool is_countable(const struct bpf_map *map)
-{
-	return pk_map__is_printable(map);
 }
 
 static void make_plan(const struct bpf_map *map)
@@ -343,14 +352,15 @@ int run_stacks_init(struct bpf_object *obj, const struct run_stacks_opts *opts)
 	if (!st.btf)
 		return 0;
 	bpf_object__for_each_map(map, obj) {
-		if (is_countable(map) && st.nr_plans < MAX_PLANS)
+		if (pk_map__is_printable(map) && st.nr_plans < MAX_PLANS)
 			make_plan(map);
 	}
 	if (!st.nr_plans)
 		return 0;
 	st.printer = pk_btf_printer__new(st.btf);
-	if (!st.printer)
-		return -errno;
+	st.stacks = calloc(MAX_FIELDS, sizeof(*st.stacks));
+	if (!st.printer || !st.stacks)
+		return -ENOMEM;
 	for (i = 0; i < st.nr_plans && !st.usyms; i++) {
 		for (int k = 0; k < st.plans[i].nr_fields; k++) {
 			if (st.plans[i].fields[k].kind != STACK_KERNEL && !st.usyms)
@@ -374,6 +384,8 @@ void run_stacks_free(void)
 	pk_usyms__free(st.usyms);
 	pk_btf_printer__free(st.printer);
 	pk_flamegraph__free(st.fg);
+	free(st.stacks);
+	st.stacks = NULL;
 	memset(&st.plans, 0, sizeof(st.plans));
 	st.usyms = NULL;
 	st.printer = NULL;
@@ -413,14 +425,6 @@ static __s64 load(const struct loc *l, const void *k, const void *v)
 	return (__s64)u64;
 }
 
-/* One stack: its frames innermost first, and the kind it turned out to be. */
-struct stack {
-	__s64 id;
-	int n; /* frames, or a negative errno */
-	enum stack_kind kind;
-	pid_t pid;
-	__u64 ips[MAX_FRAMES];
-};
 
 static pid_t pid_of(const struct plan *p, const void *k, const void *v)
 {
@@ -660,7 +664,7 @@ static void print_json(FILE *out, const struct plan *p, const void *k, __u32 ks,
  */
 static int folded_frames(const struct plan *p, const void *k, const void *v, bool prefix_map)
 {
-	struct stack s;
+	struct stack *s = st.stacks;
 	int n = 0, pass, i, f;
 
 	if (prefix_map)
@@ -670,16 +674,18 @@ static int folded_frames(const struct plan *p, const void *k, const void *v, boo
 
 		snprintf(st.frames[n++], FRAME_MAX, "%.*s", (int)strnlen(c, p->comm.size), c);
 	}
+	for (f = 0; f < p->nr_fields; f++)
+		read_stack(p, &p->fields[f], k, v, &s[f]);
+	/* the user stacks (and those of no known kind), then the kernel's */
 	for (pass = STACK_USER; pass >= STACK_KERNEL; pass--) {
 		for (f = 0; f < p->nr_fields; f++) {
-			read_stack(p, &p->fields[f], k, v, &s);
-			if (s.kind != (enum stack_kind)pass &&
-			    !(s.kind == STACK_ANY && pass == STACK_USER))
+			if (s[f].kind != (enum stack_kind)pass &&
+			    !(s[f].kind == STACK_ANY && pass == STACK_USER))
 				continue;
-			if (s.n < 0 && n < (int)(sizeof(st.frames) / FRAME_MAX))
-				snprintf(st.frames[n++], FRAME_MAX, "%s", missed(&s));
-			for (i = s.n - 1; i >= 0 && n < (int)(sizeof(st.frames) / FRAME_MAX); i--)
-				frame(&s, i, false, st.frames[n++], FRAME_MAX);
+			if (s[f].n < 0 && n < FOLD_MAX)
+				snprintf(st.frames[n++], FRAME_MAX, "%s", missed(&s[f]));
+			for (i = s[f].n - 1; i >= 0 && n < FOLD_MAX; i--)
+				frame(&s[f], i, false, st.frames[n++], FRAME_MAX);
 		}
 	}
 	return n;
@@ -704,7 +710,7 @@ static void print_folded(FILE *out, int n, __u64 count)
 
 static int add_svg(int n, __u64 count)
 {
-	const char *names[sizeof(st.frames) / FRAME_MAX];
+	const char *names[FOLD_MAX];
 	int i;
 
 	for (i = 0; i < n; i++)
