@@ -64,6 +64,7 @@ struct plan {
 	struct loc pid, count;
 	struct loc comm; /* a char array */
 	__u32 key_id, value_id;
+	char name[64]; /* the map's, or "the event" */
 	char unit[64];
 };
 
@@ -89,6 +90,9 @@ static struct {
 	/* --svg: the graph of one print pass */
 	struct pk_flamegraph *fg;
 	bool warned_ksyms;
+	/* the object's stack maps; other sources in the fuzz target */
+	int (*find_stack_map)(const char *name, int *nr);
+	int (*read_stack)(int fd, __s64 id, __u64 *ips, size_t max);
 	char key[TEXT_MAX], value[TEXT_MAX], line[3 * TEXT_MAX];
 	char frames[FOLD_MAX][FRAME_MAX];
 	struct stack *stacks; /* MAX_FIELDS of them, for a folded line */
@@ -151,9 +155,8 @@ static bool is_stack_map(const struct bpf_map *m)
  */
 static int stacks_fd_for(const char *tag, enum stack_kind *kind, const char *what)
 {
-	const struct bpf_map *m, *only = NULL, *named = NULL;
 	char words[128], *w, *save = NULL;
-	int nr = 0;
+	int fd, nr = 0;
 
 	if (tag && tag[11] == ':') {
 		snprintf(words, sizeof(words), "%s", tag + 12);
@@ -162,27 +165,38 @@ static int stacks_fd_for(const char *tag, enum stack_kind *kind, const char *wha
 				*kind = STACK_USER;
 			else if (!strcmp(w, "kernel"))
 				*kind = STACK_KERNEL;
-			else if (!(named = bpf_object__find_map_by_name(st.obj, w)) ||
-				 !is_stack_map(named))
+			else if ((fd = st.find_stack_map(w, &nr)) >= 0)
+				return fd;
+			else
 				fprintf(stderr, "run: %s is tagged with stack map %s, which the "
 						"object has not\n", what, w);
-			else
-				return bpf_map__fd(named);
 		}
 	}
-	bpf_object__for_each_map(m, st.obj) {
-		if (is_stack_map(m)) {
-			only = m;
-			nr++;
-		}
-	}
-	if (nr == 1)
-		return bpf_map__fd(only);
-	if (nr > 1)
+	fd = st.find_stack_map(NULL, &nr);
+	if (fd < 0 && nr > 1)
 		fprintf(stderr, "run: %s looks like a stack id, but the object has %d stack maps: "
 				"name one with PK_STACK_ID_OF(map); printed as a number\n",
 			what, nr);
-	return -1;
+	return fd;
+}
+
+/* The object's stack map named @name, or with NULL its only one: the fd or -1. */
+static int object_stack_map(const char *name, int *nr)
+{
+	const struct bpf_map *m, *only = NULL;
+
+	if (name) {
+		m = bpf_object__find_map_by_name(st.obj, name);
+		return is_stack_map(m) ? bpf_map__fd(m) : -1;
+	}
+	*nr = 0;
+	bpf_object__for_each_map(m, st.obj) {
+		if (is_stack_map(m)) {
+			only = m;
+			(*nr)++;
+		}
+	}
+	return *nr == 1 ? bpf_map__fd(only) : -1;
 }
 
 /* Layout ------------------------------------------------------------------ */
@@ -240,8 +254,7 @@ static void add_field(struct plan *p, const struct loc *l, int kind, const char 
 
 	if (p->nr_fields == MAX_FIELDS)
 		return;
-	snprintf(what, sizeof(what), "%s's %s", p->map ? bpf_map__name(p->map) : "the event",
-		 name);
+	snprintf(what, sizeof(what), "%s's %s", p->name, name);
 	f = &p->fields[p->nr_fields];
 	f->kind = kind;
 	fd = stacks_fd_for(tag, &f->kind, what);
@@ -292,14 +305,18 @@ static void scan(struct plan *p, __u32 id, bool in_value)
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		__u32 bits = btf_member_bit_offset(t, i);
+		__s64 msize = btf__resolve_size(st.btf, m->type);
 
+		/* BTF is the file's: a member past its struct is left alone */
+		if (msize < 0 || bits / 8 + msize > t->size)
+			continue;
 		name = btf__name_by_offset(st.btf, m->name_off);
 		if (btf_member_bitfield_size(t, i) || bits % 8 ||
 		    !int_loc(m->type, bits / 8, in_value, &l)) {
 			if (name && !strcmp(name, "comm") && is_char_array(m->type) && !(bits % 8)) {
 				p->comm = (struct loc){ .set = true, .in_value = in_value,
 							.off = bits / 8 };
-				p->comm.size = btf__resolve_size(st.btf, m->type);
+				p->comm.size = msize;
 			}
 			continue;
 		}
@@ -327,9 +344,13 @@ static void make_plan(const struct bpf_map *map)
 
 	memset(p, 0, sizeof(*p));
 	p->map = map;
+	snprintf(p->name, sizeof(p->name), "%s", bpf_map__name(map));
 	p->key_id = bpf_map__btf_key_type_id(map);
 	p->value_id = bpf_map__btf_value_type_id(map);
-	if (!p->key_id || !p->value_id)
+	/* the types must be the sizes the map has, or the layout is not its */
+	if (!p->key_id || !p->value_id ||
+	    btf__resolve_size(st.btf, p->key_id) != bpf_map__key_size(map) ||
+	    btf__resolve_size(st.btf, p->value_id) != bpf_map__value_size(map))
 		return;
 	scan(p, p->key_id, false);
 	scan(p, p->value_id, true);
@@ -337,7 +358,7 @@ static void make_plan(const struct bpf_map *map)
 		return;
 	if (!p->unit[0])
 		snprintf(p->unit, sizeof(p->unit), "%s",
-			 p->count.set ? bpf_map__name(map) : "entries");
+			 p->count.set ? p->name : "entries");
 	st.nr_plans++;
 }
 
@@ -348,6 +369,8 @@ int run_stacks_init(struct bpf_object *obj, const struct run_stacks_opts *opts)
 
 	st.obj = obj;
 	st.btf = bpf_object__btf(obj);
+	st.find_stack_map = object_stack_map;
+	st.read_stack = pk_stack_read;
 	st.opts = *opts;
 	if (!st.btf)
 		return 0;
@@ -440,7 +463,10 @@ static void read_stack(const struct plan *p, const struct stack_field *f, const 
 	/* a 4-byte unsigned field holds bpf_get_stackid()'s int */
 	if (f->at.size == 4 && !f->at.is_signed)
 		s->id = (__s32)s->id;
-	s->n = s->id < 0 ? (int)s->id : pk_stack_read(f->stacks_fd, s->id, s->ips, MAX_FRAMES);
+	/* bpf_get_stackid()'s errors are small; other negative numbers are no errno */
+	s->n = s->id >= 0    ? st.read_stack(f->stacks_fd, s->id, s->ips, MAX_FRAMES) :
+	       s->id > -4096 ? (int)s->id :
+			       -EINVAL;
 	s->kind = f->kind;
 	if (s->kind == STACK_ANY && s->n > 0)
 		s->kind = s->ips[0] >= KERNEL_HALF ? STACK_KERNEL : STACK_USER;
@@ -529,7 +555,7 @@ static void print_text(FILE *out, const struct plan *p, const void *k, __u32 ks,
 	struct stack s;
 	int i;
 
-	pk_escape_text(name, sizeof(name), bpf_map__name(p->map), strlen(bpf_map__name(p->map)));
+	pk_escape_text(name, sizeof(name), p->name, strlen(p->name));
 	text_of(p->key_id, k, ks, st.key);
 	text_of(p->value_id, v, vs, st.value);
 	snprintf(st.line, sizeof(st.line), "%s[%s] = %s\n", name, st.key, st.value);
@@ -644,7 +670,7 @@ static void json_side(struct pk_json *j, const char *key, const struct plan *p, 
 static void print_json(FILE *out, const struct plan *p, const void *k, __u32 ks, const void *v,
 		       __u32 vs)
 {
-	const char *name = bpf_map__name(p->map);
+	const char *name = p->name;
 	struct pk_json j;
 
 	pk_json_begin(&j, out);
@@ -668,7 +694,7 @@ static int folded_frames(const struct plan *p, const void *k, const void *v, boo
 	int n = 0, pass, i, f;
 
 	if (prefix_map)
-		snprintf(st.frames[n++], FRAME_MAX, "%s", bpf_map__name(p->map));
+		snprintf(st.frames[n++], FRAME_MAX, "%s", p->name);
 	if (p->comm.set) {
 		const char *c = (const char *)(p->comm.in_value ? v : k) + p->comm.off;
 
@@ -826,7 +852,7 @@ int run_stacks_end(struct pk_run *run)
 		return 0;
 	fo.unit = st.plans[0].unit;
 	if (st.nr_plans == 1)
-		snprintf(title, sizeof(title), "%s: %s", st.opts.file, bpf_map__name(st.plans[0].map));
+		snprintf(title, sizeof(title), "%s: %s", st.opts.file, st.plans[0].name);
 	else
 		snprintf(title, sizeof(title), "%s", st.opts.file);
 	err = pk_flamegraph__save(st.fg, st.opts.svg, &fo, why, sizeof(why));
@@ -848,10 +874,11 @@ bool run_stacks_folded(void)
 
 bool run_stacks_event_init(const struct btf *btf, __u32 type_id)
 {
-	if (!st.obj || !btf || !type_id)
+	if (!st.find_stack_map || !btf || !type_id)
 		return false;
 	memset(&st.event, 0, sizeof(st.event));
 	st.event.key_id = type_id;
+	snprintf(st.event.name, sizeof(st.event.name), "the event");
 	scan(&st.event, type_id, false);
 	/* a value's count and unit mean nothing here */
 	st.event.count.set = false;
