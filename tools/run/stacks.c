@@ -409,7 +409,7 @@ void run_stacks_free(void)
 	pk_flamegraph__free(st.fg);
 	free(st.stacks);
 	st.stacks = NULL;
-	memset(&st.plans, 0, sizeof(st.plans));
+	memset(&st.plans, 0, st.nr_plans * sizeof(st.plans[0]));
 	st.usyms = NULL;
 	st.printer = NULL;
 	st.fg = NULL;
