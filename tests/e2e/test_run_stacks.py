@@ -349,3 +349,11 @@ def test_bad_folded_and_svg_use():
     assert r.stderr.strip().splitlines() == [
         "run: cannot write /no/such/dir/x.svg: No such file or directory"], r.stderr
     pk.assert_none_left(before, "after a bad --svg")
+
+
+def test_untagged_id_with_two_stack_maps_prints_as_a_number():
+    pid, out, err = traced(os.path.join(PROGS, "two_stack_maps.bpf.c"), "stacker")
+    assert len(out) == 1, out
+    assert re.fullmatch(rf"calls\[\{{pid={pid}, kstack=\d+\}}\] = 7", out[0]), out
+    assert "run: calls.kstack looks like a stack id, but the object has 2 stack maps: " \
+        "tag it PK_STACK_ID_OF(map); printed as a number" in err, err

@@ -64,7 +64,7 @@ struct plan {
 	struct loc pid, count;
 	struct loc comm; /* a char array */
 	__u32 key_id, value_id;
-	char name[64]; /* the map's, or "the event" */
+	char name[64]; /* the map's, or "event" */
 	char unit[64];
 };
 
@@ -175,7 +175,7 @@ static int stacks_fd_for(const char *tag, enum stack_kind *kind, const char *wha
 	fd = st.find_stack_map(NULL, &nr);
 	if (fd < 0 && nr > 1)
 		fprintf(stderr, "run: %s looks like a stack id, but the object has %d stack maps: "
-				"name one with PK_STACK_ID_OF(map); printed as a number\n",
+				"tag it PK_STACK_ID_OF(map); printed as a number\n",
 			what, nr);
 	return fd;
 }
@@ -254,7 +254,7 @@ static void add_field(struct plan *p, const struct loc *l, int kind, const char 
 
 	if (p->nr_fields == MAX_FIELDS)
 		return;
-	snprintf(what, sizeof(what), "%s's %s", p->name, name);
+	snprintf(what, sizeof(what), "%s.%s", p->name, name);
 	f = &p->fields[p->nr_fields];
 	f->kind = kind;
 	fd = stacks_fd_for(tag, &f->kind, what);
@@ -878,7 +878,7 @@ bool run_stacks_event_init(const struct btf *btf, __u32 type_id)
 		return false;
 	memset(&st.event, 0, sizeof(st.event));
 	st.event.key_id = type_id;
-	snprintf(st.event.name, sizeof(st.event.name), "the event");
+	snprintf(st.event.name, sizeof(st.event.name), "event");
 	scan(&st.event, type_id, false);
 	/* a value's count and unit mean nothing here */
 	st.event.count.set = false;
