@@ -244,3 +244,62 @@ PK_TEST(hist_edges_empty_clamped_and_bad_opts)
 	}
 	btf__free(btf);
 }
+
+/* bucket keys printed from BTF: a struct member through btf_dump, several members joined */
+PK_TEST(hist_struct_and_multi_member_buckets)
+{
+	struct btf *btf = hist_btf();
+	int chr = btf__add_int(btf, "char", 1, BTF_INT_CHAR);
+	int comm = btf__add_array(btf, U32, chr, 4);
+	int task = btf__add_struct(btf, "task", 8);
+	int nested, flat;
+	struct {
+		__u32 pid;
+		char comm[4];
+		__u32 slot;
+	} keys[] = {{7, "sh", 1}, {7, "ab", 1}};
+	__u64 vals[] = {2, 1};
+	struct pk_hist *h;
+
+	btf__add_field(btf, "pid", U32, 0, 0);
+	btf__add_field(btf, "comm", comm, 32, 0);
+	nested = btf__add_struct(btf, "nested_key", 12);
+	btf__add_field(btf, "task", task, 0, 0);
+	btf__add_field(btf, "slot", U32, 64, 0);
+	flat = btf__add_struct(btf, "flat_key", 12);
+	btf__add_field(btf, "pid", U32, 0, 0);
+	btf__add_field(btf, "comm", comm, 32, 0);
+	btf__add_field(btf, "slot", U32, 64, 0);
+	{
+		LIBBPF_OPTS(pk_hist_desc, d, .name = "by_task", .key_type_id = nested,
+			    .value_type_id = U64, .key_size = 12, .value_size = 8);
+
+		h = pk_hist__recognize(btf, &d);
+		CHECK_STR(print(h, keys, vals, 2, false),
+			  "\n"
+			  "task = {pid=7, comm=\"ab\"}\n"
+			  "     value               : count     distribution\n"
+			  "         0 -> 1          : 1        "
+			  "|****************************************|\n"
+			  "\n"
+			  "task = {pid=7, comm=\"sh\"}\n"
+			  "     value               : count     distribution\n"
+			  "         0 -> 1          : 2        "
+			  "|****************************************|\n");
+		pk_hist__free(h);
+		d.key_type_id = flat;
+		h = pk_hist__recognize(btf, &d);
+		CHECK_STR(print(h, keys, vals, 1, false),
+			  "\n"
+			  "pid = 7, comm = \"sh\"\n"
+			  "     value               : count     distribution\n"
+			  "         0 -> 1          : 2        "
+			  "|****************************************|\n");
+		CHECK_STR(print(h, keys, vals, 1, true),
+			  "{\"map\":\"by_task\",\"unit\":\"value\",\"type\":\"log2\","
+			  "\"key\":{\"pid\":7,\"comm\":\"sh\"},"
+			  "\"buckets\":[{\"low\":0,\"high\":1,\"count\":2}]}\n");
+		pk_hist__free(h);
+	}
+	btf__free(btf);
+}
