@@ -376,7 +376,8 @@ struct pk_hist *pk_hist__recognize(const struct btf *btf, const struct pk_hist_d
 		errno = ENOENT;
 		return NULL;
 	}
-	if (h->nr_members && h->section[0] && h->nr_members > 1)
+	/* a section label names a one-member bucket; several keep their own names */
+	if (h->nr_members > 1)
 		h->section[0] = '\0';
 	if (!h->unit[0])
 		unit_from_name(desc->name, h->unit);
