@@ -161,7 +161,10 @@ static __always_inline __u32 pk_log2l(__u64 v)
  *	PK_HIST_KEYED(lat_by_pid, __u32, 64) PK_HIST_SECTION("pid");
  *
  * Without the btf_decl_tag attribute (clang < 14) the annotations and the
- * marks of unkeyed histograms are lost: those print as plain maps.
+ * marks of unkeyed histograms are lost: those print as plain maps. The
+ * tags are read from the object's own BTF (bpf_object__btf()), which
+ * libbpf keeps as compiled: for a kernel without decl tags (before 5.16)
+ * it sanitizes a copy it loads, so the marks work on every kernel.
  */
 #ifndef PK_HIST_MAX_KEYS
 #define PK_HIST_MAX_KEYS 1024
