@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include <probekit/btfvalue.h>
 #include <probekit/flamegraph.h>
+#include <probekit/hist.h>
 #include <probekit/ksyms.h>
 #include <probekit/mapprint.h>
 #include <probekit/maps.h>
@@ -338,6 +339,15 @@ static void scan(struct plan *p, __u32 id, bool in_value)
 	}
 }
 
+/* A histogram keyed by a stack id prints as histograms (hist.h), one a stack id. */
+static bool is_hist(const struct bpf_map *map)
+{
+	struct pk_hist *h = pk_hist__from_map(map, st.btf);
+
+	pk_hist__free(h);
+	return h != NULL;
+}
+
 static void make_plan(const struct bpf_map *map)
 {
 	struct plan *p = &st.plans[st.nr_plans];
@@ -354,7 +364,7 @@ static void make_plan(const struct bpf_map *map)
 		return;
 	scan(p, p->key_id, false);
 	scan(p, p->value_id, true);
-	if (!p->nr_fields)
+	if (!p->nr_fields || is_hist(map))
 		return;
 	if (!p->unit[0])
 		snprintf(p->unit, sizeof(p->unit), "%s",
