@@ -271,10 +271,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st.usyms = NULL;
 		stack_src = (struct in){ data, size };
 		pk_json_begin(&j, f);
-		run_stacks_event_json(&j, "event", key, ks);
+		run_stacks_event_json(&j, key, ks);
 		pk_json_end(&j);
+		fclose(f);
+		check_json(out, len);
+		free(out);
+		out = NULL;
+		f = open_memstream(&out, &len);
 		run_stacks_event_text(f, key, ks);
 		fclose(f);
+		check_text(out, len);
 		free(out);
 	}
 	free(key);

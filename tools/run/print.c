@@ -72,8 +72,8 @@ static void print_typed(struct pk_run *run, const void *data, size_t size)
 
 	if (pk_run__json(run)) {
 		pk_json_begin(&j, out);
-		if (!run_stacks_event_json(&j, "event", data, size))
-			pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
+		pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
+		run_stacks_event_json(&j, data, size);
 		pk_json_end(&j);
 		return;
 	}

@@ -64,7 +64,7 @@ struct pk_json;
 bool run_stacks_event_init(const struct btf *btf, __u32 type_id);
 /* A record's stacks, a frame a line, after its line. */
 void run_stacks_event_text(FILE *out, const void *data, size_t size);
-/* A record as JSON under @key with its stacks nested; false if not done. */
-bool run_stacks_event_json(struct pk_json *j, const char *key, const void *data, size_t size);
+/* Beside a record's JSON: "stacks": {FIELD: {"id", "kind", "frames", "addrs"}...}. */
+void run_stacks_event_json(struct pk_json *j, const void *data, size_t size);
 
 #endif

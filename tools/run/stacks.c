@@ -927,13 +927,17 @@ void run_stacks_event_text(FILE *out, const void *data, size_t size)
 	fputc('\n', out);
 }
 
-bool run_stacks_event_json(struct pk_json *j, const char *key, const void *data, size_t size)
+void run_stacks_event_json(struct pk_json *j, const void *data, size_t size)
 {
-	__u32 id = st.event.key_id;
+	struct stack s;
+	int i;
 
-	if (!st.event.nr_fields || !event_fits(size) ||
-	    (__s64)size < btf__resolve_size(st.btf, id))
-		return false;
-	json_side(j, key, &st.event, false, data, NULL, size);
-	return true;
+	if (!st.event.nr_fields || !event_fits(size))
+		return;
+	pk_json_object_begin(j, "stacks");
+	for (i = 0; i < st.event.nr_fields; i++) {
+		read_stack(&st.event, &st.event.fields[i], data, NULL, &s);
+		json_stack(j, st.event.fields[i].name, &s);
+	}
+	pk_json_object_end(j);
 }
