@@ -162,7 +162,7 @@ static void by_type(const struct btf *btf, __u32 id, const struct btf_type *t, _
 		c->kind = btf_int_encoding(t) & BTF_INT_BOOL ? PK_COL_BOOL
 			  : c->is_signed		     ? PK_COL_INT
 							     : PK_COL_UINT;
-		c->width = c->kind == PK_COL_BOOL ? 5 : int_width(c->bit_size, c->is_signed);
+		c->width = c->kind == PK_COL_BOOL ? -5 : int_width(c->bit_size, c->is_signed);
 		return;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
@@ -171,7 +171,7 @@ static void by_type(const struct btf *btf, __u32 id, const struct btf_type *t, _
 		c->kind = PK_COL_ENUM;
 		c->bit_size = bits ? bits : t->size * 8;
 		c->is_signed = btf_kflag(t);
-		c->width = enum_width(btf, t);
+		c->width = -enum_width(btf, t);
 		return;
 	case BTF_KIND_PTR:
 		if (size != 8 && size != 4)
