@@ -125,3 +125,26 @@ def test_lost_records_counted_ring_buffer():
 def test_lost_records_counted_perf_buffer():
     pk.need_bpf()
     flood("--perf-buffer")
+
+
+def test_opensnoop_table_example():
+    """examples/opensnoop_table.bpf.c: the user's view, bcc's opensnoop -T."""
+    pk.need_bpf()
+    with open(EXISTS, "w"):
+        pass
+    try:
+        command = [pk.helper_path("opener"), f"at:{ABSENT}", f"at:{EXISTS}"]
+        r = subprocess.run(run_argv("-c", " ".join(map(shlex.quote, command)),
+                                    prebuilt(os.path.join(EXAMPLES, "opensnoop_table.bpf.c"))),
+                           input=b"go\n", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env(), timeout=60 * pk.TIMEOUT_SCALE)
+    finally:
+        os.unlink(EXISTS)
+    out = r.stdout.decode("utf-8", "surrogateescape").splitlines()
+    assert r.returncode == 0, r.stderr
+    assert out[0] == "%-14s %7s %-16s %-10s %s" % ("TIME(s)", "PID", "COMM", "RET", "PATH")
+    pid = int(next(l for l in out if l.startswith("ready ")).split()[1])
+    fd = int(next(l for l in out if re.fullmatch(r"\d+ 0", l)).split()[0])
+    mine = [l[15:] for l in out if l[15:].startswith("%7d " % pid) and "/tmp/pk-ev-" in l]
+    assert mine == ["%7d %-16s %-10s %s" % (pid, "opener", "-2 ENOENT", ABSENT),
+                    "%7d %-16s %-10s %s" % (pid, "opener", fd, EXISTS)], out
