@@ -408,7 +408,10 @@ static int load_bits(const struct pk_event_column *c, const unsigned char *d, si
 
 	if (!c->bit_size || c->bit_size > 64 || byte > size || nbytes > size - byte)
 		return -ENODATA;
-	x = load_uint(d + byte, nbytes < 8 ? nbytes : 8) >> shift;
+	/* little-endian, as the BPF target of the hosts probekit runs on */
+	x = 0;
+	memcpy(&x, d + byte, nbytes < 8 ? nbytes : 8);
+	x >>= shift;
 	if (nbytes > 8)
 		x |= (__u64)d[byte + 8] << (64 - shift);
 	if (c->bit_size < 64)

@@ -57,6 +57,8 @@ int run_events_init(struct pk_run *run, struct bpf_object *obj)
 		pk_line_begin(&l, pk_run__out(run));
 		pk_event_table__header(event_table, &l);
 		pk_line_end(&l);
+		/* before a -c command's own output, which shares stdout */
+		fflush(pk_run__out(run));
 	}
 	printf_fmt = pk_printf__new(obj);
 	if (!printf_fmt && errno != ENOENT) {
