@@ -443,7 +443,8 @@ int pk_event_column__int(const struct pk_event_column *c, const void *data, size
 /* The errno name of column @c's value @v, or NULL (eventtable.h's rule). */
 static const char *errno_name(const struct pk_event_column *c, __s64 v)
 {
-	bool is_errno = !strcmp(c->path, "errno");
+	/* an errno column is named "errno" or "ret" (by_name()) */
+	bool is_errno = c->path[0] == 'e';
 
 	if (v < -ERRNO_MAX || v > (is_errno ? ERRNO_MAX : -1) || !v)
 		return NULL;
