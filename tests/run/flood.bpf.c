@@ -19,24 +19,35 @@ struct event {
 
 PK_EVENT(struct event);
 
+struct burst {
+	void *ctx;
+	__u32 pid;
+};
+
+/* One record; a bpf_loop() callback, verified once whatever BURST is (an
+ * unrolled loop of reservations is too many paths for older verifiers). */
+static long send_one(__u32 i, void *data)
+{
+	struct burst *b = data;
+	struct event *e = pk_reserve(struct event);
+
+	if (!e)
+		return 0;
+	e->pid = b->pid;
+	e->seq = i;
+	__builtin_memset(e->filler, 0, sizeof(e->filler));
+	pk_submit(b->ctx, e);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_close")
 int flood(struct pk_syscall_enter *ctx)
 {
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	int i;
+	struct burst b = { .ctx = ctx, .pid = bpf_get_current_pid_tgid() >> 32 };
 
 	if (ctx->args[0] != MARKER_FD)
 		return 0;
-	for (i = 0; i < BURST; i++) {
-		struct event *e = pk_reserve(struct event);
-
-		if (!e)
-			continue;
-		e->pid = pid;
-		e->seq = i;
-		__builtin_memset(e->filler, 0, sizeof(e->filler));
-		pk_submit(ctx, e);
-	}
+	bpf_loop(BURST, send_one, &b, 0);
 	return 0;
 }
 
