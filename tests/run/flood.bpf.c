@@ -9,7 +9,7 @@
 #include <probekit/syscalls.bpf.h>
 
 #define MARKER_FD 987654
-#define BURST 64
+#define BURST	  64
 
 struct event {
 	__u32 pid;
@@ -43,7 +43,7 @@ static long send_one(__u32 i, void *data)
 SEC("tracepoint/syscalls/sys_enter_close")
 int flood(struct pk_syscall_enter *ctx)
 {
-	struct burst b = { .ctx = ctx, .pid = bpf_get_current_pid_tgid() >> 32 };
+	struct burst b = {.ctx = ctx, .pid = bpf_get_current_pid_tgid() >> 32};
 
 	if (ctx->args[0] != MARKER_FD)
 		return 0;
