@@ -4,7 +4,8 @@
  * the kernel stack at each connect(), printed under the event's line.
  *
  *	sudo probekit run examples/stacksnoop_simple.bpf.c
- *	{pid=4242, cpu=1, comm="curl", stack_id=311}
+ *	    PID        CPU COMM             STACK_ID
+ *	   4242          1 curl                  311
  *		perf_syscall_enter+0x1e3
  *		syscall_trace_enter+0x180
  *		do_syscall_64+0x1fa
