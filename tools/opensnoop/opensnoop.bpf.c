@@ -254,7 +254,7 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 	pk_submit(ctx, fe);
 #else
 	n = pk_read_user_str_len(e->path, sizeof(e->path), a->fname, &e->truncated);
-	pk_submit_cut(ctx, e, __builtin_offsetof(struct opensnoop_event, path) + n);
+	pk_submit_cut_at(ctx, e, __builtin_offsetof(struct opensnoop_event, path) + n, e->ts_ns);
 #endif
 	return 0;
 }

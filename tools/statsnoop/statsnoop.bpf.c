@@ -62,7 +62,7 @@ static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret
 	e->sys = sys;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	n = pk_read_user_str_len(e->path, sizeof(e->path), path, &e->truncated);
-	pk_submit_cut(ctx, e, __builtin_offsetof(struct statsnoop_event, path) + n);
+	pk_submit_cut_at(ctx, e, __builtin_offsetof(struct statsnoop_event, path) + n, e->ts_ns);
 	return 0;
 }
 
@@ -170,11 +170,36 @@ static __always_inline __u32 sys_of(long nr)
 }
 
 /*
- * Every syscall runs these: anything but a stat costs a few compares on
- * entry and, on exit, one load of raw_inflight (stats entered and not yet
- * left); only when that is not 0 is the syscall number read (as in
- * opensnoop.bpf.c, whose comment says why a leak only costs speed).
+ * Every syscall runs these. On x86 the raw sys_exit alone is enough: its
+ * regs still hold the syscall number (orig_ax) and the path argument, so
+ * nothing is kept from the entry (no entry program, no map update, lookup
+ * and delete per stat), and any other syscall costs one 8-byte read (as in
+ * opensnoop.bpf.c). Elsewhere the entry keeps the call by thread and the
+ * exit reads the number only while a stat is in flight (raw_inflight).
  */
+/* The path argument of stat syscall @sys in @regs. */
+static __always_inline const char *raw_path(__u32 sys, const struct pt_regs *regs)
+{
+	if (sys == SN_NEWFSTATAT || sys == SN_FSTATAT64 || sys == SN_STATX)
+		return (const char *)PT_REGS_PARM2_SYSCALL(regs);
+	return (const char *)PT_REGS_PARM1_SYSCALL(regs);
+}
+
+#if defined(__TARGET_ARCH_x86)
+SEC("raw_tp/sys_exit")
+int rt_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 sys = sys_of(pk_raw_exit_nr(ctx));
+	struct pt_regs regs;
+
+	if (!sys || !wanted())
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (pk_regs_native(&regs))
+		emit(ctx, sys, raw_path(sys, &regs), ctx->args[1]);
+	return 0;
+}
+#else
 __u64 raw_inflight = 0;
 
 SEC("raw_tp/sys_enter")
@@ -182,18 +207,13 @@ int rt_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 sys = sys_of(ctx->args[1]);
 	struct pt_regs regs;
-	unsigned long path;
 
 	if (!sys || !wanted())
 		return 0;
 	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
 	if (!pk_regs_native(&regs))
 		return 0;
-	if (sys == SN_NEWFSTATAT || sys == SN_FSTATAT64 || sys == SN_STATX)
-		path = PT_REGS_PARM2_SYSCALL(&regs);
-	else
-		path = PT_REGS_PARM1_SYSCALL(&regs);
-	if (store(sys, (const char *)path))
+	if (store(sys, raw_path(sys, &regs)))
 		__sync_fetch_and_add(&raw_inflight, 1);
 	return 0;
 }
@@ -212,6 +232,7 @@ int rt_exit(struct bpf_raw_tracepoint_args *ctx)
 		__sync_fetch_and_add(&raw_inflight, -1);
 	return 0;
 }
+#endif
 
 SEC("kretprobe")
 int krp_stat(struct pt_regs *ctx)
