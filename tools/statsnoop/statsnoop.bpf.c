@@ -28,11 +28,17 @@ const volatile bool sys_wrapper = true;
 
 struct entry {
 	const char *path;
+	/* 0 once the call returned */
 	__u32 sys;
 };
 
+/*
+ * The stat call each thread is in, by thread id: overwritten in place by
+ * the thread's next call rather than inserted and deleted each time (see
+ * opensnoop.bpf.c's start, which this follows, for what that saves).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, struct entry);
@@ -71,8 +77,12 @@ static __always_inline int store(__u32 sys, const char *path)
 {
 	struct entry e = { .path = path, .sys = sys };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct entry *slot = bpf_map_lookup_elem(&start, &tid);
 
-	return !bpf_map_update_elem(&start, &tid, &e, BPF_ANY);
+	if (!slot)
+		return !bpf_map_update_elem(&start, &tid, &e, BPF_ANY);
+	*slot = e;
+	return 1;
 }
 
 static __always_inline int enter(__u32 sys, const char *path)
@@ -87,11 +97,13 @@ static __always_inline int leave(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct entry *e = bpf_map_lookup_elem(&start, &tid);
+	__u32 sys;
 
-	if (!e)
+	if (!e || !e->sys)
 		return 0;
-	emit(ctx, e->sys, e->path, ret);
-	bpf_map_delete_elem(&start, &tid);
+	sys = e->sys;
+	e->sys = 0;
+	emit(ctx, sys, e->path, ret);
 	return 1;
 }
 
