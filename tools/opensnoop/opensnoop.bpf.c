@@ -277,18 +277,23 @@ static __always_inline int keep_args(const struct open_args *a)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct open_args *slot = bpf_map_lookup_elem(&start, &tid);
 
-	if (!slot)
-		return !bpf_map_update_elem(&start, &tid, a, BPF_ANY);
-	*slot = *a;
-	return 1;
+	if (slot) {
+		*slot = *a;
+		return 1;
+	}
+	if (!bpf_map_update_elem(&start, &tid, a, BPF_ANY))
+		return 1;
+	/* this open's event will not be sent */
+	pk_count_lost();
+	return 0;
 }
 
 /* Keeps the arguments for the exit when the flags are wanted; 1 if kept. */
 static __always_inline int store_args(const char *fname, int dfd, __u64 flags, __u32 mode)
 {
-	struct open_args a = {
-		.fname = fname, .dfd = dfd, .flags = flags, .mode = mode, .live = 1
-	};
+	struct open_args a = { .fname = fname, .dfd = dfd, .flags = flags, .mode = mode };
+
+	a.live = 1;
 
 	return wanted_flags(flags) && keep_args(&a);
 }

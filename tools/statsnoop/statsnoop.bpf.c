@@ -79,10 +79,15 @@ static __always_inline int store(__u32 sys, const char *path)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct entry *slot = bpf_map_lookup_elem(&start, &tid);
 
-	if (!slot)
-		return !bpf_map_update_elem(&start, &tid, &e, BPF_ANY);
-	*slot = e;
-	return 1;
+	if (slot) {
+		*slot = e;
+		return 1;
+	}
+	if (!bpf_map_update_elem(&start, &tid, &e, BPF_ANY))
+		return 1;
+	/* this call's event will not be sent */
+	pk_count_lost();
+	return 0;
 }
 
 static __always_inline int enter(__u32 sys, const char *path)
