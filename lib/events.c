@@ -301,11 +301,11 @@ int pk_events__epoll_add(const struct pk_events *ev, int epfd, __u64 tag)
 
 /*
  * The BPF side skips the wakeup of an event that follows a wakeup by less
- * than PK_BATCH_POLL_MS (bpf/probekit.bpf.h). So the reader keeps looking
- * every PK_BATCH_POLL_MS until a look that began PK_BATCH_POLL_MS or more
- * after it last found events finds none: an event the look missed came
- * after it began, so at least PK_BATCH_POLL_MS after the wakeup that made
- * the reader find those, and wakes it. (Going idle on the first empty
+ * than PK_WAKEUP_GAP_NS (bpf/probekit.bpf.h), at most PK_BATCH_POLL_MS. So
+ * the reader keeps looking every PK_BATCH_POLL_MS until a look that began
+ * PK_BATCH_POLL_MS or more after it last found events finds none: an event
+ * that look missed came after it began, so at least PK_BATCH_POLL_MS after
+ * the wakeup that made the reader find those, and wakes it. (Going idle on the first empty
  * look, which another deadline of the caller's loop can make early, could
  * leave an event waiting for that loop's next deadline.) @began: the
  * CLOCK_MONOTONIC time the look began.
@@ -352,8 +352,8 @@ int pk_events__wait(const struct pk_events *ev, int timeout_ms)
 }
 
 /*
- * The BPF side skips wakeups for events that follow one within
- * PK_BATCH_POLL_MS (bpf/probekit.bpf.h), so after any activity this waits
+ * The BPF side skips wakeups for events that follow one within a
+ * millisecond (bpf/probekit.bpf.h), so after any activity this waits
  * at most PK_BATCH_POLL_MS and then looks for such stragglers itself. Once
  * looks find none for PK_BATCH_POLL_MS (note_activity()), it waits as long
  * as asked: the next event wakes it.

@@ -251,7 +251,7 @@ static int on_events_readable(struct pk_run *run, int fd)
 
 /*
  * Records submitted without a wakeup (pk_submit() wakes the reader at most
- * once per PK_BATCH_POLL_MS) are collected every PK_BATCH_POLL_MS as well.
+ * once a millisecond) are collected every PK_BATCH_POLL_MS as well.
  */
 static int on_events_timer(struct pk_run *run, int fd)
 {
