@@ -77,6 +77,8 @@ unsigned int pk__btf_generation(void);
 bool pk__elf_needs_core(const void *image, size_t size);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
+/* "ENOENT" for ENOENT or -ENOENT; NULL for a number with no name. */
+const char *pk__errno_known_name(int err);
 
 /* Attach targets (attach_target.c) ------------------------------------------ */
 
