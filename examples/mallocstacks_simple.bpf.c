@@ -27,7 +27,8 @@
 #include <probekit/probekit.bpf.h>
 #include <probekit/maps.bpf.h>
 
-PK_STACK_TRACE(stack_traces, 1024);
+/* bcc stackcount's default: two stacks in one bucket make the later one -EEXIST */
+PK_STACK_TRACE(stack_traces, 16384);
 PK_HASH(bytes, pk_ustack_t, __u64, 1024);
 
 /* bcc's attach_uprobe(name="c", sym="malloc", pid=pid): run's -p gives the pid */

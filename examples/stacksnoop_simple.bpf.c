@@ -36,7 +36,8 @@ struct event {
 };
 PK_EVENT(struct event);
 
-PK_STACK_TRACE(stack_traces, 1024);
+/* bcc stackcount's default: two stacks in one bucket make the later one -EEXIST */
+PK_STACK_TRACE(stack_traces, 16384);
 PK_HASH(hits, pk_kstack_t, __u64, 1024);
 
 static __always_inline int trace_stack(void *ctx)

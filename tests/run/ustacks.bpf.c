@@ -19,7 +19,8 @@ struct key_t {
 	char comm[16];
 };
 
-PK_STACK_TRACE(stack_traces, 1024);
+/* two stacks: few buckets would make a -EEXIST collision likely */
+PK_STACK_TRACE(stack_traces, 16384);
 PK_HASH(counts, struct key_t, __u64, 1024);
 
 SEC("raw_tp/sys_enter")
