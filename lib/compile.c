@@ -204,6 +204,51 @@ struct job {
 	FILE *log;
 };
 
+/*
+ * pk_write_vmlinux_h() in a child: the whole kernel BTF it parses (10 MB
+ * and more) stays out of the process that goes on to load and print.
+ */
+static int write_vmlinux_h_apart(const char *path, char *why, size_t why_size)
+{
+	char msg[512] = "";
+	int pipefd[2], status, err;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return pk_write_vmlinux_h(path, why, why_size);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return pk_write_vmlinux_h(path, why, why_size);
+	}
+	if (pid == 0) {
+		err = pk_write_vmlinux_h(path, msg, sizeof(msg));
+		if (err && write(pipefd[1], msg, strlen(msg)) < 0)
+			err = -EIO;
+		_exit(err ? 1 : 0);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (len += n) == (ssize_t)sizeof(msg) - 1)
+			break;
+	}
+	close(pipefd[0]);
+	msg[len] = '\0';
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	pk__why(why, why_size, "%s", msg[0] ? msg : "writing vmlinux.h failed in its child");
+	return -EIO;
+}
+
 /* The kernel's BTF decides vmlinux.h: its contents name the directory. */
 static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 {
@@ -230,7 +275,7 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 	}
 	if (j->log)
 		fprintf(j->log, "writing %s from the kernel's BTF\n", path);
-	return pk_write_vmlinux_h(path, why, why_size);
+	return write_vmlinux_h_apart(path, why, why_size);
 }
 
 /*
