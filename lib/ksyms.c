@@ -199,7 +199,7 @@ static int note_module(struct loader *ld, const char *mod, size_t len)
 	const char *last = ks->nr_runs ? run_module(ks, &ks->runs[ks->nr_runs - 1]) : NULL;
 	struct mod_run *r;
 
-	if (ks->nr_runs && (mod ? last && !strncmp(last, mod, len) && !last[len] : !last))
+	if (ks->nr_runs && (mod ? last && strlen(last) == len && !memcmp(last, mod, len) : !last))
 		return 0;
 	if (grow((void **)&ks->runs, &ld->runs_cap, ks->nr_runs + 1, sizeof(*r)))
 		return -ENOMEM;
@@ -232,14 +232,15 @@ static int parse_line(struct loader *ld, const char *line, const char *end)
 	if (p == line || p + 3 > end || p[0] != ' ' || p[2] != ' ')
 		return 0; /* not a symbol line: skipped */
 	name = p + 3;
-	for (p = name; p < end && *p != '\t' && *p != ' '; p++)
+	/* a NUL ends a name too: names are stored NUL-terminated, back to back */
+	for (p = name; p < end && *p != '\t' && *p != ' ' && *p; p++)
 		;
 	name_len = p - name;
 	if (!name_len || ks->nr == NONE - 1)
 		return 0;
 	if (p < end && p[0] == '\t' && p + 2 < end && p[1] == '[' && end[-1] == ']') {
 		mod = p + 2;
-		mod_len = end - 1 - mod;
+		mod_len = strnlen(mod, end - 1 - mod);
 	}
 	off = ks->names.len;
 	if (ks->names.len + name_len + 2 > UINT32_MAX)
