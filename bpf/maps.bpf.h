@@ -17,9 +17,11 @@
  *	PK_PERCPU_ARRAY(scratch, struct buf, 1);
  *	PK_STACK_TRACE(stacks, 1024);		// for pk_stack_id() (probekit.bpf.h)
  *	PK_HIST(read_usecs, 64);		// a log2 histogram...
- *	PK_HIST_KEYED(read_usecs_by_pid, __u32, 64);  // ...one per pid
+ *	PK_HIST_KEYED(read_usecs_by_pid, __u32, 64) PK_HIST_SECTION("pid");  // ...one per pid
+ *	PK_HIST_LINEAR(read_kbytes, 100, 4);	// slots 0-3, 4-7... (print_linear_hist)
  *	pk_hist_add(&read_usecs, delta);
  *	pk_hist_add_keyed(&read_usecs_by_pid, &pid, delta);
+ *	pk_hist_add_linear(&read_kbytes, size / 1024, 4);
  *
  * Include it after vmlinux.h (or the UAPI headers) and <bpf/bpf_helpers.h>.
  */
@@ -92,67 +94,116 @@ static __always_inline __u32 pk_log2l(__u64 v)
 
 /* Map declarations ---------------------------------------------------------- */
 
-#define PK__MAP(name, map_type, key_t, value_t, max)                                     \
-	struct {                                                                         \
-		__uint(type, map_type);                                                  \
-		__uint(max_entries, max);                                                \
-		__type(key, key_t);                                                      \
-		__type(value, value_t);                                                  \
+#define PK__MAP(name, map_type, key_t, value_t, max)                                               \
+	struct {                                                                                   \
+		__uint(type, map_type);                                                            \
+		__uint(max_entries, max);                                                          \
+		__type(key, key_t);                                                                \
+		__type(value, value_t);                                                            \
 	} name SEC(".maps")
 
 #define PK_HASH(name, key_t, value_t, max) PK__MAP(name, BPF_MAP_TYPE_HASH, key_t, value_t, max)
-#define PK_PERCPU_HASH(name, key_t, value_t, max)                                          \
+#define PK_PERCPU_HASH(name, key_t, value_t, max)                                                  \
 	PK__MAP(name, BPF_MAP_TYPE_PERCPU_HASH, key_t, value_t, max)
 /* Arrays are indexed by a __u32. */
 #define PK_ARRAY(name, value_t, max) PK__MAP(name, BPF_MAP_TYPE_ARRAY, __u32, value_t, max)
-#define PK_PERCPU_ARRAY(name, value_t, max)                                                \
+#define PK_PERCPU_ARRAY(name, value_t, max)                                                        \
 	PK__MAP(name, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, value_t, max)
 
 /* the kernel's PERF_MAX_STACK_DEPTH: the deepest stack bpf_get_stackid() takes */
 #define PK_STACK_DEPTH 127
 
 /* Stacks by id, for pk_stack_id(); user space reads them with pk_stack_read(). */
-#define PK_STACK_TRACE(name, max)                                                          \
-	struct {                                                                         \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                  \
-		__uint(max_entries, max);                                                \
-		__uint(key_size, sizeof(__u32));                                         \
-		__uint(value_size, PK_STACK_DEPTH * sizeof(__u64));                      \
+#define PK_STACK_TRACE(name, max)                                                                  \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                            \
+		__uint(max_entries, max);                                                          \
+		__uint(key_size, sizeof(__u32));                                                   \
+		__uint(value_size, PK_STACK_DEPTH * sizeof(__u64));                                \
 	} name SEC(".maps")
 
 /*
- * Histograms, in the two shapes printers recognise (by BTF):
+ * Histograms, in the two shapes printers recognise by BTF (probekit run
+ * prints them as bcc's print_log2_hist()/print_linear_hist() do; see
+ * include/probekit/hist.h for the rules):
  *
- * - PK_HIST(name, slots): an array of __u64 counts indexed by slot;
+ * - PK_HIST(name, slots): an array of __u64 counts indexed by slot. The
+ *   map variable carries the BTF decl tag "pk_hist", which is what tells
+ *   it from a plain PK_ARRAY of counters;
  * - PK_HIST_KEYED(name, keytype, slots): a hash from
  *	struct name_hist_key { keytype bucket; __u32 slot; }
  *   to __u64 counts, one histogram per bucket key. The key's last member
  *   is always "__u32 slot"; everything before it is the bucket key (bcc's
- *   section_header). It holds up to PK_HIST_MAX_KEYS buckets.
+ *   section_header). It holds up to PK_HIST_MAX_KEYS buckets. Any hash
+ *   keyed by a struct whose last member is an integer "slot", with integer
+ *   values, is printed the same way, tagged or not (bcc tools' shape).
  *
  * pk_hist_add() and pk_hist_add_keyed() count a value in its log2 slot as
  * bcc numbers them (pk_log2l(): slot 1 holds 0 and 1, slot k >= 2 holds
  * 2^(k-1) to 2^k - 1; slot 0 stays empty). Values past the last slot count
  * in it.
- * The unit printed is taken from the map's name (usecs, nsecs, bytes...).
+ *
+ * Linear histograms: PK_HIST_LINEAR(name, slots, step) and
+ * PK_HIST_LINEAR_KEYED(name, keytype, slots, step), filled by
+ * pk_hist_add_linear(map, value, step) and pk_hist_add_linear_keyed(map,
+ * bucket_ptr, value, step) with the same step: slot value / step. The tag
+ * is "pk_hist:linear:STEP", so @step must be an integer literal (or a
+ * macro that expands to one). Rows print as print_linear_hist(): the
+ * slot's lowest value, slot * step.
+ *
+ * The unit label comes from the map's name (a word of it: usecs, us,
+ * nsecs, ns, msecs, ms, secs, bytes, kbytes, pages, sectors...), else
+ * "value", or from an annotation after the declaration; and a one-member
+ * bucket's section header is its member's name ("bucket" for
+ * PK_HIST_KEYED) unless PK_HIST_SECTION() names it:
+ *
+ *	PK_HIST(read_lat, 64) PK_HIST_UNIT("usecs");
+ *	PK_HIST_KEYED(lat_by_pid, __u32, 64) PK_HIST_SECTION("pid");
+ *
+ * Without the btf_decl_tag attribute (clang < 14) the annotations and the
+ * marks of unkeyed histograms are lost: those print as plain maps. The
+ * tags are read from the object's own BTF (bpf_object__btf()), which
+ * libbpf keeps as compiled: for a kernel without decl tags (before 5.16)
+ * it sanitizes a copy it loads, so the marks work on every kernel.
  */
 #ifndef PK_HIST_MAX_KEYS
 #define PK_HIST_MAX_KEYS 1024
 #endif
 
-#define PK_HIST(name, slots) PK__MAP(name, BPF_MAP_TYPE_ARRAY, __u32, __u64, slots)
+#if __has_attribute(btf_decl_tag)
+#define PK__HIST_TAG(s) __attribute__((btf_decl_tag(s)))
+#else
+#define PK__HIST_TAG(s)
+#endif
+#define PK__HIST_STR2(x) #x
+#define PK__HIST_STR(x)	 PK__HIST_STR2(x)
 
-#define PK_HIST_KEYED(name, keytype, slots)                                                \
-	struct name##_hist_key {                                                         \
-		keytype bucket;                                                          \
-		__u32 slot;                                                              \
-	};                                                                               \
-	struct {                                                                         \
-		__uint(type, BPF_MAP_TYPE_HASH);                                         \
-		__uint(max_entries, (slots) * PK_HIST_MAX_KEYS);                         \
-		__type(key, struct name##_hist_key);                                     \
-		__type(value, __u64);                                                    \
+#define PK_HIST_UNIT(unit)     PK__HIST_TAG("pk_hist_unit:" unit)
+#define PK_HIST_SECTION(label) PK__HIST_TAG("pk_hist_section:" label)
+
+#define PK__HIST_ARRAY(name, slots) PK__MAP(name, BPF_MAP_TYPE_ARRAY, __u32, __u64, slots)
+
+#define PK__HIST_HASH(name, keytype, slots)                                                        \
+	struct name##_hist_key {                                                                   \
+		keytype bucket;                                                                    \
+		__u32 slot;                                                                        \
+	};                                                                                         \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, (slots)*PK_HIST_MAX_KEYS);                                     \
+		__type(key, struct name##_hist_key);                                               \
+		__type(value, __u64);                                                              \
 	} name SEC(".maps")
+
+#define PK_HIST(name, slots) PK__HIST_ARRAY(name, slots) PK__HIST_TAG("pk_hist")
+#define PK_HIST_KEYED(name, keytype, slots)                                                        \
+	PK__HIST_HASH(name, keytype, slots) PK__HIST_TAG("pk_hist")
+#define PK_HIST_LINEAR(name, slots, step)                                                          \
+	_Static_assert((step) > 0, "a linear histogram's step must be > 0");                       \
+	PK__HIST_ARRAY(name, slots) PK__HIST_TAG("pk_hist:linear:" PK__HIST_STR(step))
+#define PK_HIST_LINEAR_KEYED(name, keytype, slots, step)                                           \
+	_Static_assert((step) > 0, "a linear histogram's step must be > 0");                       \
+	PK__HIST_HASH(name, keytype, slots) PK__HIST_TAG("pk_hist:linear:" PK__HIST_STR(step))
 
 /*
  * A map's max_entries, known at compile time: libbpf's __uint() declares
@@ -167,24 +218,48 @@ static __always_inline __u32 pk__hist_slot(__u64 value, __u32 slots)
 	return slot < slots ? slot : slots - 1;
 }
 
-/* Counts @value in its log2 slot of the PK_HIST array @map (a pointer). */
-#define pk_hist_add(map, value)                                                            \
-	({                                                                               \
-		__u32 pk__slot = pk__hist_slot(value, pk__max_entries(map));             \
-		__u64 *pk__n = bpf_map_lookup_elem(map, &pk__slot);                       \
-		if (pk__n)                                                               \
-			__sync_fetch_and_add(pk__n, 1);                                  \
+static __always_inline __u32 pk__hist_linear_slot(__u64 value, __u64 step, __u32 slots)
+{
+	__u64 slot = value / step;
+
+	return slot < slots ? slot : slots - 1;
+}
+
+/* Adds one to @slot of the PK_HIST array @map (a pointer). */
+#define pk__hist_add_slot(map, slot_nr)                                                            \
+	({                                                                                         \
+		__u32 pk__slot = (slot_nr);                                                        \
+		__u64 *pk__n = bpf_map_lookup_elem(map, &pk__slot);                                \
+		if (pk__n)                                                                         \
+			__sync_fetch_and_add(pk__n, 1);                                            \
 	})
 
-/* Counts @value in its log2 slot of @bucket's histogram in the PK_HIST_KEYED @map. */
-#define pk_hist_add_keyed(map, bucket_ptr, value)                                          \
-	({                                                                               \
-		__typeof__(*(map)->key) pk__key;                                         \
-		__builtin_memset(&pk__key, 0, sizeof(pk__key));                          \
-		pk__key.bucket = *(bucket_ptr);                                          \
-		pk__key.slot = pk__hist_slot(value,                                      \
-					     pk__max_entries(map) / PK_HIST_MAX_KEYS);   \
-		pk_increment(map, &pk__key);                                             \
+/* Adds one to @slot of @bucket's histogram in the PK_HIST_KEYED @map. */
+#define pk__hist_add_keyed_slot(map, bucket_ptr, slot_nr)                                          \
+	({                                                                                         \
+		__typeof__(*(map)->key) pk__key;                                                   \
+		__builtin_memset(&pk__key, 0, sizeof(pk__key));                                    \
+		pk__key.bucket = *(bucket_ptr);                                                    \
+		pk__key.slot = (slot_nr);                                                          \
+		pk_increment(map, &pk__key);                                                       \
 	})
+
+#define pk__hist_keyed_slots(map) (pk__max_entries(map) / PK_HIST_MAX_KEYS)
+
+/* Counts @value in its log2 slot of the PK_HIST array @map (a pointer). */
+#define pk_hist_add(map, value) pk__hist_add_slot(map, pk__hist_slot(value, pk__max_entries(map)))
+
+/* Counts @value in its log2 slot of @bucket's histogram in the PK_HIST_KEYED @map. */
+#define pk_hist_add_keyed(map, bucket_ptr, value)                                                  \
+	pk__hist_add_keyed_slot(map, bucket_ptr, pk__hist_slot(value, pk__hist_keyed_slots(map)))
+
+/* Counts @value in slot value / @step of the PK_HIST_LINEAR array @map. */
+#define pk_hist_add_linear(map, value, step)                                                       \
+	pk__hist_add_slot(map, pk__hist_linear_slot(value, step, pk__max_entries(map)))
+
+/* Counts @value in slot value / @step of @bucket's histogram in PK_HIST_LINEAR_KEYED @map. */
+#define pk_hist_add_linear_keyed(map, bucket_ptr, value, step)                                     \
+	pk__hist_add_keyed_slot(map, bucket_ptr,                                                   \
+				pk__hist_linear_slot(value, step, pk__hist_keyed_slots(map)))
 
 #endif

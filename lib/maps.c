@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Map snapshots (bcc's items/keys/values/clear), per-CPU sums and bcc's
- * histogram printers.
+ * Map snapshots (bcc's items/keys/values/clear) and per-CPU sums; bcc's
+ * histogram printers are in histprint.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,8 +13,6 @@
 #include <probekit/maps.h>
 
 #include "internal.h"
-
-#define STARS_MAX 40
 
 struct pk_map_snapshot {
 	__u32 key_size, value_size;
@@ -443,82 +441,4 @@ int pk_map__read_slots(int fd, __u64 *vals, size_t n, bool clear)
 	}
 	pk_map_snapshot__free(s);
 	return 0;
-}
-
-/* Histograms ------------------------------------------------------------- */
-
-/* bcc's bar: floor(width * val / max) stars, at most width. */
-static void stars(FILE *out, __u64 val, __u64 val_max, int width)
-{
-	long double want = val_max ? (long double)width * val / val_max : 0;
-	int i, n = want >= width ? width : (int)want;
-
-	fputc('|', out);
-	for (i = 0; i < width; i++)
-		fputc(i < n ? '*' : ' ', out);
-	fputc('|', out);
-}
-
-static void scan_hist(const __u64 *vals, size_t n, long *idx_max, __u64 *val_max)
-{
-	size_t i;
-
-	*idx_max = -1;
-	*val_max = 0;
-	for (i = 0; i < n; i++) {
-		if (vals[i] > 0)
-			*idx_max = i;
-		if (vals[i] > *val_max)
-			*val_max = vals[i];
-	}
-}
-
-void pk_print_log2_hist(FILE *out, const __u64 *vals, size_t n, const char *val_type,
-			bool strip_leading_zero)
-{
-	bool wide;
-	__u64 val_max, low, high;
-	long idx_max, i;
-	int width;
-
-	scan_hist(vals, n, &idx_max, &val_max);
-	wide = idx_max > 32;
-	width = wide ? STARS_MAX / 2 : STARS_MAX;
-	if (idx_max > 0)
-		fprintf(out, wide ? "               %-29s : count     distribution\n" :
-				    "     %-19s : count     distribution\n",
-			val_type);
-	for (i = 1; i <= idx_max; i++) {
-		low = i >= 64 ? 1ULL << 63 : (1ULL << i) >> 1;
-		high = i >= 64 ? ~0ULL : (1ULL << i) - 1;
-		if (low == high)
-			low--;
-		if (strip_leading_zero && !vals[i])
-			continue;
-		strip_leading_zero = false;
-		fprintf(out, wide ? "%20llu -> %-20llu : %-8llu " : "%10llu -> %-10llu : %-8llu ",
-			(unsigned long long)low, (unsigned long long)high,
-			(unsigned long long)vals[i]);
-		stars(out, vals[i], val_max, width);
-		fputc('\n', out);
-	}
-}
-
-void pk_print_linear_hist(FILE *out, const __u64 *vals, size_t n, const char *val_type,
-			  bool strip_leading_zero)
-{
-	__u64 val_max;
-	long idx_max, i;
-
-	scan_hist(vals, n, &idx_max, &val_max);
-	if (idx_max >= 0)
-		fprintf(out, "     %-13s : count     distribution\n", val_type);
-	for (i = 0; i <= idx_max; i++) {
-		if (strip_leading_zero && !vals[i])
-			continue;
-		strip_leading_zero = false;
-		fprintf(out, "        %-10ld : %-8llu ", i, (unsigned long long)vals[i]);
-		stars(out, vals[i], val_max, STARS_MAX);
-		fputc('\n', out);
-	}
 }

@@ -9,6 +9,7 @@
 #include <probekit/events.h>
 #include <probekit/features.h>
 #include <probekit/flamegraph.h>
+#include <probekit/hist.h>
 #include <probekit/ksyms.h>
 #include <probekit/mapprint.h>
 #include <probekit/maps.h>

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <probekit/btfvalue.h>
+#include <probekit/hist.h>
 #include <probekit/mapprint.h>
 #include <probekit/probekit.h>
 
@@ -197,6 +198,21 @@ static void time_line(struct pk_run *run)
 	}
 }
 
+/* A histogram (include/probekit/hist.h) as bcc prints it, any other map as items(). */
+static int print_map(struct pk_run *run, const struct bpf_map *map, const struct btf *btf,
+		     const struct pk_map_print_opts *po)
+{
+	LIBBPF_OPTS(pk_hist_print_opts, ho, .json = po->json, .title = true, .clear = po->clear);
+	struct pk_hist *h = pk_hist__from_map(map, btf);
+	int n;
+
+	if (!h)
+		return pk_map__print(pk_run__out(run), map, btf, po);
+	n = pk_hist__print_map(h, pk_run__out(run), map, &ho);
+	pk_hist__free(h);
+	return n;
+}
+
 int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o)
 {
 	LIBBPF_OPTS(pk_map_print_opts, po, .json = pk_run__json(run), .top = o->top,
@@ -207,11 +223,11 @@ int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_
 
 	if (o->interval)
 		time_line(run);
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map (map, obj) {
 		if (o->globals && bpf_map__is_internal(map))
 			n = pk_map__print_globals(pk_run__out(run), map, btf, po.json);
 		else if (pk_map__is_printable(map))
-			n = pk_map__print(pk_run__out(run), map, btf, &po);
+			n = print_map(run, map, btf, &po);
 		else
 			continue;
 		if (n < 0) {
