@@ -88,6 +88,14 @@ int pk__mkdirs(const char *path);
  */
 int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, size_t size,
 		 bool *made, char *why, size_t why_size);
+struct pk_ksyms;
+/*
+ * @fn on the name of every code symbol (t, T, w, W) that is not a BPF
+ * program's, in address order, until it returns non-zero (ksyms.c): a walk
+ * over the compact table that makes no struct pk_ksym.
+ */
+int pk__ksyms_functions(const struct pk_ksyms *ks, int (*fn)(const char *name, void *arg),
+			void *arg);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 

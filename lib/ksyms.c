@@ -886,6 +886,23 @@ const struct pk_ksym *pk_ksyms__function(const struct pk_ksyms *ks, const char *
 	return NULL;
 }
 
+int pk__ksyms_functions(const struct pk_ksyms *ks, int (*fn)(const char *name, void *arg),
+			void *arg)
+{
+	const char *r, *mod;
+	size_t i;
+	int ret = 0;
+
+	/* in address order, as pk_ksyms__get() gives them, but without making entries */
+	for (i = 0; ks && !ret && i < ks->nr; i++) {
+		r = record(ks, line_of(ks, i));
+		mod = module_of_line(ks, line_of(ks, i));
+		if (strchr("tTwW", r[0]) && r[0] && (!mod || strcmp(mod, "bpf")))
+			ret = fn(r + 1, arg);
+	}
+	return ret;
+}
+
 /* Stack symbolization formats every frame: no printf on that path. */
 static size_t append(char *buf, size_t size, size_t n, const char *s, size_t len)
 {
