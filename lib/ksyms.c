@@ -6,7 +6,9 @@
  * - The names stay in file order as read: a type letter, the name, a NUL.
  *   Every NAME_BLOCK-th one's offset is kept; a name is found by skipping
  *   at most NAME_BLOCK - 1 others. A module's symbols are consecutive
- *   lines, kept as runs (first line, module).
+ *   lines, kept as runs (first line, module). Half the lines of a current
+ *   kernel are "__pfx_NAME" (the padding before function NAME) right
+ *   before NAME: such a name is stored as one mark byte (PFX_MARK).
  * - The addresses are sorted for a binary search, as 32-bit offsets from
  *   the lowest when they span less than 4 GB (the kernel's and modules'
  *   text do), with each one's line in the file, which decides among equal
@@ -21,6 +23,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,6 +43,12 @@ struct entry {
 };
 
 #define NAME_BLOCK 16
+#define PFX "__pfx_"
+#define PFX_LEN 6
+/* the name is PFX and the next line's name */
+#define PFX_MARK '\x01'
+/* kallsyms' KSYM_NAME_LEN, twice: longer names compare truncated */
+#define NAME_MAX_LEN 1024
 /* address lookups first search every BLOCK-th address, then one block */
 #define BLOCK 64
 #define NONE UINT32_MAX
@@ -53,6 +62,12 @@ struct vec {
 struct mod_run {
 	/* the first line of the run, and its module's offset in mods (NONE: the kernel) */
 	__u32 first, mod;
+};
+
+/* the names of folded __pfx_ entries, made when those are asked for */
+struct pfx_name {
+	struct pfx_name *next;
+	char s[];
 };
 
 struct made_chunk {
@@ -85,6 +100,7 @@ struct pk_ksyms {
 	struct entry **made;
 	size_t made_mask, nr_made;
 	struct made_chunk *chunks;
+	struct pfx_name *pfx_names;
 	/* sorted index + 1 per slot, 0 for empty; sizes are powers of two */
 	__u32 *by_name, *by_base;
 	size_t name_mask, base_mask;
@@ -154,6 +170,8 @@ struct loader {
 	/* the addresses in file order, 64-bit while they are read */
 	struct vec addrs;
 	size_t mods_cap, runs_cap;
+	/* the offset of the last record when its name starts with PFX, or NONE */
+	__u32 pfx_off;
 	bool any_addr;
 };
 
@@ -217,6 +235,27 @@ static int note_module(struct loader *ld, const char *mod, size_t len)
 	return 0;
 }
 
+/*
+ * The last record, "__pfx_NAME", folded into a mark when this line, of the
+ * same module, is NAME (which does not itself start with PFX, so that a
+ * folded name is always the next line's name plainly stored).
+ */
+static void fold_pfx(struct loader *ld, const char *name, size_t len)
+{
+	struct pk_ksyms *ks = ld->ks;
+	const char *prev;
+
+	if (ld->pfx_off == NONE || ks->runs[ks->nr_runs - 1].first == ks->nr ||
+	    (len >= PFX_LEN && !memcmp(name, PFX, PFX_LEN)))
+		return;
+	prev = ks->names.p + ld->pfx_off + 1;
+	if (strlen(prev) != PFX_LEN + len || memcmp(prev + PFX_LEN, name, len))
+		return;
+	ks->names.p[ld->pfx_off + 1] = PFX_MARK;
+	ks->names.p[ld->pfx_off + 2] = '\0';
+	ks->names.len = ld->pfx_off + 3;
+}
+
 /* One line: "ffffffff81000000 T name" or "... t name\t[module]". */
 static int parse_line(struct loader *ld, const char *line, const char *end)
 {
@@ -242,6 +281,11 @@ static int parse_line(struct loader *ld, const char *line, const char *end)
 		mod = p + 2;
 		mod_len = strnlen(mod, end - 1 - mod);
 	}
+	if (name[0] == PFX_MARK)
+		return 0; /* not a name any kernel gives: the mark is ours */
+	if (note_module(ld, mod, mod_len))
+		return -ENOMEM;
+	fold_pfx(ld, name, name_len);
 	off = ks->names.len;
 	if (ks->names.len + name_len + 2 > UINT32_MAX)
 		return -E2BIG;
@@ -253,8 +297,7 @@ static int parse_line(struct loader *ld, const char *line, const char *end)
 	memcpy(ks->names.p + off + 1, name, name_len);
 	ks->names.p[off + 1 + name_len] = '\0';
 	ks->names.len += name_len + 2;
-	if (note_module(ld, mod, mod_len))
-		return -ENOMEM;
+	ld->pfx_off = name_len > PFX_LEN && !memcmp(name, PFX, PFX_LEN) ? off : NONE;
 	ks->nr++;
 	ld->any_addr |= addr != 0;
 	return 0;
@@ -454,7 +497,7 @@ static int build_index(struct pk_ksyms *ks)
 
 static int parse(struct pk_ksyms *ks, int fd)
 {
-	struct loader ld = { .ks = ks };
+	struct loader ld = { .ks = ks, .pfx_off = NONE };
 	int err;
 
 	err = read_symbols(&ld, fd);
@@ -493,6 +536,7 @@ struct pk_ksyms *pk_ksyms__load(const char *path)
 void pk_ksyms__free(struct pk_ksyms *ks)
 {
 	struct made_chunk *c;
+	struct pfx_name *pn;
 
 	if (!ks)
 		return;
@@ -508,6 +552,10 @@ void pk_ksyms__free(struct pk_ksyms *ks)
 	while ((c = ks->chunks)) {
 		ks->chunks = c->next;
 		free(c);
+	}
+	while ((pn = ks->pfx_names)) {
+		ks->pfx_names = pn->next;
+		free(pn);
 	}
 	free(ks->by_name);
 	free(ks->by_base);
@@ -526,6 +574,23 @@ static const char *record(const struct pk_ksyms *ks, __u32 line)
 	while (skip--)
 		p += strlen(p) + 1;
 	return p;
+}
+
+/* The name stored at record @r, whose next record is @next; folded names into @buf. */
+static const char *unfold(const char *r, const char *next, char *buf, size_t size)
+{
+	if (r[1] != PFX_MARK)
+		return r + 1;
+	snprintf(buf, size, PFX "%s", next + 1);
+	return buf;
+}
+
+/* The name of file line @line; a folded one is written into @buf. */
+static const char *line_name(const struct pk_ksyms *ks, __u32 line, char *buf, size_t size)
+{
+	const char *r = record(ks, line);
+
+	return r[1] == PFX_MARK ? unfold(r, r + strlen(r) + 1, buf, size) : r + 1;
 }
 
 static const char *module_of_line(const struct pk_ksyms *ks, __u32 line)
@@ -573,7 +638,7 @@ static struct entry *make_entry(struct pk_ksyms *ks, __u32 idx)
 {
 	struct made_chunk *c = ks->chunks;
 	struct entry *e;
-	const char *r;
+	const char *r, *name;
 	__u32 line = line_of(ks, idx);
 
 	if (!c || c->used == sizeof(c->e) / sizeof(c->e[0])) {
@@ -583,12 +648,25 @@ static struct entry *make_entry(struct pk_ksyms *ks, __u32 idx)
 		c->next = ks->chunks;
 		ks->chunks = c;
 	}
-	e = &c->e[c->used++];
 	r = record(ks, line);
+	if (r[1] == PFX_MARK) {
+		const char *next = r + strlen(r) + 1;
+		struct pfx_name *pn = malloc(sizeof(*pn) + PFX_LEN + strlen(next + 1) + 1);
+
+		if (!pn)
+			return NULL;
+		unfold(r, next, pn->s, PFX_LEN + strlen(next + 1) + 1);
+		pn->next = ks->pfx_names;
+		ks->pfx_names = pn;
+		name = pn->s;
+	} else {
+		name = r + 1;
+	}
+	e = &c->e[c->used++];
 	e->idx = idx;
 	e->sym.addr = addr_at(ks, idx);
 	e->sym.type = r[0];
-	e->sym.name = r + 1;
+	e->sym.name = name;
 	e->sym.module = module_of_line(ks, line);
 	return e;
 }
@@ -788,8 +866,9 @@ static __u32 *new_table(size_t n, size_t *mask)
 static int build_hash(struct pk_ksyms *ks)
 {
 	__u32 *sorted_of = NULL, line, idx;
+	char buf[NAME_MAX_LEN];
 	size_t clones = 0;
-	const char *p;
+	const char *p, *next;
 
 	if (ks->line) {
 		/* the inverse of ks->line, only while the tables are built */
@@ -799,21 +878,27 @@ static int build_hash(struct pk_ksyms *ks)
 		for (idx = 0; idx < ks->nr; idx++)
 			sorted_of[ks->line[idx]] = idx;
 	}
-	for (line = 0, p = ks->names.p; line < ks->nr; line++, p += strlen(p) + 1)
-		clones += clone_base_len(p + 1) != 0;
+	for (line = 0, p = ks->names.p; line < ks->nr; line++, p = next) {
+		next = p + strlen(p) + 1;
+		clones += clone_base_len(unfold(p, next, buf, sizeof(buf))) != 0;
+	}
 	ks->by_name = new_table(ks->nr, &ks->name_mask);
 	ks->by_base = new_table(clones, &ks->base_mask);
 	if (!ks->by_name || !ks->by_base) {
 		free(sorted_of);
 		return -ENOMEM;
 	}
-	for (line = 0, p = ks->names.p; line < ks->nr; line++, p += strlen(p) + 1) {
-		size_t base = clone_base_len(p + 1);
+	for (line = 0, p = ks->names.p; line < ks->nr; line++, p = next) {
+		const char *name;
+		size_t base;
 
+		next = p + strlen(p) + 1;
+		name = unfold(p, next, buf, sizeof(buf));
+		base = clone_base_len(name);
 		idx = sorted_of ? sorted_of[line] : line;
-		insert(ks->by_name, ks->name_mask, hash_str(p + 1, strlen(p + 1)), idx);
+		insert(ks->by_name, ks->name_mask, hash_str(name, strlen(name)), idx);
 		if (base)
-			insert(ks->by_base, ks->base_mask, hash_str(p + 1, base), idx);
+			insert(ks->by_base, ks->base_mask, hash_str(name, base), idx);
 	}
 	free(sorted_of);
 	return 0;
@@ -840,10 +925,11 @@ static __u32 scan(const struct pk_ksyms *ks, bool base, const char *name, size_t
 	size_t mask = base ? ks->base_mask : ks->name_mask;
 	size_t slot = hash_str(name, len) & mask;
 	__u32 best = NONE, best_line = NONE;
+	char buf[NAME_MAX_LEN];
 
 	for (; table[slot]; slot = (slot + 1) & mask) {
 		__u32 idx = table[slot] - 1, line = line_of(ks, idx);
-		const char *n = record(ks, line) + 1;
+		const char *n = line_name(ks, line, buf, sizeof(buf));
 
 		if (strncmp(n, name, len) || (base ? clone_base_len(n) != len : n[len] != '\0'))
 			continue;
@@ -889,6 +975,7 @@ const struct pk_ksym *pk_ksyms__function(const struct pk_ksyms *ks, const char *
 int pk__ksyms_functions(const struct pk_ksyms *ks, int (*fn)(const char *name, void *arg),
 			void *arg)
 {
+	char buf[NAME_MAX_LEN];
 	const char *r, *mod;
 	size_t i;
 	int ret = 0;
@@ -898,7 +985,7 @@ int pk__ksyms_functions(const struct pk_ksyms *ks, int (*fn)(const char *name, v
 		r = record(ks, line_of(ks, i));
 		mod = module_of_line(ks, line_of(ks, i));
 		if (strchr("tTwW", r[0]) && r[0] && (!mod || strcmp(mod, "bpf")))
-			ret = fn(r + 1, arg);
+			ret = fn(unfold(r, r + strlen(r) + 1, buf, sizeof(buf)), arg);
 	}
 	return ret;
 }
