@@ -215,6 +215,18 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
  * them with no user code. The convention: a global pointer named
  * pk_event_type, whose BTF type (a VAR in the .bss DATASEC) points to the
  * record type. Use it once per object; it costs 8 bytes of .bss.
+ *
+ * `probekit run` prints the records as a table (include/probekit/eventtable.h),
+ * one column per member, and treats members of the record by name:
+ *	char comm[16]		a 16-wide text column
+ *	pid tid uid ppid tgid gid  decimal, 7 wide
+ *	__u64 ts / ts_ns	bpf_ktime_get_ns(), shown as seconds since the
+ *				first record, in a TIME(s) column
+ *	errno / ret		the number and its errno name: "-2 ENOENT"
+ *	kstack ustack stack_id	stack ids (or any member tagged PK_STACK_ID)
+ * Other char arrays print as escaped text up to their NUL (a path is best
+ * last: the last column is not padded); nested structs as OUTER.INNER
+ * columns. --json keeps the raw values, nested as the type is.
  */
 #define PK_EVENT(type) type *pk_event_type __attribute__((unused))
 

@@ -16,6 +16,8 @@
 #include <bpf/btf.h>
 #include <probekit/btfvalue.h>
 
+#include "jsoncheck.h"
+
 struct in {
 	const uint8_t *p;
 	size_t n;
@@ -29,7 +31,7 @@ static unsigned int take(struct in *in)
 	return *in->p++;
 }
 
-static const char *const names[] = { "a", "b", "comm", "pid", "x", "" };
+static const char *const names[] = {"a", "b", "comm", "pid", "x", ""};
 
 static const char *name(struct in *in)
 {
@@ -39,22 +41,21 @@ static const char *name(struct in *in)
 static int add_type(struct btf *btf, struct in *in, int nr)
 {
 	unsigned int k = take(in) % 11, ref = nr ? 1 + take(in) % nr : 0, i, n, bits;
-	static const int sizes[] = { 1, 2, 4, 8, 16 };
+	static const int sizes[] = {1, 2, 4, 8, 16};
 	int id;
 
 	switch (k) {
 	case 0:
-		return btf__add_int(btf, take(in) & 1 ? "char" : "int", sizes[take(in) % 5],
-				    (int[]){ 0, BTF_INT_SIGNED, BTF_INT_CHAR, BTF_INT_BOOL }[take(in) % 4]);
-	case 1:
-		return btf__add_ptr(btf, ref);
-	case 2:
-		return ref ? btf__add_array(btf, ref, ref, take(in) % 20) : -1;
+		return btf__add_int(
+		    btf, take(in) & 1 ? "char" : "int", sizes[take(in) % 5],
+		    (int[]){0, BTF_INT_SIGNED, BTF_INT_CHAR, BTF_INT_BOOL}[take(in) % 4]);
+	case 1: return btf__add_ptr(btf, ref);
+	case 2: return ref ? btf__add_array(btf, ref, ref, take(in) % 20) : -1;
 	case 3:
 	case 4:
 		n = take(in) % 5;
-		id = k == 3 ? btf__add_struct(btf, name(in), take(in) % 48) :
-			      btf__add_union(btf, name(in), take(in) % 48);
+		id = k == 3 ? btf__add_struct(btf, name(in), take(in) % 48)
+			    : btf__add_union(btf, name(in), take(in) % 48);
 		for (i = 0; id > 0 && i < n && ref; i++) {
 			bits = take(in) % 4 == 0 ? take(in) % 33 : 0;
 			btf__add_field(btf, name(in), 1 + take(in) % nr, take(in) * 3 % 384, bits);
@@ -65,90 +66,16 @@ static int add_type(struct btf *btf, struct in *in, int nr)
 		for (i = 0, n = take(in) % 4; id > 0 && i < n; i++)
 			btf__add_enum_value(btf, names[i], (int8_t)take(in));
 		return id;
-	case 6:
-		return ref ? btf__add_typedef(btf, "t", ref) : -1;
-	case 7:
-		return btf__add_const(btf, ref);
-	case 8:
-		return btf__add_volatile(btf, ref);
-	case 9:
-		return btf__add_float(btf, "double", take(in) & 1 ? 8 : 4);
+	case 6: return ref ? btf__add_typedef(btf, "t", ref) : -1;
+	case 7: return btf__add_const(btf, ref);
+	case 8: return btf__add_volatile(btf, ref);
+	case 9: return btf__add_float(btf, "double", take(in) & 1 ? 8 : 4);
 	default:
 		id = btf__add_enum64(btf, name(in), 8, take(in) & 1);
 		for (i = 0, n = take(in) % 3; id > 0 && i < n; i++)
 			btf__add_enum64_value(btf, names[i], (uint64_t)take(in) << 40);
 		return id;
 	}
-}
-
-/* A small JSON checker: returns the position after one value, or NULL. */
-static const char *value(const char *s, int depth);
-
-static const char *ws(const char *s)
-{
-	while (*s == ' ')
-		s++;
-	return s;
-}
-
-static const char *string(const char *s)
-{
-	if (*s++ != '"')
-		return NULL;
-	for (; *s != '"'; s++) {
-		if ((unsigned char)*s < 0x20)
-			return NULL;
-		if (*s == '\\' && !*++s)
-			return NULL;
-	}
-	return s + 1;
-}
-
-static const char *container(const char *s, char close, int depth, int keyed)
-{
-	s = ws(s + 1);
-	if (*s == close)
-		return s + 1;
-	for (;;) {
-		if (keyed) {
-			s = string(ws(s));
-			if (!s || *(s = ws(s)) != ':')
-				return NULL;
-			s++;
-		}
-		s = value(ws(s), depth + 1);
-		if (!s)
-			return NULL;
-		s = ws(s);
-		if (*s == close)
-			return s + 1;
-		if (*s++ != ',')
-			return NULL;
-	}
-}
-
-static const char *value(const char *s, int depth)
-{
-	if (depth > 64)
-		return NULL;
-	if (*s == '{')
-		return container(s, '}', depth, 1);
-	if (*s == '[')
-		return container(s, ']', depth, 0);
-	if (*s == '"')
-		return string(s);
-	if (!strncmp(s, "null", 4) || !strncmp(s, "true", 4))
-		return s + 4;
-	if (!strncmp(s, "false", 5))
-		return s + 5;
-	if (*s == '-' || isdigit((unsigned char)*s)) {
-		s += *s == '-';
-		while (isdigit((unsigned char)*s) || *s == '.' || *s == 'e' || *s == 'E' ||
-		       *s == '+' || *s == '-')
-			s++;
-		return s;
-	}
-	return NULL;
 }
 
 static void check_text(struct pk_btf_printer *p, __u32 id, const void *d, size_t n)
@@ -191,7 +118,7 @@ static void check_json(const struct btf *btf, __u32 id, const void *d, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size };
+	struct in in = {data, size};
 	struct btf *btf = btf__new_empty();
 	struct pk_btf_printer *p;
 	unsigned int nr = 0, want = 1 + take(&in) % 12, i;

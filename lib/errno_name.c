@@ -6,18 +6,22 @@
 
 #include "internal.h"
 
-const char *pk__errno_name(int err)
+const char *pk__errno_known_name(int err)
 {
-	static __thread char buf[24];
-	const char *name;
-
 	if (err < 0)
 		err = -err;
 	if (err == ENOTSUPP_ERRNO)
 		return "ENOTSUPP";
-	name = strerrorname_np(err);
+	return strerrorname_np(err);
+}
+
+const char *pk__errno_name(int err)
+{
+	static __thread char buf[24];
+	const char *name = pk__errno_known_name(err);
+
 	if (name)
 		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
+	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
 	return buf;
 }

@@ -98,6 +98,8 @@ int pk__ksyms_functions(const struct pk_ksyms *ks, int (*fn)(const char *name, v
 			void *arg);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
+/* "ENOENT" for ENOENT or -ENOENT; NULL for a number with no name. */
+const char *pk__errno_known_name(int err);
 
 /* Attach targets (attach_target.c) ------------------------------------------ */
 

@@ -7,6 +7,7 @@
 #include <probekit/cli.h>
 #include <probekit/compile.h>
 #include <probekit/events.h>
+#include <probekit/eventtable.h>
 #include <probekit/features.h>
 #include <probekit/flamegraph.h>
 #include <probekit/hist.h>

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <probekit/btfvalue.h>
+#include <probekit/eventtable.h>
 #include <probekit/hist.h>
 #include <probekit/mapprint.h>
 #include <probekit/probekit.h>
@@ -26,6 +27,8 @@ static char printf_line[8192];
 static const struct btf *event_btf;
 static __u32 event_type;
 static struct pk_btf_printer *event_printer;
+/* the table of a struct type (eventtable.h); other types print on one line */
+static struct pk_event_table *event_table;
 
 /* The type PK_EVENT() named: pk_event_type is a pointer to it (probekit.bpf.h). */
 static __u32 find_event_type(const struct btf *btf)
@@ -46,6 +49,18 @@ int run_events_init(struct pk_run *run, struct bpf_object *obj)
 	event_type = find_event_type(event_btf);
 	if (event_type && !(event_printer = pk_btf_printer__new(event_btf)))
 		return -errno;
+	if (event_type && !(event_table = pk_event_table__new(event_btf, event_type, NULL)) &&
+	    errno != EINVAL && errno != E2BIG)
+		return -errno;
+	if (event_table && !pk_run__json(run)) {
+		struct pk_line l;
+
+		pk_line_begin(&l, pk_run__out(run));
+		pk_event_table__header(event_table, &l);
+		pk_line_end(&l);
+		/* before a -c command's own output, which shares stdout */
+		fflush(pk_run__out(run));
+	}
 	printf_fmt = pk_printf__new(obj);
 	if (!printf_fmt && errno != ENOENT) {
 		pk_error(run, "cannot read the pk_printf() formats: %s", strerror(errno));
@@ -60,19 +75,31 @@ void run_events_free(void)
 	printf_fmt = NULL;
 	pk_btf_printer__free(event_printer);
 	event_printer = NULL;
+	pk_event_table__free(event_table);
+	event_table = NULL;
 }
 
-/* A record of the PK_EVENT() type, one line; issue 13 makes this a table. */
+/* A record of the PK_EVENT() type: a table row, or one line of its value. */
 static void print_typed(struct pk_run *run, const void *data, size_t size)
 {
 	FILE *out = pk_run__out(run);
 	struct pk_json j;
+	struct pk_line l;
 	int n;
 
 	if (pk_run__json(run)) {
 		pk_json_begin(&j, out);
-		pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
+		if (event_table)
+			pk_event_table__json(event_table, &j, "event", data, size);
+		else
+			pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
 		pk_json_end(&j);
+		return;
+	}
+	if (event_table) {
+		pk_line_begin(&l, out);
+		pk_event_table__text(event_table, &l, data, size);
+		pk_line_end(&l);
 		return;
 	}
 	n = pk_btf_printer__text(event_printer, event_type, data, size, printf_line,

@@ -586,6 +586,7 @@ const struct pk_tool run_tool = {
 	.usage = "[OPTIONS] FILE.bpf.c | FILE.bpf.o",
 	.examples = "  run task_switch.bpf.c            # its maps at Ctrl-C, as bcc's items()\n"
 		    "  run -i 1 --clear counts.bpf.c    # every second, emptied each time\n"
+		    "  run opensnoop_table.bpf.c        # PK_EVENT() records as a table\n"
 		    "  run --fields trace_print.bpf.c   # printk lines as a table\n"
 		    "  run --set target_pid=42 f.bpf.c  # a const volatile global, before load\n"
 		    "  run -o f.bpf.o f.bpf.c           # compile only, keep the object\n",

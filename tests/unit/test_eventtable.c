@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Event records as a table: the column plan, the rows, the JSON form. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <bpf/btf.h>
+#include <probekit/eventtable.h>
+
+#include "unit.h"
+
+struct ev_types {
+	struct btf *btf;
+	int u8, u16, s8, u32, s32, u64, s64, ch, comm, path, arr, inner, event;
+};
+
+/*
+ * struct event {
+ *	__u64 ts_ns; __u32 pid; __s32 tid; __u32 uid; char comm[16];
+ *	struct { __u16 a; __s8 b; } in; int arr[3]; __s64 ret; char path[32];
+ * };
+ */
+static void make_event(struct ev_types *t)
+{
+	t->btf = btf__new_empty();
+	t->u8 = btf__add_int(t->btf, "unsigned char", 1, 0);
+	t->u16 = btf__add_int(t->btf, "unsigned short", 2, 0);
+	t->s8 = btf__add_int(t->btf, "signed char", 1, BTF_INT_SIGNED);
+	t->u32 = btf__add_int(t->btf, "unsigned int", 4, 0);
+	t->s32 = btf__add_int(t->btf, "int", 4, BTF_INT_SIGNED);
+	t->u64 = btf__add_int(t->btf, "unsigned long long", 8, 0);
+	t->s64 = btf__add_int(t->btf, "long long", 8, BTF_INT_SIGNED);
+	t->ch = btf__add_int(t->btf, "char", 1, BTF_INT_SIGNED);
+	t->comm = btf__add_array(t->btf, t->u32, t->ch, 16);
+	t->path = btf__add_array(t->btf, t->u32, t->ch, 32);
+	t->arr = btf__add_array(t->btf, t->u32, t->s32, 3);
+	t->inner = btf__add_struct(t->btf, "inner", 4);
+	btf__add_field(t->btf, "a", t->u16, 0, 0);
+	btf__add_field(t->btf, "b", t->s8, 16, 0);
+	t->event = btf__add_struct(t->btf, "event", 96);
+	btf__add_field(t->btf, "ts_ns", t->u64, 0, 0);
+	btf__add_field(t->btf, "pid", t->u32, 64, 0);
+	btf__add_field(t->btf, "tid", t->s32, 96, 0);
+	btf__add_field(t->btf, "uid", t->u32, 128, 0);
+	btf__add_field(t->btf, "comm", t->comm, 160, 0);
+	btf__add_field(t->btf, "in", t->inner, 288, 0);
+	btf__add_field(t->btf, "arr", t->arr, 320, 0);
+	btf__add_field(t->btf, "ret", t->s64, 448, 0);
+	btf__add_field(t->btf, "path", t->path, 512, 0);
+}
+
+static void fill_event(unsigned char *d, unsigned long long ts, long long ret)
+{
+	int arr[3] = {1, 2, 3};
+
+	memset(d, 0, 96);
+	memcpy(d, &ts, 8);
+	memcpy(d + 8, &(unsigned int){4242}, 4);
+	memcpy(d + 12, &(int){4243}, 4);
+	memcpy(d + 16, &(unsigned int){1000}, 4);
+	memcpy(d + 20, "ca\tt\x1b", 5);
+	memcpy(d + 36, &(unsigned short){7}, 2);
+	d[38] = (unsigned char)-3;
+	memcpy(d + 40, arr, sizeof(arr));
+	memcpy(d + 56, &ret, 8);
+	memcpy(d + 64, "/tmp/x\n\xff", 8);
+}
+
+/* What @fn writes through a struct pk_line, as a string (caller frees). */
+#define LINE_OF(out, call)                                                                         \
+	do {                                                                                       \
+		size_t len_ = 0;                                                                   \
+		FILE *f_ = open_memstream(&(out), &len_);                                          \
+		struct pk_line l;                                                                  \
+		pk_line_begin(&l, f_);                                                             \
+		call;                                                                              \
+		pk_line_flush(&l);                                                                 \
+		fclose(f_);                                                                        \
+	} while (0)
+
+PK_TEST(eventtable_plan_columns_and_widths)
+{
+	static const struct {
+		const char *header, *path;
+		enum pk_col_kind kind;
+		int width;
+	} want[] = {
+	    {"TIME(s)", "ts_ns", PK_COL_TIME, -14}, {"PID", "pid", PK_COL_UINT, 7},
+	    {"TID", "tid", PK_COL_INT, 7},	    {"UID", "uid", PK_COL_UINT, 7},
+	    {"COMM", "comm", PK_COL_STRING, -16},   {"IN.A", "in.a", PK_COL_UINT, 5},
+	    {"IN.B", "in.b", PK_COL_INT, 4},	    {"ARR", "arr", PK_COL_VALUE, -8},
+	    {"RET", "ret", PK_COL_ERRNO, -10},	    {"PATH", "path", PK_COL_STRING, -32},
+	};
+	struct ev_types t;
+	struct pk_event_table *tab;
+	const struct pk_event_column *c;
+	size_t i;
+
+	make_event(&t);
+	tab = pk_event_table__new(t.btf, t.event, NULL);
+	CHECK(tab != NULL);
+	CHECK_INT(pk_event_table__column_cnt(tab), 10);
+	for (i = 0; i < 10; i++) {
+		c = pk_event_table__column(tab, i);
+		CHECK_STR(c->header, want[i].header);
+		CHECK_STR(c->path, want[i].path);
+		CHECK_INT(c->kind, want[i].kind);
+		CHECK_INT(c->width, want[i].width);
+	}
+	c = pk_event_table__column(tab, 6);
+	CHECK_INT(c->bit_offset, 304);
+	CHECK_INT(c->bit_size, 8);
+	CHECK(c->is_signed);
+	CHECK(pk_event_table__column(tab, 10) == NULL);
+	pk_event_table__free(tab);
+	btf__free(t.btf);
+}
+
+PK_TEST(eventtable_text_rows_as_printf_would)
+{
+	struct ev_types t;
+	struct pk_event_table *tab;
+	unsigned char d[96];
+	char *out = NULL, want[512];
+
+	make_event(&t);
+	tab = pk_event_table__new(t.btf, t.event, NULL);
+	LINE_OF(out, pk_event_table__header(tab, &l));
+	/* the oracle is printf with the widths of bcc's tools */
+	snprintf(want, sizeof(want), "%-14s %7s %7s %7s %-16s %5s %4s %-8s %-10s %s", "TIME(s)",
+		 "PID", "TID", "UID", "COMM", "IN.A", "IN.B", "ARR", "RET", "PATH");
+	CHECK_STR(out, want);
+	free(out);
+
+	fill_event(d, 5000000000ULL, -2);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	snprintf(want, sizeof(want), "%-14.9f %7d %7d %7d %-16s %5d %4d %-8s %-10s %s", 0.0, 4242,
+		 4243, 1000, "ca\\tt\\e", 7, -3, "[1, 2, 3]", "-2 ENOENT", "/tmp/x\\n\\xff");
+	CHECK_STR(out, want);
+	free(out);
+
+	/* seconds since the first record; a ret that is no errno has no name */
+	fill_event(d, 6500000000ULL, 3);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	snprintf(want, sizeof(want), "%-14.9f %7d %7d %7d %-16s %5d %4d %-8s %-10s %s", 1.5, 4242,
+		 4243, 1000, "ca\\tt\\e", 7, -3, "[1, 2, 3]", "3", "/tmp/x\\n\\xff");
+	CHECK_STR(out, want);
+	free(out);
+
+	/* a record cut short: what is missing prints "-", text keeps its start */
+	fill_event(d, 6500000000ULL, -13);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, 24));
+	snprintf(want, sizeof(want), "%-14.9f %7d %7d %7d %-16s %5s %4s %-8s %-10s %s", 1.5, 4242,
+		 4243, 1000, "ca\\tt", "-", "-", "-", "-", "-");
+	CHECK_STR(out, want);
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(t.btf);
+}
+
+PK_TEST(eventtable_raw_time_and_unsigned_ret)
+{
+	struct pk_event_table_opts o = {.sz = sizeof(o), .raw_time = true};
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int ev = btf__add_struct(btf, "ev", 16);
+	struct pk_event_table *tab;
+	unsigned char d[16];
+	char *out = NULL;
+	__s64 v;
+
+	btf__add_field(btf, "ts", u64, 0, 0);
+	btf__add_field(btf, "errno", u32, 64, 0);
+	btf__add_field(btf, "x", u32, 96, 0);
+	tab = pk_event_table__new(btf, ev, &o);
+	CHECK(tab != NULL);
+	CHECK_INT(pk_event_table__column(tab, 0)->kind, PK_COL_UINT);
+	CHECK_INT(pk_event_table__column(tab, 1)->kind, PK_COL_ERRNO);
+	memcpy(d, &(unsigned long long){123456789}, 8);
+	/* errno holds positive numbers too; an unsigned -1 is still -1 */
+	memcpy(d + 8, &(unsigned int){13}, 4);
+	memcpy(d + 12, &(unsigned int){4294967295u}, 4);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK_STR(out, "           123456789 13 EACCES  4294967295");
+	free(out);
+	memcpy(d + 8, &(unsigned int){4294967295u}, 4);
+	CHECK_INT(pk_event_column__int(pk_event_table__column(tab, 1), d, sizeof(d), &v), 0);
+	CHECK_INT(v, -1);
+	CHECK_INT(pk_event_column__int(pk_event_table__column(tab, 2), d, sizeof(d), &v), 0);
+	CHECK_INT(v, 4294967295LL);
+	CHECK_INT(pk_event_column__int(pk_event_table__column(tab, 2), d, 15, &v), -ENODATA);
+	pk_event_table__free(tab);
+	btf__free(btf);
+}
+
+PK_TEST(eventtable_scalars_bitfields_enums_stacks)
+{
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int b = btf__add_int(btf, "_Bool", 1, BTF_INT_BOOL);
+	int dbl = btf__add_float(btf, "double", 8);
+	int color = btf__add_enum(btf, "color", 4), ptr, anon, un, ev;
+	struct pk_event_table *tab;
+	unsigned char d[40] = {};
+	char *out = NULL, want[256];
+	double x = 2.25;
+
+	btf__add_enum_value(btf, "RED", 0);
+	btf__add_enum_value(btf, "MAGENTA", 1);
+	ptr = btf__add_ptr(btf, u32);
+	un = btf__add_union(btf, "u", 4);
+	btf__add_field(btf, "i", s32, 0, 0);
+	anon = btf__add_union(btf, NULL, 4);
+	btf__add_field(btf, "kstack", s32, 0, 0);
+	ev = btf__add_struct(btf, "ev", 40);
+	btf__add_field(btf, "lo", u32, 0, 3);
+	btf__add_field(btf, "hi", s32, 3, 5);
+	btf__add_field(btf, "ok", b, 8, 0);
+	btf__add_field(btf, "color", color, 32, 0);
+	btf__add_field(btf, "p", ptr, 64, 0);
+	btf__add_field(btf, "x", dbl, 128, 0);
+	btf__add_field(btf, NULL, anon, 192, 0);
+	btf__add_field(btf, "ustack", s32, 224, 0);
+	btf__add_field(btf, "u", un, 256, 0);
+	btf__add_field(btf, "tagged", s32, 288, 0);
+	btf__add_decl_tag(btf, "pk_stack_id", ev, 9);
+	d[0] = 5 | (0x1e << 3); /* lo 5, hi -2 */
+	d[1] = 1;
+	d[4] = 1;
+	memcpy(d + 8, &(unsigned long long){0xffffffff81000000ULL}, 8);
+	memcpy(d + 16, &x, 8);
+	memcpy(d + 24, &(int){17}, 4);
+	memcpy(d + 28, &(int){-14}, 4);
+	memcpy(d + 32, &(int){9}, 4);
+	memcpy(d + 36, &(int){3}, 4);
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK(tab != NULL);
+	CHECK_INT(pk_event_table__column_cnt(tab), 10);
+	CHECK_INT(pk_event_table__column(tab, 6)->kind, PK_COL_STACK_ID);
+	CHECK_STR(pk_event_table__column(tab, 6)->path, "kstack");
+	CHECK(!pk_event_table__column(tab, 6)->user_stack);
+	CHECK_INT(pk_event_table__column(tab, 7)->kind, PK_COL_STACK_ID);
+	CHECK(pk_event_table__column(tab, 7)->user_stack);
+	CHECK_INT(pk_event_table__column(tab, 8)->kind, PK_COL_VALUE);
+	CHECK_INT(pk_event_table__column(tab, 9)->kind, PK_COL_STACK_ID);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	snprintf(want, sizeof(want), "%2d %3d %-5s %-7s %18s %12.3f %7d %7d %-8s %7d", 5, -2,
+		 "true", "MAGENTA", "0xffffffff81000000", 2.25, 17, -14, "{i=9}", 3);
+	CHECK_STR(out, want);
+	free(out);
+	/* an enum value with no name is its number */
+	memcpy(d + 4, &(int){7}, 4);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK(strstr(out, " true  7       0x") != NULL);
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(btf);
+}
+
+PK_TEST(eventtable_json_nested_with_errno_names)
+{
+	struct ev_types t;
+	struct pk_event_table *tab;
+	unsigned char d[96];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct pk_json j;
+
+	make_event(&t);
+	tab = pk_event_table__new(t.btf, t.event, NULL);
+	fill_event(d, 5000000000ULL, -2);
+	f = open_memstream(&out, &len);
+	pk_json_begin(&j, f);
+	pk_event_table__json(tab, &j, "event", d, sizeof(d));
+	pk_json_end(&j);
+	fclose(f);
+	CHECK_STR(out, "{\"event\":{\"ts_ns\":5000000000,\"pid\":4242,\"tid\":4243,\"uid\":1000,"
+		       "\"comm\":\"ca\\tt\\u001b\",\"in\":{\"a\":7,\"b\":-3},\"arr\":[1,2,3],"
+		       "\"ret\":-2,\"path\":\"/tmp/x\\n\\udcff\"},"
+		       "\"errno_name\":{\"ret\":\"ENOENT\"}}\n");
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(t.btf);
+}
+
+PK_TEST(eventtable_refuses_what_it_cannot_plan)
+{
+	struct {
+		struct pk_event_table_opts o;
+		long unknown;
+	} newer = {.o.sz = sizeof(newer), .unknown = 1};
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0), wide, i;
+	char name[16];
+
+	errno = 0;
+	CHECK(!pk_event_table__new(btf, u32, NULL));
+	CHECK_INT(errno, EINVAL);
+	CHECK(!pk_event_table__new(NULL, 1, NULL));
+	CHECK(!pk_event_table__new(btf, 999, NULL));
+	wide = btf__add_struct(btf, "wide", 4 * (PK_EVENT_TABLE_MAX_COLUMNS + 1));
+	for (i = 0; i <= PK_EVENT_TABLE_MAX_COLUMNS; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		btf__add_field(btf, name, u32, 32 * i, 0);
+	}
+	errno = 0;
+	CHECK(!pk_event_table__new(btf, wide, NULL));
+	CHECK_INT(errno, E2BIG);
+	/* a newer caller asking for something unknown here */
+	errno = 0;
+	CHECK(!pk_event_table__new(btf, wide, &newer.o));
+	CHECK_INT(errno, EINVAL);
+	pk_event_table__free(NULL);
+	CHECK_INT(pk_event_table__column_cnt(NULL), 0);
+	btf__free(btf);
+}
