@@ -30,6 +30,12 @@ struct target_slot {
 	bool usable;
 };
 
+/* A link made with the bpf() syscall, and how many functions it hooks. */
+struct raw_link {
+	int fd;
+	int functions;
+};
+
 struct pk_attach {
 	const struct pk_skel_ops *ops;
 	const struct pk_variant *variants;
@@ -42,6 +48,9 @@ struct pk_attach {
 	enum pk_mech mech;
 	struct bpf_link **links;
 	int nr_links;
+	/* uprobe_multi links, which libbpf 1.1 cannot hold: their fds */
+	struct raw_link *raw;
+	int nr_raw;
 	/* the targets of the variant being tried: its own, then configure's */
 	struct target_slot *targets;
 	int nr_targets;
@@ -59,12 +68,14 @@ static const char *const mech_names[PK_MECH__COUNT] = {
 	[PK_MECH_AUTO] = "auto",	 [PK_MECH_FENTRY] = "fentry", [PK_MECH_KPROBE] = "kprobe",
 	[PK_MECH_TP_BTF] = "tp_btf",	 [PK_MECH_RAW_TP] = "raw_tp",
 	[PK_MECH_TRACEPOINT] = "tracepoint", [PK_MECH_UPROBE] = "uprobe",
+	[PK_MECH_UPROBE_MULTI] = "uprobe_multi",
 };
 
 static const enum pk_feature mech_feature[PK_MECH__COUNT] = {
 	[PK_MECH_FENTRY] = PK_FEAT_KFUNC,	  [PK_MECH_KPROBE] = PK_FEAT_KPROBE,
 	[PK_MECH_TP_BTF] = PK_FEAT_TP_BTF,	  [PK_MECH_RAW_TP] = PK_FEAT_RAW_TP,
 	[PK_MECH_TRACEPOINT] = PK_FEAT_TRACEPOINT, [PK_MECH_UPROBE] = PK_FEAT_UPROBE,
+	[PK_MECH_UPROBE_MULTI] = PK_FEAT_UPROBE_MULTI,
 };
 
 const char *pk_mech_name(enum pk_mech mech)
@@ -196,8 +207,20 @@ static void clear_targets(struct pk_attach *att)
 	att->nr_targets = 0;
 }
 
+static void close_raw_links(struct pk_attach *att)
+{
+	int i;
+
+	for (i = 0; i < att->nr_raw; i++)
+		close(att->raw[i].fd);
+	free(att->raw);
+	att->raw = NULL;
+	att->nr_raw = 0;
+}
+
 static void detach_all(struct pk_attach *att)
 {
+	close_raw_links(att);
 	destroy_links(att->links, att->nr_links);
 	free(att->links);
 	att->links = NULL;
@@ -344,6 +367,20 @@ static int program_usable(struct pk_attach *att, const struct pk_variant *v,
 	return n > 0 ? 0 : n < 0 ? n : -ENOENT;
 }
 
+/*
+ * In a uprobe_multi variant, a uprobe program given targets is loaded for
+ * uprobe_multi links (the kernel fixes the kind of link at load).
+ */
+static int multi_if_asked(struct pk_attach *att, const struct pk_variant *v,
+			  struct bpf_program *prog)
+{
+	if (v->mech != PK_MECH_UPROBE_MULTI || pk__prog_kind(prog) != PK_MECH_UPROBE ||
+	    !has_targets(att, bpf_program__name(prog)))
+		return 0;
+	return bpf_program__set_expected_attach_type(
+		prog, (enum bpf_attach_type)PK__BPF_TRACE_UPROBE_MULTI);
+}
+
 /* Turns programs on or off for @v; a missing required target fails it. */
 static int select_programs(struct pk_attach *att, const struct pk_variant *v, char *why,
 			   size_t size)
@@ -370,6 +407,11 @@ static int select_programs(struct pk_attach *att, const struct pk_variant *v, ch
 		err = program_usable(att, v, prog, reason, sizeof(reason));
 		if (!err) {
 			bpf_program__set_autoload(prog, true);
+			err = multi_if_asked(att, v, prog);
+			if (err) {
+				snprintf(why, size, "%s: %s", name, strerror(-err));
+				return err;
+			}
 			on++;
 			continue;
 		}
@@ -412,6 +454,83 @@ static int keep_link(struct pk_attach *att, struct bpf_link *link, const char *p
 	return 0;
 }
 
+static int keep_raw_link(struct pk_attach *att, int fd, int functions)
+{
+	struct raw_link *raw = realloc(att->raw, (att->nr_raw + 1) * sizeof(*raw));
+
+	if (!raw) {
+		close(fd);
+		return -ENOMEM;
+	}
+	att->raw = raw;
+	raw[att->nr_raw++] = (struct raw_link){ .fd = fd, .functions = functions };
+	return 0;
+}
+
+static void explain_multi(struct pk_attach *att, const char *prog, const char *const *targets,
+			  int n)
+{
+	char list[1024];
+	size_t len = 0;
+	int i;
+
+	list[0] = '\0';
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", targets[i]);
+	explain(att, "  uprobe_multi: %s on %s: one link for %d function%s", prog, list, n,
+		n == 1 ? "" : "s");
+}
+
+/*
+ * The usable targets of uprobe_multi program @prog from slot @first on
+ * that share its library and process, into @targets and @cookies, marked
+ * @done. Returns how many.
+ */
+static int gather_group(struct pk_attach *att, const char *name, int first, bool *done,
+			const char **targets, __u64 *cookies)
+{
+	const struct target_slot *s = &att->targets[first], *o;
+	int j, n = 0;
+
+	for (j = first; j < att->nr_targets; j++) {
+		o = &att->targets[j];
+		if (done[j] || !o->usable || strcmp(o->t.prog, name) || o->t.pid != s->t.pid ||
+		    !pk__same_uprobe_lib(s->resolved, o->resolved))
+			continue;
+		done[j] = true;
+		targets[n] = o->resolved;
+		cookies[n++] = o->t.cookie;
+	}
+	return n;
+}
+
+/* A uprobe_multi program: one link per library and process its targets are in. */
+static int attach_multi(struct pk_attach *att, struct bpf_program *prog, char *why, size_t size)
+{
+	const char *name = bpf_program__name(prog);
+	const char **targets = calloc(att->nr_targets, sizeof(*targets));
+	__u64 *cookies = calloc(att->nr_targets, sizeof(*cookies));
+	bool *done = calloc(att->nr_targets, sizeof(*done));
+	int i, n, fd, err = targets && cookies && done ? 0 : -ENOMEM;
+
+	if (err)
+		snprintf(why, size, "%s", strerror(-err));
+	for (i = 0; i < att->nr_targets && !err; i++) {
+		if (done[i] || !att->targets[i].usable || strcmp(att->targets[i].t.prog, name))
+			continue;
+		n = gather_group(att, name, i, done, targets, cookies);
+		fd = pk__uprobe_multi_targets(prog, targets, cookies, n, att->targets[i].t.pid,
+					      why, size);
+		err = fd < 0 ? fd : keep_raw_link(att, fd, n);
+		if (!err)
+			explain_multi(att, name, targets, n);
+	}
+	free(targets);
+	free(cookies);
+	free(done);
+	return err;
+}
+
 static int attach_to_targets(struct pk_attach *att, struct bpf_program *prog, char *why,
 			     size_t size)
 {
@@ -420,11 +539,13 @@ static int attach_to_targets(struct pk_attach *att, struct bpf_program *prog, ch
 	struct bpf_link *link;
 	int i, err;
 
+	if (pk__prog_kind(prog) == PK_MECH_UPROBE_MULTI)
+		return attach_multi(att, prog, why, size);
 	for (i = 0; i < att->nr_targets; i++) {
 		s = &att->targets[i];
 		if (!s->usable || strcmp(s->t.prog, name))
 			continue;
-		link = pk__target_attach(prog, s->resolved, s->t.pid, why, size);
+		link = pk__target_attach(prog, s->resolved, s->t.pid, s->t.cookie, why, size);
 		if (!link)
 			return -errno;
 		err = keep_link(att, link, name, s->resolved);
@@ -679,7 +800,8 @@ int pk_attach__load(struct pk_attach *att)
 			att->mech = v->mech;
 			att->error[0] = '\0';
 			explain(att, "  %s: attached %d link%s", mech_names[v->mech],
-				att->nr_links, att->nr_links == 1 ? "" : "s");
+				pk_attach__link_count(att),
+				pk_attach__link_count(att) == 1 ? "" : "s");
 			return 0;
 		}
 		if (att->fatal) {
@@ -714,7 +836,7 @@ struct bpf_object *pk_attach__object(const struct pk_attach *att)
 
 int pk_attach__link_count(const struct pk_attach *att)
 {
-	return att ? att->nr_links : 0;
+	return att ? att->nr_links + att->nr_raw : 0;
 }
 
 static __u32 obj_id(int fd)
@@ -749,9 +871,14 @@ int pk_attach__count(const struct pk_attach *att, enum pk_mech kind)
 	if (!att)
 		return 0;
 	if (kind == PK_MECH_AUTO)
-		return att->nr_links;
+		return pk_attach__link_count(att);
+	if (kind == PK_MECH_UPROBE_MULTI)
+		return att->nr_raw;
 	for (i = 0; i < att->nr_links; i++)
 		n += link_kind(att, att->links[i]) == kind;
+	/* bcc's num_open_uprobes() counts functions */
+	for (i = 0; kind == PK_MECH_UPROBE && i < att->nr_raw; i++)
+		n += att->raw[i].functions;
 	return n;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/btf.h>
@@ -128,14 +129,18 @@ enum pk_mech pk__prog_kind(const struct bpf_program *prog)
 		case BPF_TRACE_RAW_TP: return PK_MECH_TP_BTF;
 		default: return PK_MECH_AUTO;
 		}
-	case BPF_PROG_TYPE_KPROBE: return sec[0] == 'u' ? PK_MECH_UPROBE : PK_MECH_KPROBE;
+	case BPF_PROG_TYPE_KPROBE:
+		if (bpf_program__expected_attach_type(prog) ==
+		    (enum bpf_attach_type)PK__BPF_TRACE_UPROBE_MULTI)
+			return PK_MECH_UPROBE_MULTI;
+		return sec[0] == 'u' ? PK_MECH_UPROBE : PK_MECH_KPROBE;
 	case BPF_PROG_TYPE_TRACEPOINT: return PK_MECH_TRACEPOINT;
 	case BPF_PROG_TYPE_RAW_TRACEPOINT: return PK_MECH_RAW_TP;
 	default: return PK_MECH_AUTO;
 	}
 }
 
-static bool is_retprobe(const struct bpf_program *prog)
+bool pk__is_retprobe(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 
@@ -194,7 +199,8 @@ int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, 
 	case PK_MECH_TRACEPOINT: return tracepoint_exists(target, why, why_size) ? 0 : -ENOENT;
 	case PK_MECH_RAW_TP:
 		return raw_tracepoint_exists(target, why, why_size) ? 0 : -ENOENT;
-	case PK_MECH_UPROBE: return uprobe_binary(target, pid, why, why_size);
+	case PK_MECH_UPROBE:
+	case PK_MECH_UPROBE_MULTI: return uprobe_binary(target, pid, why, why_size);
 	default:
 		snprintf(why, why_size, "%s (%s) is not a program that takes a target",
 			 bpf_program__name(prog), bpf_program__section_name(prog));
@@ -209,9 +215,10 @@ int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, 
 }
 
 static struct bpf_link *attach_uprobe(struct bpf_program *prog, const char *target, pid_t pid,
-				      char *why, size_t why_size)
+				      __u64 cookie, char *why, size_t why_size)
 {
-	LIBBPF_OPTS(pk_uprobe_opts, opts, .pid = pid, .retprobe = is_retprobe(prog));
+	LIBBPF_OPTS(pk_uprobe_opts, opts, .pid = pid, .retprobe = pk__is_retprobe(prog),
+		    .cookie = cookie);
 	const char *sym = "";
 	char lib[256];
 
@@ -220,7 +227,7 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, const char *targ
 }
 
 struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolved, pid_t pid,
-				   char *why, size_t why_size)
+				   __u64 cookie, char *why, size_t why_size)
 {
 	struct bpf_link *link;
 	const char *event = "";
@@ -229,14 +236,14 @@ struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolve
 
 	switch (pk__prog_kind(prog)) {
 	case PK_MECH_KPROBE:
-		link = bpf_program__attach_kprobe(prog, is_retprobe(prog), resolved);
+		link = bpf_program__attach_kprobe(prog, pk__is_retprobe(prog), resolved);
 		break;
 	case PK_MECH_TRACEPOINT:
 		split_tracepoint(resolved, cat, sizeof(cat), &event);
 		link = bpf_program__attach_tracepoint(prog, cat, event);
 		break;
 	case PK_MECH_RAW_TP: link = bpf_program__attach_raw_tracepoint(prog, resolved); break;
-	case PK_MECH_UPROBE: return attach_uprobe(prog, resolved, pid, why, why_size);
+	case PK_MECH_UPROBE: return attach_uprobe(prog, resolved, pid, cookie, why, why_size);
 	default:
 		/* fentry and tp_btf got their target before load */
 		link = bpf_program__attach(prog);
@@ -249,4 +256,31 @@ struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolve
 		 strerror(-err));
 	errno = -err;
 	return NULL;
+}
+
+bool pk__same_uprobe_lib(const char *a, const char *b)
+{
+	size_t n = strcspn(a, ":/");
+
+	return n == strcspn(b, ":/") && !strncmp(a, b, n);
+}
+
+int pk__uprobe_multi_targets(struct bpf_program *prog, const char *const *targets,
+			     const __u64 *cookies, int n, pid_t pid, char *why, size_t why_size)
+{
+	const char **syms = calloc(n ? n : 1, sizeof(*syms));
+	char lib[256];
+	const char *sym = "";
+	int i, fd;
+
+	if (!syms)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		split_tracepoint(targets[i], lib, sizeof(lib), &sym);
+		syms[i] = targets[i] + (sym - lib);
+	}
+	fd = pk__uprobe_multi_attach(prog, lib, pid, pk__is_retprobe(prog), syms, cookies, n, why,
+				     why_size);
+	free(syms);
+	return fd;
 }

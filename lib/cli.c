@@ -68,7 +68,7 @@ static const struct common_option common_options[] = {
 	{ { "json", C_JSON, NULL, "print one JSON object per line" }, 0, FOR_ALL },
 	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_LOOP },
 	{ { "mechanism", C_MECHANISM, "NAME",
-	    "use only NAME: fentry, kprobe, tp_btf, raw_tp or tracepoint" },
+	    "use only NAME: fentry, kprobe, tp_btf, raw_tp, tracepoint, uprobe or uprobe_multi" },
 	  0, FOR_BPF },
 	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two" },
 	  'b', FOR_EVENTS },
@@ -412,7 +412,8 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 	case C_MECHANISM:
 		if (pk_mech_by_name(arg, &run->mechanism))
 			return pk_usage_error(run, "unknown mechanism '%s': use fentry, kprobe, "
-						   "tp_btf, raw_tp or tracepoint", arg);
+						   "tp_btf, raw_tp, tracepoint, uprobe or uprobe_multi",
+					      arg);
 		return 0;
 	case C_PAGES:
 		if (pk_parse_ulong(arg, 1UL << 20, &v) || !v || (v & (v - 1)))

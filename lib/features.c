@@ -46,6 +46,7 @@ static const char *const feature_names[PK_FEAT__COUNT] = {
 	[PK_FEAT_RAW_TP] = "raw_tp",	   [PK_FEAT_TP_BTF] = "tp_btf",
 	[PK_FEAT_UPROBE] = "uprobe",	   [PK_FEAT_RINGBUF] = "ringbuf",
 	[PK_FEAT_PERFBUF] = "perfbuf",	   [PK_FEAT_LOCKDOWN] = "lockdown",
+	[PK_FEAT_UPROBE_MULTI] = "uprobe_multi",
 };
 
 /* What each feature's probe program is, for reasons. */
@@ -55,6 +56,7 @@ static const char *const probe_what[PK_FEAT__COUNT] = {
 	[PK_FEAT_RAW_TP] = "a minimal raw tracepoint program",
 	[PK_FEAT_TP_BTF] = "a minimal tp_btf program",
 	[PK_FEAT_UPROBE] = "a minimal kprobe-type program",
+	[PK_FEAT_UPROBE_MULTI] = "a minimal uprobe_multi program",
 };
 
 const char *pk_feature_name(enum pk_feature feat)
@@ -396,6 +398,47 @@ static void probe_uprobe(struct feature_slot *slot)
 		   pmu ? "the uprobe PMU exists" : "uprobe_events exists in tracefs");
 }
 
+/*
+ * A uprobe_multi link on "/" fails with EBADF (not a regular file) where
+ * the kernel has them, EINVAL where BPF_LINK_CREATE does not know the
+ * attach type. Kernels whose links filtered by thread rather than process
+ * (6.6 to 6.9) did not check the pid first: pid -1 gives EBADF there and
+ * EINVAL once fixed. A tool tracing one process needs the fixed ones.
+ */
+static void probe_uprobe_multi(struct feature_slot *slot)
+{
+	unsigned long off = 0;
+	int fd, err;
+
+	fd = load_minimal(BPF_PROG_TYPE_KPROBE, PK__BPF_TRACE_UPROBE_MULTI, 0, NULL, 0);
+	if (fd < 0) {
+		set_load_failure(slot, PK_FEAT_UPROBE_MULTI, fd, NULL);
+		return;
+	}
+	err = pk__uprobe_multi_link(fd, "/", &off, NULL, 1, 0, 0);
+	if (err != -EBADF) {
+		if (err >= 0)
+			close(err);
+		set_status(slot, false, err >= 0 ? EINVAL : err,
+			   "the kernel has no uprobe_multi links (added in Linux 6.6): "
+			   "BPF_LINK_CREATE says %s to one", err >= 0 ? "yes to a bad path" :
+			   pk__errno_name(-err));
+		close(fd);
+		return;
+	}
+	err = pk__uprobe_multi_link(fd, "/", &off, NULL, 1, -1, 0);
+	close(fd);
+	if (err != -EINVAL) {
+		if (err >= 0)
+			close(err);
+		set_status(slot, false, EINVAL,
+			   "the kernel's uprobe_multi links filter by thread, not by process "
+			   "(fixed in Linux 6.10)");
+		return;
+	}
+	set_status(slot, true, 0, "uprobe_multi links work, filtering by process");
+}
+
 static void probe_map(struct feature_slot *slot, enum bpf_map_type type, const char *what,
 		      const char *since)
 {
@@ -481,6 +524,7 @@ const struct pk_feature_status *pk_feature_probe(enum pk_feature feat)
 			  "added in Linux 4.3");
 		break;
 	case PK_FEAT_LOCKDOWN: probe_lockdown(slot); break;
+	case PK_FEAT_UPROBE_MULTI: probe_uprobe_multi(slot); break;
 	default: break;
 	}
 	slot->status.state = slot->state;

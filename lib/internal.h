@@ -104,6 +104,7 @@ const char *pk__errno_known_name(int err);
 /* Attach targets (attach_target.c) ------------------------------------------ */
 
 #include <sys/types.h>
+#include <linux/types.h>
 #include <probekit/attach.h>
 
 struct bpf_program;
@@ -120,7 +121,42 @@ int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, 
 		       size_t size, char *why, size_t why_size);
 /* After load: attaches @prog to @resolved. NULL with errno and @why on failure. */
 struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolved, pid_t pid,
-				   char *why, size_t why_size);
+				   __u64 cookie, char *why, size_t why_size);
+/* Whether @prog is a uretprobe or kretprobe. */
+bool pk__is_retprobe(const struct bpf_program *prog);
+/* Whether two uprobe targets ("LIB:SYMBOL") name the same LIB. */
+bool pk__same_uprobe_lib(const char *a, const char *b);
+/*
+ * After load: attaches uprobe_multi program @prog to @targets[0..n), all
+ * "LIB:SYMBOL" of one LIB, as one link for process @pid (0: all). Returns
+ * the link's fd, or a negative errno with @why.
+ */
+int pk__uprobe_multi_targets(struct bpf_program *prog, const char *const *targets,
+			     const __u64 *cookies, int n, pid_t pid, char *why, size_t why_size);
+
+/* uprobe_multi links (uprobe_multi.c, uprobe.c) ---------------------------- */
+
+/* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI (Linux 6.6), which the
+ * 6.1 headers lack; a uprobe program loaded with it attaches only that way */
+#define PK__BPF_TRACE_UPROBE_MULTI 48
+/* its flag for uretprobes */
+#define PK__BPF_F_UPROBE_MULTI_RETURN 1
+
+/*
+ * One link hooking @cnt file @offsets of @path for @prog_fd, each with its
+ * cookie (bpf_get_attach_cookie()), only in process @pid when not 0.
+ * Returns the link's fd, or a negative errno.
+ */
+int pk__uprobe_multi_link(int prog_fd, const char *path, const unsigned long *offsets,
+			  const __u64 *cookies, unsigned int cnt, int pid, unsigned int flags);
+/*
+ * Attaches @prog to @syms[0..n) of library @lib (as pk_uprobe_find_binary()
+ * takes it) as one uprobe_multi link, @cookies[i] for @syms[i], on return
+ * with @retprobe. Returns the link's fd, or a negative errno with @why.
+ */
+int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid_t pid,
+			    bool retprobe, const char *const *syms, const __u64 *cookies,
+			    unsigned int n, char *why, size_t why_size);
 
 /* -c COMMAND (spawn.c) ----------------------------------------------------- */
 

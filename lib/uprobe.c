@@ -245,6 +245,7 @@ struct bpf_link *pk_uprobe_attach(struct bpf_program *prog, const char *binary, 
 	}
 	off += PK_OPTS_GET(opts, offset, 0);
 	uopts.retprobe = retprobe;
+	uopts.bpf_cookie = PK_OPTS_GET(opts, cookie, 0);
 	link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, off, &uopts);
 	err = libbpf_get_error(link);
 	if (!err)
@@ -256,4 +257,42 @@ struct bpf_link *pk_uprobe_attach(struct bpf_program *prog, const char *binary, 
 	explain_attach_error((int)err, where, retprobe, why, why_size);
 	errno = (int)-err;
 	return NULL;
+}
+
+int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid_t pid,
+			    bool retprobe, const char *const *syms, const __u64 *cookies,
+			    unsigned int n, char *why, size_t why_size)
+{
+	char path[PATH_MAX];
+	struct pk_usyms *u;
+	unsigned long *offs;
+	unsigned int i;
+	uint64_t off;
+	int err, fd;
+
+	err = pk_uprobe_find_binary(lib, pid, path, sizeof(path), why, why_size);
+	if (err)
+		return err;
+	offs = calloc(n ? n : 1, sizeof(*offs));
+	u = pk_usyms__new(NULL);
+	err = offs && u ? 0 : -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		err = symbol_offset(u, path, syms[i], &off, why, why_size);
+		offs[i] = off;
+	}
+	pk_usyms__free(u);
+	if (err) {
+		free(offs);
+		if (err == -ENOMEM)
+			pk__why(why, why_size, "%s", strerror(ENOMEM));
+		return err;
+	}
+	fd = pk__uprobe_multi_link(bpf_program__fd(prog), path, offs, cookies, n, pid,
+				   retprobe ? PK__BPF_F_UPROBE_MULTI_RETURN : 0);
+	free(offs);
+	if (fd < 0)
+		pk__why(why, why_size, "attaching %s to %u function%s of %s as one uprobe_multi "
+			"link failed: %s", bpf_program__name(prog), n, n == 1 ? "" : "s", path,
+			strerror(-fd));
+	return fd;
 }

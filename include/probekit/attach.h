@@ -23,12 +23,15 @@ enum pk_mech {
 	PK_MECH_RAW_TP,
 	PK_MECH_TRACEPOINT,
 	PK_MECH_UPROBE,
+	/* the uprobe programs' targets in one file as one link (Linux 6.6+):
+	 * detached with one RCU grace period, not one per function */
+	PK_MECH_UPROBE_MULTI,
 	PK_MECH__COUNT,
 };
 
 const char *pk_mech_name(enum pk_mech mech);
 /* Accepts "fentry" (or "kfunc"), "kprobe", "tp_btf", "raw_tp",
- * "tracepoint" (or "tp"), "uprobe"; -EINVAL for anything else. */
+ * "tracepoint" (or "tp"), "uprobe", "uprobe_multi"; -EINVAL for anything else. */
 int pk_mech_by_name(const char *name, enum pk_mech *mech);
 
 enum pk_target_flags {
@@ -48,15 +51,20 @@ enum pk_target_flags {
  *  - tracepoint: "category:event";
  *  - raw_tp: the tracepoint's name;
  *  - uprobe, uretprobe: "LIB:SYMBOL", LIB as pk_uprobe_find_binary() takes
- *    it ("c" is libc), for process @pid only when it is not 0.
+ *    it ("c" is libc), for process @pid only when it is not 0. In a
+ *    PK_MECH_UPROBE_MULTI variant, the targets of one program in one LIB
+ *    and pid become one uprobe_multi link; the program is loaded for it.
  * Each target is checked before load, attached after it, counted by
- * pk_attach__count() and named in the log.
+ * pk_attach__count() and named in the log. @cookie is what
+ * bpf_get_attach_cookie() returns in the program for this target (uprobes;
+ * classic ones need Linux 5.15), so one program can tell its targets apart.
  */
 struct pk_target {
 	const char *prog;
 	const char *target;
 	pid_t pid;
 	unsigned int flags;
+	unsigned long long cookie;
 };
 
 /*
@@ -173,7 +181,9 @@ int pk_attach__link_count(const struct pk_attach *att);
 /*
  * The links held that hook @kind: PK_MECH_FENTRY counts fentry and fexit,
  * PK_MECH_KPROBE kprobes and kretprobes, PK_MECH_UPROBE uprobes, uretprobes
- * and USDT probes; PK_MECH_AUTO counts every link. The C form of bcc's
+ * and USDT probes, each function of a uprobe_multi link counted once (as
+ * bcc's num_open_uprobes() counts them); PK_MECH_UPROBE_MULTI the
+ * uprobe_multi links; PK_MECH_AUTO counts every link. The C form of bcc's
  * num_open_kprobes(), for saying "0 functions matched".
  */
 int pk_attach__count(const struct pk_attach *att, enum pk_mech kind);

@@ -24,6 +24,8 @@ enum pk_feature {
 	PK_FEAT_RINGBUF,
 	PK_FEAT_PERFBUF,
 	PK_FEAT_LOCKDOWN,
+	/* one link for many uprobes (Linux 6.6+, filtering by process: 6.10+) */
+	PK_FEAT_UPROBE_MULTI,
 	PK_FEAT__COUNT,
 };
 

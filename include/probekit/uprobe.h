@@ -36,9 +36,11 @@ struct pk_uprobe_opts {
 	/* symbols are looked up with this one (its cache kept across calls);
 	 * NULL makes a temporary one */
 	struct pk_usyms *usyms;
+	/* what bpf_get_attach_cookie() returns in the program (Linux 5.15+) */
+	uint64_t cookie;
 	size_t :0;
 };
-#define pk_uprobe_opts__last_field usyms
+#define pk_uprobe_opts__last_field cookie
 
 /*
  * Attaches @prog to @sym (or, when @sym is NULL, to opts->offset) in

@@ -1,4 +1,7 @@
 """probekit features and check_kfunc, against the running kernel."""
+import os
+import re
+
 import pk
 
 
@@ -12,12 +15,29 @@ def test_every_feature_has_a_state_and_reason():
     pk.need_bpf()
     feats = features()
     assert set(feats) == {"btf", "kfunc", "kprobe", "tracepoint", "raw_tp", "tp_btf",
-                          "uprobe", "ringbuf", "perfbuf", "lockdown"}
+                          "uprobe", "ringbuf", "perfbuf", "lockdown", "uprobe_multi"}
     for f in feats.values():
         assert f["reason"], f
         assert f["state"] in ("yes", "no") or f["feature"] == "lockdown", f
     for name in ("btf", "tracepoint", "tp_btf", "raw_tp", "uprobe", "ringbuf", "perfbuf"):
         assert feats[name]["available"], feats[name]
+
+
+def kernel_version():
+    rel = os.uname().release
+    return tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", rel).groups())
+
+
+def test_uprobe_multi_follows_the_kernel_version():
+    """uprobe_multi links came in Linux 6.6, filtering by process in 6.10:
+    the probe's answer agrees with the kernel's version at both ends."""
+    pk.need_bpf()
+    f = features()["uprobe_multi"]
+    if kernel_version() >= (6, 10):
+        assert f["available"], f
+    elif kernel_version() < (6, 6):
+        assert not f["available"], f
+        assert "no uprobe_multi links" in f["reason"], f
 
 
 def test_table_matches_json():

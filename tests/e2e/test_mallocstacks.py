@@ -183,3 +183,90 @@ def test_exec_keeps_each_image_apart():
     assert len(with_a) == 2 and all(n == 40960 for n, _ in with_a), (found, tool.err)
     nbytes, _ = block_with(found, "alloc_b")
     assert nbytes == 700
+
+
+def link_types(pid):
+    """The kernel's type of each BPF link process pid holds (fdinfo link_type)."""
+    types = []
+    fddir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fddir):
+        try:
+            with open(os.path.join(fddir, fd)) as f:
+                for line in f:
+                    if line.startswith("link_type:"):
+                        types.append(line.split(":", 1)[1].strip())
+        except OSError:
+            pass
+    return sorted(types)
+
+
+def uprobe_multi_expected():
+    """From the kernel's version, not from probekit: uprobe_multi links
+    filtering by process are in 6.10 and later, none before 6.6."""
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    version = (int(m.group(1)), int(m.group(2)))
+    if version >= (6, 10):
+        return True
+    if version < (6, 6):
+        return False
+    return None
+
+
+def traced_totals(*args):
+    """mallocstacks -v --json on mallocer all: the reason line, the link types
+    the kernel shows, and {function: (bytes, allocations)} per alloc_X."""
+    target = start_target([pk.helper_path("mallocer"), "all"])
+    tool = pk.start_tool("mallocstacks", "-v", "--json", "-p", str(target.pid), *args,
+                         ready="verbose")
+    using = tool.wait_for(lambda l: ": using " in l, stream="err", what="'using' line")
+    types = link_types(tool.pid)
+    held = pk.bpf_objects(tool.pid)
+    allocate_and_exit(target)
+    assert tool.wait(15) == 0, tool.err
+    pk.assert_released(held)
+    totals = {}
+    for o in pk.json_lines(tool.out):
+        syms = [f["symbol"] for f in o["stack"]]
+        for func in ("alloc_a", "alloc_b", "alloc_c", "alloc_d"):
+            if func in syms:
+                assert func not in totals, (func, tool.out)
+                # the probed function is the innermost frame
+                totals[func] = (syms[0], o["bytes"], o["allocations"])
+    return using, "\n".join(tool.err), types, totals
+
+
+# malloc 10 x 4096, malloc 7 x 100, calloc 5 x (3 x 1000), realloc 4 x 5000
+EXPECTED = {"alloc_a": ("malloc", 40960, 10), "alloc_b": ("malloc", 700, 7),
+            "alloc_c": ("calloc", 15000, 5), "alloc_d": ("realloc", 20000, 4)}
+
+
+def test_uprobe_multi_one_link_counts_each_function():
+    """Where the kernel has uprobe_multi, the three functions are one link
+    (the kernel says so in fdinfo), -v says why, and each function's
+    cookie still picks its own arguments: the bytes of every call site."""
+    pk.need_bpf()
+    expected = uprobe_multi_expected()
+    using, err, types, totals = traced_totals()
+    if expected is False:
+        assert "using uprobe (" in using, err
+        assert "uprobe_multi: not available: the kernel has no uprobe_multi" in err, err
+        assert types.count("perf") == 3, types
+    else:
+        if expected:
+            assert "using uprobe_multi (2 links)" in using, err
+        if "uprobe_multi (" in using:
+            assert ("uprobe_multi: alloc_enter on c:malloc, c:calloc, c:realloc: one link "
+                    "for 3 functions") in err, err
+            assert "attached 3 uprobes to libc" in err, err
+            assert types == ["raw_tracepoint", "uprobe_multi"], types
+    assert totals == EXPECTED, (totals, err)
+
+
+def test_classic_uprobes_count_each_function():
+    """--mechanism uprobe: three classic uprobes, one perf event link ("perf") each,
+    telling the functions apart by the same cookies."""
+    pk.need_bpf()
+    using, err, types, totals = traced_totals("--mechanism", "uprobe")
+    assert "using uprobe (4 links)" in using, err
+    assert types.count("perf") == 3 and types.count("raw_tracepoint") == 1, types
+    assert totals == EXPECTED, (totals, err)

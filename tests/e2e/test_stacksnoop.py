@@ -97,7 +97,8 @@ def test_json_with_offsets_and_long_prefix():
     tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-s", "-p", str(child.pid),
                          "tracepoint:syscalls:sys_enter_connect", ready="verbose")
     # stacksnoop attaches its target itself, after the runtime's 'using' line
-    tool.wait_for(lambda l: "1 tracepoint attached" in l, stream="err", what="attach line")
+    tool.wait_for(lambda l: re.search(r"1 (raw_tp|tracepoint) attached", l), stream="err",
+                  what="attach line")
     _go(child)
     line = tool.wait_for(lambda l: l.startswith("{"), what="JSON event")
     ev = json.loads(line)
@@ -171,3 +172,105 @@ def test_usage_errors():
         r = pk.run([pk.tool_path("stacksnoop"), *args])
         assert r.returncode == 2, (args, r)
         assert r.stderr.startswith("stacksnoop: ") and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+# x86_64's and arm64's numbers for connect (fixed ABI), as the kernel tells them
+CONNECT_NR = {"x86_64": 42, "aarch64": 203}
+
+MACHINERY = re.compile(r"^(\[unknown\]|bpf_prog_|bpf_trace_run|__bpf_trace_|perf_trace_|"
+                       r"perf_syscall_|__traceiter_)")
+
+
+def _stacks(probe, *args):
+    """stacksnoop --json -p CHILD PROBE as the child connects once and
+    exits: the -v lines and the child's events; nothing left attached."""
+    srv, child = _connect_child()
+    tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-p", str(child.pid), *args,
+                         probe, ready="verbose")
+    tool.wait_for(lambda l: re.search(r"1 (raw_tp|tracepoint) attached", l), stream="err",
+                  what="attach line")
+    held = pk.bpf_objects(tool.pid)
+    _go(child)
+    # the child has exited: every event it caused is in the buffer
+    assert tool.stop() == 0, tool.err
+    pk.assert_released(held)
+    srv.close()
+    events = [e for e in pk.json_lines(tool.out) if e["pid"] == child.pid]
+    return "\n".join(tool.err), events
+
+
+def _same_hits_and_stacks(probe, reason):
+    auto_err, auto = _stacks(probe)
+    assert "using raw_tp (1 link)" in auto_err, auto_err
+    assert reason in auto_err, auto_err
+    classic_err, classic = _stacks(probe, "--mechanism", "tracepoint")
+    assert "using tracepoint (1 link)" in classic_err, classic_err
+    assert len(auto) == len(classic) == 1, (auto, classic)
+    assert auto[0]["function"] == classic[0]["function"] == probe.split(":", 1)[1]
+    # 6.1 gives classic syscall tracepoints the user registers: no kernel stack
+    if classic[0]["stack"]:
+        assert auto[0]["stack"] == classic[0]["stack"], (auto, classic)
+        assert not MACHINERY.match(auto[0]["stack"][0]), auto
+    assert auto[0]["stack"] and "do_syscall_64" in auto[0]["stack"], auto
+    return auto[0]["stack"]
+
+
+def test_syscall_tracepoint_on_raw_sys_enter():
+    """t:syscalls:sys_enter_connect runs on the raw sys_enter tracepoint for
+    connect's number only (-v says so): one hit for one connect, and the
+    same stack as the classic tracepoint gives, from syscall_trace_enter."""
+    pk.need_bpf()
+    nr = CONNECT_NR[os.uname().machine]
+    stack = _same_hits_and_stacks(
+        "t:syscalls:sys_enter_connect",
+        f"raw_tp: syscalls:sys_enter_connect as the raw tracepoint sys_enter, syscall {nr} "
+        "only")
+    # (6.1 names its clone syscall_trace_enter.constprop.0)
+    assert re.fullmatch(r"syscall_trace_enter(\.\w+\.\d+)?", stack[0]), stack
+
+
+def test_syscall_exit_tracepoint_on_raw_sys_exit():
+    pk.need_bpf()
+    if os.uname().machine != "x86_64":
+        # the raw sys_exit program reads the number from x86's orig_ax only
+        err, events = _stacks("t:syscalls:sys_exit_connect")
+        assert "using tracepoint (1 link)" in err and len(events) == 1, (err, events)
+        return
+    _same_hits_and_stacks(
+        "t:syscalls:sys_exit_connect",
+        "raw_tp: syscalls:sys_exit_connect as the raw tracepoint sys_exit, syscall 42 only")
+
+
+def test_other_tracepoint_on_raw_tracepoint():
+    """t:sched:sched_process_exit on the raw tracepoint of that name: the
+    child's one exit, with the same stack as the classic tracepoint."""
+    pk.need_bpf()
+    stack = _same_hits_and_stacks(
+        "t:sched:sched_process_exit",
+        "raw_tp: sched:sched_process_exit as the raw tracepoint sched_process_exit")
+    assert "do_exit" in stack[:3], stack
+
+
+def test_raw_sys_enter_leaves_out_i386_syscalls():
+    """A 32-bit process's write is i386 syscall 4, x86_64's stat: on the raw
+    sys_enter tracepoint, t:syscalls:sys_enter_newstat must not take its
+    50 writes for stats (the classic tracepoint leaves them out too)."""
+    pk.need_bpf()
+    if os.uname().machine != "x86_64":
+        return
+    helper = pk.helper_path("compat32")
+    probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
+    if probe.returncode != 0:
+        raise pk.Skip(f"no 32-bit program runs here (exit {probe.returncode}): "
+                      "no -m32 compiler or no IA32 emulation in the kernel")
+    child = subprocess.Popen([helper], stdin=subprocess.PIPE)
+    tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-p", str(child.pid),
+                         "t:syscalls:sys_enter_newstat", ready="verbose")
+    tool.wait_for(lambda l: "1 raw_tp attached" in l, stream="err", what="attach line")
+    assert any("as the raw tracepoint sys_enter, syscall 4 only" in l for l in tool.err), \
+        tool.err
+    child.communicate(b"x", timeout=10 * pk.TIMEOUT_SCALE)
+    assert child.returncode == 0
+    # the child has exited: its events, had there been any, are in the buffer
+    assert tool.stop() == 0, tool.err
+    assert not pk.json_lines(tool.out), tool.out

@@ -74,6 +74,9 @@ PK_TEST(mechanism_names)
 	CHECK_INT(m, PK_MECH_TRACEPOINT);
 	CHECK_INT(pk_mech_by_name("kprobe", &m), 0);
 	CHECK_STR(pk_mech_name(m), "kprobe");
+	CHECK_INT(pk_mech_by_name("uprobe_multi", &m), 0);
+	CHECK_INT(m, PK_MECH_UPROBE_MULTI);
+	CHECK_STR(pk_mech_name(PK_MECH_UPROBE_MULTI), "uprobe_multi");
 	CHECK_INT(pk_mech_by_name("auto", &m), -EINVAL);
 	CHECK_INT(pk_mech_by_name("bogus", &m), -EINVAL);
 }
@@ -85,6 +88,8 @@ PK_TEST(feature_names)
 	CHECK_INT(pk_feature_by_name("kfunc", &f), 0);
 	CHECK_INT(f, PK_FEAT_KFUNC);
 	CHECK_STR(pk_feature_name(PK_FEAT_LOCKDOWN), "lockdown");
+	CHECK_INT(pk_feature_by_name("uprobe_multi", &f), 0);
+	CHECK_INT(f, PK_FEAT_UPROBE_MULTI);
 	CHECK(pk_feature_name(PK_FEAT__COUNT) == NULL);
 	CHECK_INT(pk_feature_by_name("nope", &f), -ENOENT);
 }

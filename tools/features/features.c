@@ -38,7 +38,7 @@ static void print_feature(struct pk_run *run, enum pk_feature feat)
 	struct pk_json j;
 
 	if (!pk_run__json(run)) {
-		fprintf(out, "%-11s %-10s %s\n", name, st->state, st->reason);
+		fprintf(out, "%-12s %-10s %s\n", name, st->state, st->reason);
 		return;
 	}
 	pk_json_begin(&j, out);
@@ -56,7 +56,7 @@ static int features_main(struct pk_run *run)
 	if (!strcmp(pk_run__name(run), "check_kfunc"))
 		return check_kfunc(run);
 	if (!pk_run__json(run))
-		fprintf(pk_run__out(run), "%-11s %-10s %s\n", "FEATURE", "AVAILABLE", "REASON");
+		fprintf(pk_run__out(run), "%-12s %-10s %s\n", "FEATURE", "AVAILABLE", "REASON");
 	for (feat = 0; feat < PK_FEAT__COUNT; feat++)
 		print_feature(run, feat);
 	return 0;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * mallocstacks' kernel half: uprobes on malloc, calloc and realloc add the
- * requested size to a total per user stack. The programs have no target
- * in their section: user space attaches them to the libc the process maps.
+ * requested size to a total per user stack. The program has no target
+ * in its section: user space attaches it to the libc the process maps.
  * (BPF_KPROBE is the uprobe argument accessor too: libbpf 1.1 has no BPF_UPROBE.)
  */
 /* Fixed-ABI headers, not vmlinux.h: pt_regs from vmlinux.h would bring CO-RE
@@ -75,33 +75,34 @@ static __always_inline int account(struct pt_regs *ctx, __u64 size)
 	return 0;
 }
 
+/*
+ * One program for the three functions, told apart by the cookie each was
+ * attached with: user space attaches it as one uprobe_multi link where the
+ * kernel has them (one detach), else as three classic uprobes.
+ */
 SEC("uprobe")
-int BPF_KPROBE(malloc_enter, __u64 size)
+int BPF_KPROBE(alloc_enter, __u64 a, __u64 b)
 {
-	return account(ctx, size);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(calloc_enter, __u64 nmemb, __u64 size)
-{
-	/*
-	 * An overflowing calloc fails and allocates nothing. A factor of 4 GiB
-	 * or more with a non-zero other is taken as one (the exact test
-	 * compiles to a 128-bit multiply that BPF lacks).
-	 */
-	if ((nmemb >> 32 || size >> 32) && nmemb && size)
-		return 0;
-	return account(ctx, nmemb * size);
-}
-
-/* realloc(NULL, n) is malloc(n) and glibc calls malloc for it, which
- * counts it; realloc(p, 0) frees. */
-SEC("uprobe")
-int BPF_KPROBE(realloc_enter, void *ptr, __u64 size)
-{
-	if (!ptr || !size)
-		return 0;
-	return account(ctx, size);
+	switch (bpf_get_attach_cookie(ctx)) {
+	case MALLOCSTACKS_MALLOC:
+		return account(ctx, a);
+	case MALLOCSTACKS_CALLOC:
+		/*
+		 * An overflowing calloc(nmemb, size) fails and allocates nothing.
+		 * A factor of 4 GiB or more with a non-zero other is taken as one
+		 * (the exact test compiles to a 128-bit multiply that BPF lacks).
+		 */
+		if ((a >> 32 || b >> 32) && a && b)
+			return 0;
+		return account(ctx, a * b);
+	case MALLOCSTACKS_REALLOC:
+		/* realloc(NULL, n) is malloc(n) and glibc calls malloc for it,
+		 * which counts it; realloc(p, 0) frees */
+		if (!a || !b)
+			return 0;
+		return account(ctx, b);
+	}
+	return 0;
 }
 
 /* A raw tracepoint: a classic one waits an RCU grace period when detached. */

@@ -42,13 +42,14 @@ struct entry {
 	struct mallocstacks_total total;
 };
 
+/* one program, told which function fired by the target's cookie */
 static const struct {
-	const char *prog;
 	const char *target;
+	enum mallocstacks_func cookie;
 } probes[] = {
-	{ "malloc_enter", LIBC ":malloc" },
-	{ "calloc_enter", LIBC ":calloc" },
-	{ "realloc_enter", LIBC ":realloc" },
+	{ LIBC ":malloc", MALLOCSTACKS_MALLOC },
+	{ LIBC ":calloc", MALLOCSTACKS_CALLOC },
+	{ LIBC ":realloc", MALLOCSTACKS_REALLOC },
 };
 
 /* The symbolizer for the process's image number @gen (0 before any exec). */
@@ -113,9 +114,10 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	/* before its exec, a -c child maps our own libc: the system's */
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]) && !err; i++)
 		err = pk_attach__add_target(pk_run__attach(run),
-					    &(struct pk_target){ .prog = probes[i].prog,
+					    &(struct pk_target){ .prog = "alloc_enter",
 								 .target = probes[i].target,
-								 .pid = env.pid });
+								 .pid = env.pid,
+								 .cookie = probes[i].cookie });
 	return err;
 }
 
@@ -413,10 +415,11 @@ static const struct pk_option options[] = {
 	{},
 };
 
-static const char *const uprobe_progs[] = { "malloc_enter", "calloc_enter", "realloc_enter",
-					    NULL };
+static const char *const uprobe_progs[] = { "alloc_enter", NULL };
 
+/* one uprobe_multi link detaches with one RCU grace period, three uprobes with three */
 static const struct pk_variant variants[] = {
+	{ PK_MECH_UPROBE_MULTI, uprobe_progs, NULL },
 	{ PK_MECH_UPROBE, uprobe_progs, NULL },
 	{},
 };

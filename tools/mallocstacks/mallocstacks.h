@@ -25,6 +25,13 @@ struct mallocstacks_total {
 	__u64 calls;
 };
 
+/* the attach cookie of each function probed */
+enum mallocstacks_func {
+	MALLOCSTACKS_MALLOC = 1,
+	MALLOCSTACKS_CALLOC,
+	MALLOCSTACKS_REALLOC,
+};
+
 enum mallocstacks_kind {
 	/* a new stack: user space reads the maps while the process lives */
 	MALLOCSTACKS_NEW_STACK,

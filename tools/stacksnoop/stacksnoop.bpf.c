@@ -14,9 +14,13 @@
 
 #include "probekit.bpf.h"
 #include "maps.bpf.h"
+#include "syscalls.bpf.h"
 #include "stacksnoop.h"
 
 const volatile __u32 targ_tgid = 0;
+/* rt_sys: the syscall whose t:syscalls:sys_{enter,exit}_NAME is traced */
+const volatile long targ_nr = -1;
+const volatile bool targ_exit = false;
 
 /*
  * Stacks are never deleted: an id stays valid for every event that holds
@@ -67,6 +71,25 @@ int tp_func(void *ctx)
 SEC("raw_tp")
 int rt_func(void *ctx)
 {
+	return record(ctx);
+}
+
+/*
+ * t:syscalls:sys_enter_NAME and sys_exit_NAME on the raw sys_enter or
+ * sys_exit tracepoint, for one syscall: the same hits and stacks, and a
+ * detach without the classic tracepoint's RCU grace period. As the classic
+ * ones, 32-bit syscalls (other numbers) are left out.
+ */
+SEC("raw_tp")
+int rt_sys(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs regs;
+
+	if (targ_exit ? pk_raw_exit_nr(ctx) != targ_nr : (long)ctx->args[1] != targ_nr)
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (!pk_regs_native(&regs))
+		return 0;
 	return record(ctx);
 }
 

@@ -43,12 +43,18 @@ static struct {
 	/* what the FUNCTION column shows */
 	char label[300];
 	__u64 start_ns;
-} env;
+	/* t:syscalls:sys_{enter,exit}_NAME: NAME's number, and which end */
+	long sys_nr;
+	bool sys_exit;
+	/* why a t:CAT:EVENT has no raw tracepoint variant, for -v */
+	char no_raw[200];
+} env = { .sys_nr = -1 };
 
 static const char *const fe_progs[] = { "fe_func", NULL };
 static const char *const kp_progs[] = { "kp_func", NULL };
 static const char *const tp_progs[] = { "tp_func", NULL };
 static const char *const rt_progs[] = { "rt_func", NULL };
+static const char *const rt_sys_progs[] = { "rt_sys", NULL };
 
 /* Filled from the target once it is known: a tracepoint, or the ways to hook a function. */
 static struct pk_variant variants[3];
@@ -155,9 +161,49 @@ static int target_function(struct pk_run *run)
 	return check_function_hooks(run, nr);
 }
 
+/*
+ * The raw tracepoint that t:@cat:@event is a view of, into @raw: the one
+ * of the same name, or for syscalls:sys_enter_NAME (sys_exit_NAME) the raw
+ * sys_enter (sys_exit) with NAME's number. Empty, with env.no_raw, when
+ * there is none (dynamic kprobe/uprobe events, a syscall we have no number for).
+ */
+static void raw_view(const char *cat, const char *event, char *raw, size_t size)
+{
+	const char *name = NULL;
+
+	raw[0] = '\0';
+	if (!strcmp(cat, "kprobes") || !strcmp(cat, "uprobes") || !strcmp(cat, "ftrace")) {
+		snprintf(env.no_raw, sizeof(env.no_raw), "%s events are not tracepoints", cat);
+		return;
+	}
+	if (strcmp(cat, "syscalls")) {
+		snprintf(raw, size, "%s", event);
+		return;
+	}
+	if (!strncmp(event, "sys_enter_", 10))
+		name = event + 10;
+#if defined(__x86_64__)
+	/* elsewhere the raw sys_exit program cannot tell the syscall (syscalls.bpf.h) */
+	else if (!strncmp(event, "sys_exit_", 9))
+		name = event + 9;
+#endif
+	env.sys_nr = name ? pk_syscall_nr(name) : -ENOENT;
+	/* SYSCALL_DEFINE(newstat) is the syscall x86_64 numbers as stat */
+	if (env.sys_nr < 0 && name && !strncmp(name, "new", 3))
+		env.sys_nr = pk_syscall_nr(name + 3);
+	if (env.sys_nr < 0) {
+		snprintf(env.no_raw, sizeof(env.no_raw), "no syscall number known for %s", event);
+		return;
+	}
+	env.sys_exit = !strncmp(event, "sys_exit_", 9);
+	snprintf(raw, size, "%s", env.sys_exit ? "sys_exit" : "sys_enter");
+}
+
 static int target_tracepoint(struct pk_run *run)
 {
+	static char raw[256];
 	const char *cat = env.spec.target, *event = env.spec.name;
+	int nr = 0;
 
 	snprintf(env.label, sizeof(env.label), "%s:%s", cat, event);
 	/* without privileges tracefs may be unreadable; the runtime says so */
@@ -168,7 +214,16 @@ static int target_tracepoint(struct pk_run *run)
 		not_found(run, "Tracepoint", name, pk_targets_tracepoints, "t:%s");
 		return -ENOENT;
 	}
-	set_variant(0, PK_MECH_TRACEPOINT, tp_progs, env.label);
+	/*
+	 * The raw tracepoint first: stacksnoop needs the stack, not the fields,
+	 * and a classic tracepoint waits an RCU grace period when detached
+	 * (90 ms of a 100 ms exit). Where the raw one is missing, the attach
+	 * layer says so and falls back.
+	 */
+	raw_view(cat, event, raw, sizeof(raw));
+	if (raw[0])
+		set_variant(nr++, PK_MECH_RAW_TP, env.sys_nr >= 0 ? rt_sys_progs : rt_progs, raw);
+	set_variant(nr, PK_MECH_TRACEPOINT, tp_progs, env.label);
 	return 0;
 }
 
@@ -241,9 +296,29 @@ static int configure(struct pk_run *run, void *skel_ptr, enum pk_mech mech)
 	bpf_program__set_autoload(skel->progs.fe_func, mech == PK_MECH_FENTRY);
 	bpf_program__set_autoload(skel->progs.kp_func, mech == PK_MECH_KPROBE);
 	bpf_program__set_autoload(skel->progs.tp_func, mech == PK_MECH_TRACEPOINT);
-	bpf_program__set_autoload(skel->progs.rt_func, mech == PK_MECH_RAW_TP);
+	bpf_program__set_autoload(skel->progs.rt_func, mech == PK_MECH_RAW_TP && env.sys_nr < 0);
+	bpf_program__set_autoload(skel->progs.rt_sys, mech == PK_MECH_RAW_TP && env.sys_nr >= 0);
+	skel->rodata->targ_nr = env.sys_nr;
+	skel->rodata->targ_exit = env.sys_exit;
 	env.start_ns = now_ns();
 	return 0;
+}
+
+/* -v: why a t:CAT:EVENT is (or is not) on a raw tracepoint. */
+static void explain_mechanism(struct pk_run *run, enum pk_mech mech)
+{
+	if (env.spec.kind != PK_PROBE_TRACEPOINT)
+		return;
+	if (mech == PK_MECH_RAW_TP && env.sys_nr >= 0)
+		pk_info(run, "raw_tp: %s as the raw tracepoint %s, syscall %ld only: the same "
+			     "hits and stacks, and no RCU grace period to wait for at exit",
+			env.label, env.sys_exit ? "sys_exit" : "sys_enter", env.sys_nr);
+	else if (mech == PK_MECH_RAW_TP)
+		pk_info(run, "raw_tp: %s as the raw tracepoint %s: the same hits and stacks, "
+			     "and no RCU grace period to wait for at exit",
+			env.label, env.spec.name);
+	else if (env.no_raw[0])
+		pk_info(run, "tracepoint: no raw tracepoint for %s (%s)", env.label, env.no_raw);
 }
 
 static int start(struct pk_run *run)
@@ -261,6 +336,7 @@ static int start(struct pk_run *run)
 	}
 	pk_info(run, "%d %s attached", pk_attach__count(pk_run__attach(run), mech),
 		pk_mech_name(mech));
+	explain_mechanism(run, mech);
 	/*
 	 * Loaded (again) now that our programs are in kallsyms, and so that
 	 * the first stack prints without a pause.
@@ -284,23 +360,51 @@ static int start(struct pk_run *run)
 }
 
 /*
+ * A tracepoint's own glue, which calls the program: __bpf_trace_EVENT
+ * for a raw tracepoint, perf_trace_EVENT (perf_syscall_enter/exit for
+ * syscalls) for a classic one, __traceiter_EVENT on some kernels.
+ */
+static bool tracepoint_glue(const char *name)
+{
+	static const char *const prefixes[] = { "__bpf_trace_", "perf_trace_", "perf_syscall_",
+						"__traceiter_" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+/*
  * The frames of the tracing machinery (our BPF program, its trampoline,
- * bpf_trace_run2) come first in fentry and raw tracepoint stacks: leave
- * them out, so the stack starts at the traced code.
+ * bpf_trace_run2, a tracepoint's glue) come first: leave them out, so the
+ * stack starts at the traced code, and a t:CAT:EVENT shows the same stack
+ * on its raw tracepoint as on the classic one.
  */
 static int skip_machinery(const __u64 *ips, int n)
 {
+	bool tp = env.spec.kind == PK_PROBE_TRACEPOINT || env.spec.kind == PK_PROBE_RAW_TP;
 	const struct pk_ksyms *ks = pk_ksyms();
 	const struct pk_ksym *s;
-	int i;
+	int i, skip = 0;
 
+	/*
+	 * An unnamed frame above a named piece of machinery is our program
+	 * itself, which a kallsyms read racing other processes' BPF programs
+	 * can miss: it goes too.
+	 */
 	for (i = 0; i < n; i++) {
 		s = pk_ksyms__find(ks, ips[i]);
-		if (!s || !((s->module && !strcmp(s->module, "bpf")) ||
-			    !strncmp(s->name, "bpf_trace_run", 13)))
+		if (!s)
+			continue;
+		if (!((s->module && !strcmp(s->module, "bpf")) ||
+		      !strncmp(s->name, "bpf_trace_run", 13) || (tp && tracepoint_glue(s->name))))
 			break;
+		skip = i + 1;
 	}
-	return i < n ? i : 0;
+	return skip < n ? skip : 0;
 }
 
 static void print_json(FILE *out, const struct stacksnoop_event *e, double ts, const __u64 *ips,
