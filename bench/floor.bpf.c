@@ -8,6 +8,9 @@
  * sys_enter/sys_exit tracepoints run for every syscall, and the least a
  * tracer of openat can do there is test the syscall number (on exit, read
  * from regs->orig_ax) before counting.
+ *
+ * `floor --stat` is the same for newfstatat (glibc's stat() on x86_64), the
+ * floor of statsnoop.
  */
 #include "vmlinux.h"
 #include <asm/unistd.h>
@@ -15,6 +18,8 @@
 
 /* (uid_t)-1 counts everyone */
 const volatile __u32 targ_uid = (__u32)-1;
+/* the syscall the raw programs count */
+const volatile long targ_nr = __NR_openat;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -47,10 +52,22 @@ int floor_exit(void *ctx)
 	return count(1);
 }
 
+SEC("tracepoint/syscalls/sys_enter_newfstatat")
+int floor_stat_enter(void *ctx)
+{
+	return count(0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_newfstatat")
+int floor_stat_exit(void *ctx)
+{
+	return count(1);
+}
+
 SEC("raw_tp/sys_enter")
 int floor_raw_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (ctx->args[1] != __NR_openat)
+	if (ctx->args[1] != targ_nr)
 		return 0;
 	return count(0);
 }
@@ -62,7 +79,7 @@ int floor_raw_exit(struct bpf_raw_tracepoint_args *ctx)
 	long nr = -1;
 
 	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
-	if (nr != __NR_openat)
+	if (nr != targ_nr)
 		return 0;
 	return count(1);
 }

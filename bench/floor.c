@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor [--raw] [UID]: attaches the openat enter and exit tracepoints
+ * floor [--raw] [--stat] [UID]: attaches the openat enter and exit tracepoints
  * (with --raw: the raw sys_enter/sys_exit tracepoints, testing the
- * syscall number) with programs that only count, prints "ready" once attached, and on SIGINT
+ * syscall number; with --stat: newfstatat's rather than openat's) with
+ * programs that only count, prints "ready" once attached, and on SIGINT
  * or SIGTERM prints "enter N exit M" and exits. With UID, only that
  * user's calls are counted.
  */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <asm/unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -62,15 +64,26 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	libbpf_set_print(quiet);
-	bool raw = argc > 1 && !strcmp(argv[1], "--raw");
+	bool raw = false, stat = false;
+	int i = 1;
 
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		raw |= !strcmp(argv[i], "--raw");
+		stat |= !strcmp(argv[i], "--stat");
+	}
 	skel = floor_bpf__open();
 	if (!skel)
 		return 1;
-	bpf_program__set_autoload(raw ? skel->progs.floor_enter : skel->progs.floor_raw_enter, false);
-	bpf_program__set_autoload(raw ? skel->progs.floor_exit : skel->progs.floor_raw_exit, false);
-	if (argc > 1 + raw)
-		skel->rodata->targ_uid = strtoul(argv[1 + raw], NULL, 0);
+	bpf_program__set_autoload(skel->progs.floor_enter, !raw && !stat);
+	bpf_program__set_autoload(skel->progs.floor_exit, !raw && !stat);
+	bpf_program__set_autoload(skel->progs.floor_stat_enter, !raw && stat);
+	bpf_program__set_autoload(skel->progs.floor_stat_exit, !raw && stat);
+	bpf_program__set_autoload(skel->progs.floor_raw_enter, raw);
+	bpf_program__set_autoload(skel->progs.floor_raw_exit, raw);
+	if (stat)
+		skel->rodata->targ_nr = __NR_newfstatat;
+	if (i < argc)
+		skel->rodata->targ_uid = strtoul(argv[i], NULL, 0);
 	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 		fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
 		floor_bpf__destroy(skel);

@@ -3,6 +3,7 @@
  * The benchmark workloads, one program so the driver builds one thing:
  *
  *   openbench pairs N PATH        N open+close pairs; prints "ns_per_pair COUNT"
+ *   openbench stats N PATH        N stat() calls; prints "ns_per_call COUNT"
  *   openbench open PATH           opens PATH every 5 ms until killed
  *   openbench stat PATH           stat()s PATH every 5 ms until killed
  *   openbench malloc              mallocs every 5 ms; prints "live NS" (CLOCK_MONOTONIC)
@@ -75,6 +76,26 @@ static int pairs(unsigned long n, const char *path)
 		if (fd >= 0)
 			close(fd);
 	}
+	t1 = now_ns();
+	printf("%.1f %lu\n", (double)(t1 - t0) / n, n);
+	return 0;
+}
+
+static int stats(unsigned long n, const char *path)
+{
+	struct stat st;
+	unsigned long i;
+	uint64_t t0, t1;
+
+	for (i = 0; i < 1000; i++) {
+		if (stat(path, &st)) {
+			perror(path);
+			return 1;
+		}
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		stat(path, &st);
 	t1 = now_ns();
 	printf("%.1f %lu\n", (double)(t1 - t0) / n, n);
 	return 0;
@@ -247,7 +268,7 @@ static int run(const char *rss_file, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: openbench pairs N PATH | open PATH | stat PATH | malloc |"
+	fprintf(stderr, "usage: openbench pairs N PATH | stats N PATH | open PATH | stat PATH | malloc |"
 			" flood PROCS SECS UID PATH | run FILE CMD...\n");
 	return 2;
 }
@@ -256,6 +277,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pairs"))
 		return pairs(strtoul(argv[2], NULL, 0), argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "stats"))
+		return stats(strtoul(argv[2], NULL, 0), argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "open"))
 		probe_open(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "stat"))

@@ -86,26 +86,35 @@ static __always_inline void *pk_reserve_size(__u32 size)
  * extra wakeup now and then. */
 __u64 pk_last_wakeup = 0;
 
+/* at most PK_BATCH_POLL_MS (include/probekit/events.h): see lib/events.c */
 #define PK_WAKEUP_GAP_NS 1000000
 
 /*
  * Wake the reader at most once a millisecond, or when a quarter of the ring
  * is full. Default flags wake it whenever it has caught up, which a fast
- * reader does every few events: a wakeup per ~3 events, measured. User
- * space polls every 10 ms while events flow, so nothing waits longer.
+ * reader does every few events: a wakeup per ~3 events, measured; and each
+ * wakeup costs the traced task microseconds (an interrupt, then waking the
+ * reader on its CPU). A reader that found events looks again every
+ * PK_BATCH_POLL_MS until it finds none for that long (lib/events.c), so
+ * nothing waits longer than that. (A 10 ms gap saved ~40 ns of BPF time
+ * per event at 200k events/s but lost up to 1.8 % of a 5 s flood where
+ * 1 ms lost 0-0.5 %: bench/run's capacity section.)
  */
-/* Whether this ring-buffer event wakes the reader (see pk_submit_size()). */
-static __always_inline __u64 pk__wakeup_flags(void)
+/* Whether a ring-buffer event made at @now wakes the reader. */
+static __always_inline __u64 pk__wakeup_flags_at(__u64 now)
 {
-	__u64 now = bpf_ktime_get_ns();
-
-	if (now - pk_last_wakeup > PK_WAKEUP_GAP_NS ||
+	if (now - pk_last_wakeup >= PK_WAKEUP_GAP_NS ||
 	    bpf_ringbuf_query(&pk_rb, BPF_RB_AVAIL_DATA) >=
 		    bpf_ringbuf_query(&pk_rb, BPF_RB_RING_SIZE) / 4) {
 		pk_last_wakeup = now;
 		return BPF_RB_FORCE_WAKEUP;
 	}
 	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline __u64 pk__wakeup_flags(void)
+{
+	return pk__wakeup_flags_at(bpf_ktime_get_ns());
 }
 
 static __always_inline void pk_submit_size(void *ctx, void *e, __u32 size)
@@ -137,7 +146,11 @@ static __always_inline void *pk_reserve_cut_size(void)
 	return bpf_map_lookup_elem(&pk_heap, &zero);
 }
 
-static __always_inline void pk_submit_cut(void *ctx, void *e, __u64 size)
+/*
+ * pk_submit_cut() for an event that holds a bpf_ktime_get_ns() reading,
+ * @now: the wakeup rule uses it rather than reading the clock again.
+ */
+static __always_inline void pk_submit_cut_at(void *ctx, void *e, __u64 size, __u64 now)
 {
 	if (size > PK_EVENT_MAX)
 		return;
@@ -146,8 +159,13 @@ static __always_inline void pk_submit_cut(void *ctx, void *e, __u64 size)
 			pk_count_lost();
 		return;
 	}
-	if (bpf_ringbuf_output(&pk_rb, e, size, pk__wakeup_flags()))
+	if (bpf_ringbuf_output(&pk_rb, e, size, pk__wakeup_flags_at(now)))
 		pk_count_lost();
+}
+
+static __always_inline void pk_submit_cut(void *ctx, void *e, __u64 size)
+{
+	pk_submit_cut_at(ctx, e, size, pk_use_perfbuf ? 0 : bpf_ktime_get_ns());
 }
 
 static __always_inline void pk_discard(void *e)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 
@@ -30,6 +31,14 @@
  */
 #define DEFAULT_PAGES PK_EVENTS_DEFAULT_PAGES
 
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 struct pk_events {
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;
@@ -42,6 +51,8 @@ struct pk_events {
 	int cb_err;
 	/* events came lately: more may wait that the kernel did not wake us for */
 	bool active;
+	/* when a look last found events (CLOCK_MONOTONIC, ns) */
+	__u64 seen_ns;
 	/* events handed over in this consume call, and whether it hit the cap */
 	unsigned int batch;
 	bool batch_full;
@@ -288,17 +299,42 @@ int pk_events__epoll_add(const struct pk_events *ev, int epfd, __u64 tag)
 	return 0;
 }
 
+/*
+ * The BPF side skips the wakeup of an event that follows a wakeup by less
+ * than PK_WAKEUP_GAP_NS (bpf/probekit.bpf.h), at most PK_BATCH_POLL_MS. So
+ * the reader keeps looking every PK_BATCH_POLL_MS until a look that began
+ * PK_BATCH_POLL_MS or more after it last found events finds none: an event
+ * that look missed came after it began, so at least PK_BATCH_POLL_MS after
+ * the wakeup that made the reader find those, and wakes it. (Going idle on the first empty
+ * look, which another deadline of the caller's loop can make early, could
+ * leave an event waiting for that loop's next deadline.) @began: the
+ * CLOCK_MONOTONIC time the look began.
+ */
+static void note_activity(struct pk_events *ev, int found, __u64 began)
+{
+	if (found < 0)
+		return;
+	if (found > 0) {
+		ev->seen_ns = mono_ns();
+		ev->active = true;
+		return;
+	}
+	ev->active = (__s64)(began - ev->seen_ns) < PK_BATCH_POLL_MS * 1000000LL;
+}
+
 int pk_events__consume(struct pk_events *ev)
 {
+	__u64 began;
 	int ret;
 
 	if (ev->rb) {
 		ev->batch = 0;
 		ev->batch_full = false;
+		began = mono_ns();
 		ret = ring_buffer__consume(ev->rb);
 		if (ev->batch_full)
 			ret = ev->batch;
-		ev->active = ret > 0;
+		note_activity(ev, ret, began);
 		return ret;
 	}
 	ret = perf_buffer__consume(ev->pb);
@@ -317,9 +353,10 @@ int pk_events__wait(const struct pk_events *ev, int timeout_ms)
 
 /*
  * The BPF side skips wakeups for events that follow one within a
- * millisecond (bpf/probekit.bpf.h), so after any activity this waits at most
- * PK_BATCH_POLL_MS and then looks for such stragglers itself. Once a look
- * finds none, it waits as long as asked: the next event wakes it.
+ * millisecond (bpf/probekit.bpf.h), so after any activity this waits
+ * at most PK_BATCH_POLL_MS and then looks for such stragglers itself. Once
+ * looks find none for PK_BATCH_POLL_MS (note_activity()), it waits as long
+ * as asked: the next event wakes it.
  */
 int pk_events__poll(struct pk_events *ev, int timeout_ms)
 {
@@ -337,7 +374,7 @@ int pk_events__poll(struct pk_events *ev, int timeout_ms)
 		ret = ev->batch;
 	if (ret == 0)
 		return pk_events__consume(ev);
-	ev->active = ret > 0;
+	note_activity(ev, ret, 0);
 	return ret;
 }
 

@@ -64,10 +64,22 @@ struct open_args {
 	__u64 flags;
 	__s32 dfd;
 	__u32 mode;
+	/* the thread is inside the open these are for */
+	__u32 live;
 };
 
+/*
+ * The arguments of the open each thread is in, from its entry to its exit,
+ * by thread id. An entry stays when its open returns (marked not live) and
+ * the thread's next open overwrites it in place: an update that inserts and
+ * a delete cost ~280 ns per open between them, a lookup ~30 (measured with
+ * bench/bpfcost). LRU, so threads that are gone give their room to new
+ * ones; a thread's entry could only be evicted inside its open if as many
+ * other threads opened since (10240): the old delete-at-exit table failed
+ * its inserts at that many opens in flight.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, struct open_args);
@@ -254,8 +266,25 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 	pk_submit(ctx, fe);
 #else
 	n = pk_read_user_str_len(e->path, sizeof(e->path), a->fname, &e->truncated);
-	pk_submit_cut(ctx, e, __builtin_offsetof(struct opensnoop_event, path) + n);
+	pk_submit_cut_at(ctx, e, __builtin_offsetof(struct opensnoop_event, path) + n, e->ts_ns);
 #endif
+	return 0;
+}
+
+/* Keeps @a for the thread's exit (see start); 1 if kept. */
+static __always_inline int keep_args(const struct open_args *a)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct open_args *slot = bpf_map_lookup_elem(&start, &tid);
+
+	if (slot) {
+		*slot = *a;
+		return 1;
+	}
+	if (!bpf_map_update_elem(&start, &tid, a, BPF_ANY))
+		return 1;
+	/* this open's event will not be sent */
+	pk_count_lost();
 	return 0;
 }
 
@@ -263,9 +292,10 @@ static __always_inline int emit(void *ctx, const struct open_args *a, long ret)
 static __always_inline int store_args(const char *fname, int dfd, __u64 flags, __u32 mode)
 {
 	struct open_args a = { .fname = fname, .dfd = dfd, .flags = flags, .mode = mode };
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	return wanted_flags(flags) && !bpf_map_update_elem(&start, &tid, &a, BPF_ANY);
+	a.live = 1;
+
+	return wanted_flags(flags) && keep_args(&a);
 }
 
 static __always_inline int save_args(const char *fname, int dfd, __u64 flags, __u32 mode)
@@ -281,10 +311,10 @@ static __always_inline int emit_saved(void *ctx, long ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct open_args *a = bpf_map_lookup_elem(&start, &tid);
 
-	if (!a)
+	if (!a || !a->live)
 		return 0;
+	a->live = 0;
 	emit(ctx, a, ret);
-	bpf_map_delete_elem(&start, &tid);
 	return 1;
 }
 
@@ -342,49 +372,90 @@ int BPF_KRETPROBE(krp_openat2, long ret)
 
 /* raw tracepoints ------------------------------------------------------------
  * Every syscall runs these, so they do as little as they can for the
- * others: on entry one compare; on exit one load of raw_inflight, the
- * number of opens entered and not yet left, and only when that is not 0
- * an 8-byte read of the syscall number. (A thread killed inside an open
- * never leaves it: the count then stays above 0, which costs that read on
- * every exit but loses nothing.)
+ * others.
+ *
+ * On x86 one program is enough: the raw sys_exit's regs still hold the
+ * syscall number (orig_ax) and its arguments as the call saw them (an open
+ * does not change the registers it was given), so the exit reads them
+ * there and nothing is kept between entry and exit: no map update at entry,
+ * no lookup and delete at exit, no program on every syscall's entry. That
+ * is a third of the BPF time of an open; the other syscalls pay one 8-byte
+ * read. The path is read at the exit, as every other variant reads it.
+ *
+ * Elsewhere the number is not at hand on exit: the entry keeps the
+ * arguments by thread, and the exit reads the number only while an open
+ * is in flight (raw_inflight: opens entered and not yet left; a thread
+ * killed inside an open never leaves it, which then costs that read on
+ * every exit but loses nothing).
  */
-__u64 raw_inflight = 0;
-
-static __always_inline int raw_store(int kept)
+static __always_inline bool is_open_nr(long nr)
 {
-	if (kept)
-		__sync_fetch_and_add(&raw_inflight, 1);
+	return nr == __NR_openat || nr == __NR_openat2 || nr == PK_NR_OPEN || nr == PK_NR_CREAT;
+}
+
+/* The arguments of open syscall @nr from its registers; false if unwanted. */
+static __always_inline bool regs_args(long nr, const struct pt_regs *regs, struct open_args *a)
+{
+	struct open_how how = {};
+
+	if (!pk_regs_native(regs))
+		return false;
+	if (nr == __NR_openat || nr == __NR_openat2) {
+		a->dfd = PT_REGS_PARM1_SYSCALL(regs);
+		a->fname = (const char *)PT_REGS_PARM2_SYSCALL(regs);
+	} else {
+		a->dfd = AT_FDCWD;
+		a->fname = (const char *)PT_REGS_PARM1_SYSCALL(regs);
+	}
+	if (nr == __NR_openat) {
+		a->flags = PT_REGS_PARM3_SYSCALL(regs);
+		a->mode = PT_REGS_PARM4_SYSCALL(regs);
+	} else if (nr == __NR_openat2) {
+		bpf_probe_read_user(&how, sizeof(how), (const void *)PT_REGS_PARM3_SYSCALL(regs));
+		a->flags = how.flags;
+		a->mode = how.mode;
+	} else if (nr == PK_NR_OPEN) {
+		a->flags = PT_REGS_PARM2_SYSCALL(regs);
+		a->mode = PT_REGS_PARM3_SYSCALL(regs);
+	} else {
+		a->flags = CREAT_FLAGS;
+		a->mode = PT_REGS_PARM2_SYSCALL(regs);
+	}
+	a->live = 1;
+	return wanted_flags(a->flags);
+}
+
+#if defined(__TARGET_ARCH_x86)
+SEC("raw_tp/sys_exit")
+int rt_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = pk_raw_exit_nr(ctx);
+	struct open_args a;
+	struct pt_regs regs;
+
+	if (!is_open_nr(nr) || !wanted_task())
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (regs_args(nr, &regs, &a))
+		emit(ctx, &a, ctx->args[1]);
 	return 0;
 }
+#else
+__u64 raw_inflight = 0;
 
 SEC("raw_tp/sys_enter")
 int rt_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	long nr = ctx->args[1];
+	struct open_args a;
 	struct pt_regs regs;
 
-	if (nr != __NR_openat && nr != __NR_openat2 && nr != PK_NR_OPEN && nr != PK_NR_CREAT)
-		return 0;
-	if (!wanted_task())
+	if (!is_open_nr(nr) || !wanted_task())
 		return 0;
 	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
-	if (!pk_regs_native(&regs))
-		return 0;
-	if (nr == __NR_openat)
-		return raw_store(store_args((const char *)PT_REGS_PARM2_SYSCALL(&regs),
-					    PT_REGS_PARM1_SYSCALL(&regs),
-					    PT_REGS_PARM3_SYSCALL(&regs),
-					    PT_REGS_PARM4_SYSCALL(&regs)));
-	if (nr == __NR_openat2)
-		return raw_store(store_openat2((const char *)PT_REGS_PARM2_SYSCALL(&regs),
-					       PT_REGS_PARM1_SYSCALL(&regs),
-					       (const void *)PT_REGS_PARM3_SYSCALL(&regs)));
-	if (nr == PK_NR_OPEN)
-		return raw_store(store_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD,
-					    PT_REGS_PARM2_SYSCALL(&regs),
-					    PT_REGS_PARM3_SYSCALL(&regs)));
-	return raw_store(store_args((const char *)PT_REGS_PARM1_SYSCALL(&regs), AT_FDCWD,
-				    CREAT_FLAGS, PT_REGS_PARM2_SYSCALL(&regs)));
+	if (regs_args(nr, &regs, &a) && keep_args(&a))
+		__sync_fetch_and_add(&raw_inflight, 1);
+	return 0;
 }
 
 SEC("raw_tp/sys_exit")
@@ -395,13 +466,13 @@ int rt_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!raw_inflight)
 		return 0;
 	nr = pk_raw_exit_nr(ctx);
-	if (nr != PK_NR_UNKNOWN && nr != __NR_openat && nr != __NR_openat2 &&
-	    nr != PK_NR_OPEN && nr != PK_NR_CREAT)
+	if (nr != PK_NR_UNKNOWN && !is_open_nr(nr))
 		return 0;
 	if (emit_saved(ctx, ctx->args[1]))
 		__sync_fetch_and_add(&raw_inflight, -1);
 	return 0;
 }
+#endif
 
 /* tracepoints ------------------------------------------------------------- */
 

@@ -330,7 +330,12 @@ static const struct pk_option options[] = {
 
 static const char *const fentry_progs[] = { "fx_openat2", NULL };
 static const char *const kprobe_progs[] = { "kp_openat2", "krp_openat2", NULL };
+/* on x86 the raw sys_exit alone has the number and the arguments (opensnoop.bpf.c) */
+#if defined(__x86_64__) || defined(__i386__)
+static const char *const raw_tp_progs[] = { "rt_exit", NULL };
+#else
 static const char *const raw_tp_progs[] = { "rt_enter", "rt_exit", NULL };
+#endif
 static const char *const tp_progs[] = { "tp_enter_openat", "tp_exit_openat", NULL };
 static const char *const tp_optional[] = { "tp_enter_open",    "tp_exit_open",	  "tp_enter_openat2",
 					   "tp_exit_openat2",  "tp_enter_creat",  "tp_exit_creat",

@@ -28,11 +28,17 @@ const volatile bool sys_wrapper = true;
 
 struct entry {
 	const char *path;
+	/* 0 once the call returned */
 	__u32 sys;
 };
 
+/*
+ * The stat call each thread is in, by thread id: overwritten in place by
+ * the thread's next call rather than inserted and deleted each time (see
+ * opensnoop.bpf.c's start, which this follows, for what that saves).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, struct entry);
@@ -62,7 +68,7 @@ static __always_inline int emit(void *ctx, __u32 sys, const char *path, long ret
 	e->sys = sys;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	n = pk_read_user_str_len(e->path, sizeof(e->path), path, &e->truncated);
-	pk_submit_cut(ctx, e, __builtin_offsetof(struct statsnoop_event, path) + n);
+	pk_submit_cut_at(ctx, e, __builtin_offsetof(struct statsnoop_event, path) + n, e->ts_ns);
 	return 0;
 }
 
@@ -71,8 +77,17 @@ static __always_inline int store(__u32 sys, const char *path)
 {
 	struct entry e = { .path = path, .sys = sys };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct entry *slot = bpf_map_lookup_elem(&start, &tid);
 
-	return !bpf_map_update_elem(&start, &tid, &e, BPF_ANY);
+	if (slot) {
+		*slot = e;
+		return 1;
+	}
+	if (!bpf_map_update_elem(&start, &tid, &e, BPF_ANY))
+		return 1;
+	/* this call's event will not be sent */
+	pk_count_lost();
+	return 0;
 }
 
 static __always_inline int enter(__u32 sys, const char *path)
@@ -87,11 +102,13 @@ static __always_inline int leave(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct entry *e = bpf_map_lookup_elem(&start, &tid);
+	__u32 sys;
 
-	if (!e)
+	if (!e || !e->sys)
 		return 0;
-	emit(ctx, e->sys, e->path, ret);
-	bpf_map_delete_elem(&start, &tid);
+	sys = e->sys;
+	e->sys = 0;
+	emit(ctx, sys, e->path, ret);
 	return 1;
 }
 
@@ -170,11 +187,36 @@ static __always_inline __u32 sys_of(long nr)
 }
 
 /*
- * Every syscall runs these: anything but a stat costs a few compares on
- * entry and, on exit, one load of raw_inflight (stats entered and not yet
- * left); only when that is not 0 is the syscall number read (as in
- * opensnoop.bpf.c, whose comment says why a leak only costs speed).
+ * Every syscall runs these. On x86 the raw sys_exit alone is enough: its
+ * regs still hold the syscall number (orig_ax) and the path argument, so
+ * nothing is kept from the entry (no entry program, no map update, lookup
+ * and delete per stat), and any other syscall costs one 8-byte read (as in
+ * opensnoop.bpf.c). Elsewhere the entry keeps the call by thread and the
+ * exit reads the number only while a stat is in flight (raw_inflight).
  */
+/* The path argument of stat syscall @sys in @regs. */
+static __always_inline const char *raw_path(__u32 sys, const struct pt_regs *regs)
+{
+	if (sys == SN_NEWFSTATAT || sys == SN_FSTATAT64 || sys == SN_STATX)
+		return (const char *)PT_REGS_PARM2_SYSCALL(regs);
+	return (const char *)PT_REGS_PARM1_SYSCALL(regs);
+}
+
+#if defined(__TARGET_ARCH_x86)
+SEC("raw_tp/sys_exit")
+int rt_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 sys = sys_of(pk_raw_exit_nr(ctx));
+	struct pt_regs regs;
+
+	if (!sys || !wanted())
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
+	if (pk_regs_native(&regs))
+		emit(ctx, sys, raw_path(sys, &regs), ctx->args[1]);
+	return 0;
+}
+#else
 __u64 raw_inflight = 0;
 
 SEC("raw_tp/sys_enter")
@@ -182,18 +224,13 @@ int rt_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 sys = sys_of(ctx->args[1]);
 	struct pt_regs regs;
-	unsigned long path;
 
 	if (!sys || !wanted())
 		return 0;
 	bpf_probe_read_kernel(&regs, sizeof(regs), (void *)ctx->args[0]);
 	if (!pk_regs_native(&regs))
 		return 0;
-	if (sys == SN_NEWFSTATAT || sys == SN_FSTATAT64 || sys == SN_STATX)
-		path = PT_REGS_PARM2_SYSCALL(&regs);
-	else
-		path = PT_REGS_PARM1_SYSCALL(&regs);
-	if (store(sys, (const char *)path))
+	if (store(sys, raw_path(sys, &regs)))
 		__sync_fetch_and_add(&raw_inflight, 1);
 	return 0;
 }
@@ -212,6 +249,7 @@ int rt_exit(struct bpf_raw_tracepoint_args *ctx)
 		__sync_fetch_and_add(&raw_inflight, -1);
 	return 0;
 }
+#endif
 
 SEC("kretprobe")
 int krp_stat(struct pt_regs *ctx)

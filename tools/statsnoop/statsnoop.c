@@ -202,7 +202,12 @@ static const char *const tp_optional[] = {
 	"tp_enter_statfs",    "tp_exit_statfs",	    NULL,
 };
 
+/* on x86 the raw sys_exit alone has the number and the path (statsnoop.bpf.c) */
+#if defined(__x86_64__) || defined(__i386__)
+static const char *const raw_tp_progs[] = { "rt_exit", NULL };
+#else
 static const char *const raw_tp_progs[] = { "rt_enter", "rt_exit", NULL };
+#endif
 
 /* raw_tp before the tracepoints: its links detach without an RCU wait each */
 static const struct pk_variant variants[] = {
