@@ -6,6 +6,7 @@
  * error noise; one that fails anyway is unloaded and the next is tried.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ struct pk_attach {
 	struct pk_attach_opts opts;
 	/* the BTF file CO-RE relocations use instead of the kernel's, or NULL */
 	const char *btf_file;
+	/* the kernel's BTF cut down for this object's CO-RE, in the cache */
+	char core_btf[PATH_MAX];
 	void *skel;
 	enum pk_mech mech;
 	struct bpf_link **links;
@@ -708,6 +711,27 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 }
 
 /*
+ * CO-RE against the kernel's own BTF, cut down to this object's types:
+ * libbpf then parses a few KB instead of the whole kernel BTF, and the
+ * relocations come out the same. Without bpftool or a writable cache, the
+ * whole BTF as before; -v says why.
+ */
+static void use_core_btf(struct pk_attach *att, const void *elf, size_t size)
+{
+	char why[512];
+	bool made;
+
+	if (pk__core_btf(VMLINUX_BTF_PATH, elf, size, att->core_btf, sizeof(att->core_btf), &made,
+			 why, sizeof(why))) {
+		explain(att, "  CO-RE: against the kernel's whole BTF: %s", why);
+		return;
+	}
+	att->btf_file = att->core_btf;
+	explain(att, "  CO-RE: against the kernel's BTF cut down for these programs, %s %s",
+		made ? "made now (bpftool gen min_core_btf) into" : "from the cache:", att->core_btf);
+}
+
+/*
  * Which BTF the object's CO-RE relocations take: the kernel's (NULL in
  * att->btf_file), a file, or none, in which case an object with CO-RE
  * relocations cannot load (libbpf would want the kernel's BTF for it).
@@ -731,14 +755,17 @@ static int choose_btf(struct pk_attach *att)
 			 strerror(errno));
 		return -errno;
 	}
-	elf = none && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
-	if (elf && pk__elf_needs_core(elf, size)) {
+	elf = (none || !path) && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
+	if (!elf || !pk__elf_needs_core(elf, size))
+		return 0;
+	if (none) {
 		snprintf(att->error, sizeof(att->error),
 			 "the programs need CO-RE (they read kernel structures), and "
 			 PK__NO_KERNEL_BTF ": give a BTF file for this kernel with --btf FILE or "
 			 "PROBEKIT_BTF=FILE (BTFHub's, or one from bpftool gen min_core_btf)");
 		return -EOPNOTSUPP;
 	}
+	use_core_btf(att, elf, size);
 	return 0;
 }
 

@@ -62,41 +62,6 @@ static int hash_file(const char *path, uint64_t *h)
 	return n < 0 ? (int)n : 0;
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int cache_dir(const struct pk_compile_opts *opts, char *buf, size_t size)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (PK_OPTS_GET(opts, cache_dir, NULL))
-		n = snprintf(buf, size, "%s", opts->cache_dir);
-	else if (xdg && xdg[0] == '/')
-		n = snprintf(buf, size, "%s/probekit", xdg);
-	else if (home && home[0])
-		n = snprintf(buf, size, "%s/.cache/probekit", home);
-	else
-		return -ENOENT;
-	return n < (int)size ? mkdirs(buf) : -ENAMETOOLONG;
-}
-
 /* @name as execvp would find it; 0 or -ENOENT. */
 static int find_program(const char *name, char *path, size_t size)
 {
@@ -239,6 +204,51 @@ struct job {
 	FILE *log;
 };
 
+/*
+ * pk_write_vmlinux_h() in a child: the whole kernel BTF it parses (10 MB
+ * and more) stays out of the process that goes on to load and print.
+ */
+static int write_vmlinux_h_apart(const char *path, char *why, size_t why_size)
+{
+	char msg[512] = "";
+	int pipefd[2], status, err;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return pk_write_vmlinux_h(path, why, why_size);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return pk_write_vmlinux_h(path, why, why_size);
+	}
+	if (pid == 0) {
+		err = pk_write_vmlinux_h(path, msg, sizeof(msg));
+		if (err && write(pipefd[1], msg, strlen(msg)) < 0)
+			err = -EIO;
+		_exit(err ? 1 : 0);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (len += n) == (ssize_t)sizeof(msg) - 1)
+			break;
+	}
+	close(pipefd[0]);
+	msg[len] = '\0';
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	pk__why(why, why_size, "%s", msg[0] ? msg : "writing vmlinux.h failed in its child");
+	return -EIO;
+}
+
 /* The kernel's BTF decides vmlinux.h: its contents name the directory. */
 static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 {
@@ -258,14 +268,14 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 	j->key1 = fnv(j->key1, &h, sizeof(h));
 	if (is_file(path))
 		return 0;
-	err = mkdirs(j->btf_dir);
+	err = pk__mkdirs(j->btf_dir);
 	if (err) {
 		pk__why(why, why_size, "cannot create %s: %s", j->btf_dir, strerror(-err));
 		return err;
 	}
 	if (j->log)
 		fprintf(j->log, "writing %s from the kernel's BTF\n", path);
-	return pk_write_vmlinux_h(path, why, why_size);
+	return write_vmlinux_h_apart(path, why, why_size);
 }
 
 /*
@@ -297,7 +307,7 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 		snprintf(link, sizeof(link), "%s/probekit", j->inc_root);
 		if (access(link, F_OK)) {
 			snprintf(tmp, sizeof(tmp), "%s.tmp.%d", link, getpid());
-			if (mkdirs(j->inc_root) || symlink(j->bpf_dir, tmp) || rename(tmp, link)) {
+			if (pk__mkdirs(j->inc_root) || symlink(j->bpf_dir, tmp) || rename(tmp, link)) {
 				pk__why(why, why_size, "cannot create %s: %s", link, strerror(errno));
 				unlink(tmp);
 				return -errno;
@@ -562,12 +572,12 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 	j.key1 = fnv_str(j.key1, abs_src);
 	j.key1 = fnv_str(j.key1, target_arch());
 	err = identify_compiler(&j, opts, why, why_size);
-	if (!err && (err = cache_dir(opts, j.cache, sizeof(j.cache))))
+	if (!err && (err = pk__cache_dir(PK_OPTS_GET(opts, cache_dir, NULL), j.cache, sizeof(j.cache))))
 		pk__why(why, why_size, "cannot create the cache directory: %s (set XDG_CACHE_HOME)",
 		    strerror(-err));
 	if (!err) {
 		snprintf(sub, sizeof(sub), "%s/obj", j.cache);
-		if ((err = mkdirs(sub)))
+		if ((err = pk__mkdirs(sub)))
 			pk__why(why, why_size, "cannot create %s: %s", sub, strerror(-err));
 	}
 	if (!err)

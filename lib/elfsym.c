@@ -537,12 +537,62 @@ static uint64_t section_rest(Elf *elf, const GElf_Sym *s)
 	return sh.sh_size - (s->st_value - sh.sh_addr);
 }
 
-/* Adds the symbols of every section of @type; returns how many. */
-static int add_syms(struct pk__symtab *st, Elf *elf, Elf64_Word type)
+/* Adds one symbol if it names something; 1 when added, 0 when not, -1 when full. */
+static int add_sym(struct pk__symtab *st, Elf *elf, const GElf_Shdr *sh, const GElf_Sym *s)
+{
+	const char *name;
+
+	if (!wanted_sym(s))
+		return 0;
+	name = elf_strptr(elf, sh->sh_link, s->st_name);
+	if (!name || !name[0])
+		return 0;
+	if (pk__symtab_add(st, name, s->st_value, s->st_size ?: section_rest(elf, s),
+			   sym_rank(s, name)))
+		return -1;
+	return 1;
+}
+
+#define SYM_PIECE 256
+
+/*
+ * The symbols of section @sh read from @fd a piece at a time: libelf would
+ * hold a copy of the whole section (240 KB for libc's debug .symtab) beside
+ * the table made from it. -1 when the file is not native 64-bit ELF.
+ */
+static int add_syms_from_fd(struct pk__symtab *st, Elf *elf, int fd, const GElf_Shdr *sh)
+{
+	const unsigned char *ident = (const unsigned char *)elf_getident(elf, NULL);
+	Elf64_Sym piece[SYM_PIECE];
+	size_t i, j, n, total = sh->sh_size / sizeof(Elf64_Sym);
+	int added = 0, r;
+	ssize_t got;
+
+	if (fd < 0 || !ident || ident[EI_CLASS] != ELFCLASS64 ||
+	    ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB) ||
+	    sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_type == SHT_NOBITS)
+		return -1;
+	for (i = 0; i < total; i += n) {
+		n = total - i < SYM_PIECE ? total - i : SYM_PIECE;
+		got = pread(fd, piece, n * sizeof(Elf64_Sym), sh->sh_offset + i * sizeof(Elf64_Sym));
+		if (got != (ssize_t)(n * sizeof(Elf64_Sym)))
+			return added;
+		for (j = 0; j < n; j++) {
+			r = add_sym(st, elf, sh, &piece[j]);
+			if (r < 0)
+				return added;
+			added += r;
+		}
+	}
+	return added;
+}
+
+/* Adds the symbols of every section of @type; returns how many. @fd: the file, or -1. */
+static int add_syms(struct pk__symtab *st, Elf *elf, int fd, Elf64_Word type)
 {
 	Elf_Scn *scn = NULL;
 	size_t symsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-	int added = 0;
+	int added = 0, r;
 
 	if (!symsz)
 		return 0;
@@ -561,23 +611,24 @@ static int add_syms(struct pk__symtab *st, Elf *elf, Elf64_Word type)
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type)
 			continue;
+		r = add_syms_from_fd(st, elf, fd, &sh);
+		if (r >= 0) {
+			added += r;
+			continue;
+		}
 		data = elf_getdata(scn, NULL);
 		if (!data)
 			continue;
 		n = data->d_size / symsz;
 		for (i = 0; i < n; i++) {
-			const char *name;
 			GElf_Sym s;
 
-			if (!gelf_getsym(data, (int)i, &s) || !wanted_sym(&s))
+			if (!gelf_getsym(data, (int)i, &s))
 				continue;
-			name = elf_strptr(elf, sh.sh_link, s.st_name);
-			if (!name || !name[0])
-				continue;
-			if (pk__symtab_add(st, name, s.st_value, s.st_size ?: section_rest(elf, &s),
-					   sym_rank(&s, name)))
+			r = add_sym(st, elf, &sh, &s);
+			if (r < 0)
 				return added;
-			added++;
+			added += r;
 		}
 	}
 	return added;
@@ -816,7 +867,7 @@ static int add_file_syms(struct pk__elfmod *m, const char *path,
 		return 0;
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (elf && elf_kind(elf) == ELF_K_ELF && check(m, elf, fd, arg))
-		n = add_syms(&m->st, elf, SHT_SYMTAB);
+		n = add_syms(&m->st, elf, fd, SHT_SYMTAB);
 	elf_end(elf);
 	close(fd);
 	return n;
@@ -973,7 +1024,7 @@ static int from_debugdata(struct pk__elfmod *m, Elf *elf)
 		return 0;
 	mini = elf_memory(image, size);
 	if (mini && elf_kind(mini) == ELF_K_ELF)
-		n = add_syms(&m->st, mini, SHT_SYMTAB);
+		n = add_syms(&m->st, mini, -1, SHT_SYMTAB);
 	elf_end(mini);
 	free(image);
 	return n;
@@ -981,7 +1032,7 @@ static int from_debugdata(struct pk__elfmod *m, Elf *elf)
 
 static void load_symbols(struct pk__elfmod *m, Elf *elf, const char *debug_dir)
 {
-	if (add_syms(&m->st, elf, SHT_SYMTAB))
+	if (add_syms(&m->st, elf, m->image ? -1 : m->fd, SHT_SYMTAB))
 		m->source = "symtab";
 	else if (from_build_id(m, debug_dir))
 		m->source = "build-id";
@@ -990,7 +1041,7 @@ static void load_symbols(struct pk__elfmod *m, Elf *elf, const char *debug_dir)
 	else if (from_debugdata(m, elf))
 		m->source = "gnu_debugdata";
 	/* MiniDebugInfo leaves out what .dynsym has, and sorting makes it one table */
-	if (add_syms(&m->st, elf, SHT_DYNSYM) && !m->source)
+	if (add_syms(&m->st, elf, m->image ? -1 : m->fd, SHT_DYNSYM) && !m->source)
 		m->source = "dynsym";
 	/* the stubs are in the file itself, whoever had its symbols */
 	add_plt_syms(&m->st, elf);

@@ -75,6 +75,27 @@ int pk__btf_find(const char *name, int kind);
 unsigned int pk__btf_generation(void);
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
 bool pk__elf_needs_core(const void *image, size_t size);
+/*
+ * The cache directory (cache.c): @dir, else $XDG_CACHE_HOME/probekit, else
+ * ~/.cache/probekit, created if missing, into @buf. 0 or -errno.
+ */
+int pk__cache_dir(const char *dir, char *buf, size_t size);
+int pk__mkdirs(const char *path);
+/*
+ * Kernel BTF @src cut down to what the CO-RE relocations of the object in
+ * @obj use (core_btf.c): its path in the cache into @path, made now in a
+ * bpftool child (*@made) or found there. -errno and @why when it cannot be.
+ */
+int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, size_t size,
+		 bool *made, char *why, size_t why_size);
+struct pk_ksyms;
+/*
+ * @fn on the name of every code symbol (t, T, w, W) that is not a BPF
+ * program's, in address order, until it returns non-zero (ksyms.c): a walk
+ * over the compact table that makes no struct pk_ksym.
+ */
+int pk__ksyms_functions(const struct pk_ksyms *ks, int (*fn)(const char *name, void *arg),
+			void *arg);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 /* "ENOENT" for ENOENT or -ENOENT; NULL for a number with no name. */

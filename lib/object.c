@@ -65,6 +65,9 @@ struct pk_object {
 	struct pk_variant variants[NR_PREF + 1];
 	const char **lists[NR_PREF];
 	struct pk_skel_ops ops;
+	/* the file's bytes, once something asked for them */
+	void *image;
+	size_t image_size;
 	struct pk_attach *att;
 	/* the whole verifier log of a rejected program */
 	char *verifier_log;
@@ -429,7 +432,7 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 
 /* Skeleton operations over a plain object file ------------------------------ */
 
-static void *skel_open(void)
+static void *skel_open_opts(const struct bpf_object_open_opts *opts)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
@@ -438,7 +441,7 @@ static void *skel_open(void)
 		errno = EINVAL;
 		return NULL;
 	}
-	obj = bpf_object__open_file(current->path, NULL);
+	obj = bpf_object__open_file(current->path, opts);
 	if (libbpf_get_error(obj)) {
 		errno = -libbpf_get_error(obj);
 		return NULL;
@@ -448,6 +451,33 @@ static void *skel_open(void)
 			bpf_program__set_autoattach(prog, false);
 	}
 	return obj;
+}
+
+static void *skel_open(void)
+{
+	return skel_open_opts(NULL);
+}
+
+/* The file's bytes, read once: pk_attach looks for CO-RE relocations in them. */
+static const void *skel_elf_bytes(size_t *size)
+{
+	FILE *f;
+	long n;
+
+	if (!current)
+		return NULL;
+	if (!current->image && (f = fopen(current->path, "rbe"))) {
+		if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET) &&
+		    (current->image = malloc(n)) && fread(current->image, 1, n, f) == (size_t)n)
+			current->image_size = n;
+		fclose(f);
+		if (!current->image_size) {
+			free(current->image);
+			current->image = NULL;
+		}
+	}
+	*size = current->image_size;
+	return current->image;
 }
 
 static int skel_load(void *skel)
@@ -468,7 +498,8 @@ static struct bpf_object *skel_object(void *skel)
 const struct pk_skel_ops *pk_object__skel_ops(struct pk_object *o)
 {
 	current = o;
-	o->ops = (struct pk_skel_ops){ skel_open, skel_load, skel_destroy, skel_object };
+	o->ops = (struct pk_skel_ops){ skel_open,   skel_load,	   skel_destroy,
+				       skel_object, skel_open_opts, skel_elf_bytes };
 	return &o->ops;
 }
 
@@ -812,6 +843,7 @@ void pk_object__free(struct pk_object *o)
 	if (current == o)
 		current = NULL;
 	pk_attach__free(o->att);
+	free(o->image);
 	for (i = 0; i < o->nr_progs; i++) {
 		free(o->progs[i].name);
 		free(o->progs[i].sec);

@@ -78,19 +78,10 @@ int pk_targets_btf_functions(pk_target_fn fn, void *arg)
 int pk_targets_kallsyms_functions(pk_target_fn fn, void *arg)
 {
 	const struct pk_ksyms *ks = pk_ksyms();
-	const struct pk_ksym *s;
-	size_t i;
-	int ret = 0;
 
 	if (!ks)
 		return -errno;
-	for (i = 0; !ret && (s = pk_ksyms__get(ks, i)); i++) {
-		bool text = s->type == 't' || s->type == 'T' || s->type == 'w' || s->type == 'W';
-
-		if (text && (!s->module || strcmp(s->module, "bpf")))
-			ret = fn(s->name, arg);
-	}
-	return ret;
+	return pk__ksyms_functions(ks, fn, arg);
 }
 
 int pk_targets_elf_functions(const char *path, pk_target_fn fn, void *arg)

@@ -63,9 +63,32 @@ def test_text_output_and_top():
         assert f[2] == "->" and f[0].isdigit() and f[-1].isdigit(), row
 
 
+def test_raw_tp_is_the_default():
+    """raw_tp first: the same CO-RE program as tp_btf, which, unlike tp_btf
+    and fentry, needs no kernel BTF ids to attach (nor the whole kernel BTF)."""
+    pk.need_bpf()
+    tool = pk.start_tool("taskswitch", "-v", "--json", ready="verbose")
+    assert tool.stop() == 0, tool.err
+    assert any("taskswitch: using raw_tp" in l for l in tool.err), tool.err
+
+
 def test_other_mechanisms():
     pk.need_bpf()
-    for mech in ("raw_tp", "tracepoint"):
+    feats = {o["feature"]: o["available"] for o in pk.json_lines(
+        pk.run([pk.tool_path("probekit"), "features", "--json"]).stdout.splitlines())}
+    # fentry and kprobes where the kernel has them (the QEMU lane's kernels);
+    # fentry and tp_btf need the kernel's own BTF (not under PROBEKIT_BTF=FILE)
+    mechs = [m for m, f in (("fentry", "kfunc"), ("kprobe", "kprobe"), ("tp_btf", "tp_btf"))
+             if feats.get(f)]
+    # fentry needs finish_task_switch in the kernel's BTF: Debian's kernels have
+    # only its .isra clone there, which kprobes reach and fentry cannot
+    listed = pk.run([pk.tool_path("probekit"), "list", "f:finish_task_switch"]).stdout.split()
+    if "fentry" in mechs and "f:finish_task_switch" not in listed:
+        mechs.remove("fentry")
+        r = pk.run([pk.tool_path("taskswitch"), "--mechanism", "fentry", "-d", "1"])
+        assert r.returncode == 1 and r.stderr.count("\n") == 1 \
+            and "finish_task_switch is not in the kernel's BTF" in r.stderr, r
+    for mech in mechs + ["tracepoint"]:
         child = sleeper()
         tool = pk.start_tool("taskswitch", "--mechanism", mech, "-p", str(child.pid), "--json",
                              "-v", ready="verbose")

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The streaming kernel BTF lookup against libbpf's full parse. */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,4 +92,76 @@ PK_TEST(btf_override_file_none_and_back)
 		      pk__btf_find("task_struct", BTF_KIND_STRUCT) > 0);
 	unlink(path);
 	btf__free(btf);
+}
+
+static void *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET) &&
+	    (buf = malloc(n)) && fread(buf, 1, n, f) == (size_t)n)
+		*size = n;
+	else
+		free(buf), buf = NULL;
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The cut-down BTF is keyed on both the kernel BTF's contents and the
+ * object's: another kernel BTF (here, a cut-down one standing in for it)
+ * or another object gives another file.
+ */
+PK_TEST(core_btf_key_follows_the_kernel_btf_and_the_object)
+{
+	char dir[] = "/tmp/pk-core-btf-XXXXXX", a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], why[256];
+	char exe[PATH_MAX - 64], obj_path[PATH_MAX], *old = getenv("XDG_CACHE_HOME");
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t size = 0;
+	void *obj;
+	bool made;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) || system("bpftool version >/dev/null 2>&1")) {
+		printf("  skipped: needs kernel BTF and bpftool\n");
+		return;
+	}
+	exe[len > 0 ? len : 0] = '\0';
+	/* BUILD/tests/unit-tests: the tools' objects are in BUILD/bpf */
+	snprintf(obj_path, sizeof(obj_path), "%s/../bpf/taskswitch.bpf.o", dirname(exe));
+	obj = read_file(obj_path, &size);
+	CHECK(obj != NULL);
+	if (!obj || !mkdtemp(dir))
+		return;
+	old = old ? strdup(old) : NULL;
+	setenv("XDG_CACHE_HOME", dir, 1);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, a, sizeof(a), &made, why,
+			       sizeof(why)), 0);
+	CHECK(made);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, b, sizeof(b), &made, why,
+			       sizeof(why)), 0);
+	CHECK(!made && !strcmp(a, b));
+	CHECK_INT(pk__core_btf(a, obj, size, c, sizeof(c), &made, why, sizeof(why)), 0);
+	CHECK(made && strcmp(a, c));
+	/* the object's half of the key: one byte of padding more */
+	obj = realloc(obj, size + 1);
+	((char *)obj)[size] = 0;
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size + 1, b, sizeof(b), &made, why,
+			       sizeof(why)), 0);
+	CHECK(made && strcmp(a, b));
+	/* a kernel BTF that cannot be read says so */
+	CHECK_INT(pk__core_btf("/nonexistent/vmlinux", obj, size, b, sizeof(b), &made, why,
+			       sizeof(why)), -ENOENT);
+	CHECK(strstr(why, "/nonexistent/vmlinux") != NULL);
+	free(obj);
+	if (old)
+		setenv("XDG_CACHE_HOME", old, 1);
+	else
+		unsetenv("XDG_CACHE_HOME");
+	free(old);
+	snprintf(c, sizeof(c), "rm -rf %s", dir);
+	CHECK_INT(system(c), 0);
 }

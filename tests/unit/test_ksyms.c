@@ -373,3 +373,40 @@ PK_TEST(probe_specs)
 	CHECK_INT(pk_probe_spec_parse("u:lib:", &spec), -EINVAL);
 	CHECK_INT(pk_probe_spec_parse("tracepoint:syscalls:", &spec), -EINVAL);
 }
+
+/*
+ * "__pfx_NAME" right before NAME is stored folded (half of a current
+ * kernel's lines): every such name still reads, resolves and is found as
+ * written; where the next line is another name, another module or itself
+ * a __pfx_ name, nothing is folded.
+ */
+PK_TEST(ksyms_pfx_names_read_as_written)
+{
+	struct pk_ksyms *ks = pk_ksyms__load(fixture("kallsyms-pfx.txt"));
+	static const char *const names[] = { "_stext",	    "__pfx_vfs_read", "vfs_read",
+					     "__pfx_lonely", "other_name",    "__pfx___pfx_odd",
+					     "__pfx_odd",    "odd",	      "__pfx_last_core",
+					     "last_core",    "__pfx_mod_func", "mod_func",
+					     "__pfx_" };
+	const struct pk_ksym *s;
+	size_t i;
+
+	CHECK(ks != NULL);
+	if (!ks)
+		return;
+	CHECK_INT(pk_ksyms__count(ks), sizeof(names) / sizeof(names[0]));
+	for (i = 0; i < pk_ksyms__count(ks) && i < sizeof(names) / sizeof(names[0]); i++) {
+		s = pk_ksyms__get(ks, i);
+		CHECK_STR(s->name, names[i]);
+		CHECK(pk_ksyms__by_name(ks, names[i], NULL) == s);
+	}
+	s = pk_ksyms__find(ks, 0xffffffff81000104ULL);
+	CHECK(s && !strcmp(s->name, "__pfx_vfs_read") && s->type == 'T' && !s->module);
+	s = pk_ksyms__find(ks, 0xffffffffc0000104ULL);
+	CHECK(s && !strcmp(s->name, "__pfx_mod_func") && s->module && !strcmp(s->module, "mod"));
+	s = pk_ksyms__find(ks, 0xffffffff81000404ULL);
+	CHECK(s && !strcmp(s->name, "__pfx_last_core") && !s->module);
+	CHECK_STR(pk_ksyms__format(ks, 0xffffffff81000312ULL, PK_KSYM_OFFSET, (char[64]){ 0 }, 64),
+		  "__pfx_odd+0x2");
+	pk_ksyms__free(ks);
+}
