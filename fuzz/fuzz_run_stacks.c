@@ -28,10 +28,12 @@ static unsigned int take(struct in *in)
 }
 
 static const char *const names[] = { "kstack", "ustack", "stack_id", "user_stack_id", "pid",
-				     "tgid", "comm", "calls", "x", "" };
+				     "tgid", "comm", "calls", "x", "", "kern_stackid" };
 static const char *const typedefs[] = { "pk_ustack_t", "pk_kstack_t", "stack_id_t", "t" };
-static const char *const tags[] = { "pk_stack_id", "pk_stack_id:user", "pk_stack_id:kernel:stacks",
-				    "pk_stack_id:nosuch", "pk_stack_id:user,stacks", "other" };
+static const char *const tags[] = { "pk_stack_id",	     "pk_stack_id:user",
+				    "pk_stack_id:kernel:stacks", "pk_stack_id:nosuch",
+				    "pk_stack_id:user:stacks",   "other",
+				    "pk_stack_id:stacks:user" };
 
 static int add_type(struct btf *btf, struct in *in, int nr)
 {
@@ -52,14 +54,14 @@ static int add_type(struct btf *btf, struct in *in, int nr)
 		id = btf__add_struct(btf, "s", take(in) % 48);
 		for (i = 0; id > 0 && i < n && ref; i++) {
 			bits = take(in) % 5 == 0 ? take(in) % 33 : 0;
-			btf__add_field(btf, names[take(in) % 10], 1 + take(in) % nr,
+			btf__add_field(btf, names[take(in) % 11], 1 + take(in) % nr,
 				       take(in) % 8 ? take(in) % 12 * 32 : take(in) * 3 % 384, bits);
 		}
 		return id;
 	case 5:
 		return ref ? btf__add_typedef(btf, typedefs[take(in) % 4], ref) : -1;
 	case 6:
-		return ref ? btf__add_decl_tag(btf, tags[take(in) % 6], ref,
+		return ref ? btf__add_decl_tag(btf, tags[take(in) % 7], ref,
 					       (int)(take(in) % 6) - 1) : -1;
 	default:
 		return btf__add_const(btf, ref);

@@ -58,7 +58,7 @@ static int name_kind(const char *name)
 		return PK_STACK_ANY;
 	/* bcc's user_stack_id, kernel_stack_id, kern_stack_id */
 	if (ends_with(name, len, "_stack_id") || ends_with(name, len, "_stackid"))
-		return name[0] == 'k' ? PK_STACK_KERNEL
+		return name[0] == 'k'	? PK_STACK_KERNEL
 		       : name[0] == 'u' ? PK_STACK_USER
 					: PK_STACK_ANY;
 	return -1;
@@ -194,7 +194,7 @@ static int member_verdict(const struct btf *btf, __u32 sid, const struct btf_typ
 			  struct verdict *v)
 {
 	const struct btf_member *m = btf_members(st) + idx;
-	struct verdict td = { .kind = -1 };
+	struct verdict td = {.kind = -1};
 	int err, k;
 
 	if (btf_member_bitfield_size(st, idx) || !holds_id(btf, m->type))
@@ -230,7 +230,7 @@ static int member_verdict(const struct btf *btf, __u32 sid, const struct btf_typ
 int pk_btf_stack_id(const struct btf *btf, __u32 type_id, int member_idx,
 		    struct pk_stack_id_info *info)
 {
-	struct verdict v = { .kind = -1 };
+	struct verdict v = {.kind = -1};
 	const struct btf_type *t;
 	__u32 id = type_id;
 	int ret;

@@ -10,7 +10,7 @@
 /* What member @name of a one-member struct of type @type is: -1, or its kind. */
 static int member_kind(struct btf *btf, const char *name, int type)
 {
-	struct pk_stack_id_info info = { .kind = -1 };
+	struct pk_stack_id_info info = {.kind = -1};
 	int s = btf__add_struct(btf, "s", 8), ret;
 
 	btf__add_field(btf, name, type, 0, 0);
@@ -140,7 +140,7 @@ static int tagged(const char *tag, const char *name, struct pk_stack_id_info *in
 	/* on member 0 and on the struct: not member 1's */
 	btf__add_decl_tag(btf, "pk_stack_id:kernel", s, 0);
 	btf__add_decl_tag(btf, "pk_stack_id:kernel", s, -1);
-	*info = (struct pk_stack_id_info){ .kind = -1 };
+	*info = (struct pk_stack_id_info){.kind = -1};
 	ret = pk_btf_stack_id(btf, s, 1, info);
 	/* the strings are the BTF's: keep copies past btf__free() */
 	snprintf(map, sizeof(map), "%s", info->map ? info->map : "(null)");
