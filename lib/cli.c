@@ -114,6 +114,8 @@ struct pk_run {
 	const char *command;
 	struct pk__child child;
 	bool saw_pid;
+	/* pk_run__set_command_exit(false): no ptrace of -c's command */
+	bool no_command_exit;
 	/* the way out, for -v: the loop left, the final work done, all detached */
 	long long stopped_ns, finished_ns, detached_ns;
 };
@@ -249,6 +251,16 @@ pid_t pk_run__child(const struct pk_run *run)
 	return run->child.pid;
 }
 
+void pk_run__set_command_exit(struct pk_run *run, bool wanted)
+{
+	run->no_command_exit = !wanted;
+}
+
+static bool wants_command_exit(const struct pk_run *run)
+{
+	return run->tool->command_exit && !run->no_command_exit;
+}
+
 static void command_exiting(void *ctx, pid_t pid)
 {
 	struct pk_run *run = ctx;
@@ -267,7 +279,7 @@ static void say_how_the_command_ended(struct pk_run *run)
 static int on_sigchld(struct pk_run *run, int fd)
 {
 	(void)fd;
-	if (pk__child_poll(&run->child, run->tool->command_exit ? command_exiting : NULL, run)) {
+	if (pk__child_poll(&run->child, wants_command_exit(run) ? command_exiting : NULL, run)) {
 		say_how_the_command_ended(run);
 		pk_run__stop(run, 0);
 	}
@@ -281,7 +293,7 @@ pid_t pk_run__spawn(struct pk_run *run, const char *command)
 
 	if (run->child.pid)
 		return -EBUSY;
-	err = pk__child_start(&run->child, command, run->tool->command_exit != NULL, why,
+	err = pk__child_start(&run->child, command, wants_command_exit(run), why,
 			      sizeof(why));
 	if (err) {
 		pk_error(run, "%s", why);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <probekit/features.h>
 
@@ -81,6 +82,12 @@ bool pk__elf_needs_core(const void *image, size_t size);
  */
 int pk__cache_dir(const char *dir, char *buf, size_t size);
 int pk__mkdirs(const char *path);
+/* Cache keys: a 64-bit hash of bytes, of a string with its NUL, of a file's contents. */
+#define PK__HASH_SEED 0xcbf29ce484222325ULL
+uint64_t pk__hash(uint64_t h, const void *data, size_t len);
+uint64_t pk__hash_str(uint64_t h, const char *s);
+/* Adds the file's contents to @h; -errno when it cannot be read. */
+int pk__hash_file(const char *path, uint64_t *h);
 /*
  * Kernel BTF @src cut down to what the CO-RE relocations of the object in
  * @obj use (core_btf.c): its path in the cache into @path, made now in a
@@ -182,6 +189,13 @@ int pk__child_go(struct pk__child *c);
  * returns whether the child is gone, its status in c->status. */
 bool pk__child_poll(struct pk__child *c, void (*at_exit)(void *ctx, pid_t pid), void *ctx);
 void pk__child_release(struct pk__child *c);
+/*
+ * For a child that reports its failure on @fd (a pipe's read end, closed
+ * here): reads what it wrote into @msg (up to @size - 1 bytes, cut at the
+ * first newline, NUL-terminated), then reaps it. 0 with its wait status in
+ * @status, or a negative errno.
+ */
+int pk__child_reason(pid_t pid, int fd, char *msg, size_t size, int *status);
 
 /*
  * After a failed load of @obj: loads it again (through @load(@skel), or

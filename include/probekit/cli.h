@@ -118,6 +118,14 @@ pid_t pk_run__child(const struct pk_run *run);
  * pk_error() on failure.
  */
 pid_t pk_run__spawn(struct pk_run *run, const char *command);
+/*
+ * Whether pk_run__spawn() stops the command on its way out for
+ * tool->command_exit (it does by default when the tool has that hook). The
+ * stop costs a ptrace of the command, which a command that traces (strace,
+ * gdb) cannot then do itself, so a tool that needs the hook only sometimes
+ * says so before it spawns.
+ */
+void pk_run__set_command_exit(struct pk_run *run, bool wanted);
 /* Ends the tool (status 0) when process @pid exits. */
 int pk_run__watch_pid(struct pk_run *run, pid_t pid);
 /* Calls @fn whenever @fd is readable; a negative return stops the tool. */

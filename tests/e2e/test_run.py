@@ -480,6 +480,27 @@ def test_command_is_traced_until_it_exits():
     pk.assert_none_left(before, "after run -c")
 
 
+def tracer_of_command(path):
+    """run -c on @path with a command that reports its own TracerPid."""
+    r = subprocess.run(run_argv("-d", "30", "-c", "grep TracerPid /proc/self/status",
+                                prebuilt(path)),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+                       timeout=60 * pk.TIMEOUT_SCALE)
+    assert r.returncode == 0, r.stderr
+    line = [l for l in r.stdout.splitlines() if l.startswith("TracerPid:")]
+    assert len(line) == 1, r.stdout
+    return int(line[0].split()[1])
+
+
+def test_command_is_ptraced_only_for_user_stacks():
+    """-c holds the command on its way out (a ptrace stop) only when the
+    object has a stack map whose user stacks need its memory; otherwise the
+    command is free to be traced by a debugger of its own."""
+    pk.need_bpf()
+    assert tracer_of_command(os.path.join(EXAMPLES, "task_switch.bpf.c")) == 0
+    assert tracer_of_command(os.path.join(EXAMPLES, "mallocstacks_simple.bpf.c")) > 0
+
+
 def test_perf_event_samples_cpu_clock_per_cpu():
     pk.need_bpf()
     spin = pk.Proc([sys.executable, "-c",

@@ -548,6 +548,24 @@ static int load(struct pk_run *run)
 	return err;
 }
 
+/*
+ * Whether the object has a stack map, whose user stacks need -c's command
+ * held on its way out (the command_exit hook); the object is not open yet
+ * when the command starts. Unsure means yes.
+ */
+static bool object_has_stack_map(const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	const struct bpf_map *map;
+	bool found = false;
+
+	if (!obj)
+		return true;
+	bpf_object__for_each_map(map, obj) found |= bpf_map__type(map) == BPF_MAP_TYPE_STACK_TRACE;
+	bpf_object__close(obj);
+	return found;
+}
+
 static int run_main(struct pk_run *run)
 {
 	int status = 1, err, links;
@@ -563,7 +581,10 @@ static int run_main(struct pk_run *run)
 	status = 1;
 	/* -c: the command waits until the loop starts; its pid is the -p filter */
 	if (pk_run__command(run)) {
-		pid_t child = pk_run__spawn(run, pk_run__command(run));
+		pid_t child;
+
+		pk_run__set_command_exit(run, object_has_stack_map(env.obj_path));
+		child = pk_run__spawn(run, pk_run__command(run));
 
 		if (child < 0)
 			return 1;
