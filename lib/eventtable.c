@@ -44,30 +44,10 @@ struct planner {
 	size_t cap;
 };
 
-static const struct btf_type *resolve(const struct btf *btf, __u32 *id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, *id);
-	int i;
-
-	for (i = 0; t && i < MAX_RESOLVE; i++) {
-		switch (btf_kind(t)) {
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_TYPE_TAG:
-			*id = t->type;
-			t = btf__type_by_id(btf, *id);
-			continue;
-		default: return t;
-		}
-	}
-	return NULL;
-}
 
 static bool is_char(const struct btf *btf, __u32 id)
 {
-	const struct btf_type *t = resolve(btf, &id);
+	const struct btf_type *t = pk__btf_resolve(btf, &id);
 
 	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
 }
@@ -233,7 +213,7 @@ static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_o
 		      bool top, const struct pk_stack_id_info *stack)
 {
 	struct pk_event_table *t = p->t;
-	const struct btf_type *bt = resolve(t->btf, &id);
+	const struct btf_type *bt = pk__btf_resolve(t->btf, &id);
 	struct pk_event_column *c;
 	int hw;
 
@@ -281,7 +261,7 @@ static int plan_member(struct planner *p, __u32 sid, const struct btf_type *st, 
 	const char *name = btf__name_by_offset(btf, m->name_off);
 	__u32 bits = btf_member_bitfield_size(st, i), off = base + btf_member_bit_offset(st, i);
 	__u32 mid = m->type;
-	const struct btf_type *mt = resolve(btf, &mid);
+	const struct btf_type *mt = pk__btf_resolve(btf, &mid);
 	bool aggregate = mt && (btf_is_struct(mt) || btf_is_union(mt)) && !bits;
 	struct pk_stack_id_info stack;
 	/* the rule `probekit run` symbolizes by; a broken tag leaves a number */
@@ -323,7 +303,7 @@ struct pk_event_table *pk_event_table__new(const struct btf *btf, __u32 type_id,
 	size_t i;
 	int err;
 
-	bt = btf && PK_OPTS_VALID(opts, pk_event_table_opts) ? resolve(btf, &id) : NULL;
+	bt = btf && PK_OPTS_VALID(opts, pk_event_table_opts) ? pk__btf_resolve(btf, &id) : NULL;
 	if (!bt || !(btf_is_struct(bt) || btf_is_union(bt))) {
 		errno = EINVAL;
 		return NULL;
@@ -482,7 +462,7 @@ static void put_enum(const struct pk_event_table *t, const struct pk_event_colum
 		     struct pk_line *l, __s64 v, int width)
 {
 	__u32 id = c->type_id;
-	const struct btf_type *bt = resolve(t->btf, &id);
+	const struct btf_type *bt = pk__btf_resolve(t->btf, &id);
 	int i;
 
 	for (i = 0; bt && i < btf_vlen(bt); i++) {

@@ -70,6 +70,18 @@ const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, siz
 /* The id of a kernel BTF type by name and kind, or a negative errno; with a
  * NULL name, the number of types (btf_reader.c). */
 int pk__btf_find(const char *name, int kind);
+
+#include <bpf/btf.h>
+/* The type @id names past typedefs and modifiers, with @id set to it; NULL for a loop. */
+static inline const struct btf_type *pk__btf_resolve(const struct btf *btf, __u32 *id)
+{
+	int rid = btf__resolve_type(btf, *id);
+
+	if (rid < 0)
+		return NULL;
+	*id = rid;
+	return btf__type_by_id(btf, rid);
+}
 /* Why fentry, tp_btf and CO-RE cannot work without kernel BTF. */
 #define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
 /* Bumped each time the BTF source changes, so that probes are redone. */
