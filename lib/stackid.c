@@ -13,6 +13,9 @@
 
 #include <probekit/stackid.h>
 
+#include "internal.h"
+
+/* typedefs and qualifiers followed at most, as btf__resolve_type() does */
 #define MAX_RESOLVE 32
 #define TAG	    "pk_stack_id"
 #define TAG_LEN	    (sizeof(TAG) - 1)
@@ -139,25 +142,10 @@ static bool is_modifier(const struct btf_type *t)
 	}
 }
 
-/* The type under @id's qualifiers and typedefs, its id in @id. */
-static const struct btf_type *resolve(const struct btf *btf, __u32 *id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, *id);
-	int i;
-
-	for (i = 0; t && (is_modifier(t) || btf_is_typedef(t)); i++) {
-		if (i == MAX_RESOLVE)
-			return NULL;
-		*id = t->type;
-		t = btf__type_by_id(btf, *id);
-	}
-	return t;
-}
-
 /* A 4- or 8-byte integer, as bpf_get_stackid() returns it: what holds an id. */
 static bool holds_id(const struct btf *btf, __u32 id)
 {
-	const struct btf_type *t = resolve(btf, &id);
+	const struct btf_type *t = pk__btf_resolve(btf, &id);
 
 	return t && btf_is_int(t) && (t->size == 4 || t->size == 8) &&
 	       btf_int_bits(t) == t->size * 8 && !btf_int_offset(t) &&
@@ -243,7 +231,7 @@ int pk_btf_stack_id(const struct btf *btf, __u32 type_id, int member_idx,
 		ret = holds_id(btf, type_id) ? typedef_verdict(btf, type_id, &v) : 0;
 	} else {
 		/* decl tags name the struct itself, not a typedef of it */
-		t = resolve(btf, &id);
+		t = pk__btf_resolve(btf, &id);
 		if (!t || !btf_is_composite(t) || member_idx >= btf_vlen(t))
 			return -EINVAL;
 		ret = member_verdict(btf, id, t, member_idx, &v);
