@@ -19,6 +19,7 @@
  * - The arrays that grow while the file is read are mapped and grown with
  *   mremap: no copy, and room never written to is never resident.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -268,7 +269,8 @@ static int parse_line(struct loader *ld, const char *line, const char *end)
 
 	while (p < end && (v = hexval(*p)) >= 0)
 		addr = addr << 4 | v, p++;
-	if (p == line || p + 3 > end || p[0] != ' ' || p[2] != ' ')
+	/* the type is a letter (a NUL there would read back as the record's end) */
+	if (p == line || p + 3 > end || p[0] != ' ' || !isgraph((unsigned char)p[1]) || p[2] != ' ')
 		return 0; /* not a symbol line: skipped */
 	name = p + 3;
 	/* a NUL ends a name too: names are stored NUL-terminated, back to back */
