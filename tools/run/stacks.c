@@ -307,6 +307,17 @@ static void make_plan(const struct bpf_map *map)
 	st.nr_plans++;
 }
 
+/* User stacks will print: a symbolizer, with -p's maps read now, so that
+ * its stacks resolve once it is gone (events and maps alike). */
+static void start_usyms(void)
+{
+	if (st.usyms)
+		return;
+	st.usyms = pk_usyms__new(NULL);
+	if (st.usyms && st.opts.pid)
+		pk_usyms__load_pid(st.usyms, st.opts.pid);
+}
+
 int run_stacks_init(struct bpf_object *obj, const struct run_stacks_opts *opts)
 {
 	struct bpf_map *map;
@@ -331,13 +342,10 @@ int run_stacks_init(struct bpf_object *obj, const struct run_stacks_opts *opts)
 		return -ENOMEM;
 	for (i = 0; i < st.nr_plans && !st.usyms; i++) {
 		for (int k = 0; k < st.plans[i].nr_fields; k++) {
-			if (st.plans[i].fields[k].kind != PK_STACK_KERNEL && !st.usyms)
-				st.usyms = pk_usyms__new(NULL);
+			if (st.plans[i].fields[k].kind != PK_STACK_KERNEL)
+				start_usyms();
 		}
 	}
-	/* -p: its maps now, so that its stacks resolve once it is gone */
-	if (st.usyms && opts->pid)
-		pk_usyms__load_pid(st.usyms, opts->pid);
 	return 0;
 }
 
@@ -829,8 +837,7 @@ bool run_stacks_event_init(const struct btf *btf, __u32 type_id)
 	st.event.count.set = false;
 	if (!st.event.nr_fields)
 		return false;
-	if (!st.usyms)
-		st.usyms = pk_usyms__new(NULL);
+	start_usyms();
 	return true;
 }
 
