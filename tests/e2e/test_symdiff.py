@@ -126,6 +126,115 @@ def test_ksyms_against_kallsyms_reference():
     assert modules > 0 and unknown > 0
 
 
+# The kernel's own lookup (pk_kframes: bpf_snprintf "%pS", kallsyms' code) ---
+#
+# Asked while the BPF programs it names are loaded, on code addresses (the
+# starts, middles and last bytes of functions, every module and BPF program
+# symbol) and on others. It must answer as the reference and the table do,
+# except where the kernel knows more than /proc/kallsyms shows:
+# - past the end of a BPF program or module's last function, inside the page
+#   that bounds it in the reference: the kernel knows the real size (unknown);
+# - ftrace trampolines and kprobe slots ([__builtin__ftrace/kprobes]): %pS
+#   does not name them (unknown);
+# - a data address (CONFIG_KALLSYMS_ALL): %pS names the data symbol below it,
+#   which must then be a symbol of the snapshot that is not code.
+# Stacks hold return addresses, always code, where nothing may differ.
+KERNEL_KNOWS_MORE = ("past a BPF program's or module's code", "trampolines and kprobe slots",
+                     "data symbols")
+
+
+def kframes(backend, addrs):
+    return subprocess.run([pk.helper_path("symlookup"), "kframes", backend],
+                          input="".join(f"{a:x}\n" for a in addrs), capture_output=True,
+                          text=True, timeout=120)
+
+
+def kernel_difference(addr, kernel, ref, ref_span, syms_by_name):
+    """Which allowed difference explains kernel != ref, or None."""
+    if kernel == "[unknown]" and ref_span:
+        start, end, _, module = ref_span
+        if module and module.startswith("__builtin__"):
+            return KERNEL_KNOWS_MORE[1]
+        if module and addr > start:
+            return KERNEL_KNOWS_MORE[0]
+    if ref == "[unknown]" and kernel != "[unknown]":
+        name, _, off = kernel.partition(" [")[0].rpartition("+0x")
+        for sym_addr, typ, module in syms_by_name.get(name, ()):
+            if (typ not in CODE or name in END_MARKERS) and sym_addr + int(off, 16) == addr:
+                return KERNEL_KNOWS_MORE[2]
+    return None
+
+
+def symbol_start(addr, answer):
+    """(address, name) of the symbol a "name+0xoff [module]" answer for addr names."""
+    name, _, off = answer.partition(" [")[0].rpartition("+0x")
+    return (addr - int(off, 16), name) if name else None
+
+
+def test_kframes_kernel_against_kallsyms_and_table():
+    pk.need_bpf()
+    tool = pk.start_tool("opensnoop")
+    try:
+        snapshot = os.path.join(pk.BUILD, "tests", "kallsyms.kframes")
+        with open("/proc/kallsyms") as src, open(snapshot, "w") as dst:
+            dst.write(src.read())
+        syms = read_kallsyms(snapshot)
+        if not any(addr for addr, *_ in syms):
+            raise pk.Skip("kernel addresses are hidden (kptr_restrict): nothing to compare")
+        ref = KallsymsReference(syms)
+        rnd = random.Random(14)
+        addrs = set(sample_kernel_addresses(syms, ref, rnd, n=3000))
+        for start, end, _, module in ref.spans:
+            if module == "bpf":  # the running tool's programs, and everyone's
+                addrs.update({start, start + 1, start + rnd.randrange(max(end - start, 1))})
+        addrs = sorted(addrs)
+        kernel = kframes("kernel", addrs)
+        table = kframes("table", addrs)
+        with open("/proc/kallsyms") as f:
+            after = {(int(line.split()[0], 16), line.split()[2]) for line in f
+                     if line.rstrip().endswith("[bpf]")}
+    finally:
+        tool.stop()
+    assert kernel.returncode == 0, f"the kernel's lookup cannot be used: {kernel.stderr}"
+    assert table.returncode == 0, table.stderr
+    got, tab = kernel.stdout.splitlines(), table.stdout.splitlines()
+    assert len(got) == len(addrs) and len(tab) == len(addrs), (len(got), len(tab), len(addrs))
+    by_name = {}
+    for addr, _, typ, name, module in syms:
+        by_name.setdefault(name, []).append((addr, typ, module))
+    spans = {start: span for start, span in zip(ref.starts, ref.spans)}
+    wrong, allowed, code, bpf = [], {k: 0 for k in KERNEL_KNOWS_MORE}, 0, 0
+    # other processes' BPF programs that came or went while we asked
+    before = {(addr, name) for addr, _, _, name, module in syms if module == "bpf"}
+    changed, skipped = before ^ after, 0
+    for a, k, t in zip(addrs, got, tab):
+        r = ref.lookup(a)
+        i = bisect.bisect_right(ref.starts, a) - 1
+        span = spans[ref.starts[i]] if i >= 0 and a < ref.spans[i][1] else None
+        if (span and (span[0], span[2]) in changed) or any(
+                symbol_start(a, x) in changed for x in (k, t)):
+            skipped += 1
+            continue
+        # pk_kframes' table answers as the reference, everywhere
+        assert t == r, (f"{a:#x}", t, r)
+        code += span is not None
+        bpf += k.endswith(" [bpf]")
+        if k == r:
+            continue
+        why = kernel_difference(a, k, r, span, by_name)
+        if why:
+            allowed[why] += 1
+        else:
+            wrong.append((f"{a:#x}", k, r))
+    print(f"  kframes: {len(addrs) - len(wrong) - sum(allowed.values()) - skipped} of "
+          f"{len(addrs) - skipped} addresses agree ({code} code, {bpf} in BPF programs; "
+          f"{skipped} in programs loaded or unloaded meanwhile); the kernel knows more on "
+          + ", ".join(f"{n} ({why})" for why, n in allowed.items()))
+    assert not wrong, f"{len(wrong)} disagree, e.g. (address, kernel, reference): {wrong[:10]}"
+    # the code addresses of the core kernel and of BPF programs were there
+    assert code > 2000 and bpf > 0
+
+
 # usyms ----------------------------------------------------------------------
 #
 # eu-addr2line -S (elfutils' libdwfl) names each address from the symbol
