@@ -202,6 +202,14 @@ static void parse(char *s, struct pk_kframe *f)
 		f->offset = strtoull(plus + 1, NULL, 16);
 		*plus = '\0';
 	}
+	/*
+	 * The ends of the kernel's text and init text, which a kernel with
+	 * CONFIG_KALLSYMS_ALL names data past: not code, as in the table.
+	 */
+	if (!f->module && (!strcmp(s, "_etext") || !strcmp(s, "_einittext"))) {
+		f->offset = 0;
+		return;
+	}
 	f->name = s;
 	if (!f->module && bpf_name(s))
 		f->module = "bpf";
