@@ -241,7 +241,7 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
  *	__u64 ts / ts_ns	bpf_ktime_get_ns(), shown as seconds since the
  *				first record, in a TIME(s) column
  *	errno / ret		the number and its errno name: "-2 ENOENT"
- *	kstack ustack stack_id	stack ids (or any member tagged PK_STACK_ID)
+ *	kstack ustack stack_id	stack ids, at any depth (the rule below)
  * Other char arrays print as escaped text up to their NUL (a path is best
  * last: the last column is not padded); nested structs as OUTER.INNER
  * columns. --json keeps the raw values, nested as the type is.
@@ -254,11 +254,13 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
  * to --folded and --svg). A number is a stack id when:
  *  - a struct member (of a map key, a map value or a PK_EVENT record) is
  *    tagged PK_STACK_ID, PK_KSTACK_ID, PK_USTACK_ID or PK_STACK_ID_OF(map),
- *    or is named kstack, ustack, stack_id, kstack_id, ustack_id, or
- *    anything ending in _stack_id (bcc's user_stack_id, kernel_stack_id);
+ *    or is named kstack, ustack, stack_id, stackid, kstack_id, ustack_id,
+ *    or anything ending in _stack_id or _stackid (bcc's user_stack_id,
+ *    kernel_stack_id), or has a typedef type named or tagged so;
  *  - a whole key or value has a typedef so named (after a pk_ prefix and a
  *    _t suffix are dropped): pk_kstack_t, pk_ustack_t, pk_stack_id_t below.
- * It is a 4- or 8-byte integer, as pk_stack_id() returns it.
+ * It is a 4- or 8-byte integer (not a bitfield), as pk_stack_id() returns
+ * it. The rule in C is pk_btf_stack_id() (include/probekit/stackid.h).
  * Its stack map: the one PK_*STACK_ID_OF() names, else the object's only
  * BPF_MAP_TYPE_STACK_TRACE map (with several, name one).
  * Kernel or user: PK_KSTACK_ID/PK_USTACK_ID, or a name starting with k
@@ -268,7 +270,8 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
  * User stacks are symbolized for the process in a member named tgid or
  * pid of the same key, value or record, else run's -p PID or -c command.
  * A negative id prints as bcc's "[Missed User Stack]" with the reason.
- * The tags are BTF decl tags, "pk_stack_id[:user|:kernel][:MAP]";
+ * The tags are BTF decl tags, "pk_stack_id[:user|:kernel][:MAP]" (another
+ * shape, as "pk_stack_id:MAP:user", is reported and the number printed);
  * kernels before 5.16 get them stripped by libbpf, the names still work.
  */
 #if __has_attribute(btf_decl_tag)

@@ -34,8 +34,12 @@ static unsigned int take(struct in *in)
 
 static const char *const names[] = {"comm",	"pid",	 "tid", "uid",	  "ts",
 				    "ts_ns",	"errno", "ret", "kstack", "ustack",
-				    "stack_id", "path",	 "x",	""};
+				    "stack_id", "path",	 "x",	"",  "user_stack_id"};
 #define NR_NAMES (sizeof(names) / sizeof(names[0]))
+/* pk_btf_stack_id()'s tag shapes, and broken ones */
+static const char *const tags[] = {"pk_stack_id", "pk_stack_id:user", "pk_stack_id:kernel:m",
+				   "pk_stack_id:", "pk_stack_id:m:user", "pk_stack_idx"};
+#define NR_TAGS (sizeof(tags) / sizeof(tags[0]))
 
 static const char *name(struct in *in)
 {
@@ -53,7 +57,7 @@ static int add_aggregate(struct btf *btf, struct in *in, int nr, bool is_union)
 		bits = take(in) % 4 == 0 ? take(in) % 65 : 0;
 		btf__add_field(btf, name(in), 1 + take(in) % nr, take(in) * 4 % 512, bits);
 		if (take(in) % 8 == 0)
-			btf__add_decl_tag(btf, "pk_stack_id", id, i);
+			btf__add_decl_tag(btf, tags[take(in) % NR_TAGS], id, i);
 	}
 	return id;
 }

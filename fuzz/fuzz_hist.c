@@ -21,6 +21,8 @@
 #include <probekit/hist.h>
 #include <probekit/maps.h>
 
+#include "jsoncheck.h"
+
 struct in {
 	const uint8_t *p;
 	size_t n;
@@ -82,83 +84,6 @@ static int add_type(struct btf *btf, struct in *in, int nr)
 }
 
 /* A small JSON checker: returns the position after one value, or NULL. */
-static const char *json_value(const char *s, int depth);
-
-static const char *json_string(const char *s)
-{
-	if (*s++ != '"')
-		return NULL;
-	for (; *s != '"'; s++) {
-		if (!*s || (unsigned char)*s < 0x20)
-			return NULL;
-		if (*s == '\\' && !*++s)
-			return NULL;
-	}
-	return s + 1;
-}
-
-static const char *json_container(const char *s, char close, int depth, bool keyed)
-{
-	if (*++s == close)
-		return s + 1;
-	for (;;) {
-		if (keyed) {
-			s = json_string(s);
-			if (!s || *s++ != ':')
-				return NULL;
-		}
-		s = json_value(s, depth + 1);
-		if (!s)
-			return NULL;
-		if (*s == close)
-			return s + 1;
-		if (*s++ != ',')
-			return NULL;
-	}
-}
-
-static const char *json_value(const char *s, int depth)
-{
-	if (depth > 64)
-		return NULL;
-	if (*s == '{')
-		return json_container(s, '}', depth, true);
-	if (*s == '[')
-		return json_container(s, ']', depth, false);
-	if (*s == '"')
-		return json_string(s);
-	if (!strncmp(s, "null", 4) || !strncmp(s, "true", 4))
-		return s + 4;
-	if (!strncmp(s, "false", 5))
-		return s + 5;
-	if (*s == '-' || isdigit((unsigned char)*s)) {
-		s += *s == '-';
-		while (isdigit((unsigned char)*s) || *s == '.' || *s == 'e' || *s == 'E' ||
-		       *s == '+' || *s == '-')
-			s++;
-		return s;
-	}
-	return NULL;
-}
-
-static void check_json_lines(char *out, size_t len)
-{
-	char *line = out, *nl;
-
-	assert(!len || out[len - 1] == '\n');
-	while (line < out + len) {
-		const char *end;
-
-		nl = strchr(line, '\n');
-		*nl = '\0';
-		end = json_value(line, 0);
-		if (!end || *end)
-			fprintf(stderr, "BAD JSON: %s\n", line);
-		assert(end && !*end);
-		line = nl + 1;
-	}
-}
-
 static void check_text(const char *out, size_t len)
 {
 	size_t i;
@@ -177,10 +102,12 @@ static void print(struct pk_hist *h, const void *keys, const void *values, size_
 
 	fclose(f);
 	assert(ret >= 0);
-	if (json)
-		check_json_lines(out, len);
-	else
+	if (json) {
+		ret = json_lines_valid(out, len);
+		assert(ret);
+	} else {
 		check_text(out, len);
+	}
 	free(out);
 }
 

@@ -4,6 +4,7 @@
 #define PK_FUZZ_JSONCHECK_H
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A small JSON checker: returns the position after one value, or NULL. */
@@ -82,6 +83,24 @@ static inline int json_valid(const char *s)
 	const char *end = value(s, 0);
 
 	return end && !*end;
+}
+
+/* Whether @out[0..@len) is lines of one JSON value each, every line ended; cuts them up. */
+static inline int json_lines_valid(char *out, size_t len)
+{
+	char *line = out, *nl;
+
+	if (len && out[len - 1] != '\n')
+		return 0;
+	for (; line < out + len; line = nl + 1) {
+		nl = memchr(line, '\n', out + len - line);
+		*nl = '\0';
+		if (!json_valid(line)) {
+			fprintf(stderr, "BAD JSON: %s\n", line);
+			return 0;
+		}
+	}
+	return 1;
 }
 
 #endif

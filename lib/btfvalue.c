@@ -16,6 +16,8 @@
 
 #include <probekit/btfvalue.h>
 
+#include "internal.h"
+
 #define MAX_RESOLVE 32
 
 struct pk_btf_printer {
@@ -208,7 +210,6 @@ static void compact(const char *s, struct out *o)
 	}
 }
 
-static const struct btf_type *resolve(const struct btf *btf, __u32 *id);
 static __u64 load_uint(const unsigned char *d, size_t n);
 static __s64 sign_extend(__u64 v, unsigned int bits);
 
@@ -246,7 +247,7 @@ static int text_members(struct pk_btf_printer *p, const struct btf_type *t,
 		const char *name = btf__name_by_offset(p->btf, m->name_off);
 		__u32 bits = btf_member_bitfield_size(t, i), off = btf_member_bit_offset(t, i);
 		__u32 mid = m->type;
-		const struct btf_type *mt = resolve(p->btf, &mid);
+		const struct btf_type *mt = pk__btf_resolve(p->btf, &mid);
 		size_t byte = off / 8, nbytes = (off % 8 + bits + 7) / 8;
 
 		if (i)
@@ -284,7 +285,7 @@ static int text_members(struct pk_btf_printer *p, const struct btf_type *t,
 static int text_value(struct pk_btf_printer *p, __u32 id, const unsigned char *d, size_t size,
 		      struct out *o, int depth)
 {
-	const struct btf_type *t = resolve(p->btf, &id), *et;
+	const struct btf_type *t = pk__btf_resolve(p->btf, &id), *et;
 	__u32 eid, i;
 	__s64 esz;
 
@@ -297,7 +298,7 @@ static int text_value(struct pk_btf_printer *p, __u32 id, const unsigned char *d
 	}
 	if (btf_is_array(t)) {
 		eid = btf_array(t)->type;
-		et = resolve(p->btf, &eid);
+		et = pk__btf_resolve(p->btf, &eid);
 		esz = btf__resolve_size(p->btf, eid);
 		if (et && esz > 0 && (btf_is_composite(et) || btf_is_array(et))) {
 			if ((__u64)esz * btf_array(t)->nelems > size)
@@ -337,27 +338,6 @@ int pk_btf_printer__text(struct pk_btf_printer *p, __u32 type_id, const void *da
 
 /* JSON --------------------------------------------------------------------- */
 
-static const struct btf_type *resolve(const struct btf *btf, __u32 *id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, *id);
-	int i;
-
-	for (i = 0; t && i < MAX_RESOLVE; i++) {
-		switch (btf_kind(t)) {
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_TYPE_TAG:
-			*id = t->type;
-			t = btf__type_by_id(btf, *id);
-			continue;
-		default:
-			return t;
-		}
-	}
-	return NULL;
-}
 
 static __u64 load_uint(const unsigned char *d, size_t n)
 {
@@ -376,7 +356,7 @@ static __s64 sign_extend(__u64 v, unsigned int bits)
 
 static bool is_char(const struct btf *btf, __u32 id)
 {
-	const struct btf_type *t = resolve(btf, &id);
+	const struct btf_type *t = pk__btf_resolve(btf, &id);
 
 	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
 }
@@ -484,7 +464,7 @@ static void json_members(const struct btf *btf, const struct btf_type *t, const 
 		const char *name = btf__name_by_offset(btf, m->name_off);
 		__u32 bits = btf_member_bitfield_size(t, i), off = btf_member_bit_offset(t, i);
 		__u32 mid = m->type;
-		const struct btf_type *mt = resolve(btf, &mid);
+		const struct btf_type *mt = pk__btf_resolve(btf, &mid);
 		size_t byte = off / 8;
 
 		if (!mt || byte > size) {
@@ -524,7 +504,7 @@ static void json_double(struct pk_json *j, const char *key, double v)
 static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
 		 struct pk_json *j, const char *key, int depth)
 {
-	const struct btf_type *t = resolve(btf, &id);
+	const struct btf_type *t = pk__btf_resolve(btf, &id);
 
 	if (!t || depth > PK_JSON_MAX_DEPTH) {
 		pk_json_null(j, key);
@@ -593,7 +573,7 @@ int pk_btf_value_number(const struct btf *btf, __u32 id, const void *data, size_
 	int i;
 
 	for (i = 0; i < MAX_RESOLVE; i++) {
-		t = resolve(btf, &id);
+		t = pk__btf_resolve(btf, &id);
 		if (!t)
 			return -EINVAL;
 		if (btf_is_composite(t) && btf_vlen(t) > 0 && btf_is_struct(t) &&

@@ -25,42 +25,9 @@
 #include "internal.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
 #define MAX_ARGS 32
 
 
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len--)
-		h = (h ^ *p++) * FNV_PRIME;
-	return h;
-}
-
-static uint64_t fnv_str(uint64_t h, const char *s)
-{
-	/* the NUL too, so that "ab","c" and "a","bc" differ */
-	return fnv(h, s, strlen(s) + 1);
-}
-
-/* Hashes a file's contents into @h; -errno when it cannot be read. */
-static int hash_file(const char *path, uint64_t *h)
-{
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		*h = fnv(*h, buf, n);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
-}
 
 /* @name as execvp would find it; 0 or -ENOENT. */
 static int find_program(const char *name, char *path, size_t size)
@@ -212,7 +179,6 @@ static int write_vmlinux_h_apart(const char *path, char *why, size_t why_size)
 {
 	char msg[512] = "";
 	int pipefd[2], status, err;
-	ssize_t n, len = 0;
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC))
@@ -231,18 +197,9 @@ static int write_vmlinux_h_apart(const char *path, char *why, size_t why_size)
 		_exit(err ? 1 : 0);
 	}
 	close(pipefd[1]);
-	while ((n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || (len += n) == (ssize_t)sizeof(msg) - 1)
-			break;
-	}
-	close(pipefd[0]);
-	msg[len] = '\0';
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
+	err = pk__child_reason(pid, pipefd[0], msg, sizeof(msg), &status);
+	if (err)
+		return err;
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return 0;
 	pk__why(why, why_size, "%s", msg[0] ? msg : "writing vmlinux.h failed in its child");
@@ -253,8 +210,8 @@ static int write_vmlinux_h_apart(const char *path, char *why, size_t why_size)
 static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 {
 	char path[PATH_MAX + 16];
-	uint64_t h = FNV_OFFSET;
-	int err = hash_file(VMLINUX_BTF, &h);
+	uint64_t h = PK__HASH_SEED;
+	int err = pk__hash_file(VMLINUX_BTF, &h);
 
 	if (err) {
 		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s; probekit run needs a "
@@ -265,7 +222,7 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 	snprintf(j->btf_dir, sizeof(j->btf_dir), "%s/btf-%016llx", j->cache,
 		 (unsigned long long)h);
 	snprintf(path, sizeof(path), "%s/vmlinux.h", j->btf_dir);
-	j->key1 = fnv(j->key1, &h, sizeof(h));
+	j->key1 = pk__hash(j->key1, &h, sizeof(h));
 	if (is_file(path))
 		return 0;
 	err = pk__mkdirs(j->btf_dir);
@@ -296,14 +253,14 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 				   "PROBEKIT_INCLUDE to their directory");
 		return -ENOENT;
 	}
-	j->key1 = fnv_str(j->key1, j->bpf_dir);
+	j->key1 = pk__hash_str(j->key1, j->bpf_dir);
 	base = strrchr(j->bpf_dir, '/');
 	if (base && !strcmp(base, "/probekit")) {
 		snprintf(j->inc_root, sizeof(j->inc_root), "%.*s", (int)(base - j->bpf_dir),
 			 j->bpf_dir);
 	} else {
 		snprintf(j->inc_root, sizeof(j->inc_root), "%s/inc-%016llx", j->cache,
-			 (unsigned long long)fnv_str(FNV_OFFSET, j->bpf_dir));
+			 (unsigned long long)pk__hash_str(PK__HASH_SEED, j->bpf_dir));
 		snprintf(link, sizeof(link), "%s/probekit", j->inc_root);
 		if (access(link, F_OK)) {
 			snprintf(tmp, sizeof(tmp), "%s.tmp.%d", link, getpid());
@@ -339,10 +296,10 @@ static int identify_compiler(struct job *j, const struct pk_compile_opts *opts, 
 		return -ENOENT;
 	}
 	/* its identity without running it: a new version is a new file */
-	j->key1 = fnv_str(j->key1, j->clang);
-	j->key1 = fnv(j->key1, &st.st_size, sizeof(st.st_size));
-	j->key1 = fnv(j->key1, &st.st_mtim, sizeof(st.st_mtim));
-	j->key1 = fnv(j->key1, &st.st_ino, sizeof(st.st_ino));
+	j->key1 = pk__hash_str(j->key1, j->clang);
+	j->key1 = pk__hash(j->key1, &st.st_size, sizeof(st.st_size));
+	j->key1 = pk__hash(j->key1, &st.st_mtim, sizeof(st.st_mtim));
+	j->key1 = pk__hash(j->key1, &st.st_ino, sizeof(st.st_ino));
 	return 0;
 }
 
@@ -456,10 +413,10 @@ static int hash_deps(FILE *f, const char *btf_dir, uint64_t *h)
 	int err;
 
 	while (next_dep(f, name, sizeof(name))) {
-		*h = fnv_str(*h, name);
+		*h = pk__hash_str(*h, name);
 		if (!strncmp(name, btf_dir, skip) && name[skip] == '/')
 			continue;
-		err = hash_file(name, h);
+		err = pk__hash_file(name, h);
 		if (err)
 			return err;
 	}
@@ -552,7 +509,7 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_compile_opts *opts,
 	       char *why, size_t why_size)
 {
-	struct job j = { .key1 = FNV_OFFSET, .log = PK_OPTS_GET(opts, log, NULL) };
+	struct job j = { .key1 = PK__HASH_SEED, .log = PK_OPTS_GET(opts, log, NULL) };
 	char abs_src[PATH_MAX], list[PATH_MAX + 64], sub[PATH_MAX + 8];
 	int err;
 
@@ -564,13 +521,13 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 		return err;
 	}
 	j.src = abs_src;
-	err = hash_file(abs_src, &j.key1);
+	err = pk__hash_file(abs_src, &j.key1);
 	if (err) {
 		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
 		return err;
 	}
-	j.key1 = fnv_str(j.key1, abs_src);
-	j.key1 = fnv_str(j.key1, target_arch());
+	j.key1 = pk__hash_str(j.key1, abs_src);
+	j.key1 = pk__hash_str(j.key1, target_arch());
 	err = identify_compiler(&j, opts, why, why_size);
 	if (!err && (err = pk__cache_dir(PK_OPTS_GET(opts, cache_dir, NULL), j.cache, sizeof(j.cache))))
 		pk__why(why, why_size, "cannot create the cache directory: %s (set XDG_CACHE_HOME)",

@@ -27,39 +27,6 @@
 
 #include "internal.h"
 
-#define PRIME 0x9e3779b97f4a7c15ULL
-
-/* A 64-bit hash a word at a time: the kernel's BTF is read at every start. */
-static uint64_t mix(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t w;
-
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * PRIME;
-		h ^= h >> 29;
-	}
-	while (len--)
-		h = (h ^ *p++) * PRIME;
-	return h;
-}
-
-static int hash_file(const char *path, uint64_t *h)
-{
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		*h = mix(*h, buf, n);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
-}
 
 /* Whether @path is whole, well-formed BTF: a cut-short or damaged file is made again. */
 static bool valid_btf(const char *path)
@@ -111,8 +78,7 @@ static int run_bpftool(const char *src, const char *out, const char *obj, char *
 		       size_t why_size)
 {
 	char msg[256];
-	int pipefd[2], status;
-	ssize_t n, len = 0;
+	int pipefd[2], status, err;
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC))
@@ -135,19 +101,9 @@ static int run_bpftool(const char *src, const char *out, const char *obj, char *
 		_exit(127);
 	}
 	close(pipefd[1]);
-	while ((n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || (len += n) == (ssize_t)sizeof(msg) - 1)
-			break;
-	}
-	close(pipefd[0]);
-	msg[len] = '\0';
-	msg[strcspn(msg, "\n")] = '\0';
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
+	err = pk__child_reason(pid, pipefd[0], msg, sizeof(msg), &status);
+	if (err)
+		return err;
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return 0;
 	pk__why(why, why_size, "bpftool gen min_core_btf failed: %s",
@@ -190,16 +146,16 @@ int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, 
 		 bool *made, char *why, size_t why_size)
 {
 	char dir[PATH_MAX - 64];
-	uint64_t kh = PRIME, oh = PRIME;
+	uint64_t kh = PK__HASH_SEED, oh = PK__HASH_SEED;
 	int err;
 
 	*made = false;
-	err = hash_file(src, &kh);
+	err = pk__hash_file(src, &kh);
 	if (err) {
 		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
 		return err;
 	}
-	oh = mix(oh, obj, obj_size);
+	oh = pk__hash(oh, obj, obj_size);
 	err = pk__cache_dir(NULL, dir, sizeof(dir));
 	if (!err && (size_t)snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/core-btf") >=
 			    sizeof(dir) - strlen(dir))

@@ -14,6 +14,7 @@
 
 #include <probekit/btfvalue.h>
 #include <probekit/eventtable.h>
+#include <probekit/stackid.h>
 
 #include "internal.h"
 
@@ -43,51 +44,12 @@ struct planner {
 	size_t cap;
 };
 
-static const struct btf_type *resolve(const struct btf *btf, __u32 *id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, *id);
-	int i;
-
-	for (i = 0; t && i < MAX_RESOLVE; i++) {
-		switch (btf_kind(t)) {
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_TYPE_TAG:
-			*id = t->type;
-			t = btf__type_by_id(btf, *id);
-			continue;
-		default: return t;
-		}
-	}
-	return NULL;
-}
 
 static bool is_char(const struct btf *btf, __u32 id)
 {
-	const struct btf_type *t = resolve(btf, &id);
+	const struct btf_type *t = pk__btf_resolve(btf, &id);
 
 	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
-}
-
-/* Whether member @idx of struct @sid carries PK_STACK_ID (a decl tag). */
-static bool has_stack_tag(const struct btf *btf, __u32 sid, int idx)
-{
-	__u32 i, n = btf__type_cnt(btf);
-
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-		const char *name;
-
-		if (!t || !btf_is_decl_tag(t) || t->type != sid ||
-		    btf_decl_tag(t)->component_idx != idx)
-			continue;
-		name = btf__name_by_offset(btf, t->name_off);
-		if (name && !strcmp(name, "pk_stack_id"))
-			return true;
-	}
-	return false;
 }
 
 static bool name_in(const char *name, const char *const *list)
@@ -203,18 +165,21 @@ static bool is_integer(const struct pk_event_column *c)
 	return c->kind == PK_COL_INT || c->kind == PK_COL_UINT;
 }
 
-/* The treatment of members by name (eventtable.h); @top: a member of the record itself. */
-static void by_name(struct pk_event_table *tab, struct pk_event_column *c, bool top, bool tagged)
+/*
+ * The treatment of members by name (eventtable.h); @top: a member of the
+ * record itself; @stack: what pk_btf_stack_id() said of it, or NULL.
+ */
+static void by_name(struct pk_event_table *tab, struct pk_event_column *c, bool top,
+		    const struct pk_stack_id_info *stack)
 {
 	static const char *const ids[] = {"pid", "tid", "uid", "ppid", "tgid", "gid", NULL};
-	static const char *const stacks[] = {"kstack", "ustack", "stack_id", NULL};
 	const char *name = last_component(c->path);
 
 	if (!is_integer(c))
 		return;
-	if (tagged || name_in(name, stacks)) {
+	if (stack) {
 		c->kind = PK_COL_STACK_ID;
-		c->user_stack = !strcmp(name, "ustack");
+		c->user_stack = stack->kind == PK_STACK_USER;
 		c->width = 7;
 		return;
 	}
@@ -245,10 +210,10 @@ static char *upper(const char *s)
 }
 
 static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_offset, __u32 bits,
-		      bool top, bool tagged)
+		      bool top, const struct pk_stack_id_info *stack)
 {
 	struct pk_event_table *t = p->t;
-	const struct btf_type *bt = resolve(t->btf, &id);
+	const struct btf_type *bt = pk__btf_resolve(t->btf, &id);
 	struct pk_event_column *c;
 	int hw;
 
@@ -272,7 +237,7 @@ static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_o
 		return -ENOMEM;
 	t->ncols++;
 	by_type(t->btf, id, bt, bits, c);
-	by_name(t, c, top, tagged);
+	by_name(t, c, top, stack);
 	c->header = c->kind == PK_COL_TIME ? strdup("TIME(s)") : upper(path);
 	if (!c->header)
 		return -ENOMEM;
@@ -296,9 +261,11 @@ static int plan_member(struct planner *p, __u32 sid, const struct btf_type *st, 
 	const char *name = btf__name_by_offset(btf, m->name_off);
 	__u32 bits = btf_member_bitfield_size(st, i), off = base + btf_member_bit_offset(st, i);
 	__u32 mid = m->type;
-	const struct btf_type *mt = resolve(btf, &mid);
+	const struct btf_type *mt = pk__btf_resolve(btf, &mid);
 	bool aggregate = mt && (btf_is_struct(mt) || btf_is_union(mt)) && !bits;
-	bool tagged = has_stack_tag(btf, sid, i);
+	struct pk_stack_id_info stack;
+	/* the rule `probekit run` symbolizes by; a broken tag leaves a number */
+	bool is_stack = pk_btf_stack_id(btf, sid, i, &stack) > 0;
 	char path[256];
 
 	if (!name)
@@ -308,9 +275,9 @@ static int plan_member(struct planner *p, __u32 sid, const struct btf_type *st, 
 		return plan_members(p, mid, mt, off, prefix, depth + 1);
 	snprintf(path, sizeof(path), "%s%s%s", prefix ? prefix : "", prefix ? "." : "",
 		 name[0] ? name : "?");
-	if (aggregate && btf_is_struct(mt) && !tagged && depth + 1 < PK_EVENT_TABLE_MAX_DEPTH)
+	if (aggregate && btf_is_struct(mt) && depth + 1 < PK_EVENT_TABLE_MAX_DEPTH)
 		return plan_members(p, mid, mt, off, path, depth + 1);
-	return add_column(p, path, m->type, off, bits, !prefix, tagged);
+	return add_column(p, path, m->type, off, bits, !prefix, is_stack ? &stack : NULL);
 }
 
 static int plan_members(struct planner *p, __u32 sid, const struct btf_type *st, __u32 base,
@@ -336,7 +303,7 @@ struct pk_event_table *pk_event_table__new(const struct btf *btf, __u32 type_id,
 	size_t i;
 	int err;
 
-	bt = btf && PK_OPTS_VALID(opts, pk_event_table_opts) ? resolve(btf, &id) : NULL;
+	bt = btf && PK_OPTS_VALID(opts, pk_event_table_opts) ? pk__btf_resolve(btf, &id) : NULL;
 	if (!bt || !(btf_is_struct(bt) || btf_is_union(bt))) {
 		errno = EINVAL;
 		return NULL;
@@ -495,7 +462,7 @@ static void put_enum(const struct pk_event_table *t, const struct pk_event_colum
 		     struct pk_line *l, __s64 v, int width)
 {
 	__u32 id = c->type_id;
-	const struct btf_type *bt = resolve(t->btf, &id);
+	const struct btf_type *bt = pk__btf_resolve(t->btf, &id);
 	int i;
 
 	for (i = 0; bt && i < btf_vlen(bt); i++) {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <probekit/features.h>
 
@@ -69,6 +70,18 @@ const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, siz
 /* The id of a kernel BTF type by name and kind, or a negative errno; with a
  * NULL name, the number of types (btf_reader.c). */
 int pk__btf_find(const char *name, int kind);
+
+#include <bpf/btf.h>
+/* The type @id names past typedefs and modifiers, with @id set to it; NULL for a loop. */
+static inline const struct btf_type *pk__btf_resolve(const struct btf *btf, __u32 *id)
+{
+	int rid = btf__resolve_type(btf, *id);
+
+	if (rid < 0)
+		return NULL;
+	*id = rid;
+	return btf__type_by_id(btf, rid);
+}
 /* Why fentry, tp_btf and CO-RE cannot work without kernel BTF. */
 #define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
 /* Bumped each time the BTF source changes, so that probes are redone. */
@@ -81,6 +94,12 @@ bool pk__elf_needs_core(const void *image, size_t size);
  */
 int pk__cache_dir(const char *dir, char *buf, size_t size);
 int pk__mkdirs(const char *path);
+/* Cache keys: a 64-bit hash of bytes, of a string with its NUL, of a file's contents. */
+#define PK__HASH_SEED 0xcbf29ce484222325ULL
+uint64_t pk__hash(uint64_t h, const void *data, size_t len);
+uint64_t pk__hash_str(uint64_t h, const char *s);
+/* Adds the file's contents to @h; -errno when it cannot be read. */
+int pk__hash_file(const char *path, uint64_t *h);
 /*
  * Kernel BTF @src cut down to what the CO-RE relocations of the object in
  * @obj use (core_btf.c): its path in the cache into @path, made now in a
@@ -182,6 +201,13 @@ int pk__child_go(struct pk__child *c);
  * returns whether the child is gone, its status in c->status. */
 bool pk__child_poll(struct pk__child *c, void (*at_exit)(void *ctx, pid_t pid), void *ctx);
 void pk__child_release(struct pk__child *c);
+/*
+ * For a child that reports its failure on @fd (a pipe's read end, closed
+ * here): reads what it wrote into @msg (up to @size - 1 bytes, cut at the
+ * first newline, NUL-terminated), then reaps it. 0 with its wait status in
+ * @status, or a negative errno.
+ */
+int pk__child_reason(pid_t pid, int fd, char *msg, size_t size, int *status);
 
 /*
  * After a failed load of @obj: loads it again (through @load(@skel), or

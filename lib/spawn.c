@@ -192,3 +192,27 @@ void pk__child_release(struct pk__child *c)
 		close(c->sigfd);
 	c->go_fd = c->sigfd = -1;
 }
+
+int pk__child_reason(pid_t pid, int fd, char *msg, size_t size, int *status)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len + 1 < size && (n = read(fd, msg + len, size - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (size) {
+		msg[len] = '\0';
+		msg[strcspn(msg, "\n")] = '\0';
+	}
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}

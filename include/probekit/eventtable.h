@@ -38,9 +38,11 @@ struct btf;
  *			a "TIME(s)" column ("%-14.9f", bcc's -T)
  *	errno ret	decimal, and a value in -4095..-1 (errno: also 1..4095)
  *			followed by its name: "-2 ENOENT"
- * A member with the PK_STACK_ID tag or named kstack, ustack or stack_id
- * (at any depth) is a PK_COL_STACK_ID column: its raw id is printed, and
- * a printer that symbolizes stacks finds it in the plan.
+ * A member that pk_btf_stack_id() (stackid.h) says holds a stack id, at
+ * any depth (named kstack, ustack, stack_id, user_stack_id..., tagged
+ * PK_STACK_ID, PK_USTACK_ID..., of type pk_ustack_t...), is a
+ * PK_COL_STACK_ID column: its raw id is printed, and a printer that
+ * symbolizes stacks finds it in the plan.
  *
  * Char arrays print as escaped text up to their NUL (pk_escape_text()
  * rules). Records shorter than the type print "-" for what is missing.
@@ -83,7 +85,7 @@ struct pk_event_column {
 	bool is_signed;
 	/* printf's width: positive right-aligns, negative left-aligns */
 	int width;
-	/* PK_COL_STACK_ID named ustack: a user stack (else kernel or unknown) */
+	/* PK_COL_STACK_ID of a user stack (PK_STACK_USER), else kernel or unknown */
 	bool user_stack;
 };
 

@@ -21,6 +21,7 @@
 #include <probekit/params.h>
 #include <probekit/printf.h>
 #include <probekit/probespec.h>
+#include <probekit/stackid.h>
 #include <probekit/suggest.h>
 #include <probekit/syscalls.h>
 #include <probekit/targets.h>

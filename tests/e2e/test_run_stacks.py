@@ -370,3 +370,24 @@ def test_untagged_id_with_two_stack_maps_prints_as_a_number():
     assert re.fullmatch(rf"calls\[\{{pid={pid}, kstack=\d+\}}\] = 7", out[0]), out
     assert "run: calls.kstack looks like a stack id, but the object has 2 stack maps: " \
         "tag it PK_STACK_ID_OF(map); printed as a number" in err, err
+
+
+def test_event_stack_ids_by_name_tag_and_a_broken_tag():
+    """pk_btf_stack_id()'s rule in an event: bcc's user_stack_id and a
+    PK_KSTACK_ID member print as stacks under each row (stack id columns of
+    the event table); a tag with the map before the kind is reported and
+    its member prints as a number."""
+    pid, out, err = traced(os.path.join(PROGS, "event_stacks.bpf.c"), "stacker")
+    assert out[0].split() == ["PID", "USER_STACK_ID", "WHERE", "BAD"], out[:2]
+    es = entries(out[1:])
+    assert len(es) == CALLS, es
+    syms = kallsyms()
+    for line, frames in es:
+        m = re.fullmatch(r" *(\d+) +(\d+) +(\d+) +(\d+)", line)
+        # the same kernel stack id in the tagged member and the broken one
+        assert m and int(m[1]) == pid and m[3] == m[4], line
+        user, kernel = split_stacks(frames)
+        assert [f.split("+")[0] for f in user[:len(USER_CHAIN)]] == USER_CHAIN, user
+        check_kernel_frames(kernel, syms)
+    assert 'run: event.bad is tagged "pk_stack_id:stack_traces:user", not ' \
+        'pk_stack_id[:user|:kernel][:MAP]: printed as a number' in err, err

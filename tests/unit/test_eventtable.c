@@ -258,6 +258,72 @@ PK_TEST(eventtable_scalars_bitfields_enums_stacks)
 	btf__free(btf);
 }
 
+/*
+ * Stack ids by pk_btf_stack_id(), the rule `probekit run` symbolizes by:
+ * bcc's user_stack_id, tags with a kind or a map, a nested member, a
+ * pk_ustack_t member; not a 2-byte kstack, not "stack", not a broken tag.
+ */
+PK_TEST(eventtable_stack_ids_as_run_finds_them)
+{
+	struct btf *btf = btf__new_empty();
+	int u16 = btf__add_int(btf, "unsigned short", 2, 0);
+	int s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int ust = btf__add_typedef(btf, "pk_ustack_t", s32), in, ev;
+	static const struct {
+		const char *path;
+		enum pk_col_kind kind;
+		bool user;
+	} want[] = {
+		{ "user_stack_id", PK_COL_STACK_ID, true }, { "where", PK_COL_STACK_ID, true },
+		{ "how", PK_COL_STACK_ID, false },	    { "in.kernel_stack_id", PK_COL_STACK_ID, false },
+		{ "alloc", PK_COL_STACK_ID, true },	    { "kstack", PK_COL_UINT, false },
+		{ "stack", PK_COL_INT, false },		    { "broken", PK_COL_INT, false },
+	};
+	struct pk_event_table *tab;
+	unsigned char d[36] = {};
+	char *out = NULL;
+	size_t i;
+
+	in = btf__add_struct(btf, "in", 8);
+	btf__add_field(btf, "kernel_stack_id", u64, 0, 0);
+	ev = btf__add_struct(btf, "ev", 36);
+	btf__add_field(btf, "user_stack_id", s32, 0, 0);
+	btf__add_field(btf, "where", s32, 32, 0);
+	btf__add_field(btf, "how", s32, 64, 0);
+	btf__add_field(btf, "in", in, 96, 0);
+	btf__add_field(btf, "alloc", ust, 160, 0);
+	btf__add_field(btf, "kstack", u16, 192, 0);
+	btf__add_field(btf, "stack", s32, 224, 0);
+	btf__add_field(btf, "broken", s32, 256, 0);
+	btf__add_decl_tag(btf, "pk_stack_id:user", ev, 1);
+	btf__add_decl_tag(btf, "pk_stack_id:kernel:kstacks", ev, 2);
+	btf__add_decl_tag(btf, "pk_stack_id:kstacks:user", ev, 7);
+	memcpy(d, &(int){-14}, 4);
+	memcpy(d + 4, &(int){3}, 4);
+	d[8] = 4;
+	d[12] = 5;
+	d[20] = 6;
+	d[24] = 7;
+	d[28] = 8;
+	d[32] = 9;
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK(tab != NULL);
+	CHECK_INT(pk_event_table__column_cnt(tab), 8);
+	for (i = 0; tab && i < 8; i++) {
+		const struct pk_event_column *c = pk_event_table__column(tab, i);
+
+		CHECK_STR(c->path, want[i].path);
+		CHECK_INT(c->kind, want[i].kind);
+		CHECK_INT(c->user_stack, want[i].user);
+	}
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK_STR(out, "          -14       3       4                  5       6      7           8           9");
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(btf);
+}
+
 PK_TEST(eventtable_json_nested_with_errno_names)
 {
 	struct ev_types t;

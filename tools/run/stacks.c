@@ -26,6 +26,7 @@
 #include <probekit/maps.h>
 #include <probekit/output.h>
 #include <probekit/probekit.h>
+#include <probekit/stackid.h>
 #include <probekit/usyms.h>
 
 #include "run.h"
@@ -40,8 +41,6 @@
 /* x86-64 and arm64 kernels live in the upper half of the address space */
 #define KERNEL_HALF (1ULL << 63)
 
-enum stack_kind { STACK_ANY, STACK_KERNEL, STACK_USER };
-
 /* A number somewhere in a key or a value. */
 struct loc {
 	bool set;
@@ -52,7 +51,7 @@ struct loc {
 
 struct stack_field {
 	struct loc at;
-	enum stack_kind kind;
+	enum pk_stack_kind kind;
 	int stacks_fd;
 	char name[64];
 };
@@ -73,7 +72,7 @@ struct plan {
 struct stack {
 	__s64 id;
 	int n; /* frames, or a negative errno */
-	enum stack_kind kind;
+	enum pk_stack_kind kind;
 	pid_t pid;
 	__u64 ips[MAX_FRAMES];
 };
@@ -99,50 +98,19 @@ static struct {
 	struct stack *stacks; /* MAX_FIELDS of them, for a folded line */
 } st;
 
-/* Names ------------------------------------------------------------------- */
+/* Stack ids ------------------------------------------------------------- */
 
-/* The kind a name says, or -1 when it names no stack id. */
-static int kind_of_name(const char *name)
+/* pk_btf_stack_id() (stackid.h), saying so when a tag breaks the convention. */
+static bool stack_id_of(const struct plan *p, __u32 id, int idx, const char *name,
+			struct pk_stack_id_info *info)
 {
-	char n[128];
-	size_t len;
+	int ret = pk_btf_stack_id(st.btf, id, idx, info);
 
-	if (!name || !name[0])
-		return -1;
-	/* pk_ustack_t, stack_id_t: the typedefs of a whole key */
-	snprintf(n, sizeof(n), "%s", strncmp(name, "pk_", 3) ? name : name + 3);
-	len = strlen(n);
-	if (len > 2 && !strcmp(n + len - 2, "_t"))
-		n[len -= 2] = '\0';
-	if (!strcmp(n, "kstack") || !strcmp(n, "kstack_id"))
-		return STACK_KERNEL;
-	if (!strcmp(n, "ustack") || !strcmp(n, "ustack_id"))
-		return STACK_USER;
-	if (!strcmp(n, "stack_id") || !strcmp(n, "stackid"))
-		return STACK_ANY;
-	/* bcc's user_stack_id, kernel_stack_id, kern_stack_id */
-	if ((len > 9 && !strcmp(n + len - 9, "_stack_id")) ||
-	    (len > 8 && !strcmp(n + len - 8, "_stackid")))
-		return n[0] == 'k' ? STACK_KERNEL : n[0] == 'u' ? STACK_USER : STACK_ANY;
-	return -1;
-}
-
-/* The PK_STACK_ID tag on type @id (member @idx, or -1 for the type), or NULL. */
-static const char *tag_of(__u32 id, int idx)
-{
-	__u32 i, n = btf__type_cnt(st.btf);
-	const struct btf_type *t;
-	const char *name;
-
-	for (i = 1; i < n; i++) {
-		t = btf__type_by_id(st.btf, i);
-		if (!btf_is_decl_tag(t) || t->type != id || btf_decl_tag(t)->component_idx != idx)
-			continue;
-		name = btf__name_by_offset(st.btf, t->name_off);
-		if (name && !strncmp(name, "pk_stack_id", 11) && (!name[11] || name[11] == ':'))
-			return name;
-	}
-	return NULL;
+	if (ret == -EBADMSG)
+		fprintf(stderr, "run: %s.%s is tagged \"%s\", not pk_stack_id[:user|:kernel][:MAP]: "
+				"printed as a number\n",
+			p->name, name, info->tag);
+	return ret > 0;
 }
 
 static bool is_stack_map(const struct bpf_map *m)
@@ -154,24 +122,16 @@ static bool is_stack_map(const struct bpf_map *m)
  * The stack map a field's ids come from: the one its tag names, else the
  * object's only stack map. -1 when that leaves none or several.
  */
-static int stacks_fd_for(const char *tag, enum stack_kind *kind, const char *what)
+static int stacks_fd_for(const char *map, const char *what)
 {
-	char words[128], *w, *save = NULL;
 	int fd, nr = 0;
 
-	if (tag && tag[11] == ':') {
-		snprintf(words, sizeof(words), "%s", tag + 12);
-		for (w = strtok_r(words, ":,", &save); w; w = strtok_r(NULL, ":,", &save)) {
-			if (!strcmp(w, "user"))
-				*kind = STACK_USER;
-			else if (!strcmp(w, "kernel"))
-				*kind = STACK_KERNEL;
-			else if ((fd = st.find_stack_map(w, &nr)) >= 0)
-				return fd;
-			else
-				fprintf(stderr, "run: %s is tagged with stack map %s, which the "
-						"object has not\n", what, w);
-		}
+	if (map) {
+		fd = st.find_stack_map(map, &nr);
+		if (fd >= 0)
+			return fd;
+		fprintf(stderr, "run: %s is tagged with stack map %s, which the object has not\n",
+			what, map);
 	}
 	fd = st.find_stack_map(NULL, &nr);
 	if (fd < 0 && nr > 1)
@@ -215,25 +175,6 @@ static const struct btf_type *skip_mods(__u32 *id)
 	return t;
 }
 
-/* A typedef on the way to @id that is named (or tagged) as a stack id. */
-static int typedef_kind(__u32 id, const char **tag)
-{
-	const struct btf_type *t = btf__type_by_id(st.btf, id);
-	int k;
-
-	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_typedef(t))) {
-		if (btf_is_typedef(t)) {
-			*tag = tag_of(id, -1);
-			k = kind_of_name(btf__name_by_offset(st.btf, t->name_off));
-			if (*tag || k >= 0)
-				return k < 0 ? STACK_ANY : k;
-		}
-		id = t->type;
-		t = btf__type_by_id(st.btf, id);
-	}
-	return -1;
-}
-
 static bool int_loc(__u32 type, __u32 off, bool in_value, struct loc *l)
 {
 	const struct btf_type *t = skip_mods(&type);
@@ -246,7 +187,7 @@ static bool int_loc(__u32 type, __u32 off, bool in_value, struct loc *l)
 	return true;
 }
 
-static void add_field(struct plan *p, const struct loc *l, int kind, const char *tag,
+static void add_field(struct plan *p, const struct loc *l, const struct pk_stack_id_info *info,
 		      const char *name)
 {
 	struct stack_field *f;
@@ -257,8 +198,8 @@ static void add_field(struct plan *p, const struct loc *l, int kind, const char 
 		return;
 	snprintf(what, sizeof(what), "%s.%s", p->name, name);
 	f = &p->fields[p->nr_fields];
-	f->kind = kind;
-	fd = stacks_fd_for(tag, &f->kind, what);
+	f->kind = info->kind;
+	fd = stacks_fd_for(info->map, what);
 	if (fd < 0)
 		return;
 	f->at = *l;
@@ -282,16 +223,16 @@ static bool is_char_array(__u32 type)
 /* The stack ids, pid, comm and count of a key or value of type @id. */
 static void scan(struct plan *p, __u32 id, bool in_value)
 {
-	const char *tag = NULL, *name;
+	const char *side = in_value ? "value" : "key", *name;
+	struct pk_stack_id_info info;
 	const struct btf_member *m;
 	const struct btf_type *t;
 	struct loc l;
 	__u32 sid = id;
-	int i, kind;
+	int i;
 
-	kind = typedef_kind(id, &tag);
-	if (kind >= 0 && int_loc(id, 0, in_value, &l)) {
-		add_field(p, &l, kind, tag, in_value ? "value" : "key");
+	if (stack_id_of(p, id, -1, side, &info) && int_loc(id, 0, in_value, &l)) {
+		add_field(p, &l, &info, side);
 		return;
 	}
 	t = skip_mods(&sid);
@@ -321,14 +262,8 @@ static void scan(struct plan *p, __u32 id, bool in_value)
 			}
 			continue;
 		}
-		tag = tag_of(sid, i);
-		kind = kind_of_name(name);
-		if (kind < 0 && tag)
-			kind = STACK_ANY;
-		if (kind < 0)
-			kind = typedef_kind(m->type, &tag);
-		if (kind >= 0) {
-			add_field(p, &l, kind, tag, name ? name : "?");
+		if (stack_id_of(p, sid, i, name ? name : "?", &info)) {
+			add_field(p, &l, &info, name ? name : "?");
 		} else if (name && (!strcmp(name, "tgid") ||
 				    (!strcmp(name, "pid") && (!p->pid.set || p->pid.in_value)))) {
 			p->pid = l;
@@ -396,7 +331,7 @@ int run_stacks_init(struct bpf_object *obj, const struct run_stacks_opts *opts)
 		return -ENOMEM;
 	for (i = 0; i < st.nr_plans && !st.usyms; i++) {
 		for (int k = 0; k < st.plans[i].nr_fields; k++) {
-			if (st.plans[i].fields[k].kind != STACK_KERNEL && !st.usyms)
+			if (st.plans[i].fields[k].kind != PK_STACK_KERNEL && !st.usyms)
 				st.usyms = pk_usyms__new(NULL);
 		}
 	}
@@ -478,9 +413,9 @@ static void read_stack(const struct plan *p, const struct stack_field *f, const 
 	       s->id > -4096 ? (int)s->id :
 			       -EINVAL;
 	s->kind = f->kind;
-	if (s->kind == STACK_ANY && s->n > 0)
-		s->kind = s->ips[0] >= KERNEL_HALF ? STACK_KERNEL : STACK_USER;
-	s->pid = s->kind == STACK_KERNEL ? 0 : pid_of(p, k, v);
+	if (s->kind == PK_STACK_ANY && s->n > 0)
+		s->kind = s->ips[0] >= KERNEL_HALF ? PK_STACK_KERNEL : PK_STACK_USER;
+	s->pid = s->kind == PK_STACK_KERNEL ? 0 : pid_of(p, k, v);
 }
 
 static const struct pk_ksyms *ksyms(void)
@@ -499,7 +434,7 @@ static const struct pk_ksyms *ksyms(void)
 /* Frame @i of @s as text: "sym+0x1f" ("sym+0x1f (module)" for user frames). */
 static const char *frame(const struct stack *s, int i, bool offsets, char *buf, size_t size)
 {
-	if (s->kind == STACK_KERNEL)
+	if (s->kind == PK_STACK_KERNEL)
 		return pk_ksyms__format(ksyms(), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf,
 					size);
 	if (!st.usyms) {
@@ -512,8 +447,8 @@ static const char *frame(const struct stack *s, int i, bool offsets, char *buf, 
 
 static const char *missed(const struct stack *s)
 {
-	return s->kind == STACK_KERNEL ? "[Missed Kernel Stack]" :
-	       s->kind == STACK_USER	? "[Missed User Stack]" :
+	return s->kind == PK_STACK_KERNEL ? "[Missed Kernel Stack]" :
+	       s->kind == PK_STACK_USER	? "[Missed User Stack]" :
 					  "[Missed Stack]";
 }
 
@@ -588,7 +523,7 @@ static void json_stack(struct pk_json *j, const char *key, const struct stack *s
 
 	pk_json_object_begin(j, key);
 	pk_json_int(j, "id", s->id);
-	kind = s->kind == STACK_KERNEL ? "kernel" : s->kind == STACK_USER ? "user" : "unknown";
+	kind = s->kind == PK_STACK_KERNEL ? "kernel" : s->kind == PK_STACK_USER ? "user" : "unknown";
 	pk_json_str(j, "kind", kind, strlen(kind));
 	if (s->n < 0)
 		pk_json_str(j, "error", pk_stack_error(s->n), strlen(pk_stack_error(s->n)));
@@ -713,10 +648,10 @@ static int folded_frames(const struct plan *p, const void *k, const void *v, boo
 	for (f = 0; f < p->nr_fields; f++)
 		read_stack(p, &p->fields[f], k, v, &s[f]);
 	/* the user stacks (and those of no known kind), then the kernel's */
-	for (pass = STACK_USER; pass >= STACK_KERNEL; pass--) {
+	for (pass = PK_STACK_USER; pass >= PK_STACK_KERNEL; pass--) {
 		for (f = 0; f < p->nr_fields; f++) {
-			if (s[f].kind != (enum stack_kind)pass &&
-			    !(s[f].kind == STACK_ANY && pass == STACK_USER))
+			if (s[f].kind != (enum pk_stack_kind)pass &&
+			    !(s[f].kind == PK_STACK_ANY && pass == PK_STACK_USER))
 				continue;
 			if (s[f].n < 0 && n < FOLD_MAX)
 				snprintf(st.frames[n++], FRAME_MAX, "%s", missed(&s[f]));
