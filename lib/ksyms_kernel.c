@@ -182,7 +182,7 @@ static bool bpf_name(const char *s)
 }
 
 /* "name+0xoff/0xsize [module]" (cut anywhere) or "0x<addr>", split in place. */
-static void parse(char *s, struct pk_kframe *f)
+void pk__kframe_parse(char *s, struct pk_kframe *f)
 {
 	char *plus, *end;
 	size_t len = strlen(s);
@@ -287,7 +287,7 @@ int pk_kframes__resolve(struct pk_kframes *kf, const __u64 *ips, int n, struct p
 		if (!err) {
 			for (i = 0; i < n; i++) {
 				out[i].addr = ips[i];
-				parse(kf->names[i], &out[i]);
+				pk__kframe_parse(kf->names[i], &out[i]);
 			}
 			return n;
 		}
