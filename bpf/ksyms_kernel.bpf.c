@@ -6,8 +6,9 @@
  * program, run on demand with BPF_PROG_TEST_RUN: user space fills addrs
  * and nr, runs it once per stack, and reads names from the mapped .bss.
  */
-#include <linux/types.h>
-#include <linux/bpf.h>
+/* vmlinux.h, not the UAPI headers: those need the multiarch <asm/...>, which a
+ * build with CC=clang (make fuzz) does not find, and the library holds this */
+#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 /* a whole stack per run (PK_STACK_DEPTH is 127); user space takes both from the skeleton */
