@@ -56,7 +56,9 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 TOOL_DIRS := $(sort $(dir $(wildcard tools/*/*.c)))
 TOOLS := $(patsubst tools/%/,%,$(TOOL_DIRS))
 BPF_SRCS := $(wildcard tools/*/*.bpf.c)
-SKELS := $(foreach s,$(BPF_SRCS),$(BUILD)/skel/$(notdir $(s:.bpf.c=.skel.h)))
+# the library's own BPF programs, embedded through their skeletons
+LIB_BPF_SRCS := $(wildcard bpf/*.bpf.c)
+SKELS := $(foreach s,$(BPF_SRCS) $(LIB_BPF_SRCS),$(BUILD)/skel/$(notdir $(s:.bpf.c=.skel.h)))
 TOOL_SRCS := $(filter-out %.bpf.c,$(wildcard tools/*/*.c)) tools/probekit.c
 TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -81,8 +83,9 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 $(BUILD):
 	mkdir -p $@
 
-# tools/T/X.bpf.c: X is T, or another object of tool T (opensnoop_full)
-$(BUILD)/bpf/%.bpf.o: $$(firstword $$(wildcard tools/*/$$*.bpf.c)) $(BUILD)/vmlinux.h
+# tools/T/X.bpf.c: X is T, or another object of tool T (opensnoop_full);
+# bpf/X.bpf.c: one of the library's
+$(BUILD)/bpf/%.bpf.o: $$(firstword $$(wildcard tools/*/$$*.bpf.c bpf/$$*.bpf.c)) $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -I$(dir $<) -MMD -MP -c $< -o $@
 	$(LLVM_STRIP) -g $@
@@ -109,6 +112,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(TOOL_OBJS): $(SKELS) $(BUILD)/tools.inc
+$(BUILD)/lib/ksyms_kernel.o: $(BUILD)/skel/ksyms_kernel.skel.h
 
 # Position-independent, so that the same objects make the shared library.
 # Objects of a build tree from before that (no lib/.pic stamp) are rebuilt.
@@ -260,7 +264,7 @@ deb:
 	@ls $(BUILD)/probekit_$(VERSION)_*.deb
 
 format:
-	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
+	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) $(LIB_BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
 
 clean:
 	rm -rf $(BUILD)

@@ -115,6 +115,12 @@ struct pk_ksyms;
  */
 int pk__ksyms_functions(const struct pk_ksyms *ks, int (*fn)(const char *name, void *arg),
 			void *arg);
+struct pk_kframe;
+/*
+ * The kernel's "%pS" answer @s ("name+0xoff/0xsize [module]", cut anywhere,
+ * or "0x<addr>" for no symbol) into @f, split in place (ksyms_kernel.c).
+ */
+void pk__kframe_parse(char *s, struct pk_kframe *f);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 /* "ENOENT" for ENOENT or -ENOENT; NULL for a number with no name. */

@@ -1019,28 +1019,41 @@ static size_t append_offset(char *buf, size_t size, size_t n, __u64 off)
 	return append(buf, size, n, hex + i, sizeof(hex) - i);
 }
 
-const char *pk_ksyms__format(const struct pk_ksyms *ks, __u64 addr, unsigned int flags,
-			     char *buf, size_t size)
+const char *pk_kframe__format(const struct pk_kframe *f, unsigned int flags, char *buf,
+			      size_t size)
 {
-	const struct pk_ksym *s = pk_ksyms__find(ks, addr);
 	size_t n;
 
 	if (!size)
 		return buf;
 	buf[0] = '\0';
-	if (!s) {
+	if (!f || !f->name) {
 		append(buf, size, 0, "[unknown]", 9);
 		return buf;
 	}
-	n = append(buf, size, 0, s->name, strlen(s->name));
+	n = append(buf, size, 0, f->name, strlen(f->name));
 	if (flags & PK_KSYM_OFFSET)
-		n = append_offset(buf, size, n, addr - s->addr);
-	if ((flags & PK_KSYM_MODULE) && s->module) {
+		n = append_offset(buf, size, n, f->offset);
+	if ((flags & PK_KSYM_MODULE) && f->module) {
 		n = append(buf, size, n, " [", 2);
-		n = append(buf, size, n, s->module, strlen(s->module));
+		n = append(buf, size, n, f->module, strlen(f->module));
 		append(buf, size, n, "]", 1);
 	}
 	return buf;
+}
+
+const char *pk_ksyms__format(const struct pk_ksyms *ks, __u64 addr, unsigned int flags,
+			     char *buf, size_t size)
+{
+	const struct pk_ksym *s = pk_ksyms__find(ks, addr);
+	struct pk_kframe f = { .addr = addr };
+
+	if (s) {
+		f.name = s->name;
+		f.offset = addr - s->addr;
+		f.module = s->module;
+	}
+	return pk_kframe__format(&f, flags, buf, size);
 }
 
 /* The shared table ------------------------------------------------------ */

@@ -101,6 +101,51 @@ int pk_ksymname(const char *name, __u64 *addr);
 /* Whether a kernel symbol of exactly that name exists (hidden addresses or not). */
 bool pk_ksym_exists(const char *name);
 
+/* Kernel stack frames ------------------------------------------------------ */
+
+/*
+ * Stack frames named by the kernel's own kallsyms when it can (a BPF
+ * syscall program formats them with bpf_snprintf("%pS"), one run per
+ * stack, with the answers cached), so that no copy of /proc/kallsyms is
+ * held; the shared table (pk_ksyms()) otherwise: kernels before 5.14, no
+ * BPF, a failure. Both give the same name and offset for code addresses.
+ */
+struct pk_kframes;
+
+struct pk_kframes_opts {
+	size_t sz;
+	/* always the table, never the kernel's lookup */
+	bool table_only;
+};
+#define pk_kframes_opts__last_field table_only
+
+/* One frame; name NULL when no symbol holds the address. */
+struct pk_kframe {
+	__u64 addr;
+	const char *name;
+	__u64 offset;
+	/* "bpf" for BPF programs and trampolines, NULL for the core kernel */
+	const char *module;
+};
+
+/* The most frames pk_kframes__resolve() takes at once. */
+#define PK_KFRAMES_MAX 128
+
+struct pk_kframes *pk_kframes__new(const struct pk_kframes_opts *opts);
+void pk_kframes__free(struct pk_kframes *kf);
+/* Whether the kernel names the frames (false: the table). */
+bool pk_kframes__kernel(const struct pk_kframes *kf);
+/* Why the kernel does not, or why the table could not be read; "" if neither. */
+const char *pk_kframes__error(const struct pk_kframes *kf);
+/*
+ * Names @ips[0..@n) (@n <= PK_KFRAMES_MAX) into @out. The strings stay
+ * valid until the next call. Returns @n or a negative errno.
+ */
+int pk_kframes__resolve(struct pk_kframes *kf, const __u64 *ips, int n, struct pk_kframe *out);
+/* A frame as pk_ksyms__format() formats its address. Returns @buf. */
+const char *pk_kframe__format(const struct pk_kframe *f, unsigned int flags, char *buf,
+			      size_t size);
+
 /* Kernel stacks ------------------------------------------------------------ */
 
 /*

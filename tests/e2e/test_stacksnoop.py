@@ -1,5 +1,6 @@
 """stacksnoop: kernel stacks at a tracepoint hit by a child with a known
 pid, symbolized; the error cases for unknown and unhookable targets."""
+import bisect
 import json
 import os
 import re
@@ -274,3 +275,45 @@ def test_raw_sys_enter_leaves_out_i386_syscalls():
     # the child has exited: its events, had there been any, are in the buffer
     assert tool.stop() == 0, tool.err
     assert not pk.json_lines(tool.out), tool.out
+
+
+def _code_spans():
+    """name -> sizes of its code symbols in /proc/kallsyms (to the next higher address)."""
+    syms = []
+    with open("/proc/kallsyms") as f:
+        for line in f:
+            fields = line.split()
+            syms.append((int(fields[0], 16), fields[1], fields[2]))
+    addrs = sorted({a for a, _, _ in syms}) + [2**64]
+    spans = {}
+    for addr, typ, name in syms:
+        if typ in "tTwW":
+            nxt = addrs[bisect.bisect_right(addrs, addr)]
+            spans.setdefault(name, []).append(nxt - addr)
+    return spans
+
+
+def test_frames_named_by_the_kernel():
+    """Without the kallsyms table: -v says the kernel's own lookup names the
+    frames (a syscall program, Linux 5.14 and later), and every frame is a
+    code symbol of /proc/kallsyms with an offset inside it."""
+    pk.need_bpf()
+    srv, child = _connect_child()
+    tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-s", "-p", str(child.pid),
+                         "t:syscalls:sys_enter_connect", ready="verbose")
+    if _release() >= (5, 14):
+        tool.wait_for(lambda l: "stacks: named by the kernel's kallsyms" in l, stream="err",
+                      what="the kernel's lookup chosen")
+    tool.wait_for(lambda l: re.search(r"1 (raw_tp|tracepoint) attached", l), stream="err",
+                  what="attach line")
+    _go(child)
+    ev = json.loads(tool.wait_for(lambda l: l.startswith("{"), what="JSON event"))
+    assert tool.stop() == 0
+    srv.close()
+    if not ev["stack"] and _release() < (6, 12):
+        return  # 6.1: no kernel stack at a syscall tracepoint (the test above)
+    spans = _code_spans()
+    for frame in ev["stack"]:
+        name, _, off = frame.rpartition("+0x")
+        assert name in spans, (frame, ev["stack"])
+        assert any(int(off, 16) < size for size in spans[name]), (frame, spans[name])

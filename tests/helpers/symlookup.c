@@ -3,6 +3,9 @@
  * The symbolizers as a filter, for the differential tests: hex addresses
  * on stdin, one answer per line on stdout.
  *   symlookup ksyms KALLSYMS   "name+0xoff [module]" or "[unknown]"
+ *   symlookup kframes kernel   the same from the kernel's own lookup (pk_kframes),
+ *                              exit 3 when it cannot be used; "kframes table"
+ *                              from pk_kframes' table
  *   symlookup usyms PID        "name+0xoff" or "[unknown]", then tab-separated
  *                              the module and the ELF address in it (hex)
  *   symlookup file PATH        the same for ELF virtual addresses of PATH
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
 #include <probekit/ksyms.h>
 #include <probekit/usyms.h>
 
@@ -29,6 +33,44 @@ static int ksyms(const char *path)
 		puts(pk_ksyms__format(ks, strtoull(line, NULL, 16), PK_KSYM_OFFSET | PK_KSYM_MODULE,
 				      buf, sizeof(buf)));
 	pk_ksyms__free(ks);
+	return 0;
+}
+
+static int kframes(const char *backend)
+{
+	LIBBPF_OPTS(pk_kframes_opts, opts, .table_only = !strcmp(backend, "table"));
+	struct pk_kframes *kf = pk_kframes__new(&opts);
+	struct pk_kframe f[PK_KFRAMES_MAX];
+	__u64 ips[PK_KFRAMES_MAX];
+	char line[64], buf[512];
+	int n = 0, i, more = 1;
+
+	if (!kf || (!opts.table_only && !pk_kframes__kernel(kf))) {
+		fprintf(stderr, "symlookup: %s\n", kf ? pk_kframes__error(kf) : strerror(errno));
+		return 3;
+	}
+	/* a stack's worth of addresses per call, as a tool resolves them */
+	while (more) {
+		more = fgets(line, sizeof(line), stdin) != NULL;
+		if (more)
+			ips[n++] = strtoull(line, NULL, 16);
+		if (n < PK_KFRAMES_MAX && more)
+			continue;
+		if (pk_kframes__resolve(kf, ips, n, f) != n) {
+			fprintf(stderr, "symlookup: cannot resolve\n");
+			return 1;
+		}
+		for (i = 0; i < n; i++)
+			puts(pk_kframe__format(&f[i], PK_KSYM_OFFSET | PK_KSYM_MODULE, buf,
+					       sizeof(buf)));
+		n = 0;
+	}
+	/* still the kernel's answers: no failure fell back to the table */
+	if (!opts.table_only && !pk_kframes__kernel(kf)) {
+		fprintf(stderr, "symlookup: %s\n", pk_kframes__error(kf));
+		return 1;
+	}
+	pk_kframes__free(kf);
 	return 0;
 }
 
@@ -61,11 +103,13 @@ static int usyms(const char *what, const char *arg)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: symlookup ksyms KALLSYMS | usyms PID | file PATH\n");
+		fprintf(stderr, "usage: symlookup ksyms KALLSYMS | kframes kernel|table | usyms PID | file PATH\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (!strcmp(argv[1], "ksyms"))
 		return ksyms(argv[2]);
+	if (!strcmp(argv[1], "kframes"))
+		return kframes(argv[2]);
 	return usyms(argv[1], argv[2]);
 }

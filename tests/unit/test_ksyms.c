@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf_common.h>
 #include <linux/bpf.h>
 
 #include <probekit/ksyms.h>
@@ -409,4 +410,45 @@ PK_TEST(ksyms_pfx_names_read_as_written)
 	CHECK_STR(pk_ksyms__format(ks, 0xffffffff81000312ULL, PK_KSYM_OFFSET, (char[64]){ 0 }, 64),
 		  "__pfx_odd+0x2");
 	pk_ksyms__free(ks);
+}
+
+/* A frame prints as pk_ksyms__format() prints its address. */
+PK_TEST(kframe_format)
+{
+	struct pk_kframe f = { .addr = 0xffffffff81000010ULL, .name = "schedule", .offset = 0x1f };
+	char buf[64];
+
+	CHECK_STR(pk_kframe__format(&f, 0, buf, sizeof(buf)), "schedule");
+	CHECK_STR(pk_kframe__format(&f, PK_KSYM_OFFSET, buf, sizeof(buf)), "schedule+0x1f");
+	f.module = "bpf";
+	CHECK_STR(pk_kframe__format(&f, PK_KSYM_OFFSET | PK_KSYM_MODULE, buf, sizeof(buf)),
+		  "schedule+0x1f [bpf]");
+	CHECK_STR(pk_kframe__format(&f, PK_KSYM_OFFSET | PK_KSYM_MODULE, buf, 9), "schedule");
+	f.name = NULL;
+	CHECK_STR(pk_kframe__format(&f, PK_KSYM_OFFSET, buf, sizeof(buf)), "[unknown]");
+	CHECK_STR(pk_kframe__format(NULL, 0, buf, sizeof(buf)), "[unknown]");
+}
+
+PK_TEST(kframes_bad_calls)
+{
+	LIBBPF_OPTS(pk_kframes_opts, opts, .table_only = true);
+	struct pk_kframes *kf = pk_kframes__new(&opts);
+	struct pk_kframe f[PK_KFRAMES_MAX + 1];
+	__u64 ips[PK_KFRAMES_MAX + 1] = {};
+
+	CHECK(kf != NULL);
+	if (!kf)
+		return;
+	CHECK(!pk_kframes__kernel(kf));
+	CHECK(strstr(pk_kframes__error(kf), "the table was asked for") != NULL);
+	CHECK_INT(pk_kframes__resolve(kf, ips, PK_KFRAMES_MAX + 1, f), -EINVAL);
+	CHECK_INT(pk_kframes__resolve(kf, ips, -1, f), -EINVAL);
+	CHECK_INT(pk_kframes__resolve(NULL, ips, 1, f), -EINVAL);
+	CHECK_INT(pk_kframes__resolve(kf, NULL, 0, NULL), 0);
+	/* address 0: no symbol */
+	CHECK_INT(pk_kframes__resolve(kf, ips, 1, f), 1);
+	CHECK(f[0].name == NULL);
+	pk_kframes__free(kf);
+	pk_kframes__free(NULL);
+	CHECK(!pk_kframes__kernel(NULL));
 }

@@ -126,6 +126,14 @@ PK_TEST(opts_public_structs_follow_the_rule)
 	CHECK_INT(errno, EINVAL);
 	CHECK(strstr(why, "pk_uprobe_opts") != NULL);
 
+	{
+		NEWER(pk_kframes_opts) k = { .o.sz = sizeof(k), .unknown = 1 };
+
+		errno = 0;
+		CHECK(!pk_kframes__new(&k.o));
+		CHECK_INT(errno, EINVAL);
+	}
+
 	e.o.sz = 1;
 	CHECK_INT(pk_events__configure(NULL, &e.o), -EINVAL);
 	errno = 0;

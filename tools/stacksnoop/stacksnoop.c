@@ -47,7 +47,12 @@ static struct {
 	bool sys_exit;
 	/* why a t:CAT:EVENT has no raw tracepoint variant, for -v */
 	char no_raw[200];
+	/* names the frames: the kernel's own lookup, or the kallsyms table */
+	struct pk_kframes *kf;
 } env = { .sys_nr = -1 };
+
+/* one stack's frames, named (the event path allocates nothing) */
+static struct pk_kframe frames_of[STACKSNOOP_MAX_FRAMES];
 
 static const char *const fe_progs[] = { "fe_func", NULL };
 static const char *const kp_progs[] = { "kp_func", NULL };
@@ -339,17 +344,28 @@ static int start(struct pk_run *run)
 		pk_mech_name(mech));
 	explain_mechanism(run, mech);
 	/*
-	 * Loaded (again) now that our programs are in kallsyms, and so that
-	 * the first stack prints without a pause.
+	 * The table the function check may have read is not needed when the
+	 * kernel names the frames (4 MB less); otherwise it is read again now
+	 * that our programs are in kallsyms, so the first stack prints at once.
 	 */
 	pk_ksyms_release();
-	ks = pk_ksyms();
-	if (!ks)
-		pk_error(run, "cannot read /proc/kallsyms (%s): stacks show [unknown]",
-			 strerror(errno));
-	else if (pk_ksyms__addrs_hidden(ks))
-		pk_error(run, "kernel addresses are hidden from this process (kptr_restrict): "
-			      "stacks show [unknown]");
+	env.kf = pk_kframes__new(NULL);
+	if (!env.kf) {
+		pk_error(run, "cannot name kernel stacks: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	if (pk_kframes__kernel(env.kf)) {
+		pk_info(run, "stacks: named by the kernel's kallsyms (bpf_snprintf %%pS)");
+	} else {
+		pk_info(run, "stacks: named from /proc/kallsyms (%s)", pk_kframes__error(env.kf));
+		ks = pk_ksyms();
+		if (!ks)
+			pk_error(run, "cannot read /proc/kallsyms (%s): stacks show [unknown]",
+				 strerror(errno));
+		else if (pk_ksyms__addrs_hidden(ks))
+			pk_error(run, "kernel addresses are hidden from this process "
+				      "(kptr_restrict): stacks show [unknown]");
+	}
 	if (pk_run__json(run) || env.folded)
 		return 0;
 	if (env.verbose)
@@ -384,11 +400,9 @@ static bool tracepoint_glue(const char *name)
  * stack starts at the traced code, and a t:CAT:EVENT shows the same stack
  * on its raw tracepoint as on the classic one.
  */
-static int skip_machinery(const __u64 *ips, int n)
+static int skip_machinery(const struct pk_kframe *f, int n)
 {
 	bool tp = env.spec.kind == PK_PROBE_TRACEPOINT || env.spec.kind == PK_PROBE_RAW_TP;
-	const struct pk_ksyms *ks = pk_ksyms();
-	const struct pk_ksym *s;
 	int i, skip = 0;
 
 	/*
@@ -397,22 +411,28 @@ static int skip_machinery(const __u64 *ips, int n)
 	 * can miss: it goes too.
 	 */
 	for (i = 0; i < n; i++) {
-		s = pk_ksyms__find(ks, ips[i]);
-		if (!s)
+		if (!f[i].name)
 			continue;
-		if (!((s->module && !strcmp(s->module, "bpf")) ||
-		      !strncmp(s->name, "bpf_trace_run", 13) || (tp && tracepoint_glue(s->name))))
+		if (!((f[i].module && !strcmp(f[i].module, "bpf")) ||
+		      !strncmp(f[i].name, "bpf_trace_run", 13) || (tp && tracepoint_glue(f[i].name))))
 			break;
 		skip = i + 1;
 	}
 	return skip < n ? skip : 0;
 }
 
-static void print_json(FILE *out, const struct stacksnoop_event *e, double ts, const __u64 *ips,
-		       int n)
+/* Names @n frames of @ips into frames_of, in one call; @n < 0 (no stack) passes through. */
+static int name_frames(const __u64 *ips, int n)
+{
+	int err = n > 0 ? pk_kframes__resolve(env.kf, ips, n, frames_of) : n;
+
+	return err < 0 && n > 0 ? 0 : err;
+}
+
+static void print_json(FILE *out, const struct stacksnoop_event *e, double ts,
+		       const struct pk_kframe *frames, int n)
 {
 	unsigned int flags = env.offset ? PK_KSYM_OFFSET : 0;
-	const struct pk_ksyms *ks = pk_ksyms();
 	struct pk_json j;
 	char sym[256];
 	int i;
@@ -428,7 +448,7 @@ static void print_json(FILE *out, const struct stacksnoop_event *e, double ts, c
 		pk_json_str(&j, "stack_error", pk_stack_error(n), strlen(pk_stack_error(n)));
 	pk_json_array_begin(&j, "stack");
 	for (i = 0; i < n; i++) {
-		pk_ksyms__format(ks, ips[i], flags, sym, sizeof(sym));
+		pk_kframe__format(&frames[i], flags, sym, sizeof(sym));
 		pk_json_str(&j, NULL, sym, strlen(sym));
 	}
 	pk_json_array_end(&j);
@@ -476,12 +496,13 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	const struct stacksnoop_event *e = data;
 	struct stacksnoop_bpf *skel = pk_run__skel(run);
 	FILE *out = pk_run__out(run);
-	__u64 ips[STACKSNOOP_MAX_FRAMES], *frames;
-	char comm[4 * STACKSNOOP_COMM_LEN + 1];
+	__u64 ips[STACKSNOOP_MAX_FRAMES];
+	const struct pk_kframe *frames;
+	char comm[4 * STACKSNOOP_COMM_LEN + 1], sym[256];
 	struct pk_line l;
 	size_t len;
 	double ts;
-	int n, skip;
+	int n, skip, i;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -493,8 +514,9 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	n = e->stack_id < 0 ? e->stack_id :
 			      pk_stack_read(bpf_map__fd(skel->maps.stacks), e->stack_id, ips,
 					    STACKSNOOP_MAX_FRAMES);
-	skip = n > 0 ? skip_machinery(ips, n) : 0;
-	frames = ips + skip;
+	n = name_frames(ips, n);
+	skip = n > 0 ? skip_machinery(frames_of, n) : 0;
+	frames = frames_of + skip;
 	n -= skip;
 	if (pk_run__json(run)) {
 		print_json(out, e, ts, frames, n);
@@ -518,11 +540,21 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	pk_line_end(&l);
 	if (n == -EFAULT)
 		explain_no_stack(run);
-	if (n < 0)
-		fprintf(out, "\t[no stack: %s]\n", pk_stack_error(n));
-	else
-		pk_stack_print(out, frames, n, env.offset ? PK_KSYM_OFFSET : 0, "\t");
-	fputc('\n', out);
+	/* the stack in one fwrite too */
+	pk_line_begin(&l, out);
+	if (n < 0) {
+		pk_line_str(&l, "\t[no stack: ");
+		pk_line_str(&l, pk_stack_error(n));
+		pk_line_str(&l, "]\n");
+	}
+	for (i = 0; i < n; i++) {
+		pk_line_char(&l, '\t');
+		pk_line_str(&l, pk_kframe__format(&frames[i], env.offset ? PK_KSYM_OFFSET : 0, sym,
+						  sizeof(sym)));
+		pk_line_char(&l, '\n');
+	}
+	pk_line_char(&l, '\n');
+	pk_line_flush(&l);
 	return 0;
 }
 
@@ -556,9 +588,10 @@ static int stack_names(struct pk_run *run, __s32 stack_id, char (*names)[256])
 			 n ? pk_stack_error(n) : "empty");
 		return 1;
 	}
-	skip = skip_machinery(ips, n);
+	n = name_frames(ips, n);
+	skip = skip_machinery(frames_of, n);
 	for (i = skip; i < n; i++)
-		pk_ksyms__format(pk_ksyms(), ips[i], flags, names[n - 1 - i], sizeof(names[0]));
+		pk_kframe__format(&frames_of[i], flags, names[n - 1 - i], sizeof(names[0]));
 	return n - skip;
 }
 
@@ -596,7 +629,7 @@ static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
 }
 
 /* --folded and --svg: every distinct stack with its hits, most first. */
-static int finish(struct pk_run *run)
+static int finish_counts(struct pk_run *run)
 {
 	static char names[STACKSNOOP_MAX_FRAMES][256];
 	const char *frames[STACKSNOOP_MAX_FRAMES];
@@ -631,6 +664,15 @@ static int finish(struct pk_run *run)
 	free(env.counts);
 	env.counts = NULL;
 	return err ? -1 : 0;
+}
+
+static int finish(struct pk_run *run)
+{
+	int err = finish_counts(run);
+
+	pk_kframes__free(env.kf);
+	env.kf = NULL;
+	return err;
 }
 
 static const struct pk_option options[] = {
