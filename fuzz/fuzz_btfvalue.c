@@ -18,18 +18,7 @@
 
 #include "jsoncheck.h"
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned int take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
+#include "fuzzinput.h"
 
 static const char *const names[] = {"a", "b", "comm", "pid", "x", ""};
 

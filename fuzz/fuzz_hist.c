@@ -23,18 +23,7 @@
 
 #include "jsoncheck.h"
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned int take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
+#include "fuzzinput.h"
 
 static const char *const names[] = { "slot", "pid", "bucket", "", "comm", "x\n\x1b" };
 static const char *const tags[] = {

@@ -14,18 +14,7 @@
 #include <ctype.h>
 #include <stdint.h>
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned int take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
+#include "fuzzinput.h"
 
 static const char *const names[] = { "kstack", "ustack", "stack_id", "user_stack_id", "pid",
 				     "tgid", "comm", "calls", "x", "", "kern_stackid" };
