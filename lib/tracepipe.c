@@ -580,3 +580,24 @@ int pk_trace_print(struct pk_trace_pipe *tp, FILE *out, const struct pk_trace_fo
 		printed++;
 	}
 }
+
+int pk_trace_pipe__drain(struct pk_trace_pipe *tp, unsigned int max,
+			 int (*fn)(const char *line, size_t len, void *ctx), void *ctx)
+{
+	const char *line;
+	unsigned int i;
+	ssize_t len;
+	int err;
+
+	for (i = 0; i < max; i++) {
+		len = pk_trace_pipe__read_line(tp, &line);
+		if (len == -EAGAIN || len == -EINTR)
+			return 0;
+		if (len < 0)
+			return (int)len;
+		err = fn(line, len, ctx);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}

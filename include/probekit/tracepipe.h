@@ -89,6 +89,15 @@ int pk_trace_pipe__fd(const struct pk_trace_pipe *tp);
  */
 ssize_t pk_trace_pipe__read_line(struct pk_trace_pipe *tp, const char **line);
 /*
+ * The loop of a poll-driven reader (a non-blocking pipe): hands each waiting
+ * line to @fn, at most @max lines, so that a busy pipe cannot starve the
+ * caller's other work. Returns 0 once nothing waits (or a signal came) or
+ * @max lines were handed over; a negative errno when reading failed, or the
+ * negative value @fn returned, which stops it.
+ */
+int pk_trace_pipe__drain(struct pk_trace_pipe *tp, unsigned int max,
+			 int (*fn)(const char *line, size_t len, void *ctx), void *ctx);
+/*
  * The next bpf_trace_printk line, split into fields. Lines that are not
  * from bpf_trace_printk are skipped and counted. Same returns as read_line,
  * 0 on success.

@@ -328,24 +328,20 @@ static int start_events(struct pk_run *run)
 
 /* printk ---------------------------------------------------------------- */
 
+static int print_trace_line(const char *line, size_t len, void *run)
+{
+	run_print_trace_line(run, line, len, env.fields, env.printk_fmt);
+	return 0;
+}
+
 static int on_trace_readable(struct pk_run *run, int fd)
 {
-	const char *line;
-	ssize_t len;
-	int i;
+	int err = pk_trace_pipe__drain(env.tp, LINES_PER_WAKEUP, print_trace_line, run);
 
 	(void)fd;
-	for (i = 0; i < LINES_PER_WAKEUP; i++) {
-		len = pk_trace_pipe__read_line(env.tp, &line);
-		if (len == -EAGAIN || len == -EINTR)
-			return 0;
-		if (len < 0) {
-			pk_error(run, "reading trace_pipe failed: %s", strerror((int)-len));
-			return (int)len;
-		}
-		run_print_trace_line(run, line, len, env.fields, env.printk_fmt);
-	}
-	return 0;
+	if (err)
+		pk_error(run, "reading trace_pipe failed: %s", strerror(-err));
+	return err;
 }
 
 static int start_printk(struct pk_run *run)

@@ -124,33 +124,31 @@ static void print_line(struct pk_run *run, const char *line, size_t len,
 	env.printed++;
 }
 
-/* Everything waiting in trace_pipe, filtered and printed. */
-static int on_readable(struct pk_run *run, int fd)
+/* One trace_pipe line, filtered and printed. */
+static int handle_line(const char *line, size_t len, void *ctx)
 {
+	struct pk_run *run = ctx;
 	bool raw = !env.fields && !env.fmt && !pk_run__json(run);
 	struct pk_trace_fields f;
-	const char *line;
-	ssize_t len;
-	int i, err;
+	int err = pk_trace_fields(line, len, &f);
+
+	/* raw mode prints every line, as bcc's trace_print() does */
+	if (err && !raw)
+		env.skipped++;
+	if (wanted(line, len, &f, err != -EINVAL))
+		print_line(run, line, len, &f, err == 0);
+	return 0;
+}
+
+/* Everything waiting in trace_pipe. */
+static int on_readable(struct pk_run *run, int fd)
+{
+	int err = pk_trace_pipe__drain(env.tp, LINES_PER_WAKEUP, handle_line, run);
 
 	(void)fd;
-	for (i = 0; i < LINES_PER_WAKEUP; i++) {
-		len = pk_trace_pipe__read_line(env.tp, &line);
-		if (len == -EAGAIN || len == -EINTR)
-			return 0;
-		if (len < 0) {
-			pk_error(run, "reading trace_pipe failed: %s", strerror((int)-len));
-			return (int)len;
-		}
-		err = pk_trace_fields(line, len, &f);
-		/* raw mode prints every line, as bcc's trace_print() does */
-		if (err && !raw)
-			env.skipped++;
-		if (!wanted(line, len, &f, err != -EINVAL))
-			continue;
-		print_line(run, line, len, &f, err == 0);
-	}
-	return 0;
+	if (err)
+		pk_error(run, "reading trace_pipe failed: %s", strerror(-err));
+	return err;
 }
 
 static void report_open_error(struct pk_run *run, int err)
