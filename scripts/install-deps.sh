@@ -16,7 +16,7 @@ chromium python3-bpfcc"
 # eu-addr2line (with libc6-dbg's debug files) that of the usyms one; python3-bpfcc's
 # table.py (bcc's own histogram printers) that of the histogram tests.
 case ${1:-} in
---deb) packages="$packages debhelper dpkg-dev fakeroot build-essential" ;;
+--deb) packages="$packages debhelper dpkg-dev fakeroot build-essential lintian" ;;
 "") ;;
 *)
 	echo "usage: install-deps.sh [--deb]" >&2

@@ -85,7 +85,7 @@ def test_storm_through_perf_buffer_counts_every_event():
 
 def storm_counts_every_event(*extra):
     pk.need_bpf()
-    marker = tempfile.mktemp(prefix="pk-storm-")
+    marker = os.path.join(pk.tempdir("pk-storm-"), "marker")
     open(marker, "w").close()
     child = pk.Proc([pk.helper_path("storm"), marker, "5"], stdin=subprocess.PIPE)
     child.wait_for(lambda l: l.startswith("ready"), what="ready")
@@ -141,7 +141,7 @@ def storm_counts_every_event(*extra):
 
 def test_two_copies_at_once():
     pk.need_bpf()
-    d = tempfile.mkdtemp(prefix="pk-two-")
+    d = pk.tempdir("pk-two-")
     path = os.path.join(d, "both.txt")
     open(path, "w").close()
     child = pk.Proc([pk.helper_path("opener"), path], stdin=subprocess.PIPE)

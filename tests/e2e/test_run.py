@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pk
@@ -17,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXAMPLES = os.path.join(ROOT, "examples")
 PROGS = os.path.join(ROOT, "tests", "run")
 # one cache for the whole run (compiles once per file); tests of the cache make their own
-CACHE = os.environ.get("PK_RUN_CACHE") or tempfile.mkdtemp(prefix="pk-run-cache-")
+CACHE = os.environ.get("PK_RUN_CACHE") or pk.session_tempdir("pk-run-cache-")
 SLEEPER = "import sys, time\nsys.stdin.readline()\nfor _ in range(100):\n    time.sleep(0.01)\n"
 
 
@@ -178,7 +177,7 @@ def unlinks_counted(want, *args):
     tool = start("--json", *args, prebuilt(os.path.join(PROGS, "groups.bpf.c")))
     held = pk.bpf_objects(tool.pid)
     assert any(f"group unlink: chose {want} " in l for l in tool.err), (want, tool.err)
-    d = tempfile.mkdtemp()
+    d = pk.tempdir("pk-run-")
     child = pk.Proc([sys.executable, "-c", f"""
 import os, sys
 sys.stdin.readline()
@@ -272,7 +271,7 @@ def test_error_compile_shows_clang_diagnostics():
 
 
 def test_error_not_bpf_unreadable_truncated():
-    d = tempfile.mkdtemp()
+    d = pk.tempdir("pk-run-")
     text = os.path.join(d, "notes.txt")
     with open(text, "w") as f:
         f.write("hello\n")
@@ -304,7 +303,7 @@ def test_error_not_bpf_unreadable_truncated():
 
 
 def test_error_no_privileges():
-    d = tempfile.mkdtemp()
+    d = pk.tempdir("pk-run-")
     os.chmod(d, 0o755)
     good = prebuilt(os.path.join(PROGS, "execs_by_uid.bpf.c"))
     if good.endswith(".c"):
@@ -346,7 +345,7 @@ def calls(log):
 def test_cache_second_run_starts_no_compiler_and_header_edit_recompiles():
     if os.environ.get("PK_RUN_PREBUILT") == "1" or not shutil.which("clang"):
         return
-    d = tempfile.mkdtemp()
+    d = pk.tempdir("pk-run-")
     src = os.path.join(d, "with_header.bpf.c")
     hdr = os.path.join(d, "with_header.h")
     shutil.copy(os.path.join(PROGS, "with_header.bpf.c"), src)
