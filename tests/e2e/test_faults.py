@@ -43,6 +43,7 @@ def interrupt_at_random_moments(argv, rng, runs):
         assert pk.only_loss_reports(err, argv[0]) or busy, (argv, how, err)
 
 
+@pk.timeout(600)
 def test_signals_at_random_moments_leave_nothing():
     pk.need_bpf()
     seed = int(os.environ.get("PK_SEED", "0")) or random.randrange(1 << 30)

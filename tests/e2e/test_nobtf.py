@@ -118,6 +118,7 @@ def test_bad_btf_files_are_usage_errors():
                 and why in r.stderr, (path, r)
 
 
+@pk.timeout(300)
 def test_opensnoop_suite_without_btf():
     pk.need_bpf()
     # -F reads the opener's directory with CO-RE: below, and with a BTF file
@@ -127,17 +128,20 @@ def test_opensnoop_suite_without_btf():
         and "need CO-RE" in r.stderr, r
 
 
+@pk.timeout(300)
 def test_statsnoop_suite_without_btf():
     pk.need_bpf()
     run_suite_module("statsnoop", "none")
 
 
+@pk.timeout(300)
 def test_stacksnoop_tracepoints_without_btf():
     pk.need_bpf()
     # a kernel function target needs fentry or kprobes, which this kernel lacks anyway
     run_suite_module("stacksnoop", "none", skip=("test_kernel_function_target",))
 
 
+@pk.timeout(300)
 def test_co_re_tools_from_a_min_core_btf_file():
     pk.need_bpf()
     with tempfile.TemporaryDirectory(prefix="pk-btf-") as d:
