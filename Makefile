@@ -117,7 +117,7 @@ $(BUILD)/lib/sym/ksyms_kernel.o: $(BUILD)/skel/ksyms_kernel.skel.h
 
 # Position-independent, so that the same objects make the shared library.
 # Objects of a build tree from before that (no lib/.pic stamp) are rebuilt.
-$(LIB_OBJS): override CFLAGS += -fPIC -Ilib
+$(LIB_OBJS): override CFLAGS += -fPIC
 ifeq ($(wildcard $(BUILD)/lib/.pic),)
 $(if $(wildcard $(BUILD)/lib/*.o $(BUILD)/lib/*/*.o),$(shell rm -f $(BUILD)/lib/*.o $(BUILD)/lib/*/*.o \
 	$(BUILD)/libprobekit.a))
@@ -266,7 +266,7 @@ deb:
 	@ls $(BUILD)/probekit_$(VERSION)_*.deb
 
 format:
-	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) $(LIB_BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
+	clang-format -i $(LIB_SRCS) lib/*/*.h $(TOOL_SRCS) $(BPF_SRCS) $(LIB_BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
 
 clean:
 	rm -rf $(BUILD)

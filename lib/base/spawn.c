@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <wordexp.h>
 
-#include "internal.h"
+#include "base.h"
 
 /* Whether execvp() would find @prog, with errno set when not. */
 static bool executable_on_path(const char *prog)

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "base.h"
 
 void pk__why(char *why, size_t size, const char *fmt, ...)
 {

@@ -21,7 +21,7 @@
 #include <probekit/events.h>
 #include <probekit/features.h>
 
-#include "internal.h"
+#include "data.h"
 
 /*
  * Per CPU. Events that end in a path are sent cut (pk_submit_cut()), ~100
@@ -61,70 +61,12 @@ struct pk_events {
 	size_t aligned_size;
 };
 
-static int find_rodata(struct bpf_object *obj, const char *name, struct bpf_map **map_out,
-		       __u32 *offset, __u32 *size)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	struct bpf_map *map;
-
-	if (!btf)
-		return -ENOENT;
-	bpf_object__for_each_map(map, obj) {
-		const struct btf_var_secinfo *vs;
-		const struct btf_type *sec;
-		int id, i;
-
-		if (!bpf_map__is_internal(map) || !strstr(bpf_map__name(map), ".rodata"))
-			continue;
-		id = btf__find_by_name_kind(btf, strchr(bpf_map__name(map), '.'),
-					    BTF_KIND_DATASEC);
-		if (id < 0)
-			continue;
-		sec = btf__type_by_id(btf, id);
-		vs = btf_var_secinfos(sec);
-		for (i = 0; i < btf_vlen(sec); i++, vs++) {
-			const struct btf_type *var = btf__type_by_id(btf, vs->type);
-
-			if (strcmp(btf__name_by_offset(btf, var->name_off), name))
-				continue;
-			*map_out = map;
-			*offset = vs->offset;
-			*size = vs->size;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-int pk_object_set_rodata(struct bpf_object *obj, const char *name, const void *value, size_t size)
-{
-	struct bpf_map *map;
-	__u32 off, var_size;
-	size_t data_size;
-	char *data;
-	int err;
-
-	err = find_rodata(obj, name, &map, &off, &var_size);
-	if (err)
-		return err;
-	data = (char *)(uintptr_t)bpf_map__initial_value(map, &data_size);
-	if (!data || var_size != size || off + size > data_size)
-		return -EINVAL;
-	memcpy(data + off, value, size);
-	return 0;
-}
-
 static bool rodata_flag(struct bpf_object *obj, const char *name)
 {
-	struct bpf_map *map;
-	__u32 off, size;
-	size_t data_size;
-	char *data;
+	size_t size;
+	const char *data = pk__rodata_find(obj, name, &size);
 
-	if (find_rodata(obj, name, &map, &off, &size) || size != 1)
-		return false;
-	data = (char *)(uintptr_t)bpf_map__initial_value(map, &data_size);
-	return data && off < data_size && data[off];
+	return data && size == 1 && *data;
 }
 
 static unsigned int pages_of(const struct pk_events_opts *opts)

@@ -12,7 +12,7 @@
 
 #include <probekit/maps.h>
 
-#include "internal.h"
+#include "data.h"
 
 struct pk_map_snapshot {
 	__u32 key_size, value_size;

@@ -30,7 +30,7 @@
 #include <probekit/events.h>
 #include <probekit/printf.h>
 
-#include "internal.h"
+#include "data.h"
 
 #define HDR	       24
 #define MAX_ARGS       8

@@ -13,7 +13,7 @@
 
 #include <probekit/stackid.h>
 
-#include "internal.h"
+#include "data.h"
 
 /* typedefs and qualifiers followed at most, as btf__resolve_type() does */
 #define MAX_RESOLVE 32

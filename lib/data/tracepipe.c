@@ -16,7 +16,7 @@
 #include <probekit/tracefs.h>
 #include <probekit/tracepipe.h>
 
-#include "internal.h"
+#include "data.h"
 
 /* The kernel prints the comm right-aligned in this many columns. */
 #define COMM_COLUMNS 16

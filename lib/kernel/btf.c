@@ -19,7 +19,7 @@
 
 #include <probekit/features.h>
 
-#include "internal.h"
+#include "kernel.h"
 
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 

@@ -15,7 +15,7 @@
 
 #include <probekit/features.h>
 
-#include "internal.h"
+#include "kernel.h"
 
 #define SCAN_CHUNK 65536
 

@@ -25,7 +25,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "internal.h"
+#include "kernel.h"
 
 
 /* Whether @path is whole, well-formed BTF: a cut-short or damaged file is made again. */

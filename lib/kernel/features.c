@@ -26,7 +26,7 @@
 #include <probekit/privileges.h>
 #include <probekit/tracefs.h>
 
-#include "internal.h"
+#include "kernel.h"
 
 #define REASON_MAX 320
 

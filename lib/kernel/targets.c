@@ -16,7 +16,7 @@
 #include <probekit/targets.h>
 #include <probekit/tracefs.h>
 
-#include "internal.h"
+#include "kernel.h"
 
 int pk_targets_tracepoints(pk_target_fn fn, void *arg)
 {

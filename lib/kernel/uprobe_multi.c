@@ -18,7 +18,7 @@
 
 #include <linux/bpf.h>
 
-#include "internal.h"
+#include "kernel.h"
 
 /*
  * union bpf_attr's link_create as Linux 6.6 lays it out for uprobe_multi;

@@ -21,7 +21,7 @@
 #include <probekit/features.h>
 #include <probekit/privileges.h>
 
-#include "internal.h"
+#include "load.h"
 
 struct target_slot {
 	struct pk_target t;

@@ -18,7 +18,7 @@
 #include <probekit/tracefs.h>
 #include <probekit/uprobe.h>
 
-#include "internal.h"
+#include "load.h"
 
 static bool btf_has(const char *name, int kind, const char *what, char *why, size_t size)
 {

@@ -22,7 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/compile.h>
-#include "internal.h"
+#include "load.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 #define MAX_ARGS 32

@@ -25,7 +25,7 @@
 #include <probekit/targets.h>
 #include <probekit/object.h>
 #include <probekit/uprobe.h>
-#include "internal.h"
+#include "load.h"
 
 #define HELPER_TRACE_PRINTK 6
 #define HELPER_TRACE_VPRINTK 177

@@ -15,9 +15,10 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/output.h>
+#include <probekit/events.h>
 #include <probekit/params.h>
 
-#include "internal.h"
+#include "load.h"
 
 enum ptype_kind { PT_OTHER, PT_INT, PT_BOOL, PT_ENUM, PT_STR };
 
@@ -365,6 +366,45 @@ int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx)
 				return err;
 		}
 	}
+	return 0;
+}
+
+struct rodata_find {
+	const char *name;
+	struct pk__rodata_var v;
+};
+
+static int rodata_match(const struct btf *btf, const struct pk__rodata_var *v, void *ctx)
+{
+	struct rodata_find *f = ctx;
+
+	(void)btf;
+	if (strcmp(v->name, f->name))
+		return 0;
+	f->v = *v;
+	return 1;
+}
+
+void *pk__rodata_find(struct bpf_object *obj, const char *name, size_t *size)
+{
+	struct rodata_find f = {.name = name};
+
+	if (pk__rodata_vars(obj, rodata_match, &f) != 1)
+		return NULL;
+	*size = f.v.size;
+	return f.v.data;
+}
+
+int pk_object_set_rodata(struct bpf_object *obj, const char *name, const void *value, size_t size)
+{
+	size_t var_size;
+	void *data = pk__rodata_find(obj, name, &var_size);
+
+	if (!data)
+		return -ENOENT;
+	if (var_size != size)
+		return -EINVAL;
+	memcpy(data, value, size);
 	return 0;
 }
 

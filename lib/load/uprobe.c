@@ -19,7 +19,7 @@
 #include <probekit/uprobe.h>
 #include <probekit/usyms.h>
 
-#include "internal.h"
+#include "load.h"
 
 #if defined(__x86_64__)
 #define MULTIARCH "x86_64-linux-gnu"

@@ -16,7 +16,7 @@
 
 #include <probekit/btfvalue.h>
 
-#include "internal.h"
+#include "print.h"
 
 #define MAX_RESOLVE 32
 

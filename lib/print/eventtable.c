@@ -16,7 +16,7 @@
 #include <probekit/eventtable.h>
 #include <probekit/stackid.h>
 
-#include "internal.h"
+#include "print.h"
 
 #define MAX_RESOLVE 32
 /* widest column a char array gets (longer text is not cut, only unpadded) */

@@ -16,7 +16,7 @@
 #include <probekit/flamegraph.h>
 #include <probekit/output.h>
 
-#include "internal.h"
+#include "print.h"
 
 struct node {
 	char *name;

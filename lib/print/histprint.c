@@ -17,7 +17,7 @@
 #include <probekit/hist.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
-#include "internal.h"
+#include "print.h"
 
 /* bcc's stars_max, log2_index_max and linear_index_max */
 #define STARS_MAX	   40

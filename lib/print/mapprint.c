@@ -13,7 +13,7 @@
 #include <probekit/mapprint.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
-#include "internal.h"
+#include "print.h"
 
 #define TEXT_MAX 4096
 

@@ -25,7 +25,7 @@
 #include <probekit/features.h>
 #include <probekit/ksyms.h>
 
-#include "internal.h"
+#include "runtime.h"
 
 #define MAX_WATCHES 8
 #define LOST_REPORT_MS 1000

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "sym.h"
 
 #define MAX_BUILD_ID 64
 /* MiniDebugInfo holds symbols only: anything near this is not one */

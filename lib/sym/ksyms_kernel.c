@@ -3,7 +3,7 @@
  * Kernel stack frames named by the kernel: bpf/ksyms_kernel.bpf.c formats
  * each address with bpf_snprintf("%pS"), kallsyms' own lookup, which
  * answers "name+0xoff/0xsize [module]", or "0x..." for no symbol. This
- * spares the 4 MB of a /proc/kallsyms table (lib/ksyms.c), which stays
+ * spares the 4 MB of a /proc/kallsyms table (lib/sym/ksyms.c), which stays
  * the fallback. The answers are cached in a small direct-mapped table:
  * a tool's stacks repeat, so most stacks need no run at all.
  */
@@ -17,7 +17,7 @@
 
 #include <probekit/ksyms.h>
 
-#include "internal.h"
+#include "sym.h"
 #include "ksyms_kernel.skel.h"
 
 #define LEN sizeof(((struct ksyms_kernel_bpf__bss *)0)->names[0])

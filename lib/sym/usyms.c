@@ -20,7 +20,7 @@
 
 #include <probekit/usyms.h>
 
-#include "internal.h"
+#include "sym.h"
 
 #define DEFAULT_DEBUG_DIR "/usr/lib/debug"
 #define MAX_PERF_MAP (64u << 20)
