@@ -160,8 +160,8 @@ static int usyms(const char *what, const char *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3 || (argc != 3 && strcmp(argv[1], "progs") &&
-			 (strcmp(argv[1], "kframes") || argc != 4))) {
+	if (argc < 3 ||
+	    (argc != 3 && strcmp(argv[1], "progs") && (strcmp(argv[1], "kframes") || argc != 4))) {
 		fprintf(stderr, "usage: symlookup ksyms KALLSYMS | kframes kernel|table [OUT] | "
 				"progs ID... | usyms PID | file PATH\n");
 		return 2;
