@@ -47,11 +47,11 @@ remove() {
 	[ "$removed" = 1 ] && return
 	removed=1
 	# shellcheck disable=SC2086
-	apt-get remove -y -qq $packages >/dev/null
+	apt-get -o DPkg::Lock::Timeout=300 remove -y -qq $packages >/dev/null
 }
 trap remove EXIT
 say "apt-get install ${debs[*]}"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >"$work/apt.log" 2>&1 ||
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${debs[@]}" >"$work/apt.log" 2>&1 ||
 	{ cat "$work/apt.log"; fail "apt-get install ${debs[*]}"; }
 dpkg -L probekit >"$work/files"
 
