@@ -211,7 +211,10 @@ def enter_private_tmp(paths):
         return
     if any((os.path.realpath(p) + "/").startswith("/tmp/") for p in paths):
         return
-    probe = subprocess.run(["unshare", "--mount", "true"], stderr=subprocess.DEVNULL)
+    # the options of the exec below (BusyBox's unshare, in the kernel lane's
+    # guests, may lack some): the exec must not fail where the probe passed
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                           stderr=subprocess.DEVNULL)
     if probe.returncode != 0:
         return
     script = (f'if mount -t tmpfs -o mode=1777 pk-tests /tmp; then export {PRIVATE_TMP}=/tmp; '
