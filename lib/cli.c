@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -464,9 +465,17 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 			return pk_usage_error(run, "empty command");
 		run->command = arg;
 		return 0;
-	case C_METRICS:
+	case C_METRICS: {
+		struct sockaddr_storage sa;
+		unsigned int len;
+
+		if (pk__http_parse_addr(arg, &sa, &len))
+			return pk_usage_error(run, "invalid --metrics address '%s': give [ADDR:]PORT "
+						   "with a numeric ADDR (0.0.0.0, [::1]) and PORT 0-65535",
+					      arg);
 		run->metrics_addr = arg;
 		return 0;
+	}
 	case C_METRICS_MAX:
 		if (pk_parse_ulong(arg, 1UL << 24, &run->metrics_max) || !run->metrics_max)
 			return pk_usage_error(run, "invalid --metrics-max-series '%s': give a number "
