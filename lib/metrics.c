@@ -120,6 +120,8 @@ static void family_name(struct pk__metric *f, const char *declared, const char *
 	size_t len;
 
 	f->mul = f->div = 1;
+	if (declared && !*declared)
+		declared = NULL;
 	snprintf(base, sizeof(base), "%s", declared ? declared : f->map);
 	len = strlen(base);
 	for (end = base + len; end > base && u < 0; end = w > base ? w - 1 : base) {
@@ -406,13 +408,16 @@ static int arena_add(struct arena *a, const char *s, size_t n)
 	return 0;
 }
 
-/* The exposition format's label value escapes: backslash, double quote, newline. */
-static size_t escape_value(char *dst, size_t size, const char *s)
+/*
+ * The exposition format's label value escapes: backslash, double quote,
+ * newline; HELP text has the first and the last only.
+ */
+static size_t escape_text(char *dst, size_t size, const char *s, bool quote)
 {
 	size_t n = 0;
 
 	for (; *s && n + 3 < size; s++) {
-		if (*s == '\\' || *s == '"' || *s == '\n') {
+		if (*s == '\\' || (*s == '"' && quote) || *s == '\n') {
 			dst[n++] = '\\';
 			dst[n++] = *s == '\n' ? 'n' : *s;
 		} else {
@@ -486,7 +491,7 @@ static void value_text(const struct pk__metric *f, const struct label *l,
 		v = read_int(p, t->size);
 		name = enum_name(f->btf, t, v);
 		if (name && *name)
-			snprintf(buf, size, "%s", name);
+			pk_escape_text(buf, size, name, strlen(name));
 		else
 			snprintf(buf, size, "%lld", (long long)v);
 		return;
@@ -506,7 +511,7 @@ static int label_text(const struct pk__metric *f, const unsigned char *key, stru
 
 	for (i = 0; i < f->nr_labels && !err; i++) {
 		value_text(f, &f->labels[i], key, raw, sizeof(raw));
-		escape_value(esc, sizeof(esc), raw);
+		escape_text(esc, sizeof(esc), raw, true);
 		err = (i ? arena_add(a, ",", 1) : 0) ?:
 		      arena_add(a, f->labels[i].name, strlen(f->labels[i].name)) ?:
 		      arena_add(a, "=\"", 2) ?: arena_add(a, esc, strlen(esc)) ?:
@@ -606,12 +611,23 @@ static void put_sample(FILE *out, const char *name, const char *suffix, const ch
 		labels && *labels && extra ? "," : "", extra ? extra : "", any ? "}" : "", num);
 }
 
+/* A name from BTF as a label value: any bytes become valid, escaped UTF-8. */
+static void escape_name(char *dst, size_t size, const char *name, bool quote)
+{
+	char text[NAME_MAX_LEN * 4 + 1];
+
+	pk_escape_text(text, sizeof(text), name, strlen(name));
+	escape_text(dst, size, text, quote);
+}
+
 static void put_header(FILE *out, const struct pk__metric *f)
 {
 	static const char *const types[] = { "counter", "gauge", "histogram" };
 	static const char *const what[] = { "counts", "values", "histogram" };
+	char map[NAME_MAX_LEN * 8 + 1];
 
-	fprintf(out, "# HELP %s %s of BPF map %s\n# TYPE %s %s\n", f->name, what[f->kind], f->map,
+	escape_name(map, sizeof(map), f->map, false);
+	fprintf(out, "# HELP %s %s of BPF map %s\n# TYPE %s %s\n", f->name, what[f->kind], map,
 		f->name, types[f->kind]);
 }
 
@@ -1034,10 +1050,10 @@ static double seconds_since(const struct timespec *t0)
 
 static void write_health(struct pk_metrics *m, FILE *out, const struct timespec *t0)
 {
-	char tool[VALUE_TEXT_MAX], num[64];
+	char tool[NAME_MAX_LEN * 8 + 1], map[NAME_MAX_LEN * 8 + 1], num[64];
 	int i;
 
-	escape_value(tool, sizeof(tool), m->tool);
+	escape_name(tool, sizeof(tool), m->tool, true);
 	fprintf(out,
 		"# HELP probekit_build_info probekit's version and the tool serving these metrics\n"
 		"# TYPE probekit_build_info gauge\n"
@@ -1049,10 +1065,11 @@ static void write_health(struct pk_metrics *m, FILE *out, const struct timespec 
 		(unsigned long long)(m->lost_events ? m->lost_events(m->ctx) : 0));
 	fprintf(out, "# HELP probekit_series_dropped_total series left out of scrapes by the "
 		     "per-map limit\n# TYPE probekit_series_dropped_total counter\n");
-	for (i = 0; i < m->nr; i++)
-		fprintf(out, "probekit_series_dropped_total{map=\"%s\"} %llu\n",
-			bpf_map__name(m->families[i].map),
+	for (i = 0; i < m->nr; i++) {
+		escape_name(map, sizeof(map), bpf_map__name(m->families[i].map), true);
+		fprintf(out, "probekit_series_dropped_total{map=\"%s\"} %llu\n", map,
 			(unsigned long long)pk__metric_dropped(m->families[i].metric));
+	}
 	put_number(num, sizeof(num), seconds_since(t0), false);
 	fprintf(out,
 		"# HELP probekit_scrape_duration_seconds how long this scrape took to read "
