@@ -149,11 +149,16 @@ struct pk__metric_desc {
 	__u32 map_type, key_type_id, value_type_id, key_size, value_size, max_entries;
 	/* PK_GAUGE */
 	bool gauge;
+	/* one integer member of a struct value, at this offset (never a histogram) */
+	bool member;
+	__u32 value_offset;
 };
 /* NULL with errno ENOENT when the map holds nothing a metric can show */
 struct pk__metric *pk__metric_new(const struct btf *btf, const struct pk__metric_desc *d);
 void pk__metric_free(struct pk__metric *f);
 const char *pk__metric_name(const struct pk__metric *f);
+/* the map, "map.member" for a struct value's member */
+const char *pk__metric_map(const struct pk__metric *f);
 void pk__metric_set_name(struct pk__metric *f, const char *name);
 bool pk__metric_is_hist(const struct pk__metric *f);
 /* series left out by the limit, over every write so far */

@@ -49,8 +49,8 @@ struct pk__metric {
 	/* the family's name: probekit_read_seconds, probekit_execs_total */
 	char name[NAME_MAX_LEN];
 	__u32 key_size, value_size, max_entries;
-	/* values: integer width and sign */
-	__u32 count_size;
+	/* values: integer offset, width and sign */
+	__u32 count_offset, count_size;
 	bool count_signed;
 	/* a unit in the name made a base unit: values * mul / div (exact powers of ten, so
 	 * that 999 usecs is the double 0.000999 reads as) */
@@ -280,7 +280,7 @@ static int recognize(struct pk__metric *f, const struct pk__metric_desc *d)
 		    .value_size = d->value_size);
 	const struct btf_type *v;
 
-	if (d->key_size && d->key_type_id)
+	if (d->key_size && d->key_type_id && !d->member)
 		f->hist = pk_hist__recognize(f->btf, &hd);
 	if (f->hist) {
 		f->kind = HISTOGRAM;
@@ -289,8 +289,9 @@ static int recognize(struct pk__metric *f, const struct pk__metric_desc *d)
 		return hist_labels(f);
 	}
 	v = int_type(f->btf, d->value_type_id);
-	if (!v || v->size > d->value_size)
+	if (!v || d->value_offset > d->value_size || v->size > d->value_size - d->value_offset)
 		return -ENOENT;
+	f->count_offset = d->value_offset;
 	f->count_size = v->size;
 	f->count_signed = is_signed(v);
 	f->kind = d->gauge ? GAUGE : COUNTER;
@@ -333,6 +334,11 @@ struct pk__metric *pk__metric_new(const struct btf *btf, const struct pk__metric
 		return NULL;
 	}
 	return f;
+}
+
+const char *pk__metric_map(const struct pk__metric *f)
+{
+	return f->map;
 }
 
 const char *pk__metric_name(const struct pk__metric *f)
@@ -524,6 +530,7 @@ static long double entry_value(const struct pk__metric *f, const void *value)
 {
 	if (f->kind == HISTOGRAM)
 		return pk__hist_count(f->hist, value);
+	value = (const unsigned char *)value + f->count_offset;
 	if (f->count_signed)
 		return read_int(value, f->count_size);
 	return read_uint(value, f->count_size);
@@ -891,6 +898,49 @@ static void unique_name(struct pk_metrics *m, struct pk__metric *f, const char *
 	pk__metric_set_name(f, name);
 }
 
+/*
+ * A struct value ({ count, total_ns }): one family per integer member,
+ * named map_member (probekit_stats_count_total, probekit_stats_total_seconds_total).
+ * Returns how many.
+ */
+static int add_members(struct pk_metrics *m, const struct btf *btf, const struct bpf_map *map,
+		       const struct pk__metric_desc *d)
+{
+	char name[NAME_MAX_LEN], declared[NAME_MAX_LEN];
+	__u32 id = d->value_type_id;
+	const struct btf_type *t = pk__btf_resolve(btf, &id);
+	const struct btf_member *mb;
+	struct pk__metric_desc md;
+	struct pk__metric *f;
+	int i, added = 0;
+
+	if (!t || !btf_is_struct(t))
+		return 0;
+	mb = btf_members(t);
+	for (i = 0; i < btf_vlen(t) && m->nr < MAX_FAMILIES; i++) {
+		const char *member = btf__name_by_offset(btf, mb[i].name_off);
+
+		if (btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8 || !member ||
+		    !*member || !int_type(btf, mb[i].type))
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", d->name, member);
+		snprintf(declared, sizeof(declared), "%s_%s", d->declared_name ?: "", member);
+		md = *d;
+		md.name = name;
+		md.declared_name = d->declared_name ? declared : NULL;
+		md.value_type_id = mb[i].type;
+		md.value_offset = btf_member_bit_offset(t, i) / 8;
+		md.member = true;
+		f = pk__metric_new(btf, &md);
+		if (!f)
+			continue;
+		unique_name(m, f, name);
+		m->families[m->nr++] = (struct family){ f, map };
+		added++;
+	}
+	return added;
+}
+
 static int add_map(struct pk_metrics *m, const struct btf *btf, const struct bpf_map *map)
 {
 	const char *name = bpf_map__name(map);
@@ -918,12 +968,13 @@ static int add_map(struct pk_metrics *m, const struct btf *btf, const struct bpf
 	f = pk__metric_new(btf, &d);
 	if (!f && errno == ENOMEM)
 		return -ENOMEM;
-	if (!f) {
-		say(m, "metrics: map %s left out: its values are not integer counts", name);
+	if (f) {
+		unique_name(m, f, name);
+		m->families[m->nr++] = (struct family){ f, map };
 		return 0;
 	}
-	unique_name(m, f, name);
-	m->families[m->nr++] = (struct family){ f, map };
+	if (add_members(m, btf, map, &d) == 0)
+		say(m, "metrics: map %s left out: its values are not integer counts", name);
 	return 0;
 }
 
@@ -1066,7 +1117,7 @@ static void write_health(struct pk_metrics *m, FILE *out, const struct timespec 
 	fprintf(out, "# HELP probekit_series_dropped_total series left out of scrapes by the "
 		     "per-map limit\n# TYPE probekit_series_dropped_total counter\n");
 	for (i = 0; i < m->nr; i++) {
-		escape_name(map, sizeof(map), bpf_map__name(m->families[i].map), true);
+		escape_name(map, sizeof(map), pk__metric_map(m->families[i].metric), true);
 		fprintf(out, "probekit_series_dropped_total{map=\"%s\"} %llu\n", map,
 			(unsigned long long)pk__metric_dropped(m->families[i].metric));
 	}
