@@ -302,3 +302,23 @@ def test_bad_requests_leave_tracing_unharmed():
         assert tool.stop() == 0, tool.err
     finally:
         pk.cleanup_processes()
+
+
+def test_systemd_unit_template_verifies():
+    """The shipped unit, instantiated on an environment file like the
+    example, is one systemd accepts (systemd-analyze verify)."""
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        raise pk.Skip("systemd-analyze is not installed (no systemd here)")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    src = os.path.join(root, "contrib", "systemd")
+    with tempfile.TemporaryDirectory(prefix="pk-unit-") as d:
+        unit = open(os.path.join(src, "probekit-metrics@.service")).read()
+        assert "EnvironmentFile=/etc/probekit/metrics/%i.env" in unit
+        with open(os.path.join(d, "probekit-metrics@x.service"), "w") as f:
+            f.write(unit.replace("/etc/probekit/metrics/%i.env", os.path.join(d, "x.env")))
+        shutil.copy(os.path.join(src, "metrics.env.example"), os.path.join(d, "x.env"))
+        r = subprocess.run([analyze, "verify", "--man=no",
+                            os.path.join(d, "probekit-metrics@x.service")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert r.returncode == 0, r.stdout
