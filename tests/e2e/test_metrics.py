@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -322,3 +323,41 @@ def test_systemd_unit_template_verifies():
                             os.path.join(d, "probekit-metrics@x.service")],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert r.returncode == 0, r.stdout
+
+
+def test_series_limit_keeps_the_largest_and_counts_the_rest():
+    """A key flood past --metrics-max-series: a scrape shows exactly the
+    limit, the largest series among them, and probekit_series_dropped_total
+    counts the rest at every scrape."""
+    pk.need_bpf()
+    need_prometheus()
+    port, keys, limit = free_port(), 3000, 100
+    # fds past any open one: every close() fails with EBADF, and is seen;
+    # the child closes nothing else between "go" and "done"
+    base = 1 << 20
+    code = ("import os, sys\nsys.stdin.readline()\n"
+            f"for i in range({keys}):\n"
+            "    for _ in range(3 if i < 5 else 1):\n"
+            "        try:\n"
+            f"            os.close({base} + i)\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "print('done', flush=True)\nsys.stdin.readline()\n")
+    child = pk.Proc([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    tool = pk.Proc(run_argv("-v", "--metrics", str(port), "--quiet", "--metrics-max-series",
+                            str(limit), "--set", f"targ_pid={child.pid}",
+                            prebuilt(os.path.join(PROGS, "close_keys.bpf.c"))), env=env())
+    tool.wait_for(lambda l: ": using " in l, 60, stream="err", what="'using' line")
+    child.p.stdin.write(b"go\n")
+    child.p.stdin.flush()
+    child.wait_for(lambda l: l == "done", 30)
+    for n in (1, 2):
+        s = scrape(port)
+        series = {k: v for k, v in s.items() if k.startswith("probekit_closes_total{")}
+        assert len(series) == limit, len(series)
+        for i in range(5):
+            assert series[f'probekit_closes_total{{fd="{base + i}",pid="{child.pid}"}}'] == 3
+        assert s['probekit_series_dropped_total{map="closes"}'] == n * (keys - limit), s
+    assert tool.stop() == 0, tool.err
+    child.p.stdin.close()
+    assert child.wait() == 0

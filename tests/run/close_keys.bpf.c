@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The metrics benchmark's map: one key per fd the driver (targ_pid) calls
- * close() on, so that 10,000 closes of unused fds make 10,000 keys, each a
- * counter series with two labels.
+ * One key per fd targ_pid calls close() on: a key flood of known size for
+ * the metrics test and benchmark (10,000 closes of unused fds make 10,000
+ * keys, each a counter series with two labels).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
