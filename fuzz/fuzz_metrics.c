@@ -22,7 +22,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "../lib/internal.h"
+#include "../lib/print/print.h"
 #include "fuzzinput.h"
 
 static const char *const member_names[] = { "slot", "le", "__x", "a b", "", "quantile",
