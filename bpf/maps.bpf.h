@@ -222,10 +222,10 @@ static __always_inline __u32 pk_log2l(__u64 v)
  * cannot give one): an array of one __u64 for PK_HIST, a hash keyed by the
  * bucket type for PK_HIST_KEYED.
  */
-#define PK_GAUGE	       PK__HIST_TAG("pk_metric:gauge")
-#define PK_NO_METRIC	       PK__HIST_TAG("pk_metric:none")
-#define PK_METRIC_NAME(name)   PK__HIST_TAG("pk_metric_name:" name)
-#define PK_HIST_SUM_OF(hist)   PK__HIST_TAG("pk_hist_sum:" #hist)
+#define PK_GAUGE	     PK__HIST_TAG("pk_metric:gauge")
+#define PK_NO_METRIC	     PK__HIST_TAG("pk_metric:none")
+#define PK_METRIC_NAME(name) PK__HIST_TAG("pk_metric_name:" name)
+#define PK_HIST_SUM_OF(hist) PK__HIST_TAG("pk_hist_sum:" #hist)
 
 /*
  * A map's max_entries, known at compile time: libbpf's __uint() declares

@@ -25,21 +25,27 @@
 #include "../lib/print/print.h"
 #include "fuzzinput.h"
 
-static const char *const member_names[] = { "slot", "le", "__x", "a b", "", "quantile",
-					    "fd",   "comm", "x\"\\\n", "9z", "pid" };
-static const char *const map_names[] = { "h", "read_usecs", "lat_nsecs_by_pid", "x\x7f\xff",
-					 "calls_total", "kb", "us" };
-static const char *const declared[] = { NULL, NULL, NULL, "my_total", "a-b.c", "9x", "" };
+static const char *const member_names[] = {"slot", "le",   "__x",     "a b", "",   "quantile",
+					   "fd",   "comm", "x\"\\\n", "9z",  "pid"};
+static const char *const map_names[] = {
+    "h", "read_usecs", "lat_nsecs_by_pid", "x\x7f\xff", "calls_total", "kb", "us"};
+static const char *const declared[] = {NULL, NULL, NULL, "my_total", "a-b.c", "9x", ""};
 static const char *const tags[] = {
-	"pk_hist", "pk_hist:linear:1", "pk_hist:linear:1000", "pk_hist_unit:usecs",
-	"pk_hist_unit:kbytes", "pk_hist_section:pid", "pk_hist_section:le", "other",
+    "pk_hist",
+    "pk_hist:linear:1",
+    "pk_hist:linear:1000",
+    "pk_hist_unit:usecs",
+    "pk_hist_unit:kbytes",
+    "pk_hist_section:pid",
+    "pk_hist_section:le",
+    "other",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static int scalar(struct btf *btf, struct in *in)
 {
-	static const int sizes[] = { 1, 2, 4, 8 };
+	static const int sizes[] = {1, 2, 4, 8};
 	int id, i, n;
 
 	switch (take(in) % 4) {
@@ -52,7 +58,8 @@ static int scalar(struct btf *btf, struct in *in)
 		id = btf__add_int(btf, "char", 1, BTF_INT_CHAR);
 		return id > 0 ? btf__add_array(btf, id, id, 1 + take(in) % 20) : id;
 	default:
-		return btf__add_int(btf, "int", sizes[take(in) % 4], take(in) & 1 ? BTF_INT_SIGNED : 0);
+		return btf__add_int(btf, "int", sizes[take(in) % 4],
+				    take(in) & 1 ? BTF_INT_SIGNED : 0);
 	}
 }
 
@@ -72,8 +79,10 @@ static int key_type(struct btf *btf, struct in *in)
 
 		off = (off + 7) / 8 * 8;
 		if (ids[i] <= 0 || size <= 0 ||
-		    btf__add_field(btf, i == n - 1 && take(in) & 1 ? "slot" :
-							       member_names[take(in) % N(member_names)],
+		    btf__add_field(btf,
+				   i == n - 1 && take(in) & 1
+				       ? "slot"
+				       : member_names[take(in) % N(member_names)],
 				   ids[i], off * 8, 0))
 			return -1;
 		off += size;
@@ -95,7 +104,11 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 
 	while (i < n) {
 		unsigned char c = s[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		size_t len = c < 0x80	      ? 1
+			     : (c >> 5) == 6  ? 2
+			     : (c >> 4) == 14 ? 3
+			     : (c >> 3) == 30 ? 4
+					      : 0;
 
 		if (!len || i + len > n || (len == 2 && c < 0xc2))
 			return false;
@@ -185,11 +198,11 @@ static void check_output(char *out, size_t len, __u32 max_series)
 static void write_metric(struct btf *btf, struct in *in)
 {
 	struct pk__metric_desc d = {
-		.name = map_names[take(in) % N(map_names)],
-		.declared_name = declared[take(in) % N(declared)],
-		.map_type = take(in) & 1 ? BPF_MAP_TYPE_ARRAY : BPF_MAP_TYPE_HASH,
-		.gauge = take(in) % 4 == 0,
-		.max_entries = take(in) % 70,
+	    .name = map_names[take(in) % N(map_names)],
+	    .declared_name = declared[take(in) % N(declared)],
+	    .map_type = take(in) & 1 ? BPF_MAP_TYPE_ARRAY : BPF_MAP_TYPE_HASH,
+	    .gauge = take(in) % 4 == 0,
+	    .max_entries = take(in) % 70,
 	};
 	int key = key_type(btf, in), value, var, i;
 	__u32 max_series = 1 + take(in) * 4, n;
@@ -199,8 +212,8 @@ static void write_metric(struct btf *btf, struct in *in)
 	size_t len = 0;
 	FILE *o;
 
-	value = take(in) % 5 ? btf__add_int(btf, "u64", 1 << take(in) % 4, take(in) & 1) :
-			       key_type(btf, in);
+	value = take(in) % 5 ? btf__add_int(btf, "u64", 1 << take(in) % 4, take(in) & 1)
+			     : key_type(btf, in);
 	var = btf__add_var(btf, d.name, BTF_VAR_GLOBAL_ALLOCATED, value > 0 ? value : 1);
 	for (i = take(in) % 3; var > 0 && i > 0; i--)
 		btf__add_decl_tag(btf, tags[take(in) % N(tags)], var, -1);
@@ -237,7 +250,7 @@ static void write_metric(struct btf *btf, struct in *in)
 
 static void route(struct in *in)
 {
-	static const char *const methods[] = { "GET", "HEAD", "POST", "get", "", NULL };
+	static const char *const methods[] = {"GET", "HEAD", "POST", "get", "", NULL};
 	char url[64], storage[sizeof(struct sockaddr_storage)];
 	size_t i, n = take(in) % sizeof(url);
 	enum pk__http_route r;
@@ -254,7 +267,7 @@ static void route(struct in *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size };
+	struct in in = {data, size};
 	struct btf *btf = btf__new_empty();
 
 	if (btf)

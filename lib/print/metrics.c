@@ -25,14 +25,14 @@
 
 #include "print.h"
 
-#define MAX_LABELS     16
-#define NAME_MAX_LEN   128
+#define MAX_LABELS   16
+#define NAME_MAX_LEN 128
 /* one label value's text, escaped */
 #define VALUE_TEXT_MAX 1024
 #define LOG2_SLOTS     65
 #define LINEAR_SLOTS   1025
 /* PK_HIST_KEYED's buckets per map (bpf/maps.bpf.h) */
-#define HIST_MAX_KEYS  1024
+#define HIST_MAX_KEYS 1024
 
 enum kind { COUNTER, GAUGE, HISTOGRAM };
 
@@ -77,11 +77,11 @@ static const struct {
 	const char *word, *base;
 	double mul, div;
 } base_units[] = {
-	{ "usecs", "seconds", 1, 1e6 },	  { "usec", "seconds", 1, 1e6 }, { "us", "seconds", 1, 1e6 },
-	{ "nsecs", "seconds", 1, 1e9 },	  { "nsec", "seconds", 1, 1e9 }, { "ns", "seconds", 1, 1e9 },
-	{ "msecs", "seconds", 1, 1e3 },	  { "msec", "seconds", 1, 1e3 }, { "ms", "seconds", 1, 1e3 },
-	{ "secs", "seconds", 1, 1 },	  { "sec", "seconds", 1, 1 },	 { "seconds", "seconds", 1, 1 },
-	{ "kbytes", "bytes", 1024, 1 },	  { "kb", "bytes", 1024, 1 },	 { "bytes", "bytes", 1, 1 },
+    {"usecs", "seconds", 1, 1e6}, {"usec", "seconds", 1, 1e6}, {"us", "seconds", 1, 1e6},
+    {"nsecs", "seconds", 1, 1e9}, {"nsec", "seconds", 1, 1e9}, {"ns", "seconds", 1, 1e9},
+    {"msecs", "seconds", 1, 1e3}, {"msec", "seconds", 1, 1e3}, {"ms", "seconds", 1, 1e3},
+    {"secs", "seconds", 1, 1},	  {"sec", "seconds", 1, 1},    {"seconds", "seconds", 1, 1},
+    {"kbytes", "bytes", 1024, 1}, {"kb", "bytes", 1024, 1},    {"bytes", "bytes", 1, 1},
 };
 
 #define NR_BASE_UNITS (sizeof(base_units) / sizeof(base_units[0]))
@@ -124,7 +124,7 @@ static void family_name(struct pk__metric *f, const char *declared, const char *
 		declared = NULL;
 	snprintf(base, sizeof(base), "%s", declared ? declared : f->map);
 	len = strlen(base);
-	for (end = base + len; end > base && u < 0; end = w > base ? w - 1 : base) {
+	for (end = base + len; end > base && u == -1; end = w > base ? w - 1 : base) {
 		for (w = end; w > base && w[-1] != '_'; w--)
 			;
 		u = base_unit(w, end - w);
@@ -481,8 +481,8 @@ static const char *enum_name(const struct btf *btf, const struct btf_type *t, __
  * terminal, so any bytes make valid UTF-8), anything else as btfvalue.h
  * prints it.
  */
-static void value_text(const struct pk__metric *f, const struct label *l,
-		       const unsigned char *key, char *buf, size_t size)
+static void value_text(const struct pk__metric *f, const struct label *l, const unsigned char *key,
+		       char *buf, size_t size)
 {
 	const unsigned char *p = key + l->offset;
 	const struct btf_type *t = int_type(f->btf, l->type_id);
@@ -629,8 +629,8 @@ static void escape_name(char *dst, size_t size, const char *name, bool quote)
 
 static void put_header(FILE *out, const struct pk__metric *f)
 {
-	static const char *const types[] = { "counter", "gauge", "histogram" };
-	static const char *const what[] = { "counts", "values", "histogram" };
+	static const char *const types[] = {"counter", "gauge", "histogram"};
+	static const char *const what[] = {"counts", "values", "histogram"};
 	char map[NAME_MAX_LEN * 8 + 1];
 
 	escape_name(map, sizeof(map), f->map, false);
@@ -640,7 +640,7 @@ static void put_header(FILE *out, const struct pk__metric *f)
 
 static bool read_sum(const struct pk__metric *f, const unsigned char *key, long double *sum)
 {
-	unsigned char keybuf[512] = { 0 }, *vals;
+	unsigned char keybuf[512] = {0}, *vals;
 	int ncpu = f->sum_percpu ? libbpf_num_possible_cpus() : 1, i, nh;
 	size_t stride;
 	__u64 total = 0;
@@ -668,9 +668,9 @@ static bool read_sum(const struct pk__metric *f, const unsigned char *key, long 
 
 static size_t bucket_count(const struct pk__metric *f)
 {
-	return f->top < f->nr_slots - (f->last_slot_open ? 1 : 0) ?
-		       f->top :
-		       f->nr_slots - (f->last_slot_open ? 1 : 0);
+	return f->top < f->nr_slots - (f->last_slot_open ? 1 : 0)
+		   ? f->top
+		   : f->nr_slots - (f->last_slot_open ? 1 : 0);
 }
 
 static void put_histogram(FILE *out, const struct pk__metric *f, const char *labels,
@@ -737,7 +737,7 @@ static size_t make_groups(struct pk__metric *f, const struct row *rows, const ch
 		const struct row *r = &rows[order[i]];
 
 		if (!ng || strcmp(text + r->text, text + rows[order[groups[ng - 1].first]].text))
-			groups[ng++] = (struct group){ .first = i };
+			groups[ng++] = (struct group){.first = i};
 		groups[ng - 1].n++;
 		groups[ng - 1].total += r->value;
 		if (f->kind == HISTOGRAM && r->value && r->slot + 1 > f->top)
@@ -764,7 +764,8 @@ static int fill_rows(struct pk__metric *f, const unsigned char *keys, const unsi
 			return err;
 		a->len++;
 		rows[i].value = entry_value(f, values + i * f->value_size);
-		rows[i].slot = f->kind == HISTOGRAM ? pk__hist_slot_of(f->hist, key, f->nr_slots) : 0;
+		rows[i].slot =
+		    f->kind == HISTOGRAM ? pk__hist_slot_of(f->hist, key, f->nr_slots) : 0;
 	}
 	return 0;
 }
@@ -772,7 +773,7 @@ static int fill_rows(struct pk__metric *f, const unsigned char *keys, const unsi
 int pk__metric_write(struct pk__metric *f, FILE *out, const void *keys, const void *values,
 		     size_t n, __u32 max_series)
 {
-	struct arena a = { 0 };
+	struct arena a = {0};
 	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
 	size_t *order = calloc(n ? n : 1, sizeof(*order));
 	struct group *groups = calloc(n ? n : 1, sizeof(*groups));
@@ -784,7 +785,7 @@ int pk__metric_write(struct pk__metric *f, FILE *out, const void *keys, const vo
 	if (!err)
 		err = fill_rows(f, keys, values, n, rows, &a);
 	if (!err) {
-		struct sort_ctx c = { f, rows, a.buf };
+		struct sort_ctx c = {f, rows, a.buf};
 
 		for (i = 0; i < n; i++)
 			order[i] = i;
@@ -847,9 +848,9 @@ static const char *map_tag(const struct btf *btf, const char *map, const char *p
 
 static bool exportable_type(enum bpf_map_type t)
 {
-	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_ARRAY ||
-	       t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
-	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_LRU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
 static void say(struct pk_metrics *m, const char *fmt, const char *map)
@@ -863,8 +864,10 @@ static void say(struct pk_metrics *m, const char *fmt, const char *map)
 static bool name_taken(const struct pk_metrics *m, const char *name)
 {
 	static const char *const own[] = {
-		"probekit_build_info", "probekit_lost_events_total",
-		"probekit_series_dropped_total", "probekit_scrape_duration_seconds",
+	    "probekit_build_info",
+	    "probekit_lost_events_total",
+	    "probekit_series_dropped_total",
+	    "probekit_scrape_duration_seconds",
 	};
 	size_t i;
 	int j;
@@ -935,7 +938,7 @@ static int add_members(struct pk_metrics *m, const struct btf *btf, const struct
 		if (!f)
 			continue;
 		unique_name(m, f, name);
-		m->families[m->nr++] = (struct family){ f, map };
+		m->families[m->nr++] = (struct family){f, map};
 		added++;
 	}
 	return added;
@@ -945,15 +948,15 @@ static int add_map(struct pk_metrics *m, const struct btf *btf, const struct bpf
 {
 	const char *name = bpf_map__name(map);
 	struct pk__metric_desc d = {
-		.name = name,
-		.declared_name = map_tag(btf, name, "pk_metric_name:"),
-		.map_type = bpf_map__type(map),
-		.key_type_id = bpf_map__btf_key_type_id(map),
-		.value_type_id = bpf_map__btf_value_type_id(map),
-		.key_size = bpf_map__key_size(map),
-		.value_size = bpf_map__value_size(map),
-		.max_entries = bpf_map__max_entries(map),
-		.gauge = map_tag(btf, name, "pk_metric:gauge") != NULL,
+	    .name = name,
+	    .declared_name = map_tag(btf, name, "pk_metric_name:"),
+	    .map_type = bpf_map__type(map),
+	    .key_type_id = bpf_map__btf_key_type_id(map),
+	    .value_type_id = bpf_map__btf_value_type_id(map),
+	    .key_size = bpf_map__key_size(map),
+	    .value_size = bpf_map__value_size(map),
+	    .max_entries = bpf_map__max_entries(map),
+	    .gauge = map_tag(btf, name, "pk_metric:gauge") != NULL,
 	};
 	struct pk__metric *f;
 
@@ -970,7 +973,7 @@ static int add_map(struct pk_metrics *m, const struct btf *btf, const struct bpf
 		return -ENOMEM;
 	if (f) {
 		unique_name(m, f, name);
-		m->families[m->nr++] = (struct family){ f, map };
+		m->families[m->nr++] = (struct family){f, map};
 		return 0;
 	}
 	if (add_members(m, btf, map, &d) == 0)
@@ -986,8 +989,7 @@ static void add_sums(struct pk_metrics *m, const struct btf *btf)
 	const char *of;
 	int i;
 
-	bpf_object__for_each_map(map, m->obj)
-	{
+	bpf_object__for_each_map (map, m->obj) {
 		of = map_tag(btf, bpf_map__name(map), "pk_hist_sum:");
 		v = of ? int_type(btf, bpf_map__btf_value_type_id(map)) : NULL;
 		for (i = 0; v && of && i < m->nr; i++) {
@@ -999,7 +1001,8 @@ static void add_sums(struct pk_metrics *m, const struct btf *btf)
 			of = NULL;
 		}
 		if (of)
-			say(m, "metrics: map %s left out: not the sums of a histogram of the same key",
+			say(m,
+			    "metrics: map %s left out: not the sums of a histogram of the same key",
 			    bpf_map__name(map));
 	}
 }
@@ -1025,8 +1028,7 @@ struct pk_metrics *pk_metrics__new(struct bpf_object *obj, const struct pk_metri
 	m->ctx = PK_OPTS_GET(opts, ctx, NULL);
 	m->log = PK_OPTS_GET(opts, log, NULL);
 	if (btf) {
-		bpf_object__for_each_map(map, obj)
-		{
+		bpf_object__for_each_map (map, obj) {
 			if (!err)
 				err = add_map(m, btf, map);
 		}

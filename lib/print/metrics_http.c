@@ -35,14 +35,14 @@
 #define MHD_SONAME "libmicrohttpd.so.12"
 /* a client idle this long (a half-open or slowloris one) is dropped */
 #define CONNECTION_TIMEOUT_S 10
-#define CONNECTION_LIMIT 64
+#define CONNECTION_LIMIT     64
 /* request line and headers of a connection: longer ones get 431 */
 #define CONNECTION_MEMORY 32768
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 static const char index_page[] =
-	"<html><head><title>probekit</title></head><body>"
-	"<h1>probekit</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+    "<html><head><title>probekit</title></head><body>"
+    "<h1>probekit</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
 
 #define MHD_FUNCTIONS(X)                                                                           \
 	X(MHD_start_daemon)                                                                        \
@@ -111,11 +111,11 @@ enum pk__http_route pk__http_route(const char *method, const char *url)
 	return strcmp(url, "/") ? PK__HTTP_METRICS : PK__HTTP_INDEX;
 }
 
-static enum MHD_Result queue_text(struct MHD_Connection *c, unsigned int status,
-				  const char *text, const char *type, const char *allow)
+static enum MHD_Result queue_text(struct MHD_Connection *c, unsigned int status, const char *text,
+				  const char *type, const char *allow)
 {
 	struct MHD_Response *r =
-		mhd.MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	    mhd.MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -173,15 +173,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	*upload_size = 0;
 	*state = cls;
 	switch (pk__http_route(method, url)) {
-	case PK__HTTP_METRICS:
-		return queue_metrics(cls, c);
+	case PK__HTTP_METRICS: return queue_metrics(cls, c);
 	case PK__HTTP_INDEX:
 		return queue_text(c, MHD_HTTP_OK, index_page, "text/html; charset=utf-8", NULL);
 	case PK__HTTP_BAD_METHOD:
 		return queue_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n",
 				  "text/plain; charset=utf-8", "GET, HEAD");
-	case PK__HTTP_NOT_FOUND:
-		break;
+	case PK__HTTP_NOT_FOUND: break;
 	}
 	return queue_text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n",
 			  "text/plain; charset=utf-8", NULL);
@@ -253,12 +251,13 @@ int pk__http_parse_addr(const char *s, void *storage, unsigned int *len)
 static void name_address(struct pk__http *s, const struct sockaddr_storage *sa)
 {
 	const union MHD_DaemonInfo *port =
-		mhd.MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	    mhd.MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	char host[INET6_ADDRSTRLEN] = "?";
 	bool v6 = sa->ss_family == AF_INET6;
 
 	if (v6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
+			  sizeof(host));
 	else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, host, sizeof(host));
 	snprintf(s->address, sizeof(s->address), "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
@@ -273,19 +272,19 @@ static struct MHD_Daemon *start_daemon(struct pk__http *s, const struct sockaddr
 			     (s->log ? MHD_USE_ERROR_LOG : 0);
 
 	return mhd.MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_log, s->log,
-		MHD_OPTION_SOCK_ADDR, sa,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_log, s->log,
+	    MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)CONNECTION_MEMORY, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	    MHD_OPTION_END);
 }
 
 static int watch(struct pk__http *s)
 {
 	const union MHD_DaemonInfo *info =
-		mhd.MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-	struct epoll_event e = { .events = EPOLLIN };
+	    mhd.MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	struct epoll_event e = {.events = EPOLLIN};
 
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -308,7 +307,8 @@ struct pk__http *pk__http_start(const char *addr, int (*write)(void *ctx, FILE *
 	if (pk__http_parse_addr(addr, &sa, &len)) {
 		pk__why(why, why_size,
 			"invalid --metrics address '%s': give [ADDR:]PORT, ADDR numeric "
-			"(0.0.0.0, [::1])", addr);
+			"(0.0.0.0, [::1])",
+			addr);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -318,7 +318,7 @@ struct pk__http *pk__http_start(const char *addr, int (*write)(void *ctx, FILE *
 		errno = err ? -err : ENOMEM;
 		return NULL;
 	}
-	*s = (struct pk__http){ .epfd = -1, .timerfd = -1, .write = write, .ctx = ctx, .log = log };
+	*s = (struct pk__http){.epfd = -1, .timerfd = -1, .write = write, .ctx = ctx, .log = log};
 	s->daemon = start_daemon(s, &sa);
 	if (!s->daemon) {
 		/* libmicrohttpd does not say why: binding is what fails in practice */
@@ -343,7 +343,7 @@ struct pk__http *pk__http_start(const char *addr, int (*write)(void *ctx, FILE *
 static void arm_timer(struct pk__http *s)
 {
 	MHD_UNSIGNED_LONG_LONG ms = 0;
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	if (mhd.MHD_get_timeout(s->daemon, &ms) == MHD_YES) {
 		ms = ms ? ms : 1;

@@ -19,7 +19,7 @@ PK_HASH(closes, struct close_key, __u64, 16384);
 
 PK_SYSCALL_ENTER(close)
 {
-	struct close_key k = { .fd = args->args[0], .pid = bpf_get_current_pid_tgid() >> 32 };
+	struct close_key k = {.fd = args->args[0], .pid = bpf_get_current_pid_tgid() >> 32};
 
 	if (k.pid != targ_pid)
 		return 0;
