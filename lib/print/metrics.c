@@ -825,25 +825,28 @@ struct pk_metrics {
 	char error[256];
 };
 
+struct tag_find {
+	const char *prefix, *value;
+};
+
+static int find_tag(const char *tag, void *ctx)
+{
+	struct tag_find *f = ctx;
+	size_t len = strlen(f->prefix);
+
+	if (strncmp(tag, f->prefix, len))
+		return 0;
+	f->value = tag + len;
+	return 1;
+}
+
 /* The value of the map variable's decl tag "@prefix...", or NULL. */
 static const char *map_tag(const struct btf *btf, const char *map, const char *prefix)
 {
-	__u32 i, n = btf__type_cnt(btf);
-	size_t len = strlen(prefix);
+	struct tag_find f = { prefix, NULL };
 
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i), *var;
-		const char *tag, *vname;
-
-		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
-			continue;
-		var = btf__type_by_id(btf, t->type);
-		vname = var && btf_is_var(var) ? btf__name_by_offset(btf, var->name_off) : NULL;
-		tag = btf__name_by_offset(btf, t->name_off);
-		if (vname && tag && !strcmp(vname, map) && !strncmp(tag, prefix, len))
-			return tag + len;
-	}
-	return NULL;
+	pk__var_tags(btf, map, find_tag, &f);
+	return f.value;
 }
 
 static bool exportable_type(enum bpf_map_type t)
