@@ -265,7 +265,7 @@ static int read_tag(const char *tag, void *ctx)
 /* The map variable's decl tags: returns whether one says "histogram". */
 static bool read_tags(const struct btf *btf, const char *name, struct pk_hist *h)
 {
-	struct tags t = { h, false };
+	struct tags t = {h, false};
 
 	pk__var_tags(btf, name, read_tag, &t);
 	return t.tagged;

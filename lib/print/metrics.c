@@ -843,7 +843,7 @@ static int find_tag(const char *tag, void *ctx)
 /* The value of the map variable's decl tag "@prefix...", or NULL. */
 static const char *map_tag(const struct btf *btf, const char *map, const char *prefix)
 {
-	struct tag_find f = { prefix, NULL };
+	struct tag_find f = {prefix, NULL};
 
 	pk__var_tags(btf, map, find_tag, &f);
 	return f.value;
