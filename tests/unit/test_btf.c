@@ -138,23 +138,27 @@ PK_TEST(core_btf_key_follows_the_kernel_btf_and_the_object)
 		return;
 	old = old ? strdup(old) : NULL;
 	setenv("XDG_CACHE_HOME", dir, 1);
-	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, a, sizeof(a), &made, why,
-			       sizeof(why)), 0);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, a, sizeof(a), &made, NULL, why,
+			       sizeof(why)),
+		  0);
 	CHECK(made);
-	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, b, sizeof(b), &made, why,
-			       sizeof(why)), 0);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, b, sizeof(b), &made, NULL, why,
+			       sizeof(why)),
+		  0);
 	CHECK(!made && !strcmp(a, b));
-	CHECK_INT(pk__core_btf(a, obj, size, c, sizeof(c), &made, why, sizeof(why)), 0);
+	CHECK_INT(pk__core_btf(a, obj, size, c, sizeof(c), &made, NULL, why, sizeof(why)), 0);
 	CHECK(made && strcmp(a, c));
 	/* the object's half of the key: one byte of padding more */
 	obj = realloc(obj, size + 1);
 	((char *)obj)[size] = 0;
-	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size + 1, b, sizeof(b), &made, why,
-			       sizeof(why)), 0);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size + 1, b, sizeof(b), &made, NULL,
+			       why, sizeof(why)),
+		  0);
 	CHECK(made && strcmp(a, b));
 	/* a kernel BTF that cannot be read says so */
-	CHECK_INT(pk__core_btf("/nonexistent/vmlinux", obj, size, b, sizeof(b), &made, why,
-			       sizeof(why)), -ENOENT);
+	CHECK_INT(pk__core_btf("/nonexistent/vmlinux", obj, size, b, sizeof(b), &made, NULL, why,
+			       sizeof(why)),
+		  -ENOENT);
 	CHECK(strstr(why, "/nonexistent/vmlinux") != NULL);
 	free(obj);
 	if (old)
