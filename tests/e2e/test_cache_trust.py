@@ -61,6 +61,15 @@ class Box:
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
+    def mkdir(self, path, mode, owner=None):
+        """@path (in the box unless absolute) with exactly @mode, whatever the umask."""
+        path = self.path(path)
+        os.mkdir(path)
+        os.chmod(path, mode)
+        if owner is not None:
+            os.chown(path, owner, owner)
+        return path
+
     def env(self, xdg, **kw):
         e = dict(os.environ, XDG_CACHE_HOME=xdg, PROBEKIT_PRIVATE_CACHE=self.private)
         e.update(kw)
@@ -130,9 +139,7 @@ def test_root_never_loads_an_object_planted_in_a_users_cache():
     need_clang()
     with Box() as box:
         planted = planted_object(box)
-        xdg = box.path("xdg")
-        os.mkdir(xdg, 0o755)
-        os.chown(xdg, OTHER, OTHER)
+        xdg = box.mkdir("xdg", 0o755, OTHER)
         # the user's own cache, as their earlier runs left it
         as_user(OTHER, "mkdir", "-p", os.path.join(xdg, "probekit", "obj"))
         argv = [pk.tool_path("probekit"), "run", "-v", "-d", "1", box.src]
@@ -168,9 +175,7 @@ def test_root_falls_back_to_var_cache_probekit():
     if os.geteuid() != 0:
         raise pk.Skip("root's private cache is root's")
     with Box() as box:
-        xdg = box.path("xdg")
-        os.mkdir(xdg)
-        os.chmod(xdg, 0o775)
+        xdg = box.mkdir("xdg", 0o775)
         env = box.env(xdg)
         del env["PROBEKIT_PRIVATE_CACHE"]
         out = box.path("out.bpf.o")
@@ -212,27 +217,21 @@ def refused_for(box, xdg, want):
 def test_group_or_world_writable_cache_directories_are_refused():
     need_clang()
     with Box() as box:
-        xdg = box.path("xdg")
-        os.mkdir(xdg)
-        os.chmod(xdg, 0o775)
+        xdg = box.mkdir("xdg", 0o775)
         refused_for(box, xdg, f"{xdg} is group-writable (mode 0775)")
         os.chmod(xdg, 0o777)
         refused_for(box, xdg, f"{xdg} is world-writable (mode 0777)")
         # sticky will do above the cache (as /tmp), never for the cache itself
         os.chmod(xdg, 0o700)
-        os.mkdir(os.path.join(xdg, "probekit"))
-        os.chmod(os.path.join(xdg, "probekit"), 0o1777)
+        box.mkdir(os.path.join(xdg, "probekit"), 0o1777)
         refused_for(box, xdg, f"{xdg}/probekit is world-writable (mode 1777)")
 
 
 def test_a_sticky_parent_owned_by_root_is_accepted():
     need_clang()
     with Box() as box:
-        sticky = box.path("sticky")
-        os.mkdir(sticky)
-        os.chmod(sticky, 0o1777)
-        xdg = os.path.join(sticky, "mine")
-        os.mkdir(xdg, 0o700)
+        sticky = box.mkdir("sticky", 0o1777)
+        xdg = box.mkdir(os.path.join(sticky, "mine"), 0o700)
         out = box.path("out.bpf.o")
         err = run_o(box.env(xdg), box.src, out)
         assert cache_line(err) == f"  cache: {xdg}/probekit ($XDG_CACHE_HOME; {CHECKED})", err
@@ -242,11 +241,8 @@ def test_a_sticky_parent_owned_by_root_is_accepted():
 def test_a_parent_directory_owned_by_another_user_is_refused():
     need_clang()
     with Box() as box:
-        theirs = box.path("theirs")
-        os.mkdir(theirs, 0o755)
-        os.chown(theirs, OTHER, OTHER)
-        xdg = os.path.join(theirs, "xdg")
-        os.mkdir(xdg, 0o700)
+        theirs = box.mkdir("theirs", 0o755, OTHER)
+        xdg = box.mkdir(os.path.join(theirs, "xdg"), 0o700)
         refused_for(box, xdg, f"{theirs} is owned by uid {OTHER}, not by uid 0 or root")
 
 
@@ -255,11 +251,8 @@ def test_a_private_cache_that_cannot_be_trusted_leaves_none():
     removed when it ends."""
     need_clang()
     with Box() as box:
-        xdg = box.path("xdg")
-        os.mkdir(xdg, 0o777)
-        os.chmod(xdg, 0o777)
-        os.mkdir(box.private, 0o777)
-        os.chmod(box.private, 0o777)
+        xdg = box.mkdir("xdg", 0o777)
+        box.mkdir(box.private, 0o777)
         before = set(glob.glob("/tmp/probekit-cache-*"))
         err = run_o(box.env(xdg), box.src, box.path("out.bpf.o"))
         line = cache_line(err)
@@ -272,8 +265,7 @@ def test_a_private_cache_that_cannot_be_trusted_leaves_none():
 # Entries ---------------------------------------------------------------------------
 
 def trusted_cache(box):
-    xdg = box.path("xdg")
-    os.mkdir(xdg, 0o700)
+    xdg = box.mkdir("xdg", 0o700)
     out = box.path("out.bpf.o")
     err = run_o(box.env(xdg), box.src, out)
     assert compiled(err) and cache_line(err).startswith(f"  cache: {xdg}/probekit ("), err
@@ -290,6 +282,26 @@ def remade(box, xdg, out, good, path, reason):
     assert st.st_uid == 0 and st.st_mode & 0o7777 == 0o600, (oct(st.st_mode), st.st_uid)
     # and it is used again
     assert hit(run_o(box.env(xdg), box.src, out)) == [path]
+
+
+SPOILS = {"symlink": ": a symbolic link",
+          "owner": f": owned by uid {OTHER}, not by uid 0 or root",
+          "mode": ": world-writable (mode 0606)",
+          "damaged": ": damaged (its SHA-256 is not its header's)"}
+
+
+def spoil(path, what, fake):
+    """Does to the entry @path what SPOILS[@what] says; a symlink leads to @fake."""
+    if what == "symlink":
+        os.unlink(path)
+        os.symlink(fake, path)
+    elif what == "owner":
+        os.chown(path, OTHER, OTHER)
+    elif what == "mode":
+        os.chmod(path, 0o606)
+    else:
+        with open(path, "r+b") as f:
+            f.write(b"#error planted\n")
 
 
 def test_a_symlink_planted_as_a_cache_file_is_not_followed():
@@ -365,24 +377,14 @@ def test_vmlinux_h_is_checked_as_every_entry():
         fake = box.path("fake-vmlinux.h")
         with open(fake, "w") as f:
             f.write("#error planted\n")
-        cases = [("symlink", ": a symbolic link"),
-                 ("owner", f": owned by uid {OTHER}, not by uid 0 or root"),
-                 ("damaged", ": damaged (its SHA-256 is not its header's)")]
-        for what, reason in cases:
-            if what == "symlink":
-                os.unlink(vml)
-                os.symlink(fake, vml)
-            elif what == "owner":
-                os.chown(vml, OTHER, OTHER)
-            else:
-                with open(vml, "r+b") as f:
-                    f.write(b"#error planted\n")
+        for what in ("symlink", "owner", "damaged"):
+            spoil(vml, what, fake)
             # a new source: a compile, which includes vmlinux.h
             with open(box.src, "a") as f:
                 f.write(f"/* {what} */\n")
             err = run_o(box.env(xdg), box.src, out)
             lines = ignored(err, vml)
-            assert len(lines) == 1 and lines[0].endswith(reason), (what, err)
+            assert len(lines) == 1 and lines[0].endswith(SPOILS[what]), (what, err)
             assert any(l == f"writing {vml} from the kernel's BTF" for l in err), err
             assert compiled(err), err
             assert open(vml, "rb").read() == header
@@ -395,9 +397,7 @@ def test_an_ordinary_user_with_cap_bpf_keeps_their_cache():
     need_clang()
     uid = OTHER + 1
     with Box() as box:
-        home = box.path("home")
-        os.mkdir(home, 0o755)
-        os.chown(home, uid, uid)
+        home = box.mkdir("home", 0o755, uid)
         shutil.copy(box.src, os.path.join(home, "a.bpf.c"))
         os.chown(os.path.join(home, "a.bpf.c"), uid, uid)
         env = dict(os.environ, HOME=home)
@@ -473,9 +473,7 @@ def test_core_btf_cache_is_checked_the_same():
     pk.need_bpf()
     pk.need_host_tool("bpftool")
     with Box() as box:
-        theirs = box.path("theirs")
-        os.mkdir(theirs, 0o755)
-        os.chown(theirs, OTHER, OTHER)
+        theirs = box.mkdir("theirs", 0o755, OTHER)
         err = taskswitch(box.env(theirs))
         line = cache_line(err)
         assert line == (f"  cache: {box.private} (root's private cache), not {theirs}/probekit: "
@@ -488,19 +486,11 @@ def test_core_btf_cache_is_checked_the_same():
         fake = box.path("fake.btf")
         with open(fake, "wb") as f:
             f.write(good)
-        for what, reason in (("symlink", ": a symbolic link"),
-                             ("owner", f": owned by uid {OTHER}, not by uid 0 or root"),
-                             ("mode", ": world-writable (mode 0606)")):
-            if what == "symlink":
-                os.unlink(path)
-                os.symlink(fake, path)
-            elif what == "owner":
-                os.chown(path, OTHER, OTHER)
-            else:
-                os.chmod(path, 0o606)
+        for what in ("symlink", "owner", "mode", "damaged"):
+            spoil(path, what, fake)
             err = taskswitch(box.env(theirs))
             lines = ignored(err, path)
-            assert len(lines) == 1 and lines[0].endswith(reason), (what, err)
+            assert len(lines) == 1 and lines[0].endswith(SPOILS[what]), (what, err)
             assert any(MADE in l for l in err), err
             st = os.lstat(path)
             assert st.st_uid == 0 and st.st_mode & 0o7777 == 0o600 and \
