@@ -211,30 +211,19 @@ static int check_chain(const char *path, bool parent, char *why, size_t why_size
 }
 
 /*
- * Creates @path's missing directories (0700) below the deepest one that
- * exists, checking that one and everything above it first when @strict,
- * and each one made after. The canonical path goes into @out.
+ * The deepest directory of @path (absolute) that exists, canonical, into
+ * @real; what is below it into *@rest (a pointer into @path).
  */
-static int make_dir(const char *path, bool strict, char *out, size_t size, char *why,
-		    size_t why_size)
+static int deepest_existing(const char *path, char *real, const char **rest, char *why,
+			    size_t why_size)
 {
-	char head[PATH_MAX], real[PATH_MAX], abs_path[PATH_MAX], *slash;
-	const char *rest;
-	struct stat st;
+	char head[PATH_MAX], *slash;
 	int err;
 
-	char cwd[PATH_MAX / 2] = "";
-
-	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-		return -errno;
-	if (snprintf(head, sizeof(head), "%s%s%s", cwd, cwd[0] ? "/" : "", path) >=
-	    (int)sizeof(head))
+	if (snprintf(head, sizeof(head), "%s", path) >= (int)sizeof(head))
 		return -ENAMETOOLONG;
-	snprintf(abs_path, sizeof(abs_path), "%s", head);
-	path = abs_path;
-	/* the deepest directory that exists */
 	while (!realpath(head, real)) {
-		/* ENOTDIR: a file on the way, which the checks below name */
+		/* ENOTDIR: a file on the way, which the checks name */
 		if ((errno != ENOENT && errno != ENOTDIR) || !(slash = strrchr(head, '/')) ||
 		    slash == head) {
 			err = -errno;
@@ -243,49 +232,74 @@ static int make_dir(const char *path, bool strict, char *out, size_t size, char 
 		}
 		*slash = '\0';
 	}
-	rest = path + strlen(head);
-	if (strict && (err = check_chain(real, *rest != '\0', why, why_size)))
+	*rest = path + strlen(head);
+	return 0;
+}
+
+/* Makes the directory @real (0700) if missing; checks it when @strict. */
+static int make_one(const char *real, bool strict, bool parent, char *why, size_t why_size)
+{
+	struct stat st;
+	int err;
+
+	if (mkdir(real, 0700) && errno != EEXIST) {
+		err = -errno;
+		pk__why(why, why_size, "cannot create %s: %s", real, strerror(errno));
 		return err;
-	if (!strict && (stat(real, &st) || !S_ISDIR(st.st_mode))) {
+	}
+	if (lstat(real, &st)) {
+		err = -errno;
+		pk__why(why, why_size, "%s: %s", real, strerror(errno));
+		return err;
+	}
+	if (strict)
+		return check_dir(real, &st, parent, why, why_size);
+	if (!S_ISDIR(st.st_mode)) {
 		pk__why(why, why_size, "%s: %s", real, strerror(ENOTDIR));
 		return -ENOTDIR;
 	}
-	while (*rest) {
+	return 0;
+}
+
+/*
+ * Creates @path's missing directories (0700) below the deepest one that
+ * exists, checking that one and everything above it first when @strict
+ * (nothing is made under a directory that fails), and each one made after.
+ * The canonical path goes into @out.
+ */
+static int make_dir(const char *path, bool strict, char *out, size_t size, char *why,
+		    size_t why_size)
+{
+	char abs_path[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX / 2] = "";
+	const char *rest = "", *end;
+	int err;
+
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return -errno;
+	if (snprintf(abs_path, sizeof(abs_path), "%s%s%s", cwd, cwd[0] ? "/" : "", path) >=
+	    (int)sizeof(abs_path))
+		return -ENAMETOOLONG;
+	err = deepest_existing(abs_path, real, &rest, why, why_size);
+	if (!err)
+		err = strict ? check_chain(real, *rest != '\0', why, why_size)
+			     : make_one(real, false, false, why, why_size);
+	for (; !err && *rest; rest = end) {
 		size_t len = strlen(real);
-		const char *end;
 
 		while (*rest == '/')
 			rest++;
-		if (!*rest)
-			break;
 		end = strchrnul(rest, '/');
+		if (rest == end)
+			break;
 		if (len + 1 + (end - rest) >= sizeof(real))
 			return -ENAMETOOLONG;
 		snprintf(real + len, sizeof(real) - len, "%s%.*s", len > 1 ? "/" : "",
 			 (int)(end - rest), rest);
-		if (mkdir(real, 0700) && errno != EEXIST) {
-			err = -errno;
-			pk__why(why, why_size, "cannot create %s: %s", real, strerror(errno));
-			return err;
-		}
-		if (lstat(real, &st)) {
-			err = -errno;
-			pk__why(why, why_size, "%s: %s", real, strerror(errno));
-			return err;
-		}
-		err = strict		    ? check_dir(real, &st, *end != '\0', why, why_size)
-		      : S_ISDIR(st.st_mode) ? 0
-					    : -ENOTDIR;
-		if (err) {
-			if (err == -ENOTDIR)
-				pk__why(why, why_size, "%s: %s", real, strerror(ENOTDIR));
-			return err;
-		}
-		rest = end;
+		err = make_one(real, strict, *end != '\0', why, why_size);
 	}
-	if (snprintf(out, size, "%s", real) >= (int)size)
+	if (!err && snprintf(out, size, "%s", real) >= (int)size)
 		return -ENAMETOOLONG;
-	return 0;
+	return err;
 }
 
 /* The directory a process that cannot load BPF would have used anyway. */
@@ -451,7 +465,7 @@ int pk__cache_subdir(const struct pk__cache *c, const char *sub, char *path, siz
 
 	if (snprintf(want, sizeof(want), "%s/%s", c->dir, sub) >= (int)sizeof(want))
 		return -ENAMETOOLONG;
-	/* c->dir is canonical and checked: only what is made below it is new */
+	/* checked again from the root: nothing is taken on trust from before */
 	return make_dir(want, c->strict, path, size, why, why_size);
 }
 
