@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../lib/internal.h"
+#include "../lib/base/base.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "unit.h"
-#include "../../lib/internal.h"
+#include "../../lib/base/base.h"
 
 static void digest_of(const char *s, size_t repeat, char hex[PK__DIGEST_HEX])
 {
