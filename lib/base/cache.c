@@ -543,16 +543,58 @@ static int read_header(const char *path, struct pk__cache_header *h, char *why, 
 	return 0;
 }
 
+/*
+ * Reads @fd to its end (into a new *@buf when @buf is not NULL) and checks
+ * it against @h: its length and SHA-256. 0, or -errno and @why.
+ */
+static int read_payload(int fd, const struct pk__cache_header *h, unsigned char **buf, char *why,
+			size_t why_size)
+{
+	struct pk__hasher hs;
+	struct pk__digest d;
+	uint64_t got = 0;
+	int err = 0;
+
+	pk__hash_init(&hs);
+	if (buf) {
+		*buf = malloc(h->size + 1);
+		if (!*buf)
+			err = -ENOMEM;
+		while (!err && got < h->size) {
+			ssize_t n = read(fd, *buf + got, h->size - got);
+
+			if (n <= 0)
+				err = n < 0 ? -errno : -EIO;
+			got += n > 0 ? n : 0;
+		}
+		if (!err) {
+			(*buf)[h->size] = '\0';
+			pk__hash(&hs, *buf, h->size);
+		}
+	} else {
+		err = pk__hash_fd(&hs, fd, &got);
+		if (!err && got != h->size)
+			err = -EIO;
+	}
+	if (err) {
+		pk__why(why, why_size, "cannot read it: %s", strerror(-err));
+		return err;
+	}
+	pk__hash_final(&hs, &d);
+	if (memcmp(d.b, h->digest.b, sizeof(d.b))) {
+		pk__why(why, why_size, "damaged (its SHA-256 is not its header's)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk__digest *key,
 		   void **data, size_t *size)
 {
-	struct pk__cache_header h;
-	struct pk__digest d;
-	struct pk__hasher hs;
 	char why[256], sum[PATH_MAX + 8];
+	struct pk__cache_header h;
 	unsigned char *buf = NULL;
 	struct stat st;
-	uint64_t got = 0;
 	int fd, err;
 
 	fd = open_checked(path, &st, why, sizeof(why));
@@ -569,39 +611,8 @@ int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk_
 			(long long)st.st_size, (unsigned long long)h.size);
 		err = -EINVAL;
 	}
-	if (!err && data) {
-		buf = malloc(h.size + 1);
-		if (!buf)
-			err = -ENOMEM;
-		while (!err && got < h.size) {
-			ssize_t n = read(fd, buf + got, h.size - got);
-
-			if (n <= 0)
-				err = n < 0 ? -errno : -EIO;
-			got += n > 0 ? n : 0;
-		}
-		if (err)
-			pk__why(why, sizeof(why), "cannot read it: %s", strerror(-err));
-		if (!err) {
-			buf[h.size] = '\0';
-			pk__hash_init(&hs);
-			pk__hash(&hs, buf, h.size);
-		}
-	} else if (!err) {
-		pk__hash_init(&hs);
-		err = pk__hash_fd(&hs, fd, &got);
-		if (!err && got != h.size)
-			err = -EIO;
-		if (err)
-			pk__why(why, sizeof(why), "cannot read it: %s", strerror(-err));
-	}
-	if (!err) {
-		pk__hash_final(&hs, &d);
-		if (memcmp(d.b, h.digest.b, sizeof(d.b))) {
-			pk__why(why, sizeof(why), "damaged (its SHA-256 is not its header's)");
-			err = -EINVAL;
-		}
-	}
+	if (!err)
+		err = read_payload(fd, &h, data ? &buf : NULL, why, sizeof(why));
 	if (fd >= 0)
 		close(fd);
 	if (err) {
@@ -668,17 +679,24 @@ int pk__cache_commit(const struct pk__cache *c, const char *tmp, const char *pat
 {
 	unsigned char buf[PK__CACHE_HEADER_SIZE];
 	struct pk__cache_header h = {.key = *key, .context = *context};
-	char sum[PATH_MAX + 8], sum_tmp[PATH_MAX + 64], reason[160];
+	char sum[PATH_MAX + 8], sum_tmp[PATH_MAX + 64];
 	struct pk__hasher hs;
 	struct stat st;
 	int fd, err;
 
 	(void)c;
-	fd = open_checked(tmp, &st, reason, sizeof(reason));
+	/* what clang or bpftool wrote for us, with the umask's mode: made 0600 here */
+	fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+		close(fd);
+		fd = -1;
+		errno = EPERM;
+	}
 	if (fd < 0) {
-		pk__why(why, why_size, "cannot store %s: %s", tmp, reason);
+		err = -errno;
+		pk__why(why, why_size, "cannot store %s: %s", tmp, strerror(errno));
 		unlink(tmp);
-		return fd;
+		return err;
 	}
 	pk__hash_init(&hs);
 	err = fchmod(fd, 0600) ? -errno : pk__hash_fd(&hs, fd, &h.size);

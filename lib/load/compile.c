@@ -527,9 +527,12 @@ static int compile_into_cache(struct job *j, const char *list_path, const struct
 	size_t list_size = 0;
 	int status, err;
 
-	if (pk__cache_tmp(list_path, tmp_o, sizeof(tmp_o)) ||
-	    pk__cache_tmp(list_path, tmp_d, sizeof(tmp_d)))
+	/* named after the list, whose key is known now: .tmp-PID-N-KEY.deps.o and .d */
+	if (pk__cache_tmp(list_path, tmp_o, sizeof(tmp_o) - 2) ||
+	    pk__cache_tmp(list_path, tmp_d, sizeof(tmp_d) - 2))
 		return -ENAMETOOLONG;
+	strcat(tmp_o, ".o");
+	strcat(tmp_d, ".d");
 	status = run_clang(j, tmp_o, tmp_d);
 	if (status < 0) {
 		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
