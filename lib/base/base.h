@@ -93,7 +93,7 @@ static inline const struct btf_type *pk__btf_resolve(const struct btf *btf, __u3
 #include <limits.h>
 #include <sha2.h>
 
-/* SHA-256: cache keys, contexts and payload digests */
+/* SHA-256 (digest.c): cache keys, contexts and payload digests */
 struct pk__digest {
 	unsigned char b[32];
 };
@@ -123,10 +123,15 @@ struct pk__cache_header {
 	uint64_t size;
 	struct pk__digest key, context, digest;
 };
+/* The header's file name: the entry's with this after it */
+#define PK__CACHE_SUM ".sum"
 /* 0, or -EINVAL for anything but a whole, well-formed header. */
 int pk__cache_header_parse(const void *buf, size_t len, struct pk__cache_header *h);
 void pk__cache_header_format(const struct pk__cache_header *h,
 			     unsigned char out[PK__CACHE_HEADER_SIZE]);
+/* The header of the entry @path, opened as every cache file; -errno and @why. */
+int pk__cache_header_read(const char *path, struct pk__cache_header *h, char *why,
+			  size_t why_size);
 
 struct pk__cache {
 	/* canonical, checked */
@@ -183,8 +188,6 @@ int pk__cache_write(const struct pk__cache *c, const char *path, const struct pk
  * last 10 minutes goes. Called after each new entry is stored.
  */
 void pk__cache_prune(const struct pk__cache *c, const char *sub, const struct pk__digest *context);
-/* The SHA-256 of the kernel BTF file @btf_path, kept in @c (if not NULL) for this boot. */
-int pk__kernel_btf_digest(const struct pk__cache *c, const char *btf_path, struct pk__digest *d);
 
 /* Child processes: -c COMMAND, and helpers such as bpftool (spawn.c) ------- */
 

@@ -21,8 +21,7 @@
  *   A separate header, not one inside the file, because clang, bpftool and
  *   libbpf read the payloads by path as they are.
  *
- * SHA-256 is libmd's (Debian's libmd-dev: BSD-licensed, a static libmd.a
- * for the static binary, the BSD <sha2.h> interface).
+ * SHA-256 is digest.c's, pruning cache_prune.c's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,8 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -42,74 +39,6 @@
 #define CAP_BPF_BIT	  39
 #define ROOT_CACHE	  "/var/cache/probekit"
 #define HEADER_MAGIC	  "PKCACHE1"
-#define SUM_SUFFIX	  ".sum"
-/* nothing used this recently is pruned: another process may be about to read it */
-#define PRUNE_GRACE    (10 * 60)
-#define DEFAULT_MAX_MB 256
-/* the running kernel's BTF: its digest is kept per boot */
-#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
-
-/* Digests ------------------------------------------------------------------- */
-
-void pk__hash_init(struct pk__hasher *h)
-{
-	SHA256Init(&h->ctx);
-}
-
-void pk__hash(struct pk__hasher *h, const void *data, size_t len)
-{
-	SHA256Update(&h->ctx, data, len);
-}
-
-void pk__hash_str(struct pk__hasher *h, const char *s)
-{
-	/* the NUL too, so that "ab","c" and "a","bc" differ */
-	pk__hash(h, s, strlen(s) + 1);
-}
-
-int pk__hash_fd(struct pk__hasher *h, int fd, uint64_t *total)
-{
-	char buf[65536];
-	uint64_t n_total = 0;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		pk__hash(h, buf, n);
-		n_total += n;
-	}
-	if (total)
-		*total = n_total;
-	return 0;
-}
-
-int pk__hash_file(struct pk__hasher *h, const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-	uint64_t len = 0;
-
-	if (fd < 0)
-		return -errno;
-	err = pk__hash_fd(h, fd, &len);
-	close(fd);
-	/* the length too: a file's bytes and the next input's cannot run together */
-	pk__hash(h, &len, sizeof(len));
-	return err;
-}
-
-void pk__hash_final(struct pk__hasher *h, struct pk__digest *d)
-{
-	SHA256Final(d->b, &h->ctx);
-}
-
-void pk__digest_hex(const struct pk__digest *d, char hex[PK__DIGEST_HEX])
-{
-	for (int i = 0; i < (int)sizeof(d->b); i++)
-		snprintf(hex + 2 * i, 3, "%02x", d->b[i]);
-}
 
 /* Entry headers --------------------------------------------------------------- */
 
@@ -513,7 +442,7 @@ static void ignoring(const struct pk__cache *c, const char *path, const char *wh
 		fprintf(c->log, "  cache: ignoring %s: %s\n", path, why);
 }
 
-static int read_header(const char *path, struct pk__cache_header *h, char *why, size_t why_size)
+int pk__cache_header_read(const char *path, struct pk__cache_header *h, char *why, size_t why_size)
 {
 	unsigned char buf[PK__CACHE_HEADER_SIZE + 1];
 	char sum[PATH_MAX + 8];
@@ -521,7 +450,7 @@ static int read_header(const char *path, struct pk__cache_header *h, char *why, 
 	ssize_t n;
 	int fd;
 
-	snprintf(sum, sizeof(sum), "%s" SUM_SUFFIX, path);
+	snprintf(sum, sizeof(sum), "%s" PK__CACHE_SUM, path);
 	fd = open_checked(sum, &st, why, why_size);
 	if (fd < 0) {
 		if (fd != -ENOENT) {
@@ -600,7 +529,7 @@ int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk_
 	fd = open_checked(path, &st, why, sizeof(why));
 	if (fd == -ENOENT)
 		return fd;
-	err = fd < 0 ? fd : read_header(path, &h, why, sizeof(why));
+	err = fd < 0 ? fd : pk__cache_header_read(path, &h, why, sizeof(why));
 	if (!err && memcmp(h.key.b, key->b, sizeof(key->b))) {
 		pk__why(why, sizeof(why), "made from other inputs (its header's key differs)");
 		err = -EINVAL;
@@ -621,7 +550,7 @@ int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk_
 		return err;
 	}
 	/* when it was last used, for pruning */
-	snprintf(sum, sizeof(sum), "%s" SUM_SUFFIX, path);
+	snprintf(sum, sizeof(sum), "%s" PK__CACHE_SUM, path);
 	utimensat(AT_FDCWD, sum, NULL, AT_SYMLINK_NOFOLLOW);
 	if (data) {
 		*data = buf;
@@ -703,7 +632,7 @@ int pk__cache_commit(const struct pk__cache *c, const char *tmp, const char *pat
 	close(fd);
 	pk__hash_final(&hs, &h.digest);
 	pk__cache_header_format(&h, buf);
-	snprintf(sum, sizeof(sum), "%s" SUM_SUFFIX, path);
+	snprintf(sum, sizeof(sum), "%s" PK__CACHE_SUM, path);
 	if (!err)
 		err = pk__cache_tmp(sum, sum_tmp, sizeof(sum_tmp));
 	if (!err)
@@ -736,209 +665,4 @@ int pk__cache_write(const struct pk__cache *c, const char *path, const struct pk
 		return err;
 	}
 	return pk__cache_commit(c, tmp, path, key, context, why, why_size);
-}
-
-/* Pruning ---------------------------------------------------------------------- */
-
-struct entry {
-	char path[PATH_MAX];
-	time_t used;
-	off_t bytes;
-};
-
-struct walk {
-	const char *scope;
-	const struct pk__digest *context;
-	time_t now;
-	struct entry *v;
-	size_t n, cap;
-	off_t total;
-};
-
-static void remove_entry(const char *path)
-{
-	char sum[PATH_MAX + 8];
-
-	snprintf(sum, sizeof(sum), "%s" SUM_SUFFIX, path);
-	unlink(path);
-	unlink(sum);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* One entry (by its header, @sum) of the walk: removed, or counted. */
-static void visit_entry(struct walk *w, const char *sum, const struct stat *st, bool in_scope)
-{
-	char path[PATH_MAX];
-	struct pk__cache_header h;
-	struct stat pst;
-	bool old = w->now - st->st_mtime > PRUNE_GRACE;
-	char why[64];
-
-	snprintf(path, sizeof(path), "%.*s", (int)(strlen(sum) - strlen(SUM_SUFFIX)), sum);
-	if (read_header(path, &h, why, sizeof(why)) ||
-	    (in_scope && memcmp(h.context.b, w->context->b, sizeof(h.context.b)))) {
-		if (old)
-			remove_entry(path);
-		return;
-	}
-	if (w->n == w->cap) {
-		struct entry *v = realloc(w->v, (w->cap * 2 + 16) * sizeof(*v));
-
-		if (!v)
-			return;
-		w->v = v;
-		w->cap = w->cap * 2 + 16;
-	}
-	snprintf(w->v[w->n].path, sizeof(w->v[w->n].path), "%s", path);
-	w->v[w->n].used = st->st_mtime;
-	w->v[w->n].bytes = st->st_size + (lstat(path, &pst) ? 0 : pst.st_size);
-	w->total += w->v[w->n].bytes;
-	w->n++;
-}
-
-static void walk_dir(struct walk *w, const char *dir, int depth, bool in_scope)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	struct stat st;
-	DIR *d;
-
-	if (depth > 3 || !(d = opendir(dir)))
-		return;
-	while ((e = readdir(d))) {
-		const char *name = e->d_name;
-
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
-		    lstat(path, &st))
-			continue;
-		bool old = w->now - st.st_mtime > PRUNE_GRACE;
-		char sum[PATH_MAX + 8];
-
-		if (S_ISDIR(st.st_mode)) {
-			walk_dir(w, path, depth + 1,
-				 in_scope || (depth == 0 && !strcmp(name, w->scope)));
-			/* an emptied directory of another kernel's goes too (not a
-			 * new one, which a process may be about to fill) */
-			if (depth > 0 && old)
-				rmdir(path);
-		} else if (ends_with(name, SUM_SUFFIX)) {
-			visit_entry(w, path, &st, in_scope);
-		} else if (S_ISREG(st.st_mode) && old) {
-			/* a temporary file or a payload without its header: left
-			 * by a process that died */
-			snprintf(sum, sizeof(sum), "%s" SUM_SUFFIX, path);
-			if (!strncmp(name, ".tmp-", 5) || access(sum, F_OK))
-				unlink(path);
-		}
-	}
-	closedir(d);
-}
-
-static int by_use(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-
-	return (x->used > y->used) - (x->used < y->used);
-}
-
-static off_t max_bytes(void)
-{
-	const char *env = getenv("PROBEKIT_CACHE_MAX_MB");
-	char *end;
-	unsigned long mb = env ? strtoul(env, &end, 10) : 0;
-
-	if (!env || !*env || *end || mb > (1UL << 20))
-		mb = DEFAULT_MAX_MB;
-	return (off_t)mb << 20;
-}
-
-void pk__cache_prune(const struct pk__cache *c, const char *sub, const struct pk__digest *context)
-{
-	struct walk w = {.scope = sub, .context = context, .now = time(NULL)};
-	off_t max = max_bytes();
-
-	walk_dir(&w, c->dir, 0, false);
-	qsort(w.v, w.n, sizeof(*w.v), by_use);
-	for (size_t i = 0; i < w.n && w.total > max; i++) {
-		if (w.now - w.v[i].used <= PRUNE_GRACE)
-			break;
-		remove_entry(w.v[i].path);
-		w.total -= w.v[i].bytes;
-	}
-	free(w.v);
-}
-
-/* The kernel's BTF ----------------------------------------------------------------- */
-
-/*
- * The running kernel's BTF cannot change before the next boot: its SHA-256
- * (5 MB and more to read, 30 ms) is kept in the cache under the boot's id.
- */
-static int boot_key(const char *btf_path, struct pk__digest *key)
-{
-	char id[64] = "";
-	struct pk__hasher h;
-	struct utsname u;
-	struct stat st;
-	FILE *f;
-
-	if (strcmp(btf_path, KERNEL_BTF) || stat(btf_path, &st) || uname(&u))
-		return -ENOENT;
-	f = fopen("/proc/sys/kernel/random/boot_id", "re");
-	if (!f)
-		return -ENOENT;
-	if (!fgets(id, sizeof(id), f))
-		id[0] = '\0';
-	fclose(f);
-	if (!id[0])
-		return -ENOENT;
-	pk__hash_init(&h);
-	pk__hash_str(&h, "kernel-btf");
-	pk__hash_str(&h, id);
-	pk__hash_str(&h, u.release);
-	pk__hash_str(&h, u.version);
-	pk__hash(&h, &st.st_size, sizeof(st.st_size));
-	pk__hash_final(&h, key);
-	return 0;
-}
-
-int pk__kernel_btf_digest(const struct pk__cache *c, const char *btf_path, struct pk__digest *d)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 80], hex[PK__DIGEST_HEX];
-	struct pk__digest key;
-	struct pk__hasher h;
-	size_t size;
-	void *data;
-	bool memo = c && !boot_key(btf_path, &key) &&
-		    !pk__cache_subdir(c, "kernel-btf", dir, sizeof(dir), NULL, 0);
-	int err;
-
-	if (memo) {
-		pk__digest_hex(&key, hex);
-		snprintf(path, sizeof(path), "%s/%s", dir, hex);
-		if (!pk__cache_read(c, path, &key, &data, &size)) {
-			err = size == sizeof(d->b) ? 0 : -EINVAL;
-			if (!err)
-				memcpy(d->b, data, sizeof(d->b));
-			free(data);
-			if (!err)
-				return 0;
-		}
-	}
-	pk__hash_init(&h);
-	err = pk__hash_file(&h, btf_path);
-	if (err)
-		return err;
-	pk__hash_final(&h, d);
-	if (memo && !pk__cache_write(c, path, &key, &key, d->b, sizeof(d->b), NULL, 0))
-		pk__cache_prune(c, "kernel-btf", &key);
-	return 0;
 }

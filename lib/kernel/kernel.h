@@ -31,6 +31,11 @@ unsigned int pk__btf_generation(void);
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
 bool pk__elf_needs_core(const void *image, size_t size);
 /*
+ * The SHA-256 of the kernel BTF file @btf_path (btf_digest.c); that of the
+ * running kernel's kept in @c (if not NULL) for the rest of this boot.
+ */
+int pk__kernel_btf_digest(const struct pk__cache *c, const char *btf_path, struct pk__digest *d);
+/*
  * Kernel BTF @src cut down to what the CO-RE relocations of the object in
  * @obj use (core_btf.c): its path in the cache into @path, made now in a
  * bpftool child (*@made) or found there. -errno and @why when it cannot be.
