@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The cache's SHA-256 (libmd's) and entry headers (lib/cache.c). */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "../../lib/base/base.h"
@@ -52,4 +56,71 @@ PK_TEST(cache_header_round_trip_and_damage)
 	buf[7] = '1';
 	buf[15] = 0x40;
 	CHECK_INT(pk__cache_header_parse(buf, PK__CACHE_HEADER_SIZE, &back), -EINVAL);
+}
+
+static void digest_str(const char *s, struct pk__digest *d)
+{
+	struct pk__hasher h;
+
+	pk__hash_init(&h);
+	pk__hash_str(&h, s);
+	pk__hash_final(&h, d);
+}
+
+/*
+ * The entry API as a new user of the cache (a precompiled header, say)
+ * calls it: an entry is found only under its own key, a temporary file
+ * someone wrote becomes an entry 0600, and pruning takes another context's
+ * old entries and leaves this one's.
+ */
+PK_TEST(cache_entries_by_key_and_context)
+{
+	char dir[] = "/tmp/pk-cache-unit-XXXXXX", sub[PATH_MAX], a[PATH_MAX + 8], b[PATH_MAX + 8];
+	char tmp[PATH_MAX + 96], cmd[PATH_MAX + 16], why[512], *old = getenv("XDG_CACHE_HOME");
+	struct pk__digest k1, k2, c1, c2;
+	struct timespec then[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
+	struct pk__cache c;
+	struct stat st;
+	size_t size;
+	void *data;
+
+	if (!mkdtemp(dir))
+		return;
+	old = old ? strdup(old) : NULL;
+	setenv("XDG_CACHE_HOME", dir, 1);
+	digest_str("k1", &k1);
+	digest_str("k2", &k2);
+	digest_str("c1", &c1);
+	digest_str("c2", &c2);
+	CHECK_INT(pk__cache_open(&c, NULL, 0, NULL, why, sizeof(why)), 0);
+	CHECK_INT(pk__cache_subdir(&c, "pch/x", sub, sizeof(sub), why, sizeof(why)), 0);
+	snprintf(a, sizeof(a), "%s/a", sub);
+	snprintf(b, sizeof(b), "%s/b", sub);
+	CHECK_INT(pk__cache_read(&c, a, &k1, NULL, NULL), -ENOENT);
+	CHECK_INT(pk__cache_write(&c, a, &k1, &c1, "hello", 5, why, sizeof(why)), 0);
+	CHECK_INT(pk__cache_read(&c, a, &k1, &data, &size), 0);
+	CHECK(size == 5 && !strcmp(data, "hello"));
+	free(data);
+	CHECK_INT(pk__cache_read(&c, a, &k2, NULL, NULL), -EINVAL);
+	/* what a compiler wrote, with its own mode */
+	CHECK_INT(pk__cache_tmp(b, tmp, sizeof(tmp)), 0);
+	CHECK_INT(pk__write_new_file(tmp, "pch", 3), 0);
+	chmod(tmp, 0644);
+	CHECK_INT(pk__cache_commit(&c, tmp, b, &k2, &c2, why, sizeof(why)), 0);
+	CHECK(!stat(b, &st) && (st.st_mode & 07777) == 0600);
+	CHECK_INT(pk__cache_read(&c, b, &k2, NULL, NULL), 0);
+	CHECK(access(tmp, F_OK));
+	/* b, of another context and unused since 1970, goes; a stays */
+	snprintf(tmp, sizeof(tmp), "%s" PK__CACHE_SUM, b);
+	utimensat(AT_FDCWD, tmp, then, 0);
+	pk__cache_prune(&c, "pch", &c1);
+	CHECK(access(b, F_OK) && access(tmp, F_OK));
+	CHECK_INT(pk__cache_read(&c, a, &k1, NULL, NULL), 0);
+	if (old)
+		setenv("XDG_CACHE_HOME", old, 1);
+	else
+		unsetenv("XDG_CACHE_HOME");
+	free(old);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_INT(system(cmd), 0);
 }
