@@ -130,8 +130,7 @@ int pk__cache_header_parse(const void *buf, size_t len, struct pk__cache_header 
 void pk__cache_header_format(const struct pk__cache_header *h,
 			     unsigned char out[PK__CACHE_HEADER_SIZE]);
 /* The header of the entry @path, opened as every cache file; -errno and @why. */
-int pk__cache_header_read(const char *path, struct pk__cache_header *h, char *why,
-			  size_t why_size);
+int pk__cache_header_read(const char *path, struct pk__cache_header *h, char *why, size_t why_size);
 
 struct pk__cache {
 	/* canonical, checked */
