@@ -76,7 +76,7 @@ static void digest_str(const char *s, struct pk__digest *d)
 PK_TEST(cache_entries_by_key_and_context)
 {
 	char dir[] = "/tmp/pk-cache-unit-XXXXXX", sub[PATH_MAX], a[PATH_MAX + 8], b[PATH_MAX + 8];
-	char tmp[PATH_MAX + 96], cmd[PATH_MAX + 16], why[512], *old = getenv("XDG_CACHE_HOME");
+	char tmp[PATH_MAX + 96], why[512];
 	struct pk__digest k1, k2, c1, c2;
 	struct timespec then[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
 	struct pk__cache c;
@@ -84,10 +84,8 @@ PK_TEST(cache_entries_by_key_and_context)
 	size_t size;
 	void *data;
 
-	if (!mkdtemp(dir))
+	if (!pk_unit_cache_begin(dir))
 		return;
-	old = old ? strdup(old) : NULL;
-	setenv("XDG_CACHE_HOME", dir, 1);
 	digest_str("k1", &k1);
 	digest_str("k2", &k2);
 	digest_str("c1", &c1);
@@ -116,11 +114,5 @@ PK_TEST(cache_entries_by_key_and_context)
 	pk__cache_prune(&c, "pch", &c1);
 	CHECK(access(b, F_OK) && access(tmp, F_OK));
 	CHECK_INT(pk__cache_read(&c, a, &k1, NULL, NULL), 0);
-	if (old)
-		setenv("XDG_CACHE_HOME", old, 1);
-	else
-		unsetenv("XDG_CACHE_HOME");
-	free(old);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	CHECK_INT(system(cmd), 0);
+	pk_unit_cache_end(dir);
 }
