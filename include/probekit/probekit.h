@@ -22,6 +22,7 @@
 #include <probekit/printf.h>
 #include <probekit/probespec.h>
 #include <probekit/stackid.h>
+#include <probekit/stackprint.h>
 #include <probekit/suggest.h>
 #include <probekit/syscalls.h>
 #include <probekit/targets.h>

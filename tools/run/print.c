@@ -15,12 +15,6 @@
 
 #include "run.h"
 
-bool run_has_events(const struct bpf_object *obj)
-{
-	return obj && bpf_object__find_map_by_name(obj, "pk_rb") &&
-	       bpf_object__find_map_by_name(obj, "pk_pb");
-}
-
 static struct pk_printf *printf_fmt;
 static char printf_line[8192];
 /* PK_EVENT(type) in the object: the records' type, and a printer for it */
@@ -29,6 +23,9 @@ static __u32 event_type;
 static struct pk_btf_printer *event_printer;
 /* the table of a struct type (eventtable.h); other types print on one line */
 static struct pk_event_table *event_table;
+/* the records' stack ids; --folded: only folded stacks print */
+static struct pk_stack_printer *event_stacks;
+static bool folded;
 
 /* The type PK_EVENT() named: pk_event_type is a pointer to it (probekit.bpf.h). */
 static __u32 find_event_type(const struct btf *btf)
@@ -43,8 +40,11 @@ static __u32 find_event_type(const struct btf *btf)
 	return t && btf_is_ptr(t) ? t->type : 0;
 }
 
-int run_events_init(struct pk_run *run, struct bpf_object *obj)
+int run_events_init(struct pk_run *run, struct bpf_object *obj, struct pk_stack_printer *stacks,
+		    bool only_folded)
 {
+	folded = only_folded;
+	event_stacks = stacks;
 	event_btf = bpf_object__btf(obj);
 	event_type = find_event_type(event_btf);
 	if (event_type && !(event_printer = pk_btf_printer__new(event_btf)))
@@ -52,7 +52,7 @@ int run_events_init(struct pk_run *run, struct bpf_object *obj)
 	if (event_type && !(event_table = pk_event_table__new(event_btf, event_type, NULL)) &&
 	    errno != EINVAL && errno != E2BIG)
 		return -errno;
-	if (event_table && !pk_run__json(run) && !run_stacks_folded()) {
+	if (event_table && !pk_run__json(run) && !folded) {
 		struct pk_line l;
 
 		pk_line_begin(&l, pk_run__out(run));
@@ -61,7 +61,8 @@ int run_events_init(struct pk_run *run, struct bpf_object *obj)
 		/* before a -c command's own output, which shares stdout */
 		fflush(pk_run__out(run));
 	}
-	run_stacks_event_init(event_btf, event_type);
+	if (event_table)
+		pk_stack_printer__set_event(stacks, event_table);
 	printf_fmt = pk_printf__new(obj);
 	if (!printf_fmt && errno != ENOENT) {
 		pk_error(run, "cannot read the pk_printf() formats: %s", strerror(errno));
@@ -94,7 +95,7 @@ static void print_typed(struct pk_run *run, const void *data, size_t size)
 			pk_event_table__json(event_table, &j, "event", data, size);
 		else
 			pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
-		run_stacks_event_json(&j, data, size);
+		pk_stack_printer__event_json(event_stacks, &j, data, size);
 		pk_json_end(&j);
 		return;
 	}
@@ -102,7 +103,7 @@ static void print_typed(struct pk_run *run, const void *data, size_t size)
 		pk_line_begin(&l, out);
 		pk_event_table__text(event_table, &l, data, size);
 		pk_line_end(&l);
-		run_stacks_event_text(out, data, size);
+		pk_stack_printer__event_text(event_stacks, out, data, size);
 		return;
 	}
 	n = pk_btf_printer__text(event_printer, event_type, data, size, printf_line,
@@ -111,7 +112,6 @@ static void print_typed(struct pk_run *run, const void *data, size_t size)
 		return;
 	fputs(printf_line, out);
 	fputc('\n', out);
-	run_stacks_event_text(out, data, size);
 }
 
 static void print_printf(struct pk_run *run, int len)
@@ -152,7 +152,7 @@ int run_print_event(struct pk_run *run, const void *data, size_t size)
 	}
 	if (event_printer) {
 		/* --folded: stdout holds only the folded stacks */
-		if (!run_stacks_folded())
+		if (!folded)
 			print_typed(run, data, size);
 		return 0;
 	}
@@ -254,12 +254,15 @@ int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_
 	struct bpf_map *map;
 	int n;
 
-	if (o->interval && !run_stacks_folded())
+	LIBBPF_OPTS(pk_stack_map_print_opts, so, .json = po.json, .top = o->top, .clear = o->clear,
+		    .folded = o->folded, .fg = o->fg);
+
+	if (o->interval && !o->folded)
 		time_line(run);
 	bpf_object__for_each_map (map, obj) {
-		if (run_stacks_has_map(map))
-			n = run_stacks_print_map(run, map, &po);
-		else if (run_stacks_folded())
+		if (pk_stack_printer__has_map(o->stacks, map))
+			n = pk_stack_printer__print_map(o->stacks, pk_run__out(run), map, &so);
+		else if (o->folded)
 			continue;
 		else if (o->globals && bpf_map__is_internal(map))
 			n = pk_map__print_globals(pk_run__out(run), map, btf, po.json);
@@ -267,6 +270,10 @@ int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_
 			n = print_map(run, map, btf, &po);
 		else
 			continue;
+		if (n == -EIO && o->fg) {
+			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(o->fg));
+			return n;
+		}
 		if (n < 0) {
 			pk_error(run, "cannot read map %s: %s", bpf_map__name(map), strerror(-n));
 			return n;

@@ -58,6 +58,9 @@ static struct {
 
 	char obj_path[4096];
 	struct pk_trace_pipe *tp;
+	struct pk_stack_printer *stacks;
+	/* --svg: the graph of one print pass */
+	struct pk_flamegraph *fg;
 } env;
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
@@ -227,7 +230,7 @@ static int start_events(struct pk_run *run)
 {
 	if (!pk_run__events(run))
 		return 0;
-	return run_events_init(run, pk_run__object(run));
+	return run_events_init(run, pk_run__object(run), env.stacks, env.folded);
 }
 
 /* printk ---------------------------------------------------------------- */
@@ -282,23 +285,60 @@ static int start_printk(struct pk_run *run)
 
 static int start_stacks(struct pk_run *run)
 {
-	struct run_stacks_opts so = {
-		.file = env.file, .svg = env.svg, .folded = env.folded,
-		.pid = pk_run__child(run) ? 0 : env.pid, .child = pk_run__child(run),
-	};
-	int err;
+	LIBBPF_OPTS(pk_stack_printer_opts, so, .name = pk_run__name(run), .pid = env.pid,
+		    .later_pid = pk_run__child(run));
 
-	err = run_stacks_init(pk_run__object(run), &so);
-	if (err)
-		pk_error(run, "cannot read the stack maps: %s", strerror(-err));
-	return err;
+	env.stacks = pk_stack_printer__new(pk_run__object(run), &so);
+	if (!env.stacks) {
+		pk_error(run, "cannot read the stack maps: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 /* -c: read its maps as it exits, for the user stacks printed at the end */
 static void command_exit(struct pk_run *run, pid_t pid)
 {
 	(void)run;
-	run_stacks_process_exiting(pid);
+	pk_stack_printer__load_pid(env.stacks, pid);
+}
+
+/* --svg: a graph of what one print of the maps shows */
+static int svg_begin(struct pk_run *run)
+{
+	if (!env.svg || !pk_stack_printer__map_cnt(env.stacks))
+		return 0;
+	pk_flamegraph__free(env.fg);
+	env.fg = pk_flamegraph__new();
+	if (!env.fg) {
+		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int svg_end(struct pk_run *run)
+{
+	const char *map = pk_stack_printer__map_name(env.stacks, 0);
+	char title[512], why[4600];
+	struct pk_flamegraph_opts fo = { .sz = sizeof(fo), .title = title };
+	int err;
+
+	if (!env.fg)
+		return 0;
+	fo.unit = pk_stack_printer__map_unit(env.stacks, 0);
+	if (pk_stack_printer__map_cnt(env.stacks) == 1)
+		snprintf(title, sizeof(title), "%s: %s", env.file, map);
+	else
+		snprintf(title, sizeof(title), "%s", env.file);
+	err = pk_flamegraph__save(env.fg, env.svg, &fo, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	else
+		pk_info(run, "%s", why);
+	pk_flamegraph__free(env.fg);
+	env.fg = NULL;
+	return err;
 }
 
 static int print_maps(struct pk_run *run, bool clear, bool interval)
@@ -309,14 +349,16 @@ static int print_maps(struct pk_run *run, bool clear, bool interval)
 		.clear = clear,
 		.globals = env.globals,
 		.interval = interval,
+		.stacks = env.stacks,
+		.folded = env.folded,
 	};
+	int err = svg_begin(run);
 
-	int err = run_stacks_begin(run);
-
+	o.fg = env.fg;
 	if (!err)
 		err = run_print_maps(run, pk_run__object(run), &o);
 	if (!err)
-		err = run_stacks_end(run);
+		err = svg_end(run);
 	return err;
 }
 
@@ -335,7 +377,8 @@ static int finish(struct pk_run *run)
 	pk_trace_pipe__free(env.tp);
 	env.tp = NULL;
 	run_events_free();
-	run_stacks_free();
+	pk_stack_printer__free(env.stacks);
+	env.stacks = NULL;
 	pk_trace_format__free(env.printk_fmt);
 	env.printk_fmt = NULL;
 	return err;
