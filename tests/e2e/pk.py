@@ -79,6 +79,21 @@ def need_host_tool(name):
     return found
 
 
+def need_32bit():
+    """The compat32 helper's path, once a 32-bit program is seen to run
+    here; else the test skips, saying why (no -m32 compiler, or a kernel
+    without IA32 emulation, where exec fails with ENOEXEC)."""
+    helper = helper_path("compat32")
+    try:
+        probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
+    except OSError as e:
+        raise Skip(f"no 32-bit program runs here: {e.strerror}")
+    if probe.returncode != 0:
+        raise Skip(f"no 32-bit program runs here (exit {probe.returncode}): "
+                   "no -m32 compiler or no IA32 emulation in the kernel")
+    return helper
+
+
 class Proc:
     """A process whose stdout and stderr lines are collected as they come."""
 
