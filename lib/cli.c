@@ -23,6 +23,7 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/flamegraph.h>
 #include <probekit/ksyms.h>
 
 #include "internal.h"
@@ -42,6 +43,8 @@ enum common_id {
 	C_PERFBUF,
 	C_COMMAND,
 	C_BTF,
+	C_FOLDED,
+	C_SVG,
 };
 
 enum common_scope {
@@ -52,6 +55,8 @@ enum common_scope {
 	FOR_LOOP,
 	/* tools with PK_TOOL_COMMAND */
 	FOR_COMMAND,
+	/* tools with PK_TOOL_STACKS */
+	FOR_STACKS,
 };
 
 struct common_option {
@@ -81,6 +86,11 @@ static const struct common_option common_options[] = {
 	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
 	    "or 'none'" },
 	  0, FOR_BPF },
+	{ { "folded", C_FOLDED, NULL,
+	    "print the stacks folded, flamegraph.pl's input: frame;frame;frame COUNT" },
+	  'f', FOR_STACKS },
+	{ { "svg", C_SVG, "FILE", "write a flame graph of the stacks to FILE (SVG)" }, 0,
+	  FOR_STACKS },
 };
 
 #define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
@@ -97,6 +107,9 @@ struct pk_run {
 	FILE *out;
 	bool out_broken;
 	bool json;
+	/* --folded, --svg FILE (PK_TOOL_STACKS) */
+	bool folded;
+	const char *svg;
 	int verbose;
 	unsigned long duration_ms;
 	enum pk_mech mechanism;
@@ -231,6 +244,16 @@ struct pk_object *pk_run__file_object(const struct pk_run *run)
 struct pk_events *pk_run__events(const struct pk_run *run)
 {
 	return run->events;
+}
+
+bool pk_run__folded(const struct pk_run *run)
+{
+	return run->folded;
+}
+
+const char *pk_run__svg(const struct pk_run *run)
+{
+	return run->svg;
 }
 
 void pk_run__set_interval(struct pk_run *run, unsigned int ms)
@@ -374,6 +397,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 		return has_bpf(tool) && !(tool->flags & PK_TOOL_NO_EVENTS);
 	if (c->scope == FOR_COMMAND)
 		return tool->flags & PK_TOOL_COMMAND;
+	if (c->scope == FOR_STACKS)
+		return tool->flags & PK_TOOL_STACKS;
 	return true;
 }
 
@@ -458,6 +483,14 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 			return pk_usage_error(run, "empty command");
 		run->command = arg;
 		return 0;
+	case C_FOLDED:
+		run->folded = true;
+		return 0;
+	case C_SVG:
+		if (!arg[0])
+			return pk_usage_error(run, "empty --svg file name");
+		run->svg = arg;
+		return 0;
 	case C_BTF:
 		v = (unsigned long)-pk_btf_set_path(arg);
 		if (v)
@@ -534,6 +567,22 @@ static int check_command(struct pk_run *run)
 	return err;
 }
 
+/* --folded and --svg: a file that cannot be written fails now, not after the tracing. */
+static int check_stacks(struct pk_run *run)
+{
+	char why[PATH_MAX + 128];
+	int err;
+
+	if (run->folded && run->json)
+		return pk_usage_error(run, "--folded and --json do not go together");
+	if (!run->svg)
+		return 0;
+	err = pk_flamegraph__can_save(run->svg, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	return err ? -EIO : 0;
+}
+
 /* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
 static int parse_command_line(struct pk_run *run, int argc, char **argv)
 {
@@ -572,6 +621,9 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		if (err)
 			return err;
 	}
+	err = check_stacks(run);
+	if (err)
+		return err;
 	if (optind < argc) {
 		if (!tool->parse_args)
 			return pk_usage_error(run, "unexpected argument '%s' (see --help)",

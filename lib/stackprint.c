@@ -743,19 +743,12 @@ static int folded_frames(struct pk_stack_printer *sp, const struct plan *p, cons
 
 static void print_folded(struct pk_stack_printer *sp, FILE *out, int n, __u64 count)
 {
-	char esc[4 * FRAME_MAX], *c;
+	const char *names[FOLD_MAX];
 	int i;
 
-	for (i = 0; i < n; i++) {
-		pk_escape_text(esc, sizeof(esc), sp->frames[i], strlen(sp->frames[i]));
-		/* a ';' in a name would split the frame */
-		for (c = esc; *c; c++) {
-			if (*c == ';')
-				*c = ':';
-		}
-		fprintf(out, "%s%s", i ? ";" : "", esc);
-	}
-	fprintf(out, " %llu\n", (unsigned long long)count);
+	for (i = 0; i < n; i++)
+		names[i] = sp->frames[i];
+	pk_print_folded(out, names, n, count);
 }
 
 static int add_svg(struct pk_stack_printer *sp, struct pk_flamegraph *fg, int n, __u64 count)

@@ -46,6 +46,12 @@ enum pk_tool_flags {
 	 * attached, and ends the tool when it exits. Not with the tool's -p.
 	 */
 	PK_TOOL_COMMAND = 1 << 2,
+	/*
+	 * The tool prints stacks: -f/--folded (folded lines, not with --json)
+	 * and --svg FILE (a flame graph; a file that cannot be written fails
+	 * before tracing), read with pk_run__folded() and pk_run__svg().
+	 */
+	PK_TOOL_STACKS = 1 << 3,
 };
 
 struct pk_tool {
@@ -119,6 +125,9 @@ struct pk_events *pk_run__events(const struct pk_run *run);
 enum pk_mech pk_run__mechanism(const struct pk_run *run);
 /* The loaded object's links; pk_attach__add_link() hands it more. */
 struct pk_attach *pk_run__attach(const struct pk_run *run);
+/* PK_TOOL_STACKS: --folded given; the --svg file, or NULL. */
+bool pk_run__folded(const struct pk_run *run);
+const char *pk_run__svg(const struct pk_run *run);
 /* Calls tool->tick every @ms milliseconds. */
 void pk_run__set_interval(struct pk_run *run, unsigned int ms);
 /* Ends the poll loop after the current batch, with this exit status. */

@@ -31,8 +31,6 @@ enum {
 	O_GLOBALS,
 	O_TOP,
 	O_PER_CPU,
-	O_FOLDED,
-	O_SVG,
 };
 
 #define MAX_SETS 64
@@ -108,14 +106,6 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		return 0;
 	case 'p':
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
-	case O_FOLDED:
-		env.folded = true;
-		return 0;
-	case O_SVG:
-		if (!arg[0])
-			return pk_usage_error(run, "empty --svg file name");
-		env.svg = arg;
-		return 0;
 	case 'F':
 		if (pk_parse_ulong(arg, 100000, &env.freq) || !env.freq)
 			return pk_usage_error(run, "invalid frequency '%s': give Hz from 1 to 100000",
@@ -127,20 +117,14 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
-	char why[4200];
-
 	if (argc == 0)
 		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
 	if (argc > 1)
 		return pk_usage_error(run, "unexpected argument '%s': give one file", argv[1]);
 	env.file = argv[0];
-	if (env.folded && pk_run__json(run))
-		return pk_usage_error(run, "--folded and --json do not go together");
-	/* a file that cannot be written fails now, not after the tracing */
-	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
-		pk_error(run, "%s", why);
-		return -EIO;
-	}
+	/* the runtime's --folded and --svg, checked already */
+	env.folded = pk_run__folded(run);
+	env.svg = pk_run__svg(run);
 	return 0;
 }
 
@@ -547,8 +531,6 @@ static const struct pk_option options[] = {
 	{ "printk-format", O_PRINTK_FORMAT, "FMT", "printk lines through a bcc format: \"{1} {5}\"" },
 	{ "pid", 'p', "PID", "uprobes and perf_event sampling only in this process; end with it" },
 	{ "frequency", 'F', "HZ", "perf_event programs sample the CPU clock at HZ (49)" },
-	{ "folded", O_FOLDED, NULL, "maps of stack ids as folded stacks: frame;frame;frame COUNT" },
-	{ "svg", O_SVG, "FILE", "write a flame graph of the maps of stack ids to FILE (SVG)" },
 	{},
 };
 
@@ -572,6 +554,6 @@ const struct pk_tool run_tool = {
 	.event = on_event,
 	.tick = tick,
 	.finish = finish,
-	.flags = PK_TOOL_COMMAND,
+	.flags = PK_TOOL_COMMAND | PK_TOOL_STACKS,
 	.command_exit = command_exit,
 };
