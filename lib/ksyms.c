@@ -36,6 +36,8 @@
 #include <probekit/ksyms.h>
 #include <probekit/output.h>
 
+#include "internal.h"
+
 /* A symbol handed out: made on demand, never moved. */
 struct entry {
 	struct pk_ksym sym;
@@ -373,40 +375,15 @@ static __u64 key(const struct sorter *s, __u32 line)
 }
 
 /* Address order; the file's order among equal addresses. */
-static bool before(const struct sorter *s, __u32 x, __u32 y)
+static int line_cmp(const void *a, const void *b, void *arg)
 {
+	const struct sorter *s = arg;
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 	__u64 kx = key(s, x), ky = key(s, y);
 
-	return kx < ky || (kx == ky && x < y);
-}
-
-static void sift_down(const struct sorter *s, __u32 *v, size_t i, size_t n)
-{
-	size_t c;
-	__u32 t;
-
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && before(s, v[c], v[c + 1]))
-			c++;
-		if (!before(s, v[i], v[c]))
-			return;
-		t = v[i], v[i] = v[c], v[c] = t;
-		i = c;
-	}
-}
-
-/* A heap sort: in place, with no second copy of the table. */
-static void sort_lines(const struct sorter *s, __u32 *v, size_t n)
-{
-	size_t i;
-	__u32 t;
-
-	for (i = n / 2; i-- > 0;)
-		sift_down(s, v, i, n);
-	for (i = n; i-- > 1;) {
-		t = v[0], v[0] = v[i], v[i] = t;
-		sift_down(s, v, 0, i);
-	}
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 static bool file_sorted(const __u64 *a, size_t n)
@@ -454,7 +431,7 @@ static int sort_addrs(struct pk_ksyms *ks, struct loader *ld)
 			return -ENOMEM;
 		for (i = 0; i < n; i++)
 			ks->line[i] = i;
-		sort_lines(&s, ks->line, n);
+		pk__heapsort(ks->line, n, sizeof(*ks->line), line_cmp, &s);
 	}
 	out = malloc((n ? n : 1) * (s.a32 ? sizeof(__u32) : sizeof(__u64)));
 	if (!out)
