@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include <probekit/ksyms.h>
@@ -1091,20 +1092,18 @@ bool pk_ksym_exists(const char *name)
 
 #define STACK_MAX_FRAMES 1024
 
-int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
+/* Stack @stack_id of a stack map whose values are @value_size bytes. */
+static int read_frames(int map_fd, __u32 value_size, __s64 stack_id, __u64 *ips, size_t max)
 {
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info), id = (__u32)stack_id;
+	__u32 id = (__u32)stack_id;
 	__u64 frames[STACK_MAX_FRAMES];
 	size_t n, i;
 
 	if (stack_id < 0 || stack_id > UINT32_MAX)
 		return -ENOENT;
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
-		return -errno;
-	if (info.type != BPF_MAP_TYPE_STACK_TRACE || info.value_size % sizeof(__u64))
+	if (value_size % sizeof(__u64))
 		return -EINVAL;
-	n = info.value_size / sizeof(__u64);
+	n = value_size / sizeof(__u64);
 	if (n > STACK_MAX_FRAMES)
 		return -E2BIG;
 	if (bpf_map_lookup_elem(map_fd, &id, frames))
@@ -1112,6 +1111,27 @@ int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
 	for (i = 0; i < n && i < max && frames[i]; i++)
 		ips[i] = frames[i];
 	return (int)i;
+}
+
+int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (stack_id < 0 || stack_id > UINT32_MAX)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_STACK_TRACE)
+		return -EINVAL;
+	return read_frames(map_fd, info.value_size, stack_id, ips, max);
+}
+
+int pk_stack_read_map(const struct bpf_map *map, __s64 stack_id, __u64 *ips, size_t max)
+{
+	if (!map || bpf_map__type(map) != BPF_MAP_TYPE_STACK_TRACE)
+		return -EINVAL;
+	return read_frames(bpf_map__fd(map), bpf_map__value_size(map), stack_id, ips, max);
 }
 
 void pk_stack_print(FILE *f, const __u64 *ips, int n, unsigned int flags, const char *indent)

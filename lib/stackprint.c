@@ -158,10 +158,16 @@ static int object_stack_map(void *ctx, const char *name, int *nr)
 	return *nr == 1 ? bpf_map__fd(only) : -1;
 }
 
+/* The map's type and value size from libbpf: a read is one lookup, no info syscall. */
 static int object_read_stack(void *ctx, int fd, __s64 id, __u64 *ips, size_t max)
 {
-	(void)ctx;
-	return pk_stack_read(fd, id, ips, max);
+	const struct bpf_map *m;
+
+	bpf_object__for_each_map(m, (struct bpf_object *)ctx) {
+		if (bpf_map__fd(m) == fd)
+			return pk_stack_read_map(m, id, ips, max);
+	}
+	return -EBADF;
 }
 
 /* Layout ------------------------------------------------------------------ */

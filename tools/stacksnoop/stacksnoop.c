@@ -498,7 +498,7 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 		return 0;
 	ts = e->ts_ns > env.start_ns ? (e->ts_ns - env.start_ns) / 1e9 : 0;
 	n = e->stack_id < 0 ? e->stack_id :
-			      pk_stack_read(bpf_map__fd(skel->maps.stacks), e->stack_id, ips,
+			      pk_stack_read_map(skel->maps.stacks, e->stack_id, ips,
 					    STACKSNOOP_MAX_FRAMES);
 	n = name_frames(ips, n);
 	skip = n > 0 ? skip_machinery(frames_of, n) : 0;
@@ -567,7 +567,7 @@ static int stack_names(struct pk_run *run, __s32 stack_id, char (*names)[256])
 	int n, skip, i;
 
 	n = stack_id < 0 ? stack_id :
-			   pk_stack_read(bpf_map__fd(skel->maps.stacks), stack_id, ips,
+			   pk_stack_read_map(skel->maps.stacks, stack_id, ips,
 					 STACKSNOOP_MAX_FRAMES);
 	if (n <= 0) {
 		snprintf(names[0], sizeof(names[0]), "[no stack: %s]",
