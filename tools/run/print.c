@@ -2,6 +2,7 @@
 /* What `probekit run` prints: trace_pipe lines, event records, maps. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -231,19 +232,70 @@ static void time_line(struct pk_run *run)
 	}
 }
 
+/*
+ * Which maps hold histograms (hist.h): a BTF walk and an allocation a map,
+ * made at the first print rather than at every -i tick.
+ */
+static struct map_plan {
+	const struct bpf_map *map;
+	struct pk_hist *hist;
+} *map_plans;
+static size_t nr_map_plans;
+static bool maps_planned;
+
+static int plan_maps(struct bpf_object *obj, const struct btf *btf)
+{
+	struct bpf_map *map;
+	size_t n = 0;
+
+	maps_planned = true;
+	bpf_object__for_each_map (map, obj)
+		n++;
+	map_plans = calloc(n ? n : 1, sizeof(*map_plans));
+	if (!map_plans)
+		return -ENOMEM;
+	bpf_object__for_each_map (map, obj) {
+		if (!pk_map__is_printable(map))
+			continue;
+		map_plans[nr_map_plans].map = map;
+		map_plans[nr_map_plans++].hist = pk_hist__from_map(map, btf);
+	}
+	return 0;
+}
+
+static const struct pk_hist *hist_of(const struct bpf_map *map)
+{
+	size_t i;
+
+	for (i = 0; i < nr_map_plans; i++) {
+		if (map_plans[i].map == map)
+			return map_plans[i].hist;
+	}
+	return NULL;
+}
+
+void run_maps_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nr_map_plans; i++)
+		pk_hist__free(map_plans[i].hist);
+	free(map_plans);
+	map_plans = NULL;
+	nr_map_plans = 0;
+	maps_planned = false;
+}
+
 /* A histogram (include/probekit/hist.h) as bcc prints it, any other map as items(). */
 static int print_map(struct pk_run *run, const struct bpf_map *map, const struct btf *btf,
 		     const struct pk_map_print_opts *po)
 {
 	LIBBPF_OPTS(pk_hist_print_opts, ho, .json = po->json, .title = true, .clear = po->clear);
-	struct pk_hist *h = pk_hist__from_map(map, btf);
-	int n;
+	const struct pk_hist *h = hist_of(map);
 
 	if (!h)
 		return pk_map__print(pk_run__out(run), map, btf, po);
-	n = pk_hist__print_map(h, pk_run__out(run), map, &ho);
-	pk_hist__free(h);
-	return n;
+	return pk_hist__print_map(h, pk_run__out(run), map, &ho);
 }
 
 int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o)
@@ -257,6 +309,10 @@ int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_
 	LIBBPF_OPTS(pk_stack_map_print_opts, so, .json = po.json, .top = o->top, .clear = o->clear,
 		    .folded = o->folded, .fg = o->fg);
 
+	if (!maps_planned && (n = plan_maps(obj, btf))) {
+		pk_error(run, "cannot plan the maps: %s", strerror(-n));
+		return n;
+	}
 	if (o->interval && !o->folded)
 		time_line(run);
 	bpf_object__for_each_map (map, obj) {

@@ -361,6 +361,7 @@ static int finish(struct pk_run *run)
 	pk_trace_pipe__free(env.tp);
 	env.tp = NULL;
 	run_events_free();
+	run_maps_free();
 	pk_stack_printer__free(env.stacks);
 	env.stacks = NULL;
 	pk_trace_format__free(env.printk_fmt);

@@ -36,5 +36,6 @@ struct run_maps_opts {
 };
 /* Every map the program declared (and with globals, its global variables). */
 int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o);
+void run_maps_free(void);
 
 #endif
