@@ -21,7 +21,7 @@
 #include <probekit/output.h>
 #include <probekit/stackprint.h>
 
-#include "../lib/internal.h"
+#include "../lib/print/print.h"
 
 #include "fuzzinput.h"
 
