@@ -102,8 +102,8 @@ int pk_stack_printer__set_event(struct pk_stack_printer *sp, const struct pk_eve
 void pk_stack_printer__event_text(struct pk_stack_printer *sp, FILE *out, const void *data,
 				  size_t size);
 /* Beside a record's JSON: "stacks": {FIELD: {"id", "kind", "frames", "addrs"}...}. */
-void pk_stack_printer__event_json(struct pk_stack_printer *sp, struct pk_json *j,
-				  const void *data, size_t size);
+void pk_stack_printer__event_json(struct pk_stack_printer *sp, struct pk_json *j, const void *data,
+				  size_t size);
 
 #ifdef __cplusplus
 }

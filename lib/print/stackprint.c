@@ -28,10 +28,10 @@
 #include "print.h"
 
 #define MAX_FIELDS 8
-#define MAX_PLANS 64
+#define MAX_PLANS  64
 #define MAX_FRAMES 127
-#define TEXT_MAX 4096
-#define FRAME_MAX 512
+#define TEXT_MAX   4096
+#define FRAME_MAX  512
 /* a folded line: a map name, a comm, a user and a kernel stack */
 #define FOLD_MAX (2 * MAX_FRAMES + 2)
 /* x86-64 and arm64 kernels live in the upper half of the address space */
@@ -952,8 +952,8 @@ void pk_stack_printer__event_text(struct pk_stack_printer *sp, FILE *out, const 
 	fputc('\n', out);
 }
 
-void pk_stack_printer__event_json(struct pk_stack_printer *sp, struct pk_json *j,
-				  const void *data, size_t size)
+void pk_stack_printer__event_json(struct pk_stack_printer *sp, struct pk_json *j, const void *data,
+				  size_t size)
 {
 	struct stack s;
 	int i;
