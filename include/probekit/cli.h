@@ -106,6 +106,9 @@ struct pk_tool {
 	 * negative errno as for .parse_opt.
 	 */
 	int (*open)(struct pk_run *run, const char **path, struct pk_object_opts *opts);
+	/* last, whatever happened (after finish, or instead of it): free what
+	 * the tool made, before the runtime detaches and frees the object */
+	void (*cleanup)(struct pk_run *run);
 };
 
 /* Runs a tool as its own process would; returns the exit status. */

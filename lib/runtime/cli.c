@@ -1060,6 +1060,8 @@ static void cleanup(struct pk_run *run)
 {
 	int i;
 
+	if (run->tool->cleanup)
+		run->tool->cleanup(run);
 	pk_events__free(run->events);
 	if (run->obj)
 		pk_object__free(run->obj);

@@ -57,6 +57,7 @@ static struct {
 	char obj_path[4096];
 	struct pk_trace_pipe *tp;
 	struct pk_stack_printer *stacks;
+	struct pk_object_printer *printer;
 	/* --svg: the graph of one print pass */
 	struct pk_flamegraph *fg;
 } env;
@@ -207,14 +208,27 @@ static int configure(struct pk_run *run, void *obj, enum pk_mech mech)
 
 static int on_event(struct pk_run *run, const void *data, size_t size)
 {
-	return run_print_event(run, data, size);
+	(void)run;
+	return pk_object_printer__event(env.printer, data, size);
 }
 
-static int start_events(struct pk_run *run)
+/* The object's events and maps, printed by the library (objprint.h). */
+static int start_printer(struct pk_run *run)
 {
-	if (!pk_run__events(run))
-		return 0;
-	return run_events_init(run, pk_run__object(run), env.stacks, env.folded);
+	LIBBPF_OPTS(pk_object_printer_opts, po, .json = pk_run__json(run), .folded = env.folded,
+		    .stacks = env.stacks);
+
+	env.printer = pk_object_printer__new(pk_run__object(run), pk_run__out(run), &po);
+	if (!env.printer) {
+		pk_error(run, "cannot read how to print the object: %s", strerror(errno));
+		return -errno;
+	}
+	if (pk_run__events(run)) {
+		pk_object_printer__header(env.printer);
+		/* before a -c command's own output, which shares stdout */
+		fflush(pk_run__out(run));
+	}
+	return 0;
 }
 
 /* printk ---------------------------------------------------------------- */
@@ -327,20 +341,13 @@ static int svg_end(struct pk_run *run)
 
 static int print_maps(struct pk_run *run, bool clear, bool interval)
 {
-	struct run_maps_opts o = {
-		.top = env.top,
-		.per_cpu = env.per_cpu,
-		.clear = clear,
-		.globals = env.globals,
-		.interval = interval,
-		.stacks = env.stacks,
-		.folded = env.folded,
-	};
+	LIBBPF_OPTS(pk_object_maps_opts, o, .top = env.top, .per_cpu = env.per_cpu, .clear = clear,
+		    .globals = env.globals, .time = interval);
 	int err = svg_begin(run);
 
 	o.fg = env.fg;
-	if (!err)
-		err = run_print_maps(run, pk_run__object(run), &o);
+	if (!err && (err = pk_object_printer__maps(env.printer, &o)))
+		pk_error(run, "%s", pk_object_printer__error(env.printer));
 	if (!err)
 		err = svg_end(run);
 	return err;
@@ -353,20 +360,24 @@ static int tick(struct pk_run *run)
 
 static int finish(struct pk_run *run)
 {
-	int err = 0;
-
 	if (env.tp)
 		on_trace_readable(run, -1);
-	err = print_maps(run, false, false);
+	return print_maps(run, false, false);
+}
+
+static void cleanup(struct pk_run *run)
+{
+	(void)run;
 	pk_trace_pipe__free(env.tp);
 	env.tp = NULL;
-	run_events_free();
-	run_maps_free();
+	pk_object_printer__free(env.printer);
+	env.printer = NULL;
 	pk_stack_printer__free(env.stacks);
 	env.stacks = NULL;
+	pk_flamegraph__free(env.fg);
+	env.fg = NULL;
 	pk_trace_format__free(env.printk_fmt);
 	env.printk_fmt = NULL;
-	return err;
 }
 
 /* "a (__u32, 0), b (bool, false)" */
@@ -503,7 +514,7 @@ static int start(struct pk_run *run)
 
 	err = start_stacks(run);
 	if (!err)
-		err = start_events(run);
+		err = start_printer(run);
 	if (!err)
 		err = start_printk(run);
 	if (err)
@@ -555,6 +566,7 @@ const struct pk_tool run_tool = {
 	.event = on_event,
 	.tick = tick,
 	.finish = finish,
+	.cleanup = cleanup,
 	.flags = PK_TOOL_COMMAND | PK_TOOL_STACKS,
 	.command_exit = command_exit,
 };
