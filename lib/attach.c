@@ -769,6 +769,22 @@ static int choose_btf(struct pk_attach *att)
 	return 0;
 }
 
+static bool kernel_btf_usable(const struct pk_attach *att, const struct pk_variant *v, char *why,
+			      size_t size)
+{
+	if (!(v->flags & PK_VARIANT_KERNEL_BTF))
+		return true;
+	if (att->opts.btf_path || pk_btf_overridden()) {
+		snprintf(why, size, "its programs need the kernel's own BTF, and --btf names another");
+		return false;
+	}
+	if (!pk_feature_probe(PK_FEAT_BTF)->available) {
+		snprintf(why, size, "%s", pk_feature_probe(PK_FEAT_BTF)->reason);
+		return false;
+	}
+	return true;
+}
+
 int pk_attach__load(struct pk_attach *att)
 {
 	const struct pk_variant *v;
@@ -789,7 +805,8 @@ int pk_attach__load(struct pk_attach *att)
 		if (att->opts.mechanism != PK_MECH_AUTO && v->mech != att->opts.mechanism)
 			continue;
 		tried = true;
-		if (!pk_mech_usable(v->mech, why, sizeof(why))) {
+		if (!pk_mech_usable(v->mech, why, sizeof(why)) ||
+		    !kernel_btf_usable(att, v, why, sizeof(why))) {
 			explain(att, "  %s: not available: %s", mech_names[v->mech], why);
 			append_error(att, mech_names[v->mech], why);
 			err = -EOPNOTSUPP;

@@ -28,6 +28,20 @@ def helper_path(name):
     return os.path.join(BUILD, "tests", name)
 
 
+def need_compat32():
+    """The 32-bit helper's path; skips when no 32-bit program runs here (no
+    -m32 compiler, or a kernel without IA32 emulation: exec says ENOEXEC)."""
+    helper = helper_path("compat32")
+    try:
+        probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
+    except OSError as e:
+        raise Skip(f"no 32-bit program runs here: {e.strerror}: no IA32 emulation in the kernel")
+    if probe.returncode != 0:
+        raise Skip(f"no 32-bit program runs here (exit {probe.returncode}): "
+                   "no -m32 compiler or no IA32 emulation in the kernel")
+    return helper
+
+
 _bpf_reason = None
 
 
