@@ -316,8 +316,8 @@ static int ppid_loop(unsigned long n)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: openbench pairs N PATH | stats N PATH | getppid N | open PATH | stat PATH | malloc |"
-			" flood PROCS SECS UID PATH | run FILE CMD...\n");
+	fprintf(stderr, "usage: openbench pairs N PATH | stats N PATH | getppid N | open PATH |"
+			" stat PATH | malloc | flood PROCS SECS UID PATH | run FILE CMD...\n");
 	return 2;
 }
 
