@@ -28,20 +28,6 @@ def helper_path(name):
     return os.path.join(BUILD, "tests", name)
 
 
-def need_compat32():
-    """The 32-bit helper's path; skips when no 32-bit program runs here (no
-    -m32 compiler, or a kernel without IA32 emulation: exec says ENOEXEC)."""
-    helper = helper_path("compat32")
-    try:
-        probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
-    except OSError as e:
-        raise Skip(f"no 32-bit program runs here: {e.strerror}: no IA32 emulation in the kernel")
-    if probe.returncode != 0:
-        raise Skip(f"no 32-bit program runs here (exit {probe.returncode}): "
-                   "no -m32 compiler or no IA32 emulation in the kernel")
-    return helper
-
-
 _bpf_reason = None
 
 
@@ -69,6 +55,22 @@ def need_bpf():
         if REQUIRE_BPF:
             raise AssertionError(f"PROBEKIT_REQUIRE_BPF=1 but {_bpf_reason}")
         raise Skip(_bpf_reason)
+
+
+def need_compat32():
+    """The i386 helper, when a 32-bit program runs here; skips otherwise (no
+    -m32 compiler left a stand-in that exits 77, or the kernel has no IA32
+    emulation and refuses to exec it: ENOEXEC)."""
+    helper = helper_path("compat32")
+    try:
+        probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
+        why = f"exit {probe.returncode}" if probe.returncode else None
+    except OSError as e:
+        why = e.strerror
+    if why:
+        raise Skip(f"no 32-bit program runs here ({why}): "
+                   "no -m32 compiler or no IA32 emulation in the kernel")
+    return helper
 
 
 def need_host_tool(name):

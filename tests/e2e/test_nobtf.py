@@ -44,7 +44,7 @@ def run_suite_module(module, value, skip=()):
             try:
                 fn()
             except pk.Skip as e:
-                # one test's own precondition (a 32-bit exec) leaves the others to run
+                # one test's missing precondition (a 32-bit exec) skips that test only
                 skipped.append(e)
                 continue
             except Exception as e:
