@@ -15,7 +15,7 @@
 # Settings (environment):
 #   KERNEL_SERIES    kernel series to boot ("6.1 6.12")
 #   KERNEL_HOST      1 to run the tests on this kernel too (1)
-#   KERNEL_TIMEOUT   seconds a guest may run (480)
+#   KERNEL_TIMEOUT   seconds a guest may run (1200)
 #   KERNEL_JOBS      guests booted at once (2)
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
 #   KERNEL_SKIP      tests the guests leave out (run.py --skip): stress tests of
@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.."
 
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
-TIMEOUT=${KERNEL_TIMEOUT:-480}
+TIMEOUT=${KERNEL_TIMEOUT:-1200}
 SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ metrics/"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}

@@ -82,7 +82,15 @@ struct pk_variant {
 	const char *const *progs;
 	const char *const *optional;
 	const struct pk_target *targets;
+	unsigned int flags; /* PK_VARIANT_* */
 };
+
+/*
+ * The variant's programs take the kernel's own BTF (bpf_get_current_task_btf()
+ * and the like): left out where the kernel has none or --btf names another.
+ * Several variants may share a mechanism; --mechanism tries them in order.
+ */
+#define PK_VARIANT_KERNEL_BTF (1U << 0)
 
 /*
  * How to drive one bpftool skeleton. PK_SKEL_OPS(opensnoop_bpf) defines

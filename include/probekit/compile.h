@@ -42,9 +42,15 @@ struct pk_compile_opts {
 	const char *bpf_include_dir;
 	/* where to say what happens (cache hit, the command line), or NULL */
 	FILE *log;
+	/*
+	 * Compile without the precompiled vmlinux.h (made once per kernel BTF
+	 * and compiler, used for a source whose first line includes vmlinux.h).
+	 * Also set by PROBEKIT_NO_PCH=1 in the environment.
+	 */
+	bool no_pch;
 	size_t :0;
 };
-#define pk_compile_opts__last_field log
+#define pk_compile_opts__last_field no_pch
 
 /*
  * Compiles @src, or finds it in the cache, and writes the object's path

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,26 @@ struct raw_link {
 	int fd;
 	int functions;
 };
+
+enum { T_PROBE, T_BTF, T_OPEN, T_LOAD, T_ATTACH, T__COUNT };
+
+static long long clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* wall and CPU clocks at once: a busy machine stretches the first only */
+struct lap_clock {
+	long long wall, cpu;
+};
+
+static struct lap_clock lap_start(void)
+{
+	return (struct lap_clock){ clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_PROCESS_CPUTIME_ID) };
+}
 
 struct pk_attach {
 	const struct pk_skel_ops *ops;
@@ -64,7 +85,19 @@ struct pk_attach {
 	char error[1024];
 	/* the whole verifier log of the last rejected program */
 	char *verifier_log;
+	/* where pk_attach__load()'s time went (ns), said under -v */
+	long long ns[T__COUNT], cpu_ns[T__COUNT];
 };
+
+/* Adds the time since *@since to part @t and restarts the clock. */
+static void lap(struct pk_attach *att, int t, struct lap_clock *since)
+{
+	struct lap_clock now = lap_start();
+
+	att->ns[t] += now.wall - since->wall;
+	att->cpu_ns[t] += now.cpu - since->cpu;
+	*since = now;
+}
 
 static const char *const mech_names[PK_MECH__COUNT] = {
 	[PK_MECH_AUTO] = "auto",	 [PK_MECH_FENTRY] = "fentry", [PK_MECH_KPROBE] = "kprobe",
@@ -683,21 +716,25 @@ static int reload_explained(struct pk_attach *att, const struct pk_variant *v, c
 
 static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
 {
+	struct lap_clock t = lap_start();
 	int err;
 
 	att->trying = v;
 	err = open_and_configure(att, v, why, size);
 	if (!err)
 		err = select_programs(att, v, why, size);
+	lap(att, T_OPEN, &t);
 	if (!err) {
 		err = att->ops->load(att->skel);
 		if (err)
 			err = reload_explained(att, v, why, size);
 	}
+	lap(att, T_LOAD, &t);
 	if (!err)
 		err = attach_programs(att, why, size);
 	if (err)
 		detach_all(att);
+	lap(att, T_ATTACH, &t);
 	/* targets are added while a variant is tried, not after */
 	att->trying = NULL;
 	return err;
@@ -766,17 +803,19 @@ static int choose_btf(struct pk_attach *att)
 		path = pk_btf_overridden() ? pk_btf_path() : NULL;
 	else if (!strcmp(path, PK_BTF_NONE))
 		path = NULL;
-	none = att->opts.btf_path || pk_btf_overridden() ? !path :
-							 !pk_feature_probe(PK_FEAT_BTF)->available;
 	att->btf_file = path;
 	if (path && access(path, R_OK)) {
 		snprintf(att->error, sizeof(att->error), "cannot read the BTF file %s: %s", path,
 			 strerror(errno));
 		return -errno;
 	}
-	elf = (none || !path) && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
+	/* a file given is used as it is; without one, only CO-RE needs the kernel's */
+	elf = !path && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
 	if (!elf || !pk__elf_needs_core(elf, size))
 		return 0;
+	/* the kernel's BTF probed only now: reading it is most of this function's time */
+	none = att->opts.btf_path || pk_btf_overridden() ||
+	       !pk_feature_probe(PK_FEAT_BTF)->available;
 	if (none) {
 		snprintf(att->error, sizeof(att->error),
 			 "the programs need CO-RE (they read kernel structures), and "
@@ -788,19 +827,59 @@ static int choose_btf(struct pk_attach *att)
 	return 0;
 }
 
+static bool kernel_btf_usable(const struct pk_attach *att, const struct pk_variant *v, char *why,
+			      size_t size)
+{
+	if (!(v->flags & PK_VARIANT_KERNEL_BTF))
+		return true;
+	if (att->opts.btf_path || pk_btf_overridden()) {
+		snprintf(why, size,
+			 "its programs need the kernel's own BTF, and --btf names another");
+		return false;
+	}
+	/*
+	 * The verifier reads the kernel's BTF, not us: whether the file exists is
+	 * enough (the BTF feature probe reads all of it); were it unusable, the
+	 * load would fail and the next variant be tried.
+	 */
+	if (access(VMLINUX_BTF_PATH, R_OK)) {
+		snprintf(why, size, PK__NO_KERNEL_BTF);
+		return false;
+	}
+	return true;
+}
+
+/* Under -v, the start-up's part in here; `make bench` reads the line. */
+static void explain_times(struct pk_attach *att)
+{
+	static const char *const what[T__COUNT] = { "feature probes", "privileges and BTF", "open",
+						    "load", "attach" };
+	static const int order[] = { T_BTF, T_PROBE, T_OPEN, T_LOAD, T_ATTACH };
+	char line[512];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%.1f ms %s (CPU %.1f)", i ? ", " : "",
+			      att->ns[order[i]] / 1e6, what[order[i]], att->cpu_ns[order[i]] / 1e6);
+	explain(att, "  attach times: %s", line);
+}
+
 int pk_attach__load(struct pk_attach *att)
 {
 	const struct pk_variant *v;
 	char why[1024];
-	bool tried = false;
+	bool tried = false, usable;
 	int err = -ENOENT;
+	struct lap_clock t;
 
 	if (!att)
 		return -EINVAL;
 	att->error[0] = '\0';
+	t = lap_start();
 	err = pk_check_bpf_privileges(att->error, sizeof(att->error));
 	if (!err)
 		err = choose_btf(att);
+	lap(att, T_BTF, &t);
 	if (err)
 		return err;
 	err = -ENOENT;
@@ -808,7 +887,11 @@ int pk_attach__load(struct pk_attach *att)
 		if (att->opts.mechanism != PK_MECH_AUTO && v->mech != att->opts.mechanism)
 			continue;
 		tried = true;
-		if (!pk_mech_usable(v->mech, why, sizeof(why))) {
+		t = lap_start();
+		usable = pk_mech_usable(v->mech, why, sizeof(why)) &&
+			 kernel_btf_usable(att, v, why, sizeof(why));
+		lap(att, T_PROBE, &t);
+		if (!usable) {
 			explain(att, "  %s: not available: %s", mech_names[v->mech], why);
 			append_error(att, mech_names[v->mech], why);
 			err = -EOPNOTSUPP;
@@ -821,6 +904,7 @@ int pk_attach__load(struct pk_attach *att)
 			explain(att, "  %s: attached %d link%s", mech_names[v->mech],
 				pk_attach__link_count(att),
 				pk_attach__link_count(att) == 1 ? "" : "s");
+			explain_times(att);
 			return 0;
 		}
 		if (att->fatal) {

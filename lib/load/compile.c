@@ -174,6 +174,8 @@ struct job {
 	struct pk__hasher key1;
 	/* the kernel's BTF, and it with the compiler: entries of others are pruned */
 	struct pk__digest kernel, context;
+	/* the precompiled vmlinux.h clang takes, or empty */
+	char pch[PATH_MAX + 64];
 	FILE *log;
 };
 
@@ -360,12 +362,10 @@ static const char *target_arch(void)
 #endif
 }
 
-static int run_clang(struct job *j, const char *obj, const char *dep)
+/* The flags every compile and the precompiled header share. */
+static int common_args(struct job *j, const char **argv, char inc[4][PATH_MAX + 4])
 {
-	char inc[4][PATH_MAX + 4];
-	const char *argv[MAX_ARGS];
-	int n = 0, status, i;
-	pid_t pid;
+	int n = 0, i;
 
 	argv[n++] = j->clang;
 	argv[n++] = "-g";
@@ -381,14 +381,14 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 		if (inc[i][2])
 			argv[n++] = inc[i];
 	}
-	argv[n++] = "-MD";
-	argv[n++] = "-MF";
-	argv[n++] = dep;
-	argv[n++] = "-c";
-	argv[n++] = j->src;
-	argv[n++] = "-o";
-	argv[n++] = obj;
-	argv[n] = NULL;
+	return n;
+}
+
+static int run_argv(struct job *j, const char **argv, int n)
+{
+	int status, i;
+	pid_t pid;
+
 	if (j->log) {
 		for (i = 0; i < n; i++)
 			fprintf(j->log, "%s%s", i ? " " : "", argv[i]);
@@ -411,6 +411,127 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+static int run_clang(struct job *j, const char *obj, const char *dep)
+{
+	char inc[4][PATH_MAX + 4];
+	const char *argv[MAX_ARGS];
+	int n = common_args(j, argv, inc);
+
+	if (j->pch[0]) {
+		argv[n++] = "-include-pch";
+		argv[n++] = j->pch;
+	}
+	argv[n++] = "-MD";
+	argv[n++] = "-MF";
+	argv[n++] = dep;
+	argv[n++] = "-c";
+	argv[n++] = j->src;
+	argv[n++] = "-o";
+	argv[n++] = obj;
+	argv[n] = NULL;
+	return run_argv(j, argv, n);
+}
+
+/*
+ * Whether @src starts (after comments and blank space) with #include of
+ * vmlinux.h: then the precompiled vmlinux.h stands for that line exactly
+ * (it comes first, nothing is defined before it, and its include guard
+ * makes the line itself a no-op). Any other start compiles as it is.
+ */
+static bool starts_with_vmlinux_h(const char *src)
+{
+	char buf[4096], *p, *end;
+	FILE *f = fopen(src, "re");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (p = buf; *p;) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+		} else if (!strncmp(p, "//", 2)) {
+			p = strchrnul(p, '\n');
+		} else if (!strncmp(p, "/*", 2)) {
+			end = strstr(p + 2, "*/");
+			if (!end)
+				return false;
+			p = end + 2;
+		} else {
+			break;
+		}
+	}
+	if (*p++ != '#')
+		return false;
+	p += strspn(p, " \t");
+	if (strncmp(p, "include", 7))
+		return false;
+	p += 7;
+	p += strspn(p, " \t");
+	return !strncmp(p, "\"vmlinux.h\"", 11) || !strncmp(p, "<vmlinux.h>", 11);
+}
+
+/*
+ * The kernel's types precompiled (clang -x c-header vmlinux.h): parsing the
+ * 2.8 MB header is most of a small program's compile (0.5 of 0.7 s of CPU
+ * on the development VM; 0.17 s with it). A cache entry beside vmlinux.h,
+ * keyed on the kernel with the compiler (the context) and the flags clang
+ * checks a PCH against; made once, by the compiler in its child, into a
+ * temporary name the cache then commits. A failure only costs the speed:
+ * the source is then compiled as it is.
+ */
+static void prepare_pch(struct job *j)
+{
+	char inc[4][PATH_MAX + 4], tmp[PATH_MAX + 128], vmlinux_h[PATH_MAX + 16], why[256];
+	char hex[PK__DIGEST_HEX];
+	const char *argv[MAX_ARGS];
+	struct pk__hasher h;
+	struct pk__digest key;
+	int n, status = -1;
+	struct stat st;
+
+	if (!starts_with_vmlinux_h(j->src))
+		return;
+	snprintf(vmlinux_h, sizeof(vmlinux_h), "%s/vmlinux.h", j->btf_dir);
+	if (stat(vmlinux_h, &st))
+		return;
+	pk__hash_init(&h);
+	pk__hash_str(&h, "pch");
+	pk__hash(&h, j->context.b, sizeof(j->context.b));
+	/* clang refuses a PCH whose header changed since: a vmlinux.h made again needs a new one */
+	pk__hash(&h, &st.st_size, sizeof(st.st_size));
+	pk__hash(&h, &st.st_mtim, sizeof(st.st_mtim));
+	pk__hash(&h, &st.st_ino, sizeof(st.st_ino));
+	n = common_args(j, argv, inc);
+	while (n-- > 0)
+		pk__hash_str(&h, argv[n]);
+	pk__hash_final(&h, &key);
+	pk__digest_hex(&key, hex);
+	snprintf(j->pch, sizeof(j->pch), "%s/vmlinux-%.16s.pch", j->btf_dir, hex);
+	if (!pk__cache_read(&j->cache, j->pch, &key, NULL, NULL))
+		return;
+	if (!pk__cache_tmp(j->pch, tmp, sizeof(tmp))) {
+		n = common_args(j, argv, inc);
+		argv[n++] = "-x";
+		argv[n++] = "c-header";
+		argv[n++] = vmlinux_h;
+		argv[n++] = "-o";
+		argv[n++] = tmp;
+		argv[n] = NULL;
+		status = run_argv(j, argv, n);
+		if (!status &&
+		    !pk__cache_commit(&j->cache, tmp, j->pch, &key, &j->kernel, why, sizeof(why)))
+			return;
+		unlink(tmp);
+	}
+	if (j->log)
+		fprintf(j->log, "precompiling vmlinux.h failed (status %d): compiling without\n",
+			status);
+	j->pch[0] = '\0';
 }
 
 /* Reads the next file name of a make rule ("a.o: a.c b.h \<newline> c.h"). */
@@ -597,6 +718,7 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 	char abs_src[PATH_MAX], list[PATH_MAX + 96], hex[PK__DIGEST_HEX];
 	struct pk__hasher compiler;
 	struct pk__digest key1;
+	const char *no_pch;
 	int err;
 
 	if (!src || !obj_path || !PK_OPTS_VALID(opts, pk_compile_opts))
@@ -638,5 +760,8 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 			fprintf(j.log, "%s: compiled before, using %s\n", src, obj_path);
 		return 0;
 	}
+	no_pch = getenv("PROBEKIT_NO_PCH");
+	if (!PK_OPTS_GET(opts, no_pch, false) && !(no_pch && !strcmp(no_pch, "1")))
+		prepare_pch(&j);
 	return compile_into_cache(&j, list, &key1, obj_path, size, why, why_size);
 }

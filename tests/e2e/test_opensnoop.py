@@ -172,7 +172,8 @@ def test_perf_buffer_path():
     tool = pk.start_tool("opensnoop", "--perf-buffer", "-v", "-p", str(child.pid))
     child.go()
     wait_path(tool, missing)
-    assert any("perf buffer" in l for l in tool.err), tool.err
+    # stderr is read by a thread of its own: the line may trail the event
+    tool.wait_for(lambda l: "perf buffer" in l, stream="err", what="the 'perf buffer' line")
     assert tool.stop() == 0
 
 

@@ -142,13 +142,16 @@ static const char *const tp_optional[] = { "tp_execveat", NULL };
 static const char *const raw_tp_progs[] = { "rt_sys_enter", NULL };
 
 /*
- * The raw sys_enter tracepoint first: a classic tracepoint waits an RCU
- * grace period when it is detached (150-420 ms measured for these two on
- * exit), a raw one does not; the price is a few instructions per syscall.
+ * The classic tracepoints first: the raw sys_enter program would run on
+ * every syscall of the machine (the untraced-syscall tax, bench/README.md),
+ * where the syscall tracepoints cost other syscalls a bit test. The price is
+ * an RCU grace period per tracepoint when detached, one after another under
+ * the kernel's event_mutex (two here). The raw one is for kernels without
+ * syscall tracepoint events.
  */
 static const struct pk_variant variants[] = {
-	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
 	{ PK_MECH_TRACEPOINT, tp_progs, tp_optional },
+	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
 	{},
 };
 

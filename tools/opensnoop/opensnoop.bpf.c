@@ -476,6 +476,56 @@ int rt_exit(struct bpf_raw_tracepoint_args *ctx)
 
 /* tracepoints ------------------------------------------------------------- */
 
+/*
+ * The exit tracepoints alone (the default where fentry and kprobes are not
+ * allowed): the arguments are still in the caller's registers, which the
+ * kernel saved at the syscall's entry (bpf_task_pt_regs, Linux 5.15, needs
+ * the kernel's BTF). Half the tracepoints of the pairs below, so half the
+ * RCU waits at exit (one per tracepoint, one after another under the
+ * kernel's event_mutex), nothing kept between entry and exit, and no
+ * program hung on every syscall's entry: untraced syscalls pay only the
+ * kernel's bit test for the exit tracepoint.
+ */
+static __always_inline int tpx_emit(void *ctx, long nr, long ret)
+{
+	struct open_args a;
+	struct pt_regs regs;
+
+	if (!wanted_task())
+		return 0;
+	bpf_probe_read_kernel(&regs, sizeof(regs),
+			      (void *)bpf_task_pt_regs(bpf_get_current_task_btf()));
+	if (regs_args(nr, &regs, &a))
+		emit(ctx, &a, ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int tpx_exit_open(struct pk_syscall_exit *ctx)
+{
+	return tpx_emit(ctx, PK_NR_OPEN, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int tpx_exit_creat(struct pk_syscall_exit *ctx)
+{
+	return tpx_emit(ctx, PK_NR_CREAT, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int tpx_exit_openat(struct pk_syscall_exit *ctx)
+{
+	return tpx_emit(ctx, __NR_openat, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int tpx_exit_openat2(struct pk_syscall_exit *ctx)
+{
+	return tpx_emit(ctx, __NR_openat2, ctx->ret);
+}
+
+/* Elsewhere each entry keeps the arguments for its exit. */
+
 SEC("tracepoint/syscalls/sys_enter_open")
 int tp_enter_open(struct pk_syscall_enter *ctx)
 {

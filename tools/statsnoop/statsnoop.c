@@ -209,12 +209,24 @@ static const char *const raw_tp_progs[] = { "rt_exit", NULL };
 static const char *const raw_tp_progs[] = { "rt_enter", "rt_exit", NULL };
 #endif
 
-/* raw_tp before the tracepoints: its links detach without an RCU wait each */
+/* the exit tracepoints alone; which exist depends on the architecture */
+static const char *const tpx_progs[] = { "tpx_exit_statx", NULL };
+static const char *const tpx_optional[] = { "tpx_exit_stat",	   "tpx_exit_lstat",
+					    "tpx_exit_newstat",	   "tpx_exit_newlstat",
+					    "tpx_exit_fstatat64", "tpx_exit_newfstatat",
+					    "tpx_exit_statfs",	   NULL };
+
+/*
+ * By the untraced-syscall tax, as in opensnoop.c: the raw sys_exit program
+ * runs on every syscall, so it comes last; of the tracepoints, the exits
+ * alone first (half the RCU waits at exit).
+ */
 static const struct pk_variant variants[] = {
 	{ PK_MECH_FENTRY, NULL, fx_progs },
 	{ PK_MECH_KPROBE, krp_progs, kp_progs },
-	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
+	{ PK_MECH_TRACEPOINT, tpx_progs, tpx_optional, NULL, PK_VARIANT_KERNEL_BTF },
 	{ PK_MECH_TRACEPOINT, tp_progs, tp_optional },
+	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
 	{},
 };
 
