@@ -11,6 +11,7 @@
 #include <probekit/eventtable.h>
 #include <probekit/hist.h>
 #include <probekit/mapprint.h>
+#include <probekit/params.h>
 #include <probekit/probekit.h>
 
 #include "run.h"
@@ -23,45 +24,145 @@ bool run_has_events(const struct bpf_object *obj)
 
 static struct pk_printf *printf_fmt;
 static char printf_line[8192];
-/* PK_EVENT(type) in the object: the records' type, and a printer for it */
+
+/*
+ * PK_EVENT(type) in the object, once or more: the records' types. With
+ * several, each record starts with its type's BTF id (PK_EVENT_KIND,
+ * probekit.bpf.h), which tells them apart.
+ */
+#define MAX_EVENT_TYPES 16
+struct event_type {
+	__u32 id;
+	const char *name;
+	/* the table of a struct type (eventtable.h); other types print on one line */
+	struct pk_event_table *table;
+};
 static const struct btf *event_btf;
-static __u32 event_type;
 static struct pk_btf_printer *event_printer;
-/* the table of a struct type (eventtable.h); other types print on one line */
-static struct pk_event_table *event_table;
+static struct event_type event_types[MAX_EVENT_TYPES];
+static size_t event_type_cnt;
+/* the type whose records carry the stacks printed under them */
+static __u32 stacks_type;
+/* the type of the last record printed as text: a header where it changes */
+static const struct event_type *last_printed;
 
-/* The type PK_EVENT() named: pk_event_type is a pointer to it (probekit.bpf.h). */
-static __u32 find_event_type(const struct btf *btf)
+/* The types PK_EVENT() named: each pk_event_type* is a pointer to one (probekit.bpf.h). */
+static int find_event_types(const struct btf *btf)
 {
-	const struct btf_type *t;
-	int id;
+	__u32 i, n = btf ? btf__type_cnt(btf) : 0;
+	size_t k;
 
-	id = btf ? btf__find_by_name_kind(btf, "pk_event_type", BTF_KIND_VAR) : -1;
-	if (id <= 0)
-		return 0;
-	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-	return t && btf_is_ptr(t) ? t->type : 0;
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i), *ptr;
+		const char *name = btf__name_by_offset(btf, t->name_off);
+
+		if (!btf_is_var(t) || !name || strncmp(name, "pk_event_type", 13))
+			continue;
+		ptr = btf__type_by_id(btf, t->type);
+		if (!ptr || !btf_is_ptr(ptr))
+			continue;
+		for (k = 0; k < event_type_cnt && event_types[k].id != ptr->type; k++)
+			;
+		if (k < event_type_cnt)
+			continue;
+		if (event_type_cnt == MAX_EVENT_TYPES)
+			return -E2BIG;
+		event_types[event_type_cnt].id = ptr->type;
+		event_types[event_type_cnt].name =
+		    btf__name_by_offset(btf, btf__type_by_id(btf, ptr->type)->name_off);
+		event_type_cnt++;
+	}
+	return 0;
+}
+
+/* With several types, each begins with its kind (PK_EVENT_KIND). */
+static bool starts_with_kind(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	const struct btf_type *m;
+	const char *name;
+
+	if (!t || !btf_is_struct(t) || !btf_vlen(t) || btf_member_bit_offset(t, 0))
+		return false;
+	m = btf__type_by_id(btf, btf_members(t)[0].type);
+	name = m ? btf__name_by_offset(btf, m->name_off) : NULL;
+	return m && btf_is_typedef(m) && name && !strcmp(name, "pk_event_kind_t");
+}
+
+/* Columns declared "pk_when:VAR" are shown when the global VAR is set. */
+static void show_asked_columns(struct bpf_object *obj, struct pk_event_table *t)
+{
+	struct pk_param ps[64];
+	int i, n = pk_params__list(obj, ps, 64);
+
+	for (i = 0; i < n && i < 64; i++) {
+		bool on = strcmp(ps[i].value, "0") && strcmp(ps[i].value, "false") &&
+			  strcmp(ps[i].value, "");
+
+		pk_event_table__show(t, ps[i].name, on);
+	}
+}
+
+static int plan_event_type(struct pk_run *run, struct bpf_object *obj, struct event_type *et)
+{
+	char why[256] = "";
+	LIBBPF_OPTS(pk_event_table_opts, o, .why = why, .why_size = sizeof(why));
+
+	if (event_type_cnt > 1 && !starts_with_kind(event_btf, et->id)) {
+		pk_error(run,
+			 "struct %s: with several PK_EVENT() types, each starts with "
+			 "PK_EVENT_KIND (probekit.bpf.h)",
+			 et->name);
+		return -EINVAL;
+	}
+	et->table = pk_event_table__new(event_btf, et->id, &o);
+	if (!et->table && errno == EBADMSG) {
+		pk_error(run, "struct %s: %s", et->name, why);
+		return -EINVAL;
+	}
+	if (!et->table && errno != EINVAL && errno != E2BIG)
+		return -errno;
+	if (et->table)
+		show_asked_columns(obj, et->table);
+	if (!stacks_type && run_stacks_event_init(event_btf, et->id))
+		stacks_type = et->id;
+	return 0;
+}
+
+static void print_header(struct pk_run *run, const struct event_type *et)
+{
+	struct pk_line l;
+
+	pk_line_begin(&l, pk_run__out(run));
+	pk_event_table__header(et->table, &l);
+	pk_line_end(&l);
+	last_printed = et;
 }
 
 int run_events_init(struct pk_run *run, struct bpf_object *obj)
 {
-	event_btf = bpf_object__btf(obj);
-	event_type = find_event_type(event_btf);
-	if (event_type && !(event_printer = pk_btf_printer__new(event_btf)))
-		return -errno;
-	if (event_type && !(event_table = pk_event_table__new(event_btf, event_type, NULL)) &&
-	    errno != EINVAL && errno != E2BIG)
-		return -errno;
-	if (event_table && !pk_run__json(run) && !run_stacks_folded()) {
-		struct pk_line l;
+	size_t i;
+	int err;
 
-		pk_line_begin(&l, pk_run__out(run));
-		pk_event_table__header(event_table, &l);
-		pk_line_end(&l);
+	event_btf = bpf_object__btf(obj);
+	err = find_event_types(event_btf);
+	if (err) {
+		pk_error(run, "more than %d PK_EVENT() types", MAX_EVENT_TYPES);
+		return err;
+	}
+	if (event_type_cnt && !(event_printer = pk_btf_printer__new(event_btf)))
+		return -errno;
+	for (i = 0; i < event_type_cnt; i++) {
+		err = plan_event_type(run, obj, &event_types[i]);
+		if (err)
+			return err;
+	}
+	if (event_type_cnt == 1 && event_types[0].table && !pk_run__json(run) &&
+	    !run_stacks_folded()) {
+		print_header(run, &event_types[0]);
 		/* before a -c command's own output, which shares stdout */
 		fflush(pk_run__out(run));
 	}
-	run_stacks_event_init(event_btf, event_type);
 	printf_fmt = pk_printf__new(obj);
 	if (!printf_fmt && errno != ENOENT) {
 		pk_error(run, "cannot read the pk_printf() formats: %s", strerror(errno));
@@ -72,17 +173,42 @@ int run_events_init(struct pk_run *run, struct bpf_object *obj)
 
 void run_events_free(void)
 {
+	size_t i;
+
 	pk_printf__free(printf_fmt);
 	printf_fmt = NULL;
 	pk_btf_printer__free(event_printer);
 	event_printer = NULL;
-	pk_event_table__free(event_table);
-	event_table = NULL;
+	for (i = 0; i < event_type_cnt; i++)
+		pk_event_table__free(event_types[i].table);
+	event_type_cnt = 0;
+	stacks_type = 0;
+	last_printed = NULL;
 }
 
-/* A record of the PK_EVENT() type: a table row, or one line of its value. */
-static void print_typed(struct pk_run *run, const void *data, size_t size)
+/* The type of a record: the only one, or the one its kind names. */
+static const struct event_type *record_type(const void *data, size_t size)
 {
+	__u32 kind;
+	size_t i;
+
+	if (event_type_cnt == 1)
+		return &event_types[0];
+	if (size < sizeof(kind))
+		return NULL;
+	memcpy(&kind, data, sizeof(kind));
+	for (i = 0; i < event_type_cnt; i++) {
+		if (event_types[i].id == kind)
+			return &event_types[i];
+	}
+	return NULL;
+}
+
+/* A record of a PK_EVENT() type: a table row, or one line of its value. */
+static void print_typed(struct pk_run *run, const struct event_type *et, const void *data,
+			size_t size)
+{
+	bool stacks = et->id == stacks_type;
 	FILE *out = pk_run__out(run);
 	struct pk_json j;
 	struct pk_line l;
@@ -90,28 +216,35 @@ static void print_typed(struct pk_run *run, const void *data, size_t size)
 
 	if (pk_run__json(run)) {
 		pk_json_begin(&j, out);
-		if (event_table)
-			pk_event_table__json(event_table, &j, "event", data, size);
+		if (event_type_cnt > 1)
+			pk_json_str(&j, "type", et->name, strlen(et->name));
+		if (et->table)
+			pk_event_table__json(et->table, &j, "event", data, size);
 		else
-			pk_btf_value_json(event_btf, event_type, data, size, &j, "event");
-		run_stacks_event_json(&j, data, size);
+			pk_btf_value_json(event_btf, et->id, data, size, &j, "event");
+		if (stacks)
+			run_stacks_event_json(&j, data, size);
 		pk_json_end(&j);
 		return;
 	}
-	if (event_table) {
+	if (et->table) {
+		if (last_printed != et)
+			print_header(run, et);
 		pk_line_begin(&l, out);
-		pk_event_table__text(event_table, &l, data, size);
+		pk_event_table__text(et->table, &l, data, size);
 		pk_line_end(&l);
-		run_stacks_event_text(out, data, size);
+		if (stacks)
+			run_stacks_event_text(out, data, size);
 		return;
 	}
-	n = pk_btf_printer__text(event_printer, event_type, data, size, printf_line,
+	n = pk_btf_printer__text(event_printer, et->id, data, size, printf_line,
 				 sizeof(printf_line));
 	if (n < 0)
 		return;
 	fputs(printf_line, out);
 	fputc('\n', out);
-	run_stacks_event_text(out, data, size);
+	if (stacks)
+		run_stacks_event_text(out, data, size);
 }
 
 static void print_printf(struct pk_run *run, int len)
@@ -138,6 +271,7 @@ static void print_printf(struct pk_run *run, int len)
 int run_print_event(struct pk_run *run, const void *data, size_t size)
 {
 	FILE *out = pk_run__out(run);
+	const struct event_type *et;
 	char line[256];
 	size_t i, len;
 	struct pk_json j;
@@ -150,10 +284,10 @@ int run_print_event(struct pk_run *run, const void *data, size_t size)
 			return 0;
 		}
 	}
-	if (event_printer) {
+	if (event_printer && (et = record_type(data, size))) {
 		/* --folded: stdout holds only the folded stacks */
 		if (!run_stacks_folded())
-			print_typed(run, data, size);
+			print_typed(run, et, data, size);
 		return 0;
 	}
 	if (pk_run__json(run)) {
