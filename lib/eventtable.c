@@ -31,7 +31,7 @@
 struct pk_event_table {
 	const struct btf *btf;
 	__u32 type_id;
-	bool raw_time;
+	bool raw_time, pad_last;
 	size_t ncols;
 	struct pk_event_column *cols;
 	/* for PK_COL_VALUE columns, made when the plan has one */
@@ -529,6 +529,7 @@ struct pk_event_table *pk_event_table__new(const struct btf *btf, __u32 type_id,
 	t->btf = btf;
 	t->type_id = type_id;
 	t->raw_time = PK_OPTS_GET(opts, raw_time, false);
+	t->pad_last = PK_OPTS_GET(opts, pad_last, false);
 	p.t = t;
 	p.why = PK_OPTS_GET(opts, why, NULL);
 	p.why_size = p.why ? PK_OPTS_GET(opts, why_size, 0) : 0;
@@ -880,7 +881,7 @@ static int column_width(const struct pk_event_table *t, size_t i)
 {
 	int w = t->cols[i].width;
 
-	return i == t->last_shown && w < 0 ? 0 : w;
+	return i == t->last_shown && w < 0 && !t->pad_last ? 0 : w;
 }
 
 void pk_event_table__header(const struct pk_event_table *t, struct pk_line *l)

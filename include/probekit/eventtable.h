@@ -159,9 +159,11 @@ struct pk_event_table_opts {
 	/* why the plan failed (a bad format declaration), one line */
 	char *why;
 	size_t why_size;
+	/* pad the last column too: more columns follow on the line */
+	bool pad_last;
 	size_t : 0;
 };
-#define pk_event_table_opts__last_field why_size
+#define pk_event_table_opts__last_field pad_last
 
 struct pk_event_table;
 

@@ -382,8 +382,9 @@ static int print_map(struct pk_run *run, const struct bpf_map *map, const struct
 
 int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o)
 {
+	char why[256] = "";
 	LIBBPF_OPTS(pk_map_print_opts, po, .json = pk_run__json(run), .top = o->top,
-		    .per_cpu = o->per_cpu, .clear = o->clear);
+		    .per_cpu = o->per_cpu, .clear = o->clear, .why = why, .why_size = sizeof(why));
 	const struct btf *btf = bpf_object__btf(obj);
 	struct bpf_map *map;
 	int n;
@@ -402,7 +403,11 @@ int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_
 		else
 			continue;
 		if (n < 0) {
-			pk_error(run, "cannot read map %s: %s", bpf_map__name(map), strerror(-n));
+			if (why[0])
+				pk_error(run, "%s", why);
+			else
+				pk_error(run, "cannot read map %s: %s", bpf_map__name(map),
+					 strerror(-n));
 			return n;
 		}
 	}

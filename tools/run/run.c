@@ -427,7 +427,8 @@ static int finish(struct pk_run *run)
 		pk_events__consume(env.events);
 	if (env.tp)
 		on_trace_readable(run, -1);
-	return print_maps(run, false, false);
+	/* with -i, the last print has its time line as the others do */
+	return print_maps(run, false, env.interval_ms != 0);
 }
 
 /* "a (__u32, 0), b (bool, false)" */
