@@ -410,8 +410,8 @@ typedef __s32 pk_stack_id_t;
  *		return 0;
  *	}
  *
- * The program is named category__event; @args is also the context for
- * pk_submit(). The record is struct trace_event_raw_<event>. Events
+ * The program is named category__event; @args is the record, and @ctx
+ * (the same pointer) the context for pk_submit() and pk_printf(). The record is struct trace_event_raw_<event>. Events
  * defined from a shared class have their class's record instead: name it
  * with PK_TRACEPOINT_CLASS(sched, sched_wakeup, sched_wakeup_template).
  * The syscalls' tracepoints have no record type in vmlinux.h (the kernel
@@ -419,19 +419,33 @@ typedef __s32 pk_stack_id_t;
  * PK_SYSCALL_EXIT(openat) hand struct pk_syscall_enter/exit from
  * syscalls.bpf.h (args->args[0..5], args->ret).
  */
+/*
+ * The body gets both @args and @ctx (the same pointer), so that
+ * pk_printf() and pk_submit(ctx, e) work in it as in any handler.
+ */
+#define PK__TP_PROG(sec, fn, type)                                                          \
+	static __always_inline int pk__body_##fn(void *ctx, type *args);                   \
+	SEC(sec)                                                                           \
+	int fn(type *args)                                                                 \
+	{                                                                                  \
+		return pk__body_##fn(args, args);                                          \
+	}                                                                                  \
+	static __always_inline int pk__body_##fn(void *ctx __attribute__((unused)),        \
+						 type *args)
+
 #define PK_TRACEPOINT_CLASS(category, event, class)                                        \
-	SEC("tracepoint/" #category "/" #event)                                           \
-	int category##__##event(struct trace_event_raw_##class *args)
+	PK__TP_PROG("tracepoint/" #category "/" #event, category##__##event,               \
+		    struct trace_event_raw_##class)
 
 #define PK_TRACEPOINT(category, event) PK_TRACEPOINT_CLASS(category, event, event)
 
 #define PK_SYSCALL_ENTER(name)                                                             \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                       \
-	int sys_enter_##name(struct pk_syscall_enter *args)
+	PK__TP_PROG("tracepoint/syscalls/sys_enter_" #name, sys_enter_##name,              \
+		    struct pk_syscall_enter)
 
 #define PK_SYSCALL_EXIT(name)                                                              \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                        \
-	int sys_exit_##name(struct pk_syscall_exit *args)
+	PK__TP_PROG("tracepoint/syscalls/sys_exit_" #name, sys_exit_##name,                \
+		    struct pk_syscall_exit)
 
 /*
  * pk_printf("fmt", args...): a private printf. Each call site's format is a

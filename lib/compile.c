@@ -159,6 +159,8 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 	return err;
 }
 
+#define DIAG_MAX 65536
+
 struct job {
 	const char *src;
 	char clang[PATH_MAX];
@@ -169,6 +171,9 @@ struct job {
 	char multiarch[PATH_MAX];
 	uint64_t key1;
 	FILE *log;
+	/* clang's diagnostics */
+	char diag[DIAG_MAX];
+	size_t diag_len;
 };
 
 /*
@@ -320,11 +325,32 @@ static const char *target_arch(void)
 #endif
 }
 
+/* clang's stderr, kept (up to DIAG_MAX) to be read for a misspelt helper. */
+static void read_diagnostics(struct job *j, int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	j->diag_len = 0;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (j->diag_len + n < DIAG_MAX) {
+			memcpy(j->diag + j->diag_len, buf, n);
+			j->diag_len += n;
+		}
+	}
+	j->diag[j->diag_len] = '\0';
+}
+
 static int run_clang(struct job *j, const char *obj, const char *dep)
 {
 	char inc[4][PATH_MAX + 4];
 	const char *argv[MAX_ARGS];
-	int n = 0, status, i;
+	int n = 0, status, i, pipefd[2];
 	pid_t pid;
 
 	argv[n++] = j->clang;
@@ -341,6 +367,8 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 		if (inc[i][2])
 			argv[n++] = inc[i];
 	}
+	/* a misspelt helper is an error, and named (compile_diag.c) */
+	argv[n++] = "-Werror=implicit-function-declaration";
 	argv[n++] = "-MD";
 	argv[n++] = "-MF";
 	argv[n++] = dep;
@@ -355,15 +383,24 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 		fputc('\n', j->log);
 		fflush(j->log);
 	}
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
 		return -errno;
+	}
 	if (pid == 0) {
+		dup2(pipefd[1], STDERR_FILENO);
 		execv(j->clang, (char *const *)argv);
 		fprintf(stderr, "cannot run %s: %s\n", j->clang, strerror(errno));
 		_exit(127);
 	}
+	close(pipefd[1]);
+	read_diagnostics(j, pipefd[0]);
+	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
@@ -488,10 +525,16 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
 		err = status;
 	} else if (status) {
-		pk__why(why, why_size, "compiling %s failed (%s exited with status %d)", j->src,
-		    j->clang, status);
+		/* a misspelt helper in one line; anything else as clang says it */
+		if (pk__compile_diagnose(j->diag, why, why_size)) {
+			fputs(j->diag, stderr);
+			pk__why(why, why_size, "compiling %s failed (%s exited with status %d)",
+				j->src, j->clang, status);
+		}
 		err = -EINVAL;
 	} else {
+		/* warnings */
+		fputs(j->diag, stderr);
 		err = convert_deps(tmp_d, list, j->src);
 		if (!err)
 			err = object_path(j, list, obj_path, size);

@@ -121,6 +121,12 @@ struct pk_kframe;
  * or "0x<addr>" for no symbol) into @f, split in place (ksyms_kernel.c).
  */
 void pk__kframe_parse(char *s, struct pk_kframe *f);
+/*
+ * clang's output @diag for a BPF C file: when it holds an implicit
+ * declaration (a misspelt helper), 0 and "X is not a helper or kfunc
+ * (file.bpf.c:12); did you mean Y?" in @why; else -ENOENT (compile_diag.c).
+ */
+int pk__compile_diagnose(const char *diag, char *why, size_t why_size);
 /* "EPERM" for EPERM; a number for anything unknown. */
 const char *pk__errno_name(int err);
 /* "ENOENT" for ENOENT or -ENOENT; NULL for a number with no name. */

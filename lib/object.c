@@ -668,6 +668,42 @@ static size_t nearest_targets(const char *sec, char *out, size_t size)
 	return n;
 }
 
+/* The kinds of section libbpf knows: the part before the first '/' or '+'. */
+static const char *const sec_kinds[] = {
+	"socket", "sk_reuseport", "kprobe", "uprobe", "uprobe.s", "kretprobe", "uretprobe",
+	"uretprobe.s", "kprobe.multi", "kretprobe.multi", "kprobe.session", "uprobe.multi",
+	"uretprobe.multi", "uprobe.multi.s", "uretprobe.multi.s", "uprobe.session", "ksyscall",
+	"kretsyscall", "usdt", "usdt.s", "tc", "tcx", "netkit", "classifier", "action",
+	"tracepoint", "tp", "raw_tracepoint", "raw_tp", "raw_tracepoint.w", "raw_tp.w", "tp_btf",
+	"fentry", "fmod_ret", "fexit", "fentry.s", "fmod_ret.s", "fexit.s", "freplace", "lsm",
+	"lsm.s", "lsm_cgroup", "iter", "iter.s", "syscall", "xdp", "xdp.frags", "perf_event",
+	"lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local", "sockops", "sk_skb", "sk_msg",
+	"lirc_mode2", "flow_dissector", "cgroup_skb", "cgroup", "struct_ops", "struct_ops.s",
+	"sk_lookup", "netfilter", NULL,
+};
+
+/* "tracepont/..." names no kind: 0, or -EINVAL with the nearest kinds in o->error. */
+static int check_kind(struct pk_object *o, const struct prog_info *p)
+{
+	char kind[64], near[256] = "";
+	const char *const *k;
+	struct pk_suggest *s;
+
+	snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(p->sec, "/+"), p->sec);
+	for (k = sec_kinds; *k; k++) {
+		if (!strcmp(kind, *k))
+			return 0;
+	}
+	s = pk_suggest__new(kind, 3);
+	for (k = sec_kinds; s && *k; k++)
+		pk_suggest__add(s, *k);
+	pk_suggest__format(s, "%s/", near, sizeof(near));
+	pk_suggest__free(s);
+	snprintf(o->error, sizeof(o->error), "program %s: SEC(\"%s\"): %s is no kind of program%s%s%s",
+		 p->name, p->sec, kind, near[0] ? "; did you mean " : "", near, near[0] ? "?" : "");
+	return -EINVAL;
+}
+
 /* A program outside groups whose target is missing fails the file. */
 static int check_targets(struct pk_object *o)
 {
@@ -676,6 +712,9 @@ static int check_targets(struct pk_object *o)
 
 	for (i = 0; i < o->nr_progs; i++) {
 		const struct prog_info *p = &o->progs[i];
+
+		if (check_kind(o, p))
+			return -EINVAL;
 
 		if (p->group >= 0 || pk_attach_target_exists(p->sec, reason, sizeof(reason)))
 			continue;
