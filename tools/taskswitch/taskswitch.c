@@ -135,7 +135,7 @@ static const char *const tp_progs[] = { "tp_sched_switch", NULL };
  * raw_tp first: the same program as tp_btf (its reads are CO-RE reads either
  * way), as cheap as fentry and as quick to detach, and unlike those two it
  * needs no kernel BTF ids to attach, so libbpf never parses the whole kernel
- * BTF (10 MB of tables) when CO-RE can use a cut-down copy (lib/core_btf.c).
+ * BTF (10 MB of tables) when CO-RE can use a cut-down copy (lib/kernel/core_btf.c).
  */
 static const struct pk_variant variants[] = {
 	{ PK_MECH_RAW_TP, raw_tp_progs, NULL },
