@@ -661,7 +661,9 @@ static int folded_frames(const struct plan *p, const void *k, const void *v, boo
 			if (s[f].kind != (enum pk_stack_kind)pass &&
 			    !(s[f].kind == PK_STACK_ANY && pass == PK_STACK_USER))
 				continue;
-			if (s[f].n < 0 && n < FOLD_MAX)
+			/* -EFAULT: no stack in this mode (a user-mode sample's kernel
+			 * stack), as bcc's profile has it: no missed stack */
+			if (s[f].n < 0 && s[f].n != -EFAULT && n < FOLD_MAX)
 				snprintf(st.frames[n++], FRAME_MAX, "%s", missed(&s[f]));
 			for (i = s[f].n - 1; i >= 0 && n < FOLD_MAX; i--)
 				frame(&s[f], i, false, st.frames[n++], FRAME_MAX);
@@ -670,31 +672,15 @@ static int folded_frames(const struct plan *p, const void *k, const void *v, boo
 	return n;
 }
 
-static void print_folded(FILE *out, int n, __u64 count)
-{
-	char esc[4 * FRAME_MAX], *c;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		pk_escape_text(esc, sizeof(esc), st.frames[i], strlen(st.frames[i]));
-		/* a ';' in a name would split the frame */
-		for (c = esc; *c; c++) {
-			if (*c == ';')
-				*c = ':';
-		}
-		fprintf(out, "%s%s", i ? ";" : "", esc);
-	}
-	fprintf(out, " %llu\n", (unsigned long long)count);
-}
-
-static int add_svg(int n, __u64 count)
+/* Adds the folded frames to @fg: the SVG's, or --folded's, which merges equal lines. */
+static int add_svg(struct pk_flamegraph *fg, int n, __u64 count)
 {
 	const char *names[FOLD_MAX];
 	int i;
 
 	for (i = 0; i < n; i++)
 		names[i] = st.frames[i];
-	return pk_flamegraph__add(st.fg, names, n, count);
+	return pk_flamegraph__add(fg, names, n, count);
 }
 
 /* Maps -------------------------------------------------------------------- */
@@ -739,6 +725,7 @@ int run_stacks_print_map(struct pk_run *run, const struct bpf_map *map,
 	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = true);
 	const struct plan *p = plan_of(map);
 	FILE *out = pk_run__out(run);
+	struct pk_flamegraph *folded = NULL;
 	struct pk_map_snapshot *s;
 	size_t i, n, printed = 0, top = po->top;
 	__u32 ks, vs;
@@ -746,10 +733,15 @@ int run_stacks_print_map(struct pk_run *run, const struct bpf_map *map,
 
 	if (!p)
 		return -ENOENT;
+	if (st.opts.folded && !(folded = pk_flamegraph__new()))
+		return -errno;
 	s = po->clear ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
 			pk_map__snapshot(bpf_map__fd(map), &ro);
-	if (!s)
-		return -errno;
+	if (!s) {
+		err = -errno;
+		pk_flamegraph__free(folded);
+		return err;
+	}
 	ks = pk_map_snapshot__key_size(s);
 	vs = pk_map_snapshot__value_size(s);
 	n = pk_map_snapshot__count(s);
@@ -765,9 +757,10 @@ int run_stacks_print_map(struct pk_run *run, const struct bpf_map *map,
 			if (!count_of(p, k, v))
 				continue;
 			nf = folded_frames(p, k, v, st.nr_plans > 1);
-			if (st.opts.folded)
-				print_folded(out, nf, count_of(p, k, v));
-			if (st.fg && (err = add_svg(nf, count_of(p, k, v))))
+			if (folded && (err = add_svg(folded, nf, count_of(p, k, v))))
+				pk_error(run, "cannot fold the stacks: %s",
+					 pk_flamegraph__error(folded));
+			if (!err && st.fg && (err = add_svg(st.fg, nf, count_of(p, k, v))))
 				pk_error(run, "cannot add to the flame graph: %s",
 					 pk_flamegraph__error(st.fg));
 			if (st.opts.folded)
@@ -779,6 +772,10 @@ int run_stacks_print_map(struct pk_run *run, const struct bpf_map *map,
 			print_text(out, p, k, ks, v, vs);
 	}
 	pk_map_snapshot__free(s);
+	/* equal lines (two pids of one program, say) are one */
+	if (folded && !err)
+		pk_flamegraph__write_folded(folded, out);
+	pk_flamegraph__free(folded);
 	return err ? err : (int)printed;
 }
 
