@@ -64,3 +64,42 @@ def test_interval_every_print_has_its_time_line():
     # every print, the one at exit included, opens with its time
     assert len(times) == len(headers) >= 1 and all(t + 1 == h for t, h in zip(times, headers)), out
     assert out[0] == out[times[0]], out
+
+
+PYIMPORTS = os.path.join(os.path.dirname(PROGS), "..", "examples", "usdt_pyimports.bpf.c")
+IMPORTER = """
+import sys
+before = set(sys.modules)
+print("ready", flush=True)
+sys.stdin.readline()
+import colorsys, json
+print(" ".join(sorted(set(sys.modules) - before)), flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_usdt_example_counts_a_processes_imports():
+    """examples/usdt_pyimports.bpf.c: python's import probe, one row per
+    module the child loads; the oracle is the child's own sys.modules."""
+    pk.need_bpf()
+    python = "/usr/bin/python3"
+    if not os.path.exists(python):
+        raise pk.Skip("no /usr/bin/python3")
+    child = subprocess.Popen([python, "-c", IMPORTER], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "ready\n"
+        tool = start(f"--set=pid={child.pid}", prebuilt(os.path.normpath(PYIMPORTS)))
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        loaded = child.stdout.readline().split()
+        assert tool.stop() == 0, tool.err
+    finally:
+        child.stdin.close()
+        child.wait(10)
+    assert "colorsys" in loaded and "json" in loaded, loaded
+    i = tool.out.index("%-32s %20s" % ("MODULE", "LOADS"))
+    rows = [l.rsplit(None, 1) for l in tool.out[i + 1:]]
+    # sorted by MODULE; one load each; libbpf's USDT maps are not printed
+    assert rows == [[m, "1"] for m in sorted(loaded)], (rows, loaded)
+    assert not any("__bpf" in l for l in tool.out), tool.out
