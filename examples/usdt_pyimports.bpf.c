@@ -32,8 +32,8 @@ struct module_key { /* not "key": vmlinux.h has a struct key */
 	char module[40];
 };
 
-PK_HASH(loads, struct module_key, __u64, 4096) PK_TABLE_VALUE("LOADS") PK_TABLE_SORT("MODULE")
-	PK_TABLE_TOP(50);
+PK_HASH(loads, struct module_key, __u64, 4096)
+PK_TABLE_VALUE("LOADS") PK_TABLE_SORT("MODULE") PK_TABLE_TOP(50);
 
 SEC("usdt//usr/bin/python3:python:import__find__load__start")
 int BPF_USDT(on_import, const char *module)
