@@ -26,6 +26,13 @@ const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, siz
 int pk__btf_find(const char *name, int kind);
 /* Why fentry, tp_btf and CO-RE cannot work without kernel BTF. */
 #define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
+struct btf;
+/* Called with each decl tag found; non-zero stops the walk and is returned. */
+typedef int (*pk__btf_tag_fn)(const char *tag, void *ctx);
+/* The decl tags on type @id's component @idx (-1: the type itself) (btf_tags.c). */
+int pk__btf_tags(const struct btf *btf, __u32 id, int idx, pk__btf_tag_fn fn, void *ctx);
+/* The decl tags on the global variable @name (a map's declaration). */
+int pk__btf_var_tags(const struct btf *btf, const char *name, pk__btf_tag_fn fn, void *ctx);
 /* Bumped each time the BTF source changes, so that probes are redone. */
 unsigned int pk__btf_generation(void);
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */

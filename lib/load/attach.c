@@ -710,23 +710,6 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 		 why);
 }
 
-/*
- * A variant the kernel refuses outright, named by its programs as the
- * other errors name them: "program on_open: fentry: the kernel refused...".
- */
-static void append_refusal(struct pk_attach *att, const struct pk_variant *v, const char *why)
-{
-	char label[256];
-	size_t len = 0, i;
-
-	for (i = 0; v->progs && v->progs[i] && len < sizeof(label); i++)
-		len += snprintf(label + len, sizeof(label) - len, "%s%s",
-				i ? ", " : (v->progs[1] ? "programs " : "program "), v->progs[i]);
-	if (len >= sizeof(label))
-		len = sizeof(label) - 1;
-	snprintf(label + len, sizeof(label) - len, "%s%s", len ? ": " : "", mech_names[v->mech]);
-	append_error(att, label, why);
-}
 
 /*
  * CO-RE against the kernel's own BTF, cut down to this object's types:
@@ -809,7 +792,7 @@ int pk_attach__load(struct pk_attach *att)
 		tried = true;
 		if (!pk_mech_usable(v->mech, why, sizeof(why))) {
 			explain(att, "  %s: not available: %s", mech_names[v->mech], why);
-			append_refusal(att, v, why);
+			append_error(att, mech_names[v->mech], why);
 			err = -EOPNOTSUPP;
 			continue;
 		}

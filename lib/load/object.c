@@ -790,6 +790,32 @@ static void explain_group(struct pk_object *o, size_t g, struct bpf_object *obj)
 	}
 }
 
+/*
+ * pk_attach's "fentry: the kernel refused..." for a mechanism the kernel
+ * refuses outright, named by the programs of that kind outside groups, as
+ * the other errors name them: "program on_open: fentry: ...".
+ */
+static void name_refused(struct pk_object *o, const char *err)
+{
+	size_t i, len = 0, n = 0, kind = strcspn(err, ":");
+	char names[256] = "";
+
+	for (i = 0; i < o->nr_progs && err[kind]; i++) {
+		const struct prog_info *p = &o->progs[i];
+		const char *mech = pk_mech_name(p->mech);
+
+		if (p->group >= 0 || strlen(mech) != kind || strncmp(err, mech, kind) ||
+		    len >= sizeof(names))
+			continue;
+		len += snprintf(names + len, sizeof(names) - len, "%s%s", n++ ? ", " : "", p->name);
+	}
+	if (n)
+		snprintf(o->error, sizeof(o->error), "program%s %s: %s", n > 1 ? "s" : "", names,
+			 err);
+	else
+		snprintf(o->error, sizeof(o->error), "%s", err);
+}
+
 int pk_object__load(struct pk_object *o)
 {
 	LIBBPF_OPTS(pk_attach_opts, ao, .mechanism = o ? o->opts.mechanism : PK_MECH_AUTO,
@@ -810,7 +836,10 @@ int pk_object__load(struct pk_object *o)
 		return -errno;
 	err = pk_attach__load(o->att);
 	if (err) {
-		snprintf(o->error, sizeof(o->error), "%s", pk_attach__error(o->att));
+		if (err == -EOPNOTSUPP)
+			name_refused(o, pk_attach__error(o->att));
+		else
+			snprintf(o->error, sizeof(o->error), "%s", pk_attach__error(o->att));
 		free(o->verifier_log);
 		o->verifier_log = pk_attach__verifier_log(o->att) ?
 					  strdup(pk_attach__verifier_log(o->att)) :

@@ -191,24 +191,27 @@ static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *
 	return 0;
 }
 
+struct tag_ctx {
+	const struct btf *btf;
+	struct pk__col_decl *d;
+	char *why;
+	size_t why_size;
+};
+
+static int tag_fn(const char *tag, void *arg)
+{
+	struct tag_ctx *c = arg;
+
+	return parse_tag(c->btf, tag, c->d, c->why, c->why_size);
+}
+
 /* The tags on type @id's component @idx (-1: the type itself). */
 static int read_tags(const struct btf *btf, __u32 id, int idx, struct pk__col_decl *d, char *why,
 		     size_t why_size)
 {
-	__u32 i, n = btf__type_cnt(btf);
-	int err;
+	struct tag_ctx c = {btf, d, why, why_size};
 
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-
-		if (!t || !btf_is_decl_tag(t) || t->type != id ||
-		    btf_decl_tag(t)->component_idx != idx)
-			continue;
-		err = parse_tag(btf, btf__name_by_offset(btf, t->name_off), d, why, why_size);
-		if (err)
-			return err;
-	}
-	return 0;
+	return pk__btf_tags(btf, id, idx, tag_fn, &c);
 }
 
 /* The typedefs on the way from @id to its type, outermost first: the first declaration wins. */

@@ -237,35 +237,36 @@ static void copy_label(char *dst, const char *src)
 	snprintf(dst, LABEL_MAX, "%s", src);
 }
 
+struct hist_tags {
+	struct pk_hist *h;
+	bool tagged;
+};
+
+static int hist_tag(const char *tag, void *arg)
+{
+	struct hist_tags *c = arg;
+	struct pk_hist *h = c->h;
+
+	if (!strcmp(tag, "pk_hist")) {
+		c->tagged = true;
+	} else if (!strncmp(tag, "pk_hist:linear:", 15)) {
+		h->step = parse_step(tag + 15);
+		c->tagged = h->step > 0;
+	} else if (!strncmp(tag, "pk_hist_unit:", 13)) {
+		copy_label(h->unit, tag + 13);
+	} else if (!strncmp(tag, "pk_hist_section:", 16)) {
+		copy_label(h->section, tag + 16);
+	}
+	return 0;
+}
+
 /* The map variable's decl tags: returns whether one says "histogram". */
 static bool read_tags(const struct btf *btf, const char *name, struct pk_hist *h)
 {
-	__u32 i, n = btf__type_cnt(btf);
-	bool tagged = false;
+	struct hist_tags c = {h, false};
 
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i), *var;
-		const char *tag, *vname;
-
-		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
-			continue;
-		var = btf__type_by_id(btf, t->type);
-		vname = var && btf_is_var(var) ? btf__name_by_offset(btf, var->name_off) : NULL;
-		tag = btf__name_by_offset(btf, t->name_off);
-		if (!vname || !tag || strcmp(vname, name))
-			continue;
-		if (!strcmp(tag, "pk_hist")) {
-			tagged = true;
-		} else if (!strncmp(tag, "pk_hist:linear:", 15)) {
-			h->step = parse_step(tag + 15);
-			tagged = h->step > 0;
-		} else if (!strncmp(tag, "pk_hist_unit:", 13)) {
-			copy_label(h->unit, tag + 13);
-		} else if (!strncmp(tag, "pk_hist_section:", 16)) {
-			copy_label(h->section, tag + 16);
-		}
-	}
-	return tagged;
+	pk__btf_var_tags(btf, name, hist_tag, &c);
+	return c.tagged;
 }
 
 static const struct {

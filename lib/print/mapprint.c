@@ -183,33 +183,29 @@ static bool all_zero(const unsigned char *d, size_t n)
 
 /* Tables -------------------------------------------------------------------- */
 
+static int table_tag(const char *tag, void *arg)
+{
+	struct table_decl *d = arg;
+
+	if (strncmp(tag, "pk_table", 8))
+		return 0;
+	d->table = true;
+	if (!strncmp(tag, "pk_table_key:", 13))
+		d->key = tag + 13;
+	else if (!strncmp(tag, "pk_table_value:", 15))
+		d->value = tag + 15;
+	else if (!strncmp(tag, "pk_table_sort:", 14))
+		d->sort = tag + 14;
+	else if (!strncmp(tag, "pk_table_top:", 13))
+		d->top = strtoul(tag + 13, NULL, 10);
+	return 0;
+}
+
 /* The map variable's "pk_table*" decl tags. */
 static void read_table_decl(const struct btf *btf, const char *name, struct table_decl *d)
 {
-	__u32 i, n = btf__type_cnt(btf);
-
 	memset(d, 0, sizeof(*d));
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i), *var;
-		const char *tag, *vname;
-
-		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
-			continue;
-		var = btf__type_by_id(btf, t->type);
-		vname = var && btf_is_var(var) ? btf__name_by_offset(btf, var->name_off) : NULL;
-		tag = btf__name_by_offset(btf, t->name_off);
-		if (!vname || !tag || strcmp(vname, name) || strncmp(tag, "pk_table", 8))
-			continue;
-		d->table = true;
-		if (!strncmp(tag, "pk_table_key:", 13))
-			d->key = tag + 13;
-		else if (!strncmp(tag, "pk_table_value:", 15))
-			d->value = tag + 15;
-		else if (!strncmp(tag, "pk_table_sort:", 14))
-			d->sort = tag + 14;
-		else if (!strncmp(tag, "pk_table_top:", 13))
-			d->top = strtoul(tag + 13, NULL, 10);
-	}
+	pk__btf_var_tags(btf, name, table_tag, d);
 }
 
 /* The column whose header (or path) is @name, in either table. */
