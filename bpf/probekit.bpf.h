@@ -272,20 +272,15 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
 typedef __u32 pk_event_kind_t;
 #define PK_EVENT_KIND pk_event_kind_t pk_kind
 #define pk__kind(type) ((__u32)__builtin_btf_type_id(*(type *)0, 0))
-#define pk_reserve_kind(type)                                                              \
+#define pk__reserve_kind(type, reserve)                                                    \
 	({                                                                                 \
-		type *pk__ek = pk_reserve(type);                                           \
+		type *pk__ek = reserve(type);                                              \
 		if (pk__ek)                                                                \
 			pk__ek->pk_kind = pk__kind(type);                                  \
 		pk__ek;                                                                    \
 	})
-#define pk_reserve_cut_kind(type)                                                          \
-	({                                                                                 \
-		type *pk__ek = pk_reserve_cut(type);                                       \
-		if (pk__ek)                                                                \
-			pk__ek->pk_kind = pk__kind(type);                                  \
-		pk__ek;                                                                    \
-	})
+#define pk_reserve_kind(type) pk__reserve_kind(type, pk_reserve)
+#define pk_reserve_cut_kind(type) pk__reserve_kind(type, pk_reserve_cut)
 
 /*
  * Column formats (include/probekit/eventtable.h has the rules): a member
