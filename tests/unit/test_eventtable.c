@@ -5,6 +5,8 @@
 
 #include <bpf/btf.h>
 #include <probekit/eventtable.h>
+#include <probekit/ksyms.h>
+#include <time.h>
 
 #include "unit.h"
 
@@ -503,6 +505,47 @@ PK_TEST(eventtable_ret_is_no_errno_by_name)
 	CHECK_INT(pk_event_table__column(tab, 0)->kind, PK_COL_INT);
 	LINE_OF(out, pk_event_table__text(tab, &l, &(int){-2}, 4));
 	CHECK_STR(out, "         -2");
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(btf);
+}
+
+/* A kernel address as its function (the oracle: kallsyms by name), a ktime as the wall clock. */
+PK_TEST(eventtable_ksym_and_clock_formats)
+{
+	struct btf *btf = btf__new_empty();
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int ksym = btf__add_typedef(btf, "pk_ksym_t", u64);
+	int ev = btf__add_struct(btf, "ev", 16);
+	struct pk_event_table *tab;
+	struct timespec mono;
+	char *out = NULL, want[64];
+	unsigned long long d[2];
+	time_t now;
+	__u64 addr;
+
+	btf__add_field(btf, "ip", ksym, 0, 0);
+	btf__add_field(btf, "ts", u64, 64, 0);
+	btf__add_decl_tag(btf, "pk_fmt:clock", ev, 1);
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK(tab != NULL);
+	CHECK_INT(pk_event_table__column(tab, 0)->kind, PK_COL_KSYM);
+	CHECK_INT(pk_event_table__column(tab, 1)->kind, PK_COL_CLOCK);
+	if (pk_ksymname("do_nanosleep", &addr)) {
+		/* hidden addresses (not root): the clock alone */
+		addr = 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	now = time(NULL);
+	d[0] = addr;
+	d[1] = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	strftime(want, sizeof(want), "%H:%M:%S", localtime(&now));
+	if (addr)
+		CHECK(!strncmp(out, "do_nanosleep ", 13));
+	/* the second may turn between the two readings */
+	CHECK(strlen(out) > 8 && (!strcmp(out + strlen(out) - 8, want) ||
+				  now + 1 == time(NULL)));
 	free(out);
 	pk_event_table__free(tab);
 	btf__free(btf);
