@@ -654,7 +654,8 @@ static void put_bytes(struct out *o, __u64 v)
 
 static void put_clock(struct out *o, const struct pk__col_env *env, __u64 ts)
 {
-	time_t secs = (time_t)(((__s64)ts + env->wall_offset) / 1000000000LL);
+	/* unsigned: a record's bytes may hold any value */
+	time_t secs = (time_t)((__s64)(ts + (__u64)env->wall_offset) / 1000000000LL);
 	struct tm tm;
 	char buf[16];
 
