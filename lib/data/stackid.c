@@ -120,7 +120,7 @@ static int tag_fn(const char *tag, void *v)
 /* The pk_stack_id tag on type @id (component @idx, -1 for the type) into @v. */
 static int find_tag(const struct btf *btf, __u32 id, int idx, struct verdict *v)
 {
-	return pk__btf_tags(btf, id, idx, tag_fn, v);
+	return pk__type_tags(btf, id, idx, tag_fn, v);
 }
 
 static bool is_modifier(const struct btf_type *t)

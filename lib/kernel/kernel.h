@@ -26,15 +26,21 @@ const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, siz
 int pk__btf_find(const char *name, int kind);
 /* Why fentry, tp_btf and CO-RE cannot work without kernel BTF. */
 #define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
-struct btf;
-/* Called with each decl tag found; non-zero stops the walk and is returned. */
-typedef int (*pk__btf_tag_fn)(const char *tag, void *ctx);
-/* The decl tags on type @id's component @idx (-1: the type itself) (btf_tags.c). */
-int pk__btf_tags(const struct btf *btf, __u32 id, int idx, pk__btf_tag_fn fn, void *ctx);
-/* The decl tags on the global variable @name (a map's declaration). */
-int pk__btf_var_tags(const struct btf *btf, const char *name, pk__btf_tag_fn fn, void *ctx);
 /* Bumped each time the BTF source changes, so that probes are redone. */
 unsigned int pk__btf_generation(void);
+/*
+ * @fn on each decl tag of the global variable @var (a map's: PK_HIST,
+ * PK_GAUGE...) in @btf, until it returns non-zero, which is returned.
+ */
+int pk__var_tags(const struct btf *btf, const char *var, int (*fn)(const char *tag, void *ctx),
+		 void *ctx);
+/*
+ * @fn on each decl tag of type @id's member @idx (-1: of the type itself:
+ * a typedef's) in @btf, until it returns non-zero, which is returned
+ * (stack ids, column formats).
+ */
+int pk__type_tags(const struct btf *btf, __u32 id, int idx, int (*fn)(const char *tag, void *ctx),
+		  void *ctx);
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
 bool pk__elf_needs_core(const void *image, size_t size);
 /*

@@ -211,7 +211,7 @@ static int read_tags(const struct btf *btf, __u32 id, int idx, struct pk__col_de
 {
 	struct tag_ctx c = {btf, d, why, why_size};
 
-	return pk__btf_tags(btf, id, idx, tag_fn, &c);
+	return pk__type_tags(btf, id, idx, tag_fn, &c);
 }
 
 /* The typedefs on the way from @id to its type, outermost first: the first declaration wins. */

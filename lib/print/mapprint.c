@@ -205,7 +205,7 @@ static int table_tag(const char *tag, void *arg)
 static void read_table_decl(const struct btf *btf, const char *name, struct table_decl *d)
 {
 	memset(d, 0, sizeof(*d));
-	pk__btf_var_tags(btf, name, table_tag, d);
+	pk__var_tags(btf, name, table_tag, d);
 }
 
 /* The column whose header (or path) is @name, in either table. */
