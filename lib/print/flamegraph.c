@@ -109,37 +109,11 @@ uint64_t pk_flamegraph__total(const struct pk_flamegraph *fg)
 
 struct folding {
 	const struct pk_flamegraph *fg;
-	struct pk_line line;
 	FILE *f;
-	/* the path from the root's child to the node, as node indexes */
-	uint32_t path[PK_FLAMEGRAPH_MAX_DEPTH];
+	/* the names from the root's child to the node */
+	const char *path[PK_FLAMEGRAPH_MAX_DEPTH];
 	int lines;
 };
-
-static void fold_line(struct folding *fo, size_t depth, uint64_t count)
-{
-	char esc[4 * 512], *c;
-	size_t i, n;
-
-	pk_line_begin(&fo->line, fo->f);
-	for (i = 0; i < depth; i++) {
-		const char *name = fo->fg->nodes[fo->path[i]].name;
-
-		n = pk_escape_text(esc, sizeof(esc), name, strlen(name));
-		/* a ';' in a name would split the frame */
-		for (c = esc; c < esc + n; c++) {
-			if (*c == ';')
-				*c = ':';
-		}
-		if (i)
-			pk_line_char(&fo->line, ';');
-		pk_line_raw(&fo->line, esc, n);
-	}
-	pk_line_char(&fo->line, ' ');
-	pk_line_uint(&fo->line, count, 0);
-	pk_line_end(&fo->line);
-	fo->lines++;
-}
 
 /* The stacks ending at node @idx (its count less its children's), then its children's. */
 static void fold(struct folding *fo, uint32_t idx, size_t depth)
@@ -150,10 +124,12 @@ static void fold(struct folding *fo, uint32_t idx, size_t depth)
 
 	for (k = 0; k < n->nr_kids; k++)
 		self -= fo->fg->nodes[n->kids[k]].count;
-	if (self && depth)
-		fold_line(fo, depth, self);
+	if (self && depth) {
+		pk_print_folded(fo->f, fo->path, depth, self);
+		fo->lines++;
+	}
 	for (k = 0; k < n->nr_kids && depth < PK_FLAMEGRAPH_MAX_DEPTH; k++) {
-		fo->path[depth] = n->kids[k];
+		fo->path[depth] = fo->fg->nodes[n->kids[k]].name;
 		fold(fo, n->kids[k], depth + 1);
 	}
 }
@@ -626,6 +602,22 @@ int pk_flamegraph__write_svg(const struct pk_flamegraph *fg, FILE *f,
 	if (!err && (fflush(f) || ferror(f)))
 		err = -EIO;
 	return err;
+}
+
+void pk_print_folded(FILE *out, const char *const *frames, size_t n, uint64_t count)
+{
+	char esc[4096], *c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pk_escape_text(esc, sizeof(esc), frames[i], strlen(frames[i]));
+		for (c = esc; *c; c++) {
+			if (*c == ';')
+				*c = ':';
+		}
+		fprintf(out, "%s%s", i ? ";" : "", esc);
+	}
+	fprintf(out, " %llu\n", (unsigned long long)count);
 }
 
 int pk_flamegraph__can_save(const char *path, char *why, size_t why_size)
