@@ -26,7 +26,9 @@
 #include "load.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-#define MAX_ARGS    32
+#define MAX_ARGS 32
+
+
 
 /* @name as execvp would find it; 0 or -ENOENT. */
 static int find_program(const char *name, char *path, size_t size)
@@ -121,7 +123,7 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 	if (!btf) {
 		err = -errno;
 		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s", VMLINUX_BTF,
-			strerror(-err));
+		    strerror(-err));
 		return err;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
@@ -132,11 +134,10 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 		btf__free(btf);
 		return err;
 	}
-	fprintf(f,
-		"/* the running kernel's types, from %s */\n#ifndef __VMLINUX_H__\n"
-		"#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
-		"#pragma clang attribute push (__attribute__((preserve_access_index)), "
-		"apply_to = record)\n#endif\n\n",
+	fprintf(f, "/* the running kernel's types, from %s */\n#ifndef __VMLINUX_H__\n"
+		   "#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+		   "#pragma clang attribute push (__attribute__((preserve_access_index)), "
+		   "apply_to = record)\n#endif\n\n",
 		VMLINUX_BTF);
 	d = btf_dump__new(btf, dump_printf, f, NULL);
 	if (!d)
@@ -223,10 +224,9 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 	int err = pk__kernel_btf_digest(&j->cache, VMLINUX_BTF, &j->kernel);
 
 	if (err) {
-		pk__why(why, why_size,
-			"cannot read the kernel's BTF (%s): %s; probekit run needs a "
-			"kernel built with CONFIG_DEBUG_INFO_BTF",
-			VMLINUX_BTF, strerror(-err));
+		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s; probekit run needs a "
+				   "kernel built with CONFIG_DEBUG_INFO_BTF",
+		    VMLINUX_BTF, strerror(-err));
 		return err;
 	}
 	pk__digest_hex(&j->kernel, hex);
@@ -280,9 +280,8 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 
 	j->bpf_dir = PK_OPTS_GET(opts, bpf_include_dir, NULL) ?: pk_bpf_include_dir();
 	if (!j->bpf_dir) {
-		pk__why(why, why_size,
-			"cannot find probekit's BPF headers (probekit.bpf.h): set "
-			"PROBEKIT_INCLUDE to their directory");
+		pk__why(why, why_size, "cannot find probekit's BPF headers (probekit.bpf.h): set "
+				   "PROBEKIT_INCLUDE to their directory");
 		return -ENOENT;
 	}
 	pk__hash_str(&j->key1, j->bpf_dir);
@@ -311,8 +310,7 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 			if (pk__cache_tmp(link, tmp, sizeof(tmp)) || symlink(j->bpf_dir, tmp) ||
 			    rename(tmp, link)) {
 				err = -errno;
-				pk__why(why, why_size, "cannot create %s: %s", link,
-					strerror(errno));
+				pk__why(why, why_size, "cannot create %s: %s", link, strerror(errno));
 				unlink(tmp);
 				return err;
 			}
@@ -337,10 +335,9 @@ static int identify_compiler(struct job *j, const struct pk_compile_opts *opts,
 	if (!name || !name[0])
 		name = "clang";
 	if (find_program(name, j->clang, sizeof(j->clang)) || stat(j->clang, &st)) {
-		pk__why(why, why_size,
-			"no C compiler for BPF: %s not found; install clang (Debian: "
-			"apt-get install clang), or pass a compiled .bpf.o",
-			name);
+		pk__why(why, why_size, "no C compiler for BPF: %s not found; install clang (Debian: "
+				   "apt-get install clang), or pass a compiled .bpf.o",
+		    name);
 		return -ENOENT;
 	}
 	/* its identity without running it: a new version is a new file */
@@ -525,7 +522,7 @@ static int convert_deps(const char *d_path, const char *src, char **list, size_t
 			continue;
 		/* escaped spaces come back as they were */
 		for (char *p = name; *p; p++)
-			fputs(*p == ' ' ? "\\ " : (char[2]){*p, 0}, out);
+			fputs(*p == ' ' ? "\\ " : (char[2]){ *p, 0 }, out);
 		fputc('\n', out);
 	}
 	fclose(in);

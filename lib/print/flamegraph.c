@@ -62,7 +62,7 @@ static int new_node(struct pk_flamegraph *fg, const char *name, size_t len, uint
 	copy = strndup(name, len);
 	if (!copy)
 		return -ENOMEM;
-	fg->nodes[fg->nr] = (struct node){.name = copy};
+	fg->nodes[fg->nr] = (struct node){ .name = copy };
 	*idx = fg->nr++;
 	return 0;
 }
@@ -303,7 +303,7 @@ static size_t count_frames(const char *s, size_t len)
 /* One line without its newline; NULs in it are taken as part of names. */
 static int add_folded_line(struct pk_flamegraph *fg, char *line, size_t len, size_t lineno)
 {
-	struct folded f = {.s = line};
+	struct folded f = { .s = line };
 	uint64_t count = 0;
 	size_t sp, i;
 
@@ -369,10 +369,10 @@ int pk_flamegraph__add_folded(struct pk_flamegraph *fg, const char *text, size_t
 /* SVG ---------------------------------------------------------------------- */
 
 #define FRAME_H 16
-#define PAD	10
-#define TOP	36
-#define BOTTOM	28
-#define FONT	12
+#define PAD 10
+#define TOP 36
+#define BOTTOM 28
+#define FONT 12
 /* an average glyph of the font, as a fraction of its size (flamegraph.pl's) */
 #define CHAR_W 0.59
 
@@ -490,9 +490,8 @@ static int write_frame(struct svg *s, uint32_t idx, uint64_t start, unsigned int
 	put_xml(s->f, s->buf, strlen(s->buf));
 	fprintf(s->f, " (%" PRIu64 " ", n->count);
 	put_xml(s->f, s->unit, strlen(s->unit));
-	fprintf(s->f,
-		", %.2f%%)</title><rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%d\" "
-		"fill=\"rgb(%u,%u,%u)\" rx=\"2\"/>",
+	fprintf(s->f, ", %.2f%%)</title><rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%d\" "
+		      "fill=\"rgb(%u,%u,%u)\" rx=\"2\"/>",
 		pct, x, y, w, FRAME_H - 1, r, g, b);
 	write_label(s, x, y, w);
 	fputs("</g>\n", s->f);
@@ -511,46 +510,45 @@ static int write_frame(struct svg *s, uint32_t idx, uint64_t start, unsigned int
  * the full width). Labels are cut again for their new widths.
  */
 static const char script[] =
-    "var W=%u,P=%d,F=%d,C=%g,fs=[],det,mat;\n"
-    "function fit(g,w){var n=Math.floor((w-6)/(F*C)),s=g.nm;\n"
-    " g.t.textContent=s.length<=n?s:(n>=3?s.substring(0,n-2)+'..':'');}\n"
-    "function zoom(z){var k=(W-2*P)/z.ow;fs.forEach(function(g){\n"
-    " var x=P+(g.ox-z.ox)*k,w=g.ow*k,e=x+w;\n"
-    " if(e<=P+0.01||x>=W-P-0.01){g.style.display='none';return;}\n"
-    " g.style.display='';x=Math.max(x,P);w=Math.min(e,W-P)-x;\n"
-    " g.r.setAttribute('x',x);g.r.setAttribute('width',w);\n"
-    " g.t.setAttribute('x',x+3);fit(g,w);});}\n"
-    "function search(){var q=prompt('Search (regular expression)'),re,iv=[],sum=0,end=-1;\n"
-    " if(q===null)return;try{re=new RegExp(q);}catch(e){return;}\n"
-    " fs.forEach(function(g){var m=q!==''&&re.test(g.nm);\n"
-    "  g.r.setAttribute('fill',m?'rgb(230,0,230)':g.c);if(m)iv.push([g.ox,g.ox+g.ow]);});\n"
-    " iv.sort(function(a,b){return a[0]-b[0];});\n"
-    " iv.forEach(function(v){if(v[0]>=end){sum+=v[1]-v[0];end=v[1];}\n"
-    "  else if(v[1]>end){sum+=v[1]-end;end=v[1];}});\n"
-    " mat.textContent=iv.length?'Matched: '+(100*sum/fs[0].ow).toFixed(2)+'%%':'';}\n"
-    "window.addEventListener('load',function(){\n"
-    " det=document.getElementById('details');mat=document.getElementById('matched');\n"
-    " fs=[].slice.call(document.querySelectorAll('g.f'));\n"
-    " fs.forEach(function(g){var t=g.querySelector('title').textContent;\n"
-    "  g.r=g.querySelector('rect');g.t=g.querySelector('text');g.c=g.r.getAttribute('fill');\n"
-    "  g.ox=+g.r.getAttribute('x');g.ow=+g.r.getAttribute('width');\n"
-    "  g.nm=t.substring(0,t.lastIndexOf(' ('));\n"
-    "  g.onclick=function(){zoom(g);};\n"
-    "  g.onmouseover=function(){det.textContent=t;};\n"
-    "  g.onmouseout=function(){det.textContent=' ';};});\n"
-    " document.getElementById('unzoom').onclick=function(){if(fs.length)zoom(fs[0]);};\n"
-    " document.getElementById('search').onclick=search;\n"
-    " window.addEventListener('keydown',function(e){\n"
-    "  if(e.key==='f'&&(e.ctrlKey||e.metaKey)){e.preventDefault();search();}});});\n";
+	"var W=%u,P=%d,F=%d,C=%g,fs=[],det,mat;\n"
+	"function fit(g,w){var n=Math.floor((w-6)/(F*C)),s=g.nm;\n"
+	" g.t.textContent=s.length<=n?s:(n>=3?s.substring(0,n-2)+'..':'');}\n"
+	"function zoom(z){var k=(W-2*P)/z.ow;fs.forEach(function(g){\n"
+	" var x=P+(g.ox-z.ox)*k,w=g.ow*k,e=x+w;\n"
+	" if(e<=P+0.01||x>=W-P-0.01){g.style.display='none';return;}\n"
+	" g.style.display='';x=Math.max(x,P);w=Math.min(e,W-P)-x;\n"
+	" g.r.setAttribute('x',x);g.r.setAttribute('width',w);\n"
+	" g.t.setAttribute('x',x+3);fit(g,w);});}\n"
+	"function search(){var q=prompt('Search (regular expression)'),re,iv=[],sum=0,end=-1;\n"
+	" if(q===null)return;try{re=new RegExp(q);}catch(e){return;}\n"
+	" fs.forEach(function(g){var m=q!==''&&re.test(g.nm);\n"
+	"  g.r.setAttribute('fill',m?'rgb(230,0,230)':g.c);if(m)iv.push([g.ox,g.ox+g.ow]);});\n"
+	" iv.sort(function(a,b){return a[0]-b[0];});\n"
+	" iv.forEach(function(v){if(v[0]>=end){sum+=v[1]-v[0];end=v[1];}\n"
+	"  else if(v[1]>end){sum+=v[1]-end;end=v[1];}});\n"
+	" mat.textContent=iv.length?'Matched: '+(100*sum/fs[0].ow).toFixed(2)+'%%':'';}\n"
+	"window.addEventListener('load',function(){\n"
+	" det=document.getElementById('details');mat=document.getElementById('matched');\n"
+	" fs=[].slice.call(document.querySelectorAll('g.f'));\n"
+	" fs.forEach(function(g){var t=g.querySelector('title').textContent;\n"
+	"  g.r=g.querySelector('rect');g.t=g.querySelector('text');g.c=g.r.getAttribute('fill');\n"
+	"  g.ox=+g.r.getAttribute('x');g.ow=+g.r.getAttribute('width');\n"
+	"  g.nm=t.substring(0,t.lastIndexOf(' ('));\n"
+	"  g.onclick=function(){zoom(g);};\n"
+	"  g.onmouseover=function(){det.textContent=t;};\n"
+	"  g.onmouseout=function(){det.textContent=' ';};});\n"
+	" document.getElementById('unzoom').onclick=function(){if(fs.length)zoom(fs[0]);};\n"
+	" document.getElementById('search').onclick=search;\n"
+	" window.addEventListener('keydown',function(e){\n"
+	"  if(e.key==='f'&&(e.ctrlKey||e.metaKey)){e.preventDefault();search();}});});\n";
 
 static void write_head(struct svg *s)
 {
 	FILE *f = s->f;
 
-	fprintf(f,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
-		"<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
-		"height=\"%u\" viewBox=\"0 0 %u %u\">\n",
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+		   "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
+		   "height=\"%u\" viewBox=\"0 0 %u %u\">\n",
 		s->width, s->height, s->width, s->height);
 	fputs("<style>text{font-family:Verdana,sans-serif;font-size:12px;fill:#000}"
 	      "g.f text{pointer-events:none}g.f:hover rect{stroke:#000;stroke-width:0.5}"
@@ -564,18 +562,17 @@ static void write_head(struct svg *s)
 		s->width, s->height);
 	fprintf(f, "<text id=\"title\" x=\"%u\" y=\"24\">", s->width / 2);
 	put_xml(f, s->buf, strlen(s->buf));
-	fprintf(f,
-		"</text>\n<text id=\"unzoom\" x=\"%d\" y=\"24\">Reset Zoom</text>\n"
-		"<text id=\"search\" x=\"%u\" y=\"24\">Search</text>\n"
-		"<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
-		"<text id=\"matched\" x=\"%u\" y=\"%u\" text-anchor=\"end\"></text>\n",
+	fprintf(f, "</text>\n<text id=\"unzoom\" x=\"%d\" y=\"24\">Reset Zoom</text>\n"
+		   "<text id=\"search\" x=\"%u\" y=\"24\">Search</text>\n"
+		   "<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
+		   "<text id=\"matched\" x=\"%u\" y=\"%u\" text-anchor=\"end\"></text>\n",
 		PAD, s->width - PAD, PAD, s->height - 10, s->width - PAD, s->height - 10);
 }
 
 int pk_flamegraph__write_svg(const struct pk_flamegraph *fg, FILE *f,
 			     const struct pk_flamegraph_opts *opts)
 {
-	struct svg s = {.f = f, .fg = fg, .unit = "samples", .width = 1200};
+	struct svg s = { .f = f, .fg = fg, .unit = "samples", .width = 1200 };
 	const char *title = "Flame Graph";
 	int err;
 

@@ -104,9 +104,8 @@ static bool stack_id_of(const struct pk_stack_printer *sp, const struct plan *p,
 	int ret = pk_btf_stack_id(sp->btf, id, idx, info);
 
 	if (ret == -EBADMSG)
-		fprintf(stderr,
-			"%s: %s.%s is tagged \"%s\", not pk_stack_id[:user|:kernel][:MAP]: "
-			"printed as a number\n",
+		fprintf(stderr, "%s: %s.%s is tagged \"%s\", not pk_stack_id[:user|:kernel][:MAP]: "
+				"printed as a number\n",
 			sp->name, p->name, name, info->tag);
 	return ret > 0;
 }
@@ -133,9 +132,8 @@ static int stacks_fd_for(const struct pk_stack_printer *sp, const char *map, con
 	}
 	fd = sp->src.find(sp->src.ctx, NULL, &nr);
 	if (fd < 0 && nr > 1)
-		fprintf(stderr,
-			"%s: %s looks like a stack id, but the object has %d stack maps: "
-			"tag it PK_STACK_ID_OF(map); printed as a number\n",
+		fprintf(stderr, "%s: %s looks like a stack id, but the object has %d stack maps: "
+				"tag it PK_STACK_ID_OF(map); printed as a number\n",
 			sp->name, what, nr);
 	return fd;
 }
@@ -151,7 +149,7 @@ static int object_stack_map(void *ctx, const char *name, int *nr)
 		return is_stack_map(m) ? bpf_map__fd(m) : -1;
 	}
 	*nr = 0;
-	bpf_object__for_each_map (m, obj) {
+	bpf_object__for_each_map(m, obj) {
 		if (is_stack_map(m)) {
 			only = m;
 			(*nr)++;
@@ -165,7 +163,7 @@ static int object_read_stack(void *ctx, int fd, __s64 id, __u64 *ips, size_t max
 {
 	const struct bpf_map *m;
 
-	bpf_object__for_each_map (m, (struct bpf_object *)ctx) {
+	bpf_object__for_each_map(m, (struct bpf_object *)ctx) {
 		if (bpf_map__fd(m) == fd)
 			return pk_stack_read_map(m, id, ips, max);
 	}
@@ -179,8 +177,8 @@ static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 {
 	const struct btf_type *t = btf__type_by_id(btf, *id);
 
-	while (t &&
-	       (btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t) || btf_is_typedef(t))) {
+	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t) ||
+		     btf_is_typedef(t))) {
 		*id = t->type;
 		t = btf__type_by_id(btf, *id);
 	}
@@ -194,11 +192,8 @@ static bool int_loc(const struct btf *btf, __u32 type, __u32 off, bool in_value,
 	if (!t || (!btf_is_int(t) && !btf_is_enum(t)) || (t->size != 4 && t->size != 8) ||
 	    (btf_is_int(t) && btf_int_offset(t)))
 		return false;
-	*l = (struct loc){.set = true,
-			  .in_value = in_value,
-			  .off = off,
-			  .size = t->size,
-			  .is_signed = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED)};
+	*l = (struct loc){ .set = true, .in_value = in_value, .off = off, .size = t->size,
+			   .is_signed = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED) };
 	return true;
 }
 
@@ -273,8 +268,8 @@ static void scan(const struct pk_stack_printer *sp, struct plan *p, __u32 id, bo
 		    !int_loc(btf, m->type, bits / 8, in_value, &l)) {
 			if (name && !strcmp(name, "comm") && is_char_array(btf, m->type) &&
 			    !(bits % 8)) {
-				p->comm = (struct loc){
-				    .set = true, .in_value = in_value, .off = bits / 8};
+				p->comm = (struct loc){ .set = true, .in_value = in_value,
+							.off = bits / 8 };
 				p->comm.size = msize;
 			}
 			continue;
@@ -388,7 +383,7 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 					       const struct pk_stack_printer_opts *opts)
 {
-	struct pk__stack_source src = {object_stack_map, object_read_stack, obj};
+	struct pk__stack_source src = { object_stack_map, object_read_stack, obj };
 	struct pk_stack_printer *sp;
 	struct bpf_map *map;
 	int i;
@@ -401,7 +396,7 @@ struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 	if (!sp || !sp->btf)
 		return sp;
 	sp->obj = obj;
-	bpf_object__for_each_map (map, obj) {
+	bpf_object__for_each_map(map, obj) {
 		if (pk_map__is_printable(map) && sp->nr_plans < MAX_PLANS)
 			plan_map(sp, map);
 	}
@@ -495,9 +490,9 @@ static void read_stack(const struct pk_stack_printer *sp, const struct plan *p,
 	if (f->at.size == 4 && !f->at.is_signed)
 		s->id = (__s32)s->id;
 	/* bpf_get_stackid()'s errors are small; other negative numbers are no errno */
-	s->n = s->id >= 0      ? sp->src.read(sp->src.ctx, f->stacks_fd, s->id, s->ips, MAX_FRAMES)
-	       : s->id > -4096 ? (int)s->id
-			       : -EINVAL;
+	s->n = s->id >= 0    ? sp->src.read(sp->src.ctx, f->stacks_fd, s->id, s->ips, MAX_FRAMES) :
+	       s->id > -4096 ? (int)s->id :
+			       -EINVAL;
 	s->kind = f->kind;
 	if (s->kind == PK_STACK_ANY && s->n > 0)
 		s->kind = s->ips[0] >= KERNEL_HALF ? PK_STACK_KERNEL : PK_STACK_USER;
@@ -511,8 +506,8 @@ static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
 	if (!sp->warned_ksyms && (!ks || pk_ksyms__addrs_hidden(ks))) {
 		sp->warned_ksyms = true;
 		fprintf(stderr, "%s: %s: kernel stacks show [unknown]\n", sp->name,
-			ks ? "kernel addresses are hidden from this process (kptr_restrict)"
-			   : "cannot read /proc/kallsyms");
+			ks ? "kernel addresses are hidden from this process (kptr_restrict)" :
+			     "cannot read /proc/kallsyms");
 	}
 	return ks;
 }
@@ -534,14 +529,15 @@ static const char *frame(struct pk_stack_printer *sp, const struct stack *s, int
 
 static const char *missed(const struct stack *s)
 {
-	return s->kind == PK_STACK_KERNEL ? "[Missed Kernel Stack]"
-	       : s->kind == PK_STACK_USER ? "[Missed User Stack]"
-					  : "[Missed Stack]";
+	return s->kind == PK_STACK_KERNEL ? "[Missed Kernel Stack]" :
+	       s->kind == PK_STACK_USER	? "[Missed User Stack]" :
+					  "[Missed Stack]";
 }
 
 /* Text -------------------------------------------------------------------- */
 
-static void text_of(const struct pk_stack_printer *sp, __u32 id, const void *d, size_t n, char *buf)
+static void text_of(const struct pk_stack_printer *sp, __u32 id, const void *d, size_t n,
+		    char *buf)
 {
 	size_t i, len;
 
@@ -580,8 +576,8 @@ static void print_stack_text(struct pk_stack_printer *sp, FILE *out, const struc
 }
 
 /* bcc's stackcount: the entry, then each stack a frame a line, "--" between. */
-static void print_text(struct pk_stack_printer *sp, FILE *out, const struct plan *p, const void *k,
-		       __u32 ks, const void *v, __u32 vs)
+static void print_text(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, __u32 ks, const void *v, __u32 vs)
 {
 	char name[256];
 	struct stack s;
@@ -610,9 +606,7 @@ static void json_stack(struct pk_stack_printer *sp, struct pk_json *j, const cha
 
 	pk_json_object_begin(j, key);
 	pk_json_int(j, "id", s->id);
-	kind = s->kind == PK_STACK_KERNEL ? "kernel"
-	       : s->kind == PK_STACK_USER ? "user"
-					  : "unknown";
+	kind = s->kind == PK_STACK_KERNEL ? "kernel" : s->kind == PK_STACK_USER ? "user" : "unknown";
 	pk_json_str(j, "kind", kind, strlen(kind));
 	if (s->n < 0)
 		pk_json_str(j, "error", pk_stack_error(s->n), strlen(pk_stack_error(s->n)));
@@ -662,7 +656,8 @@ static bool nestable(const struct plan *p, const struct btf_type *t, bool in_val
 
 /* A key or value as its type nests it, its stack ids as stacks. */
 static void json_side(struct pk_stack_printer *sp, struct pk_json *j, const char *key,
-		      const struct plan *p, bool in_value, const void *k, const void *v, __u32 size)
+		      const struct plan *p, bool in_value, const void *k, const void *v,
+		      __u32 size)
 {
 	__u32 id = in_value ? p->value_id : p->key_id, sid = id;
 	const struct btf_type *t = skip_mods(sp->btf, &sid);
@@ -701,8 +696,8 @@ static void json_side(struct pk_stack_printer *sp, struct pk_json *j, const char
 	pk_json_object_end(j);
 }
 
-static void print_json(struct pk_stack_printer *sp, FILE *out, const struct plan *p, const void *k,
-		       __u32 ks, const void *v, __u32 vs)
+static void print_json(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, __u32 ks, const void *v, __u32 vs)
 {
 	const char *name = p->name;
 	struct pk_json j;
@@ -786,7 +781,8 @@ static __u64 count_of(const struct plan *p, const void *k, const void *v)
 	return c < 0 ? 0 : (__u64)c;
 }
 
-static int by_count_desc(const void *k1, const void *v1, const void *k2, const void *v2, void *arg)
+static int by_count_desc(const void *k1, const void *v1, const void *k2, const void *v2,
+			 void *arg)
 {
 	const struct plan *p = arg;
 	__u64 a = count_of(p, k1, v1), b = count_of(p, k2, v2);
@@ -814,9 +810,9 @@ static bool is_array(const struct bpf_map *map)
  * are gathered there and written after the map), into the graph, and
  * (unless folded) as text or JSON.
  */
-static int print_entry(struct pk_stack_printer *sp, FILE *out, const struct plan *p, const void *k,
-		       __u32 ks, const void *v, __u32 vs, bool json, struct pk_flamegraph *folded,
-		       struct pk_flamegraph *fg)
+static int print_entry(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, __u32 ks, const void *v, __u32 vs, bool json,
+		       struct pk_flamegraph *folded, struct pk_flamegraph *fg)
 {
 	int nf;
 
@@ -856,8 +852,8 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 		return -ENOENT;
 	if (PK_OPTS_GET(opts, folded, false) && !(folded = pk_flamegraph__new()))
 		return -errno;
-	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro)
-					    : pk_map__snapshot(bpf_map__fd(map), &ro);
+	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
+					      pk_map__snapshot(bpf_map__fd(map), &ro);
 	if (!s) {
 		err = -errno;
 		pk_flamegraph__free(folded);
@@ -905,10 +901,8 @@ static bool column_loc(const struct pk_event_column *c, struct loc *l)
 {
 	if (c->bit_offset % 8 || (c->bit_size != 32 && c->bit_size != 64))
 		return false;
-	*l = (struct loc){.set = true,
-			  .off = c->bit_offset / 8,
-			  .size = c->bit_size / 8,
-			  .is_signed = c->is_signed};
+	*l = (struct loc){ .set = true, .off = c->bit_offset / 8, .size = c->bit_size / 8,
+			   .is_signed = c->is_signed };
 	return true;
 }
 
@@ -926,9 +920,8 @@ int pk_stack_printer__set_event(struct pk_stack_printer *sp, const struct pk_eve
 	snprintf(p->name, sizeof(p->name), "event");
 	for (i = 0; (c = pk_event_table__column(table, i)); i++) {
 		if (c->bad_stack_tag)
-			fprintf(stderr,
-				"%s: event.%s is tagged \"%s\", not "
-				"pk_stack_id[:user|:kernel][:MAP]: printed as a number\n",
+			fprintf(stderr, "%s: event.%s is tagged \"%s\", not "
+					"pk_stack_id[:user|:kernel][:MAP]: printed as a number\n",
 				sp->name, c->path, c->bad_stack_tag);
 		if (!column_loc(c, &l))
 			continue;
