@@ -132,6 +132,8 @@ static __always_inline __u32 pk_log2l(__u64 v)
  *   it from a plain PK_ARRAY of counters;
  * - PK_HIST_KEYED(name, keytype, slots): a hash from
  *	struct name_hist_key { keytype bucket; __u32 slot; }
+ *   (keytype may be an array: PK_HIST_KEYED(by_comm, char[16], 64), filled
+ *   with pk_hist_add_keyed(&by_comm, &comm, delta): a pointer to the array)
  *   to __u64 counts, one histogram per bucket key. The key's last member
  *   is always "__u32 slot"; everything before it is the bucket key (bcc's
  *   section_header). It holds up to PK_HIST_MAX_KEYS buckets. Any hash
@@ -185,7 +187,7 @@ static __always_inline __u32 pk_log2l(__u64 v)
 
 #define PK__HIST_HASH(name, keytype, slots)                                                        \
 	struct name##_hist_key {                                                                   \
-		keytype bucket;                                                                    \
+		__typeof__(keytype) bucket;                                                        \
 		__u32 slot;                                                                        \
 	};                                                                                         \
 	struct {                                                                                   \
@@ -204,6 +206,31 @@ static __always_inline __u32 pk_log2l(__u64 v)
 #define PK_HIST_LINEAR_KEYED(name, keytype, slots, step)                                           \
 	_Static_assert((step) > 0, "a linear histogram's step must be > 0");                       \
 	PK__HIST_HASH(name, keytype, slots) PK__HIST_TAG("pk_hist:linear:" PK__HIST_STR(step))
+
+/*
+ * A hash or array printed as a table (include/probekit/mapprint.h), as
+ * bcc's syscount prints its counts:
+ *
+ *	struct comm_key { char comm[16]; };	// not "key": vmlinux.h has one
+ *	PK_HASH(syscalls, struct comm_key, __u64, 1024) PK_TABLE_VALUE("COUNT")
+ *		PK_TABLE_TOP(10);
+ *
+ *	COMM             COUNT
+ *	wl_hog           12346
+ *
+ * Members of a struct key or value are columns, with the formats of
+ * PK_EVENT records (probekit.bpf.h: pk_ipv4_t, PK_DURATION()...). A scalar
+ * key or value is one column: PK_TABLE_KEY("NAME") / PK_TABLE_VALUE("NAME")
+ * name it (else KEY, VALUE). PK_TABLE_SORT("NAME") sorts by that column
+ * ("-NAME": the other way), else by the value's first; PK_TABLE_TOP(N)
+ * prints the first N (run's --top overrides). PK_TABLE alone asks for a
+ * table with none of these.
+ */
+#define PK_TABLE PK__HIST_TAG("pk_table")
+#define PK_TABLE_KEY(name) PK__HIST_TAG("pk_table_key:" name)
+#define PK_TABLE_VALUE(name) PK__HIST_TAG("pk_table_value:" name)
+#define PK_TABLE_SORT(name) PK__HIST_TAG("pk_table_sort:" name)
+#define PK_TABLE_TOP(n) PK__HIST_TAG("pk_table_top:" PK__HIST_STR(n))
 
 /*
  * Metrics (--metrics; include/probekit/metrics.h): with no annotation, a
@@ -261,7 +288,12 @@ static __always_inline __u32 pk__hist_linear_slot(__u64 value, __u64 step, __u32
 	({                                                                                         \
 		__typeof__(*(map)->key) pk__key;                                                   \
 		__builtin_memset(&pk__key, 0, sizeof(pk__key));                                    \
-		pk__key.bucket = *(bucket_ptr);                                                    \
+		/* copied, so that a char comm[16] bucket works as a number does (a */         \
+		/* narrower number is widened, on these little-endian targets) */             \
+		__builtin_memcpy(&pk__key.bucket, (bucket_ptr),                                    \
+				 sizeof(pk__key.bucket) < sizeof(*(bucket_ptr))                     \
+					 ? sizeof(pk__key.bucket)                                   \
+					 : sizeof(*(bucket_ptr)));                                  \
 		pk__key.slot = (slot_nr);                                                          \
 		pk_increment(map, &pk__key);                                                       \
 	})

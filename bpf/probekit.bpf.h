@@ -228,8 +228,9 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
  * PK_EVENT(struct event) names the type of the records this object sends
  * with pk_submit(), so that a generic reader (`probekit run`) can print
  * them with no user code. The convention: a global pointer named
- * pk_event_type, whose BTF type (a VAR in the .bss DATASEC) points to the
- * record type. Use it once per object; it costs 8 bytes of .bss.
+ * pk_event_type_N (any N), whose BTF type (a VAR in the .bss DATASEC)
+ * points to the record type. Once per record type; each costs 8 bytes of
+ * .bss.
  *
  * `probekit run` prints the records as a table (include/probekit/eventtable.h),
  * one column per member, and treats members of the record by name:
@@ -237,13 +238,104 @@ static __always_inline __u32 pk_read_user_str_len(char *dst, __u32 size, const c
  *	pid tid uid ppid tgid gid  decimal, 7 wide
  *	__u64 ts / ts_ns	bpf_ktime_get_ns(), shown as seconds since the
  *				first record, in a TIME(s) column
- *	errno / ret		the number and its errno name: "-2 ENOENT"
+ *	errno			the number and its errno name: "-2 ENOENT"
+ *				(a "ret" is a number unless declared pk_errno_t)
+ * and other formats by declaration (below: PK_FMT(), pk_ipv4_t...).
  *	kstack ustack stack_id	stack ids, at any depth (the rule below)
  * Other char arrays print as escaped text up to their NUL (a path is best
  * last: the last column is not padded); nested structs as OUTER.INNER
  * columns. --json keeps the raw values, nested as the type is.
  */
-#define PK_EVENT(type) type *pk_event_type __attribute__((unused))
+#define PK_EVENT(type) type *PK__EVENT_VAR(__COUNTER__) __attribute__((unused))
+#define PK__EVENT_VAR(n) PK__EVENT_VAR_(n)
+#define PK__EVENT_VAR_(n) pk_event_type_##n
+
+/*
+ * Several record types in one object: PK_EVENT() each, and start each with
+ * PK_EVENT_KIND, which pk_reserve_kind()/pk_reserve_cut_kind() fill with
+ * the type's BTF id, so that a printer tells the records apart:
+ *
+ *	struct exec_ev { PK_EVENT_KIND; __u32 pid; char comm[16]; };
+ *	struct exit_ev { PK_EVENT_KIND; __u32 pid; int code; };
+ *	PK_EVENT(struct exec_ev);
+ *	PK_EVENT(struct exit_ev);
+ *	...
+ *	struct exit_ev *e = pk_reserve_kind(struct exit_ev);
+ *
+ * `probekit run` prints each kind as its own table (a header line where the
+ * kind changes) and in JSON as {"type": "exit_ev", "event": {...}}. The kind
+ * member is not a column.
+ */
+typedef __u32 pk_event_kind_t;
+#define PK_EVENT_KIND pk_event_kind_t pk_kind
+#define pk__kind(type) ((__u32)__builtin_btf_type_id(*(type *)0, 0))
+#define pk__reserve_kind(type, reserve)                                                    \
+	({                                                                                 \
+		type *pk__ek = reserve(type);                                              \
+		if (pk__ek)                                                                \
+			pk__ek->pk_kind = pk__kind(type);                                  \
+		pk__ek;                                                                    \
+	})
+#define pk_reserve_kind(type) pk__reserve_kind(type, pk_reserve)
+#define pk_reserve_cut_kind(type) pk__reserve_kind(type, pk_reserve_cut)
+
+/*
+ * Column formats (include/probekit/eventtable.h has the rules): a member
+ * of a PK_EVENT record or a PK_TABLE map's key or value gets its format
+ * from a typedef or a tag, never from its name alone (but for comm, pid,
+ * ts and errno, which cannot be wrong):
+ *
+ *	pk_ipv4_t daddr;		127.0.0.1 (network order, as the kernel keeps it)
+ *	pk_ipv6_t daddr6;		::1 (16 bytes)
+ *	union { __u32 v4; __u8 v6[16]; } daddr PK_INET(af) PK_PORT_BE(dport);
+ *					IPv4 or IPv6 as the member af says (AF_INET,
+ *					AF_INET6), ":PORT" from dport (then not a column)
+ *	pk_errno_t err;			-2 ENOENT
+ *	pk_syscall_t nr;		openat
+ *	pk_signal_t sig;		SIGKILL
+ *	pk_open_flags_t flags;		O_WRONLY|O_CREAT|O_CLOEXEC
+ *	enum my_bits f PK_FMT("flags");	the enum's names, joined by |
+ *	pk_hex_t / pk_hex64_t;		0x1f
+ *	pk_bytes_t size;		4.0K (1024-based)
+ *	pk_dev_t dev;			8:1 (the kernel's dev_t: major << 20 | minor)
+ *	pk_ksym_t ip;			a kernel address as its function
+ *	pk_usym_t ip;			a user address as its function (in the
+ *					record's pid or tgid)
+ *	__u64 lat PK_DURATION(ns, ms);	a duration stored in ns, shown in ms,
+ *					header "LAT(ms)"; units ns us ms s
+ *	__u64 ts PK_FMT("clock");	a bpf_ktime_get_ns() as the wall clock
+ *					(HH:MM:SS, bcc's -T)
+ * and for any column:
+ *	PK_HEADER("NAME")		its header
+ *	PK_WHEN(var)			shown only when the const volatile global
+ *					@var is non-zero (an option sets it: -T,
+ *					-x; or --set var=1)
+ */
+#if __has_attribute(btf_decl_tag)
+#define PK__TAG(s) __attribute__((btf_decl_tag(s)))
+#else
+#define PK__TAG(s)
+#endif
+#define PK_FMT(name) PK__TAG("pk_fmt:" name)
+#define PK_HEADER(name) PK__TAG("pk_header:" name)
+#define PK_WHEN(var) PK__TAG("pk_when:" #var)
+#define PK_DURATION(stored, shown) PK__TAG("pk_fmt:duration:" #stored ":" #shown)
+#define PK_INET(family_member) PK__TAG("pk_fmt:inet") PK__TAG("pk_family:" #family_member)
+#define PK_PORT(member) PK__TAG("pk_port:" #member)
+#define PK_PORT_BE(member) PK__TAG("pk_port_be:" #member)
+
+typedef __u32 pk_ipv4_t;
+typedef __u8 pk_ipv6_t[16];
+typedef __s32 pk_errno_t;
+typedef __s32 pk_syscall_t;
+typedef __s32 pk_signal_t;
+typedef __u32 pk_open_flags_t;
+typedef __u32 pk_hex_t;
+typedef __u64 pk_hex64_t;
+typedef __u64 pk_bytes_t;
+typedef __u32 pk_dev_t;
+typedef __u64 pk_ksym_t;
+typedef __u64 pk_usym_t;
 
 /*
  * Stack ids, for printers that symbolize stacks (`probekit run` prints a
@@ -310,8 +402,8 @@ typedef __s32 pk_stack_id_t;
  *		return 0;
  *	}
  *
- * The program is named category__event; @args is also the context for
- * pk_submit(). The record is struct trace_event_raw_<event>. Events
+ * The program is named category__event; @args is the record, and @ctx
+ * (the same pointer) the context for pk_submit() and pk_printf(). The record is struct trace_event_raw_<event>. Events
  * defined from a shared class have their class's record instead: name it
  * with PK_TRACEPOINT_CLASS(sched, sched_wakeup, sched_wakeup_template).
  * The syscalls' tracepoints have no record type in vmlinux.h (the kernel
@@ -319,19 +411,33 @@ typedef __s32 pk_stack_id_t;
  * PK_SYSCALL_EXIT(openat) hand struct pk_syscall_enter/exit from
  * syscalls.bpf.h (args->args[0..5], args->ret).
  */
+/*
+ * The body gets both @args and @ctx (the same pointer), so that
+ * pk_printf() and pk_submit(ctx, e) work in it as in any handler.
+ */
+#define PK__TP_PROG(sec, fn, type)                                                          \
+	static __always_inline int pk__body_##fn(void *ctx, type *args);                   \
+	SEC(sec)                                                                           \
+	int fn(type *args)                                                                 \
+	{                                                                                  \
+		return pk__body_##fn(args, args);                                          \
+	}                                                                                  \
+	static __always_inline int pk__body_##fn(void *ctx __attribute__((unused)),        \
+						 type *args)
+
 #define PK_TRACEPOINT_CLASS(category, event, class)                                        \
-	SEC("tracepoint/" #category "/" #event)                                           \
-	int category##__##event(struct trace_event_raw_##class *args)
+	PK__TP_PROG("tracepoint/" #category "/" #event, category##__##event,               \
+		    struct trace_event_raw_##class)
 
 #define PK_TRACEPOINT(category, event) PK_TRACEPOINT_CLASS(category, event, event)
 
 #define PK_SYSCALL_ENTER(name)                                                             \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                       \
-	int sys_enter_##name(struct pk_syscall_enter *args)
+	PK__TP_PROG("tracepoint/syscalls/sys_enter_" #name, sys_enter_##name,              \
+		    struct pk_syscall_enter)
 
 #define PK_SYSCALL_EXIT(name)                                                              \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                        \
-	int sys_exit_##name(struct pk_syscall_exit *args)
+	PK__TP_PROG("tracepoint/syscalls/sys_exit_" #name, sys_exit_##name,                \
+		    struct pk_syscall_exit)
 
 /*
  * pk_printf("fmt", args...): a private printf. Each call site's format is a

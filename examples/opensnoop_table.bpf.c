@@ -2,8 +2,8 @@
 /*
  * bcc's opensnoop -T as one file with no printing code: the record type,
  * named with PK_EVENT(), is the table. probekit run sizes the columns from
- * its BTF and treats ts_ns, pid, comm and ret by name (see PK_EVENT in
- * <probekit/probekit.bpf.h>):
+ * its BTF, treats ts_ns, pid and comm by name and ret by its declared type,
+ * pk_errno_t (see PK_EVENT and the formats in <probekit/probekit.bpf.h>):
  *
  *	sudo probekit run examples/opensnoop_table.bpf.c
  *	TIME(s)            PID COMM             RET        PATH
@@ -23,7 +23,7 @@ struct event {
 	__u64 ts_ns;
 	__u32 pid;
 	char comm[16];
-	int ret;
+	pk_errno_t ret; /* declared: "-2 ENOENT" */
 	char path[256];
 };
 

@@ -2,13 +2,18 @@
 /*
  * The event table on random record types and bytes: the input builds a
  * BTF (ints, bitfields, chars, arrays, nested and anonymous structs and
- * unions, enums, pointers, floats, typedefs, PK_STACK_ID tags; members
- * named like the special fields), the rest is a record. For every struct
+ * unions, enums, pointers, floats, typedefs, PK_STACK_ID tags, declared
+ * formats by tag and by pk_*_t typedef, good and broken; members named
+ * like the special fields), the rest is a record. The format plans are
+ * fuzzed with the hidden columns shown and not, and as scalar tables.
+ * (usym is left out: it would read the maps of whatever pid a record
+ * names.) For every struct
  * or union the planner takes, the header and two rows (the second for the
  * time columns) must be single lines without control characters, and the
  * JSON form must parse; nothing may read past the record.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +28,27 @@
 
 static const char *const names[] = {"comm",	"pid",	 "tid", "uid",	  "ts",
 				    "ts_ns",	"errno", "ret", "kstack", "ustack",
-				    "stack_id", "path",	 "x",	"",  "user_stack_id"};
+				    "stack_id", "path",	 "x",	"",  "user_stack_id",
+				    "af",	"dport"};
 #define NR_NAMES (sizeof(names) / sizeof(names[0]))
 /* pk_btf_stack_id()'s tag shapes, and broken ones */
-static const char *const tags[] = {"pk_stack_id", "pk_stack_id:user", "pk_stack_id:kernel:m",
-				   "pk_stack_id:", "pk_stack_id:m:user", "pk_stack_idx"};
+static const char *const tags[] = {
+	"pk_stack_id",	     "pk_stack_id:user",  "pk_stack_id:kernel:m", "pk_stack_id:",
+	"pk_stack_id:m:user", "pk_stack_idx",	   "pk_fmt:ipv4",	  "pk_fmt:ipv6",
+	"pk_fmt:inet",	     "pk_family:af",	   "pk_family:nope",	  "pk_port:dport",
+	"pk_port_be:dport",  "pk_port_be:comm",	   "pk_fmt:errno",	  "pk_fmt:syscall",
+	"pk_fmt:signal",     "pk_fmt:open_flags",  "pk_fmt:flags",	  "pk_fmt:flags:comm",
+	"pk_fmt:hex",	     "pk_fmt:bytes",	   "pk_fmt:dev",	  "pk_fmt:ksym",
+	"pk_fmt:clock",	     "pk_fmt:duration:ns:ms", "pk_fmt:duration:s:ns", "pk_fmt:duration:ns",
+	"pk_fmt:bogus",	     "pk_header:H",	   "pk_header:",	  "pk_when:w",
+};
+/* the typedefs of bpf/probekit.bpf.h, and others */
+static const char *const typedefs[] = {
+	"t",		"pk_ipv4_t",	   "pk_ipv6_t", "pk_errno_t",	   "pk_syscall_t",
+	"pk_signal_t",	"pk_open_flags_t", "pk_hex_t",	"pk_hex64_t",	   "pk_bytes_t",
+	"pk_dev_t",	"pk_ksym_t",	   "pk_event_kind_t", "pk_ustack_t",
+};
+#define NR_TYPEDEFS (sizeof(typedefs) / sizeof(typedefs[0]))
 #define NR_TAGS (sizeof(tags) / sizeof(tags[0]))
 
 static const char *name(struct in *in)
@@ -71,7 +92,11 @@ static int add_type(struct btf *btf, struct in *in, int nr)
 		for (i = 0, n = take(in) % 4; id > 0 && i < n; i++)
 			btf__add_enum_value(btf, names[i], (int8_t)take(in));
 		return id;
-	case 6: return ref ? btf__add_typedef(btf, "t", ref) : -1;
+	case 6:
+		id = ref ? btf__add_typedef(btf, typedefs[take(in) % NR_TYPEDEFS], ref) : -1;
+		if (id > 0 && take(in) % 8 == 0)
+			btf__add_decl_tag(btf, tags[take(in) % NR_TAGS], id, -1);
+		return id;
 	case 7: return btf__add_const(btf, ref);
 	case 8: return btf__add_float(btf, "double", take(in) & 1 ? 8 : 4);
 	case 9:
@@ -151,7 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = {data, size};
 	struct btf *btf = btf__new_empty();
-	LIBBPF_OPTS(pk_event_table_opts, o, .raw_time = size & 1);
+	char why[256] = "";
+	LIBBPF_OPTS(pk_event_table_opts, o, .raw_time = size & 1, .why = why, .why_size = sizeof(why));
 	struct pk_event_table *t;
 	unsigned int nr = 0, want = 1 + take(&in) % 16, i;
 	uint8_t *copy;
@@ -166,14 +192,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = malloc(in.n ? in.n : 1);
 	memcpy(copy, in.p, in.n);
 	for (i = 1; btf && i <= nr; i++) {
+		/* odd types as a map's scalar key or value; structs as records */
+		o.name = i % 2 ? "value" : NULL;
+		o.pad_last = i % 3 == 0;
 		t = pk_event_table__new(btf, i, &o);
-		if (!t)
+		if (!t) {
+			/* a broken declaration says why */
+			assert(errno != EBADMSG || why[0]);
 			continue;
+		}
 		check_columns(t, copy, in.n);
 		check_text(t, copy, SIZE_MAX);
 		check_text(t, copy, in.n);
 		check_text(t, copy, in.n / 2);
 		check_json(t, copy, in.n);
+		pk_event_table__show(t, "w", true);
+		check_text(t, copy, SIZE_MAX);
+		check_text(t, copy, in.n);
 		pk_event_table__free(t);
 	}
 	free(copy);

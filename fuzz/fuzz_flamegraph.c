@@ -73,6 +73,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_svg(svg, svg_len);
 	}
 	free(svg);
+	/* folded out: one line a distinct stack, each "frames COUNT", no control bytes */
+	svg = NULL;
+	f = open_memstream(&svg, &svg_len);
+	if (f) {
+		int n = pk_flamegraph__write_folded(fg, f);
+		size_t i, lines = 0;
+
+		fclose(f);
+		assert(n >= 0);
+		for (i = 0; i < svg_len; i++) {
+			assert((unsigned char)svg[i] >= 0x20 || svg[i] == '\n');
+			lines += svg[i] == '\n';
+		}
+		assert(lines == (size_t)n);
+	}
+	free(svg);
 	free(frames[0]);
 	free(frames[1]);
 	free(frames[2]);

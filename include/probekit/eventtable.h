@@ -32,13 +32,38 @@ struct btf;
  * header aligned as its column; a value wider than its column is never
  * cut, and the last column is not padded (a path fits there).
  *
- * Members of the record itself get the obvious treatment by name:
+ * A member's format is declared (bpf/probekit.bpf.h): by a pk_*_t typedef
+ * anywhere on its type's typedef chain (pk_ipv4_t, pk_errno_t...) or by a
+ * BTF decl tag on the member or a typedef, "pk_fmt:NAME" with NAME one of
+ *	ipv4 ipv6	an address as the kernel keeps it (network order)
+ *	inet		IPv4 or IPv6 by the sibling member a "pk_family:MEMBER"
+ *			tag names (AF_INET 2, AF_INET6 10); a union or 16 bytes
+ *	errno		a kernel return: "-2 ENOENT", "3"
+ *	syscall signal	the name: "openat", "SIGKILL"
+ *	open_flags	"O_WRONLY|O_CREAT"; flags: an enum's names joined by |
+ *	hex bytes dev	"0x1f", "4.0K", "8:1" (kernel dev_t: major << 20 | minor)
+ *	ksym usym	an address as its function (usym: in the record's
+ *			tgid or pid)
+ *	clock		a bpf_ktime_get_ns() as wall-clock HH:MM:SS
+ *	duration:IN:OUT	a duration stored in IN shown in OUT (ns us ms s),
+ *			the unit in the header: "LAT(ms)"
+ * and tags "pk_port:MEMBER" / "pk_port_be:MEMBER" (an address column
+ * shows ":PORT" from that sibling, host or network order, which is then
+ * no column of its own), "pk_header:NAME" (the header) and "pk_when:VAR"
+ * (hidden until pk_event_table__show(t, "VAR", true)). An unknown format
+ * or one that does not fit its member's type fails the plan (EBADMSG,
+ * with the reason in the opts' why). A pk_event_kind_t member (several
+ * record types in one object) is no column.
+ *
+ * Members of the record itself with no declared format get the
+ * treatment by name that cannot be wrong:
  *	comm		a char array, 16 wide
  *	pid tid uid ...	decimal, 7 wide (also ppid, tgid, gid)
  *	ts ts_ns	nanoseconds, shown as seconds since the first event in
  *			a "TIME(s)" column ("%-14.9f", bcc's -T)
- *	errno ret	decimal, and a value in -4095..-1 (errno: also 1..4095)
- *			followed by its name: "-2 ENOENT"
+ *	errno		decimal, and a value in -4095..4095 followed by its
+ *			name: "-2 ENOENT" (a "ret" is only a number: declare
+ *			it pk_errno_t when it holds one)
  * A member that pk_btf_stack_id() (stackid.h) says holds a stack id, at
  * any depth (named kstack, ustack, stack_id, user_stack_id..., tagged
  * PK_STACK_ID, PK_USTACK_ID..., of type pk_ustack_t...), is a
@@ -49,7 +74,8 @@ struct btf;
  * rules). Records shorter than the type print "-" for what is missing.
  *
  * JSON nests as the type does (pk_btf_value_json()), with raw values so
- * that it round-trips, plus the errno names found.
+ * that it round-trips, plus the errno names found and the named form of
+ * each formatted column ("named": {"daddr": "127.0.0.1:80"}).
  *
  * Printing a record allocates nothing and makes no stdio call per field:
  * it goes into a struct pk_line.
@@ -69,7 +95,25 @@ enum pk_col_kind {
 	PK_COL_ERRNO,	 /* errno, ret: the number and its errno name */
 	PK_COL_STACK_ID, /* a stack id: printed raw, for a symbolizer */
 	PK_COL_VALUE,	 /* anything else, as btf_dump text */
+	/* declared formats */
+	PK_COL_IPV4,	   /* 4 bytes, network order */
+	PK_COL_IPV6,	   /* 16 bytes */
+	PK_COL_INET,	   /* 4 or 16 bytes as a family member says */
+	PK_COL_SYSCALL,	   /* a syscall number as its name */
+	PK_COL_SIGNAL,	   /* a signal number as its name */
+	PK_COL_OPEN_FLAGS, /* open(2) flags as names */
+	PK_COL_FLAGS,	   /* bits as the names of an enum */
+	PK_COL_HEX,	   /* "0x1f" */
+	PK_COL_DURATION,   /* in the shown unit */
+	PK_COL_BYTES,	   /* "4.0K" */
+	PK_COL_DEV,	   /* "major:minor" */
+	PK_COL_KSYM,	   /* a kernel address as its function */
+	PK_COL_USYM,	   /* a user address as its function */
+	PK_COL_CLOCK,	   /* a bpf_ktime_get_ns() as HH:MM:SS */
 };
+
+/* PK_COL_DURATION units: powers of 1000 from ns */
+enum pk_col_unit { PK_UNIT_NS, PK_UNIT_US, PK_UNIT_MS, PK_UNIT_S };
 
 struct pk_event_column {
 	/* the header ("PID", "TIME(s)", "OUTER.INNER") */
@@ -94,41 +138,73 @@ struct pk_event_column {
 	/* a pk_stack_id tag that breaks the convention (the member prints as a
 	 * number), for a printer to name; else NULL */
 	const char *bad_stack_tag;
+	/* "pk_when:VAR": the variable whose setting shows the column, else NULL */
+	const char *when;
+	/* shown in text: false while a when column is not asked for */
+	bool shown;
+	/* PK_COL_ERRNO: positive values are errnos too (a member named errno) */
+	bool errno_positive;
+	/* PK_COL_INET: the family member; address columns: the port member
+	 * (bits from the record's start and size; a 0 size for none) */
+	__u32 family_bit_offset, family_bit_size;
+	__u32 port_bit_offset, port_bit_size;
+	bool port_be;
+	/* PK_COL_DURATION */
+	enum pk_col_unit unit_stored, unit_shown;
+	/* PK_COL_FLAGS: the enum that names the bits */
+	__u32 flags_type_id;
+	/* PK_COL_USYM: the column holding the process's pid, or -1 */
+	int pid_column;
 };
 
 struct pk_event_table_opts {
 	size_t sz;
 	/* ts/ts_ns as plain numbers, not seconds since the first record */
 	bool raw_time;
+	/* a type that is not a struct or union: one column of this path */
+	const char *name;
+	/* why the plan failed (a bad format declaration), one line */
+	char *why;
+	size_t why_size;
+	/* pad the last column too: more columns follow on the line */
+	bool pad_last;
 	size_t : 0;
 };
-#define pk_event_table_opts__last_field raw_time
+#define pk_event_table_opts__last_field pad_last
 
 struct pk_event_table;
 
 /*
- * Plans the columns of records of type @type_id (a struct or union) in
- * @btf, which must outlive the table. Returns NULL with errno set:
- * EINVAL for a type that is not a struct or union, E2BIG for more than
- * PK_EVENT_TABLE_MAX_COLUMNS columns.
+ * Plans the columns of records of type @type_id (a struct or union, or
+ * any type given a column name in @opts) in @btf, which must outlive the
+ * table. Returns NULL with errno set: EINVAL for a type that is not a
+ * struct or union, E2BIG for more than PK_EVENT_TABLE_MAX_COLUMNS
+ * columns, EBADMSG for a format declaration that cannot be (opts' why).
  */
 struct pk_event_table *pk_event_table__new(const struct btf *btf, __u32 type_id,
 					   const struct pk_event_table_opts *opts);
 void pk_event_table__free(struct pk_event_table *t);
 
+/*
+ * Shows (or hides) the columns declared "pk_when:@when" in text. Returns
+ * how many columns have that declaration.
+ */
+int pk_event_table__show(struct pk_event_table *t, const char *when, bool on);
+
 size_t pk_event_table__column_cnt(const struct pk_event_table *t);
 /* Column @i, or NULL past the last. */
 const struct pk_event_column *pk_event_table__column(const struct pk_event_table *t, size_t i);
 
-/* Appends the header to @l (no newline). */
+/* Appends the header of the shown columns to @l (no newline). */
+
 void pk_event_table__header(const struct pk_event_table *t, struct pk_line *l);
-/* Appends one record's columns to @l (no newline). */
+/* Appends one record's shown columns to @l (no newline). */
 void pk_event_table__text(struct pk_event_table *t, struct pk_line *l, const void *data,
 			  size_t size);
 /*
  * Writes the record under @key (NULL inside an array) nested as its type,
- * then, when an errno column holds a named value, "errno_name": {"ret":
- * "ENOENT"} beside it.
+ * then, when an errno column holds a named value, "errno_name": {"err":
+ * "ENOENT"} beside it, and "named": {PATH: TEXT...} for formatted columns.
  */
 void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, const char *key,
 			  const void *data, size_t size);

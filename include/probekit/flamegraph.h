@@ -51,6 +51,15 @@ int pk_flamegraph__add(struct pk_flamegraph *fg, const char *const *frames, size
  */
 int pk_flamegraph__add_folded(struct pk_flamegraph *fg, const char *text, size_t len);
 
+/*
+ * Writes every distinct stack once, as a folded line "frame;frame COUNT"
+ * (equal stacks added apart are one line, their counts summed), in the
+ * order of the graph (by frame name at each depth). Names are escaped as
+ * pk_escape_text() does, a ';' in one becomes ':'. Returns the number of
+ * lines, or a negative errno.
+ */
+int pk_flamegraph__write_folded(const struct pk_flamegraph *fg, FILE *f);
+
 /* The sum of every stack's count. */
 uint64_t pk_flamegraph__total(const struct pk_flamegraph *fg);
 
@@ -62,7 +71,7 @@ struct pk_flamegraph_opts {
 	const char *unit;
 	/* the image width in pixels; default 1200 */
 	unsigned int width;
-	size_t :0;
+	size_t : 0;
 };
 #define pk_flamegraph_opts__last_field width
 

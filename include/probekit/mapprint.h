@@ -24,6 +24,21 @@ struct btf;
  * entries whose value is all zero bytes. Per-CPU values are summed, or
  * with per_cpu printed as [cpu0, cpu1, ...]. As JSON, one object per
  * entry: {"map": "stats", "key": {...}, "value": 86} ("values" per CPU).
+ *
+ * A map whose variable carries "pk_table*" decl tags (PK_TABLE and the
+ * others of bpf/maps.bpf.h) prints as a table instead, bcc's syscount way:
+ *
+ *	COMM             COUNT
+ *	wl_hog           12346
+ *
+ * one header line, then a row per entry: the key's columns, the value's,
+ * planned as event records are (eventtable.h: members of a struct key or
+ * value are columns with their declared formats; a scalar key or value is
+ * one column named by "pk_table_key:NAME"/"pk_table_value:NAME", else KEY
+ * and VALUE). Rows sort by the column "pk_table_sort:NAME" names (its
+ * header or member path; "-NAME" turns the order round), else by the
+ * value's first column; numbers largest first, text in order. The first
+ * "pk_table_top:N" rows print unless @top says otherwise.
  */
 struct pk_map_print_opts {
 	size_t sz;
@@ -33,9 +48,12 @@ struct pk_map_print_opts {
 	bool per_cpu;
 	/* empty the map as it is read (see pk_map__snapshot_and_clear()) */
 	bool clear;
-	size_t :0;
+	/* why a table declaration cannot be printed (-EBADMSG), one line */
+	char *why;
+	size_t why_size;
+	size_t : 0;
 };
-#define pk_map_print_opts__last_field clear
+#define pk_map_print_opts__last_field why_size
 
 /* Returns the number of entries printed, or a negative errno. */
 int pk_map__print(FILE *out, const struct bpf_map *map, const struct btf *btf,

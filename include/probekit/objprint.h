@@ -17,10 +17,13 @@ struct pk_stack_printer;
 /*
  * What any loaded BPF object sends and holds, printed from its BTF, as
  * `probekit run` prints it:
- *  - events (events.h): pk_printf() lines (printf.h); records of the type
- *    PK_EVENT() names, as an event table (eventtable.h) with their stacks
- *    under each row, or on one line for a type that is no struct; any
- *    other record as its size and first bytes;
+ *  - events (events.h): pk_printf() lines (printf.h); records of the types
+ *    PK_EVENT() names, each as an event table (eventtable.h) with its
+ *    stacks under each row (columns declared "pk_when:VAR" shown when the
+ *    object's global VAR is set), or on one line for a type that is no
+ *    struct; several types are told apart by their PK_EVENT_KIND, each
+ *    printing its header where the type of the records changes and a
+ *    "type" in JSON; any other record as its size and first bytes;
  *  - maps: histograms (hist.h) as bcc prints them, maps of stack ids
  *    through a stack printer (stackprint.h), other maps as bcc's items()
  *    (mapprint.h), and with globals its global variables.
@@ -34,9 +37,14 @@ struct pk_object_printer_opts {
 	bool folded;
 	/* the stack ids of records and maps, or NULL (printed as numbers) */
 	struct pk_stack_printer *stacks;
-	size_t :0;
+	/* why pk_object_printer__new() failed, when the object's declarations
+	 * cannot be printed (a bad column format, several record types without
+	 * PK_EVENT_KIND) */
+	char *why;
+	size_t why_size;
+	size_t : 0;
 };
-#define pk_object_printer_opts__last_field stacks
+#define pk_object_printer_opts__last_field why_size
 
 struct pk_object_printer;
 
@@ -64,7 +72,7 @@ struct pk_object_maps_opts {
 	bool time;
 	/* the maps of stack ids into this flame graph too */
 	struct pk_flamegraph *fg;
-	size_t :0;
+	size_t : 0;
 };
 #define pk_object_maps_opts__last_field fg
 

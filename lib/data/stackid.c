@@ -112,23 +112,15 @@ static int parse_tag(const char *tag, struct verdict *v)
 	return 1;
 }
 
+static int tag_fn(const char *tag, void *v)
+{
+	return parse_tag(tag, v);
+}
+
 /* The pk_stack_id tag on type @id (component @idx, -1 for the type) into @v. */
 static int find_tag(const struct btf *btf, __u32 id, int idx, struct verdict *v)
 {
-	__u32 i, n = btf__type_cnt(btf);
-	int err;
-
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
-
-		if (!t || !btf_is_decl_tag(t) || t->type != id ||
-		    btf_decl_tag(t)->component_idx != idx)
-			continue;
-		err = parse_tag(btf__name_by_offset(btf, t->name_off), v);
-		if (err)
-			return err;
-	}
-	return 0;
+	return pk__type_tags(btf, id, idx, tag_fn, v);
 }
 
 static bool is_modifier(const struct btf_type *t)

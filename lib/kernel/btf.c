@@ -151,6 +151,26 @@ out:
 	return core;
 }
 
+int pk__type_tags(const struct btf *btf, __u32 id, int idx, int (*fn)(const char *tag, void *ctx),
+		  void *ctx)
+{
+	__u32 i, n = btf ? btf__type_cnt(btf) : 0;
+	int ret;
+
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const char *tag;
+
+		if (!t || !btf_is_decl_tag(t) || t->type != id ||
+		    btf_decl_tag(t)->component_idx != idx)
+			continue;
+		tag = btf__name_by_offset(btf, t->name_off);
+		if (tag && (ret = fn(tag, ctx)))
+			return ret;
+	}
+	return 0;
+}
+
 int pk__var_tags(const struct btf *btf, const char *var, int (*fn)(const char *tag, void *ctx),
 		 void *ctx)
 {

@@ -34,6 +34,13 @@ unsigned int pk__btf_generation(void);
  */
 int pk__var_tags(const struct btf *btf, const char *var, int (*fn)(const char *tag, void *ctx),
 		 void *ctx);
+/*
+ * @fn on each decl tag of type @id's member @idx (-1: of the type itself:
+ * a typedef's) in @btf, until it returns non-zero, which is returned
+ * (stack ids, column formats).
+ */
+int pk__type_tags(const struct btf *btf, __u32 id, int idx, int (*fn)(const char *tag, void *ctx),
+		  void *ctx);
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
 bool pk__elf_needs_core(const void *image, size_t size);
 /*

@@ -766,6 +766,7 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 		 why);
 }
 
+
 /*
  * CO-RE against the kernel's own BTF, cut down to this object's types:
  * libbpf then parses a few KB instead of the whole kernel BTF, and the

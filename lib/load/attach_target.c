@@ -113,6 +113,11 @@ bool pk_attach_target_exists(const char *sec, char *why, size_t size)
 	}
 	if (has_prefix(sec, "tracepoint/", &t) || has_prefix(sec, "tp/", &t))
 		return tracepoint_exists(t, why, size);
+	if (has_prefix(sec, "raw_tp/", &t) || has_prefix(sec, "raw_tracepoint/", &t)) {
+		/* a module's tracepoint has no BTF typedef in vmlinux: its iterator says */
+		snprintf(buf, sizeof(buf), "__traceiter_%s", t);
+		return raw_tracepoint_exists(t, why, size) || pk_ksym_exists(buf);
+	}
 	return true;
 }
 

@@ -160,6 +160,8 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 	return err;
 }
 
+#define DIAG_MAX 65536
+
 struct job {
 	const char *src;
 	char clang[PATH_MAX];
@@ -177,6 +179,9 @@ struct job {
 	/* the precompiled vmlinux.h clang takes, or empty */
 	char pch[PATH_MAX + 64];
 	FILE *log;
+	/* clang's diagnostics */
+	char diag[DIAG_MAX];
+	size_t diag_len;
 };
 
 /*
@@ -362,6 +367,27 @@ static const char *target_arch(void)
 #endif
 }
 
+/* clang's stderr, kept (up to DIAG_MAX) to be read for a misspelt helper. */
+static void read_diagnostics(struct job *j, int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	j->diag_len = 0;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (j->diag_len + n < DIAG_MAX) {
+			memcpy(j->diag + j->diag_len, buf, n);
+			j->diag_len += n;
+		}
+	}
+	j->diag[j->diag_len] = '\0';
+}
+
 /* The flags every compile and the precompiled header share. */
 static int common_args(struct job *j, const char **argv, char inc[4][PATH_MAX + 4])
 {
@@ -384,9 +410,10 @@ static int common_args(struct job *j, const char **argv, char inc[4][PATH_MAX + 
 	return n;
 }
 
+/* Runs clang with @argv; its stderr is kept in j->diag. */
 static int run_argv(struct job *j, const char **argv, int n)
 {
-	int status, i;
+	int status, i, pipefd[2];
 	pid_t pid;
 
 	if (j->log) {
@@ -395,15 +422,24 @@ static int run_argv(struct job *j, const char **argv, int n)
 		fputc('\n', j->log);
 		fflush(j->log);
 	}
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
 		return -errno;
+	}
 	if (pid == 0) {
+		dup2(pipefd[1], STDERR_FILENO);
 		execv(j->clang, (char *const *)argv);
 		fprintf(stderr, "cannot run %s: %s\n", j->clang, strerror(errno));
 		_exit(127);
 	}
+	close(pipefd[1]);
+	read_diagnostics(j, pipefd[0]);
+	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
@@ -423,6 +459,8 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 		argv[n++] = "-include-pch";
 		argv[n++] = j->pch;
 	}
+	/* a misspelt helper is an error, and named (compile_diag.c) */
+	argv[n++] = "-Werror=implicit-function-declaration";
 	argv[n++] = "-MD";
 	argv[n++] = "-MF";
 	argv[n++] = dep;
@@ -659,10 +697,16 @@ static int compile_into_cache(struct job *j, const char *list_path, const struct
 		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
 		err = status;
 	} else if (status) {
-		pk__why(why, why_size, "compiling %s failed (%s exited with status %d)", j->src,
-		    j->clang, status);
+		/* a misspelt helper in one line; anything else as clang says it */
+		if (pk__compile_diagnose(j->diag, why, why_size)) {
+			fputs(j->diag, stderr);
+			pk__why(why, why_size, "compiling %s failed (%s exited with status %d)",
+				j->src, j->clang, status);
+		}
 		err = -EINVAL;
 	} else {
+		/* warnings */
+		fputs(j->diag, stderr);
 		err = convert_deps(tmp_d, j->src, &list, &list_size);
 		if (!err)
 			err = object_path(j, key1, list, list_size, &key, obj_path, size);

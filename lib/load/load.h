@@ -92,4 +92,13 @@ int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx);
 /* The bytes of .rodata variable @name in @obj's image, its size in *@size; NULL if none. */
 void *pk__rodata_find(struct bpf_object *obj, const char *name, size_t *size);
 
+/* Compiling (compile.c, compile_diag.c) ---------------------------------- */
+
+/*
+ * clang's output @diag for a BPF C file: when it holds an implicit
+ * declaration (a misspelt helper), 0 and "X is not a helper or kfunc
+ * (file.bpf.c:12); did you mean Y?" in @why; else -ENOENT.
+ */
+int pk__compile_diagnose(const char *diag, char *why, size_t why_size);
+
 #endif

@@ -650,6 +650,42 @@ static size_t nearest_targets(const char *sec, enum pk_mech mech, char *out, siz
 	return n;
 }
 
+/* The kinds of section libbpf knows: the part before the first '/' or '+'. */
+static const char *const sec_kinds[] = {
+	"socket", "sk_reuseport", "kprobe", "uprobe", "uprobe.s", "kretprobe", "uretprobe",
+	"uretprobe.s", "kprobe.multi", "kretprobe.multi", "kprobe.session", "uprobe.multi",
+	"uretprobe.multi", "uprobe.multi.s", "uretprobe.multi.s", "uprobe.session", "ksyscall",
+	"kretsyscall", "usdt", "usdt.s", "tc", "tcx", "netkit", "classifier", "action",
+	"tracepoint", "tp", "raw_tracepoint", "raw_tp", "raw_tracepoint.w", "raw_tp.w", "tp_btf",
+	"fentry", "fmod_ret", "fexit", "fentry.s", "fmod_ret.s", "fexit.s", "freplace", "lsm",
+	"lsm.s", "lsm_cgroup", "iter", "iter.s", "syscall", "xdp", "xdp.frags", "perf_event",
+	"lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local", "sockops", "sk_skb", "sk_msg",
+	"lirc_mode2", "flow_dissector", "cgroup_skb", "cgroup", "struct_ops", "struct_ops.s",
+	"sk_lookup", "netfilter", NULL,
+};
+
+/* "tracepont/..." names no kind: 0, or -EINVAL with the nearest kinds in o->error. */
+static int check_kind(struct pk_object *o, const struct prog_info *p)
+{
+	char kind[64], near[256] = "";
+	const char *const *k;
+	struct pk_suggest *s;
+
+	snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(p->sec, "/+"), p->sec);
+	for (k = sec_kinds; *k; k++) {
+		if (!strcmp(kind, *k))
+			return 0;
+	}
+	s = pk_suggest__new(kind, 3);
+	for (k = sec_kinds; s && *k; k++)
+		pk_suggest__add(s, *k);
+	pk_suggest__format(s, "%s/", near, sizeof(near));
+	pk_suggest__free(s);
+	snprintf(o->error, sizeof(o->error), "program %s: SEC(\"%s\"): %s is no kind of program%s%s%s",
+		 p->name, p->sec, kind, near[0] ? "; did you mean " : "", near, near[0] ? "?" : "");
+	return -EINVAL;
+}
+
 /* A program outside groups whose target is missing fails the file. */
 static int check_targets(struct pk_object *o)
 {
@@ -658,6 +694,9 @@ static int check_targets(struct pk_object *o)
 
 	for (i = 0; i < o->nr_progs; i++) {
 		const struct prog_info *p = &o->progs[i];
+
+		if (check_kind(o, p))
+			return -EINVAL;
 
 		if (p->group >= 0 || pk_attach_target_exists(p->sec, reason, sizeof(reason)))
 			continue;
@@ -722,6 +761,32 @@ static void explain_group(struct pk_object *o, size_t g, struct bpf_object *obj)
 	}
 }
 
+/*
+ * pk_attach's "fentry: the kernel refused..." for a mechanism the kernel
+ * refuses outright, named by the programs of that kind outside groups, as
+ * the other errors name them: "program on_open: fentry: ...".
+ */
+static void name_refused(struct pk_object *o, const char *err)
+{
+	size_t i, len = 0, n = 0, kind = strcspn(err, ":");
+	char names[256] = "";
+
+	for (i = 0; i < o->nr_progs && err[kind]; i++) {
+		const struct prog_info *p = &o->progs[i];
+		const char *mech = pk_mech_name(p->mech);
+
+		if (p->group >= 0 || strlen(mech) != kind || strncmp(err, mech, kind) ||
+		    len >= sizeof(names))
+			continue;
+		len += snprintf(names + len, sizeof(names) - len, "%s%s", n++ ? ", " : "", p->name);
+	}
+	if (n)
+		snprintf(o->error, sizeof(o->error), "program%s %s: %s", n > 1 ? "s" : "", names,
+			 err);
+	else
+		snprintf(o->error, sizeof(o->error), "%s", err);
+}
+
 int pk_object__load(struct pk_object *o)
 {
 	LIBBPF_OPTS(pk_attach_opts, ao, .mechanism = o ? o->opts.mechanism : PK_MECH_AUTO,
@@ -742,7 +807,10 @@ int pk_object__load(struct pk_object *o)
 		return -errno;
 	err = pk_attach__load(o->att);
 	if (err) {
-		snprintf(o->error, sizeof(o->error), "%s", pk_attach__error(o->att));
+		if (err == -EOPNOTSUPP)
+			name_refused(o, pk_attach__error(o->att));
+		else
+			snprintf(o->error, sizeof(o->error), "%s", pk_attach__error(o->att));
 		free(o->verifier_log);
 		o->verifier_log = pk_attach__verifier_log(o->att) ?
 					  strdup(pk_attach__verifier_log(o->att)) :

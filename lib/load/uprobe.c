@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <probekit/suggest.h>
+#include <probekit/targets.h>
 #include <probekit/uprobe.h>
 #include <probekit/usyms.h>
 
@@ -199,6 +201,19 @@ static void explain_attach_error(int err, const char *where, bool ret, char *why
 			 strerror(-err));
 }
 
+/* "no symbol mallco in libc.so.6; did you mean malloc?" */
+static void no_symbol(const char *path, const char *sym, char *why, size_t why_size)
+{
+	struct pk_suggest *s = pk_suggest__new(sym, 3);
+	char near[256] = "";
+
+	if (s && !pk_targets_elf_functions(path, pk_suggest__add_cb, s))
+		pk_suggest__format(s, NULL, near, sizeof(near));
+	pk_suggest__free(s);
+	snprintf(why, why_size, "no symbol %s in %s%s%s%s", sym, path,
+		 near[0] ? "; did you mean " : "", near, near[0] ? "?" : "");
+}
+
 static int symbol_offset(struct pk_usyms *shared, const char *path, const char *sym,
 			 uint64_t *off, char *why, size_t why_size)
 {
@@ -211,7 +226,7 @@ static int symbol_offset(struct pk_usyms *shared, const char *path, const char *
 	if (!shared)
 		pk_usyms__free(u);
 	if (err == -ENOENT)
-		snprintf(why, why_size, "no symbol %s in %s", sym, path);
+		no_symbol(path, sym, why, why_size);
 	else if (err == -ERANGE)
 		snprintf(why, why_size, "symbol %s in %s is not in a loaded segment", sym, path);
 	else if (err)

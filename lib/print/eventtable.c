@@ -9,13 +9,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/btf.h>
 
 #include <probekit/btfvalue.h>
 #include <probekit/eventtable.h>
 #include <probekit/stackid.h>
+#include <probekit/usyms.h>
 
+#include "colformat.h"
 #include "print.h"
 
 #define MAX_RESOLVE 32
@@ -28,7 +31,7 @@
 struct pk_event_table {
 	const struct btf *btf;
 	__u32 type_id;
-	bool raw_time;
+	bool raw_time, pad_last;
 	size_t ncols;
 	struct pk_event_column *cols;
 	/* for PK_COL_VALUE columns, made when the plan has one */
@@ -36,14 +39,19 @@ struct pk_event_table {
 	/* the first record's time, that TIME(s) counts from */
 	bool have_first;
 	__u64 first_ts;
+	/* what formatted columns need: the wall clock, symbols */
+	struct pk__col_env env;
+	/* the last column shown (not padded) */
+	size_t last_shown;
 	char value[512];
 };
 
 struct planner {
 	struct pk_event_table *t;
 	size_t cap;
+	char *why;
+	size_t why_size;
 };
-
 
 static bool is_char(const struct btf *btf, __u32 id)
 {
@@ -193,10 +201,11 @@ static void by_name(struct pk_event_table *tab, struct pk_event_column *c, bool 
 		   !tab->raw_time) {
 		c->kind = PK_COL_TIME;
 		c->width = -14;
-	} else if (!strcmp(name, "errno") || !strcmp(name, "ret")) {
+	} else if (!strcmp(name, "errno")) {
+		/* a "ret" may be anything (getaddrinfo's -2 is EAI_NONAME): declared only */
 		c->kind = PK_COL_ERRNO;
-		/* an unsigned ret is still a kernel return value */
 		c->is_signed = true;
+		c->errno_positive = true;
 		/* "-13 EACCES" */
 		c->width = -10;
 	}
@@ -211,8 +220,84 @@ static char *upper(const char *s)
 	return u;
 }
 
+/* The header: declared, else the path in upper case, with a duration's unit. */
+static char *header(const struct pk_event_column *c, const struct pk__col_decl *d)
+{
+	char *u, *h;
+
+	if (d->header)
+		return strdup(d->header);
+	if (c->kind == PK_COL_TIME)
+		return strdup("TIME(s)");
+	if (c->kind == PK_COL_CLOCK)
+		return strdup("TIME");
+	u = upper(c->path);
+	if (!u || c->kind != PK_COL_DURATION)
+		return u;
+	h = malloc(strlen(u) + 8);
+	if (h)
+		sprintf(h, "%s(%s)", u, pk__col_unit_name(c->unit_shown));
+	free(u);
+	return h;
+}
+
+/* Member @name of struct @st, at @base: its place, for a family or port. */
+static bool sibling(const struct btf *btf, const struct btf_type *st, __u32 base, const char *name,
+		    __u32 *bit_offset, __u32 *bit_size)
+{
+	const struct btf_member *m;
+	int i;
+
+	if (!st || !(btf_is_struct(st) || btf_is_union(st)))
+		return false;
+	m = btf_members(st);
+	for (i = 0; i < btf_vlen(st); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		__s64 size = btf__resolve_size(btf, m->type);
+
+		if (n && !strcmp(n, name) && !btf_member_bitfield_size(st, i) && size > 0 &&
+		    size <= 8) {
+			*bit_offset = base + btf_member_bit_offset(st, i);
+			*bit_size = size * 8;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int link_siblings(struct planner *p, const struct btf_type *st, __u32 base,
+			 const struct pk__col_decl *d, struct pk_event_column *c)
+{
+	const struct btf *btf = p->t->btf;
+
+	if (d->family &&
+	    (c->kind != PK_COL_INET ||
+	     !sibling(btf, st, base, d->family, &c->family_bit_offset, &c->family_bit_size))) {
+		pk__why(p->why, p->why_size, "%s: pk_family:%s names no integer member beside it",
+			c->path, d->family);
+		return -EBADMSG;
+	}
+	if (c->kind == PK_COL_INET && !d->family) {
+		pk__why(p->why, p->why_size, "%s: an inet column needs PK_INET(family member)",
+			c->path);
+		return -EBADMSG;
+	}
+	if (!d->port)
+		return 0;
+	if ((c->kind != PK_COL_IPV4 && c->kind != PK_COL_IPV6 && c->kind != PK_COL_INET) ||
+	    !sibling(btf, st, base, d->port, &c->port_bit_offset, &c->port_bit_size)) {
+		pk__why(p->why, p->why_size,
+			"%s: pk_port:%s needs an address column and an integer member beside it",
+			c->path, d->port);
+		return -EBADMSG;
+	}
+	c->port_be = d->port_be;
+	return 0;
+}
+
 static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_offset, __u32 bits,
-		      bool top, const struct pk_stack_id_info *stack)
+		      bool top, const struct pk_stack_id_info *stack, const struct btf_type *st,
+		      __u32 base, const struct pk__col_decl *d)
 {
 	struct pk_event_table *t = p->t;
 	const struct btf_type *bt = pk__btf_resolve(t->btf, &id);
@@ -238,9 +323,26 @@ static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_o
 	if (!c->path)
 		return -ENOMEM;
 	t->ncols++;
+	c->shown = true;
+	c->pid_column = -1;
 	by_type(t->btf, id, bt, bits, c);
-	by_name(t, c, top, stack);
-	c->header = c->kind == PK_COL_TIME ? strdup("TIME(s)") : upper(path);
+	if (d->declared && !stack) {
+		int err = pk__col_apply(t->btf, d, c, p->why, p->why_size);
+
+		if (!err)
+			err = link_siblings(p, st, base, d, c);
+		if (err)
+			return err;
+	} else {
+		by_name(t, c, top, stack);
+	}
+	if (d->when) {
+		c->when = strdup(d->when);
+		c->shown = false;
+		if (!c->when)
+			return -ENOMEM;
+	}
+	c->header = header(c, d);
 	if (!c->header)
 		return -ENOMEM;
 	hw = strlen(c->header);
@@ -268,19 +370,34 @@ static int plan_member(struct planner *p, __u32 sid, const struct btf_type *st, 
 	struct pk_stack_id_info stack;
 	/* the rule `probekit run` symbolizes by; a broken tag leaves a number */
 	int is_stack = pk_btf_stack_id(btf, sid, i, &stack);
+	struct pk__col_decl d;
 	char path[256];
 	int err;
 
 	if (!name)
 		name = "";
-	if (!name[0] && aggregate && depth < PK_EVENT_TABLE_MAX_DEPTH)
-		/* an anonymous struct or union: its members are the record's */
-		return plan_members(p, mid, mt, off, prefix, depth + 1);
 	snprintf(path, sizeof(path), "%s%s%s", prefix ? prefix : "", prefix ? "." : "",
 		 name[0] ? name : "?");
-	if (aggregate && btf_is_struct(mt) && depth + 1 < PK_EVENT_TABLE_MAX_DEPTH)
+	err = pk__col_decl(btf, sid, i, m->type, &d, p->why, p->why_size);
+	if (err) {
+		/* the member's path first: "daddr: unknown column format ..." */
+		char reason[256];
+
+		snprintf(reason, sizeof(reason), "%s", p->why ? p->why : "");
+		pk__why(p->why, p->why_size, "%s: %s", path, reason);
+		return err;
+	}
+	if (d.is_kind)
+		return 0; /* which record type this is: no column */
+	if (!name[0] && aggregate && !d.declared && depth < PK_EVENT_TABLE_MAX_DEPTH)
+		/* an anonymous struct or union: its members are the record's */
+		return plan_members(p, mid, mt, off, prefix, depth + 1);
+	if (!name[0])
+		snprintf(path, sizeof(path), "%s%saddr", prefix ? prefix : "", prefix ? "." : "");
+	if (aggregate && !d.declared && btf_is_struct(mt) && depth + 1 < PK_EVENT_TABLE_MAX_DEPTH)
 		return plan_members(p, mid, mt, off, path, depth + 1);
-	err = add_column(p, path, m->type, off, bits, !prefix, is_stack > 0 ? &stack : NULL);
+	err = add_column(p, path, m->type, off, bits, !prefix, is_stack > 0 ? &stack : NULL, st,
+			 base, &d);
 	if (!err && is_stack == -EBADMSG)
 		p->t->cols[p->t->ncols - 1].bad_stack_tag = stack.tag;
 	return err;
@@ -299,18 +416,115 @@ static int plan_members(struct planner *p, __u32 sid, const struct btf_type *st,
 	return 0;
 }
 
+/* A whole value of a type that is not a struct: one column named @name. */
+static int plan_scalar(struct planner *p, __u32 type_id, const char *name)
+{
+	struct pk__col_decl d;
+	int err = pk__col_decl(p->t->btf, 0, -1, type_id, &d, p->why, p->why_size);
+
+	return err ? err : add_column(p, name, type_id, 0, 0, true, NULL, NULL, 0, &d);
+}
+
+/* Address columns show their port: its own column goes. */
+static void drop_port_columns(struct pk_event_table *t)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < t->ncols; i++) {
+		const struct pk_event_column *a = &t->cols[i];
+
+		if (!a->port_bit_size)
+			continue;
+		for (j = 0; j < t->ncols; j++) {
+			struct pk_event_column *c = &t->cols[j];
+
+			if (j == i || c->bit_offset != a->port_bit_offset ||
+			    c->bit_size != a->port_bit_size ||
+			    !(c->kind == PK_COL_INT || c->kind == PK_COL_UINT))
+				continue;
+			free((char *)c->path);
+			free((char *)c->header);
+			free((char *)c->when);
+			for (k = j + 1; k < t->ncols; k++)
+				t->cols[k - 1] = t->cols[k];
+			t->ncols--;
+			if (j < i)
+				i--;
+			break;
+		}
+	}
+}
+
+/* The pid or tgid column a user address is resolved in. */
+static int find_pid_column(const struct pk_event_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++) {
+		if (!strcmp(t->cols[i].path, "tgid") || !strcmp(t->cols[i].path, "pid"))
+			return i;
+	}
+	return -1;
+}
+
+static void find_last_shown(struct pk_event_table *t)
+{
+	size_t i;
+
+	t->last_shown = t->ncols;
+	for (i = 0; i < t->ncols; i++) {
+		if (t->cols[i].shown)
+			t->last_shown = i;
+	}
+}
+
+/* What the formats need, once the columns are known. */
+static int plan_env(struct pk_event_table *t)
+{
+	struct timespec mono, wall;
+	size_t i;
+	int pid = find_pid_column(t);
+
+	t->env.btf = t->btf;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	t->env.wall_offset =
+	    (wall.tv_sec - mono.tv_sec) * 1000000000LL + (wall.tv_nsec - mono.tv_nsec);
+	for (i = 0; i < t->ncols; i++) {
+		struct pk_event_column *c = &t->cols[i];
+
+		if (c->kind == PK_COL_VALUE && !t->dump && !(t->dump = pk_btf_printer__new(t->btf)))
+			return -errno;
+		if (c->kind != PK_COL_USYM)
+			continue;
+		c->pid_column = pid;
+		if (!t->env.usyms && !(t->env.usyms = pk_usyms__new(NULL)))
+			return -errno;
+	}
+	drop_port_columns(t);
+	/* the port columns gone: the pid column may have moved */
+	pid = find_pid_column(t);
+	for (i = 0; i < t->ncols; i++) {
+		if (t->cols[i].kind == PK_COL_USYM)
+			t->cols[i].pid_column = pid;
+	}
+	find_last_shown(t);
+	return 0;
+}
+
 struct pk_event_table *pk_event_table__new(const struct btf *btf, __u32 type_id,
 					   const struct pk_event_table_opts *opts)
 {
 	struct pk_event_table *t;
 	const struct btf_type *bt;
 	struct planner p = {};
+	const char *name;
 	__u32 id = type_id;
-	size_t i;
 	int err;
 
 	bt = btf && PK_OPTS_VALID(opts, pk_event_table_opts) ? pk__btf_resolve(btf, &id) : NULL;
-	if (!bt || !(btf_is_struct(bt) || btf_is_union(bt))) {
+	name = PK_OPTS_GET(opts, name, NULL);
+	if (!bt || (!(btf_is_struct(bt) || btf_is_union(bt)) && !name)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -320,13 +534,16 @@ struct pk_event_table *pk_event_table__new(const struct btf *btf, __u32 type_id,
 	t->btf = btf;
 	t->type_id = type_id;
 	t->raw_time = PK_OPTS_GET(opts, raw_time, false);
+	t->pad_last = PK_OPTS_GET(opts, pad_last, false);
 	p.t = t;
-	err = plan_members(&p, id, bt, 0, NULL, 0);
-	for (i = 0; !err && i < t->ncols; i++) {
-		if (t->cols[i].kind == PK_COL_VALUE && !t->dump &&
-		    !(t->dump = pk_btf_printer__new(btf)))
-			err = -errno;
-	}
+	p.why = PK_OPTS_GET(opts, why, NULL);
+	p.why_size = p.why ? PK_OPTS_GET(opts, why_size, 0) : 0;
+	if (btf_is_struct(bt) || btf_is_union(bt))
+		err = plan_members(&p, id, bt, 0, NULL, 0);
+	else
+		err = plan_scalar(&p, type_id, name);
+	if (!err)
+		err = plan_env(t);
 	if (err) {
 		pk_event_table__free(t);
 		errno = -err;
@@ -344,10 +561,28 @@ void pk_event_table__free(struct pk_event_table *t)
 	for (i = 0; i < t->ncols; i++) {
 		free((char *)t->cols[i].path);
 		free((char *)t->cols[i].header);
+		free((char *)t->cols[i].when);
 	}
 	free(t->cols);
 	pk_btf_printer__free(t->dump);
+	pk_usyms__free(t->env.usyms);
 	free(t);
+}
+
+int pk_event_table__show(struct pk_event_table *t, const char *when, bool on)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; t && when && i < t->ncols; i++) {
+		if (t->cols[i].when && !strcmp(t->cols[i].when, when)) {
+			t->cols[i].shown = on;
+			n++;
+		}
+	}
+	if (t)
+		find_last_shown(t);
+	return n;
 }
 
 size_t pk_event_table__column_cnt(const struct pk_event_table *t)
@@ -404,7 +639,8 @@ int pk_event_column__int(const struct pk_event_column *c, const void *data, size
 	int err;
 
 	if (!c || !data || c->kind == PK_COL_STRING || c->kind == PK_COL_VALUE ||
-	    c->kind == PK_COL_FLOAT || c->kind == PK_COL_PTR)
+	    c->kind == PK_COL_FLOAT || c->kind == PK_COL_PTR || c->kind == PK_COL_IPV6 ||
+	    c->kind == PK_COL_INET)
 		return -EINVAL;
 	err = load_bits(c, data, size, &x);
 	if (err)
@@ -416,10 +652,7 @@ int pk_event_column__int(const struct pk_event_column *c, const void *data, size
 /* The errno name of column @c's value @v, or NULL (eventtable.h's rule). */
 static const char *errno_name(const struct pk_event_column *c, __s64 v)
 {
-	/* an errno column is named "errno" or "ret" (by_name()) */
-	bool is_errno = c->path[0] == 'e';
-
-	if (v < -ERRNO_MAX || v > (is_errno ? ERRNO_MAX : -1) || !v)
+	if (v < -ERRNO_MAX || v > (c->errno_positive ? ERRNO_MAX : -1) || !v)
 		return NULL;
 	return pk__errno_known_name((int)v);
 }
@@ -571,15 +804,42 @@ static void put_value(struct pk_event_table *t, struct pk_line *l, const struct 
 	put_field(l, t->value, strnlen(t->value, sizeof(t->value)), width);
 }
 
+/* The pid a user address of this record is resolved in. */
+static int record_pid(const struct pk_event_table *t, const struct pk_event_column *c,
+		      const unsigned char *d, size_t size)
+{
+	__s64 pid;
+
+	if (c->pid_column < 0 || pk_event_column__int(&t->cols[c->pid_column], d, size, &pid))
+		return 0;
+	return (int)pid;
+}
+
+/* A declared format's text into t->value; its length. */
+static size_t format_text(const struct pk_event_table *t, const struct pk_event_column *c,
+			  const unsigned char *d, size_t size, __u64 x, char *buf, size_t buf_size)
+{
+	struct pk__col_env env = t->env;
+
+	if (c->kind == PK_COL_USYM)
+		env.pid = record_pid(t, c, d, size);
+	return pk__col_format(&env, c, d, size, x, buf, buf_size);
+}
+
+static bool is_byte_kind(enum pk_col_kind k)
+{
+	return k == PK_COL_STRING || k == PK_COL_VALUE || k == PK_COL_FLOAT || k == PK_COL_PTR ||
+	       k == PK_COL_IPV6 || k == PK_COL_INET;
+}
+
 static void put_column(struct pk_event_table *t, struct pk_line *l, const struct pk_event_column *c,
 		       const unsigned char *d, size_t size, int width)
 {
-	size_t byte = c->bit_offset / 8;
-	__u64 x;
+	size_t byte = c->bit_offset / 8, n;
+	__u64 x = 0;
 	__s64 v;
 
-	if (c->kind == PK_COL_STRING || c->kind == PK_COL_VALUE || c->kind == PK_COL_FLOAT ||
-	    c->kind == PK_COL_PTR) {
+	if (is_byte_kind(c->kind)) {
 		if (byte >= size || (c->kind != PK_COL_STRING && c->bit_size / 8 > size - byte)) {
 			put_field(l, "-", 1, width);
 			return;
@@ -606,24 +866,40 @@ static void put_column(struct pk_event_table *t, struct pk_line *l, const struct
 	case PK_COL_PTR: put_hex(l, load_uint(d + byte, c->bit_size / 8), width); return;
 	case PK_COL_STRING: put_string(l, c, d, size, width); return;
 	case PK_COL_VALUE: put_value(t, l, c, d, size, width); return;
+	default:
+		n = format_text(t, c, d, size, x, t->value, sizeof(t->value));
+		/* names are ours or the kernel's; a symbol name is escaped all the same */
+		if (width < 0) {
+			size_t mark = pk_line_mark(l);
+
+			pk_line_text(l, t->value, n);
+			pk_line_pad(l, mark, -width);
+		} else {
+			put_field(l, t->value, n, width);
+		}
+		return;
 	}
 }
 
-/* The last column, when left-aligned, is not padded. */
+/* The last column shown, when left-aligned, is not padded. */
 static int column_width(const struct pk_event_table *t, size_t i)
 {
 	int w = t->cols[i].width;
 
-	return i + 1 == t->ncols && w < 0 ? 0 : w;
+	return i == t->last_shown && w < 0 && !t->pad_last ? 0 : w;
 }
 
 void pk_event_table__header(const struct pk_event_table *t, struct pk_line *l)
 {
+	bool first = true;
 	size_t i;
 
 	for (i = 0; t && i < t->ncols; i++) {
-		if (i)
+		if (!t->cols[i].shown)
+			continue;
+		if (!first)
 			pk_line_char(l, ' ');
+		first = false;
 		put_field(l, t->cols[i].header, strlen(t->cols[i].header), column_width(t, i));
 	}
 }
@@ -631,16 +907,49 @@ void pk_event_table__header(const struct pk_event_table *t, struct pk_line *l)
 void pk_event_table__text(struct pk_event_table *t, struct pk_line *l, const void *data,
 			  size_t size)
 {
+	bool first = true;
 	size_t i;
 
 	for (i = 0; t && data && i < t->ncols; i++) {
-		if (i)
+		if (!t->cols[i].shown)
+			continue;
+		if (!first)
 			pk_line_char(l, ' ');
+		first = false;
 		put_column(t, l, &t->cols[i], data, size, column_width(t, i));
 	}
 }
 
 /* JSON ------------------------------------------------------------------------ */
+
+/* "named": {PATH: TEXT} of the declared formats beside the raw record. */
+static void json_named(const struct pk_event_table *t, struct pk_json *j, const char *key,
+		       const void *data, size_t size)
+{
+	char buf[512];
+	bool open = false;
+	size_t i, n;
+	__u64 x;
+
+	for (i = 0; key && i < t->ncols; i++) {
+		const struct pk_event_column *c = &t->cols[i];
+
+		if (c->kind <= PK_COL_VALUE)
+			continue;
+		x = 0;
+		if (!is_byte_kind(c->kind) && load_bits(c, data, size, &x))
+			continue;
+		if (is_byte_kind(c->kind) && c->bit_offset / 8 + c->bit_size / 8 > size)
+			continue;
+		n = format_text(t, c, data, size, x, buf, sizeof(buf));
+		if (!open && pk_json_object_begin(j, "named"))
+			return;
+		open = true;
+		pk_json_str(j, c->path, buf, n);
+	}
+	if (open)
+		pk_json_object_end(j);
+}
 
 void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, const char *key,
 			  const void *data, size_t size)
@@ -669,4 +978,5 @@ void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, con
 	}
 	if (open)
 		pk_json_object_end(j);
+	json_named(t, j, key, data, size);
 }

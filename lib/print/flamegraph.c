@@ -105,6 +105,53 @@ uint64_t pk_flamegraph__total(const struct pk_flamegraph *fg)
 	return fg ? fg->nodes[0].count : 0;
 }
 
+/* Folded text ----------------------------------------------------------------- */
+
+struct folding {
+	const struct pk_flamegraph *fg;
+	FILE *f;
+	/* the names from the root's child to the node */
+	const char *path[PK_FLAMEGRAPH_MAX_DEPTH];
+	int lines;
+};
+
+/* The stacks ending at node @idx (its count less its children's), then its children's. */
+static void fold(struct folding *fo, uint32_t idx, size_t depth)
+{
+	const struct node *n = &fo->fg->nodes[idx];
+	uint64_t self = n->count;
+	uint32_t k;
+
+	for (k = 0; k < n->nr_kids; k++)
+		self -= fo->fg->nodes[n->kids[k]].count;
+	if (self && depth) {
+		pk_print_folded(fo->f, fo->path, depth, self);
+		fo->lines++;
+	}
+	for (k = 0; k < n->nr_kids && depth < PK_FLAMEGRAPH_MAX_DEPTH; k++) {
+		fo->path[depth] = fo->fg->nodes[n->kids[k]].name;
+		fold(fo, n->kids[k], depth + 1);
+	}
+}
+
+int pk_flamegraph__write_folded(const struct pk_flamegraph *fg, FILE *f)
+{
+	struct folding *fo;
+	int n;
+
+	if (!fg || !f)
+		return -EINVAL;
+	fo = calloc(1, sizeof(*fo));
+	if (!fo)
+		return -ENOMEM;
+	fo->fg = fg;
+	fo->f = f;
+	fold(fo, 0, 0);
+	n = fo->lines;
+	free(fo);
+	return n;
+}
+
 /* strcmp on (pointer, length) names: a name may hold any byte but NUL. */
 static int name_cmp(const char *a, const char *b, size_t blen)
 {

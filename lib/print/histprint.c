@@ -302,6 +302,29 @@ void pk__unit_from_name(const char *name, char *unit, size_t size)
 	snprintf(unit, size, "value");
 }
 
+/*
+ * A bucket that is a struct of one member (PK_HIST_KEYED(name, struct
+ * {char comm[16];}, ...)) is that member: "comm = wl_hog".
+ */
+static void unwrap_bucket(const struct btf *btf, struct member *b)
+{
+	__u32 id = b->type_id;
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id));
+	const struct btf_member *m;
+	__s64 size;
+
+	if (!t || !btf_is_struct(t) || btf_vlen(t) != 1 || btf_member_bitfield_size(t, 0))
+		return;
+	m = btf_members(t);
+	size = btf__resolve_size(btf, m->type);
+	if (size <= 0 || btf_member_bit_offset(t, 0) % 8)
+		return;
+	b->name = btf__name_by_offset(btf, m->name_off);
+	b->type_id = m->type;
+	b->offset += btf_member_bit_offset(t, 0) / 8;
+	b->size = size;
+}
+
 /* A struct key { bucket members..., slot }: the members before slot are the bucket. */
 static bool keyed_shape(struct pk_hist *h, const struct btf_type *key)
 {
@@ -327,6 +350,8 @@ static bool keyed_shape(struct pk_hist *h, const struct btf_type *key)
 			return false;
 		h->members[i] = (struct member){btf__name_by_offset(btf, m[i].name_off), m[i].type,
 						btf_member_bit_offset(key, i) / 8, size};
+		if (vlen == 2)
+			unwrap_bucket(btf, &h->members[0]);
 	}
 	slot = int_type(btf, m[vlen - 1].type);
 	if (!slot || strcmp(btf__name_by_offset(btf, m[vlen - 1].name_off) ?: "", "slot"))
@@ -487,9 +512,26 @@ static int compare_buckets(const void *a, const void *b, void *arg)
 	return memcmp(k1, k2, h->slot_offset);
 }
 
+/* Whether @id is an array of chars: text. */
+static bool is_char_array(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id)), *e;
+
+	if (!t || !btf_is_array(t))
+		return false;
+	e = btf__type_by_id(btf, btf__resolve_type(btf, btf_array(t)->type));
+	return e && btf_is_int(e) && e->size == 1;
+}
+
+/* A bucket member's value: a char array as its text ("wl_hog"), else btf_dump's. */
 static void member_text(const struct pk_hist *h, const struct member *m, const unsigned char *key,
 			char *buf)
 {
+	if (is_char_array(h->btf, m->type_id)) {
+		pk_escape_text(buf, TEXT_MAX, (const char *)key + m->offset,
+			       strnlen((const char *)key + m->offset, m->size));
+		return;
+	}
 	if (pk_btf_printer__text(h->printer, m->type_id, key + m->offset, m->size, buf, TEXT_MAX) <
 	    0)
 		snprintf(buf, TEXT_MAX, "?");

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/btfvalue.h>
+#include <probekit/eventtable.h>
 #include <probekit/mapprint.h>
 #include <probekit/maps.h>
 #include <probekit/output.h>
@@ -19,7 +20,11 @@
 
 bool pk_map__is_printable(const struct bpf_map *map)
 {
-	if (bpf_map__is_internal(map) || !strncmp(bpf_map__name(map), "pk_", 3))
+	const char *name = bpf_map__name(map);
+
+	/* probekit's own, and libbpf's (__bpf_usdt_specs...) */
+	if (bpf_map__is_internal(map) || !strncmp(name, "pk_", 3) || !strncmp(name, "__bpf", 5) ||
+	    name[0] == '.')
 		return false;
 	switch (bpf_map__type(map)) {
 	case BPF_MAP_TYPE_HASH:
@@ -27,10 +32,8 @@ bool pk_map__is_printable(const struct bpf_map *map)
 	case BPF_MAP_TYPE_PERCPU_HASH:
 	case BPF_MAP_TYPE_PERCPU_ARRAY:
 	case BPF_MAP_TYPE_LRU_HASH:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-		return true;
-	default:
-		return false;
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH: return true;
+	default: return false;
 	}
 }
 
@@ -40,12 +43,24 @@ static bool is_array(const struct bpf_map *map)
 	       bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
+/* A map declared as a table (PK_TABLE...): its tags. */
+struct table_decl {
+	bool table;
+	const char *key, *value, *sort;
+	size_t top;
+};
+
 struct ctx {
 	const struct bpf_map *map;
+	/* PK_TABLE: the key's and the value's columns, and the sort column */
+	struct table_decl decl;
+	struct pk_event_table *keys, *values;
+	const struct pk_event_column *sort_col;
+	bool sort_in_key, sort_ascending;
 	const struct btf *btf;
 	struct pk_btf_printer *printer;
 	__u32 key_id, value_id, value_size;
-	int nr_cpus; /* per-CPU slots in each value: 1 unless per_cpu */
+	int nr_cpus;  /* per-CPU slots in each value: 1 unless per_cpu */
 	bool per_cpu; /* printed apart */
 	bool json;
 	FILE *out;
@@ -60,17 +75,16 @@ static long double number(const struct ctx *c, const void *v)
 	int cpu;
 
 	for (cpu = 0; cpu < c->nr_cpus; cpu++) {
-		if (!c->value_id || pk_btf_value_number(c->btf, c->value_id,
-							(const char *)v + cpu * stride,
-							c->value_size, &x))
+		if (!c->value_id ||
+		    pk_btf_value_number(c->btf, c->value_id, (const char *)v + cpu * stride,
+					c->value_size, &x))
 			return 0;
 		sum += x;
 	}
 	return sum;
 }
 
-static int by_value_desc(const void *k1, const void *v1, const void *k2, const void *v2,
-			 void *arg)
+static int by_value_desc(const void *k1, const void *v1, const void *k2, const void *v2, void *arg)
 {
 	const struct ctx *c = arg;
 	long double a = number(c, v1), b = number(c, v2);
@@ -167,13 +181,149 @@ static bool all_zero(const unsigned char *d, size_t n)
 	return true;
 }
 
+/* Tables -------------------------------------------------------------------- */
+
+static int table_tag(const char *tag, void *arg)
+{
+	struct table_decl *d = arg;
+
+	if (strncmp(tag, "pk_table", 8))
+		return 0;
+	d->table = true;
+	if (!strncmp(tag, "pk_table_key:", 13))
+		d->key = tag + 13;
+	else if (!strncmp(tag, "pk_table_value:", 15))
+		d->value = tag + 15;
+	else if (!strncmp(tag, "pk_table_sort:", 14))
+		d->sort = tag + 14;
+	else if (!strncmp(tag, "pk_table_top:", 13))
+		d->top = strtoul(tag + 13, NULL, 10);
+	return 0;
+}
+
+/* The map variable's "pk_table*" decl tags. */
+static void read_table_decl(const struct btf *btf, const char *name, struct table_decl *d)
+{
+	memset(d, 0, sizeof(*d));
+	pk__var_tags(btf, name, table_tag, d);
+}
+
+/* The column whose header (or path) is @name, in either table. */
+static bool find_sort_column(struct ctx *c, const char *name)
+{
+	struct pk_event_table *tabs[2] = {c->keys, c->values};
+	size_t i, k;
+
+	c->sort_ascending = name[0] == '-';
+	name += c->sort_ascending;
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < pk_event_table__column_cnt(tabs[k]); i++) {
+			const struct pk_event_column *col = pk_event_table__column(tabs[k], i);
+
+			if (!strcasecmp(col->header, name) || !strcmp(col->path, name)) {
+				c->sort_col = col;
+				c->sort_in_key = k == 0;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int plan_table(struct ctx *c, char *why, size_t why_size)
+{
+	LIBBPF_OPTS(pk_event_table_opts, ko, .name = c->decl.key ? c->decl.key : "key",
+		    .raw_time = true, .why = why, .why_size = why_size, .pad_last = true);
+	LIBBPF_OPTS(pk_event_table_opts, vo, .name = c->decl.value ? c->decl.value : "value",
+		    .raw_time = true, .why = why, .why_size = why_size);
+
+	if (!c->key_id || !c->value_id)
+		return -EINVAL;
+	c->keys = pk_event_table__new(c->btf, c->key_id, &ko);
+	c->values = c->keys ? pk_event_table__new(c->btf, c->value_id, &vo) : NULL;
+	if (!c->values)
+		return -errno;
+	if (c->decl.sort && !find_sort_column(c, c->decl.sort)) {
+		pk__why(why, why_size, "map %s: PK_TABLE_SORT(\"%s\") names no column",
+			bpf_map__name(c->map), c->decl.sort);
+		return -EBADMSG;
+	}
+	if (!c->decl.sort && pk_event_table__column_cnt(c->values)) {
+		c->sort_col = pk_event_table__column(c->values, 0);
+		c->sort_in_key = false;
+	}
+	return 0;
+}
+
+static long double sort_value(const struct ctx *c, const void *k, const void *v)
+{
+	const void *d = c->sort_in_key ? k : v;
+	size_t size = c->sort_in_key ? bpf_map__key_size(c->map) : c->value_size;
+	__s64 x;
+
+	if (pk_event_column__int(c->sort_col, d, size, &x))
+		return 0;
+	/* an unsigned 64-bit value past INT64_MAX sorts as the number it is */
+	return c->sort_col->is_signed ? (long double)x : (long double)(__u64)x;
+}
+
+/* Text in alphabetical order, numbers largest first; "-NAME" turns it round. */
+static int by_column(const void *k1, const void *v1, const void *k2, const void *v2, void *arg)
+{
+	const struct ctx *c = arg;
+	const struct pk_event_column *col = c->sort_col;
+	size_t off = col->bit_offset / 8;
+	long double a, b;
+	int r;
+
+	if (col->kind == PK_COL_STRING) {
+		const char *s1 = (const char *)(c->sort_in_key ? k1 : v1) + off;
+		const char *s2 = (const char *)(c->sort_in_key ? k2 : v2) + off;
+
+		r = strncmp(s1, s2, col->bit_size / 8);
+		return c->sort_ascending ? -r : r;
+	}
+	a = sort_value(c, k1, v1);
+	b = sort_value(c, k2, v2);
+	r = a < b ? 1 : a > b ? -1 : 0;
+	return c->sort_ascending ? -r : r;
+}
+
+static void table_header(struct ctx *c)
+{
+	struct pk_line l;
+
+	pk_line_begin(&l, c->out);
+	pk_event_table__header(c->keys, &l);
+	pk_line_char(&l, ' ');
+	pk_event_table__header(c->values, &l);
+	pk_line_end(&l);
+}
+
+static void table_row(struct ctx *c, const void *k, const void *v, __u32 key_size)
+{
+	struct pk_line l;
+
+	pk_line_begin(&l, c->out);
+	pk_event_table__text(c->keys, &l, k, key_size);
+	pk_line_char(&l, ' ');
+	pk_event_table__text(c->values, &l, v, c->value_size);
+	pk_line_end(&l);
+}
+
+/* Snapshots ----------------------------------------------------------------- */
+
 static int print_snapshot(struct ctx *c, struct pk_map_snapshot *s, size_t top)
 {
 	__u32 ks = pk_map_snapshot__key_size(s), vs = pk_map_snapshot__value_size(s);
 	size_t i, n = pk_map_snapshot__count(s), printed = 0;
 
-	if (!is_array(c->map))
+	if (c->keys && c->sort_col)
+		pk_map_snapshot__sort(s, by_column, c);
+	else if (!is_array(c->map) && !c->keys)
 		pk_map_snapshot__sort(s, by_value_desc, c);
+	if (c->keys && !c->json)
+		table_header(c);
 	for (i = 0; i < n && (!top || printed < top); i++) {
 		const void *k = pk_map_snapshot__key(s, i), *v = pk_map_snapshot__value(s, i);
 
@@ -181,6 +331,8 @@ static int print_snapshot(struct ctx *c, struct pk_map_snapshot *s, size_t top)
 			continue;
 		if (c->json)
 			print_json(c, k, v, ks);
+		else if (c->keys)
+			table_row(c, k, v, ks);
 		else
 			print_text(c, k, v, ks);
 		printed++;
@@ -191,10 +343,13 @@ static int print_snapshot(struct ctx *c, struct pk_map_snapshot *s, size_t top)
 int pk_map__print(FILE *out, const struct bpf_map *map, const struct btf *btf,
 		  const struct pk_map_print_opts *opts)
 {
-	bool per_cpu = PK_OPTS_GET(opts, per_cpu, false) && pk_map_type_is_percpu(bpf_map__type(map));
+	bool per_cpu =
+	    PK_OPTS_GET(opts, per_cpu, false) && pk_map_type_is_percpu(bpf_map__type(map));
 	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = !per_cpu);
 	struct pk_map_snapshot *s;
+	char why[256] = "";
 	struct ctx *c;
+	size_t top;
 	int ret;
 
 	if (!out || !map || !PK_OPTS_VALID(opts, pk_map_print_opts))
@@ -212,14 +367,30 @@ int pk_map__print(FILE *out, const struct bpf_map *map, const struct btf *btf,
 	c->nr_cpus = per_cpu ? libbpf_num_possible_cpus() : 1;
 	c->per_cpu = per_cpu;
 	c->printer = btf ? pk_btf_printer__new(btf) : NULL;
-	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
-				  pk_map__snapshot(bpf_map__fd(map), &ro);
+	if (btf)
+		read_table_decl(btf, bpf_map__name(map), &c->decl);
+	top = PK_OPTS_GET(opts, top, 0);
+	if (!top)
+		top = c->decl.top;
+	ret = 0;
+	/* a per-CPU table shown apart keeps the items() form */
+	if (c->decl.table && !per_cpu)
+		ret = plan_table(c, why, sizeof(why));
+	if (ret == -EBADMSG) {
+		pk__why(PK_OPTS_GET(opts, why, NULL), PK_OPTS_GET(opts, why_size, 0), "%s", why);
+		goto out;
+	}
+	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro)
+					    : pk_map__snapshot(bpf_map__fd(map), &ro);
 	if (!s) {
 		ret = -errno;
 	} else {
-		ret = print_snapshot(c, s, PK_OPTS_GET(opts, top, 0));
+		ret = print_snapshot(c, s, top);
 		pk_map_snapshot__free(s);
 	}
+out:
+	pk_event_table__free(c->keys);
+	pk_event_table__free(c->values);
 	pk_btf_printer__free(c->printer);
 	free(c);
 	return ret;

@@ -18,12 +18,26 @@
 #include <probekit/mapprint.h>
 #include <probekit/objprint.h>
 #include <probekit/output.h>
+#include <probekit/params.h>
 #include <probekit/printf.h>
 #include <probekit/stackprint.h>
 
 #include "print.h"
 
-#define LINE_MAX_BYTES 8192
+#define LINE_MAX_BYTES	8192
+#define MAX_EVENT_TYPES 16
+#define MAX_PARAMS	64
+
+/*
+ * A record type PK_EVENT() names; with several, each record starts with its
+ * type's BTF id (PK_EVENT_KIND, probekit.bpf.h), which tells them apart.
+ */
+struct event_type {
+	__u32 id;
+	const char *name;
+	/* the table of a struct type (eventtable.h); other types print on one line */
+	struct pk_event_table *table;
+};
 
 /* A printable map, and the histogram it holds, if any. */
 struct map_plan {
@@ -38,42 +52,116 @@ struct pk_object_printer {
 	bool json, folded;
 	struct pk_stack_printer *stacks;
 	struct pk_printf *printf_fmt;
-	/* PK_EVENT(type) in the object: the records' type, and a printer for it */
-	__u32 event_type;
+	/* PK_EVENT(type) in the object, once or more, and a printer for them */
+	struct event_type types[MAX_EVENT_TYPES];
+	size_t nr_types;
 	struct pk_btf_printer *event_printer;
-	/* the table of a struct type (eventtable.h); other types print on one line */
-	struct pk_event_table *event_table;
+	/* the table whose stack ids the stack printer reads, if any */
+	const struct pk_event_table *stacks_table;
+	/* the type of the last record printed as text: a header where it changes */
+	const struct event_type *last_printed;
 	struct map_plan *maps;
 	size_t nr_maps;
 	char line[LINE_MAX_BYTES];
 	char error[256];
 };
 
-/* The type PK_EVENT() named: pk_event_type is a pointer to it (probekit.bpf.h). */
-static __u32 find_event_type(const struct btf *btf)
+/* The types PK_EVENT() named: each pk_event_type* is a pointer to one (probekit.bpf.h). */
+static int find_event_types(struct pk_object_printer *p)
 {
-	const struct btf_type *t;
-	int id;
+	__u32 i, n = p->btf ? btf__type_cnt(p->btf) : 0;
+	size_t k;
 
-	id = btf ? btf__find_by_name_kind(btf, "pk_event_type", BTF_KIND_VAR) : -1;
-	if (id <= 0)
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(p->btf, i), *ptr;
+		const char *name = btf__name_by_offset(p->btf, t->name_off);
+
+		if (!btf_is_var(t) || !name || strncmp(name, "pk_event_type", 13))
+			continue;
+		ptr = btf__type_by_id(p->btf, t->type);
+		if (!ptr || !btf_is_ptr(ptr))
+			continue;
+		for (k = 0; k < p->nr_types && p->types[k].id != ptr->type; k++)
+			;
+		if (k < p->nr_types)
+			continue;
+		if (p->nr_types == MAX_EVENT_TYPES) {
+			snprintf(p->error, sizeof(p->error), "more than %d PK_EVENT() types",
+				 MAX_EVENT_TYPES);
+			return -E2BIG;
+		}
+		p->types[p->nr_types].id = ptr->type;
+		p->types[p->nr_types++].name =
+		    btf__name_by_offset(p->btf, btf__type_by_id(p->btf, ptr->type)->name_off);
+	}
+	return 0;
+}
+
+/* With several types, each begins with its kind (PK_EVENT_KIND). */
+static bool starts_with_kind(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, id)), *m;
+	const char *name;
+
+	if (!t || !btf_is_struct(t) || !btf_vlen(t) || btf_member_bit_offset(t, 0))
+		return false;
+	m = btf__type_by_id(btf, btf_members(t)[0].type);
+	name = m ? btf__name_by_offset(btf, m->name_off) : NULL;
+	return m && btf_is_typedef(m) && name && !strcmp(name, "pk_event_kind_t");
+}
+
+/* Columns declared "pk_when:VAR" show when the object's global VAR is set (-T, --set). */
+static void show_asked_columns(struct pk_object_printer *p, struct pk_event_table *t)
+{
+	struct pk_param ps[MAX_PARAMS];
+	int i, n = pk_params__list(p->obj, ps, MAX_PARAMS);
+
+	for (i = 0; i < n && i < MAX_PARAMS; i++)
+		pk_event_table__show(t, ps[i].name,
+				     strcmp(ps[i].value, "0") && strcmp(ps[i].value, "false") &&
+					 ps[i].value[0]);
+}
+
+static int plan_event_type(struct pk_object_printer *p, struct event_type *et)
+{
+	char why[200] = "";
+	LIBBPF_OPTS(pk_event_table_opts, o, .why = why, .why_size = sizeof(why));
+
+	if (p->nr_types > 1 && !starts_with_kind(p->btf, et->id)) {
+		snprintf(p->error, sizeof(p->error),
+			 "struct %s: with several PK_EVENT() types, each starts with PK_EVENT_KIND "
+			 "(probekit.bpf.h)",
+			 et->name);
+		return -EINVAL;
+	}
+	/* a type that is no struct, or too wide a one, prints on one line */
+	et->table = pk_event_table__new(p->btf, et->id, &o);
+	if (!et->table && errno == EBADMSG) {
+		snprintf(p->error, sizeof(p->error), "struct %s: %s", et->name, why);
+		return -EINVAL;
+	}
+	if (!et->table && errno != EINVAL && errno != E2BIG)
+		return -errno;
+	if (!et->table)
 		return 0;
-	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
-	return t && btf_is_ptr(t) ? t->type : 0;
+	show_asked_columns(p, et->table);
+	/* the first type with stack ids has them printed under its rows */
+	if (!p->stacks_table && pk_stack_printer__set_event(p->stacks, et->table) > 0)
+		p->stacks_table = et->table;
+	return 0;
 }
 
 static int plan_events(struct pk_object_printer *p)
 {
-	p->event_type = find_event_type(p->btf);
-	if (p->event_type && !(p->event_printer = pk_btf_printer__new(p->btf)))
-		return -errno;
-	/* a type that is no struct, or too wide a one, prints on one line */
-	if (p->event_type &&
-	    !(p->event_table = pk_event_table__new(p->btf, p->event_type, NULL)) &&
-	    errno != EINVAL && errno != E2BIG)
-		return -errno;
-	if (p->event_table)
-		pk_stack_printer__set_event(p->stacks, p->event_table);
+	size_t i;
+	int err = find_event_types(p);
+
+	if (!err && p->nr_types && !(p->event_printer = pk_btf_printer__new(p->btf)))
+		err = -errno;
+	for (i = 0; !err && i < p->nr_types; i++)
+		err = plan_event_type(p, &p->types[i]);
+	if (err)
+		return err;
 	p->printf_fmt = pk_printf__new(p->obj);
 	if (!p->printf_fmt && errno != ENOENT)
 		return -errno;
@@ -123,6 +211,8 @@ struct pk_object_printer *pk_object_printer__new(struct bpf_object *obj, FILE *o
 	if (!err)
 		err = plan_maps(p);
 	if (err) {
+		pk__why(PK_OPTS_GET(opts, why, NULL), PK_OPTS_GET(opts, why_size, 0), "%s",
+			p->error);
 		pk_object_printer__free(p);
 		errno = -err;
 		return NULL;
@@ -138,7 +228,8 @@ void pk_object_printer__free(struct pk_object_printer *p)
 		return;
 	pk_printf__free(p->printf_fmt);
 	pk_btf_printer__free(p->event_printer);
-	pk_event_table__free(p->event_table);
+	for (i = 0; i < p->nr_types; i++)
+		pk_event_table__free(p->types[i].table);
 	for (i = 0; i < p->nr_maps; i++)
 		pk_hist__free(p->maps[i].hist);
 	free(p->maps);
@@ -152,42 +243,76 @@ const char *pk_object_printer__error(const struct pk_object_printer *p)
 
 /* Events ------------------------------------------------------------------ */
 
-void pk_object_printer__header(struct pk_object_printer *p)
+static void print_header(struct pk_object_printer *p, const struct event_type *et)
 {
 	struct pk_line l;
 
-	if (!p || !p->event_table || p->json || p->folded)
-		return;
 	pk_line_begin(&l, p->out);
-	pk_event_table__header(p->event_table, &l);
+	pk_event_table__header(et->table, &l);
 	pk_line_end(&l);
+	p->last_printed = et;
 }
 
-/* A record of the PK_EVENT() type: a table row, or one line of its value. */
-static void print_typed(struct pk_object_printer *p, const void *data, size_t size)
+/* With one record type, its header comes first; several print theirs as their rows come. */
+void pk_object_printer__header(struct pk_object_printer *p)
 {
+	if (!p || p->nr_types != 1 || !p->types[0].table || p->json || p->folded)
+		return;
+	print_header(p, &p->types[0]);
+}
+
+/* The type of a record: the only one, or the one its kind names. */
+static const struct event_type *record_type(const struct pk_object_printer *p, const void *data,
+					    size_t size)
+{
+	__u32 kind;
+	size_t i;
+
+	if (p->nr_types == 1)
+		return &p->types[0];
+	if (size < sizeof(kind))
+		return NULL;
+	memcpy(&kind, data, sizeof(kind));
+	for (i = 0; i < p->nr_types; i++) {
+		if (p->types[i].id == kind)
+			return &p->types[i];
+	}
+	return NULL;
+}
+
+/* A record of a PK_EVENT() type: a table row, or one line of its value. */
+static void print_typed(struct pk_object_printer *p, const struct event_type *et, const void *data,
+			size_t size)
+{
+	bool stacks = et->table && et->table == p->stacks_table;
 	struct pk_json j;
 	struct pk_line l;
 
 	if (p->json) {
 		pk_json_begin(&j, p->out);
-		if (p->event_table)
-			pk_event_table__json(p->event_table, &j, "event", data, size);
+		if (p->nr_types > 1)
+			pk_json_str(&j, "type", et->name, strlen(et->name));
+		if (et->table)
+			pk_event_table__json(et->table, &j, "event", data, size);
 		else
-			pk_btf_value_json(p->btf, p->event_type, data, size, &j, "event");
-		pk_stack_printer__event_json(p->stacks, &j, data, size);
+			pk_btf_value_json(p->btf, et->id, data, size, &j, "event");
+		if (stacks)
+			pk_stack_printer__event_json(p->stacks, &j, data, size);
 		pk_json_end(&j);
 		return;
 	}
-	if (p->event_table) {
+	if (et->table) {
+		if (p->last_printed != et)
+			print_header(p, et);
 		pk_line_begin(&l, p->out);
-		pk_event_table__text(p->event_table, &l, data, size);
+		pk_event_table__text(et->table, &l, data, size);
 		pk_line_end(&l);
-		pk_stack_printer__event_text(p->stacks, p->out, data, size);
+		if (stacks)
+			pk_stack_printer__event_text(p->stacks, p->out, data, size);
 		return;
 	}
-	if (pk_btf_printer__text(p->event_printer, p->event_type, data, size, p->line,
-				 sizeof(p->line)) < 0)
+	if (pk_btf_printer__text(p->event_printer, et->id, data, size, p->line, sizeof(p->line)) <
+	    0)
 		return;
 	fputs(p->line, p->out);
 	fputc('\n', p->out);
@@ -232,6 +357,7 @@ static void print_raw(struct pk_object_printer *p, const void *data, size_t size
 
 int pk_object_printer__event(struct pk_object_printer *p, const void *data, size_t size)
 {
+	const struct event_type *et;
 	int n;
 
 	if (!p)
@@ -243,10 +369,10 @@ int pk_object_printer__event(struct pk_object_printer *p, const void *data, size
 			return 0;
 		}
 	}
-	if (p->event_printer) {
+	if (p->event_printer && (et = record_type(p, data, size))) {
 		/* folded: the output holds only the folded stacks */
 		if (!p->folded)
-			print_typed(p, data, size);
+			print_typed(p, et, data, size);
 		return 0;
 	}
 	print_raw(p, data, size);
@@ -296,9 +422,10 @@ static int print_map(struct pk_object_printer *p, const struct map_plan *plan,
 
 int pk_object_printer__maps(struct pk_object_printer *p, const struct pk_object_maps_opts *opts)
 {
+	char why[200] = "";
 	LIBBPF_OPTS(pk_map_print_opts, po, .json = p ? p->json : false,
 		    .top = PK_OPTS_GET(opts, top, 0), .per_cpu = PK_OPTS_GET(opts, per_cpu, false),
-		    .clear = PK_OPTS_GET(opts, clear, false));
+		    .clear = PK_OPTS_GET(opts, clear, false), .why = why, .why_size = sizeof(why));
 	LIBBPF_OPTS(pk_stack_map_print_opts, so, .json = po.json, .top = po.top, .clear = po.clear,
 		    .folded = p ? p->folded : false, .fg = PK_OPTS_GET(opts, fg, NULL));
 	const struct map_plan *plan;
@@ -324,6 +451,11 @@ int pk_object_printer__maps(struct pk_object_printer *p, const struct pk_object_
 		if (n == -EIO && so.fg) {
 			snprintf(p->error, sizeof(p->error), "cannot add to the flame graph: %s",
 				 pk_flamegraph__error(so.fg));
+			return n;
+		}
+		if (n < 0 && why[0]) {
+			/* a table declaration that cannot be */
+			snprintf(p->error, sizeof(p->error), "%s", why);
 			return n;
 		}
 		if (n < 0) {

@@ -738,7 +738,9 @@ static int folded_frames(struct pk_stack_printer *sp, const struct plan *p, cons
 			if (s[f].kind != (enum pk_stack_kind)pass &&
 			    !(s[f].kind == PK_STACK_ANY && pass == PK_STACK_USER))
 				continue;
-			if (s[f].n < 0 && n < FOLD_MAX)
+			/* -EFAULT: no stack in this mode (a user-mode sample's kernel
+			 * stack), as bcc's profile has it: no missed stack */
+			if (s[f].n < 0 && s[f].n != -EFAULT && n < FOLD_MAX)
 				snprintf(sp->frames[n++], FRAME_MAX, "%s", missed(&s[f]));
 			for (i = s[f].n - 1; i >= 0 && n < FOLD_MAX; i--)
 				frame(sp, &s[f], i, false, sp->frames[n++], FRAME_MAX);
@@ -803,10 +805,14 @@ static bool is_array(const struct bpf_map *map)
 	       bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
-/* One entry as @opts asks: folded, into the graph, and (unless folded) as text or JSON. */
+/*
+ * One entry as @opts asks: into @folded (equal folded lines are one, so they
+ * are gathered there and written after the map), into the graph, and
+ * (unless folded) as text or JSON.
+ */
 static int print_entry(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
-		       const void *k, __u32 ks, const void *v, __u32 vs, bool json, bool folded,
-		       struct pk_flamegraph *fg)
+		       const void *k, __u32 ks, const void *v, __u32 vs, bool json,
+		       struct pk_flamegraph *folded, struct pk_flamegraph *fg)
 {
 	int nf;
 
@@ -814,8 +820,8 @@ static int print_entry(struct pk_stack_printer *sp, FILE *out, const struct plan
 		if (!count_of(p, k, v))
 			return 0;
 		nf = folded_frames(sp, p, k, v, sp->nr_plans > 1);
-		if (folded)
-			print_folded(sp, out, nf, count_of(p, k, v));
+		if (folded && add_svg(sp, folded, nf, count_of(p, k, v)))
+			return -ENOMEM;
 		if (fg && add_svg(sp, fg, nf, count_of(p, k, v)))
 			return -EIO;
 		if (folded)
@@ -833,8 +839,8 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 {
 	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = true);
 	const struct plan *p = plan_of(sp, map);
-	bool json = PK_OPTS_GET(opts, json, false), folded = PK_OPTS_GET(opts, folded, false);
-	struct pk_flamegraph *fg = PK_OPTS_GET(opts, fg, NULL);
+	bool json = PK_OPTS_GET(opts, json, false);
+	struct pk_flamegraph *fg = PK_OPTS_GET(opts, fg, NULL), *folded = NULL;
 	size_t i, n, printed = 0, top = PK_OPTS_GET(opts, top, 0);
 	struct pk_map_snapshot *s;
 	__u32 ks, vs;
@@ -844,10 +850,15 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 		return -EINVAL;
 	if (!p)
 		return -ENOENT;
+	if (PK_OPTS_GET(opts, folded, false) && !(folded = pk_flamegraph__new()))
+		return -errno;
 	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
 					      pk_map__snapshot(bpf_map__fd(map), &ro);
-	if (!s)
-		return -errno;
+	if (!s) {
+		err = -errno;
+		pk_flamegraph__free(folded);
+		return err;
+	}
 	ks = pk_map_snapshot__key_size(s);
 	vs = pk_map_snapshot__value_size(s);
 	n = pk_map_snapshot__count(s);
@@ -862,6 +873,10 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 		err = print_entry(sp, out, p, k, ks, v, vs, json, folded, fg);
 	}
 	pk_map_snapshot__free(s);
+	/* equal lines (two pids of one program, say) are one */
+	if (folded && !err)
+		pk_flamegraph__write_folded(folded, out);
+	pk_flamegraph__free(folded);
 	return err ? err : (int)printed;
 }
 

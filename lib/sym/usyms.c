@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@
 #include "sym.h"
 
 #define DEFAULT_DEBUG_DIR "/usr/lib/debug"
-#define MAX_PERF_MAP (64u << 20)
+#define MAX_PERF_MAP	  (64u << 20)
 
 enum map_kind {
 	MAP_ANON,
@@ -131,8 +132,8 @@ static bool same_build_id(struct pk__elfmod *a, struct pk__elfmod *b)
 }
 
 /* Takes @elf: keeps it as a new module, or frees it for the cached twin. */
-static struct module *add_module(struct pk_usyms *u, uint64_t dev, uint64_t ino,
-				 const char *path, struct pk__elfmod *elf)
+static struct module *add_module(struct pk_usyms *u, uint64_t dev, uint64_t ino, const char *path,
+				 struct pk__elfmod *elf)
 {
 	struct module *m;
 
@@ -214,7 +215,33 @@ static struct module *module_of_map(struct pk_usyms *u, pid_t pid, const struct 
 	return elf ? add_module(u, pm->dev, pm->ino, path, elf) : NULL;
 }
 
-/* The vDSO is read from the process's memory: it is per kernel and ABI. */
+/* Copies our own vDSO into @image when it is @size bytes long. */
+static bool own_vdso(void *image, size_t size)
+{
+	unsigned long base = getauxval(AT_SYSINFO_EHDR);
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long long start, end;
+	char line[512];
+	bool ok = false;
+
+	while (base && f && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "[vdso]") || sscanf(line, "%llx-%llx", &start, &end) != 2)
+			continue;
+		ok = start == base && end - start == size;
+		break;
+	}
+	if (f)
+		fclose(f);
+	if (ok)
+		memcpy(image, (const void *)base, size);
+	return ok;
+}
+
+/*
+ * The vDSO is read from the process's memory: it is per kernel and ABI.
+ * When that cannot be read (the process is gone, or another user's), ours
+ * is the same image if it has the same size.
+ */
 static struct module *module_of_vdso(struct pk_usyms *u, pid_t pid, const struct pk__map *pm)
 {
 	size_t size = pm->end - pm->start;
@@ -228,11 +255,12 @@ static struct module *module_of_vdso(struct pk_usyms *u, pid_t pid, const struct
 		return NULL;
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
 	image = malloc(size);
-	n = image ? pread(fd, image, size, (off_t)pm->start) : -1;
-	close(fd);
+	n = image && fd >= 0 ? pread(fd, image, size, (off_t)pm->start) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)size && image && own_vdso(image, size))
+		n = size;
 	if (n != (ssize_t)size) {
 		free(image);
 		return NULL;
@@ -249,8 +277,9 @@ int pk__parse_maps_line(const char *line, struct pk__map *m, const char **path)
 	unsigned long long start, end, pgoff, ino;
 	int n = 0;
 
-	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, m->perms, &pgoff,
-		   &major, &minor, &ino, &n) != 7 || !n || end <= start)
+	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, m->perms, &pgoff, &major,
+		   &minor, &ino, &n) != 7 ||
+	    !n || end <= start)
 		return -EINVAL;
 	m->start = start;
 	m->end = end;
@@ -285,7 +314,7 @@ static void classify(struct pk_usyms *u, struct proc *p, const struct umap *old,
 		path[--len] = '\0';
 	if (len > 10 && !strcmp(path + len - 10, " (deleted)"))
 		path[len - 10] = '\0';
-	*um = (struct umap){ .start = pm->start, .end = pm->end, .pgoff = pm->pgoff };
+	*um = (struct umap){.start = pm->start, .end = pm->end, .pgoff = pm->pgoff};
 	if (!strcmp(path, "[vdso]")) {
 		um->kind = MAP_VDSO;
 		um->mod = known_module(old, nr_old, pm, path);
@@ -447,7 +476,8 @@ static void parse_perf_map(struct pk__symtab *st, FILE *f)
 		name = line + off;
 		name[strcspn(name, "\n")] = '\0';
 		if (name[0])
-			pk__symtab_add(st, name, addr, size, PK__SYM_CODE | (size ? PK__SYM_SIZED : 0));
+			pk__symtab_add(st, name, addr, size,
+				       PK__SYM_CODE | (size ? PK__SYM_SIZED : 0));
 	}
 	free(line);
 	pk__symtab_sort(st);
@@ -485,8 +515,8 @@ static struct pk__symtab *perf_map(struct proc *p)
 
 /* Lookups ------------------------------------------------------------------------- */
 
-static int resolve_in(struct pk_usyms *u, struct pk__symtab *st, uint64_t addr,
-		      unsigned int flags, struct pk_usym *out)
+static int resolve_in(struct pk_usyms *u, struct pk__symtab *st, uint64_t addr, unsigned int flags,
+		      struct pk_usym *out)
 {
 	const struct pk__sym *s = pk__symtab_lookup(st, addr, flags & PK_USYM_DATA);
 
@@ -560,7 +590,10 @@ const char *pk_usyms__sym(struct pk_usyms *u, pid_t pid, uint64_t addr, unsigned
 
 	if (!size)
 		return buf;
-	if (err)
+	if (err == -ENOENT && s.module && !strcmp(s.module, "[vdso]"))
+		/* the vDSO's own code past its exported names, as perf shows it */
+		len = snprintf(buf, size, "[vdso]");
+	else if (err)
 		len = snprintf(buf, size, "[unknown]");
 	else if (flags & PK_USYM_OFFSET)
 		len = snprintf(buf, size, "%s+0x%" PRIx64, s.name, s.offset);
@@ -587,8 +620,8 @@ static struct module *file_module(struct pk_usyms *u, const char *path)
 	return module_of_path(u, path);
 }
 
-int pk_usyms__resolve_file(struct pk_usyms *u, const char *path, uint64_t vaddr,
-			   unsigned int flags, struct pk_usym *out)
+int pk_usyms__resolve_file(struct pk_usyms *u, const char *path, uint64_t vaddr, unsigned int flags,
+			   struct pk_usym *out)
 {
 	struct module *m = file_module(u, path);
 
@@ -601,8 +634,8 @@ int pk_usyms__resolve_file(struct pk_usyms *u, const char *path, uint64_t vaddr,
 	return resolve_in(u, pk__elfmod_symtab(m->elf, u->debug_dir), vaddr, flags, out);
 }
 
-int pk_usyms__find_symbol(struct pk_usyms *u, const char *path, const char *name,
-			  uint64_t *vaddr, uint64_t *file_offset, uint64_t *size)
+int pk_usyms__find_symbol(struct pk_usyms *u, const char *path, const char *name, uint64_t *vaddr,
+			  uint64_t *file_offset, uint64_t *size)
 {
 	struct module *m = file_module(u, path);
 	const struct pk__sym *best = NULL;

@@ -71,7 +71,7 @@ def compile_object(out):
 
 
 def test_conventions_are_in_btf():
-    """PK_EVENT leaves the record type in BTF (VAR pk_event_type -> PTR ->
+    """PK_EVENT leaves the record type in BTF (VAR pk_event_type_N -> PTR ->
     struct exec_event), PK_STACK_ID tags the field, and PK_HIST_KEYED's key
     ends with __u32 slot: what a generic printer will look for."""
     pk.need_host_tool("clang")
@@ -84,7 +84,7 @@ def test_conventions_are_in_btf():
         m = re.match(r"\[(\d+)\] (\w+) '([^']*)'(.*)", line)
         if m:
             types[int(m.group(1))] = (m.group(2), m.group(3), m.group(4))
-    var = [t for t in types.values() if t[:2] == ("VAR", "pk_event_type")]
+    var = [t for t in types.values() if t[0] == "VAR" and re.fullmatch(r"pk_event_type_\d+", t[1])]
     assert len(var) == 1, var
     ptr = types[int(re.search(r"type_id=(\d+)", var[0][2]).group(1))]
     assert ptr[0] == "PTR", ptr

@@ -17,7 +17,7 @@ struct event {
 	__u32 tid;
 	__u32 uid;
 	char comm[16];
-	int ret;
+	pk_errno_t ret; /* declared: "-2 ENOENT" */
 	char path[64];
 };
 

@@ -5,18 +5,21 @@
 
 #include <bpf/btf.h>
 #include <probekit/eventtable.h>
+#include <probekit/ksyms.h>
+#include <time.h>
 
 #include "unit.h"
 
 struct ev_types {
 	struct btf *btf;
-	int u8, u16, s8, u32, s32, u64, s64, ch, comm, path, arr, inner, event;
+	int u8, u16, s8, u32, s32, u64, s64, ch, comm, path, arr, inner, event, errno_t;
 };
 
 /*
  * struct event {
  *	__u64 ts_ns; __u32 pid; __s32 tid; __u32 uid; char comm[16];
- *	struct { __u16 a; __s8 b; } in; int arr[3]; __s64 ret; char path[32];
+ *	struct { __u16 a; __s8 b; } in; int arr[3]; pk_errno_t ret; char path[32];
+ * (pk_errno_t: a typedef of __s64 here, declaring the format)
  * };
  */
 static void make_event(struct ev_types *t)
@@ -33,6 +36,7 @@ static void make_event(struct ev_types *t)
 	t->comm = btf__add_array(t->btf, t->u32, t->ch, 16);
 	t->path = btf__add_array(t->btf, t->u32, t->ch, 32);
 	t->arr = btf__add_array(t->btf, t->u32, t->s32, 3);
+	t->errno_t = btf__add_typedef(t->btf, "pk_errno_t", t->s64);
 	t->inner = btf__add_struct(t->btf, "inner", 4);
 	btf__add_field(t->btf, "a", t->u16, 0, 0);
 	btf__add_field(t->btf, "b", t->s8, 16, 0);
@@ -44,7 +48,7 @@ static void make_event(struct ev_types *t)
 	btf__add_field(t->btf, "comm", t->comm, 160, 0);
 	btf__add_field(t->btf, "in", t->inner, 288, 0);
 	btf__add_field(t->btf, "arr", t->arr, 320, 0);
-	btf__add_field(t->btf, "ret", t->s64, 448, 0);
+	btf__add_field(t->btf, "ret", t->errno_t, 448, 0);
 	btf__add_field(t->btf, "path", t->path, 512, 0);
 }
 
@@ -393,5 +397,169 @@ PK_TEST(eventtable_refuses_what_it_cannot_plan)
 	CHECK_INT(errno, EINVAL);
 	pk_event_table__free(NULL);
 	CHECK_INT(pk_event_table__column_cnt(NULL), 0);
+	btf__free(btf);
+}
+
+/* A struct of one member per declared format, and what each prints. */
+PK_TEST(eventtable_declared_formats)
+{
+	struct btf *btf = btf__new_empty();
+	int u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	int u16 = btf__add_int(btf, "unsigned short", 2, 0);
+	int s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int v6 = btf__add_array(btf, u32, u8, 16);
+	int ipv4 = btf__add_typedef(btf, "pk_ipv4_t", u32);
+	int sig = btf__add_typedef(btf, "pk_signal_t", s32);
+	int sysno = btf__add_typedef(btf, "pk_syscall_t", s32);
+	int dev = btf__add_typedef(btf, "pk_dev_t", u32);
+	int bytes = btf__add_typedef(btf, "pk_bytes_t", u64);
+	int hex = btf__add_typedef(btf, "pk_hex_t", u32);
+	int oflags = btf__add_typedef(btf, "pk_open_flags_t", u32);
+	int bits = btf__add_enum(btf, "bits", 4);
+	int un, ev, ncols;
+	struct pk_event_table *tab;
+	unsigned char d[64] = {0};
+	char *out = NULL, why[256] = "";
+	struct pk_event_table_opts o = {.sz = sizeof(o), .why = why, .why_size = sizeof(why)};
+
+	btf__add_enum_value(btf, "B_NONE", 0);
+	btf__add_enum_value(btf, "B_ONE", 1);
+	btf__add_enum_value(btf, "B_FOUR", 4);
+	un = btf__add_union(btf, NULL, 16);
+	btf__add_field(btf, "v4", u32, 0, 0);
+	btf__add_field(btf, "v6", v6, 0, 0);
+	ev = btf__add_struct(btf, "ev", 64);
+	btf__add_field(btf, "src", ipv4, 0, 0);		/* 0 */
+	btf__add_field(btf, "sport", u16, 32, 0);	/* 1: shown with src */
+	btf__add_field(btf, "af", u16, 48, 0);		/* 2 */
+	btf__add_field(btf, "dst", un, 64, 0);		/* 3 */
+	btf__add_field(btf, "sig", sig, 192, 0);	/* 4 */
+	btf__add_field(btf, "nr", sysno, 224, 0);	/* 5 */
+	btf__add_field(btf, "dev", dev, 256, 0);	/* 6 */
+	btf__add_field(btf, "flags", oflags, 288, 0);	/* 7 */
+	btf__add_field(btf, "size", bytes, 320, 0);	/* 8 */
+	btf__add_field(btf, "lat", u64, 384, 0);	/* 9 */
+	btf__add_field(btf, "mask", hex, 448, 0);	/* 10 */
+	btf__add_field(btf, "b", bits, 480, 0);		/* 11 */
+	btf__add_decl_tag(btf, "pk_port_be:sport", ev, 0);
+	btf__add_decl_tag(btf, "pk_fmt:inet", ev, 3);
+	btf__add_decl_tag(btf, "pk_family:af", ev, 3);
+	btf__add_decl_tag(btf, "pk_header:DEST", ev, 3);
+	btf__add_decl_tag(btf, "pk_fmt:duration:ns:ms", ev, 9);
+	btf__add_decl_tag(btf, "pk_fmt:flags", ev, 11);
+	btf__add_decl_tag(btf, "pk_when:extended", ev, 10);
+
+	tab = pk_event_table__new(btf, ev, &o);
+	CHECK(tab != NULL);
+	ncols = pk_event_table__column_cnt(tab);
+	CHECK_INT(ncols, 11);
+	LINE_OF(out, pk_event_table__header(tab, &l));
+	CHECK_STR(out, "SRC                      AF DEST                      SIG       NR               "
+		       "DEV       FLAGS                       SIZE    LAT(ms) B");
+	free(out);
+	memcpy(d, (unsigned char[]){10, 1, 2, 3}, 4);
+	memcpy(d + 4, (unsigned char[]){0x1f, 0x90}, 2); /* 8080, network order */
+	memcpy(d + 6, &(unsigned short){10}, 2);
+	memcpy(d + 8, (unsigned char[]){0xfe, 0x80, [15] = 1}, 16);
+	memcpy(d + 24, &(int){9}, 4);
+	memcpy(d + 28, &(int){257}, 4);
+	memcpy(d + 32, &(unsigned int){(8 << 20) | 17}, 4);
+	memcpy(d + 36, &(unsigned int){01 | 0100 | 02000000}, 4);
+	memcpy(d + 40, &(unsigned long long){1536}, 8);
+	memcpy(d + 48, &(unsigned long long){12345678}, 8);
+	memcpy(d + 56, &(unsigned int){0xbeef}, 4);
+	memcpy(d + 60, &(unsigned int){5 | 16}, 4);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK_STR(out, "10.1.2.3:8080            10 fe80::1                   SIGKILL   openat           "
+		       "8:17      O_WRONLY|O_CREAT|O_CLOEXEC    1.5K     12.345 B_ONE|B_FOUR|0x10");
+	free(out);
+	/* the hidden column, asked for */
+	CHECK_INT(pk_event_table__show(tab, "extended", true), 1);
+	LINE_OF(out, pk_event_table__header(tab, &l));
+	CHECK(strstr(out, "LAT(ms)       MASK B") != NULL);
+	free(out);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK(strstr(out, " 12.345     0xbeef B_ONE") != NULL);
+	free(out);
+	/* IPv4 by the family */
+	memcpy(d + 6, &(unsigned short){2}, 2);
+	memcpy(d + 8, (unsigned char[]){192, 168, 0, 1}, 4);
+	memcpy(d + 60, &(unsigned int){0}, 4);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK(strstr(out, "    2 192.168.0.1               SIGKILL") != NULL);
+	CHECK(strstr(out, " B_NONE") != NULL);
+	free(out);
+	pk_event_table__free(tab);
+
+	/* a format that does not fit, and one nobody knows: a reason naming the member */
+	btf__add_decl_tag(btf, "pk_fmt:ipv4", ev, 8);
+	CHECK(!pk_event_table__new(btf, ev, &o));
+	CHECK_INT(errno, EBADMSG);
+	CHECK_STR(why, "size: format ipv4 needs a 4-byte integer");
+	btf__add_decl_tag(btf, "pk_fmt:ipv5", ev, 5);
+	CHECK(!pk_event_table__new(btf, ev, &o));
+	CHECK(strstr(why, "nr: unknown column format \"pk_fmt:ipv5\"") == why);
+	btf__free(btf);
+}
+
+/* A ret is a number unless declared: getaddrinfo's -2 is no ENOENT. */
+PK_TEST(eventtable_ret_is_no_errno_by_name)
+{
+	struct btf *btf = btf__new_empty();
+	int s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int ev = btf__add_struct(btf, "ev", 4);
+	struct pk_event_table *tab;
+	char *out = NULL;
+
+	btf__add_field(btf, "ret", s32, 0, 0);
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK_INT(pk_event_table__column(tab, 0)->kind, PK_COL_INT);
+	LINE_OF(out, pk_event_table__text(tab, &l, &(int){-2}, 4));
+	CHECK_STR(out, "         -2");
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(btf);
+}
+
+/* A kernel address as its function (the oracle: kallsyms by name), a ktime as the wall clock. */
+PK_TEST(eventtable_ksym_and_clock_formats)
+{
+	struct btf *btf = btf__new_empty();
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int ksym = btf__add_typedef(btf, "pk_ksym_t", u64);
+	int ev = btf__add_struct(btf, "ev", 16);
+	struct pk_event_table *tab;
+	struct timespec mono;
+	char *out = NULL, want[64];
+	unsigned long long d[2];
+	time_t now;
+	__u64 addr;
+
+	btf__add_field(btf, "ip", ksym, 0, 0);
+	btf__add_field(btf, "ts", u64, 64, 0);
+	btf__add_decl_tag(btf, "pk_fmt:clock", ev, 1);
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK(tab != NULL);
+	CHECK_INT(pk_event_table__column(tab, 0)->kind, PK_COL_KSYM);
+	CHECK_INT(pk_event_table__column(tab, 1)->kind, PK_COL_CLOCK);
+	if (pk_ksymname("do_nanosleep", &addr)) {
+		/* hidden addresses (not root): the clock alone */
+		addr = 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	now = time(NULL);
+	d[0] = addr;
+	d[1] = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	strftime(want, sizeof(want), "%H:%M:%S", localtime(&now));
+	if (addr)
+		CHECK(!strncmp(out, "do_nanosleep ", 13));
+	/* the second may turn between the two readings */
+	CHECK(strlen(out) > 8 && (!strcmp(out + strlen(out) - 8, want) ||
+				  now + 1 == time(NULL)));
+	free(out);
+	pk_event_table__free(tab);
 	btf__free(btf);
 }

@@ -117,3 +117,23 @@ PK_TEST(flamegraph_save_says_what_it_wrote)
 	CHECK_INT(pk_flamegraph__can_save("", why, sizeof(why)), -EINVAL);
 	pk_flamegraph__free(fg);
 }
+
+/* Folded text out: each distinct stack once, equal ones added, names escaped. */
+PK_TEST(flamegraph_write_folded_merges_equal_stacks)
+{
+	struct pk_flamegraph *fg = pk_flamegraph__new();
+	const char *ab[] = {"a", "b"}, *abc[] = {"a", "b", "c;d\n"}, *a[] = {"a"};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	CHECK_INT(pk_flamegraph__add(fg, ab, 2, 2), 0);
+	CHECK_INT(pk_flamegraph__add(fg, abc, 3, 1), 0);
+	CHECK_INT(pk_flamegraph__add(fg, ab, 2, 5), 0);
+	CHECK_INT(pk_flamegraph__add(fg, a, 1, 3), 0);
+	CHECK_INT(pk_flamegraph__write_folded(fg, f), 3);
+	fclose(f);
+	CHECK_STR(out, "a 3\na;b 7\na;b;c:d\\n 1\n");
+	free(out);
+	pk_flamegraph__free(fg);
+}

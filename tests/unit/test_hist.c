@@ -291,7 +291,8 @@ PK_TEST(hist_struct_and_multi_member_buckets)
 		h = pk_hist__recognize(btf, &d);
 		CHECK_STR(print(h, keys, vals, 1, false),
 			  "\n"
-			  "pid = 7, comm = \"sh\"\n"
+			  /* a string bucket as its text, as bcc's section lines read */
+			  "pid = 7, comm = sh\n"
 			  "     value               : count     distribution\n"
 			  "         0 -> 1          : 2        "
 			  "|****************************************|\n");

@@ -215,12 +215,16 @@ static int on_event(struct pk_run *run, const void *data, size_t size)
 /* The object's events and maps, printed by the library (objprint.h). */
 static int start_printer(struct pk_run *run)
 {
+	char why[256] = "";
 	LIBBPF_OPTS(pk_object_printer_opts, po, .json = pk_run__json(run), .folded = env.folded,
-		    .stacks = env.stacks);
+		    .stacks = env.stacks, .why = why, .why_size = sizeof(why));
 
 	env.printer = pk_object_printer__new(pk_run__object(run), pk_run__out(run), &po);
 	if (!env.printer) {
-		pk_error(run, "cannot read how to print the object: %s", strerror(errno));
+		if (why[0])
+			pk_error(run, "%s", why);
+		else
+			pk_error(run, "cannot read how to print the object: %s", strerror(errno));
 		return -errno;
 	}
 	if (pk_run__events(run)) {
@@ -362,7 +366,8 @@ static int finish(struct pk_run *run)
 {
 	if (env.tp)
 		on_trace_readable(run, -1);
-	return print_maps(run, false, false);
+	/* with -i, the last print has its time line as the others do */
+	return print_maps(run, false, env.interval_ms != 0);
 }
 
 static void cleanup(struct pk_run *run)
