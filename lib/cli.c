@@ -276,6 +276,20 @@ static void say_how_the_command_ended(struct pk_run *run)
 		pk_info(run, "the command (pid %d) is still running", run->child.pid);
 }
 
+/* A stopping tool ends the command it started (bpftrace's grace, 500 ms). */
+#define COMMAND_GRACE_MS 500
+
+/* @hook: the tool's command_exit, while what it reads is still there */
+static void end_command(struct pk_run *run, bool hook)
+{
+	bool running = run->child.pid && !run->child.reaped;
+
+	pk__child_end(&run->child, COMMAND_GRACE_MS,
+		      hook && wants_command_exit(run) ? command_exiting : NULL, run);
+	if (running)
+		say_how_the_command_ended(run);
+}
+
 static int on_sigchld(struct pk_run *run, int fd)
 {
 	(void)fd;
@@ -787,6 +801,7 @@ int pk_run__loop(struct pk_run *run)
 		pk_error(run, "%s", strerror(-err));
 		pk_run__stop(run, 1);
 	}
+	end_command(run, true);
 	if (run->out)
 		output_failed(run);
 	return run->status;
@@ -861,10 +876,7 @@ static int run_bpf_tool(struct pk_run *run)
 	/* what is already in the buffer belongs to the run */
 	if (run->events && !run->out_broken)
 		pk_events__consume(run->events);
-	if (run->child.pid && !run->child.reaped) {
-		pk__child_poll(&run->child, NULL, NULL);
-		say_how_the_command_ended(run);
-	}
+	end_command(run, true);
 	if (tool->finish && !run->out_broken && tool->finish(run) < 0)
 		run->status = 1;
 	if (!run->out_broken)
@@ -895,6 +907,7 @@ static void cleanup(struct pk_run *run)
 
 	pk_events__free(run->events);
 	pk_attach__free(run->att);
+	end_command(run, false);
 	pk__child_release(&run->child);
 	for (i = 0; i < run->nr_watches; i++) {
 		if (run->watches[i].owned)
