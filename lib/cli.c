@@ -233,6 +233,11 @@ void pk_run__stop(struct pk_run *run, int status)
 		run->status = status;
 }
 
+bool pk_run__stopping(const struct pk_run *run)
+{
+	return signalled || run->stop;
+}
+
 int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, int fd))
 {
 	if (run->nr_watches == MAX_WATCHES)

@@ -5,9 +5,11 @@
  * a list of the headers the last compile read; those headers' contents
  * then give the object's name. Nothing here starts clang when both exist.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,10 +24,14 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/compile.h>
+#include <probekit/output.h>
 #include "internal.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-#define MAX_ARGS 32
+/* -D: how many, and how long each may be */
+#define MAX_DEFINES 16
+#define PK_DEFINE_MAX 256
+#define MAX_ARGS (32 + MAX_DEFINES)
 
 
 
@@ -169,6 +175,12 @@ struct job {
 	char multiarch[PATH_MAX];
 	uint64_t key1;
 	FILE *log;
+	/* -D NAME=VALUE, already checked */
+	const char *const *defines;
+	char define_args[MAX_DEFINES][PK_DEFINE_MAX + 3];
+	int nr_defines;
+	bool (*cancel)(void *ctx);
+	void *ctx;
 };
 
 /*
@@ -341,6 +353,8 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 		if (inc[i][2])
 			argv[n++] = inc[i];
 	}
+	for (i = 0; i < j->nr_defines; i++)
+		argv[n++] = j->define_args[i];
 	argv[n++] = "-MD";
 	argv[n++] = "-MF";
 	argv[n++] = dep;
@@ -367,6 +381,12 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
+		if (j->cancel && j->cancel(j->ctx)) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return -EINTR;
+		}
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -484,7 +504,10 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 	snprintf(tmp_d, sizeof(tmp_d), "%s/obj/tmp-%d-%016llx.d", j->cache, getpid(),
 		 (unsigned long long)j->key1);
 	status = run_clang(j, tmp_o, tmp_d);
-	if (status < 0) {
+	if (status == -EINTR) {
+		pk__why(why, why_size, "the compile of %s was interrupted", j->src);
+		err = status;
+	} else if (status < 0) {
 		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
 		err = status;
 	} else if (status) {
@@ -504,6 +527,38 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 	unlink(tmp_o);
 	unlink(tmp_d);
 	return err;
+}
+
+/*
+ * -D NAME[=VALUE]: NAME an identifier, VALUE anything but a newline (clang
+ * gets it as one argument, no shell), each in the cache key.
+ */
+static int take_defines(struct job *j, const char *const *defs, char *why, size_t why_size)
+{
+	const char *d, *p;
+
+	for (; defs && (d = *defs); defs++) {
+		size_t name_len = strcspn(d, "=");
+		bool ok = name_len && (isalpha((unsigned char)d[0]) || d[0] == '_');
+
+		for (p = d; ok && p < d + name_len; p++)
+			ok = isalnum((unsigned char)*p) || *p == '_';
+		if (!ok || strchr(d, '\n') || strlen(d) > PK_DEFINE_MAX) {
+			char shown[4 * 64 + 1];
+
+			pk_escape_text(shown, sizeof(shown), d, strnlen(d, 64));
+			pk__why(why, why_size, "invalid define '%s': give NAME or NAME=VALUE, "
+					       "NAME an identifier", shown);
+			return -EINVAL;
+		}
+		if (j->nr_defines == MAX_DEFINES) {
+			pk__why(why, why_size, "too many defines (at most %d)", MAX_DEFINES);
+			return -E2BIG;
+		}
+		snprintf(j->define_args[j->nr_defines++], sizeof(j->define_args[0]), "-D%s", d);
+		j->key1 = pk__hash_str(j->key1, d);
+	}
+	return 0;
 }
 
 int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_compile_opts *opts,
@@ -528,7 +583,11 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 	}
 	j.key1 = pk__hash_str(j.key1, abs_src);
 	j.key1 = pk__hash_str(j.key1, target_arch());
-	err = identify_compiler(&j, opts, why, why_size);
+	j.cancel = PK_OPTS_GET(opts, cancel, NULL);
+	j.ctx = PK_OPTS_GET(opts, ctx, NULL);
+	err = take_defines(&j, PK_OPTS_GET(opts, defines, NULL), why, why_size);
+	if (!err)
+		err = identify_compiler(&j, opts, why, why_size);
 	if (!err && (err = pk__cache_dir(PK_OPTS_GET(opts, cache_dir, NULL), j.cache, sizeof(j.cache))))
 		pk__why(why, why_size, "cannot create the cache directory: %s (set XDG_CACHE_HOME)",
 		    strerror(-err));

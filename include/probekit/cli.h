@@ -106,6 +106,11 @@ struct pk_attach *pk_run__attach(const struct pk_run *run);
 void pk_run__set_interval(struct pk_run *run, unsigned int ms);
 /* Ends the poll loop after the current batch, with this exit status. */
 void pk_run__stop(struct pk_run *run, int status);
+/*
+ * Whether the tool is on its way out (SIGINT, SIGTERM, pk_run__stop()):
+ * long work before the loop (a compile) asks, and loads nothing.
+ */
+bool pk_run__stopping(const struct pk_run *run);
 /* -c: the command given, or NULL. */
 const char *pk_run__command(const struct pk_run *run);
 /* The pid of the command pk_run__spawn() started, or 0. */

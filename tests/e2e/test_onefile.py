@@ -136,3 +136,86 @@ def test_command_ignoring_sigterm_is_killed():
         assert took >= 0.45, took
     finally:
         os.unlink(script.name)
+
+
+# Ctrl-C during the compile ----------------------------------------------------
+
+SLOW_CLANG = """#!{python}
+import os, sys, time
+open(os.environ["PK_TEST_MARK"], "w").close()
+time.sleep(30)
+os.execvp("clang", ["clang", *sys.argv[1:]])
+"""
+
+
+def test_sigint_during_compile_loads_nothing():
+    """clang (a wrapper that sleeps) is running when SIGINT comes: run ends
+    at once, kills clang, loads and attaches nothing, caches nothing."""
+    pk.need_bpf()
+    tmp = tempfile.mkdtemp(prefix="pk-onefile-")
+    try:
+        wrapper, mark = os.path.join(tmp, "clang"), os.path.join(tmp, "started")
+        with open(wrapper, "w") as f:
+            f.write(SLOW_CLANG.format(python=sys.executable))
+        os.chmod(wrapper, 0o755)
+        before = pk.bpf_objects()
+        p = pk.Proc(run_argv("-v", os.path.join(PROGS, "idle.bpf.c")),
+                    env=env(CLANG=wrapper, PK_TEST_MARK=mark, XDG_CACHE_HOME=tmp))
+        deadline = time.monotonic() + 30
+        while not os.path.exists(mark) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.path.exists(mark), p.err
+        start = time.monotonic()
+        p.p.send_signal(signal.SIGINT)
+        assert p.wait(10) == 1, p.err
+        assert time.monotonic() - start < 5
+        assert not any(": using " in l or "attached" in l for l in p.err), p.err
+        assert processes_with([sys.executable, wrapper]) == [], "clang outlived run"
+        assert not [f for f in os.listdir(os.path.join(tmp, "probekit", "obj"))
+                    if f.endswith(".bpf.o")], "an object was cached"
+        pk.assert_none_left(before, "after SIGINT during the compile")
+    finally:
+        shutil.rmtree(tmp, True)
+
+
+# -D: settings for the compile ---------------------------------------------------
+
+
+def _label_type(*args):
+    r = pk.run(run_argv(*args, "--params", os.path.join(PROGS, "sized.bpf.c")), env=env())
+    assert r.returncode == 0, r.stderr
+    rows = [l.split() for l in r.stdout.splitlines()]
+    return [row[1] for row in rows if row and row[0] == "label"]
+
+
+def test_define_sizes_arrays():
+    """-D reaches clang and is part of the cache key: the same file gives a
+    char[4], char[7] and char[9] parameter, and char[7] again."""
+    pk.need_host_tool("clang")
+    assert _label_type() == ["char[4]"]
+    assert _label_type("-D", "SLOTS=7") == ["char[7]"]
+    assert _label_type("--define", "SLOTS=9") == ["char[9]"]
+    assert _label_type("-D", "SLOTS=7") == ["char[7]"]
+
+
+def test_define_sizes_maps():
+    """A map sized by -D: the loaded array has SLOTS entries (bpftool's view)."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    p = pk.Proc(run_argv("-v", "-D", "SLOTS=13", os.path.join(PROGS, "sized.bpf.c")), env=env())
+    p.wait_for(lambda l: ": using " in l, 60, stream="err", what="'using' line")
+    maps = [m for k, m in pk.bpf_objects(p.pid) if k == "map"]
+    sizes = {}
+    for m in maps:
+        info = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(m)],
+                                         stdout=subprocess.PIPE, text=True).stdout)
+        sizes[info.get("name")] = info.get("max_entries")
+    assert p.stop() == 0, p.err
+    assert sizes.get("slots") == 13, sizes
+
+
+def test_define_errors():
+    for bad in ("1X=2", "A B=1", "=3", "A\nB"):
+        r = pk.run(run_argv("-D", bad, os.path.join(PROGS, "sized.bpf.c")), env=env())
+        assert r.returncode == 2, (bad, r)
+        assert r.stderr.count("\n") == 1 and "invalid define" in r.stderr, r.stderr

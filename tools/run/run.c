@@ -41,6 +41,7 @@ enum {
 };
 
 #define MAX_SETS 64
+#define MAX_DEFINES 16
 #define LINES_PER_WAKEUP 4096
 
 static struct {
@@ -48,6 +49,9 @@ static struct {
 	const char *output;
 	const char *sets[MAX_SETS];
 	int nr_sets;
+	/* -D, for clang; NULL-terminated */
+	const char *defines[MAX_DEFINES + 1];
+	int nr_defines;
 	bool list_params;
 	bool fields;
 	struct pk_trace_format *printk_fmt;
@@ -89,6 +93,11 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		if (!strchr(arg, '=') || arg[0] == '=')
 			return pk_usage_error(run, "invalid --set '%s': give NAME=VALUE", arg);
 		env.sets[env.nr_sets++] = arg;
+		return 0;
+	case 'D':
+		if (env.nr_defines == MAX_DEFINES)
+			return pk_usage_error(run, "too many -D options (at most %d)", MAX_DEFINES);
+		env.defines[env.nr_defines++] = arg;
 		return 0;
 	case O_PARAMS:
 		env.list_params = true;
@@ -179,10 +188,16 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+static bool stopping(void *run)
+{
+	return pk_run__stopping(run);
+}
+
 /* Writes env.obj_path: the file itself, or its compiled object in the cache. */
 static int find_object(struct pk_run *run)
 {
-	LIBBPF_OPTS(pk_compile_opts, copts, .log = pk_run__verbose(run) ? stderr : NULL);
+	LIBBPF_OPTS(pk_compile_opts, copts, .log = pk_run__verbose(run) ? stderr : NULL,
+		    .defines = env.defines, .cancel = stopping, .ctx = run);
 	char why[1024];
 	int err;
 
@@ -193,7 +208,7 @@ static int find_object(struct pk_run *run)
 			return -EINVAL;
 		}
 		snprintf(env.obj_path, sizeof(env.obj_path), "%s", env.file);
-		return 0;
+		return env.nr_defines ? pk_usage_error(run, "-D is for a .bpf.c, not an object") : 0;
 	}
 	err = pk_compile(env.file, env.obj_path, sizeof(env.obj_path), &copts, why, sizeof(why));
 	if (err)
@@ -568,6 +583,9 @@ static int run_main(struct pk_run *run)
 
 	err = find_object(run);
 	if (err)
+		return err == -EINVAL && env.nr_defines ? 2 : 1;
+	/* Ctrl-C while clang ran: nothing is loaded */
+	if (pk_run__stopping(run))
 		return 1;
 	if (env.output)
 		return keep_object(run);
@@ -631,6 +649,7 @@ out:
 static const struct pk_option options[] = {
 	{ "output", 'o', "FILE", "compile FILE.bpf.c into FILE (a .bpf.o) and exit" },
 	{ "set", O_SET, "NAME=VALUE", "set the const volatile global NAME before load" },
+	{ "define", 'D', "NAME=VALUE", "#define NAME VALUE for the compile (bcc's cflags)" },
 	{ "params", O_PARAMS, NULL, "list the parameters (const volatile globals) and exit" },
 	{ "interval", 'i', "SECS", "print the maps every SECS seconds, not only at the end" },
 	{ "clear", O_CLEAR, NULL, "with -i: empty the maps after each print" },
@@ -659,6 +678,7 @@ const struct pk_tool run_tool = {
 		    "  run opensnoop_table.bpf.c        # PK_EVENT() records as a table\n"
 		    "  run --fields trace_print.bpf.c   # printk lines as a table\n"
 		    "  run --set target_pid=42 f.bpf.c  # a const volatile global, before load\n"
+		    "  run -D MAX_ENTRIES=4096 f.bpf.c  # a constant for the compile (sizes maps)\n"
 		    "  run -o f.bpf.o f.bpf.c           # compile only, keep the object\n"
 		    "  run --svg a.svg -c ./prog m.bpf.c  # a flame graph of its stack maps\n",
 	.options = options,
