@@ -24,6 +24,7 @@
 #include <probekit/events.h>
 #include <probekit/features.h>
 #include <probekit/ksyms.h>
+#include <probekit/params.h>
 
 #include "internal.h"
 
@@ -42,6 +43,8 @@ enum common_id {
 	C_PERFBUF,
 	C_COMMAND,
 	C_BTF,
+	/* options declared in the BPF object: C_DECLARED + their index */
+	C_DECLARED = 0x20000,
 };
 
 enum common_scope {
@@ -116,6 +119,10 @@ struct pk_run {
 	bool saw_pid;
 	/* pk_run__set_command_exit(false): no ptrace of -c's command */
 	bool no_command_exit;
+	/* options and filters declared in the BPF object */
+	struct pk__declared declared;
+	/* the pid filter's value from the tool's own -p (run's) */
+	pid_t filter_pid;
 	/* the way out, for -v: the loop left, the final work done, all detached */
 	long long stopped_ns, finished_ns, detached_ns;
 };
@@ -394,8 +401,40 @@ static void print_option(FILE *f, int short_key, const struct pk_option *o)
 	fprintf(f, "  %-24s %s\n", left, o->doc);
 }
 
-static void print_help(const struct pk_tool *tool, const char *name)
+static bool declared_shown(const struct pk_run *run, int i);
+
+/* "(5)": a default worth showing */
+static void declared_doc(const struct pk_param_option *o, char *buf, size_t size)
 {
+	const char *v = o->value;
+	bool none = !v[0] || !strcmp(v, "0") || !strcmp(v, "false") || o->flag;
+
+	snprintf(buf, size, "%s%s%s%s", o->help, none ? "" : " (", none ? "" : v, none ? "" : ")");
+}
+
+static void print_declared_help(const struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	char doc[sizeof(d->opts->help) + sizeof(d->opts->value) + 4];
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+		struct pk_option po = { o->long_name, 0, o->flag ? NULL : o->value_name, doc };
+
+		if (!declared_shown(run, i))
+			continue;
+		declared_doc(o, doc, sizeof(doc));
+		if (!po.arg || !po.arg[0])
+			po.arg = o->flag ? NULL : "VALUE";
+		print_option(stdout, o->short_name, &po);
+	}
+}
+
+static void print_help(const struct pk_run *run)
+{
+	const struct pk_tool *tool = run->tool;
+	const char *name = run->name;
 	const struct pk_option *o;
 	size_t i;
 
@@ -406,6 +445,10 @@ static void print_help(const struct pk_tool *tool, const char *name)
 		printf("\nOptions:\n");
 		for (o = tool->options; o->name; o++)
 			print_option(stdout, o->key < 256 ? o->key : 0, o);
+	}
+	if (run->declared.nr) {
+		printf("\nOptions of %s:\n", run->declared.source);
+		print_declared_help(run);
 	}
 	printf("\nCommon options:\n");
 	for (i = 0; i < NR_COMMON; i++) {
@@ -471,8 +514,8 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 }
 
 struct option_table {
-	struct option longs[64];
-	char shorts[160];
+	struct option longs[64 + PK__MAX_DECLARED];
+	char shorts[160 + 2 * PK__MAX_DECLARED];
 };
 
 static void add_option(struct option_table *t, int *nl, size_t *ns, const struct pk_option *o,
@@ -488,11 +531,65 @@ static void add_option(struct option_table *t, int *nl, size_t *ns, const struct
 	}
 }
 
-static void build_table(const struct pk_tool *tool, struct option_table *t)
+/* The tool's or a common option of this long or short name, if any. */
+static const char *taken_by(const struct pk_tool *tool, const char *name, int key)
 {
 	const struct pk_option *o;
+	size_t i;
+
+	for (o = tool->options; o && o->name; o++) {
+		if (!strcmp(o->name, name) || (key && o->key == key))
+			return o->name;
+	}
+	for (i = 0; i < NR_COMMON; i++) {
+		const struct common_option *c = &common_options[i];
+
+		if (common_applies(tool, c) &&
+		    (!strcmp(c->opt.name, name) || (key && common_short(tool, c) == key)))
+			return c->opt.name;
+	}
+	return NULL;
+}
+
+/*
+ * Whether declared option @i is on the command line: a filter the tool
+ * has an option for itself (run's -p) is not, and gets its value from it.
+ */
+static bool declared_shown(const struct pk_run *run, int i)
+{
+	const struct pk_param_option *o = &run->declared.opts[i];
+
+	return !o->filter[0] || !taken_by(run->tool, o->long_name, o->short_name);
+}
+
+/* A declared option may not take the name of the tool's or a common one. */
+static int check_declared(struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	const char *other;
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+
+		other = taken_by(run->tool, o->long_name, o->short_name);
+		if (other && !o->filter[0])
+			return pk_usage_error(run, "%s: the option --%s%s%s%s declared on %s "
+						   "clashes with %s's own --%s", d->source,
+					      o->long_name, o->short_name ? " (-" : "",
+					      o->short_name ? (char[2]){ o->short_name, 0 } : "",
+					      o->short_name ? ")" : "", o->name, run->tool->name,
+					      other);
+	}
+	return 0;
+}
+
+static void build_table(const struct pk_run *run, struct option_table *t)
+{
+	const struct pk_tool *tool = run->tool;
+	const struct pk_option *o;
 	size_t ns = 0, i;
-	int nl = 0;
+	int nl = 0, j;
 
 	memset(t, 0, sizeof(*t));
 	t->shorts[ns++] = ':';
@@ -503,17 +600,30 @@ static void build_table(const struct pk_tool *tool, struct option_table *t)
 			add_option(t, &nl, &ns, &common_options[i].opt, common_options[i].opt.key,
 				   common_short(tool, &common_options[i]));
 	}
+	for (j = 0; j < run->declared.nr; j++) {
+		const struct pk_param_option *d = &run->declared.opts[j];
+		struct pk_option po = { d->long_name, 0, d->flag ? NULL : "V", NULL };
+
+		if (declared_shown(run, j))
+			add_option(t, &nl, &ns, &po, C_DECLARED + j, d->short_name);
+	}
 }
 
-static int map_short_to_common(const struct pk_tool *tool, int key)
+static int map_short_to_common(const struct pk_run *run, int key)
 {
+	const struct pk_tool *tool = run->tool;
 	size_t i;
+	int j;
 
 	if (tool_has_short(tool, key))
 		return key;
 	for (i = 0; i < NR_COMMON; i++) {
 		if (common_options[i].short_key == key && common_applies(tool, &common_options[i]))
 			return common_options[i].opt.key;
+	}
+	for (j = 0; j < run->declared.nr; j++) {
+		if (run->declared.opts[j].short_name == key && declared_shown(run, j))
+			return C_DECLARED + j;
 	}
 	return key;
 }
@@ -536,18 +646,41 @@ static int check_command(struct pk_run *run)
 	return err;
 }
 
-/* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
-static int parse_command_line(struct pk_run *run, int argc, char **argv)
+static int parse_declared(struct pk_run *run, int i, const char *arg)
+{
+	char why[512];
+
+	if (pk__declared_parse(&run->declared, i, arg, why, sizeof(why)))
+		return pk_usage_error(run, "%s", why);
+	return 0;
+}
+
+/*
+ * How a pass over the command line treats options. A tool whose options
+ * come partly from its BPF object (run's FILE) needs two: the first takes
+ * the tool's and the common options and lets others by, the tool then
+ * declares the object's, and the second takes those alone.
+ */
+enum pass {
+	PASS_ALL,
+	PASS_KNOWN,
+	PASS_DECLARED,
+};
+
+/* One getopt pass; returns 0, 1 for --version, or a negative errno. */
+static int parse_pass(struct pk_run *run, int argc, char **argv, enum pass pass, bool *help)
 {
 	const struct pk_tool *tool = run->tool;
 	struct option_table t;
 	int c, err;
 
-	build_table(tool, &t);
+	build_table(run, &t);
 	opterr = 0;
 	/* 0, not 1: also resets glibc's state inside a cluster such as -xz */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
+		if (c == '?' && pass == PASS_KNOWN)
+			continue;
 		if (c == '?') {
 			if (optopt && optopt < 256)
 				return pk_usage_error(run, "unknown option '-%c' (see --help)", optopt);
@@ -558,10 +691,18 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 			return pk_usage_error(run, "option '%s' needs a value (see --help)",
 					      argv[optind - 1]);
 		if (c < 256)
-			c = map_short_to_common(tool, c);
+			c = map_short_to_common(run, c);
+		if (c >= C_DECLARED) {
+			err = parse_declared(run, c - C_DECLARED, optarg);
+			if (err)
+				return err;
+			continue;
+		}
+		if (pass == PASS_DECLARED)
+			continue;
 		if (c == C_HELP) {
-			print_help(tool, run->name);
-			return 1;
+			*help = true;
+			continue;
 		}
 		if (c == C_VERSION) {
 			printf("%s (probekit) %s\n", run->name, PK_VERSION);
@@ -574,6 +715,120 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+static const struct option *long_option(const struct option_table *t, const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+	const struct option *o;
+
+	for (o = t->longs; o->name; o++) {
+		if (strlen(o->name) == len && !strncmp(o->name, arg, len))
+			return o;
+	}
+	return NULL;
+}
+
+static bool short_takes_value(const struct option_table *t, char c)
+{
+	const char *p = c != ':' ? strchr(t->shorts + 1, c) : NULL;
+
+	return p && p[1] == ':';
+}
+
+/*
+ * Long options by their whole name only, where the options come in two
+ * passes: getopt would take a declared --comm, unknown to the first pass,
+ * for an abbreviated --command. The first pass leaves unknown long options
+ * out of its copy (@keep NULL: the second pass refuses them).
+ */
+static int exact_long_names(struct pk_run *run, int argc, char **argv, char **keep, int *nkeep)
+{
+	struct option_table t;
+	const struct option *o;
+	int i, n = 0;
+	char *a;
+
+	build_table(run, &t);
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		if (keep)
+			keep[n++] = a;
+		if (i == 0 || a[0] != '-' || !a[1])
+			continue;
+		if (!strcmp(a, "--")) {
+			while (keep && ++i < argc)
+				keep[n++] = argv[i];
+			break;
+		}
+		if (a[1] != '-') {
+			/* a cluster: a short option with a value takes the rest, or the next */
+			for (a++; *a; a++) {
+				if (short_takes_value(&t, *a)) {
+					if (!a[1] && i + 1 < argc && keep)
+						keep[n++] = argv[i + 1];
+					i += !a[1];
+					break;
+				}
+			}
+			continue;
+		}
+		o = long_option(&t, a + 2);
+		if (!o && keep)
+			n--;
+		else if (!o)
+			return pk_usage_error(run, "unknown option '%s' (see --help)", a);
+		else if (o->has_arg == required_argument && !strchr(a, '=') && i + 1 < argc) {
+			if (keep)
+				keep[n++] = argv[i + 1];
+			i++;
+		}
+	}
+	if (nkeep)
+		*nkeep = n;
+	return 0;
+}
+
+/* The first pass runs on a copy: getopt moves the arguments it passes over. */
+static int first_pass(struct pk_run *run, int argc, char **argv, bool *help)
+{
+	char **copy = calloc(argc + 1, sizeof(*copy));
+	int err;
+
+	if (!copy)
+		return -ENOMEM;
+	exact_long_names(run, argc, argv, copy, &argc);
+	err = parse_pass(run, argc, copy, PASS_KNOWN, help);
+	if (!err && run->tool->declare)
+		err = run->tool->declare(run, argc - optind, copy + optind);
+	free(copy);
+	if (err && *help)
+		err = 0;
+	return err ? err : check_declared(run);
+}
+
+/* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
+static int parse_command_line(struct pk_run *run, int argc, char **argv)
+{
+	const struct pk_tool *tool = run->tool;
+	bool help = false;
+	int err;
+
+	if (tool->declare)
+		err = first_pass(run, argc, argv, &help);
+	else
+		err = check_declared(run);
+	if (!err && !help && tool->declare)
+		err = exact_long_names(run, argc, argv, NULL, NULL);
+	if (!err && !help)
+		err = parse_pass(run, argc, argv, tool->declare ? PASS_DECLARED : PASS_ALL, &help);
+	if (help) {
+		print_help(run);
+		return 1;
+	}
+	if (err)
+		return err;
 	if (optind < argc) {
 		if (!tool->parse_args)
 			return pk_usage_error(run, "unexpected argument '%s' (see --help)",
@@ -583,6 +838,37 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
 	}
 	return err ? err : check_command(run);
+}
+
+/* Declared options ---------------------------------------------------------- */
+
+int pk_run__declare_file(struct pk_run *run, const char *path, const char *name)
+{
+	char why[512];
+	int err = pk__declared_open(&run->declared, path, name, NULL, 0, why, sizeof(why));
+
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
+void pk_run__set_pid_filter(struct pk_run *run, pid_t pid)
+{
+	run->filter_pid = pid;
+}
+
+int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj)
+{
+	pid_t pid = run->filter_pid ? run->filter_pid : run->child.pid;
+	char why[512];
+	int err;
+
+	if (!run->declared.obj)
+		return 0;
+	err = pk__declared_apply(&run->declared, obj, pid, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
 }
 
 /* Running ------------------------------------------------------------------- */
@@ -642,6 +928,9 @@ static int configure_object(void *skel, enum pk_mech mech, void *ctx)
 		if (err)
 			return err;
 	}
+	err = pk_run__apply_declared(run, run->tool->skel->object(skel));
+	if (err)
+		return err;
 	if (run->tool->flags & PK_TOOL_NO_EVENTS)
 		return 0;
 	return pk_events__configure(run->tool->skel->object(skel), &run->events_opts);
@@ -914,6 +1203,7 @@ static void cleanup(struct pk_run *run)
 	pk_attach__free(run->att);
 	end_command(run, false);
 	pk__child_release(&run->child);
+	pk__declared_free(&run->declared);
 	for (i = 0; i < run->nr_watches; i++) {
 		if (run->watches[i].owned)
 			close(run->watches[i].fd);

@@ -183,6 +183,40 @@ int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid
 			    bool retprobe, const char *const *syms, const __u64 *cookies,
 			    unsigned int n, char *why, size_t why_size);
 
+/* Options declared in a BPF object, on the command line (declared.c) -------- */
+
+#define PK__MAX_DECLARED 32
+
+struct pk_param_option;
+struct pk__declared {
+	/* opened, never loaded: the declarations, and the values' checks */
+	struct bpf_object *obj;
+	char source[128];
+	struct pk_param_option *opts;
+	int nr;
+	/* NAME=VALUE of each option given */
+	char *sets[PK__MAX_DECLARED];
+	/* the filters' values */
+	pid_t pid, tid;
+	__u32 uid;
+	bool uid_given;
+	char comm[16];
+	__u64 cgroup;
+	__u32 cgroup_level;
+};
+
+/* Opens the object at @path, or in @data when not NULL, and reads its
+ * declarations; @name (NULL: @path) names it in messages. */
+int pk__declared_open(struct pk__declared *d, const char *path, const char *name,
+		      const void *data, size_t size, char *why, size_t why_size);
+/* Option @i's value from the command line: -EINVAL with @why when it is bad. */
+int pk__declared_parse(struct pk__declared *d, int i, const char *arg, char *why, size_t why_size);
+/* Sets the values in @obj before load; @pid fills the pid filter unless -p did. */
+int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid_t pid, char *why,
+		       size_t why_size);
+bool pk__declared_has_filter(const struct pk__declared *d, const char *kind);
+void pk__declared_free(struct pk__declared *d);
+
 /* -c COMMAND (spawn.c) ----------------------------------------------------- */
 
 struct pk__child {
@@ -251,6 +285,8 @@ struct pk__rodata_var {
 	__u32 size;
 };
 typedef int (*pk__rodata_var_fn)(const struct btf *btf, const struct pk__rodata_var *v, void *ctx);
+/* pk_params__set() that also reaches probekit's own globals (pk_filter_tgid...) */
+int pk__param_set_own(struct bpf_object *obj, const char *assignment, char *why, size_t why_size);
 /* Calls @fn for each variable of @obj's .rodata sections until it returns non-zero. */
 int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx);
 

@@ -66,6 +66,14 @@ struct pk_tool {
 	int (*parse_opt)(struct pk_run *run, int key, const char *arg);
 	/* positional arguments; without this hook, they are a usage error */
 	int (*parse_args)(struct pk_run *run, int argc, char **argv);
+	/*
+	 * For a tool whose BPF object declares options (PK_OPTION(), the
+	 * PK_FILTER_* filters) and is known only from the command line (run's
+	 * FILE): called after the tool's and the common options are parsed,
+	 * with the other arguments (which may hold declared options' values),
+	 * to call pk_run__declare_file(); the declared options are parsed next.
+	 */
+	int (*declare)(struct pk_run *run, int argc, char **argv);
 
 	/* A tool without BPF programs of its own supplies only this. */
 	int (*main)(struct pk_run *run);
@@ -141,6 +149,23 @@ int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, i
  * -d and Ctrl-C, and returns the exit status.
  */
 int pk_run__loop(struct pk_run *run);
+
+/*
+ * The options a BPF object declares (PK_OPTION(), PK_FILTER_*; params.h
+ * reads them) become options of the tool, listed by --help and checked by
+ * type; from tool->declare. @name (the source file, say) names them in
+ * --help and in errors. A negative errno after a pk_error().
+ */
+int pk_run__declare_file(struct pk_run *run, const char *path, const char *name);
+/*
+ * Sets the declared options given and the filters in @obj, before load:
+ * the pid filter takes -p, else pk_run__set_pid_filter()'s pid, else the
+ * -c command's. The runtime does it for skeleton tools; a tool that loads
+ * its own object (run) calls it from its configure step.
+ */
+int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj);
+/* For a tool with its own -p (run): the pid filter's value. */
+void pk_run__set_pid_filter(struct pk_run *run, pid_t pid);
 
 /* "tool: message" on stderr; returns -EINVAL so a parser can return it. */
 int pk_usage_error(const struct pk_run *run, const char *fmt, ...)

@@ -219,3 +219,212 @@ def test_define_errors():
         r = pk.run(run_argv("-D", bad, os.path.join(PROGS, "sized.bpf.c")), env=env())
         assert r.returncode == 2, (bad, r)
         assert r.stderr.count("\n") == 1 and "invalid define" in r.stderr, r.stderr
+
+
+# Options declared in the file --------------------------------------------------
+
+WRITER = """import os, sys
+fd = os.open("/dev/null", os.O_WRONLY)
+if len(sys.argv) > 1:
+    import ctypes
+    ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+sys.stdin.readline()
+for n in (11, 100, 1001):
+    os.write(fd, b"x" * n)
+"""
+
+
+def writer(*argv, prefix=()):
+    """A process that writes 11, 100 and 1001 bytes to /dev/null once it reads
+    a line; argv[0] (optional) becomes its comm first."""
+    return pk.Proc([*prefix, sys.executable, "-c", WRITER, *argv], stdin=subprocess.PIPE)
+
+
+def go(w):
+    w.p.stdin.write(b"go\n")
+    w.p.stdin.flush()
+    assert w.wait(20) == 0
+
+
+def counts(lines):
+    return {o["key"]: o["value"] for o in pk.json_lines(l for l in lines if l.startswith("{"))
+            if o.get("map") == "writes"}
+
+
+def _declared(*args):
+    return pk.run(run_argv(*args), env=env())
+
+
+def test_declared_options_in_help():
+    """run FILE --help lists the file's options: short and long names, value
+    names, help and defaults; a flag has no value; the pid filter is run's -p."""
+    pk.need_host_tool("clang")
+    r = _declared(prog("declared.bpf.c"), "--help")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    section = lines[lines.index("Options of declared.bpf.c:") + 1:lines.index("Common options:") - 1]
+    assert [" ".join(l.split()) for l in section] == [
+        "-m, --min BYTES count writes of BYTES or more",
+        "--odd count writes of an odd size only",
+        "-f, --fd FD count writes to FD only; -1: all (-1)",
+        "--label TEXT a label for the output (w)",
+        "-u, --uid UID trace this user only (a number or a name)",
+    ], section
+    # also before the file, and run's own options stay
+    r2 = _declared("--help", prog("declared.bpf.c"))
+    assert r2.stdout == r.stdout
+    assert "--set NAME=VALUE" in r.stdout and "-p, --pid PID" in r.stdout
+
+
+def _count_child(*opts):
+    r = pk.run(run_argv("--json", "-c", f"{sys.executable} {WRITER_NOWAIT}",
+                        prog("declared.bpf.c"), *opts), env=env(), timeout=60)
+    assert r.returncode == 0, r.stderr
+    return counts(r.stdout.splitlines())
+
+
+def writer_script():
+    """A file that writes 11, 100 and 1001 bytes to /dev/null, for -c."""
+    tmp = tempfile.mkdtemp(prefix="pk-onefile-")
+    atexit.register(shutil.rmtree, tmp, True)
+    path = os.path.join(tmp, "writer.py")
+    with open(path, "w") as f:
+        f.write(WRITER.replace("sys.stdin.readline()\n", ""))
+    return path
+
+
+WRITER_NOWAIT = writer_script()
+
+
+def test_declared_options_set_values():
+    """Each option reaches the program: 3 writes of 11, 100 and 1001 bytes by
+    -c's command (the pid filter: nothing else counts), 2 of them >= 50
+    bytes, 2 odd, 1 both; --set still works; a flag takes no value."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    for opts, want in (((), 3), (("--min", "50"), 2), (("-m", "50"), 2), (("--odd",), 2),
+                       (("--odd", "--min=50"), 1), (("--set", "min_bytes=1000"), 1)):
+        got = _count_child(*opts)
+        assert list(got.values()) == [want], (opts, got)
+    # options before the file too
+    r = pk.run(run_argv("--json", "--min", "50", "-c",
+                        f"{sys.executable} {WRITER_NOWAIT}", prog("declared.bpf.c")),
+               env=env(), timeout=60)
+    assert r.returncode == 0 and list(counts(r.stdout.splitlines()).values()) == [2], r
+
+
+def test_declared_option_errors():
+    """Type checks: sign, range, string length; a flag given a value; an
+    unknown option; a user that does not exist. Exit 2, one line each."""
+    pk.need_host_tool("clang")
+    cases = [
+        (["--min", "-5"], "run: --min: min_bytes (__u32): bad value \"-5\": out of range"),
+        (["--min", "5000000000"], "run: --min: min_bytes (__u32): bad value \"5000000000\""),
+        (["--fd", "x"], "run: --fd: only_fd (__s32): bad value \"x\""),
+        (["--label", "12345678"], "run: --label: label (char[8]): bad value \"12345678\": "
+                                  "longer than 7 characters"),
+        (["--odd=yes"], "run: unknown option '--odd=yes' (see --help)"),
+        (["--mi", "5"], "run: unknown option '--mi' (see --help)"),
+        (["--nosuch"], "run: unknown option '--nosuch' (see --help)"),
+        (["-u", "no-such-user-here"], "run: invalid UID 'no-such-user-here'"),
+    ]
+    for args, want in cases:
+        r = _declared(prog("declared.bpf.c"), *args)
+        assert r.returncode == 2, (args, r)
+        assert r.stderr.startswith(want) and r.stderr.count("\n") == 1, (args, r.stderr)
+
+
+def test_declared_option_clash():
+    """A file may not declare an option run or the runtime has (-d)."""
+    pk.need_host_tool("clang")
+    r = _declared(prog("declared_clash.bpf.c"))
+    assert r.returncode == 2, r
+    assert r.stderr == ("run: declared_clash.bpf.c: the option --delay (-d) declared on delay "
+                        "clashes with run's own --duration\n"), r.stderr
+
+
+# The standard filters -------------------------------------------------------------
+
+
+def test_command_tracepoint_sees_only_its_child():
+    """run -c on a tracepoint program: only the command's writes are counted
+    (before the pid filter, every process's, the tracer's own included)."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    r = pk.run(run_argv("-v", "--json", "-c", f"{sys.executable} {WRITER_NOWAIT}",
+                        prog("writes_counted.bpf.c")), env=env(), timeout=60)
+    assert r.returncode == 0, r.stderr
+    child = int(re.search(r"started pid (\d+)", r.stderr).group(1))
+    assert counts(r.stdout.splitlines()) == {child: 3}, r.stdout
+
+
+def _filtered(opts, w, setup=None):
+    p = pk.Proc(run_argv("-v", "--json", prog("writes_counted.bpf.c"), *opts), env=env())
+    p.wait_for(lambda l: ": using " in l, 60, stream="err", what="'using' line")
+    go(w)
+    # a write of the tracer's own is not counted either
+    assert p.stop() == 0, p.err
+    return counts(p.out)
+
+
+def test_filter_pid_and_tid():
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    for flag in ("-p", "-t", "--tid"):
+        w = writer()
+        assert _filtered([flag, str(w.pid)], w) == {w.pid: 3}, flag
+
+
+def test_filter_uid():
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    uid = 40000 + os.getpid() % 20000
+    w = writer(prefix=["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+                       "--clear-groups"])
+    assert _filtered(["-u", str(uid)], w) == {w.pid: 3}
+    w = writer()
+    assert _filtered(["--uid", "root", "--comm", "nobody-has-it"], w) == {}
+
+
+def test_filter_comm():
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    comm = f"pkw{os.getpid() % 100000}"
+    w = writer(comm)
+    assert _filtered(["--comm", comm], w) == {w.pid: 3}
+    r = _declared(prog("writes_counted.bpf.c"), "--comm", "x" * 16)
+    assert r.returncode == 2 and "invalid COMM" in r.stderr, r
+
+
+def test_filter_cgroup():
+    """--cgroup PATH: tasks in that cgroup v2 or below it (a child cgroup)."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    with open("/proc/mounts") as f:
+        roots = [l.split()[1] for l in f if l.split()[2] == "cgroup2"]
+    if not roots:
+        raise pk.Skip("no cgroup v2 hierarchy mounted")
+    root = roots[0]
+    top = os.path.join(root, f"pk-onefile-{os.getpid()}")
+    sub = os.path.join(top, "sub")
+    os.makedirs(sub)
+    try:
+        w = writer()
+        with open(os.path.join(sub, "cgroup.procs"), "w") as f:
+            f.write(str(w.pid))
+        assert _filtered(["--cgroup", top], w) == {w.pid: 3}
+        w = writer()
+        assert _filtered(["--cgroup", sub], w) == {}
+        r = _declared(prog("writes_counted.bpf.c"), "--cgroup", "/tmp")
+        assert r.returncode == 2 and "/tmp is not a cgroup v2 directory" in r.stderr, r
+    finally:
+        pk.cleanup_processes()
+        for d in (sub, top):
+            for _ in range(50):
+                try:
+                    os.rmdir(d)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)

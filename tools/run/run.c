@@ -82,6 +82,7 @@ static struct {
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
 	unsigned long v;
+	int err;
 
 	switch (key) {
 	case 'o':
@@ -144,7 +145,9 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		env.events_opts.force_perf = true;
 		return 0;
 	case 'p':
-		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
+		err = pk_parse_pid_arg(run, "PID", arg, &env.pid);
+		pk_run__set_pid_filter(run, env.pid);
+		return err;
 	case O_FOLDED:
 		env.folded = true;
 		return 0;
@@ -252,7 +255,9 @@ static int configure(struct bpf_object *obj, enum pk_mech mech, void *ctx)
 	int i, err;
 
 	(void)mech;
-	(void)ctx;
+	err = pk_run__apply_declared(ctx, obj);
+	if (err)
+		return err;
 	/* checked by check_params() already: a failure here is not the user's */
 	for (i = 0; i < env.nr_sets; i++) {
 		err = pk_params__set(obj, env.sets[i], NULL, 0);
@@ -535,7 +540,7 @@ static int load(struct pk_run *run)
 {
 	LIBBPF_OPTS(pk_object_opts, oopts, .mechanism = env.mechanism,
 		    .log = pk_run__verbose(run) ? stderr : NULL, .pid = env.pid,
-		    .sample_freq = env.freq, .configure = configure);
+		    .sample_freq = env.freq, .configure = configure, .ctx = run);
 	char why[1024];
 	int err;
 
@@ -577,16 +582,36 @@ static bool object_has_stack_map(const char *path)
 	return found;
 }
 
+/*
+ * Before the file's own options are parsed: the file is compiled and its
+ * declarations read. It is the first argument that looks like one (a
+ * declared option's value may stand before it).
+ */
+static int declare(struct pk_run *run, int argc, char **argv)
+{
+	int i, err;
+
+	for (i = 0; i < argc && !env.file; i++) {
+		if (ends_with(argv[i], ".c") || ends_with(argv[i], ".o"))
+			env.file = argv[i];
+	}
+	if (!env.file && argc)
+		env.file = argv[0];
+	if (!env.file)
+		return 0;
+	err = find_object(run);
+	if (err)
+		return err == -EINVAL && env.nr_defines ? -EINVAL : -EIO;
+	/* Ctrl-C while clang ran: nothing is loaded */
+	if (pk_run__stopping(run))
+		return -EINTR;
+	return env.output ? 0 : pk_run__declare_file(run, env.obj_path, env.file);
+}
+
 static int run_main(struct pk_run *run)
 {
 	int status = 1, err, links;
 
-	err = find_object(run);
-	if (err)
-		return err == -EINVAL && env.nr_defines ? 2 : 1;
-	/* Ctrl-C while clang ran: nothing is loaded */
-	if (pk_run__stopping(run))
-		return 1;
 	if (env.output)
 		return keep_object(run);
 	status = check_params(run);
@@ -684,6 +709,7 @@ const struct pk_tool run_tool = {
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
+	.declare = declare,
 	.main = run_main,
 	.tick = tick,
 	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND,
