@@ -471,6 +471,37 @@ struct pk__user_str;
 	PK__TAG("pk_option:" #short_name "|" long_name "|" value_name "|" help)
 
 /*
+ * A file that is a whole tool (tools/NAME/NAME.bpf.c alone, compiled into
+ * the binary; or any file under `probekit run`) describes itself:
+ *
+ *	PK_TOOL_SUMMARY("Count context switches per (previous -> next task) pair.");
+ *	PK_TOOL_EXAMPLE("taskswitch -d 5 -t 10    # the 10 most frequent pairs over 5 s");
+ *	PK_TOOL_BANNER("Counting every {interval} s... Hit Ctrl-C to end.");
+ *	PK_TOOL_INTERVAL(5);		print the tables every 5 s unless -i says otherwise
+ *	PK_PREFER("raw_tp fentry kprobe tp_btf tracepoint");
+ *
+ * The banner is printed once attached (not with --json); {interval} is -i's
+ * seconds. PK_PREFER orders the fallback of the programs' groups (object.h)
+ * where the default order (fentry kprobe tp_btf raw_tp tracepoint) is not
+ * the best for the file. Each is a tag on a one-byte static constant.
+ */
+#define PK__FILE_TAG(tag) PK__FILE_TAG_(tag, __COUNTER__)
+#define PK__FILE_TAG_(tag, n) PK__FILE_TAG__(tag, n)
+#define PK__FILE_TAG__(tag, n)                                                                     \
+	static const volatile char pk__file_tag_##n PK__TAG(tag) __attribute__((used)) = 0
+#define PK_TOOL_SUMMARY(text) PK__FILE_TAG("pk_summary:" text)
+#define PK_TOOL_EXAMPLE(text) PK__FILE_TAG("pk_example:" text)
+#define PK_TOOL_BANNER(text) PK__FILE_TAG("pk_banner:" text)
+#define PK_TOOL_INTERVAL(secs) PK__FILE_TAG("pk_interval:" #secs)
+#define PK_PREFER(kinds) PK__FILE_TAG("pk_prefer:" kinds)
+
+/*
+ * Integer options with a range: PK_OPTION_RANGE(1, 1000000) after
+ * PK_OPTION() makes anything outside it a usage error.
+ */
+#define PK_OPTION_RANGE(lo, hi) PK__TAG("pk_range:" #lo ":" #hi)
+
+/*
  * The standard filters, filled in by the runtime. A program calls
  * pk_filtered() and skips the event when it says so; a file offers a
  * filter by declaring it, one line each:

@@ -37,6 +37,15 @@ static const struct filter_kind {
 
 #define NR_FILTER_KINDS (sizeof(filter_kinds) / sizeof(filter_kinds[0]))
 
+/* A variable's name for a message: it comes from the file. */
+static const char *o_name(const char *name)
+{
+	static __thread char shown[64];
+
+	pk_escape_text(shown, sizeof(shown), name ?: "?", name ? strnlen(name, 40) : 1);
+	return shown;
+}
+
 /* Whether @var_id is a variable of a .rodata section: a `const volatile` global. */
 static bool in_rodata(const struct btf *btf, __u32 var_id)
 {
@@ -228,6 +237,43 @@ static int read_tag(const struct btf *btf, const struct btf_type *t, struct pk_p
 	return 1;
 }
 
+/* "pk_range:LO:HI" on an option's variable: its range. */
+static int read_ranges(const struct btf *btf, struct pk_param_option *out, size_t n, char *why,
+		       size_t why_size)
+{
+	__u32 i, nr = btf__type_cnt(btf);
+	size_t k;
+
+	for (i = 1; i < nr; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i), *var;
+		const char *tag, *name;
+		long long lo, hi;
+		int used = 0;
+
+		if (!btf_is_decl_tag(t))
+			continue;
+		tag = btf__name_by_offset(btf, t->name_off);
+		var = btf__type_by_id(btf, t->type);
+		if (!tag || strncmp(tag, "pk_range:", 9) || !var || !btf_is_var(var))
+			continue;
+		name = btf__name_by_offset(btf, var->name_off);
+		if (sscanf(tag + 9, "%lld:%lld%n", &lo, &hi, &used) != 2 || tag[9 + used] ||
+		    lo > hi) {
+			pk__why(why, why_size, "PK_OPTION_RANGE() on %s: give two integers, the "
+					       "smaller first", o_name(name));
+			return -EINVAL;
+		}
+		for (k = 0; k < n && name; k++) {
+			if (!strcmp(out[k].name, name)) {
+				out[k].ranged = true;
+				out[k].min = lo;
+				out[k].max = hi;
+			}
+		}
+	}
+	return 0;
+}
+
 int pk_params__options_btf(const struct btf *btf, struct pk_param_option *out, size_t max,
 			   char *why, size_t why_size)
 {
@@ -255,7 +301,8 @@ int pk_params__options_btf(const struct btf *btf, struct pk_param_option *out, s
 			out[count] = o;
 		count++;
 	}
-	return (int)count;
+	err = read_ranges(btf, out, count < max ? count : max, why, why_size);
+	return err ? err : (int)count;
 }
 
 struct default_ctx {
@@ -293,4 +340,22 @@ int pk_params__options(struct bpf_object *obj, struct pk_param_option *out, size
 	d.n = (size_t)n < max ? (size_t)n : max;
 	pk__rodata_vars(obj, fill_default, &d);
 	return n;
+}
+
+const char *pk_params__file_tag(const struct btf *btf, const char *prefix, int n)
+{
+	size_t len = prefix ? strlen(prefix) : 0;
+	__u32 i, nr = btf ? btf__type_cnt(btf) : 0;
+
+	for (i = 1; i < nr && len; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		const char *tag;
+
+		if (!btf_is_decl_tag(t))
+			continue;
+		tag = btf__name_by_offset(btf, t->name_off);
+		if (tag && !strncmp(tag, prefix, len) && tag[len] == ':' && n-- == 0)
+			return tag + len + 1;
+	}
+	return NULL;
 }

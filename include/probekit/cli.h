@@ -95,6 +95,12 @@ struct pk_tool {
 	void (*command_exit)(struct pk_run *run, pid_t pid);
 	/* event buffer pages per CPU unless -b says otherwise; 0: the library's */
 	unsigned int buffer_pages;
+	/*
+	 * A tool made of one BPF file (tools/NAME/NAME.bpf.c alone): its
+	 * object, compiled in. It runs as `probekit run` runs a file: options,
+	 * filters, tables and the rest declared in it (bpf/probekit.bpf.h).
+	 */
+	const void *(*object)(size_t *size);
 };
 
 /* Runs a tool as its own process would; returns the exit status. */

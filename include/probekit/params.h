@@ -74,6 +74,9 @@ struct pk_param_option {
 	char filter[8];
 	/* the default, as pk_param's value ("" for a filter) */
 	char value[128];
+	/* PK_OPTION_RANGE(min, max): integers outside are refused */
+	bool ranged;
+	long long min, max;
 };
 /*
  * Fills up to @max options in the order of the BTF and returns their
@@ -86,6 +89,12 @@ int pk_params__options(struct bpf_object *obj, struct pk_param_option *out, size
 		       size_t why_size);
 int pk_params__options_btf(const struct btf *btf, struct pk_param_option *out, size_t max,
 			   char *why, size_t why_size);
+/*
+ * What a file says of itself as a tool (PK_TOOL_SUMMARY(), _EXAMPLE(),
+ * _BANNER(), _INTERVAL(), PK_PREFER()): the text of its @n-th tag
+ * "@prefix:TEXT" (@prefix "pk_summary"...), or NULL.
+ */
+const char *pk_params__file_tag(const struct btf *btf, const char *prefix, int n);
 
 #ifdef __cplusplus
 }

@@ -246,6 +246,99 @@ static int print_map(struct pk_run *run, const struct bpf_map *map, const struct
 	return n;
 }
 
+/* Maps declared as tables (maptable.h) ---------------------------------------- */
+
+#define MAX_TABLES 32
+
+static struct {
+	const struct bpf_map *map;
+	struct pk_map_table *table;
+} tables[MAX_TABLES];
+static int nr_tables;
+
+static struct pk_map_table *table_of(const struct bpf_map *map)
+{
+	int i;
+
+	for (i = 0; i < nr_tables; i++) {
+		if (tables[i].map == map)
+			return tables[i].table;
+	}
+	return NULL;
+}
+
+/* The file's banner, with {interval} as -i's seconds. */
+static void print_banner(struct pk_run *run, const char *banner, double interval_s)
+{
+	const char *mark = strstr(banner, "{interval}");
+	char text[512];
+	size_t n = mark ? (size_t)(mark - banner) : strlen(banner);
+
+	if (mark)
+		snprintf(text, sizeof(text), "%.*s%g%s", (int)n, banner, interval_s, mark + 10);
+	else
+		snprintf(text, sizeof(text), "%s", banner);
+	pk_fput_text(pk_run__out(run), text, strlen(text));
+	fputc('\n', pk_run__out(run));
+}
+
+int run_tables_init(struct pk_run *run, struct bpf_object *obj, double interval_s)
+{
+	const char *banner = pk_params__file_tag(bpf_object__btf(obj), "pk_banner", 0);
+	struct pk_map_table *t;
+	struct bpf_map *map;
+	char why[512];
+
+	if (banner && !pk_run__json(run))
+		print_banner(run, banner, interval_s);
+	bpf_object__for_each_map (map, obj) {
+		t = pk_map_table__new(obj, map, why, sizeof(why));
+		if (!t && errno) {
+			pk_error(run, "%s", why);
+			return -EINVAL;
+		}
+		if (!t)
+			continue;
+		if (nr_tables == MAX_TABLES) {
+			pk_map_table__free(t);
+			break;
+		}
+		tables[nr_tables].map = map;
+		tables[nr_tables++].table = t;
+		if (pk_map_table__header_once(t) && !pk_run__json(run))
+			pk_map_table__header(t, pk_run__out(run));
+	}
+	return 0;
+}
+
+void run_tables_free(void)
+{
+	while (nr_tables > 0)
+		pk_map_table__free(tables[--nr_tables].table);
+}
+
+/* Whether a map other than a table prints: then -i prints a time line first. */
+static bool prints_plain_maps(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map (map, obj) {
+		if (pk_map__is_printable(map) && !table_of(map))
+			return true;
+	}
+	return false;
+}
+
+static int print_table(struct pk_run *run, struct pk_map_table *t)
+{
+	char now[32];
+	time_t s = time(NULL);
+	struct tm tm;
+
+	strftime(now, sizeof(now), "%H:%M:%S", localtime_r(&s, &tm));
+	return pk_map_table__print(t, pk_run__out(run), pk_run__json(run), now);
+}
+
 int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o)
 {
 	LIBBPF_OPTS(pk_map_print_opts, po, .json = pk_run__json(run), .top = o->top,
@@ -254,10 +347,12 @@ int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_
 	struct bpf_map *map;
 	int n;
 
-	if (o->interval && !run_stacks_folded())
+	if (o->interval && !run_stacks_folded() && prints_plain_maps(obj))
 		time_line(run);
 	bpf_object__for_each_map (map, obj) {
-		if (run_stacks_has_map(map))
+		if (table_of(map))
+			n = print_table(run, table_of(map));
+		else if (run_stacks_has_map(map))
 			n = run_stacks_print_map(run, map, &po);
 		else if (run_stacks_folded())
 			continue;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,8 @@ enum {
 
 static struct {
 	const char *file;
+	/* a one-file tool compiled in, rather than a file */
+	const struct pk_tool *onefile;
 	const char *output;
 	const char *sets[MAX_SETS];
 	int nr_sets;
@@ -410,6 +413,19 @@ static int start_stacks(struct pk_run *run)
 	return err;
 }
 
+/* Tables, and the file's interval: PK_TOOL_INTERVAL() unless -i said otherwise */
+static int start_tables(struct pk_run *run)
+{
+	struct bpf_object *obj = pk_object__bpf(env.obj);
+	const char *secs = pk_params__file_tag(bpf_object__btf(obj), "pk_interval", 0);
+
+	if (!env.interval_ms && secs && pk_parse_seconds(secs, &env.interval_ms)) {
+		pk_error(run, "%s: PK_TOOL_INTERVAL(%s) is not a number of seconds", env.file, secs);
+		return -EINVAL;
+	}
+	return run_tables_init(run, obj, env.interval_ms / 1000.0);
+}
+
 /* -c: read its maps as it exits, for the user stacks printed at the end */
 static void command_exit(struct pk_run *run, pid_t pid)
 {
@@ -644,6 +660,8 @@ static int run_main(struct pk_run *run)
 		pk_error(run, "cannot watch process %d: %s", env.pid, strerror(-err));
 		goto out;
 	}
+	if (!err && (err = start_tables(run)))
+		goto out;
 	if (env.interval_ms)
 		pk_run__set_interval(run, env.interval_ms);
 	links = pk_attach__link_count(pk_object__attach(env.obj));
@@ -661,6 +679,7 @@ out:
 	pk_trace_pipe__free(env.tp);
 	pk_events__free(env.events);
 	run_events_free();
+	run_tables_free();
 	run_stacks_free();
 	if (env.events_epfd >= 0)
 		close(env.events_epfd);
@@ -693,6 +712,57 @@ static const struct pk_option options[] = {
 	{ "perf-buffer", O_PERF_BUFFER, NULL, "use the perf buffer even where a ring buffer works" },
 	{},
 };
+
+/* One-file tools (tools/NAME/NAME.bpf.c alone) ------------------------------- */
+
+/* run's options that make sense for a file compiled in */
+static const struct pk_option onefile_options[] = {
+	{ "interval", 'i', "SECS", "print the tables every SECS seconds, not only at the end" },
+	{ "mechanism", O_MECHANISM, "NAME", "use only group members of this kind: fentry, "
+					    "kprobe, tp_btf, raw_tp, tracepoint" },
+	{ "buffer-pages", 'b', "PAGES", "event buffer pages per CPU, a power of two (64)" },
+	{ "perf-buffer", O_PERF_BUFFER, NULL, "use the perf buffer even where a ring buffer works" },
+	{},
+};
+
+/* The object compiled in, as a file libbpf can open: a memfd of its bytes. */
+static int declare_onefile(struct pk_run *run, int argc, char **argv)
+{
+	const void *bytes;
+	size_t size = 0;
+	int fd;
+
+	(void)argc;
+	(void)argv;
+	bytes = env.onefile->object(&size);
+	fd = memfd_create(env.onefile->name, MFD_CLOEXEC);
+	if (fd < 0 || write(fd, bytes, size) != (ssize_t)size) {
+		pk_error(run, "cannot hold the object: %s", strerror(errno));
+		return -EIO;
+	}
+	env.file = env.onefile->name;
+	snprintf(env.obj_path, sizeof(env.obj_path), "/proc/self/fd/%d", fd);
+	return pk_run__declare_file(run, env.obj_path, env.file);
+}
+
+int run_onefile_main(const struct pk_tool *tool, int argc, char **argv);
+
+int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
+{
+	extern const struct pk_tool run_tool;
+	struct pk_tool t = run_tool;
+
+	t.name = tool->name;
+	t.aliases = tool->aliases;
+	t.summary = tool->summary;
+	t.usage = "[OPTIONS]";
+	t.examples = tool->examples;
+	t.options = onefile_options;
+	t.parse_args = NULL;
+	t.declare = declare_onefile;
+	env.onefile = tool;
+	return pk_tool_main(&t, argc, argv);
+}
 
 const struct pk_tool run_tool = {
 	.name = "run",

@@ -29,6 +29,9 @@ struct run_maps_opts {
 	/* an -i print: a time line first */
 	bool interval;
 };
+/* The maps declared as tables; the file's banner, and headers printed once. */
+int run_tables_init(struct pk_run *run, struct bpf_object *obj, double interval_s);
+void run_tables_free(void);
 /* Every map the program declared (and with globals, its global variables). */
 int run_print_maps(struct pk_run *run, struct bpf_object *obj, const struct run_maps_opts *o);
 
