@@ -497,9 +497,12 @@ struct pk__user_str;
 
 /*
  * Integer options with a range: PK_OPTION_RANGE(1, 1000000) after
- * PK_OPTION() makes anything outside it a usage error.
+ * PK_OPTION() makes anything outside it a usage error; PK_OPTION_PID, a
+ * pid or tid that does not exist.
  */
 #define PK_OPTION_RANGE(lo, hi) PK__TAG("pk_range:" #lo ":" #hi)
+/* The value is a process or thread id that must exist when the tool starts. */
+#define PK_OPTION_PID PK__TAG("pk_check:pid")
 
 /*
  * The standard filters, filled in by the runtime. A program calls

@@ -50,6 +50,8 @@ enum common_id {
 enum common_scope {
 	FOR_ALL,
 	FOR_BPF,
+	/* tools with BPF of their own: a skeleton, or a one-file tool's object */
+	FOR_BTF,
 	FOR_EVENTS,
 	/* tools with BPF, and .main tools that run pk_run__loop() */
 	FOR_LOOP,
@@ -83,7 +85,7 @@ static const struct common_option common_options[] = {
 	{ { "btf", C_BTF, "FILE",
 	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
 	    "or 'none'" },
-	  0, FOR_BPF },
+	  0, FOR_BTF },
 };
 
 #define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
@@ -377,6 +379,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 {
 	if (c->scope == FOR_BPF)
 		return tool->skel != NULL;
+	if (c->scope == FOR_BTF)
+		return tool->skel || tool->object;
 	if (c->scope == FOR_LOOP)
 		return tool->skel || (tool->flags & PK_TOOL_LOOP);
 	if (c->scope == FOR_EVENTS)

@@ -5,6 +5,7 @@
  * opened for that, kept as NAME=VALUE, and set in the object that loads,
  * on each load attempt. The standard filters get their values here too.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -174,11 +175,17 @@ static int parse_filter(struct pk__declared *d, const struct pk_param_option *o,
 int pk__declared_parse(struct pk__declared *d, int i, const char *arg, char *why, size_t why_size)
 {
 	const struct pk_param_option *o = &d->opts[i];
-	char reason[320], *set;
+	char reason[320], *set, what[32], shown[64];
+	pid_t pid;
+	size_t k;
 	int err;
 
 	if (o->filter[0])
 		return parse_filter(d, o, arg, why, why_size);
+	if (o->pid && pk_parse_pid(arg, &pid) == -ESRCH) {
+		pk__why(why, why_size, "no process with %s %s", o->value_name, arg);
+		return -EINVAL;
+	}
 	if (asprintf(&set, "%s=%s", o->name, o->flag ? "true" : arg) < 0)
 		return -ENOMEM;
 	/* checked on the object opened for this: a bad value is a usage error */
@@ -189,7 +196,14 @@ int pk__declared_parse(struct pk__declared *d, int i, const char *arg, char *why
 	}
 	if (err) {
 		free(set);
-		pk__why(why, why_size, "--%s: %s", o->long_name, reason);
+		/* "invalid count '0' for -t: give a number from 1 to 1000000" */
+		for (k = 0; k + 1 < sizeof(what) && o->value_name[k]; k++)
+			what[k] = tolower((unsigned char)o->value_name[k]);
+		what[k] = '\0';
+		pk_escape_text(shown, sizeof(shown), arg, strnlen(arg, 40));
+		pk__why(why, why_size, "invalid %s '%s' for %s%s: %s", k ? what : "value", shown,
+			o->short_name ? "-" : "--",
+			o->short_name ? (char[2]){ o->short_name, 0 } : o->long_name, reason);
 		return -EINVAL;
 	}
 	free(d->sets[i]);

@@ -254,9 +254,13 @@ static int read_ranges(const struct btf *btf, struct pk_param_option *out, size_
 			continue;
 		tag = btf__name_by_offset(btf, t->name_off);
 		var = btf__type_by_id(btf, t->type);
-		if (!tag || strncmp(tag, "pk_range:", 9) || !var || !btf_is_var(var))
+		if (!tag || !var || !btf_is_var(var))
 			continue;
 		name = btf__name_by_offset(btf, var->name_off);
+		for (k = 0; k < n && name && !strcmp(tag, "pk_check:pid"); k++)
+			out[k].pid |= !strcmp(out[k].name, name);
+		if (strncmp(tag, "pk_range:", 9))
+			continue;
 		if (sscanf(tag + 9, "%lld:%lld%n", &lo, &hi, &used) != 2 || tag[9 + used] ||
 		    lo > hi) {
 			pk__why(why, why_size, "PK_OPTION_RANGE() on %s: give two integers, the "

@@ -77,6 +77,8 @@ struct pk_param_option {
 	/* PK_OPTION_RANGE(min, max): integers outside are refused */
 	bool ranged;
 	long long min, max;
+	/* PK_OPTION_PID: a running process or thread */
+	bool pid;
 };
 /*
  * Fills up to @max options in the order of the BTF and returns their

@@ -318,11 +318,13 @@ def test_declared_option_errors():
     unknown option; a user that does not exist. Exit 2, one line each."""
     pk.need_host_tool("clang")
     cases = [
-        (["--min", "-5"], "run: --min: min_bytes (__u32): bad value \"-5\": out of range"),
-        (["--min", "5000000000"], "run: --min: min_bytes (__u32): bad value \"5000000000\""),
-        (["--fd", "x"], "run: --fd: only_fd (__s32): bad value \"x\""),
-        (["--label", "12345678"], "run: --label: label (char[8]): bad value \"12345678\": "
-                                  "longer than 7 characters"),
+        (["--min", "-5"], "run: invalid bytes '-5' for -m: min_bytes (__u32): bad value \"-5\": "
+                          "out of range"),
+        (["--min", "5000000000"], "run: invalid bytes '5000000000' for -m: min_bytes (__u32): "
+                                  "bad value \"5000000000\""),
+        (["--fd", "x"], "run: invalid fd 'x' for -f: only_fd (__s32): bad value \"x\""),
+        (["--label", "12345678"], "run: invalid text '12345678' for --label: label (char[8]): "
+                                  "bad value \"12345678\": longer than 7 characters"),
         (["--odd=yes"], "run: unknown option '--odd=yes' (see --help)"),
         (["--mi", "5"], "run: unknown option '--mi' (see --help)"),
         (["--nosuch"], "run: unknown option '--nosuch' (see --help)"),

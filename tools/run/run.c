@@ -573,7 +573,8 @@ static int load(struct pk_run *run)
 	/* kallsyms may have been read to check kprobe targets */
 	pk_ksyms_release();
 	if (err) {
-		pk_error(run, "%s", pk_object__error(env.obj));
+		/* a tool compiled in says it as the skeleton tools do */
+		pk_error(run, "%s%s", env.onefile ? "cannot attach: " : "", pk_object__error(env.obj));
 		if (pk_run__verbose(run) && pk_object__verifier_log(env.obj))
 			fprintf(stderr, "%s", pk_object__verifier_log(env.obj));
 	}
@@ -745,6 +746,24 @@ static int declare_onefile(struct pk_run *run, int argc, char **argv)
 	return pk_run__declare_file(run, env.obj_path, env.file);
 }
 
+static bool onefile_filters_pid(const struct pk_tool *tool)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = tool->name);
+	struct pk_param_option opts[32];
+	struct bpf_object *obj;
+	size_t size = 0;
+	const void *bytes = tool->object(&size);
+	bool found = false;
+	int i, n;
+
+	obj = bpf_object__open_mem(bytes, size, &oo);
+	n = obj ? pk_params__options(obj, opts, 32, NULL, 0) : 0;
+	for (i = 0; i < n && i < 32; i++)
+		found |= !strcmp(opts[i].filter, "pid");
+	bpf_object__close(obj);
+	return found;
+}
+
 int run_onefile_main(const struct pk_tool *tool, int argc, char **argv);
 
 int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
@@ -760,6 +779,10 @@ int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
 	t.options = onefile_options;
 	t.parse_args = NULL;
 	t.declare = declare_onefile;
+	t.object = tool->object;
+	/* -c only for a file whose programs filter by pid */
+	if (!onefile_filters_pid(tool))
+		t.flags &= ~PK_TOOL_COMMAND;
 	env.onefile = tool;
 	return pk_tool_main(&t, argc, argv);
 }

@@ -29,8 +29,8 @@ PK_PREFER("raw_tp fentry kprobe tp_btf tracepoint");
 
 /* a thread id: bcc's task_switch keys on those */
 const volatile __u32 targ_pid PK_OPTION(p, "pid", "PID",
-					"only pairs in which this thread is one side") = 0;
-const volatile __u32 top PK_OPTION(t, "top", "N", "only the N most frequent pairs")
+					"only pairs in which this thread is one side") PK_OPTION_PID = 0;
+const volatile __u32 top PK_OPTION(t, "top", "COUNT", "only the COUNT most frequent pairs")
 	PK_OPTION_RANGE(1, 1000000) = 0;
 
 struct pair {
