@@ -52,7 +52,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iincl
 	-I/usr/include/$(shell $(CC) -dumpmachine) \
 	-Wall -Werror -Wno-unused-function
 
-LIB_SRCS := $(wildcard lib/*.c)
+# lib/ has one folder per layer (lib/README.md), built into $(BUILD)/lib/LAYER/
+LIB_SRCS := $(wildcard lib/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 TOOL_DIRS := $(sort $(dir $(wildcard tools/*/*.c)))
 TOOLS := $(patsubst tools/%/,%,$(TOOL_DIRS))
@@ -109,7 +110,7 @@ $(BUILD)/syscall_table.h: | $(BUILD)
 	    's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/PK_SYSCALL(\2, \1)/p' > $@.tmp
 	test -s $@.tmp && mv $@.tmp $@
 
-$(BUILD)/lib/syscalls.o: $(BUILD)/syscall_table.h
+$(BUILD)/lib/kernel/syscalls.o: $(BUILD)/syscall_table.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -124,13 +125,14 @@ $(BUILD)/onefile/%.c: $(BUILD)/bpf/%.bpf.o scripts/onefile-tool.sh
 
 $(BUILD)/onefile/%.o: $(BUILD)/onefile/%.c $(BUILD)/skel/%.skel.h
 	$(CC) $(CFLAGS) -c $< -o $@
-$(BUILD)/lib/ksyms_kernel.o: $(BUILD)/skel/ksyms_kernel.skel.h
+$(BUILD)/lib/sym/ksyms_kernel.o: $(BUILD)/skel/ksyms_kernel.skel.h
 
 # Position-independent, so that the same objects make the shared library.
 # Objects of a build tree from before that (no lib/.pic stamp) are rebuilt.
 $(LIB_OBJS): override CFLAGS += -fPIC
 ifeq ($(wildcard $(BUILD)/lib/.pic),)
-$(if $(wildcard $(BUILD)/lib/*.o),$(shell rm -f $(BUILD)/lib/*.o $(BUILD)/libprobekit.a))
+$(if $(wildcard $(BUILD)/lib/*.o $(BUILD)/lib/*/*.o),$(shell rm -f $(BUILD)/lib/*.o $(BUILD)/lib/*/*.o \
+	$(BUILD)/libprobekit.a))
 endif
 
 $(BUILD)/libprobekit.a: $(LIB_OBJS)
@@ -276,7 +278,7 @@ deb:
 	@ls $(BUILD)/probekit_$(VERSION)_*.deb
 
 format:
-	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(BPF_SRCS) $(LIB_BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
+	clang-format -i $(LIB_SRCS) lib/*/*.h $(TOOL_SRCS) $(BPF_SRCS) $(LIB_BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h
 
 clean:
 	rm -rf $(BUILD)

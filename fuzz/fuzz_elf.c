@@ -12,7 +12,7 @@
 
 #include <libelf.h>
 
-#include "../lib/internal.h"
+#include "../lib/sym/sym.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -11,7 +11,7 @@
 
 #include <probekit/ksyms.h>
 
-#include "../lib/internal.h"
+#include "../lib/sym/sym.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,7 +13,7 @@
 
 #include <bpf/btf.h>
 
-#include "../lib/internal.h"
+#include "../lib/load/load.h"
 
 static struct btf *btf;
 static int types[16], nr_types;

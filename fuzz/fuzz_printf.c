@@ -13,7 +13,7 @@
 
 #include <probekit/printf.h>
 
-#include "../lib/internal.h"
+#include "../lib/data/data.h"
 
 #define COOKIE 0x0123456789abcdefULL
 

@@ -10,7 +10,7 @@
 
 #include <libelf.h>
 
-#include "../lib/internal.h"
+#include "../lib/kernel/kernel.h"
 
 static int check(const struct pk_usdt_probe *p, void *arg)
 {

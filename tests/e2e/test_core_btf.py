@@ -1,4 +1,4 @@
-"""CO-RE against the kernel's BTF cut down per object (lib/core_btf.c): made
+"""CO-RE against the kernel's BTF cut down per object (lib/kernel/core_btf.c): made
 by bpftool once, then read from the cache; damaged files made again; the
 whole kernel BTF, as before, when bpftool or the cache is missing. The
 programs the kernel runs are the same either way."""

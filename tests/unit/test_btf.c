@@ -12,7 +12,7 @@
 
 #include <probekit/features.h>
 
-#include "../../lib/internal.h"
+#include "../../lib/kernel/kernel.h"
 #include "unit.h"
 
 PK_TEST(btf_stream_lookup_matches_libbpf)

@@ -7,7 +7,7 @@
 #include <probekit/cli.h>
 #include <probekit/features.h>
 
-#include "../../lib/internal.h"
+#include "../../lib/kernel/kernel.h"
 #include "unit.h"
 
 PK_TEST(parse_ulong)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The one rule for options structs (lib/internal.h), and every public opts
+/* The one rule for options structs (lib/base/base.h), and every public opts
  * struct following it. */
 #include <errno.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <bpf/libbpf_common.h>
 #include <probekit/probekit.h>
 
-#include "../../lib/internal.h"
+#include "../../lib/base/base.h"
 #include "unit.h"
 
 struct demo_opts {

@@ -9,7 +9,7 @@
 
 #include <probekit/params.h>
 
-#include "../../lib/internal.h"
+#include "../../lib/load/load.h"
 #include "bpfobj.h"
 #include "unit.h"
 

@@ -23,7 +23,7 @@
 #include <probekit/params.h>
 #include <probekit/printf.h>
 
-#include "../../lib/internal.h"
+#include "../../lib/data/data.h"
 #include "bpfobj.h"
 #include "unit.h"
 

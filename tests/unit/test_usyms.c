@@ -27,7 +27,7 @@
 #include <bpf/libbpf_common.h>
 #include <probekit/usyms.h>
 
-#include "../../lib/internal.h"
+#include "../../lib/sym/sym.h"
 #include "unit.h"
 
 #define ALL (PK_USYM_OFFSET | PK_USYM_MODULE)

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * BPF C to object with clang as a child process, cached. The cache key is
+ * taken in two steps: the source, compiler and kernel BTF give the name of
+ * a list of the headers the last compile read; those headers' contents
+ * then give the object's name. Nothing here starts clang when both exist.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <probekit/compile.h>
+#include <probekit/output.h>
+#include "load.h"
+
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+/* -D: how many, and how long each may be */
+#define MAX_DEFINES 16
+#define PK_DEFINE_MAX 256
+#define MAX_ARGS (32 + MAX_DEFINES)
+
+
+
+/* @name as execvp would find it; 0 or -ENOENT. */
+static int find_program(const char *name, char *path, size_t size)
+{
+	const char *dirs = getenv("PATH"), *end;
+	size_t len;
+
+	if (strchr(name, '/')) {
+		snprintf(path, size, "%s", name);
+		return access(path, X_OK) ? -ENOENT : 0;
+	}
+	for (dirs = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; *dirs; dirs = end + !!*end) {
+		end = strchrnul(dirs, ':');
+		len = end - dirs;
+		snprintf(path, size, "%.*s/%s", (int)len, len ? dirs : ".", name);
+		if (!access(path, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+static bool try_include_dir(char *out, size_t size, const char *fmt, const char *base)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 32];
+
+	snprintf(dir, sizeof(dir), fmt, base);
+	snprintf(file, sizeof(file), "%s/probekit.bpf.h", dir);
+	if (!is_file(file) || !realpath(dir, out))
+		return false;
+	(void)size;
+	return true;
+}
+
+const char *pk_bpf_include_dir(void)
+{
+	static char found[PATH_MAX];
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("PROBEKIT_INCLUDE");
+	ssize_t n;
+
+	if (found[0])
+		return found;
+	if (env && try_include_dir(found, sizeof(found), "%s", env))
+		return found;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		/* installed: PREFIX/bin/probekit and PREFIX/include/probekit;
+		 * in the source tree: build/probekit and bpf/ */
+		if (try_include_dir(found, sizeof(found), "%s/../include/probekit", exe) ||
+		    try_include_dir(found, sizeof(found), "%s/../bpf", exe) ||
+		    try_include_dir(found, sizeof(found), "%s/../../bpf", exe))
+			return found;
+	}
+	if (try_include_dir(found, sizeof(found), "%s/include/probekit", "/usr/local") ||
+	    try_include_dir(found, sizeof(found), "%s/include/probekit", "/usr"))
+		return found;
+	found[0] = '\0';
+	return NULL;
+}
+
+static int write_all(FILE *f, const char *fmt, va_list ap)
+{
+	return vfprintf(f, fmt, ap);
+}
+
+static void dump_printf(void *ctx, const char *fmt, va_list ap)
+{
+	write_all(ctx, fmt, ap);
+}
+
+int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
+{
+	char tmp[PATH_MAX];
+	struct btf_dump *d;
+	struct btf *btf;
+	__u32 id, n;
+	int err = 0;
+	FILE *f;
+
+	btf = btf__parse(VMLINUX_BTF, NULL);
+	if (!btf) {
+		err = -errno;
+		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s", VMLINUX_BTF,
+		    strerror(-err));
+		return err;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid());
+	f = fopen(tmp, "we");
+	if (!f) {
+		err = -errno;
+		pk__why(why, why_size, "cannot write %s: %s", tmp, strerror(-err));
+		btf__free(btf);
+		return err;
+	}
+	fprintf(f, "/* the running kernel's types, from %s */\n#ifndef __VMLINUX_H__\n"
+		   "#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+		   "#pragma clang attribute push (__attribute__((preserve_access_index)), "
+		   "apply_to = record)\n#endif\n\n",
+		VMLINUX_BTF);
+	d = btf_dump__new(btf, dump_printf, f, NULL);
+	if (!d)
+		err = -errno;
+	n = btf__type_cnt(btf);
+	for (id = 1; !err && id < n; id++)
+		err = btf_dump__dump_type(d, id);
+	btf_dump__free(d);
+	fprintf(f, "\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n"
+		   "\n#endif /* __VMLINUX_H__ */\n");
+	if (fclose(f) && !err)
+		err = -errno;
+	btf__free(btf);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		pk__why(why, why_size, "cannot write %s: %s", path, strerror(-err));
+	}
+	return err;
+}
+
+struct job {
+	const char *src;
+	char clang[PATH_MAX];
+	char cache[PATH_MAX / 2];
+	char btf_dir[PATH_MAX];
+	char inc_root[PATH_MAX];
+	const char *bpf_dir;
+	char multiarch[PATH_MAX];
+	uint64_t key1;
+	FILE *log;
+	/* -D NAME=VALUE, already checked */
+	const char *const *defines;
+	char define_args[MAX_DEFINES][PK_DEFINE_MAX + 3];
+	int nr_defines;
+	bool (*cancel)(void *ctx);
+	void *ctx;
+};
+
+/*
+ * pk_write_vmlinux_h() in a child: the whole kernel BTF it parses (10 MB
+ * and more) stays out of the process that goes on to load and print.
+ */
+static int write_vmlinux_h_apart(const char *path, char *why, size_t why_size)
+{
+	char msg[512] = "";
+	int pipefd[2], status, err;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return pk_write_vmlinux_h(path, why, why_size);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return pk_write_vmlinux_h(path, why, why_size);
+	}
+	if (pid == 0) {
+		err = pk_write_vmlinux_h(path, msg, sizeof(msg));
+		if (err && write(pipefd[1], msg, strlen(msg)) < 0)
+			err = -EIO;
+		_exit(err ? 1 : 0);
+	}
+	close(pipefd[1]);
+	err = pk__child_reason(pid, pipefd[0], msg, sizeof(msg), &status);
+	if (err)
+		return err;
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	pk__why(why, why_size, "%s", msg[0] ? msg : "writing vmlinux.h failed in its child");
+	return -EIO;
+}
+
+/* The kernel's BTF decides vmlinux.h: its contents name the directory. */
+static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
+{
+	char path[PATH_MAX + 16];
+	uint64_t h = PK__HASH_SEED;
+	int err = pk__hash_file(VMLINUX_BTF, &h);
+
+	if (err) {
+		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s; probekit run needs a "
+				   "kernel built with CONFIG_DEBUG_INFO_BTF",
+		    VMLINUX_BTF, strerror(-err));
+		return err;
+	}
+	snprintf(j->btf_dir, sizeof(j->btf_dir), "%s/btf-%016llx", j->cache,
+		 (unsigned long long)h);
+	snprintf(path, sizeof(path), "%s/vmlinux.h", j->btf_dir);
+	j->key1 = pk__hash(j->key1, &h, sizeof(h));
+	if (is_file(path))
+		return 0;
+	err = pk__mkdirs(j->btf_dir);
+	if (err) {
+		pk__why(why, why_size, "cannot create %s: %s", j->btf_dir, strerror(-err));
+		return err;
+	}
+	if (j->log)
+		fprintf(j->log, "writing %s from the kernel's BTF\n", path);
+	return write_vmlinux_h_apart(path, why, why_size);
+}
+
+/*
+ * <probekit/x.bpf.h> must resolve in the source tree too, where the
+ * headers live in bpf/: a directory in the cache holds a "probekit"
+ * symlink to them.
+ */
+static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, char *why,
+			    size_t why_size)
+{
+	char link[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	const char *base;
+	struct utsname u;
+
+	j->bpf_dir = PK_OPTS_GET(opts, bpf_include_dir, NULL) ?: pk_bpf_include_dir();
+	if (!j->bpf_dir) {
+		pk__why(why, why_size, "cannot find probekit's BPF headers (probekit.bpf.h): set "
+				   "PROBEKIT_INCLUDE to their directory");
+		return -ENOENT;
+	}
+	j->key1 = pk__hash_str(j->key1, j->bpf_dir);
+	base = strrchr(j->bpf_dir, '/');
+	if (base && !strcmp(base, "/probekit")) {
+		snprintf(j->inc_root, sizeof(j->inc_root), "%.*s", (int)(base - j->bpf_dir),
+			 j->bpf_dir);
+	} else {
+		snprintf(j->inc_root, sizeof(j->inc_root), "%s/inc-%016llx", j->cache,
+			 (unsigned long long)pk__hash_str(PK__HASH_SEED, j->bpf_dir));
+		snprintf(link, sizeof(link), "%s/probekit", j->inc_root);
+		if (access(link, F_OK)) {
+			snprintf(tmp, sizeof(tmp), "%s.tmp.%d", link, getpid());
+			if (pk__mkdirs(j->inc_root) || symlink(j->bpf_dir, tmp) || rename(tmp, link)) {
+				pk__why(why, why_size, "cannot create %s: %s", link, strerror(errno));
+				unlink(tmp);
+				return -errno;
+			}
+		}
+	}
+	j->multiarch[0] = '\0';
+	if (!uname(&u)) {
+		snprintf(j->multiarch, sizeof(j->multiarch), "/usr/include/%s-linux-gnu",
+			 u.machine);
+		if (access(j->multiarch, F_OK))
+			j->multiarch[0] = '\0';
+	}
+	return 0;
+}
+
+static int identify_compiler(struct job *j, const struct pk_compile_opts *opts, char *why,
+			     size_t why_size)
+{
+	const char *name = PK_OPTS_GET(opts, clang, NULL) ?: getenv("CLANG");
+	struct stat st;
+
+	if (!name || !name[0])
+		name = "clang";
+	if (find_program(name, j->clang, sizeof(j->clang)) || stat(j->clang, &st)) {
+		pk__why(why, why_size, "no C compiler for BPF: %s not found; install clang (Debian: "
+				   "apt-get install clang), or pass a compiled .bpf.o",
+		    name);
+		return -ENOENT;
+	}
+	/* its identity without running it: a new version is a new file */
+	j->key1 = pk__hash_str(j->key1, j->clang);
+	j->key1 = pk__hash(j->key1, &st.st_size, sizeof(st.st_size));
+	j->key1 = pk__hash(j->key1, &st.st_mtim, sizeof(st.st_mtim));
+	j->key1 = pk__hash(j->key1, &st.st_ino, sizeof(st.st_ino));
+	return 0;
+}
+
+static const char *target_arch(void)
+{
+#if defined(__x86_64__)
+	return "-D__TARGET_ARCH_x86";
+#elif defined(__aarch64__)
+	return "-D__TARGET_ARCH_arm64";
+#elif defined(__s390x__)
+	return "-D__TARGET_ARCH_s390";
+#elif defined(__powerpc64__)
+	return "-D__TARGET_ARCH_powerpc";
+#elif defined(__riscv)
+	return "-D__TARGET_ARCH_riscv";
+#else
+	return "-D__TARGET_ARCH_unknown";
+#endif
+}
+
+static int run_clang(struct job *j, const char *obj, const char *dep)
+{
+	char inc[4][PATH_MAX + 4];
+	const char *argv[MAX_ARGS];
+	int n = 0, status, i;
+	pid_t pid;
+
+	argv[n++] = j->clang;
+	argv[n++] = "-g";
+	argv[n++] = "-O2";
+	argv[n++] = "-target";
+	argv[n++] = "bpf";
+	argv[n++] = target_arch();
+	snprintf(inc[0], sizeof(inc[0]), "-I%s", j->btf_dir);
+	snprintf(inc[1], sizeof(inc[1]), "-I%s", j->inc_root);
+	snprintf(inc[2], sizeof(inc[2]), "-I%s", j->bpf_dir);
+	snprintf(inc[3], sizeof(inc[3]), "-I%s", j->multiarch);
+	for (i = 0; i < 4; i++) {
+		if (inc[i][2])
+			argv[n++] = inc[i];
+	}
+	for (i = 0; i < j->nr_defines; i++)
+		argv[n++] = j->define_args[i];
+	argv[n++] = "-MD";
+	argv[n++] = "-MF";
+	argv[n++] = dep;
+	argv[n++] = "-c";
+	argv[n++] = j->src;
+	argv[n++] = "-o";
+	argv[n++] = obj;
+	argv[n] = NULL;
+	if (j->log) {
+		for (i = 0; i < n; i++)
+			fprintf(j->log, "%s%s", i ? " " : "", argv[i]);
+		fputc('\n', j->log);
+		fflush(j->log);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execv(j->clang, (char *const *)argv);
+		fprintf(stderr, "cannot run %s: %s\n", j->clang, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+		if (j->cancel && j->cancel(j->ctx)) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return -EINTR;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* Reads the next file name of a make rule ("a.o: a.c b.h \<newline> c.h"). */
+static bool next_dep(FILE *f, char *name, size_t size)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = fgetc(f)) != EOF) {
+		if (c == '\\') {
+			c = fgetc(f);
+			if (c == '\n')
+				c = ' ';
+			else if (c != ' ' && n + 1 < size)
+				name[n++] = '\\';
+			if (c == EOF)
+				break;
+			if (c == ' ' && !n)
+				continue;
+		} else if (c == ' ' || c == '\t' || c == '\n') {
+			if (n)
+				break;
+			continue;
+		}
+		if (n + 1 < size)
+			name[n++] = c;
+	}
+	name[n] = '\0';
+	return n > 0;
+}
+
+/*
+ * Hashes every header a dependency list names; -errno when one is gone.
+ * vmlinux.h is named by the BTF it came from (@btf_dir): its name is enough.
+ */
+static int hash_deps(FILE *f, const char *btf_dir, uint64_t *h)
+{
+	size_t skip = strlen(btf_dir);
+	char name[PATH_MAX];
+	int err;
+
+	while (next_dep(f, name, sizeof(name))) {
+		*h = pk__hash_str(*h, name);
+		if (!strncmp(name, btf_dir, skip) && name[skip] == '/')
+			continue;
+		err = pk__hash_file(name, h);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The headers of a clang .d file, one per line, without the target and source. */
+static int convert_deps(const char *d_path, const char *list_path, const char *src)
+{
+	char name[PATH_MAX], tmp[PATH_MAX + 128];
+	FILE *in = fopen(d_path, "re"), *out;
+	int err = 0;
+
+	if (!in)
+		return -errno;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", list_path, getpid());
+	out = fopen(tmp, "we");
+	if (!out) {
+		err = -errno;
+		fclose(in);
+		return err;
+	}
+	while (next_dep(in, name, sizeof(name))) {
+		size_t len = strlen(name);
+
+		if ((len && name[len - 1] == ':') || !strcmp(name, src))
+			continue;
+		/* escaped spaces come back as they were */
+		for (char *p = name; *p; p++)
+			fputs(*p == ' ' ? "\\ " : (char[2]){ *p, 0 }, out);
+		fputc('\n', out);
+	}
+	fclose(in);
+	if (fclose(out) || rename(tmp, list_path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int object_path(const struct job *j, const char *list, char *obj, size_t size)
+{
+	uint64_t h = j->key1;
+	FILE *f = fopen(list, "re");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = hash_deps(f, j->btf_dir, &h);
+	fclose(f);
+	if (err)
+		return err;
+	snprintf(obj, size, "%s/obj/%016llx.bpf.o", j->cache, (unsigned long long)h);
+	return 0;
+}
+
+static int compile_into_cache(struct job *j, const char *list, char *obj_path, size_t size,
+			      char *why, size_t why_size)
+{
+	char tmp_o[PATH_MAX + 64], tmp_d[PATH_MAX + 64];
+	int status, err;
+
+	snprintf(tmp_o, sizeof(tmp_o), "%s/obj/tmp-%d-%016llx.o", j->cache, getpid(),
+		 (unsigned long long)j->key1);
+	snprintf(tmp_d, sizeof(tmp_d), "%s/obj/tmp-%d-%016llx.d", j->cache, getpid(),
+		 (unsigned long long)j->key1);
+	status = run_clang(j, tmp_o, tmp_d);
+	if (status == -EINTR) {
+		pk__why(why, why_size, "the compile of %s was interrupted", j->src);
+		err = status;
+	} else if (status < 0) {
+		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
+		err = status;
+	} else if (status) {
+		pk__why(why, why_size, "compiling %s failed (%s exited with status %d)", j->src,
+		    j->clang, status);
+		err = -EINVAL;
+	} else {
+		err = convert_deps(tmp_d, list, j->src);
+		if (!err)
+			err = object_path(j, list, obj_path, size);
+		if (!err && rename(tmp_o, obj_path))
+			err = -errno;
+		if (err)
+			pk__why(why, why_size, "cannot store the object in %s/obj: %s", j->cache,
+			    strerror(-err));
+	}
+	unlink(tmp_o);
+	unlink(tmp_d);
+	return err;
+}
+
+/*
+ * -D NAME[=VALUE]: NAME an identifier, VALUE anything but a newline (clang
+ * gets it as one argument, no shell), each in the cache key.
+ */
+static int take_defines(struct job *j, const char *const *defs, char *why, size_t why_size)
+{
+	const char *d, *p;
+
+	for (; defs && (d = *defs); defs++) {
+		size_t name_len = strcspn(d, "=");
+		bool ok = name_len && (isalpha((unsigned char)d[0]) || d[0] == '_');
+
+		for (p = d; ok && p < d + name_len; p++)
+			ok = isalnum((unsigned char)*p) || *p == '_';
+		if (!ok || strchr(d, '\n') || strlen(d) > PK_DEFINE_MAX) {
+			char shown[4 * 64 + 1];
+
+			pk_escape_text(shown, sizeof(shown), d, strnlen(d, 64));
+			pk__why(why, why_size, "invalid define '%s': give NAME or NAME=VALUE, "
+					       "NAME an identifier", shown);
+			return -EINVAL;
+		}
+		if (j->nr_defines == MAX_DEFINES) {
+			pk__why(why, why_size, "too many defines (at most %d)", MAX_DEFINES);
+			return -E2BIG;
+		}
+		snprintf(j->define_args[j->nr_defines++], sizeof(j->define_args[0]), "-D%s", d);
+		j->key1 = pk__hash_str(j->key1, d);
+	}
+	return 0;
+}
+
+int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_compile_opts *opts,
+	       char *why, size_t why_size)
+{
+	struct job j = { .key1 = PK__HASH_SEED, .log = PK_OPTS_GET(opts, log, NULL) };
+	char abs_src[PATH_MAX], list[PATH_MAX + 64], sub[PATH_MAX + 8];
+	int err;
+
+	if (!src || !obj_path || !PK_OPTS_VALID(opts, pk_compile_opts))
+		return -EINVAL;
+	if (!realpath(src, abs_src)) {
+		err = -errno;
+		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
+		return err;
+	}
+	j.src = abs_src;
+	err = pk__hash_file(abs_src, &j.key1);
+	if (err) {
+		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
+		return err;
+	}
+	j.key1 = pk__hash_str(j.key1, abs_src);
+	j.key1 = pk__hash_str(j.key1, target_arch());
+	j.cancel = PK_OPTS_GET(opts, cancel, NULL);
+	j.ctx = PK_OPTS_GET(opts, ctx, NULL);
+	err = take_defines(&j, PK_OPTS_GET(opts, defines, NULL), why, why_size);
+	if (!err)
+		err = identify_compiler(&j, opts, why, why_size);
+	if (!err && (err = pk__cache_dir(PK_OPTS_GET(opts, cache_dir, NULL), j.cache, sizeof(j.cache))))
+		pk__why(why, why_size, "cannot create the cache directory: %s (set XDG_CACHE_HOME)",
+		    strerror(-err));
+	if (!err) {
+		snprintf(sub, sizeof(sub), "%s/obj", j.cache);
+		if ((err = pk__mkdirs(sub)))
+			pk__why(why, why_size, "cannot create %s: %s", sub, strerror(-err));
+	}
+	if (!err)
+		err = prepare_vmlinux_h(&j, why, why_size);
+	if (!err)
+		err = prepare_includes(&j, opts, why, why_size);
+	if (err)
+		return err;
+	snprintf(list, sizeof(list), "%s/obj/%016llx.deps", j.cache, (unsigned long long)j.key1);
+	if (!object_path(&j, list, obj_path, size) && is_file(obj_path)) {
+		if (j.log)
+			fprintf(j.log, "%s: compiled before, using %s\n", src, obj_path);
+		return 0;
+	}
+	return compile_into_cache(&j, list, obj_path, size, why, why_size);
+}

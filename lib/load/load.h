@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The load layer's internals (lib/load/): attach targets, uprobe_multi
+ * attachment, the verifier's reasons, parameters and .rodata. Not part of
+ * the public API (lib/README.md).
+ */
+#ifndef PROBEKIT_LOAD_H
+#define PROBEKIT_LOAD_H
+
+#include "../kernel/kernel.h"
+
+#include <probekit/attach.h>
+
+struct bpf_program;
+struct bpf_link;
+struct bpf_object;
+struct bpf_map;
+
+/* Attach targets (attach_target.c) ------------------------------------------ */
+
+/* What @prog hooks, from its type and section ("uprobe" and "kprobe" share a type). */
+enum pk_mech pk__prog_kind(const struct bpf_program *prog);
+/*
+ * Checks, before load, that @target exists for @prog's kind, and puts in
+ * @resolved the name to attach to (a kprobe's compiler clone, say). fentry
+ * and tp_btf programs get it as their attach target here.
+ */
+int pk__target_resolve(struct bpf_program *prog, const char *target, pid_t pid, char *resolved,
+		       size_t size, char *why, size_t why_size);
+/* After load: attaches @prog to @resolved. NULL with errno and @why on failure. */
+struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolved, pid_t pid,
+				   __u64 cookie, char *why, size_t why_size);
+/* Whether @prog is a uretprobe or kretprobe. */
+bool pk__is_retprobe(const struct bpf_program *prog);
+/* Whether two uprobe targets ("LIB:SYMBOL") name the same LIB. */
+bool pk__same_uprobe_lib(const char *a, const char *b);
+/*
+ * After load: attaches uprobe_multi program @prog to @targets[0..n), all
+ * "LIB:SYMBOL" of one LIB, as one link for process @pid (0: all). Returns
+ * the link's fd, or a negative errno with @why.
+ */
+int pk__uprobe_multi_targets(struct bpf_program *prog, const char *const *targets,
+			     const __u64 *cookies, int n, pid_t pid, char *why, size_t why_size);
+
+/* uprobe_multi attachment (uprobe.c) ---------------------------------------- */
+
+/*
+ * Attaches @prog to @syms[0..n) of library @lib (as pk_uprobe_find_binary()
+ * takes it) as one uprobe_multi link, @cookies[i] for @syms[i], on return
+ * with @retprobe. Returns the link's fd, or a negative errno with @why.
+ */
+int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid_t pid,
+			    bool retprobe, const char *const *syms, const __u64 *cookies,
+			    unsigned int n, char *why, size_t why_size);
+
+/* The verifier (verifier.c) ------------------------------------------------- */
+
+/*
+ * After a failed load of @obj: loads it again (through @load(@skel), or
+ * bpf_object__load() when @load is NULL) with a log buffer per program and
+ * libbpf's warnings captured, and says why in @why: the verifier's key and
+ * source lines, or libbpf's own reason. *@log gets the rejected program's
+ * whole verifier log (malloc'd) or NULL. Returns 0 if this load worked.
+ */
+int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
+		       char *why, size_t size);
+
+/* Parameters and .rodata (params.c) ----------------------------------------- */
+
+/*
+ * Parameters apart from any object so they can be fuzzed: a value of BTF
+ * type @type_id, @size bytes, parsed from @text into @dst (0, -EINVAL or
+ * -ERANGE with the reason in @why) or shown as text.
+ */
+int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void *dst, size_t size,
+		    char *why, size_t why_size);
+void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, size_t size, char *buf,
+		      size_t buf_size);
+void pk__param_type_name(const struct btf *btf, __u32 type_id, char *buf, size_t size);
+
+/* One variable of a .rodata section: its BTF and its bytes in the section's image. */
+struct pk__rodata_var {
+	const char *name;
+	__u32 type;
+	struct bpf_map *map;
+	char *data;
+	__u32 size;
+};
+typedef int (*pk__rodata_var_fn)(const struct btf *btf, const struct pk__rodata_var *v, void *ctx);
+/* Calls @fn for each variable of @obj's .rodata sections until it returns non-zero. */
+int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx);
+/* pk_params__set() that also reaches probekit's own globals (pk_filter_tgid...) */
+int pk__param_set_own(struct bpf_object *obj, const char *assignment, char *why, size_t why_size);
+/* The bytes of .rodata variable @name in @obj's image, its size in *@size; NULL if none. */
+void *pk__rodata_find(struct bpf_object *obj, const char *name, size_t *size);
+
+#endif

@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Event records as a table: a column plan made once from BTF (offsets,
+ * kinds, widths), then each record formatted into a struct pk_line with
+ * the hand-written formatters of output.c. The plan's rules are in
+ * eventtable.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include <probekit/btfvalue.h>
+#include <probekit/eventtable.h>
+#include <probekit/stackid.h>
+
+#include "print.h"
+
+#define MAX_RESOLVE 32
+/* widest column a char array gets (longer text is not cut, only unpadded) */
+#define STRING_WIDTH_MAX 32
+#define ENUM_WIDTH_MAX	 24
+#define VALUE_WIDTH_MIN	 8
+#define ERRNO_MAX	 4095
+
+struct pk_event_table {
+	const struct btf *btf;
+	__u32 type_id;
+	bool raw_time;
+	size_t ncols;
+	struct pk_event_column *cols;
+	/* for PK_COL_VALUE columns, made when the plan has one */
+	struct pk_btf_printer *dump;
+	/* the first record's time, that TIME(s) counts from */
+	bool have_first;
+	__u64 first_ts;
+	char value[512];
+};
+
+struct planner {
+	struct pk_event_table *t;
+	size_t cap;
+};
+
+
+static bool is_char(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = pk__btf_resolve(btf, &id);
+
+	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
+}
+
+static bool name_in(const char *name, const char *const *list)
+{
+	for (; *list; list++) {
+		if (!strcmp(name, *list))
+			return true;
+	}
+	return false;
+}
+
+static const char *last_component(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return dot ? dot + 1 : path;
+}
+
+static int digits(__u64 v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* The widest decimal an integer of @bits bits prints as. */
+static int int_width(__u32 bits, bool is_signed)
+{
+	__u64 max = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+
+	if (is_signed)
+		return digits(max >> 1) + 1;
+	return digits(max);
+}
+
+static int enum_width(const struct btf *btf, const struct btf_type *t)
+{
+	int i, w = 1, n;
+
+	for (i = 0; i < btf_vlen(t); i++) {
+		__u32 off = btf_is_enum(t) ? btf_enum(t)[i].name_off : btf_enum64(t)[i].name_off;
+		const char *name = btf__name_by_offset(btf, off);
+
+		n = name ? (int)strlen(name) : 0;
+		if (n > w)
+			w = n;
+	}
+	return w > ENUM_WIDTH_MAX ? ENUM_WIDTH_MAX : w;
+}
+
+/* Kind, size and width of a member of type @t (resolved @id), by type alone. */
+static void by_type(const struct btf *btf, __u32 id, const struct btf_type *t, __u32 bits,
+		    struct pk_event_column *c)
+{
+	__s64 size = t ? btf__resolve_size(btf, id) : -1;
+
+	c->kind = PK_COL_VALUE;
+	c->bit_size = size > 0 ? size * 8 : 0;
+	if (!t)
+		return;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		if (t->size > 8 || !btf_int_bits(t) || btf_int_bits(t) > 64)
+			return;
+		c->bit_offset += bits ? 0 : btf_int_offset(t);
+		c->bit_size = bits ? bits : btf_int_bits(t);
+		c->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+		c->kind = btf_int_encoding(t) & BTF_INT_BOOL ? PK_COL_BOOL
+			  : c->is_signed		     ? PK_COL_INT
+							     : PK_COL_UINT;
+		c->width = c->kind == PK_COL_BOOL ? -5 : int_width(c->bit_size, c->is_signed);
+		return;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		if (!t->size || t->size > 8)
+			return;
+		c->kind = PK_COL_ENUM;
+		c->bit_size = bits ? bits : t->size * 8;
+		c->is_signed = btf_kflag(t);
+		c->width = -enum_width(btf, t);
+		return;
+	case BTF_KIND_PTR:
+		if (size != 8 && size != 4)
+			return;
+		c->kind = PK_COL_PTR;
+		c->width = 2 + size * 2;
+		return;
+	case BTF_KIND_FLOAT:
+		if (t->size == 4 || t->size == 8) {
+			c->kind = PK_COL_FLOAT;
+			c->width = 12;
+		}
+		return;
+	case BTF_KIND_ARRAY:
+		if (!is_char(btf, btf_array(t)->type) || bits)
+			break;
+		c->kind = PK_COL_STRING;
+		c->bit_size = btf_array(t)->nelems * 8;
+		c->width = -(int)(btf_array(t)->nelems < STRING_WIDTH_MAX ? btf_array(t)->nelems
+									  : STRING_WIDTH_MAX);
+		return;
+	default: break;
+	}
+	c->width = -VALUE_WIDTH_MIN;
+}
+
+static bool is_integer(const struct pk_event_column *c)
+{
+	return c->kind == PK_COL_INT || c->kind == PK_COL_UINT;
+}
+
+/*
+ * The treatment of members by name (eventtable.h); @top: a member of the
+ * record itself; @stack: what pk_btf_stack_id() said of it, or NULL.
+ */
+static void by_name(struct pk_event_table *tab, struct pk_event_column *c, bool top,
+		    const struct pk_stack_id_info *stack)
+{
+	static const char *const ids[] = {"pid", "tid", "uid", "ppid", "tgid", "gid", NULL};
+	const char *name = last_component(c->path);
+
+	if (!is_integer(c))
+		return;
+	if (stack) {
+		c->kind = PK_COL_STACK_ID;
+		c->user_stack = stack->kind == PK_STACK_USER;
+		c->width = 7;
+		return;
+	}
+	if (!top)
+		return;
+	if (name_in(name, ids) && c->bit_size <= 32) {
+		c->width = 7;
+	} else if ((!strcmp(name, "ts") || !strcmp(name, "ts_ns")) && c->bit_size >= 32 &&
+		   !tab->raw_time) {
+		c->kind = PK_COL_TIME;
+		c->width = -14;
+	} else if (!strcmp(name, "errno") || !strcmp(name, "ret")) {
+		c->kind = PK_COL_ERRNO;
+		/* an unsigned ret is still a kernel return value */
+		c->is_signed = true;
+		/* "-13 EACCES" */
+		c->width = -10;
+	}
+}
+
+static char *upper(const char *s)
+{
+	char *u = strdup(s), *p;
+
+	for (p = u; p && *p; p++)
+		*p = toupper((unsigned char)*p);
+	return u;
+}
+
+static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_offset, __u32 bits,
+		      bool top, const struct pk_stack_id_info *stack)
+{
+	struct pk_event_table *t = p->t;
+	const struct btf_type *bt = pk__btf_resolve(t->btf, &id);
+	struct pk_event_column *c;
+	int hw;
+
+	if (t->ncols == PK_EVENT_TABLE_MAX_COLUMNS)
+		return -E2BIG;
+	if (t->ncols == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct pk_event_column *cols = realloc(t->cols, cap * sizeof(*cols));
+
+		if (!cols)
+			return -ENOMEM;
+		t->cols = cols;
+		p->cap = cap;
+	}
+	c = &t->cols[t->ncols];
+	memset(c, 0, sizeof(*c));
+	c->type_id = id;
+	c->bit_offset = bit_offset;
+	c->path = strdup(path);
+	if (!c->path)
+		return -ENOMEM;
+	t->ncols++;
+	by_type(t->btf, id, bt, bits, c);
+	by_name(t, c, top, stack);
+	c->header = c->kind == PK_COL_TIME ? strdup("TIME(s)") : upper(path);
+	if (!c->header)
+		return -ENOMEM;
+	hw = strlen(c->header);
+	if (c->width > 0 && c->width < hw)
+		c->width = hw;
+	else if (c->width <= 0 && -c->width < hw)
+		c->width = -hw;
+	return 0;
+}
+
+static int plan_members(struct planner *p, __u32 sid, const struct btf_type *st, __u32 base,
+			const char *prefix, int depth);
+
+/* Member @i of struct @sid: columns, or the columns of its members. */
+static int plan_member(struct planner *p, __u32 sid, const struct btf_type *st, int i, __u32 base,
+		       const char *prefix, int depth)
+{
+	const struct btf *btf = p->t->btf;
+	const struct btf_member *m = btf_members(st) + i;
+	const char *name = btf__name_by_offset(btf, m->name_off);
+	__u32 bits = btf_member_bitfield_size(st, i), off = base + btf_member_bit_offset(st, i);
+	__u32 mid = m->type;
+	const struct btf_type *mt = pk__btf_resolve(btf, &mid);
+	bool aggregate = mt && (btf_is_struct(mt) || btf_is_union(mt)) && !bits;
+	struct pk_stack_id_info stack;
+	/* the rule `probekit run` symbolizes by; a broken tag leaves a number */
+	bool is_stack = pk_btf_stack_id(btf, sid, i, &stack) > 0;
+	char path[256];
+
+	if (!name)
+		name = "";
+	if (!name[0] && aggregate && depth < PK_EVENT_TABLE_MAX_DEPTH)
+		/* an anonymous struct or union: its members are the record's */
+		return plan_members(p, mid, mt, off, prefix, depth + 1);
+	snprintf(path, sizeof(path), "%s%s%s", prefix ? prefix : "", prefix ? "." : "",
+		 name[0] ? name : "?");
+	if (aggregate && btf_is_struct(mt) && depth + 1 < PK_EVENT_TABLE_MAX_DEPTH)
+		return plan_members(p, mid, mt, off, path, depth + 1);
+	return add_column(p, path, m->type, off, bits, !prefix, is_stack ? &stack : NULL);
+}
+
+static int plan_members(struct planner *p, __u32 sid, const struct btf_type *st, __u32 base,
+			const char *prefix, int depth)
+{
+	int i, err;
+
+	for (i = 0; i < btf_vlen(st); i++) {
+		err = plan_member(p, sid, st, i, base, prefix, depth);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct pk_event_table *pk_event_table__new(const struct btf *btf, __u32 type_id,
+					   const struct pk_event_table_opts *opts)
+{
+	struct pk_event_table *t;
+	const struct btf_type *bt;
+	struct planner p = {};
+	__u32 id = type_id;
+	size_t i;
+	int err;
+
+	bt = btf && PK_OPTS_VALID(opts, pk_event_table_opts) ? pk__btf_resolve(btf, &id) : NULL;
+	if (!bt || !(btf_is_struct(bt) || btf_is_union(bt))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->btf = btf;
+	t->type_id = type_id;
+	t->raw_time = PK_OPTS_GET(opts, raw_time, false);
+	p.t = t;
+	err = plan_members(&p, id, bt, 0, NULL, 0);
+	for (i = 0; !err && i < t->ncols; i++) {
+		if (t->cols[i].kind == PK_COL_VALUE && !t->dump &&
+		    !(t->dump = pk_btf_printer__new(btf)))
+			err = -errno;
+	}
+	if (err) {
+		pk_event_table__free(t);
+		errno = -err;
+		return NULL;
+	}
+	return t;
+}
+
+void pk_event_table__free(struct pk_event_table *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ncols; i++) {
+		free((char *)t->cols[i].path);
+		free((char *)t->cols[i].header);
+	}
+	free(t->cols);
+	pk_btf_printer__free(t->dump);
+	free(t);
+}
+
+size_t pk_event_table__column_cnt(const struct pk_event_table *t)
+{
+	return t ? t->ncols : 0;
+}
+
+const struct pk_event_column *pk_event_table__column(const struct pk_event_table *t, size_t i)
+{
+	return t && i < t->ncols ? &t->cols[i] : NULL;
+}
+
+/* Reading values ------------------------------------------------------------ */
+
+static __u64 load_uint(const unsigned char *d, size_t n)
+{
+	__u64 v = 0;
+
+	/* little-endian, as the BPF target of the hosts probekit runs on */
+	while (n--)
+		v = v << 8 | d[n];
+	return v;
+}
+
+/* The raw bits of an integer-like column, zero-extended; -ENODATA past @size. */
+static int load_bits(const struct pk_event_column *c, const unsigned char *d, size_t size, __u64 *v)
+{
+	size_t byte = c->bit_offset / 8, shift = c->bit_offset % 8;
+	size_t nbytes = (shift + c->bit_size + 7) / 8;
+	__u64 x;
+
+	if (!c->bit_size || c->bit_size > 64 || byte > size || nbytes > size - byte)
+		return -ENODATA;
+	/* little-endian, as the BPF target of the hosts probekit runs on */
+	x = 0;
+	memcpy(&x, d + byte, nbytes < 8 ? nbytes : 8);
+	x >>= shift;
+	if (nbytes > 8)
+		x |= (__u64)d[byte + 8] << (64 - shift);
+	if (c->bit_size < 64)
+		x &= (1ULL << c->bit_size) - 1;
+	*v = x;
+	return 0;
+}
+
+static __s64 sign_extend(__u64 v, unsigned int bits)
+{
+	return bits >= 64 ? (__s64)v : (__s64)(v << (64 - bits)) >> (64 - bits);
+}
+
+int pk_event_column__int(const struct pk_event_column *c, const void *data, size_t size, __s64 *v)
+{
+	__u64 x;
+	int err;
+
+	if (!c || !data || c->kind == PK_COL_STRING || c->kind == PK_COL_VALUE ||
+	    c->kind == PK_COL_FLOAT || c->kind == PK_COL_PTR)
+		return -EINVAL;
+	err = load_bits(c, data, size, &x);
+	if (err)
+		return err;
+	*v = c->is_signed ? sign_extend(x, c->bit_size) : (__s64)x;
+	return 0;
+}
+
+/* The errno name of column @c's value @v, or NULL (eventtable.h's rule). */
+static const char *errno_name(const struct pk_event_column *c, __s64 v)
+{
+	/* an errno column is named "errno" or "ret" (by_name()) */
+	bool is_errno = c->path[0] == 'e';
+
+	if (v < -ERRNO_MAX || v > (is_errno ? ERRNO_MAX : -1) || !v)
+		return NULL;
+	return pk__errno_known_name((int)v);
+}
+
+/* Text ------------------------------------------------------------------------ */
+
+static const char spaces[64] = "                                                               ";
+
+static void put_spaces(struct pk_line *l, size_t n)
+{
+	while (n) {
+		size_t k = n < sizeof(spaces) ? n : sizeof(spaces);
+
+		pk_line_raw(l, spaces, k);
+		n -= k;
+	}
+}
+
+/* @s in a column of @width, printf's way */
+static void put_field(struct pk_line *l, const char *s, size_t n, int width)
+{
+	size_t w = width < 0 ? -(size_t)width : (size_t)width;
+
+	if (width > 0 && w > n)
+		put_spaces(l, w - n);
+	pk_line_raw(l, s, n);
+	if (width < 0 && w > n)
+		put_spaces(l, w - n);
+}
+
+static void put_hex(struct pk_line *l, __u64 v, int width)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[18], *p = buf + sizeof(buf);
+
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	put_field(l, p, buf + sizeof(buf) - p, width);
+}
+
+static void put_enum(const struct pk_event_table *t, const struct pk_event_column *c,
+		     struct pk_line *l, __s64 v, int width)
+{
+	__u32 id = c->type_id;
+	const struct btf_type *bt = pk__btf_resolve(t->btf, &id);
+	int i;
+
+	for (i = 0; bt && i < btf_vlen(bt); i++) {
+		__u64 ev;
+		const char *name;
+
+		if (btf_is_enum(bt)) {
+			__s32 sv = btf_enum(bt)[i].val;
+
+			ev = c->is_signed ? (__u64)(__s64)sv : (__u64)(__u32)sv;
+			name = btf__name_by_offset(t->btf, btf_enum(bt)[i].name_off);
+		} else {
+			ev = btf_enum64_value(btf_enum64(bt) + i);
+			name = btf__name_by_offset(t->btf, btf_enum64(bt)[i].name_off);
+		}
+		if (c->bit_size < 64 && !c->is_signed)
+			ev &= (1ULL << c->bit_size) - 1;
+		if (ev == (__u64)v && name && name[0]) {
+			put_field(l, name, strlen(name), width);
+			return;
+		}
+	}
+	if (c->is_signed)
+		pk_line_int(l, v, width);
+	else
+		pk_line_uint(l, (__u64)v, width);
+}
+
+static void put_float(struct pk_line *l, const unsigned char *d, __u32 bits, int width)
+{
+	double v;
+	float f;
+
+	if (bits == 32) {
+		memcpy(&f, d, 4);
+		v = f;
+	} else {
+		memcpy(&v, d, 8);
+	}
+	if (v != v || v - v != 0) /* NaN or infinity */
+		put_field(l,
+			  v != v  ? "nan"
+			  : v < 0 ? "-inf"
+				  : "inf",
+			  v != v || v > 0 ? 3 : 4, width);
+	else
+		pk_line_fixed(l, v, 3, width);
+}
+
+static void put_errno(const struct pk_event_column *c, struct pk_line *l, __s64 v, int width)
+{
+	const char *name = errno_name(c, v);
+	size_t mark = pk_line_mark(l);
+
+	pk_line_int(l, v, 0);
+	if (name) {
+		pk_line_char(l, ' ');
+		pk_line_str(l, name);
+	}
+	if (width < 0)
+		pk_line_pad(l, mark, -width);
+}
+
+static void put_time(struct pk_event_table *t, struct pk_line *l, __u64 ts, int width)
+{
+	if (!t->have_first) {
+		t->have_first = true;
+		t->first_ts = ts;
+	}
+	/* records from other CPUs may come a little out of order: negative then */
+	pk_line_fixed(l, (double)(__s64)(ts - t->first_ts) / 1e9, 9, width);
+}
+
+static void put_string(struct pk_line *l, const struct pk_event_column *c, const unsigned char *d,
+		       size_t size, int width)
+{
+	size_t byte = c->bit_offset / 8, n = c->bit_size / 8;
+	size_t mark = pk_line_mark(l);
+
+	/* a record cut short (pk_reserve_cut()) keeps the start of its text */
+	if (byte + n > size)
+		n = size - byte;
+	pk_line_text(l, (const char *)d + byte, n);
+	if (width < 0)
+		pk_line_pad(l, mark, -width);
+}
+
+static void put_value(struct pk_event_table *t, struct pk_line *l, const struct pk_event_column *c,
+		      const unsigned char *d, size_t size, int width)
+{
+	size_t byte = c->bit_offset / 8;
+	int n = pk_btf_printer__text(t->dump, c->type_id, d + byte, size - byte, t->value,
+				     sizeof(t->value));
+
+	if (n < 0) {
+		put_field(l, "?", 1, width);
+		return;
+	}
+	/* btf_dump text, made printable by btfvalue.c; cut at the buffer */
+	put_field(l, t->value, strnlen(t->value, sizeof(t->value)), width);
+}
+
+static void put_column(struct pk_event_table *t, struct pk_line *l, const struct pk_event_column *c,
+		       const unsigned char *d, size_t size, int width)
+{
+	size_t byte = c->bit_offset / 8;
+	__u64 x;
+	__s64 v;
+
+	if (c->kind == PK_COL_STRING || c->kind == PK_COL_VALUE || c->kind == PK_COL_FLOAT ||
+	    c->kind == PK_COL_PTR) {
+		if (byte >= size || (c->kind != PK_COL_STRING && c->bit_size / 8 > size - byte)) {
+			put_field(l, "-", 1, width);
+			return;
+		}
+	} else if (load_bits(c, d, size, &x)) {
+		put_field(l, "-", 1, width);
+		return;
+	}
+	v = c->is_signed ? sign_extend(x, c->bit_size) : (__s64)x;
+	switch (c->kind) {
+	case PK_COL_INT:
+	case PK_COL_STACK_ID:
+		if (c->is_signed)
+			pk_line_int(l, v, width);
+		else
+			pk_line_uint(l, x, width);
+		return;
+	case PK_COL_UINT: pk_line_uint(l, x, width); return;
+	case PK_COL_BOOL: put_field(l, x ? "true" : "false", x ? 4 : 5, width); return;
+	case PK_COL_ENUM: put_enum(t, c, l, v, width); return;
+	case PK_COL_TIME: put_time(t, l, x, width); return;
+	case PK_COL_ERRNO: put_errno(c, l, v, width); return;
+	case PK_COL_FLOAT: put_float(l, d + byte, c->bit_size, width); return;
+	case PK_COL_PTR: put_hex(l, load_uint(d + byte, c->bit_size / 8), width); return;
+	case PK_COL_STRING: put_string(l, c, d, size, width); return;
+	case PK_COL_VALUE: put_value(t, l, c, d, size, width); return;
+	}
+}
+
+/* The last column, when left-aligned, is not padded. */
+static int column_width(const struct pk_event_table *t, size_t i)
+{
+	int w = t->cols[i].width;
+
+	return i + 1 == t->ncols && w < 0 ? 0 : w;
+}
+
+void pk_event_table__header(const struct pk_event_table *t, struct pk_line *l)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->ncols; i++) {
+		if (i)
+			pk_line_char(l, ' ');
+		put_field(l, t->cols[i].header, strlen(t->cols[i].header), column_width(t, i));
+	}
+}
+
+void pk_event_table__text(struct pk_event_table *t, struct pk_line *l, const void *data,
+			  size_t size)
+{
+	size_t i;
+
+	for (i = 0; t && data && i < t->ncols; i++) {
+		if (i)
+			pk_line_char(l, ' ');
+		put_column(t, l, &t->cols[i], data, size, column_width(t, i));
+	}
+}
+
+/* JSON ------------------------------------------------------------------------ */
+
+void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, const char *key,
+			  const void *data, size_t size)
+{
+	bool open = false;
+	const char *name;
+	size_t i;
+	__s64 v;
+
+	if (!t || !data) {
+		pk_json_null(j, key);
+		return;
+	}
+	pk_btf_value_json(t->btf, t->type_id, data, size, j, key);
+	/* beside the record, not in it: the record keeps its type's shape */
+	for (i = 0; key && i < t->ncols; i++) {
+		const struct pk_event_column *c = &t->cols[i];
+
+		if (c->kind != PK_COL_ERRNO || pk_event_column__int(c, data, size, &v) ||
+		    !(name = errno_name(c, v)))
+			continue;
+		if (!open && pk_json_object_begin(j, "errno_name"))
+			return;
+		open = true;
+		pk_json_str(j, c->path, name, strlen(name));
+	}
+	if (open)
+		pk_json_object_end(j);
+}

@@ -1,0 +1,1252 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The tool runtime: everything a tracing tool needs around its BPF program
+ * and its event printer, written once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include <probekit/cli.h>
+#include <probekit/events.h>
+#include <probekit/features.h>
+#include <probekit/ksyms.h>
+#include <probekit/params.h>
+
+#include "runtime.h"
+
+#define MAX_WATCHES 8
+#define LOST_REPORT_MS 1000
+#define OUT_BUFFER_SIZE (64 * 1024)
+
+enum common_id {
+	C_HELP = 0x10000,
+	C_VERSION,
+	C_VERBOSE,
+	C_JSON,
+	C_DURATION,
+	C_MECHANISM,
+	C_PAGES,
+	C_PERFBUF,
+	C_COMMAND,
+	C_BTF,
+	/* options declared in the BPF object: C_DECLARED + their index */
+	C_DECLARED = 0x20000,
+};
+
+enum common_scope {
+	FOR_ALL,
+	FOR_BPF,
+	/* tools with BPF of their own: a skeleton, or a one-file tool's object */
+	FOR_BTF,
+	FOR_EVENTS,
+	/* tools with BPF, and .main tools that run pk_run__loop() */
+	FOR_LOOP,
+	/* tools with PK_TOOL_COMMAND */
+	FOR_COMMAND,
+};
+
+struct common_option {
+	struct pk_option opt;
+	int short_key;
+	enum common_scope scope;
+};
+
+static const struct common_option common_options[] = {
+	{ { "help", C_HELP, NULL, "show this help and exit" }, 'h', FOR_ALL },
+	{ { "version", C_VERSION, NULL, "show the version and exit" }, 0, FOR_ALL },
+	{ { "verbose", C_VERBOSE, NULL, "say which mechanism is used and why (-vv: libbpf's log)" },
+	  'v', FOR_ALL },
+	{ { "json", C_JSON, NULL, "print one JSON object per line" }, 0, FOR_ALL },
+	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_LOOP },
+	{ { "mechanism", C_MECHANISM, "NAME",
+	    "use only NAME: fentry, kprobe, tp_btf, raw_tp, tracepoint, uprobe or uprobe_multi" },
+	  0, FOR_BPF },
+	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two" },
+	  'b', FOR_EVENTS },
+	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
+	  0, FOR_EVENTS },
+	{ { "command", C_COMMAND, "COMMAND",
+	    "run COMMAND (split into words as a shell would) and trace it until it exits" },
+	  'c', FOR_COMMAND },
+	{ { "btf", C_BTF, "FILE",
+	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
+	    "or 'none'" },
+	  0, FOR_BTF },
+};
+
+#define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
+
+struct watch {
+	int fd;
+	int (*fn)(struct pk_run *run, int fd);
+	bool owned;
+};
+
+struct pk_run {
+	const struct pk_tool *tool;
+	const char *name;
+	FILE *out;
+	bool out_broken;
+	bool json;
+	int verbose;
+	unsigned long duration_ms;
+	enum pk_mech mechanism;
+	struct pk_events_opts events_opts;
+	struct pk_attach *att;
+	struct pk_events *events;
+	unsigned int interval_ms;
+	int epfd;
+	struct watch watches[MAX_WATCHES];
+	int nr_watches;
+	bool stop;
+	int status;
+	__u64 lost_reported;
+	/* -c */
+	const char *command;
+	struct pk__child child;
+	bool saw_pid;
+	/* pk_run__set_command_exit(false): no ptrace of -c's command */
+	bool no_command_exit;
+	/* options and filters declared in the BPF object */
+	struct pk__declared declared;
+	/* the pid filter's value from the tool's own -p (run's) */
+	pid_t filter_pid;
+	/* the way out, for -v: the loop left, the final work done, all detached */
+	long long stopped_ns, finished_ns, detached_ns;
+};
+
+static volatile sig_atomic_t signalled;
+/* when the first SIGINT or SIGTERM arrived (CLOCK_MONOTONIC ns), for -v */
+static volatile long long signalled_ns;
+static char out_buffer[OUT_BUFFER_SIZE];
+
+/* Messages ------------------------------------------------------------------ */
+
+static void vmessage(const struct pk_run *run, const char *fmt, va_list ap)
+{
+	if (!run->out_broken)
+		fflush(run->out);
+	fprintf(stderr, "%s: ", run->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(run, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void pk_error(const struct pk_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(run, fmt, ap);
+	va_end(ap);
+}
+
+void pk_info(const struct pk_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!run->verbose)
+		return;
+	va_start(ap, fmt);
+	vmessage(run, fmt, ap);
+	va_end(ap);
+}
+
+/* Option values ------------------------------------------------------------ */
+
+int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg, pid_t *out)
+{
+	int err = pk_parse_pid(arg, out);
+
+	if (err == -ESRCH)
+		return pk_usage_error(run, "no process with %s %s", what, arg);
+	if (err)
+		return pk_usage_error(run, "invalid %s '%s'", what, arg);
+	return 0;
+}
+
+/* Accessors ----------------------------------------------------------------- */
+
+FILE *pk_run__out(const struct pk_run *run)
+{
+	return run->out;
+}
+
+bool pk_run__json(const struct pk_run *run)
+{
+	return run->json;
+}
+
+int pk_run__verbose(const struct pk_run *run)
+{
+	return run->verbose;
+}
+
+const char *pk_run__name(const struct pk_run *run)
+{
+	return run->name;
+}
+
+void *pk_run__skel(const struct pk_run *run)
+{
+	return pk_attach__skel(run->att);
+}
+
+struct bpf_object *pk_run__object(const struct pk_run *run)
+{
+	return pk_attach__object(run->att);
+}
+
+enum pk_mech pk_run__mechanism(const struct pk_run *run)
+{
+	return pk_attach__mechanism(run->att);
+}
+
+struct pk_attach *pk_run__attach(const struct pk_run *run)
+{
+	return run->att;
+}
+
+void pk_run__set_interval(struct pk_run *run, unsigned int ms)
+{
+	run->interval_ms = ms;
+}
+
+void pk_run__stop(struct pk_run *run, int status)
+{
+	run->stop = true;
+	if (status > run->status)
+		run->status = status;
+}
+
+bool pk_run__stopping(const struct pk_run *run)
+{
+	return signalled || run->stop;
+}
+
+int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, int fd))
+{
+	if (run->nr_watches == MAX_WATCHES)
+		return -E2BIG;
+	run->watches[run->nr_watches++] = (struct watch){ .fd = fd, .fn = fn };
+	return 0;
+}
+
+const char *pk_run__command(const struct pk_run *run)
+{
+	return run->command;
+}
+
+pid_t pk_run__child(const struct pk_run *run)
+{
+	return run->child.pid;
+}
+
+void pk_run__set_command_exit(struct pk_run *run, bool wanted)
+{
+	run->no_command_exit = !wanted;
+}
+
+static bool wants_command_exit(const struct pk_run *run)
+{
+	return run->tool->command_exit && !run->no_command_exit;
+}
+
+static void command_exiting(void *ctx, pid_t pid)
+{
+	struct pk_run *run = ctx;
+
+	run->tool->command_exit(run, pid);
+}
+
+static void say_how_the_command_ended(struct pk_run *run)
+{
+	if (run->child.reaped)
+		pk_info(run, "the command exited with status %d", run->child.status);
+	else
+		pk_info(run, "the command (pid %d) is still running", run->child.pid);
+}
+
+/* A stopping tool ends the command it started (bpftrace's grace, 500 ms). */
+#define COMMAND_GRACE_MS 500
+
+/* @hook: the tool's command_exit, while what it reads is still there */
+static void end_command(struct pk_run *run, bool hook)
+{
+	bool running = run->child.pid && !run->child.reaped;
+
+	pk__child_end(&run->child, COMMAND_GRACE_MS,
+		      hook && wants_command_exit(run) ? command_exiting : NULL, run);
+	if (running)
+		say_how_the_command_ended(run);
+}
+
+static int on_sigchld(struct pk_run *run, int fd)
+{
+	(void)fd;
+	if (pk__child_poll(&run->child, wants_command_exit(run) ? command_exiting : NULL, run)) {
+		say_how_the_command_ended(run);
+		pk_run__stop(run, 0);
+	}
+	return 0;
+}
+
+pid_t pk_run__spawn(struct pk_run *run, const char *command)
+{
+	char why[PATH_MAX + 64] = "";
+	int err;
+
+	if (run->child.pid)
+		return -EBUSY;
+	err = pk__child_start(&run->child, command, wants_command_exit(run), why,
+			      sizeof(why));
+	if (err) {
+		pk_error(run, "%s", why);
+		return err;
+	}
+	if (why[0])
+		pk_info(run, "%s: a short-lived command may lose symbols", why);
+	pk_info(run, "started pid %d for: %s", run->child.pid, command);
+	err = pk_run__watch_fd(run, run->child.sigfd, on_sigchld);
+	if (err) {
+		pk_error(run, "cannot watch the command: %s", strerror(-err));
+		return err;
+	}
+	return run->child.pid;
+}
+
+static int on_pid_exit(struct pk_run *run, int fd)
+{
+	(void)fd;
+	pk_info(run, "the traced process exited");
+	pk_run__stop(run, 0);
+	return 0;
+}
+
+int pk_run__watch_pid(struct pk_run *run, pid_t pid)
+{
+	int fd = syscall(SYS_pidfd_open, pid, 0);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = pk_run__watch_fd(run, fd, on_pid_exit);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	run->watches[run->nr_watches - 1].owned = true;
+	return 0;
+}
+
+/* Option parsing ------------------------------------------------------------ */
+
+static bool tool_has_short(const struct pk_tool *tool, int key)
+{
+	const struct pk_option *o;
+
+	for (o = tool->options; o && o->name; o++) {
+		if (o->key == key)
+			return true;
+	}
+	return false;
+}
+
+static bool common_applies(const struct pk_tool *tool, const struct common_option *c)
+{
+	if (c->scope == FOR_BPF)
+		return tool->skel != NULL;
+	if (c->scope == FOR_BTF)
+		return tool->skel || tool->object;
+	if (c->scope == FOR_LOOP)
+		return tool->skel || (tool->flags & PK_TOOL_LOOP);
+	if (c->scope == FOR_EVENTS)
+		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
+	if (c->scope == FOR_COMMAND)
+		return tool->flags & PK_TOOL_COMMAND;
+	return true;
+}
+
+static int common_short(const struct pk_tool *tool, const struct common_option *c)
+{
+	return c->short_key && !tool_has_short(tool, c->short_key) ? c->short_key : 0;
+}
+
+static void print_option(FILE *f, int short_key, const struct pk_option *o)
+{
+	char left[64];
+
+	snprintf(left, sizeof(left), "%c%c%s--%s%s%s", short_key ? '-' : ' ',
+		 short_key ? short_key : ' ', short_key ? ", " : "  ", o->name, o->arg ? " " : "",
+		 o->arg ? o->arg : "");
+	fprintf(f, "  %-24s %s\n", left, o->doc);
+}
+
+static bool declared_shown(const struct pk_run *run, int i);
+
+/* "(5)": a default worth showing */
+static void declared_doc(const struct pk_param_option *o, char *buf, size_t size)
+{
+	const char *v = o->value;
+	bool none = !v[0] || !strcmp(v, "0") || !strcmp(v, "false") || o->flag;
+
+	snprintf(buf, size, "%s%s%s%s", o->help, none ? "" : " (", none ? "" : v, none ? "" : ")");
+}
+
+static void print_declared_help(const struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	char doc[sizeof(d->opts->help) + sizeof(d->opts->value) + 4];
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+		struct pk_option po = { o->long_name, 0, o->flag ? NULL : o->value_name, doc };
+
+		if (!declared_shown(run, i))
+			continue;
+		declared_doc(o, doc, sizeof(doc));
+		if (!po.arg || !po.arg[0])
+			po.arg = o->flag ? NULL : "VALUE";
+		print_option(stdout, o->short_name, &po);
+	}
+}
+
+static void print_help(const struct pk_run *run)
+{
+	const struct pk_tool *tool = run->tool;
+	const char *name = run->name;
+	const struct pk_option *o;
+	size_t i;
+
+	printf("Usage: %s %s\n", name, tool->usage ? tool->usage : "[OPTIONS]");
+	if (tool->summary)
+		printf("%s\n", tool->summary);
+	if (tool->options && tool->options->name) {
+		printf("\nOptions:\n");
+		for (o = tool->options; o->name; o++)
+			print_option(stdout, o->key < 256 ? o->key : 0, o);
+	}
+	if (run->declared.nr) {
+		printf("\nOptions of %s:\n", run->declared.source);
+		print_declared_help(run);
+	}
+	printf("\nCommon options:\n");
+	for (i = 0; i < NR_COMMON; i++) {
+		struct pk_option o = common_options[i].opt;
+		char doc[128];
+
+		if (!common_applies(tool, &common_options[i]))
+			continue;
+		if (o.key == C_PAGES) {
+			snprintf(doc, sizeof(doc), "%s (%u)", o.doc,
+				 tool->buffer_pages ?: PK_EVENTS_DEFAULT_PAGES);
+			o.doc = doc;
+		}
+		print_option(stdout, common_short(tool, &common_options[i]), &o);
+	}
+	if (tool->examples)
+		printf("\nExamples:\n%s", tool->examples);
+}
+
+static int parse_common(struct pk_run *run, int id, const char *arg)
+{
+	unsigned long v;
+
+	switch (id) {
+	case C_VERBOSE:
+		run->verbose++;
+		return 0;
+	case C_JSON:
+		run->json = true;
+		return 0;
+	case C_DURATION:
+		if (pk_parse_seconds(arg, &run->duration_ms))
+			return pk_usage_error(run, "invalid duration '%s': give seconds > 0", arg);
+		return 0;
+	case C_MECHANISM:
+		if (pk_mech_by_name(arg, &run->mechanism))
+			return pk_usage_error(run, "unknown mechanism '%s': use fentry, kprobe, "
+						   "tp_btf, raw_tp, tracepoint, uprobe or uprobe_multi",
+					      arg);
+		return 0;
+	case C_PAGES:
+		if (pk_parse_ulong(arg, 1UL << 20, &v) || !v || (v & (v - 1)))
+			return pk_usage_error(run, "invalid buffer size '%s': give a power of two "
+						   "number of pages", arg);
+		run->events_opts.pages = v;
+		return 0;
+	case C_PERFBUF:
+		run->events_opts.force_perf = true;
+		return 0;
+	case C_COMMAND:
+		if (!arg[0])
+			return pk_usage_error(run, "empty command");
+		run->command = arg;
+		return 0;
+	case C_BTF:
+		v = (unsigned long)-pk_btf_set_path(arg);
+		if (v)
+			return pk_usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
+					      v == EINVAL ? "not a BTF file" : strerror((int)v));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+struct option_table {
+	struct option longs[64 + PK__MAX_DECLARED];
+	char shorts[160 + 2 * PK__MAX_DECLARED];
+};
+
+static void add_option(struct option_table *t, int *nl, size_t *ns, const struct pk_option *o,
+		       int val, int short_key)
+{
+	t->longs[*nl] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					 val };
+	(*nl)++;
+	if (short_key && *ns + 3 < sizeof(t->shorts)) {
+		t->shorts[(*ns)++] = short_key;
+		if (o->arg)
+			t->shorts[(*ns)++] = ':';
+	}
+}
+
+/* The tool's or a common option of this long or short name, if any. */
+static const char *taken_by(const struct pk_tool *tool, const char *name, int key)
+{
+	const struct pk_option *o;
+	size_t i;
+
+	for (o = tool->options; o && o->name; o++) {
+		if (!strcmp(o->name, name) || (key && o->key == key))
+			return o->name;
+	}
+	for (i = 0; i < NR_COMMON; i++) {
+		const struct common_option *c = &common_options[i];
+
+		if (common_applies(tool, c) &&
+		    (!strcmp(c->opt.name, name) || (key && common_short(tool, c) == key)))
+			return c->opt.name;
+	}
+	return NULL;
+}
+
+/*
+ * Whether declared option @i is on the command line: a filter the tool
+ * has an option for itself (run's -p) is not, and gets its value from it.
+ */
+static bool declared_shown(const struct pk_run *run, int i)
+{
+	const struct pk_param_option *o = &run->declared.opts[i];
+
+	return !o->filter[0] || !taken_by(run->tool, o->long_name, o->short_name);
+}
+
+/* A declared option may not take the name of the tool's or a common one. */
+static int check_declared(struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	const char *other;
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+
+		other = taken_by(run->tool, o->long_name, o->short_name);
+		if (other && !o->filter[0])
+			return pk_usage_error(run, "%s: the option --%s%s%s%s declared on %s "
+						   "clashes with %s's own --%s", d->source,
+					      o->long_name, o->short_name ? " (-" : "",
+					      o->short_name ? (char[2]){ o->short_name, 0 } : "",
+					      o->short_name ? ")" : "", o->name, run->tool->name,
+					      other);
+	}
+	return 0;
+}
+
+static void build_table(const struct pk_run *run, struct option_table *t)
+{
+	const struct pk_tool *tool = run->tool;
+	const struct pk_option *o;
+	size_t ns = 0, i;
+	int nl = 0, j;
+
+	memset(t, 0, sizeof(*t));
+	t->shorts[ns++] = ':';
+	for (o = tool->options; o && o->name && nl < 40; o++)
+		add_option(t, &nl, &ns, o, o->key, o->key < 256 ? o->key : 0);
+	for (i = 0; i < NR_COMMON; i++) {
+		if (common_applies(tool, &common_options[i]))
+			add_option(t, &nl, &ns, &common_options[i].opt, common_options[i].opt.key,
+				   common_short(tool, &common_options[i]));
+	}
+	for (j = 0; j < run->declared.nr; j++) {
+		const struct pk_param_option *d = &run->declared.opts[j];
+		struct pk_option po = { d->long_name, 0, d->flag ? NULL : "V", NULL };
+
+		if (declared_shown(run, j))
+			add_option(t, &nl, &ns, &po, C_DECLARED + j, d->short_name);
+	}
+}
+
+static int map_short_to_common(const struct pk_run *run, int key)
+{
+	const struct pk_tool *tool = run->tool;
+	size_t i;
+	int j;
+
+	if (tool_has_short(tool, key))
+		return key;
+	for (i = 0; i < NR_COMMON; i++) {
+		if (common_options[i].short_key == key && common_applies(tool, &common_options[i]))
+			return common_options[i].opt.key;
+	}
+	for (j = 0; j < run->declared.nr; j++) {
+		if (run->declared.opts[j].short_name == key && declared_shown(run, j))
+			return C_DECLARED + j;
+	}
+	return key;
+}
+
+/* A typo in -c fails here, before anything is loaded or forked. */
+static int check_command(struct pk_run *run)
+{
+	char why[PATH_MAX + 64];
+	int err;
+
+	if (!run->command)
+		return 0;
+	if (run->saw_pid)
+		return pk_usage_error(run, "give -p PID or -c COMMAND, not both");
+	err = pk__command_check(run->command, why, sizeof(why));
+	if (err == -EINVAL)
+		return pk_usage_error(run, "%s", why);
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
+static int parse_declared(struct pk_run *run, int i, const char *arg)
+{
+	char why[512];
+
+	if (pk__declared_parse(&run->declared, i, arg, why, sizeof(why)))
+		return pk_usage_error(run, "%s", why);
+	return 0;
+}
+
+/*
+ * How a pass over the command line treats options. A tool whose options
+ * come partly from its BPF object (run's FILE) needs two: the first takes
+ * the tool's and the common options and lets others by, the tool then
+ * declares the object's, and the second takes those alone.
+ */
+enum pass {
+	PASS_ALL,
+	PASS_KNOWN,
+	PASS_DECLARED,
+};
+
+/* One getopt pass; returns 0, 1 for --version, or a negative errno. */
+static int parse_pass(struct pk_run *run, int argc, char **argv, enum pass pass, bool *help)
+{
+	const struct pk_tool *tool = run->tool;
+	struct option_table t;
+	int c, err;
+
+	build_table(run, &t);
+	opterr = 0;
+	/* 0, not 1: also resets glibc's state inside a cluster such as -xz */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
+		if (c == '?' && pass == PASS_KNOWN)
+			continue;
+		if (c == '?') {
+			if (optopt && optopt < 256)
+				return pk_usage_error(run, "unknown option '-%c' (see --help)", optopt);
+			return pk_usage_error(run, "unknown option '%s' (see --help)",
+					      argv[optind - 1]);
+		}
+		if (c == ':')
+			return pk_usage_error(run, "option '%s' needs a value (see --help)",
+					      argv[optind - 1]);
+		if (c < 256)
+			c = map_short_to_common(run, c);
+		if (c >= C_DECLARED) {
+			err = parse_declared(run, c - C_DECLARED, optarg);
+			if (err)
+				return err;
+			continue;
+		}
+		if (pass == PASS_DECLARED)
+			continue;
+		if (c == C_HELP) {
+			*help = true;
+			continue;
+		}
+		if (c == C_VERSION) {
+			printf("%s (probekit) %s\n", run->name, PK_VERSION);
+			return 1;
+		}
+		run->saw_pid |= c == 'p';
+		err = c >= C_HELP ? parse_common(run, c, optarg) :
+		      tool->parse_opt ? tool->parse_opt(run, c, optarg) :
+					-EINVAL;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const struct option *long_option(const struct option_table *t, const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+	const struct option *o;
+
+	for (o = t->longs; o->name; o++) {
+		if (strlen(o->name) == len && !strncmp(o->name, arg, len))
+			return o;
+	}
+	return NULL;
+}
+
+static bool short_takes_value(const struct option_table *t, char c)
+{
+	const char *p = c != ':' ? strchr(t->shorts + 1, c) : NULL;
+
+	return p && p[1] == ':';
+}
+
+/*
+ * Long options by their whole name only, where the options come in two
+ * passes: getopt would take a declared --comm, unknown to the first pass,
+ * for an abbreviated --command. The first pass leaves unknown long options
+ * out of its copy (@keep NULL: the second pass refuses them).
+ */
+static int exact_long_names(struct pk_run *run, int argc, char **argv, char **keep, int *nkeep)
+{
+	struct option_table t;
+	const struct option *o;
+	int i, n = 0;
+	char *a;
+
+	build_table(run, &t);
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		if (keep)
+			keep[n++] = a;
+		if (i == 0 || a[0] != '-' || !a[1])
+			continue;
+		if (!strcmp(a, "--")) {
+			while (keep && ++i < argc)
+				keep[n++] = argv[i];
+			break;
+		}
+		if (a[1] != '-') {
+			/* a cluster: a short option with a value takes the rest, or the next */
+			for (a++; *a; a++) {
+				if (short_takes_value(&t, *a)) {
+					if (!a[1] && i + 1 < argc && keep)
+						keep[n++] = argv[i + 1];
+					i += !a[1];
+					break;
+				}
+			}
+			continue;
+		}
+		o = long_option(&t, a + 2);
+		if (!o && keep)
+			n--;
+		else if (!o)
+			return pk_usage_error(run, "unknown option '%s' (see --help)", a);
+		else if (o->has_arg == required_argument && !strchr(a, '=') && i + 1 < argc) {
+			if (keep)
+				keep[n++] = argv[i + 1];
+			i++;
+		}
+	}
+	if (nkeep)
+		*nkeep = n;
+	return 0;
+}
+
+/* The first pass runs on a copy: getopt moves the arguments it passes over. */
+static int first_pass(struct pk_run *run, int argc, char **argv, bool *help)
+{
+	char **copy = calloc(argc + 1, sizeof(*copy));
+	int err;
+
+	if (!copy)
+		return -ENOMEM;
+	exact_long_names(run, argc, argv, copy, &argc);
+	err = parse_pass(run, argc, copy, PASS_KNOWN, help);
+	if (!err && run->tool->declare)
+		err = run->tool->declare(run, argc - optind, copy + optind);
+	free(copy);
+	if (err && *help)
+		err = 0;
+	return err ? err : check_declared(run);
+}
+
+/* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
+static int parse_command_line(struct pk_run *run, int argc, char **argv)
+{
+	const struct pk_tool *tool = run->tool;
+	bool help = false;
+	int err;
+
+	if (tool->declare)
+		err = first_pass(run, argc, argv, &help);
+	else
+		err = check_declared(run);
+	if (!err && !help && tool->declare)
+		err = exact_long_names(run, argc, argv, NULL, NULL);
+	if (!err && !help)
+		err = parse_pass(run, argc, argv, tool->declare ? PASS_DECLARED : PASS_ALL, &help);
+	if (help) {
+		print_help(run);
+		return 1;
+	}
+	if (err)
+		return err;
+	if (optind < argc) {
+		if (!tool->parse_args)
+			return pk_usage_error(run, "unexpected argument '%s' (see --help)",
+					      argv[optind]);
+		err = tool->parse_args(run, argc - optind, argv + optind);
+	} else {
+		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
+	}
+	return err ? err : check_command(run);
+}
+
+/* Declared options ---------------------------------------------------------- */
+
+int pk_run__declare_file(struct pk_run *run, const char *path, const char *name)
+{
+	char why[512];
+	int err = pk__declared_open(&run->declared, path, name, NULL, 0, why, sizeof(why));
+
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
+void pk_run__set_pid_filter(struct pk_run *run, pid_t pid)
+{
+	run->filter_pid = pid;
+}
+
+int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj)
+{
+	pid_t pid = run->filter_pid ? run->filter_pid : run->child.pid;
+	char why[512];
+	int err;
+
+	if (!run->declared.obj)
+		return 0;
+	err = pk__declared_apply(&run->declared, obj, pid, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
+/* Running ------------------------------------------------------------------- */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void on_signal(int sig)
+{
+	/* clock_gettime() is async-signal-safe */
+	if (!signalled)
+		signalled_ns = now_ns();
+	signalled = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static int libbpf_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int libbpf_everything(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int configure_object(void *skel, enum pk_mech mech, void *ctx)
+{
+	struct pk_run *run = ctx;
+	int err;
+
+	if (run->tool->configure) {
+		err = run->tool->configure(run, skel, mech);
+		if (err)
+			return err;
+	}
+	err = pk_run__apply_declared(run, run->tool->skel->object(skel));
+	if (err)
+		return err;
+	if (run->tool->flags & PK_TOOL_NO_EVENTS)
+		return 0;
+	return pk_events__configure(run->tool->skel->object(skel), &run->events_opts);
+}
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct pk_run *run = ctx;
+
+	return run->tool->event ? run->tool->event(run, data, size) : 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Output errors end the tool; a closed pipe (| head) ends it quietly. */
+static bool output_failed(struct pk_run *run)
+{
+	bool quiet;
+
+	if (fflush(run->out) == 0 && !ferror(run->out))
+		return false;
+	/* a signal that interrupts a blocked write is a request to stop */
+	quiet = errno == EPIPE || (errno == EINTR && signalled);
+	if (!quiet)
+		pk_error(run, "writing output failed: %s", strerror(errno));
+	run->out_broken = true;
+	pk_run__stop(run, quiet ? 0 : 1);
+	return true;
+}
+
+static void report_lost(struct pk_run *run, bool final)
+{
+	__u64 lost;
+
+	if (!run->events)
+		return;
+	lost = pk_events__lost(run->events);
+	if (lost > run->lost_reported || (final && (lost || run->verbose)))
+		fprintf(stderr, "%s: %llu event%s lost%s\n", run->name, (unsigned long long)lost,
+			lost == 1 ? "" : "s", final ? "" : " so far");
+	run->lost_reported = lost;
+}
+
+static int setup_epoll(struct pk_run *run)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	int i;
+
+	run->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (run->epfd < 0)
+		return -errno;
+	if (run->events) {
+		int err = pk_events__epoll_add(run->events, run->epfd, 0);
+
+		if (err)
+			return err;
+	}
+	for (i = 0; i < run->nr_watches; i++) {
+		e.data.u32 = i + 1;
+		if (epoll_ctl(run->epfd, EPOLL_CTL_ADD, run->watches[i].fd, &e))
+			return -errno;
+	}
+	return 0;
+}
+
+static int dispatch(struct pk_run *run, const struct epoll_event *e)
+{
+	struct watch *w;
+	int ret;
+
+	if (e->data.u32 == 0) {
+		ret = pk_events__consume(run->events);
+		return ret < 0 && ret != -EINTR ? ret : 0;
+	}
+	w = &run->watches[e->data.u32 - 1];
+	ret = w->fn(run, w->fd);
+	return ret < 0 ? ret : 0;
+}
+
+static long long next_deadline(struct pk_run *run, long long end, long long tick,
+			       long long lost)
+{
+	long long next = lost;
+
+	if (end && end < next)
+		next = end;
+	if (run->interval_ms && tick < next)
+		next = tick;
+	return next;
+}
+
+static int poll_loop(struct pk_run *run)
+{
+	long long start = now_ms();
+	long long end = run->duration_ms ? start + run->duration_ms : 0;
+	long long tick = start + run->interval_ms, lost = start + LOST_REPORT_MS;
+	struct epoll_event evs[MAX_WATCHES + 1];
+	int n, i, err;
+
+	err = setup_epoll(run);
+	if (!err)
+		err = pk__child_go(&run->child);
+	if (err)
+		return err;
+	/*
+	 * Events sent before the buffers joined the epoll set may never make
+	 * it report them (seen with the perf buffer on Linux 6.1): read them now.
+	 */
+	if (run->events && (err = dispatch(run, &(struct epoll_event){ .data.u32 = 0 })))
+		return err;
+	while (!signalled && !run->stop) {
+		long long now = now_ms(), wait = next_deadline(run, end, tick, lost) - now;
+
+		/* while events flow, look for the ones the kernel did not wake us for */
+		if (run->events)
+			wait = pk_events__wait(run->events, wait > INT_MAX ? INT_MAX : (int)wait);
+		n = epoll_wait(run->epfd, evs, MAX_WATCHES + 1, wait > 0 ? (int)wait : 0);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (i = 0; i < n && !run->stop; i++) {
+			err = dispatch(run, &evs[i]);
+			if (err)
+				return err;
+		}
+		if (n == 0 && run->events && (err = pk_events__consume(run->events)) < 0)
+			return err;
+		if (output_failed(run))
+			break;
+		now = now_ms();
+		if (end && now >= end)
+			break;
+		if (run->interval_ms && now >= tick) {
+			tick = now + run->interval_ms;
+			if (run->tool->tick && (err = run->tool->tick(run)) < 0)
+				return err;
+		}
+		if (now >= lost) {
+			lost = now + LOST_REPORT_MS;
+			/* a wakeup the kernel skipped costs a second, not an event */
+			if (run->events && (err = pk_events__consume(run->events)) < 0)
+				return err;
+			report_lost(run, false);
+		}
+	}
+	return 0;
+}
+
+int pk_run__loop(struct pk_run *run)
+{
+	int err;
+
+	if (output_failed(run))
+		return run->status;
+	err = poll_loop(run);
+	if (err) {
+		pk_error(run, "%s", strerror(-err));
+		pk_run__stop(run, 1);
+	}
+	end_command(run, true);
+	if (run->out)
+		output_failed(run);
+	return run->status;
+}
+
+static int load_and_attach(struct pk_run *run)
+{
+	LIBBPF_OPTS(pk_attach_opts, opts, .mechanism = run->mechanism,
+		    .configure = configure_object, .ctx = run,
+		    .log = run->verbose ? stderr : NULL);
+	int err;
+
+	run->att = pk_attach__new(run->tool->skel, run->tool->variants, &opts);
+	if (!run->att)
+		return -errno;
+	err = pk_attach__load(run->att);
+	/* kallsyms may have been read to check kprobe targets: give back the
+	 * ~10 MB; a tool that symbolizes loads it again when it needs it */
+	pk_ksyms_release();
+	if (err) {
+		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
+		return err;
+	}
+	if (!(run->tool->flags & PK_TOOL_NO_EVENTS)) {
+		run->events = pk_events__new(pk_run__object(run), on_event, run, &run->events_opts);
+		if (!run->events) {
+			err = -errno;
+			pk_error(run, "cannot set up the event buffer: %s", strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* After tool->start, which may attach more: the line says the tool is live. */
+static void report_using(struct pk_run *run)
+{
+	int links = pk_attach__link_count(run->att);
+
+	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)), links,
+		links == 1 ? "" : "s", run->events ? ", events through the " : "",
+		run->events ? pk_events__kind(run->events) : "");
+}
+
+static int run_bpf_tool(struct pk_run *run)
+{
+	const struct pk_tool *tool = run->tool;
+	char why[128];
+	int err;
+
+	if (pk_check_bpf_privileges(why, sizeof(why))) {
+		pk_error(run, "%s", why);
+		return 1;
+	}
+	if (run->command && pk_run__spawn(run, run->command) < 0)
+		return 1;
+	err = load_and_attach(run);
+	if (err)
+		return 1;
+	if (signalled)
+		return 0;
+	if (tool->start && (err = tool->start(run)) < 0)
+		return 1;
+	report_using(run);
+	if (!output_failed(run))
+		err = poll_loop(run);
+	if (err) {
+		pk_error(run, "%s", strerror(-err));
+		run->status = 1;
+	}
+	run->stopped_ns = now_ns();
+	/* what is already in the buffer belongs to the run */
+	if (run->events && !run->out_broken)
+		pk_events__consume(run->events);
+	end_command(run, true);
+	if (tool->finish && !run->out_broken && tool->finish(run) < 0)
+		run->status = 1;
+	if (!run->out_broken)
+		output_failed(run);
+	report_lost(run, true);
+	run->finished_ns = now_ns();
+	return run->status;
+}
+
+/*
+ * Where the time between Ctrl-C (or -d) and the end went; `make bench`
+ * reads it to split a tool's exit time into its parts.
+ */
+static void report_exit_times(struct pk_run *run)
+{
+	long long start = signalled ? signalled_ns : run->stopped_ns;
+
+	if (!run->stopped_ns || !run->finished_ns || !run->detached_ns)
+		return;
+	pk_info(run, "exit: %.1f ms to stop, %.1f ms final work, %.1f ms detach",
+		(run->stopped_ns - start) / 1e6, (run->finished_ns - run->stopped_ns) / 1e6,
+		(run->detached_ns - run->finished_ns) / 1e6);
+}
+
+static void cleanup(struct pk_run *run)
+{
+	int i;
+
+	pk_events__free(run->events);
+	pk_attach__free(run->att);
+	end_command(run, false);
+	pk__child_release(&run->child);
+	pk__declared_free(&run->declared);
+	for (i = 0; i < run->nr_watches; i++) {
+		if (run->watches[i].owned)
+			close(run->watches[i].fd);
+	}
+	if (run->epfd > 0)
+		close(run->epfd);
+	run->detached_ns = now_ns();
+	report_exit_times(run);
+}
+
+int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
+{
+	struct pk_run run = {
+		.tool = tool,
+		.out = stdout,
+		.epfd = -1,
+		.events_opts = { .sz = sizeof(struct pk_events_opts) },
+		.child = { .go_fd = -1, .sigfd = -1 },
+	};
+	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	int status;
+
+	run.name = slash ? slash + 1 : (argc > 0 ? argv[0] : tool->name);
+	run.events_opts.pages = tool->buffer_pages;
+	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
+	install_signals();
+	status = parse_command_line(&run, argc, argv);
+	if (status)
+		/* a usage error, or (another errno) a run-time fact the parser reported */
+		return status > 0 ? 0 : status == -EINVAL ? 2 : 1;
+	libbpf_set_print(run.verbose > 1 ? libbpf_everything :
+			 run.verbose ? libbpf_warnings :
+				       libbpf_quiet);
+	if (tool->main)
+		status = tool->main(&run);
+	else
+		status = run_bpf_tool(&run);
+	cleanup(&run);
+	if (!run.out_broken && fflush(run.out) && errno != EPIPE)
+		status = status ? status : 1;
+	return status;
+}
