@@ -42,11 +42,11 @@ def run_argv(*args):
 
 def processes_with(argv):
     """Pids of the processes whose command line is exactly argv."""
-    want = "\0".join(argv) + "\0"
+    want = ("\0".join(argv) + "\0").encode()
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            with open(f"/proc/{pid}/cmdline") as f:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
                 if f.read() == want:
                     found.append(int(pid))
         except OSError:
