@@ -74,6 +74,12 @@ struct pk_tool {
 	 * to call pk_run__declare_file(); the declared options are parsed next.
 	 */
 	int (*declare)(struct pk_run *run, int argc, char **argv);
+	/*
+	 * With declare: the keys of the tool's options parsed before it (run's
+	 * "D", which the compile needs). The others wait until the declared
+	 * options are known; one a declared option takes the name of gives way.
+	 */
+	const char *early_options;
 
 	/* A tool without BPF programs of its own supplies only this. */
 	int (*main)(struct pk_run *run);

@@ -125,6 +125,12 @@ struct pk_run {
 	struct pk__declared declared;
 	/* the pid filter's value from the tool's own -p (run's) */
 	pid_t filter_pid;
+	/* tool options seen before the declarations, handled after them */
+	struct {
+		int key;
+		const char *arg;
+	} deferred[64];
+	int nr_deferred;
 	/* the way out, for -v: the loop left, the final work done, all detached */
 	long long stopped_ns, finished_ns, detached_ns;
 };
@@ -405,7 +411,7 @@ static void print_option(FILE *f, int short_key, const struct pk_option *o)
 	fprintf(f, "  %-24s %s\n", left, o->doc);
 }
 
-static bool declared_shown(const struct pk_run *run, int i);
+static bool shadowed(const struct pk_run *run, int key);
 
 /* "(5)": a default worth showing */
 static void declared_doc(const struct pk_param_option *o, char *buf, size_t size)
@@ -426,8 +432,6 @@ static void print_declared_help(const struct pk_run *run)
 		const struct pk_param_option *o = &d->opts[i];
 		struct pk_option po = { o->long_name, 0, o->flag ? NULL : o->value_name, doc };
 
-		if (!declared_shown(run, i))
-			continue;
 		declared_doc(o, doc, sizeof(doc));
 		if (!po.arg || !po.arg[0])
 			po.arg = o->flag ? NULL : "VALUE";
@@ -447,8 +451,10 @@ static void print_help(const struct pk_run *run)
 		printf("%s\n", tool->summary);
 	if (tool->options && tool->options->name) {
 		printf("\nOptions:\n");
-		for (o = tool->options; o->name; o++)
-			print_option(stdout, o->key < 256 ? o->key : 0, o);
+		for (o = tool->options; o->name; o++) {
+			if (!shadowed(run, o->key))
+				print_option(stdout, o->key < 256 ? o->key : 0, o);
+		}
 	}
 	if (run->declared.nr) {
 		printf("\nOptions of %s:\n", run->declared.source);
@@ -535,16 +541,11 @@ static void add_option(struct option_table *t, int *nl, size_t *ns, const struct
 	}
 }
 
-/* The tool's or a common option of this long or short name, if any. */
-static const char *taken_by(const struct pk_tool *tool, const char *name, int key)
+/* The common option of this long or short name, if any. */
+static const char *common_taken(const struct pk_tool *tool, const char *name, int key)
 {
-	const struct pk_option *o;
 	size_t i;
 
-	for (o = tool->options; o && o->name; o++) {
-		if (!strcmp(o->name, name) || (key && o->key == key))
-			return o->name;
-	}
 	for (i = 0; i < NR_COMMON; i++) {
 		const struct common_option *c = &common_options[i];
 
@@ -556,17 +557,27 @@ static const char *taken_by(const struct pk_tool *tool, const char *name, int ke
 }
 
 /*
- * Whether declared option @i is on the command line: a filter the tool
- * has an option for itself (run's -p) is not, and gets its value from it.
+ * Whether a declared option takes the tool option @key's name or letter:
+ * the file's option wins (run's --pid and --top give way to a file's, so
+ * that `run tools/taskswitch/taskswitch.bpf.c` has taskswitch's options).
  */
-static bool declared_shown(const struct pk_run *run, int i)
+static bool shadowed(const struct pk_run *run, int key)
 {
-	const struct pk_param_option *o = &run->declared.opts[i];
+	const struct pk_option *o;
+	int j;
 
-	return !o->filter[0] || !taken_by(run->tool, o->long_name, o->short_name);
+	for (o = run->tool->options; o && o->name && o->key != key; o++)
+		;
+	for (j = 0; o && o->name && j < run->declared.nr; j++) {
+		const struct pk_param_option *d = &run->declared.opts[j];
+
+		if (!strcmp(d->long_name, o->name) || (key < 256 && d->short_name == key))
+			return true;
+	}
+	return false;
 }
 
-/* A declared option may not take the name of the tool's or a common one. */
+/* A declared option may not take the name of a common one. */
 static int check_declared(struct pk_run *run)
 {
 	const struct pk__declared *d = &run->declared;
@@ -576,14 +587,13 @@ static int check_declared(struct pk_run *run)
 	for (i = 0; i < d->nr; i++) {
 		const struct pk_param_option *o = &d->opts[i];
 
-		other = taken_by(run->tool, o->long_name, o->short_name);
-		if (other && !o->filter[0])
+		other = common_taken(run->tool, o->long_name, o->short_name);
+		if (other)
 			return pk_usage_error(run, "%s: the option --%s%s%s%s declared on %s "
-						   "clashes with %s's own --%s", d->source,
+						   "clashes with the common option --%s", d->source,
 					      o->long_name, o->short_name ? " (-" : "",
 					      o->short_name ? (char[2]){ o->short_name, 0 } : "",
-					      o->short_name ? ")" : "", o->name, run->tool->name,
-					      other);
+					      o->short_name ? ")" : "", o->name, other);
 	}
 	return 0;
 }
@@ -597,8 +607,10 @@ static void build_table(const struct pk_run *run, struct option_table *t)
 
 	memset(t, 0, sizeof(*t));
 	t->shorts[ns++] = ':';
-	for (o = tool->options; o && o->name && nl < 40; o++)
-		add_option(t, &nl, &ns, o, o->key, o->key < 256 ? o->key : 0);
+	for (o = tool->options; o && o->name && nl < 40; o++) {
+		if (!shadowed(run, o->key))
+			add_option(t, &nl, &ns, o, o->key, o->key < 256 ? o->key : 0);
+	}
 	for (i = 0; i < NR_COMMON; i++) {
 		if (common_applies(tool, &common_options[i]))
 			add_option(t, &nl, &ns, &common_options[i].opt, common_options[i].opt.key,
@@ -608,8 +620,7 @@ static void build_table(const struct pk_run *run, struct option_table *t)
 		const struct pk_param_option *d = &run->declared.opts[j];
 		struct pk_option po = { d->long_name, 0, d->flag ? NULL : "V", NULL };
 
-		if (declared_shown(run, j))
-			add_option(t, &nl, &ns, &po, C_DECLARED + j, d->short_name);
+		add_option(t, &nl, &ns, &po, C_DECLARED + j, d->short_name);
 	}
 }
 
@@ -619,14 +630,14 @@ static int map_short_to_common(const struct pk_run *run, int key)
 	size_t i;
 	int j;
 
-	if (tool_has_short(tool, key))
+	if (tool_has_short(tool, key) && !shadowed(run, key))
 		return key;
 	for (i = 0; i < NR_COMMON; i++) {
 		if (common_options[i].short_key == key && common_applies(tool, &common_options[i]))
 			return common_options[i].opt.key;
 	}
 	for (j = 0; j < run->declared.nr; j++) {
-		if (run->declared.opts[j].short_name == key && declared_shown(run, j))
+		if (run->declared.opts[j].short_name == key)
 			return C_DECLARED + j;
 	}
 	return key;
@@ -656,6 +667,8 @@ static int parse_declared(struct pk_run *run, int i, const char *arg)
 
 	if (pk__declared_parse(&run->declared, i, arg, why, sizeof(why)))
 		return pk_usage_error(run, "%s", why);
+	/* -p and -c do not go together */
+	run->saw_pid |= !strcmp(run->declared.opts[i].filter, "pid");
 	return 0;
 }
 
@@ -711,6 +724,14 @@ static int parse_pass(struct pk_run *run, int argc, char **argv, enum pass pass,
 		if (c == C_VERSION) {
 			printf("%s (probekit) %s\n", run->name, PK_VERSION);
 			return 1;
+		}
+		if (pass == PASS_KNOWN && c < C_HELP &&
+		    (c >= 256 || !strchr(tool->early_options ?: "", c))) {
+			if (run->nr_deferred == 64)
+				return pk_usage_error(run, "too many options");
+			run->deferred[run->nr_deferred].key = c;
+			run->deferred[run->nr_deferred++].arg = optarg;
+			continue;
 		}
 		run->saw_pid |= c == 'p';
 		err = c >= C_HELP ? parse_common(run, c, optarg) :
@@ -812,6 +833,24 @@ static int first_pass(struct pk_run *run, int argc, char **argv, bool *help)
 	return err ? err : check_declared(run);
 }
 
+/* The tool's own options from the first pass, but those a declared one took. */
+static int replay_deferred(struct pk_run *run)
+{
+	int i, c, err;
+
+	for (i = 0; i < run->nr_deferred; i++) {
+		c = run->deferred[i].key;
+		if (shadowed(run, c))
+			continue;
+		run->saw_pid |= c == 'p';
+		err = run->tool->parse_opt ? run->tool->parse_opt(run, c, run->deferred[i].arg) :
+					     -EINVAL;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
 static int parse_command_line(struct pk_run *run, int argc, char **argv)
 {
@@ -823,6 +862,8 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		err = first_pass(run, argc, argv, &help);
 	else
 		err = check_declared(run);
+	if (!err && !help)
+		err = replay_deferred(run);
 	if (!err && !help && tool->declare)
 		err = exact_long_names(run, argc, argv, NULL, NULL);
 	if (!err && !help)

@@ -118,7 +118,7 @@ def test_command_ignoring_sigterm_is_killed():
     pk.need_bpf()
     tag = f"pk-ignore-{os.getpid()}"
     code = ("import signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-            "time.sleep(37)\n")
+            "open(sys.argv[0] + '.ready', 'w').close()\ntime.sleep(37)\n")
     script = tempfile.NamedTemporaryFile("w", suffix=".py", prefix=tag, delete=False)
     try:
         script.write(code)
@@ -126,7 +126,9 @@ def test_command_ignoring_sigterm_is_killed():
         p = pk.Proc(run_argv("-v", "-c", f"{sys.executable} {script.name}",
                              prog("idle.bpf.c")), env=env())
         p.wait_for(lambda l: ": using " in l, 60, stream="err", what="'using' line")
-        time.sleep(0.3)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(script.name + ".ready") and time.monotonic() < deadline:
+            time.sleep(0.02)
         start = time.monotonic()
         p.p.send_signal(signal.SIGINT)
         assert p.wait(15) == 0, p.err
@@ -136,6 +138,8 @@ def test_command_ignoring_sigterm_is_killed():
         assert took >= 0.45, took
     finally:
         os.unlink(script.name)
+        if os.path.exists(script.name + ".ready"):
+            os.unlink(script.name + ".ready")
 
 
 # Ctrl-C during the compile ----------------------------------------------------
@@ -268,12 +272,13 @@ def test_declared_options_in_help():
         "--odd count writes of an odd size only",
         "-f, --fd FD count writes to FD only; -1: all (-1)",
         "--label TEXT a label for the output (w)",
+        "-p, --pid PID trace this process only",
         "-u, --uid UID trace this user only (a number or a name)",
     ], section
-    # also before the file, and run's own options stay
+    # also before the file; run's own options stay, but its -p gives way to the file's
     r2 = _declared("--help", prog("declared.bpf.c"))
     assert r2.stdout == r.stdout
-    assert "--set NAME=VALUE" in r.stdout and "-p, --pid PID" in r.stdout
+    assert "--set NAME=VALUE" in r.stdout and r.stdout.count("-p, --pid PID") == 1
 
 
 def _count_child(*opts):
@@ -342,7 +347,7 @@ def test_declared_option_clash():
     r = _declared(prog("declared_clash.bpf.c"))
     assert r.returncode == 2, r
     assert r.stderr == ("run: declared_clash.bpf.c: the option --delay (-d) declared on delay "
-                        "clashes with run's own --duration\n"), r.stderr
+                        "clashes with the common option --duration\n"), r.stderr
 
 
 # The standard filters -------------------------------------------------------------
@@ -430,3 +435,145 @@ def test_filter_cgroup():
                     break
                 except OSError:
                     time.sleep(0.1)
+
+
+# One-file tools compiled in -----------------------------------------------------
+
+ONEFILE_TOOLS = sorted(d for d in os.listdir(os.path.join(ROOT, "tools"))
+                       if os.path.isdir(os.path.join(ROOT, "tools", d))
+                       and os.listdir(os.path.join(ROOT, "tools", d)) == [f"{d}.bpf.c"])
+
+
+def test_onefile_tools_are_listed():
+    """execcount and taskswitch are single files, compiled in and listed."""
+    assert {"execcount", "taskswitch"} <= set(ONEFILE_TOOLS), ONEFILE_TOOLS
+    listed = pk.run([pk.tool_path("probekit"), "--list"]).stdout.split()
+    assert set(ONEFILE_TOOLS) <= set(listed), listed
+    usage = pk.run([pk.tool_path("probekit"), "--help"]).stdout
+    assert "taskswitch     Count context switches per (previous task -> next task) pair." \
+        in usage, usage
+
+
+def _no_compiler_env(tmp):
+    """No clang anywhere: $CLANG points nowhere and PATH holds no compiler."""
+    return dict(os.environ, CLANG=os.path.join(tmp, "no-clang"), PATH="/nonexistent",
+                XDG_CACHE_HOME=tmp)
+
+
+def test_onefile_tool_needs_no_compiler():
+    """build/taskswitch and probekit execcount run with no clang to be found,
+    and compile nothing (no object appears in the cache)."""
+    pk.need_bpf()
+    tmp = tempfile.mkdtemp(prefix="pk-onefile-")
+    try:
+        for argv in ([pk.tool_path("taskswitch"), "-d", "0.5", "-t", "2", "--json"],
+                     [pk.tool_path("probekit"), "execcount", "-i", "0.2", "-d", "0.5"]):
+            r = pk.run(argv, env=_no_compiler_env(tmp))
+            assert r.returncode == 0, (argv, r.stderr)
+        assert len(pk.json_lines(pk.run([pk.tool_path("taskswitch"), "-d", "0.5", "-t", "2",
+                                         "--json"], env=_no_compiler_env(tmp))
+                                 .stdout.splitlines())) == 2
+        assert not os.path.exists(os.path.join(tmp, "probekit", "obj")), os.listdir(tmp)
+    finally:
+        shutil.rmtree(tmp, True)
+
+
+def _help_options(argv, **kw):
+    """(short, long, value) of each option --help lists, by section."""
+    r = pk.run([*argv, "--help"], **kw)
+    assert r.returncode == 0, r.stderr
+    sections, current = {}, None
+    for line in r.stdout.splitlines():
+        if line.endswith(":") and not line.startswith(" "):
+            current = sections.setdefault(line[:-1], set())
+            continue
+        m = re.match(r"^  (?:-(\w), )?\s*--([\w-]+)(?: (\S+))?", line)
+        if m and current is not None and line.strip().startswith("-"):
+            current.add((m.group(1), m.group(2), m.group(3)))
+    return sections
+
+
+def _man_options(path):
+    """(short, long, value) of each .TP entry of OPTIONS in a man page."""
+    with open(path) as f:
+        text = f.read()
+    body = text.split(".SH OPTIONS", 1)[1].split("\n.SH ", 1)[0]
+    found = set()
+    lines = body.splitlines()
+    for i, line in enumerate(lines):
+        if line != ".TP" or i + 1 >= len(lines):
+            continue
+        words = re.findall(r'"[^"]*"|\S+', lines[i + 1])[1:]
+        words = [w.strip('"').strip(", ").replace("\\-", "-") for w in words]
+        words = [w for w in words if w]
+        short = next((w[1:] for w in words if re.fullmatch(r"-\w", w)), None)
+        long = next((w[2:] for w in words if w.startswith("--")), None)
+        value = next((w for w in words if not w.startswith("-")), None)
+        found.add((short, long, value))
+    return found
+
+
+def test_onefile_man_pages_match_their_declarations():
+    """man/NAME.8 of each one-file tool documents every option the file
+    declares (short and long name, value name), and no option the tool does
+    not have."""
+    for tool in ONEFILE_TOOLS:
+        sections = _help_options([pk.tool_path("probekit"), tool])
+        declared = sections[f"Options of {tool}"]
+        every = set().union(*sections.values())
+        man = _man_options(os.path.join(ROOT, "man", f"{tool}.8"))
+        assert declared, sections
+        for short, long, value in declared:
+            assert any(m[1] == long and m[0] == short and m[2] == value for m in man), \
+                (tool, (short, long, value), man)
+        names = {o[1] for o in every} | {o[0] for o in every if o[0]}
+        for short, long, value in man:
+            assert (long or short) in names, (tool, short, long, "documented, not in --help")
+
+
+def test_onefile_tool_runs_from_source():
+    """probekit run tools/taskswitch/taskswitch.bpf.c is the same tool: the
+    same declared options, banner, header and JSON rows."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    src = os.path.join(ROOT, "tools", "taskswitch", "taskswitch.bpf.c")
+    built = _help_options([pk.tool_path("taskswitch")])["Options of taskswitch"]
+    assert _help_options(run_argv(src), env=env())["Options of taskswitch.bpf.c"] == built
+    r = pk.run(run_argv("-d", "0.5", src, "-t", "3"), env=env(), timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:3] == ["Counting context switches... Hit Ctrl-C to end.", "",
+                         "   PREV PREV_COMM              NEXT NEXT_COMM           COUNT"], lines
+    assert len(lines) == 6 and all(l.split()[2] == "->" for l in lines[3:]), lines
+    r = pk.run(run_argv("--json", "-d", "0.5", src, "--top", "2"), env=env(), timeout=60)
+    rows = pk.json_lines(r.stdout.splitlines())
+    assert len(rows) == 2 and list(rows[0]) == ["prev_pid", "prev_comm", "next_pid",
+                                                "next_comm", "count"], rows
+    assert rows[0]["count"] >= rows[1]["count"], rows
+    r = pk.run(run_argv(src, "-t", "0"), env=env())
+    assert r.returncode == 2 and "invalid count '0' for -t" in r.stderr, r
+
+
+def test_onefile_tool_copied_and_changed():
+    """A user copies execcount.bpf.c, changes its banner and interval, and
+    runs the copy: the copy's declarations are the ones that count."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    tmp = tempfile.mkdtemp(prefix="pk-onefile-")
+    try:
+        with open(os.path.join(ROOT, "tools", "execcount", "execcount.bpf.c")) as f:
+            src = f.read()
+        src = src.replace('"Counting execve() calls every {interval} s... Hit Ctrl-C to end."',
+                          '"my copy, every {interval} s"').replace("PK_TOOL_INTERVAL(5)",
+                                                                   "PK_TOOL_INTERVAL(0.25)")
+        copy = os.path.join(tmp, "mycount.bpf.c")
+        with open(copy, "w") as f:
+            f.write(src)
+        r = pk.run(run_argv("-d", "0.9", copy), env=env(), timeout=60)
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert lines[:2] == ["my copy, every 0.25 s", "TIME         ROOT    OTHER"], lines
+        # every 0.25 s for 0.9 s, and the last partial interval
+        assert len(lines) - 2 >= 3 and all(l[:2].isdigit() for l in lines[2:]), lines
+    finally:
+        shutil.rmtree(tmp, True)

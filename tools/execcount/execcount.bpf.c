@@ -11,7 +11,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "maps.bpf.h"
-#include "probekit.bpf.h"
+#include "tool.bpf.h"
 
 PK_TOOL_SUMMARY("Count execve() calls by root and by other users, per interval.");
 PK_TOOL_EXAMPLE("execcount                # root and other users, every 5 seconds");

@@ -716,13 +716,18 @@ static const struct pk_option options[] = {
 
 /* One-file tools (tools/NAME/NAME.bpf.c alone) ------------------------------- */
 
-/* run's options that make sense for a file compiled in */
+/* run's options that make sense for a file compiled in; the last two for events */
 static const struct pk_option onefile_options[] = {
 	{ "interval", 'i', "SECS", "print the tables every SECS seconds, not only at the end" },
 	{ "mechanism", O_MECHANISM, "NAME", "use only group members of this kind: fentry, "
 					    "kprobe, tp_btf, raw_tp, tracepoint" },
 	{ "buffer-pages", 'b', "PAGES", "event buffer pages per CPU, a power of two (64)" },
 	{ "perf-buffer", O_PERF_BUFFER, NULL, "use the perf buffer even where a ring buffer works" },
+	{},
+};
+static const struct pk_option onefile_options_no_events[] = {
+	onefile_options[0],
+	onefile_options[1],
 	{},
 };
 
@@ -746,22 +751,23 @@ static int declare_onefile(struct pk_run *run, int argc, char **argv)
 	return pk_run__declare_file(run, env.obj_path, env.file);
 }
 
-static bool onefile_filters_pid(const struct pk_tool *tool)
+/* Whether the file filters by pid (then -c), and sends events (then -b). */
+static void inspect_onefile(const struct pk_tool *tool, bool *pid, bool *events)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = tool->name);
 	struct pk_param_option opts[32];
 	struct bpf_object *obj;
 	size_t size = 0;
 	const void *bytes = tool->object(&size);
-	bool found = false;
 	int i, n;
 
 	obj = bpf_object__open_mem(bytes, size, &oo);
 	n = obj ? pk_params__options(obj, opts, 32, NULL, 0) : 0;
+	*pid = false;
 	for (i = 0; i < n && i < 32; i++)
-		found |= !strcmp(opts[i].filter, "pid");
+		*pid |= !strcmp(opts[i].filter, "pid");
+	*events = !obj || run_has_events(obj);
 	bpf_object__close(obj);
-	return found;
 }
 
 int run_onefile_main(const struct pk_tool *tool, int argc, char **argv);
@@ -770,18 +776,20 @@ int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
 {
 	extern const struct pk_tool run_tool;
 	struct pk_tool t = run_tool;
+	bool pid, events;
 
 	t.name = tool->name;
 	t.aliases = tool->aliases;
 	t.summary = tool->summary;
 	t.usage = "[OPTIONS]";
 	t.examples = tool->examples;
-	t.options = onefile_options;
+	inspect_onefile(tool, &pid, &events);
+	t.options = events ? onefile_options : onefile_options_no_events;
 	t.parse_args = NULL;
 	t.declare = declare_onefile;
 	t.object = tool->object;
 	/* -c only for a file whose programs filter by pid */
-	if (!onefile_filters_pid(tool))
+	if (!pid)
 		t.flags &= ~PK_TOOL_COMMAND;
 	env.onefile = tool;
 	return pk_tool_main(&t, argc, argv);
@@ -803,6 +811,7 @@ const struct pk_tool run_tool = {
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
 	.declare = declare,
+	.early_options = "D",
 	.main = run_main,
 	.tick = tick,
 	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND,

@@ -18,7 +18,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "maps.bpf.h"
-#include "probekit.bpf.h"
+#include "tool.bpf.h"
 
 PK_TOOL_SUMMARY("Count context switches per (previous task -> next task) pair.");
 PK_TOOL_EXAMPLE("taskswitch               # count until Ctrl-C, then print the pairs");
