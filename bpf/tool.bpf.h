@@ -67,6 +67,23 @@
 #define PK_OPTION_PID PK__TAG("pk_check:pid")
 
 /*
+ * Targets chosen at run time. PK_TARGET(prog) on a string option makes its
+ * value the target of program @prog, whose SEC() names none, as bcc's
+ * funccount takes 'c:malloc': "LIB:SYMBOL" for a uprobe, "CATEGORY:EVENT"
+ * for a tracepoint, a function for a kprobe. PK_POSITIONAL lets the option
+ * be given as an argument without its name (after the FILE under run):
+ *
+ *	const volatile char func[64] PK_OPTION(f, "func", "LIB:SYMBOL", "count calls of it")
+ *		PK_TARGET(count_calls) PK_POSITIONAL = "c:malloc";
+ *	SEC("uprobe") int count_calls(void *ctx) { ... }
+ *
+ * The target is checked and attached as the program's own would be
+ * (pk_attach__add_target()): a missing one gets "did you mean".
+ */
+#define PK_TARGET(prog) PK__TAG("pk_target:" #prog)
+#define PK_POSITIONAL PK__TAG("pk_positional")
+
+/*
  * The standard filters, filled in by the runtime. A program calls
  * pk_filtered() and skips the event when it says so; a file offers a
  * filter by declaring it, one line each:

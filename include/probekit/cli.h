@@ -176,6 +176,15 @@ int pk_run__declare_file(struct pk_run *run, const char *path, const char *name)
  * its own object (run) calls it from its configure step.
  */
 int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj);
+/*
+ * PK_TARGET() options: each value becomes its program's target through
+ * pk_attach__add_target(), from the configure step of a tool that loads
+ * the object that declares them (run). A negative errno with the reason in @why (the load
+ * that follows fails, and should say this reason rather than its own).
+ */
+int pk_run__add_targets(struct pk_run *run, struct pk_attach *att, char *why, size_t why_size);
+/* Arguments given to PK_POSITIONAL options in order; a usage error for any left. */
+int pk_run__positional(struct pk_run *run, int argc, char **argv);
 /* For a tool with its own -p (run): the pid filter's value. */
 void pk_run__set_pid_filter(struct pk_run *run, pid_t pid);
 

@@ -79,6 +79,10 @@ struct pk_param_option {
 	long long min, max;
 	/* PK_OPTION_PID: a running process or thread */
 	bool pid;
+	/* PK_TARGET(prog): the value is program @target_of's target */
+	char target_of[64];
+	/* PK_POSITIONAL: also given as an argument without its name */
+	bool positional;
 };
 /*
  * Fills up to @max options in the order of the BTF and returns their

@@ -257,8 +257,15 @@ static int read_ranges(const struct btf *btf, struct pk_param_option *out, size_
 		if (!tag || !var || !btf_is_var(var))
 			continue;
 		name = btf__name_by_offset(btf, var->name_off);
-		for (k = 0; k < n && name && !strcmp(tag, "pk_check:pid"); k++)
-			out[k].pid |= !strcmp(out[k].name, name);
+		for (k = 0; k < n && name; k++) {
+			if (strcmp(out[k].name, name))
+				continue;
+			out[k].pid |= !strcmp(tag, "pk_check:pid");
+			out[k].positional |= !strcmp(tag, "pk_positional");
+			if (!strncmp(tag, "pk_target:", 10))
+				pk_escape_text(out[k].target_of, sizeof(out[k].target_of), tag + 10,
+					       strnlen(tag + 10, 60));
+		}
 		if (strncmp(tag, "pk_range:", 9))
 			continue;
 		if (sscanf(tag + 9, "%lld:%lld%n", &lo, &hi, &used) != 2 || tag[9 + used] ||

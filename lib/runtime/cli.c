@@ -412,6 +412,7 @@ static void print_option(FILE *f, int short_key, const struct pk_option *o)
 }
 
 static bool shadowed(const struct pk_run *run, int key);
+static int check_targets_given(struct pk_run *run);
 
 /* "(5)": a default worth showing */
 static void declared_doc(const struct pk_param_option *o, char *buf, size_t size)
@@ -882,6 +883,8 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 	} else {
 		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
 	}
+	if (!err)
+		err = check_targets_given(run);
 	return err ? err : check_command(run);
 }
 
@@ -895,6 +898,41 @@ int pk_run__declare_file(struct pk_run *run, const char *path, const char *name)
 	if (err)
 		pk_error(run, "%s", why);
 	return err;
+}
+
+int pk_run__add_targets(struct pk_run *run, struct pk_attach *att, char *why, size_t why_size)
+{
+	return pk__declared_targets(&run->declared, att, why, why_size);
+}
+
+/* A program whose target an option gives cannot go without it. */
+static int check_targets_given(struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+
+		if (o->target_of[0] && !d->sets[i] && !o->value[0])
+			return pk_usage_error(run, "give --%s %s%s: program %s attaches there",
+					      o->long_name, o->value_name,
+					      o->positional ? " (or as an argument)" : "",
+					      o->target_of);
+	}
+	return 0;
+}
+
+int pk_run__positional(struct pk_run *run, int argc, char **argv)
+{
+	char why[512];
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (pk__declared_positional(&run->declared, argv[i], why, sizeof(why)))
+			return pk_usage_error(run, "%s", why);
+	}
+	return 0;
 }
 
 void pk_run__set_pid_filter(struct pk_run *run, pid_t pid)

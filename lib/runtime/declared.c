@@ -18,6 +18,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <probekit/attach.h>
 #include <probekit/output.h>
 #include <probekit/params.h>
 #include <probekit/parse.h>
@@ -267,4 +268,49 @@ int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid
 	if (!pk__declared_has_filter(d, "pid"))
 		pid = 0;
 	return apply_filters(d, obj, d->pid ? d->pid : pid, why, why_size);
+}
+
+/* The value option @i has: given, else its default. */
+static const char *value_of(const struct pk__declared *d, int i)
+{
+	const char *eq = d->sets[i] ? strchr(d->sets[i], '=') : NULL;
+
+	return eq ? eq + 1 : d->opts[i].value;
+}
+
+int pk__declared_targets(const struct pk__declared *d, struct pk_attach *att, char *why,
+			 size_t why_size)
+{
+	int i, err;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+		struct pk_target t = { .prog = o->target_of, .target = value_of(d, i) };
+
+		if (!o->target_of[0])
+			continue;
+		if (!t.target[0]) {
+			pk__why(why, why_size, "give --%s %s: program %s attaches there",
+				o->long_name, o->value_name, o->target_of);
+			return -EINVAL;
+		}
+		err = pk_attach__add_target(att, &t);
+		if (err) {
+			pk__why(why, why_size, "%s", pk_attach__error(att));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int pk__declared_positional(struct pk__declared *d, const char *arg, char *why, size_t why_size)
+{
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		if (d->opts[i].positional && !d->sets[i])
+			return pk__declared_parse(d, i, arg, why, why_size);
+	}
+	pk__why(why, why_size, "unexpected argument '%s'", arg);
+	return -EINVAL;
 }

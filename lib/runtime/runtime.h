@@ -41,6 +41,12 @@ int pk__declared_parse(struct pk__declared *d, int i, const char *arg, char *why
 int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid_t pid, char *why,
 		       size_t why_size);
 bool pk__declared_has_filter(const struct pk__declared *d, const char *kind);
+/* PK_TARGET() options: their values as targets of their programs, from configure. */
+struct pk_attach;
+int pk__declared_targets(const struct pk__declared *d, struct pk_attach *att, char *why,
+			 size_t why_size);
+/* A PK_POSITIONAL option's value given without its name: the next one not given. */
+int pk__declared_positional(struct pk__declared *d, const char *arg, char *why, size_t why_size);
 void pk__declared_free(struct pk__declared *d);
 
 #endif

@@ -577,3 +577,55 @@ def test_onefile_tool_copied_and_changed():
         assert len(lines) - 2 >= 3 and all(l[:2].isdigit() for l in lines[2:]), lines
     finally:
         shutil.rmtree(tmp, True)
+
+
+# Targets chosen at run time --------------------------------------------------------
+
+CALLER = """import ctypes, sys
+libc = ctypes.CDLL("libc.so.6")
+for _ in range(int(sys.argv[1])):
+    libc.getppid()
+"""
+
+
+def test_target_from_option_or_argument():
+    """A uprobe whose target an option names (PK_TARGET), given by name or
+    as the argument after the file (PK_POSITIONAL): exactly the 7 (or 3)
+    calls of getppid() by -c's command."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    tmp = tempfile.mkdtemp(prefix="pk-onefile-")
+    try:
+        script = os.path.join(tmp, "caller.py")
+        with open(script, "w") as f:
+            f.write(CALLER)
+        for n, target in ((7, ["--func", "c:getppid"]), (3, ["c:getppid"]),
+                          (5, ["-f", "c:getppid"])):
+            r = pk.run(run_argv("-v", "--json", "-c", f"{sys.executable} {script} {n}",
+                                prog("calls_counted.bpf.c"), *target), env=env(), timeout=60)
+            assert r.returncode == 0, r.stderr
+            child = int(re.search(r"started pid (\d+)", r.stderr).group(1))
+            got = {o["key"]: o["value"] for o in pk.json_lines(
+                l for l in r.stdout.splitlines() if l.startswith("{")) if o.get("map") == "calls"}
+            assert got == {child: n}, (target, got, r.stderr)
+            assert "uprobe: count_call on " in r.stderr, r.stderr
+    finally:
+        shutil.rmtree(tmp, True)
+
+
+def test_target_errors():
+    """No target: a usage error naming the option; a missing symbol: one
+    line naming it; a second argument: unexpected. Nothing stays attached."""
+    pk.need_bpf()
+    pk.need_host_tool("clang")
+    before = pk.bpf_objects()
+    r = pk.run(run_argv(prog("calls_counted.bpf.c")), env=env())
+    assert r.returncode == 2 and r.stderr == (
+        "run: give --func LIB:SYMBOL (or as an argument): program count_call attaches "
+        "there\n"), r.stderr
+    r = pk.run(run_argv(prog("calls_counted.bpf.c"), "c:no_such_function_pk"), env=env())
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 \
+        and "no_such_function_pk" in r.stderr, r.stderr
+    r = pk.run(run_argv(prog("calls_counted.bpf.c"), "c:getppid", "extra"), env=env())
+    assert r.returncode == 2 and "unexpected argument 'extra'" in r.stderr, r.stderr
+    pk.assert_none_left(before, "after target errors")

@@ -49,6 +49,8 @@ static struct {
 	const char *file;
 	/* a one-file tool compiled in, rather than a file */
 	const struct pk_tool *onefile;
+	/* why a target an option gave cannot be attached */
+	char target_why[512];
 	const char *output;
 	const char *sets[MAX_SETS];
 	int nr_sets;
@@ -174,8 +176,9 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 
 	if (argc == 0)
 		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
-	if (argc > 1)
-		return pk_usage_error(run, "unexpected argument '%s': give one file", argv[1]);
+	/* after the file: the file's PK_POSITIONAL options */
+	if (argc > 1 && pk_run__positional(run, argc - 1, argv + 1))
+		return -EINVAL;
 	env.file = argv[0];
 	if (env.folded && pk_run__json(run))
 		return pk_usage_error(run, "--folded and --json do not go together");
@@ -259,6 +262,9 @@ static int configure(struct bpf_object *obj, enum pk_mech mech, void *ctx)
 
 	(void)mech;
 	err = pk_run__apply_declared(ctx, obj);
+	if (!err)
+		err = pk_run__add_targets(ctx, pk_object__attach(env.obj), env.target_why,
+					  sizeof(env.target_why));
 	if (err)
 		return err;
 	/* checked by check_params() already: a failure here is not the user's */
@@ -574,7 +580,8 @@ static int load(struct pk_run *run)
 	pk_ksyms_release();
 	if (err) {
 		/* a tool compiled in says it as the skeleton tools do */
-		pk_error(run, "%s%s", env.onefile ? "cannot attach: " : "", pk_object__error(env.obj));
+		pk_error(run, "%s%s", env.onefile ? "cannot attach: " : "",
+			 env.target_why[0] ? env.target_why : pk_object__error(env.obj));
 		if (pk_run__verbose(run) && pk_object__verifier_log(env.obj))
 			fprintf(stderr, "%s", pk_object__verifier_log(env.obj));
 	}
@@ -785,7 +792,7 @@ int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
 	t.examples = tool->examples;
 	inspect_onefile(tool, &pid, &events);
 	t.options = events ? onefile_options : onefile_options_no_events;
-	t.parse_args = NULL;
+	t.parse_args = pk_run__positional;
 	t.declare = declare_onefile;
 	t.object = tool->object;
 	/* -c only for a file whose programs filter by pid */
