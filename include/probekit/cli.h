@@ -75,11 +75,12 @@ struct pk_tool {
 	 */
 	int (*declare)(struct pk_run *run, int argc, char **argv);
 	/*
-	 * With declare: the keys of the tool's options parsed before it (run's
-	 * "D", which the compile needs). The others wait until the declared
-	 * options are known; one a declared option takes the name of gives way.
+	 * With declare: the long names of the tool's options that give way to
+	 * a declared option of the same name (run's "pid", "top"), parsed once
+	 * the declarations are known; NULL-terminated. A declared option that
+	 * takes the name of another of the tool's is an error.
 	 */
-	const char *early_options;
+	const char *const *yielding;
 
 	/* A tool without BPF programs of its own supplies only this. */
 	int (*main)(struct pk_run *run);

@@ -557,19 +557,41 @@ static const char *common_taken(const struct pk_tool *tool, const char *name, in
 	return NULL;
 }
 
+static const struct pk_option *tool_option(const struct pk_tool *tool, int key)
+{
+	const struct pk_option *o;
+
+	for (o = tool->options; o && o->name; o++) {
+		if (o->key == key)
+			return o;
+	}
+	return NULL;
+}
+
+/* Whether the tool's option @key gives way to a declared one of its name. */
+static bool yielding(const struct pk_tool *tool, int key)
+{
+	const struct pk_option *o = tool_option(tool, key);
+	const char *const *y;
+
+	for (y = tool->yielding; o && y && *y; y++) {
+		if (!strcmp(*y, o->name))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether a declared option takes the tool option @key's name or letter:
- * the file's option wins (run's --pid and --top give way to a file's, so
+ * the file's option wins where the tool lets it (run's --pid and --top, so
  * that `run tools/taskswitch/taskswitch.bpf.c` has taskswitch's options).
  */
 static bool shadowed(const struct pk_run *run, int key)
 {
-	const struct pk_option *o;
+	const struct pk_option *o = tool_option(run->tool, key);
 	int j;
 
-	for (o = run->tool->options; o && o->name && o->key != key; o++)
-		;
-	for (j = 0; o && o->name && j < run->declared.nr; j++) {
+	for (j = 0; o && yielding(run->tool, key) && j < run->declared.nr; j++) {
 		const struct pk_param_option *d = &run->declared.opts[j];
 
 		if (!strcmp(d->long_name, o->name) || (key < 256 && d->short_name == key))
@@ -578,23 +600,39 @@ static bool shadowed(const struct pk_run *run, int key)
 	return false;
 }
 
-/* A declared option may not take the name of a common one. */
+/* The tool's option of this long or short name, unless it gives way. */
+static const char *tool_taken(const struct pk_tool *tool, const char *name, int key)
+{
+	const struct pk_option *o;
+
+	for (o = tool->options; o && o->name; o++) {
+		if ((!strcmp(o->name, name) || (key && o->key == key)) && !yielding(tool, o->key))
+			return o->name;
+	}
+	return NULL;
+}
+
+/* A declared option may not take the name of a common one, nor of most of the tool's. */
 static int check_declared(struct pk_run *run)
 {
 	const struct pk__declared *d = &run->declared;
 	const char *other;
+	char whose[80];
 	int i;
 
 	for (i = 0; i < d->nr; i++) {
 		const struct pk_param_option *o = &d->opts[i];
 
+		snprintf(whose, sizeof(whose), "the common option");
 		other = common_taken(run->tool, o->long_name, o->short_name);
+		if (!other && (other = tool_taken(run->tool, o->long_name, o->short_name)))
+			snprintf(whose, sizeof(whose), "%s's", run->tool->name);
 		if (other)
 			return pk_usage_error(run, "%s: the option --%s%s%s%s declared on %s "
-						   "clashes with the common option --%s", d->source,
-					      o->long_name, o->short_name ? " (-" : "",
+						   "clashes with %s --%s", d->source, o->long_name,
+					      o->short_name ? " (-" : "",
 					      o->short_name ? (char[2]){ o->short_name, 0 } : "",
-					      o->short_name ? ")" : "", o->name, other);
+					      o->short_name ? ")" : "", o->name, whose, other);
 	}
 	return 0;
 }
@@ -726,8 +764,7 @@ static int parse_pass(struct pk_run *run, int argc, char **argv, enum pass pass,
 			printf("%s (probekit) %s\n", run->name, PK_VERSION);
 			return 1;
 		}
-		if (pass == PASS_KNOWN && c < C_HELP &&
-		    (c >= 256 || !strchr(tool->early_options ?: "", c))) {
+		if (pass == PASS_KNOWN && c < C_HELP && yielding(tool, c)) {
 			if (run->nr_deferred == 64)
 				return pk_usage_error(run, "too many options");
 			run->deferred[run->nr_deferred].key = c;
@@ -1313,6 +1350,8 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	run.events_opts.pages = tool->buffer_pages;
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	install_signals();
+	/* objects opened for their declarations say why they fail themselves */
+	libbpf_set_print(libbpf_quiet);
 	status = parse_command_line(&run, argc, argv);
 	if (status)
 		/* a usage error, or (another errno) a run-time fact the parser reported */

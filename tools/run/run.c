@@ -615,13 +615,17 @@ static int declare(struct pk_run *run, int argc, char **argv)
 {
 	int i, err;
 
-	for (i = 0; i < argc && !env.file; i++) {
-		if (ends_with(argv[i], ".c") || ends_with(argv[i], ".o"))
-			env.file = argv[i];
+	for (i = 0; i < argc; i++) {
+		if (!ends_with(argv[i], ".c") && !ends_with(argv[i], ".o"))
+			continue;
+		if (env.file)
+			return pk_usage_error(run, "unexpected argument '%s': give one file", argv[i]);
+		env.file = argv[i];
 	}
 	if (!env.file && argc)
 		env.file = argv[0];
-	if (!env.file)
+	/* a file that cannot be read is said so after the options are checked */
+	if (!env.file || access(env.file, R_OK))
 		return 0;
 	err = find_object(run);
 	if (err)
@@ -635,6 +639,9 @@ static int declare(struct pk_run *run, int argc, char **argv)
 static int run_main(struct pk_run *run)
 {
 	int status = 1, err, links;
+
+	if (!env.obj_path[0] && (err = find_object(run)))
+		return err == -EINVAL && env.nr_defines ? 2 : 1;
 
 	if (env.output)
 		return keep_object(run);
@@ -802,6 +809,9 @@ int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
 	return pk_tool_main(&t, argc, argv);
 }
 
+/* run's options a file's own may take the place of */
+static const char *const yielding[] = { "pid", "top", NULL };
+
 const struct pk_tool run_tool = {
 	.name = "run",
 	.summary = "Compile, load and attach one BPF C file; echo its printk lines, print its maps.",
@@ -818,7 +828,7 @@ const struct pk_tool run_tool = {
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
 	.declare = declare,
-	.early_options = "D",
+	.yielding = yielding,
 	.main = run_main,
 	.tick = tick,
 	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND,
