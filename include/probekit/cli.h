@@ -45,6 +45,12 @@ enum pk_tool_flags {
 	 * attached, and ends the tool when it exits. Not with the tool's -p.
 	 */
 	PK_TOOL_COMMAND = 1 << 2,
+	/*
+	 * --metrics, --metrics-max-series and --quiet for a .main tool that
+	 * hands its loaded object to pk_run__serve_metrics() (tools with a
+	 * skeleton have them, served once attached).
+	 */
+	PK_TOOL_METRICS = 1 << 3,
 };
 
 struct pk_tool {
@@ -188,6 +194,13 @@ int pk_run__add_targets(struct pk_run *run, struct pk_attach *att, char *why, si
 int pk_run__positional(struct pk_run *run, int argc, char **argv);
 /* For a tool with its own -p (run): the pid filter's value. */
 void pk_run__set_pid_filter(struct pk_run *run, pid_t pid);
+struct pk_events;
+/*
+ * --metrics: serves @obj's maps as Prometheus metrics (metrics.h) from the
+ * runtime's loop, with @events' lost count (NULL: none). Does nothing
+ * without --metrics. 0, or a negative errno after a pk_error() saying why.
+ */
+int pk_run__serve_metrics(struct pk_run *run, struct bpf_object *obj, struct pk_events *events);
 
 /* "tool: message" on stderr; returns -EINVAL so a parser can return it. */
 int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
