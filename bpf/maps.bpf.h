@@ -117,7 +117,8 @@ static __always_inline __u32 pk_log2l(__u64 v)
  * print's HH:MM:SS), WIDTH negative to align left, text between as it is:
  *
  *	PK_HASH(stats, struct pair, struct pair_count, 10240)
- *		PK_TABLE_ROW("{prev_pid:7} {prev_comm:-16} -> {next_pid:7} {next_comm:-16} {count:8}")
+ *		PK_TABLE_ROW("{prev_pid:7} {prev_comm:-16} -> {next_pid:7} {next_comm:-16} "
+ *			     "{count:8}")
  *		PK_TABLE_HEADER("\n   PREV PREV_COMM           NEXT NEXT_COMM           COUNT")
  *		PK_TABLE_SORT("-count prev_pid next_pid") PK_TABLE_TOP(top);
  *

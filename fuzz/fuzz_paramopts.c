@@ -124,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	for (i = 0, n = take(&in) % 10; i < n; i++) {
-		int target = nv && take(&in) % 4 ? vars[take(&in) % nv] : 1 + take(&in) % (nr + nv + 1);
+		int target = nv && take(&in) % 4 ? vars[take(&in) % nv]
+						  : 1 + (int)(take(&in) % (nr + nv + 1));
 
 		btf__add_decl_tag(btf, tag_text(&in, buf, sizeof(buf)), target,
 				  take(&in) % 5 ? -1 : (int)(take(&in) % 3));

@@ -65,6 +65,8 @@ struct pk_object {
 	/* one variant per kind that some group has, and the terminator */
 	struct pk_variant variants[NR_PREF + 1];
 	const char **lists[NR_PREF];
+	/* each variant's kprobes by their sections' functions, .isra clones found */
+	struct pk_target *targets[NR_PREF];
 	/* the order groups fall back in: the file's PK_PREFER(), then preference[] */
 	enum pk_mech pref[NR_PREF];
 	struct pk_skel_ops ops;
@@ -339,6 +341,31 @@ static bool some_group_has(const struct pk_object *o, enum pk_mech m)
 }
 
 /*
+ * SEC("kprobe/finish_task_switch") where the kernel has only
+ * finish_task_switch.isra.0: the section's function as a pk_attach target,
+ * which finds the clones (libbpf would attach to the name as written).
+ */
+static struct pk_target *kprobe_targets(const struct pk_object *o, const char **list, size_t n)
+{
+	struct pk_target *t = calloc(n + 1, sizeof(*t));
+	size_t i, j, nt = 0;
+	const char *fn;
+
+	for (i = 0; t && i < n; i++) {
+		for (j = 0; j < o->nr_progs && strcmp(o->progs[j].name, list[i]); j++)
+			;
+		if (j == o->nr_progs || o->progs[j].mech != PK_MECH_KPROBE)
+			continue;
+		fn = strchr(o->progs[j].sec, '/');
+		if (!fn || !fn[1] || strpbrk(fn + 1, "+:/") || starts(o->progs[j].sec, "ksyscall"))
+			continue;
+		t[nt].prog = o->progs[j].name;
+		t[nt++].target = fn + 1;
+	}
+	return t;
+}
+
+/*
  * Variant M holds every program outside groups (so pk_attach checks their
  * targets) and, of each group, its M member or the next best one.
  */
@@ -377,6 +404,9 @@ static int make_variants(struct pk_object *o)
 		o->lists[nv] = list;
 		o->variants[nv].mech = o->nr_groups ? o->pref[k] : single;
 		o->variants[nv].progs = list;
+		o->variants[nv].targets = o->targets[nv] = kprobe_targets(o, list, n);
+		if (!o->targets[nv])
+			return -ENOMEM;
 		nv++;
 		if (!o->nr_groups)
 			break;
@@ -893,8 +923,10 @@ void pk_object__free(struct pk_object *o)
 	}
 	for (i = 0; i < o->nr_groups; i++)
 		free(o->groups[i].stem);
-	for (i = 0; i < NR_PREF; i++)
+	for (i = 0; i < NR_PREF; i++) {
 		free(o->lists[i]);
+		free(o->targets[i]);
+	}
 	free(o->progs);
 	free(o->groups);
 	free(o->verifier_log);

@@ -191,7 +191,8 @@ int pk__declared_parse(struct pk__declared *d, int i, const char *arg, char *why
 		return -ENOMEM;
 	/* checked on the object opened for this: a bad value is a usage error */
 	err = pk_params__set(d->obj, set, reason, sizeof(reason));
-	if (!err && o->ranged && (strtoll(arg, NULL, 0) < o->min || strtoll(arg, NULL, 0) > o->max)) {
+	if (!err && o->ranged &&
+	    (strtoll(arg, NULL, 0) < o->min || strtoll(arg, NULL, 0) > o->max)) {
 		snprintf(reason, sizeof(reason), "give a number from %lld to %lld", o->min, o->max);
 		err = -ERANGE;
 	}
