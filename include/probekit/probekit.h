@@ -23,6 +23,8 @@
 #include <probekit/printf.h>
 #include <probekit/probespec.h>
 #include <probekit/stackid.h>
+#include <probekit/stackprint.h>
+#include <probekit/objprint.h>
 #include <probekit/suggest.h>
 #include <probekit/syscalls.h>
 #include <probekit/targets.h>
