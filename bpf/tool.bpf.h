@@ -73,7 +73,7 @@
  * for a tracepoint, a function for a kprobe. PK_POSITIONAL lets the option
  * be given as an argument without its name (after the FILE under run):
  *
- *	const volatile char func[64] PK_OPTION(f, "func", "LIB:SYMBOL", "count calls of it")
+ *	const volatile char func[64] PK_OPTION(s, "func", "LIB:SYMBOL", "count calls of it")
  *		PK_TARGET(count_calls) PK_POSITIONAL = "c:malloc";
  *	SEC("uprobe") int count_calls(void *ctx) { ... }
  *

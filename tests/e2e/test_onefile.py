@@ -270,7 +270,7 @@ def test_declared_options_in_help():
     assert [" ".join(l.split()) for l in section] == [
         "-m, --min BYTES count writes of BYTES or more",
         "--odd count writes of an odd size only",
-        "-f, --fd FD count writes to FD only; -1: all (-1)",
+        "--fd FD count writes to FD only; -1: all (-1)",
         "--label TEXT a label for the output (w)",
         "-p, --pid PID trace this process only",
         "-u, --uid UID trace this user only (a number or a name)",
@@ -327,7 +327,7 @@ def test_declared_option_errors():
                           "out of range"),
         (["--min", "5000000000"], "run: invalid bytes '5000000000' for -m: min_bytes (__u32): "
                                   "bad value \"5000000000\""),
-        (["--fd", "x"], "run: invalid fd 'x' for -f: only_fd (__s32): bad value \"x\""),
+        (["--fd", "x"], "run: invalid fd 'x' for --fd: only_fd (__s32): bad value \"x\""),
         (["--label", "12345678"], "run: invalid text '12345678' for --label: label (char[8]): "
                                   "bad value \"12345678\": longer than 7 characters"),
         (["--odd=yes"], "run: unknown option '--odd=yes' (see --help)"),
@@ -600,7 +600,7 @@ def test_target_from_option_or_argument():
         with open(script, "w") as f:
             f.write(CALLER)
         for n, target in ((7, ["--func", "c:getppid"]), (3, ["c:getppid"]),
-                          (5, ["-f", "c:getppid"])):
+                          (5, ["-s", "c:getppid"])):
             r = pk.run(run_argv("-v", "--json", "-c", f"{sys.executable} {script} {n}",
                                 prog("calls_counted.bpf.c"), *target), env=env(), timeout=60)
             assert r.returncode == 0, r.stderr

@@ -9,7 +9,7 @@
 #include <probekit/probekit.bpf.h>
 #include <probekit/maps.bpf.h>
 
-const volatile char func[64] PK_OPTION(f, "func", "LIB:SYMBOL", "count the calls of this function")
+const volatile char func[64] PK_OPTION(s, "func", "LIB:SYMBOL", "count the calls of this function")
 	PK_TARGET(count_call) PK_POSITIONAL = "";
 
 PK_FILTER_PID;

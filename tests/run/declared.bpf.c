@@ -11,7 +11,7 @@
 
 const volatile __u32 min_bytes PK_OPTION(m, "min", "BYTES", "count writes of BYTES or more") = 0;
 const volatile bool odd_only PK_OPTION(, "odd", "", "count writes of an odd size only") = false;
-const volatile __s32 only_fd PK_OPTION('f', "fd", "FD", "count writes to FD only; -1: all") = -1;
+const volatile __s32 only_fd PK_OPTION(, "fd", "FD", "count writes to FD only; -1: all") = -1;
 const volatile char label[8] PK_OPTION(, "label", "TEXT", "a label for the output") = "w";
 
 PK_FILTER_PID;
