@@ -2,7 +2,6 @@
 command ends with the tracer, Ctrl-C during the compile loads nothing,
 options and filters declared in the file, -D, targets from options, and
 the one-file tools compiled into the binary."""
-import atexit
 import json
 import os
 import re
@@ -17,10 +16,7 @@ import pk
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROGS = os.path.join(ROOT, "tests", "run")
-CACHE = os.environ.get("PK_RUN_CACHE")
-if not CACHE:
-    CACHE = tempfile.mkdtemp(prefix="pk-onefile-cache-")
-    atexit.register(shutil.rmtree, CACHE, True)
+CACHE = os.environ.get("PK_RUN_CACHE") or pk.session_tempdir("pk-onefile-cache-")
 
 
 def env(**extra):
@@ -290,8 +286,7 @@ def _count_child(*opts):
 
 def writer_script():
     """A file that writes 11, 100 and 1001 bytes to /dev/null, for -c."""
-    tmp = tempfile.mkdtemp(prefix="pk-onefile-")
-    atexit.register(shutil.rmtree, tmp, True)
+    tmp = pk.session_tempdir("pk-onefile-")
     path = os.path.join(tmp, "writer.py")
     with open(path, "w") as f:
         f.write(WRITER.replace("sys.stdin.readline()\n", ""))
