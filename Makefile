@@ -2,7 +2,8 @@
 # build/libprobekit.a and build/libprobekit.so*; `make test` runs every test.
 #
 # A tool is a directory tools/<name>/ holding <name>.c and, optionally,
-# <name>.bpf.c; nothing here needs editing to add one.
+# <name>.bpf.c; or <name>.bpf.c alone, a one-file tool whose object is
+# compiled into the binary. Nothing here needs editing to add one.
 
 VERSION := 0.1.0
 BUILD ?= build
@@ -67,7 +68,10 @@ BPF_SRCS := $(wildcard tools/*/*.bpf.c)
 LIB_BPF_SRCS := $(wildcard bpf/*.bpf.c)
 SKELS := $(foreach s,$(BPF_SRCS) $(LIB_BPF_SRCS),$(BUILD)/skel/$(notdir $(s:.bpf.c=.skel.h)))
 TOOL_SRCS := $(filter-out %.bpf.c,$(wildcard tools/*/*.c)) tools/probekit.c
-TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS))
+# one-file tools: tools/NAME/NAME.bpf.c alone, run by run's machinery
+ONEFILE_TOOLS := $(foreach t,$(TOOLS),$(if $(filter-out %.bpf.c,$(wildcard tools/$(t)/*.c)),,$(t)))
+TOOL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS)) \
+	$(patsubst %,$(BUILD)/onefile/%.o,$(ONEFILE_TOOLS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
@@ -119,6 +123,14 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(TOOL_OBJS): $(SKELS) $(BUILD)/tools.inc
+
+# A one-file tool: a table entry around its object, from its declarations.
+$(BUILD)/onefile/%.c: $(BUILD)/bpf/%.bpf.o scripts/onefile-tool.sh
+	@mkdir -p $(dir $@)
+	sh scripts/onefile-tool.sh $* $< $(BPFTOOL) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/onefile/%.o: $(BUILD)/onefile/%.c $(BUILD)/skel/%.skel.h
+	$(CC) $(CFLAGS) -c $< -o $@
 $(BUILD)/lib/sym/ksyms_kernel.o: $(BUILD)/skel/ksyms_kernel.skel.h
 
 # Position-independent, so that the same objects make the shared library.

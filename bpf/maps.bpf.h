@@ -110,6 +110,38 @@ static __always_inline __u32 pk_log2l(__u64 v)
 #define PK_PERCPU_ARRAY(name, value_t, max)                                                        \
 	PK__MAP(name, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, value_t, max)
 
+/*
+ * A map printed as a table of rows, each formatted by the file as bcc's
+ * tools format theirs: {member:WIDTH} for a member of the key or the value
+ * (a struct's, top level; "key" and "value" for plain ones; "time" for the
+ * print's HH:MM:SS), WIDTH negative to align left, text between as it is
+ * (PK_TABLE_* below is the other table: columns from BTF with their
+ * declared formats; a row format is for a tool that lays out its own):
+ *
+ *	PK_HASH(stats, struct pair, struct pair_count, 10240)
+ *		PK_TABLE_ROW("{prev_pid:7} {prev_comm:-16} -> {next_pid:7} {next_comm:-16} "
+ *			     "{count:8}")
+ *		PK_ROW_HEADER("\n   PREV PREV_COMM           NEXT NEXT_COMM           COUNT")
+ *		PK_ROW_SORT("-count prev_pid next_pid") PK_ROW_TOP(top);
+ *
+ * PK_ROW_SORT: members, '-' for descending. PK_ROW_TOP(var): only the
+ * first var rows (a const volatile global, an option; 0 is all).
+ * PK_ROW_WHEN(var) / PK_ROW_UNLESS(var): printed only when the global
+ * is non-zero / zero. PK_ROW_CLEAR: each print empties the map (counts
+ * per interval). PK_ROW_HEADER_ONCE: the header is printed once, when
+ * the tool starts, rather than before each print. With --json each row is
+ * an object of the row's members, in the row's order, raw values.
+ */
+#define PK__ROW_TAG(s) __attribute__((btf_decl_tag(s)))
+#define PK_TABLE_ROW(fmt) PK__ROW_TAG("pk_row:" fmt)
+#define PK_ROW_HEADER(text) PK__ROW_TAG("pk_row_header:" text)
+#define PK_ROW_HEADER_ONCE PK__ROW_TAG("pk_row_header_once")
+#define PK_ROW_SORT(members) PK__ROW_TAG("pk_row_sort:" members)
+#define PK_ROW_TOP(var) PK__ROW_TAG("pk_row_top:" #var)
+#define PK_ROW_WHEN(var) PK__ROW_TAG("pk_row_when:" #var)
+#define PK_ROW_UNLESS(var) PK__ROW_TAG("pk_row_unless:" #var)
+#define PK_ROW_CLEAR PK__ROW_TAG("pk_row_clear")
+
 /* the kernel's PERF_MAX_STACK_DEPTH: the deepest stack bpf_get_stackid() takes */
 #define PK_STACK_DEPTH 127
 

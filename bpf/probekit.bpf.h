@@ -22,6 +22,7 @@
 #define PROBEKIT_BPF_H
 
 #include "syscalls.bpf.h"
+#include "tool.bpf.h"
 
 #ifndef PK_EVENT_MAX
 #define PK_EVENT_MAX 4096

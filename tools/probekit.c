@@ -20,6 +20,14 @@ static const struct pk_tool *const tools[] = {
 
 #define NR_TOOLS (sizeof(tools) / sizeof(tools[0]))
 
+/* tools/run/run.c: a one-file tool runs as `run` runs its file */
+int run_onefile_main(const struct pk_tool *tool, int argc, char **argv);
+
+static int tool_main(const struct pk_tool *tool, int argc, char **argv)
+{
+	return tool->object ? run_onefile_main(tool, argc, argv) : pk_tool_main(tool, argc, argv);
+}
+
 static const struct pk_tool *find_tool(const char *name)
 {
 	const char *const *alias;
@@ -69,7 +77,7 @@ int main(int argc, char **argv)
 	base = base ? base + 1 : (argc > 0 ? argv[0] : "probekit");
 	tool = find_tool(base);
 	if (tool)
-		return pk_tool_main(tool, argc, argv);
+		return tool_main(tool, argc, argv);
 	if (argc < 2)
 		return usage(stderr, 2);
 	if (!strcmp(argv[1], "--list")) {
@@ -87,5 +95,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "probekit: unknown tool '%s' (see probekit --help)\n", argv[1]);
 		return 2;
 	}
-	return pk_tool_main(tool, argc - 1, argv + 1);
+	return tool_main(tool, argc - 1, argv + 1);
 }

@@ -79,6 +79,21 @@ struct pk_tool {
 	int (*parse_opt)(struct pk_run *run, int key, const char *arg);
 	/* positional arguments; without this hook, they are a usage error */
 	int (*parse_args)(struct pk_run *run, int argc, char **argv);
+	/*
+	 * For a tool whose BPF object declares options (PK_OPTION(), the
+	 * PK_FILTER_* filters) and is known only from the command line (run's
+	 * FILE): called after the tool's and the common options are parsed,
+	 * with the other arguments (which may hold declared options' values),
+	 * to call pk_run__declare_file(); the declared options are parsed next.
+	 */
+	int (*declare)(struct pk_run *run, int argc, char **argv);
+	/*
+	 * With declare: the long names of the tool's options that give way to
+	 * a declared option of the same name (run's "pid", "top"), parsed once
+	 * the declarations are known; NULL-terminated. A declared option that
+	 * takes the name of another of the tool's is an error.
+	 */
+	const char *const *yielding;
 
 	/* A tool without BPF programs of its own supplies only this. */
 	int (*main)(struct pk_run *run);
@@ -115,6 +130,12 @@ struct pk_tool {
 	/* last, whatever happened (after finish, or instead of it): free what
 	 * the tool made, before the runtime detaches and frees the object */
 	void (*cleanup)(struct pk_run *run);
+	/*
+	 * A tool made of one BPF file (tools/NAME/NAME.bpf.c alone): its
+	 * object, compiled in. It runs as `probekit run` runs a file: options,
+	 * filters, tables and the rest declared in it (bpf/probekit.bpf.h).
+	 */
+	const void *(*object)(size_t *size);
 };
 
 /* Runs a tool as its own process would; returns the exit status. */
@@ -141,6 +162,11 @@ const char *pk_run__svg(const struct pk_run *run);
 void pk_run__set_interval(struct pk_run *run, unsigned int ms);
 /* Ends the poll loop after the current batch, with this exit status. */
 void pk_run__stop(struct pk_run *run, int status);
+/*
+ * Whether the tool is on its way out (SIGINT, SIGTERM, pk_run__stop()):
+ * long work before the loop (a compile) asks, and loads nothing.
+ */
+bool pk_run__stopping(const struct pk_run *run);
 /* -c: the command given, or NULL. */
 const char *pk_run__command(const struct pk_run *run);
 /* The pid of the command pk_run__spawn() started, or 0. */
@@ -179,6 +205,32 @@ struct pk_events;
  * without --metrics. 0, or a negative errno after a pk_error() saying why.
  */
 int pk_run__serve_metrics(struct pk_run *run, struct bpf_object *obj, struct pk_events *events);
+
+/*
+ * The options a BPF object declares (PK_OPTION(), PK_FILTER_*; params.h
+ * reads them) become options of the tool, listed by --help and checked by
+ * type; from tool->declare. @name (the source file, say) names them in
+ * --help and in errors. A negative errno after a pk_error().
+ */
+int pk_run__declare_file(struct pk_run *run, const char *path, const char *name);
+/*
+ * Sets the declared options given and the filters in @obj, before load:
+ * the pid filter takes -p, else pk_run__set_pid_filter()'s pid, else the
+ * -c command's. The runtime does it for skeleton tools; a tool that loads
+ * its own object (run) calls it from its configure step.
+ */
+int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj);
+/*
+ * PK_TARGET() options: each value becomes its program's target through
+ * pk_attach__add_target(), from the configure step of a tool that loads
+ * the object that declares them (run). A negative errno; the runtime says
+ * why when the load fails.
+ */
+int pk_run__add_targets(struct pk_run *run, struct pk_attach *att);
+/* Arguments given to PK_POSITIONAL options in order; a usage error for any left. */
+int pk_run__positional(struct pk_run *run, int argc, char **argv);
+/* For a tool with its own -p (run): the pid filter's value. */
+void pk_run__set_pid_filter(struct pk_run *run, pid_t pid);
 
 /* "tool: message" on stderr; returns -EINVAL so a parser can return it. */
 int pk_usage_error(const struct pk_run *run, const char *fmt, ...)

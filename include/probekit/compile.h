@@ -48,16 +48,29 @@ struct pk_compile_opts {
 	 * Also set by PROBEKIT_NO_PCH=1 in the environment.
 	 */
 	bool no_pch;
+	/*
+	 * "NAME=VALUE" or "NAME" each, passed as clang's -D (bcc's cflags);
+	 * part of the cache key. NULL-terminated, or NULL.
+	 */
+	const char *const *defines;
+	/*
+	 * Asked while clang runs, after each signal the process catches: true
+	 * ends clang and pk_compile() returns -EINTR (Ctrl-C during a compile
+	 * loads nothing).
+	 */
+	bool (*cancel)(void *ctx);
+	void *ctx;
 	size_t :0;
 };
-#define pk_compile_opts__last_field no_pch
+#define pk_compile_opts__last_field ctx
 
 /*
  * Compiles @src, or finds it in the cache, and writes the object's path
  * (in the cache) to @obj_path. clang's diagnostics go to stderr as it
  * prints them. Returns 0 or a negative errno with a reason in @why:
  * -ENOENT without a compiler ("install clang, or pass a .bpf.o"),
- * -EINVAL when the compiler rejected the file.
+ * -EINVAL when the compiler rejected the file or a define is malformed,
+ * -EINTR when @opts->cancel ended the compile.
  */
 int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_compile_opts *opts,
 	       char *why, size_t why_size);

@@ -82,6 +82,12 @@ struct pk_object_maps_opts {
  */
 int pk_object_printer__maps(struct pk_object_printer *p, const struct pk_object_maps_opts *opts);
 const char *pk_object_printer__error(const struct pk_object_printer *p);
+/*
+ * Once attached: the file's PK_TOOL_BANNER() ("{interval}" as @interval_s)
+ * and the headers of its tables printed once (PK_ROW_HEADER_ONCE); text
+ * only.
+ */
+void pk_object_printer__banner(struct pk_object_printer *p, double interval_s);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@
 #ifndef PROBEKIT_PARAMS_H
 #define PROBEKIT_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -50,6 +51,56 @@ int pk_params__list(struct bpf_object *obj, struct pk_param *out, size_t max);
  * The reason, one line naming NAME and its type, goes to @why.
  */
 int pk_params__set(struct bpf_object *obj, const char *assignment, char *why, size_t why_size);
+
+/*
+ * Options declared in the object (bpf/probekit.bpf.h): PK_OPTION() on a
+ * parameter, and the standard filters PK_FILTER_PID, _TID, _UID, _COMM and
+ * _CGROUP, which the runtime (cli.h) fills in.
+ */
+struct btf;
+struct pk_param_option {
+	/* the variable, and its C type as pk_param has them */
+	char name[64];
+	char type[64];
+	/* --long_name, -short_name (0: none) */
+	char long_name[32];
+	char short_name;
+	/* "VALUE" in the help; unused for a flag */
+	char value_name[32];
+	char help[160];
+	/* a bool: given without a value, it sets true */
+	bool flag;
+	/* "pid", "tid", "uid", "comm" or "cgroup" for a filter, else "" */
+	char filter[8];
+	/* the default, as pk_param's value ("" for a filter) */
+	char value[128];
+	/* PK_OPTION_RANGE(min, max): integers outside are refused */
+	bool ranged;
+	long long min, max;
+	/* PK_OPTION_PID: a running process or thread */
+	bool pid;
+	/* PK_TARGET(prog): the value is program @target_of's target */
+	char target_of[64];
+	/* PK_POSITIONAL: also given as an argument without its name */
+	bool positional;
+};
+/*
+ * Fills up to @max options in the order of the BTF and returns their
+ * number (which may exceed @max), or -EINVAL with a reason in @why when a
+ * declaration is malformed: a tag on something other than a `const
+ * volatile` global, a bad short or long name, two options of one name.
+ * pk_params__options_btf() reads BTF alone (no defaults).
+ */
+int pk_params__options(struct bpf_object *obj, struct pk_param_option *out, size_t max, char *why,
+		       size_t why_size);
+int pk_params__options_btf(const struct btf *btf, struct pk_param_option *out, size_t max,
+			   char *why, size_t why_size);
+/*
+ * What a file says of itself as a tool (PK_TOOL_SUMMARY(), _EXAMPLE(),
+ * _BANNER(), _INTERVAL(), PK_PREFER()): the text of its @n-th tag
+ * "@prefix:TEXT" (@prefix "pk_summary"...), or NULL.
+ */
+const char *pk_params__file_tag(const struct btf *btf, const char *prefix, int n);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <probekit/hist.h>
 #include <probekit/ksyms.h>
 #include <probekit/mapprint.h>
+#include <probekit/maptable.h>
 #include <probekit/maps.h>
 #include <probekit/object.h>
 #include <probekit/output.h>

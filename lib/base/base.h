@@ -259,6 +259,9 @@ int pk__child_go(struct pk__child *c);
 /* After SIGCHLD: handles ptrace stops (@at_exit at the exit stop) and
  * returns whether the child is gone, its status in c->status. */
 bool pk__child_poll(struct pk__child *c, void (*at_exit)(void *ctx, pid_t pid), void *ctx);
+/* Ends a command still running: SIGTERM, then SIGKILL after @grace_ms. */
+void pk__child_end(struct pk__child *c, int grace_ms, void (*at_exit)(void *ctx, pid_t pid),
+		   void *ctx);
 void pk__child_release(struct pk__child *c);
 /*
  * For a child that reports its failure on @fd (a pipe's read end, closed

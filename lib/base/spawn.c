@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <wordexp.h>
 
@@ -70,6 +72,10 @@ static void run_child(int go_fd, char **argv)
 	char go;
 
 	if (read(go_fd, &go, 1) != 1)
+		_exit(127);
+	/* the command ends with the tool, even a tool killed outright */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -182,6 +188,39 @@ bool pk__child_poll(struct pk__child *c, void (*at_exit)(void *ctx, pid_t pid), 
 			exited(c, status);
 	}
 	return c->reaped;
+}
+
+/*
+ * The tool stops (-d, SIGINT, SIGTERM) while the command runs: it ends
+ * too, as under bpftrace: SIGTERM, then SIGKILL after @grace_ms. A child
+ * still waiting for its go leaves by itself once the pipe closes.
+ */
+void pk__child_end(struct pk__child *c, int grace_ms, void (*at_exit)(void *ctx, pid_t pid),
+		   void *ctx)
+{
+	struct timespec tick = { .tv_nsec = 10 * 1000000L };
+	int waited, status;
+
+	if (!c->pid || pk__child_poll(c, at_exit, ctx))
+		return;
+	if (c->go_fd >= 0) {
+		close(c->go_fd);
+		c->go_fd = -1;
+	} else {
+		kill(c->pid, SIGTERM);
+	}
+	for (waited = 0; waited < grace_ms; waited += 10) {
+		if (pk__child_poll(c, at_exit, ctx))
+			return;
+		nanosleep(&tick, NULL);
+	}
+	kill(c->pid, SIGKILL);
+	while (!c->reaped && waitpid(c->pid, &status, __WALL) == c->pid) {
+		if (WIFSTOPPED(status))
+			traced_stop(c, status, at_exit, ctx);
+		else
+			exited(c, status);
+	}
 }
 
 void pk__child_release(struct pk__child *c)

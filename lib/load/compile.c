@@ -6,9 +6,11 @@
  * and those headers' contents then names the object. Nothing here starts
  * clang when both entries exist and are sound.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,10 +25,14 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/compile.h>
+#include <probekit/output.h>
 #include "load.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-#define MAX_ARGS 32
+/* -D: how many, and how long each may be */
+#define MAX_DEFINES 16
+#define PK_DEFINE_MAX 256
+#define MAX_ARGS (32 + MAX_DEFINES)
 
 
 
@@ -182,6 +188,13 @@ struct job {
 	/* clang's diagnostics */
 	char diag[DIAG_MAX];
 	size_t diag_len;
+	/* -D NAME=VALUE, already checked */
+	const char *const *defines;
+	char define_args[MAX_DEFINES][PK_DEFINE_MAX + 3];
+	int nr_defines;
+	bool (*cancel)(void *ctx);
+	void *ctx;
+	bool cancelled;
 };
 
 /*
@@ -367,8 +380,21 @@ static const char *target_arch(void)
 #endif
 }
 
+/*
+ * After a signal the process caught: when the caller's cancel() says so
+ * (Ctrl-C during a compile loads nothing), clang is killed; its stderr then
+ * ends and run_argv() returns -EINTR.
+ */
+static void cancel_clang(struct job *j, pid_t pid)
+{
+	if (!j->cancelled && j->cancel && j->cancel(j->ctx)) {
+		j->cancelled = true;
+		kill(pid, SIGKILL);
+	}
+}
+
 /* clang's stderr, kept (up to DIAG_MAX) to be read for a misspelt helper. */
-static void read_diagnostics(struct job *j, int fd)
+static void read_diagnostics(struct job *j, int fd, pid_t pid)
 {
 	char buf[4096];
 	ssize_t n;
@@ -376,9 +402,10 @@ static void read_diagnostics(struct job *j, int fd)
 	j->diag_len = 0;
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
+			if (errno != EINTR)
+				break;
+			cancel_clang(j, pid);
+			continue;
 		}
 		if (j->diag_len + n < DIAG_MAX) {
 			memcpy(j->diag + j->diag_len, buf, n);
@@ -416,6 +443,8 @@ static int run_argv(struct job *j, const char **argv, int n)
 	int status, i, pipefd[2];
 	pid_t pid;
 
+	if (j->cancelled)
+		return -EINTR;
 	if (j->log) {
 		for (i = 0; i < n; i++)
 			fprintf(j->log, "%s%s", i ? " " : "", argv[i]);
@@ -438,12 +467,15 @@ static int run_argv(struct job *j, const char **argv, int n)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	read_diagnostics(j, pipefd[0]);
+	read_diagnostics(j, pipefd[0], pid);
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
+		cancel_clang(j, pid);
 	}
+	if (j->cancelled)
+		return -EINTR;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
@@ -453,7 +485,7 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 {
 	char inc[4][PATH_MAX + 4];
 	const char *argv[MAX_ARGS];
-	int n = common_args(j, argv, inc);
+	int n = common_args(j, argv, inc), i;
 
 	if (j->pch[0]) {
 		argv[n++] = "-include-pch";
@@ -461,6 +493,8 @@ static int run_clang(struct job *j, const char *obj, const char *dep)
 	}
 	/* a misspelt helper is an error, and named (compile_diag.c) */
 	argv[n++] = "-Werror=implicit-function-declaration";
+	for (i = 0; i < j->nr_defines; i++)
+		argv[n++] = j->define_args[i];
 	argv[n++] = "-MD";
 	argv[n++] = "-MF";
 	argv[n++] = dep;
@@ -693,7 +727,10 @@ static int compile_into_cache(struct job *j, const char *list_path, const struct
 	strcat(tmp_o, ".o");
 	strcat(tmp_d, ".d");
 	status = run_clang(j, tmp_o, tmp_d);
-	if (status < 0) {
+	if (status == -EINTR) {
+		pk__why(why, why_size, "the compile of %s was interrupted", j->src);
+		err = status;
+	} else if (status < 0) {
 		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
 		err = status;
 	} else if (status) {
@@ -755,6 +792,38 @@ static int open_cache(struct job *j, const struct pk_compile_opts *opts, char *w
 	return err;
 }
 
+/*
+ * -D NAME[=VALUE]: NAME an identifier, VALUE anything but a newline (clang
+ * gets it as one argument, no shell), each in the cache key.
+ */
+static int take_defines(struct job *j, const char *const *defs, char *why, size_t why_size)
+{
+	const char *d, *p;
+
+	for (; defs && (d = *defs); defs++) {
+		size_t name_len = strcspn(d, "=");
+		bool ok = name_len && (isalpha((unsigned char)d[0]) || d[0] == '_');
+
+		for (p = d; ok && p < d + name_len; p++)
+			ok = isalnum((unsigned char)*p) || *p == '_';
+		if (!ok || strchr(d, '\n') || strlen(d) > PK_DEFINE_MAX) {
+			char shown[4 * 64 + 1];
+
+			pk_escape_text(shown, sizeof(shown), d, strnlen(d, 64));
+			pk__why(why, why_size, "invalid define '%s': give NAME or NAME=VALUE, "
+					       "NAME an identifier", shown);
+			return -EINVAL;
+		}
+		if (j->nr_defines == MAX_DEFINES) {
+			pk__why(why, why_size, "too many defines (at most %d)", MAX_DEFINES);
+			return -E2BIG;
+		}
+		snprintf(j->define_args[j->nr_defines++], sizeof(j->define_args[0]), "-D%s", d);
+		pk__hash_str(&j->key1, d);
+	}
+	return 0;
+}
+
 int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_compile_opts *opts,
 	       char *why, size_t why_size)
 {
@@ -781,9 +850,13 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 		return err;
 	}
 	pk__hash_str(&j.key1, abs_src);
+	j.cancel = PK_OPTS_GET(opts, cancel, NULL);
+	j.ctx = PK_OPTS_GET(opts, ctx, NULL);
+	err = take_defines(&j, PK_OPTS_GET(opts, defines, NULL), why, why_size);
 	pk__hash_init(&compiler);
 	pk__hash_str(&compiler, target_arch());
-	err = identify_compiler(&j, opts, &compiler, why, why_size);
+	if (!err)
+		err = identify_compiler(&j, opts, &compiler, why, why_size);
 	if (!err)
 		err = open_cache(&j, opts, why, why_size);
 	if (!err)
@@ -805,7 +878,8 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 		return 0;
 	}
 	no_pch = getenv("PROBEKIT_NO_PCH");
-	if (!PK_OPTS_GET(opts, no_pch, false) && !(no_pch && !strcmp(no_pch, "1")))
+	if (!PK_OPTS_GET(opts, no_pch, false) && !(no_pch && !strcmp(no_pch, "1")) &&
+	    !j.nr_defines)
 		prepare_pch(&j);
 	return compile_into_cache(&j, list, &key1, obj_path, size, why, why_size);
 }

@@ -89,6 +89,8 @@ struct pk__rodata_var {
 typedef int (*pk__rodata_var_fn)(const struct btf *btf, const struct pk__rodata_var *v, void *ctx);
 /* Calls @fn for each variable of @obj's .rodata sections until it returns non-zero. */
 int pk__rodata_vars(struct bpf_object *obj, pk__rodata_var_fn fn, void *ctx);
+/* pk_params__set() that also reaches probekit's own globals (pk_filter_tgid...) */
+int pk__param_set_own(struct bpf_object *obj, const char *assignment, char *why, size_t why_size);
 /* The bytes of .rodata variable @name in @obj's image, its size in *@size; NULL if none. */
 void *pk__rodata_find(struct bpf_object *obj, const char *name, size_t *size);
 

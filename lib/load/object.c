@@ -24,6 +24,7 @@
 #include <probekit/suggest.h>
 #include <probekit/targets.h>
 #include <probekit/object.h>
+#include <probekit/params.h>
 #include <probekit/uprobe.h>
 #include "load.h"
 
@@ -64,6 +65,10 @@ struct pk_object {
 	/* one variant per kind that some group has, and the terminator */
 	struct pk_variant variants[NR_PREF + 1];
 	const char **lists[NR_PREF];
+	/* each variant's kprobes by their sections' functions, .isra clones found */
+	struct pk_target *targets[NR_PREF];
+	/* the order groups fall back in: the file's PK_PREFER(), then preference[] */
+	enum pk_mech pref[NR_PREF];
 	struct pk_skel_ops ops;
 	/* the file's bytes, once something asked for them */
 	void *image;
@@ -77,12 +82,12 @@ struct pk_object {
 static __thread struct pk_object *current;
 
 
-static int rank_of(enum pk_mech m)
+static int rank_of(const struct pk_object *o, enum pk_mech m)
 {
 	size_t i;
 
 	for (i = 0; i < NR_PREF; i++) {
-		if (preference[i] == m)
+		if (o->pref[i] == m)
 			return (int)i;
 	}
 	return (int)NR_PREF;
@@ -259,12 +264,50 @@ static enum pk_mech member_for(const struct pk_object *o, int g, enum pk_mech m)
 			continue;
 		if (p->mech == m)
 			return m;
-		if (rank_of(p->mech) > rank_of(m) && (!best || rank_of(p->mech) < rank_of(best->mech)))
+		if (rank_of(o, p->mech) > rank_of(o, m) &&
+		    (!best || rank_of(o, p->mech) < rank_of(o, best->mech)))
 			best = p;
-		if (!worst || rank_of(p->mech) > rank_of(worst->mech))
+		if (!worst || rank_of(o, p->mech) > rank_of(o, worst->mech))
 			worst = p;
 	}
 	return best ? best->mech : worst->mech;
+}
+
+static bool in_list(const enum pk_mech *l, size_t n, enum pk_mech m)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (l[i] == m)
+			return true;
+	}
+	return false;
+}
+
+/* PK_PREFER("raw_tp fentry ..."): those kinds first, in that order. */
+static int read_preference(struct pk_object *o, const struct btf *btf, char *why, size_t why_size)
+{
+	const char *p = pk_params__file_tag(btf, "pk_prefer", 0);
+	enum pk_mech m;
+	char word[32];
+	size_t i, n = 0, len;
+
+	for (; p && *(p += strspn(p, " ,")); p += len) {
+		len = strcspn(p, " ,");
+		snprintf(word, sizeof(word), "%.*s", (int)len, p);
+		if (pk_mech_by_name(word, &m) || !in_list(preference, NR_PREF, m)) {
+			pk__why(why, why_size, "%s: PK_PREFER() names '%s': use fentry, kprobe, "
+					       "tp_btf, raw_tp, tracepoint, uprobe", o->path, word);
+			return -EINVAL;
+		}
+		if (!in_list(o->pref, n, m))
+			o->pref[n++] = m;
+	}
+	for (i = 0; i < NR_PREF; i++) {
+		if (!in_list(o->pref, n, preference[i]))
+			o->pref[n++] = preference[i];
+	}
+	return 0;
 }
 
 static bool some_group_has(const struct pk_object *o, enum pk_mech m)
@@ -279,6 +322,31 @@ static bool some_group_has(const struct pk_object *o, enum pk_mech m)
 }
 
 /*
+ * SEC("kprobe/finish_task_switch") where the kernel has only
+ * finish_task_switch.isra.0: the section's function as a pk_attach target,
+ * which finds the clones (libbpf would attach to the name as written).
+ */
+static struct pk_target *kprobe_targets(const struct pk_object *o, const char **list, size_t n)
+{
+	struct pk_target *t = calloc(n + 1, sizeof(*t));
+	size_t i, j, nt = 0;
+	const char *fn;
+
+	for (i = 0; t && i < n; i++) {
+		for (j = 0; j < o->nr_progs && strcmp(o->progs[j].name, list[i]); j++)
+			;
+		if (j == o->nr_progs || o->progs[j].mech != PK_MECH_KPROBE)
+			continue;
+		fn = strchr(o->progs[j].sec, '/');
+		if (!fn || !fn[1] || strpbrk(fn + 1, "+:/") || starts(o->progs[j].sec, "ksyscall"))
+			continue;
+		t[nt].prog = o->progs[j].name;
+		t[nt++].target = fn + 1;
+	}
+	return t;
+}
+
+/*
  * Variant M holds every program outside groups (so pk_attach checks their
  * targets) and, of each group, its M member or the next best one.
  */
@@ -289,7 +357,7 @@ static int make_variants(struct pk_object *o)
 	const char **list;
 
 	for (k = 0; k < NR_PREF; k++) {
-		if (o->nr_groups ? !some_group_has(o, preference[k]) : single != PK_MECH_AUTO)
+		if (o->nr_groups ? !some_group_has(o, o->pref[k]) : single != PK_MECH_AUTO)
 			continue;
 		if (!o->nr_groups) {
 			/* no groups: one variant, judged by the first program's kind */
@@ -311,12 +379,15 @@ static int make_variants(struct pk_object *o)
 		for (i = 0; i < o->nr_progs; i++) {
 			const struct prog_info *p = &o->progs[i];
 
-			if (p->group >= 0 && p->mech == member_for(o, p->group, preference[k]))
+			if (p->group >= 0 && p->mech == member_for(o, p->group, o->pref[k]))
 				list[n++] = p->name;
 		}
 		o->lists[nv] = list;
-		o->variants[nv].mech = o->nr_groups ? preference[k] : single;
+		o->variants[nv].mech = o->nr_groups ? o->pref[k] : single;
 		o->variants[nv].progs = list;
+		o->variants[nv].targets = o->targets[nv] = kprobe_targets(o, list, n);
+		if (!o->targets[nv])
+			return -ENOMEM;
 		nv++;
 		if (!o->nr_groups)
 			break;
@@ -393,6 +464,8 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 	if (o)
 		copy_opts(&o->opts, opts);
 	err = !o ? -ENOMEM : (o->path = strdup(path)) ? read_programs(o, obj) : -ENOMEM;
+	if (!err)
+		err = read_preference(o, bpf_object__btf(obj), why, why_size);
 	bpf_object__close(obj);
 	if (!err && o->nr_progs == 0) {
 		pk__why(why, why_size, "%s holds no BPF programs (no SEC(\"...\") functions)", path);
@@ -725,7 +798,7 @@ static void why_not(const struct pk_object *o, const struct prog_info *p, enum p
 	    !pk_mech_usable(p->mech, reason, size))
 		return;
 	snprintf(reason, size, "%s",
-		 rank_of(p->mech) > rank_of(chosen) ? "a better member works" :
+		 rank_of(o, p->mech) > rank_of(o, chosen) ? "a better member works" :
 						      "it failed to load or attach (see above)");
 }
 
@@ -889,8 +962,10 @@ void pk_object__free(struct pk_object *o)
 	}
 	for (i = 0; i < o->nr_groups; i++)
 		free(o->groups[i].stem);
-	for (i = 0; i < NR_PREF; i++)
+	for (i = 0; i < NR_PREF; i++) {
 		free(o->lists[i]);
+		free(o->targets[i]);
+	}
 	free(o->progs);
 	free(o->groups);
 	free(o->verifier_log);

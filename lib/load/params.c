@@ -480,7 +480,8 @@ static int find_one(const struct btf *btf, const struct pk__rodata_var *v, void 
 	return 1;
 }
 
-int pk_params__set(struct bpf_object *obj, const char *assignment, char *why, size_t why_size)
+static int set_param(struct bpf_object *obj, const char *assignment, bool own, char *why,
+		     size_t why_size)
 {
 	char reason[256], type[64], shown[96];
 	const char *eq = assignment ? strchr(assignment, '=') : NULL;
@@ -498,7 +499,7 @@ int pk_params__set(struct bpf_object *obj, const char *assignment, char *why, si
 	f.name = assignment;
 	f.name_len = (size_t)(eq - assignment);
 	pk_escape_text(shown, sizeof(shown), assignment, f.name_len);
-	if (for_each_param(obj, find_one, &f) != 1) {
+	if ((own ? pk__rodata_vars(obj, find_one, &f) : for_each_param(obj, find_one, &f)) != 1) {
 		snprintf(why, why_size, "no parameter %s (a `const volatile` global)", shown);
 		return -ENOENT;
 	}
@@ -514,4 +515,14 @@ int pk_params__set(struct bpf_object *obj, const char *assignment, char *why, si
 			 assignment, type, shown, reason);
 	}
 	return err;
+}
+
+int pk_params__set(struct bpf_object *obj, const char *assignment, char *why, size_t why_size)
+{
+	return set_param(obj, assignment, false, why, why_size);
+}
+
+int pk__param_set_own(struct bpf_object *obj, const char *assignment, char *why, size_t why_size)
+{
+	return set_param(obj, assignment, true, why, why_size);
 }

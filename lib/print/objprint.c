@@ -17,6 +17,7 @@
 #include <probekit/hist.h>
 #include <probekit/mapprint.h>
 #include <probekit/objprint.h>
+#include <probekit/maptable.h>
 #include <probekit/output.h>
 #include <probekit/params.h>
 #include <probekit/printf.h>
@@ -43,6 +44,8 @@ struct event_type {
 struct map_plan {
 	const struct bpf_map *map;
 	struct pk_hist *hist;
+	/* declared as a table (maptable.h): its rows in the file's format */
+	struct pk_map_table *table;
 };
 
 struct pk_object_printer {
@@ -183,6 +186,11 @@ static int plan_maps(struct pk_object_printer *p)
 		if (!pk_map__is_printable(map))
 			continue;
 		p->maps[p->nr_maps].map = map;
+		p->maps[p->nr_maps].table = pk_map_table__new(p->obj, map, p->error,
+							      sizeof(p->error));
+		/* a malformed declaration: said by pk_object_printer__error() */
+		if (!p->maps[p->nr_maps].table && errno)
+			return -errno;
 		p->maps[p->nr_maps++].hist = p->btf ? pk_hist__from_map(map, p->btf) : NULL;
 	}
 	return 0;
@@ -230,8 +238,10 @@ void pk_object_printer__free(struct pk_object_printer *p)
 	pk_btf_printer__free(p->event_printer);
 	for (i = 0; i < p->nr_types; i++)
 		pk_event_table__free(p->types[i].table);
-	for (i = 0; i < p->nr_maps; i++)
+	for (i = 0; i < p->nr_maps; i++) {
 		pk_hist__free(p->maps[i].hist);
+		pk_map_table__free(p->maps[i].table);
+	}
 	free(p->maps);
 	free(p);
 }
@@ -410,11 +420,60 @@ static const struct map_plan *plan_of(const struct pk_object_printer *p, const s
 }
 
 /* A histogram as bcc prints it, any other map as items(). */
+/* The file's banner ({interval}: @interval_s), and the headers printed once. */
+void pk_object_printer__banner(struct pk_object_printer *p, double interval_s)
+{
+	const char *banner = p ? pk_params__file_tag(p->btf, "pk_banner", 0) : NULL;
+	const char *mark = banner ? strstr(banner, "{interval}") : NULL;
+	char text[512];
+	size_t i;
+
+	if (!p || p->json)
+		return;
+	if (mark)
+		snprintf(text, sizeof(text), "%.*s%g%s", (int)(mark - banner), banner, interval_s,
+			 mark + 10);
+	else if (banner)
+		snprintf(text, sizeof(text), "%s", banner);
+	if (banner) {
+		pk_fput_text(p->out, text, strlen(text));
+		fputc('\n', p->out);
+	}
+	for (i = 0; i < p->nr_maps; i++) {
+		if (p->maps[i].table && pk_map_table__header_once(p->maps[i].table))
+			pk_map_table__header(p->maps[i].table, p->out);
+	}
+}
+
+/* Whether a map other than a table prints: then -i's time line first. */
+static bool prints_plain_maps(const struct pk_object_printer *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_maps; i++) {
+		if (!p->maps[i].table)
+			return true;
+	}
+	return false;
+}
+
+static int print_table(struct pk_object_printer *p, const struct map_plan *plan)
+{
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(now, sizeof(now), "%H:%M:%S", localtime_r(&t, &tm));
+	return pk_map_table__print(plan->table, p->out, p->json, now);
+}
+
 static int print_map(struct pk_object_printer *p, const struct map_plan *plan,
 		     const struct pk_map_print_opts *po)
 {
 	LIBBPF_OPTS(pk_hist_print_opts, ho, .json = po->json, .title = true, .clear = po->clear);
 
+	if (plan->table)
+		return print_table(p, plan);
 	if (!plan->hist)
 		return pk_map__print(p->out, plan->map, p->btf, po);
 	return pk_hist__print_map(plan->hist, p->out, plan->map, &ho);
@@ -435,7 +494,7 @@ int pk_object_printer__maps(struct pk_object_printer *p, const struct pk_object_
 	if (!p || !PK_OPTS_VALID(opts, pk_object_maps_opts))
 		return -EINVAL;
 	p->error[0] = '\0';
-	if (PK_OPTS_GET(opts, time, false) && !p->folded)
+	if (PK_OPTS_GET(opts, time, false) && !p->folded && prints_plain_maps(p))
 		time_line(p);
 	bpf_object__for_each_map (map, p->obj) {
 		if (pk_stack_printer__has_map(p->stacks, map))

@@ -27,6 +27,7 @@
 #include <probekit/features.h>
 #include <probekit/flamegraph.h>
 #include <probekit/ksyms.h>
+#include <probekit/params.h>
 #include <probekit/metrics.h>
 
 #include "runtime.h"
@@ -51,11 +52,15 @@ enum common_id {
 	C_QUIET,
 	C_FOLDED,
 	C_SVG,
+	/* options declared in the BPF object: C_DECLARED + their index */
+	C_DECLARED = 0x20000,
 };
 
 enum common_scope {
 	FOR_ALL,
 	FOR_BPF,
+	/* tools with BPF of their own: a skeleton, or a one-file tool's object */
+	FOR_BTF,
 	FOR_EVENTS,
 	/* tools with BPF, and .main tools that run pk_run__loop() */
 	FOR_LOOP,
@@ -93,7 +98,7 @@ static const struct common_option common_options[] = {
 	{ { "btf", C_BTF, "FILE",
 	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
 	    "or 'none'" },
-	  0, FOR_BPF },
+	  0, FOR_BTF },
 	{ { "metrics", C_METRICS, "[ADDR:]PORT",
 	    "serve the maps as Prometheus metrics at http://ADDR:PORT/metrics "
 	    "(ADDR 127.0.0.1 unless given)" },
@@ -147,6 +152,18 @@ struct pk_run {
 	bool saw_pid;
 	/* pk_run__set_command_exit(false): no ptrace of -c's command */
 	bool no_command_exit;
+	/* options and filters declared in the BPF object */
+	struct pk__declared declared;
+	/* the pid filter's value from the tool's own -p (run's) */
+	pid_t filter_pid;
+	/* why a target a declared option gave cannot be attached: the load's reason */
+	char target_why[512];
+	/* tool options seen before the declarations, handled after them */
+	struct {
+		int key;
+		const char *arg;
+	} deferred[64];
+	int nr_deferred;
 	/* --metrics */
 	const char *metrics_addr;
 	unsigned long metrics_max;
@@ -292,6 +309,11 @@ void pk_run__stop(struct pk_run *run, int status)
 		run->status = status;
 }
 
+bool pk_run__stopping(const struct pk_run *run)
+{
+	return signalled || run->stop;
+}
+
 int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, int fd))
 {
 	if (run->nr_watches == MAX_WATCHES)
@@ -333,6 +355,20 @@ static void say_how_the_command_ended(struct pk_run *run)
 		pk_info(run, "the command exited with status %d", run->child.status);
 	else
 		pk_info(run, "the command (pid %d) is still running", run->child.pid);
+}
+
+/* A stopping tool ends the command it started (bpftrace's grace, 500 ms). */
+#define COMMAND_GRACE_MS 500
+
+/* @hook: the tool's command_exit, while what it reads is still there */
+static void end_command(struct pk_run *run, bool hook)
+{
+	bool running = run->child.pid && !run->child.reaped;
+
+	pk__child_end(&run->child, COMMAND_GRACE_MS,
+		      hook && wants_command_exit(run) ? command_exiting : NULL, run);
+	if (running)
+		say_how_the_command_ended(run);
 }
 
 static int on_sigchld(struct pk_run *run, int fd)
@@ -415,6 +451,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 {
 	if (c->scope == FOR_BPF)
 		return has_bpf(tool);
+	if (c->scope == FOR_BTF)
+		return has_bpf(tool) || tool->object;
 	if (c->scope == FOR_LOOP)
 		return has_bpf(tool) || (tool->flags & PK_TOOL_LOOP);
 	if (c->scope == FOR_EVENTS)
@@ -443,8 +481,39 @@ static void print_option(FILE *f, int short_key, const struct pk_option *o)
 	fprintf(f, "  %-24s %s\n", left, o->doc);
 }
 
-static void print_help(const struct pk_tool *tool, const char *name)
+static bool shadowed(const struct pk_run *run, int key);
+static int check_targets_given(struct pk_run *run);
+
+/* "(5)": a default worth showing */
+static void declared_doc(const struct pk_param_option *o, char *buf, size_t size)
 {
+	const char *v = o->value;
+	bool none = !v[0] || !strcmp(v, "0") || !strcmp(v, "false") || o->flag;
+
+	snprintf(buf, size, "%s%s%s%s", o->help, none ? "" : " (", none ? "" : v, none ? "" : ")");
+}
+
+static void print_declared_help(const struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	char doc[sizeof(d->opts->help) + sizeof(d->opts->value) + 4];
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+		struct pk_option po = { o->long_name, 0, o->flag ? NULL : o->value_name, doc };
+
+		declared_doc(o, doc, sizeof(doc));
+		if (!po.arg || !po.arg[0])
+			po.arg = o->flag ? NULL : "VALUE";
+		print_option(stdout, o->short_name, &po);
+	}
+}
+
+static void print_help(const struct pk_run *run)
+{
+	const struct pk_tool *tool = run->tool;
+	const char *name = run->name;
 	const struct pk_option *o;
 	size_t i;
 
@@ -453,8 +522,14 @@ static void print_help(const struct pk_tool *tool, const char *name)
 		printf("%s\n", tool->summary);
 	if (tool->options && tool->options->name) {
 		printf("\nOptions:\n");
-		for (o = tool->options; o->name; o++)
-			print_option(stdout, o->key < 256 ? o->key : 0, o);
+		for (o = tool->options; o->name; o++) {
+			if (!shadowed(run, o->key))
+				print_option(stdout, o->key < 256 ? o->key : 0, o);
+		}
+	}
+	if (run->declared.nr) {
+		printf("\nOptions of %s:\n", run->declared.source);
+		print_declared_help(run);
 	}
 	printf("\nCommon options:\n");
 	for (i = 0; i < NR_COMMON; i++) {
@@ -547,8 +622,8 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 }
 
 struct option_table {
-	struct option longs[64];
-	char shorts[160];
+	struct option longs[64 + PK__MAX_DECLARED];
+	char shorts[160 + 2 * PK__MAX_DECLARED];
 };
 
 static void add_option(struct option_table *t, int *nl, size_t *ns, const struct pk_option *o,
@@ -564,32 +639,142 @@ static void add_option(struct option_table *t, int *nl, size_t *ns, const struct
 	}
 }
 
-static void build_table(const struct pk_tool *tool, struct option_table *t)
+/* The common option of this long or short name, if any. */
+static const char *common_taken(const struct pk_tool *tool, const char *name, int key)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMON; i++) {
+		const struct common_option *c = &common_options[i];
+
+		if (common_applies(tool, c) &&
+		    (!strcmp(c->opt.name, name) || (key && common_short(tool, c) == key)))
+			return c->opt.name;
+	}
+	return NULL;
+}
+
+static const struct pk_option *tool_option(const struct pk_tool *tool, int key)
 {
 	const struct pk_option *o;
+
+	for (o = tool->options; o && o->name; o++) {
+		if (o->key == key)
+			return o;
+	}
+	return NULL;
+}
+
+/* Whether the tool's option @key gives way to a declared one of its name. */
+static bool yielding(const struct pk_tool *tool, int key)
+{
+	const struct pk_option *o = tool_option(tool, key);
+	const char *const *y;
+
+	for (y = tool->yielding; o && y && *y; y++) {
+		if (!strcmp(*y, o->name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether a declared option takes the tool option @key's name or letter:
+ * the file's option wins where the tool lets it (run's --pid and --top, so
+ * that `run tools/taskswitch/taskswitch.bpf.c` has taskswitch's options).
+ */
+static bool shadowed(const struct pk_run *run, int key)
+{
+	const struct pk_option *o = tool_option(run->tool, key);
+	int j;
+
+	for (j = 0; o && yielding(run->tool, key) && j < run->declared.nr; j++) {
+		const struct pk_param_option *d = &run->declared.opts[j];
+
+		if (!strcmp(d->long_name, o->name) || (key < 256 && d->short_name == key))
+			return true;
+	}
+	return false;
+}
+
+/* The tool's option of this long or short name, unless it gives way. */
+static const char *tool_taken(const struct pk_tool *tool, const char *name, int key)
+{
+	const struct pk_option *o;
+
+	for (o = tool->options; o && o->name; o++) {
+		if ((!strcmp(o->name, name) || (key && o->key == key)) && !yielding(tool, o->key))
+			return o->name;
+	}
+	return NULL;
+}
+
+/* A declared option may not take the name of a common one, nor of most of the tool's. */
+static int check_declared(struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	const char *other;
+	char whose[80];
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+
+		snprintf(whose, sizeof(whose), "the common option");
+		other = common_taken(run->tool, o->long_name, o->short_name);
+		if (!other && (other = tool_taken(run->tool, o->long_name, o->short_name)))
+			snprintf(whose, sizeof(whose), "%s's", run->tool->name);
+		if (other)
+			return pk_usage_error(run, "%s: the option --%s%s%s%s declared on %s "
+						   "clashes with %s --%s", d->source, o->long_name,
+					      o->short_name ? " (-" : "",
+					      o->short_name ? (char[2]){ o->short_name, 0 } : "",
+					      o->short_name ? ")" : "", o->name, whose, other);
+	}
+	return 0;
+}
+
+static void build_table(const struct pk_run *run, struct option_table *t)
+{
+	const struct pk_tool *tool = run->tool;
+	const struct pk_option *o;
 	size_t ns = 0, i;
-	int nl = 0;
+	int nl = 0, j;
 
 	memset(t, 0, sizeof(*t));
 	t->shorts[ns++] = ':';
-	for (o = tool->options; o && o->name && nl < 40; o++)
-		add_option(t, &nl, &ns, o, o->key, o->key < 256 ? o->key : 0);
+	for (o = tool->options; o && o->name && nl < 40; o++) {
+		if (!shadowed(run, o->key))
+			add_option(t, &nl, &ns, o, o->key, o->key < 256 ? o->key : 0);
+	}
 	for (i = 0; i < NR_COMMON; i++) {
 		if (common_applies(tool, &common_options[i]))
 			add_option(t, &nl, &ns, &common_options[i].opt, common_options[i].opt.key,
 				   common_short(tool, &common_options[i]));
 	}
+	for (j = 0; j < run->declared.nr; j++) {
+		const struct pk_param_option *d = &run->declared.opts[j];
+		struct pk_option po = { d->long_name, 0, d->flag ? NULL : "V", NULL };
+
+		add_option(t, &nl, &ns, &po, C_DECLARED + j, d->short_name);
+	}
 }
 
-static int map_short_to_common(const struct pk_tool *tool, int key)
+static int map_short_to_common(const struct pk_run *run, int key)
 {
+	const struct pk_tool *tool = run->tool;
 	size_t i;
+	int j;
 
-	if (tool_has_short(tool, key))
+	if (tool_has_short(tool, key) && !shadowed(run, key))
 		return key;
 	for (i = 0; i < NR_COMMON; i++) {
 		if (common_options[i].short_key == key && common_applies(tool, &common_options[i]))
 			return common_options[i].opt.key;
+	}
+	for (j = 0; j < run->declared.nr; j++) {
+		if (run->declared.opts[j].short_name == key)
+			return C_DECLARED + j;
 	}
 	return key;
 }
@@ -628,18 +813,43 @@ static int check_stacks(struct pk_run *run)
 	return err ? -EIO : 0;
 }
 
-/* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
-static int parse_command_line(struct pk_run *run, int argc, char **argv)
+static int parse_declared(struct pk_run *run, int i, const char *arg)
+{
+	char why[512];
+
+	if (pk__declared_parse(&run->declared, i, arg, why, sizeof(why)))
+		return pk_usage_error(run, "%s", why);
+	/* -p and -c do not go together */
+	run->saw_pid |= !strcmp(run->declared.opts[i].filter, "pid");
+	return 0;
+}
+
+/*
+ * How a pass over the command line treats options. A tool whose options
+ * come partly from its BPF object (run's FILE) needs two: the first takes
+ * the tool's and the common options and lets others by, the tool then
+ * declares the object's, and the second takes those alone.
+ */
+enum pass {
+	PASS_ALL,
+	PASS_KNOWN,
+	PASS_DECLARED,
+};
+
+/* One getopt pass; returns 0, 1 for --version, or a negative errno. */
+static int parse_pass(struct pk_run *run, int argc, char **argv, enum pass pass, bool *help)
 {
 	const struct pk_tool *tool = run->tool;
 	struct option_table t;
 	int c, err;
 
-	build_table(tool, &t);
+	build_table(run, &t);
 	opterr = 0;
 	/* 0, not 1: also resets glibc's state inside a cluster such as -xz */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
+		if (c == '?' && pass == PASS_KNOWN)
+			continue;
 		if (c == '?') {
 			if (optopt && optopt < 256)
 				return pk_usage_error(run, "unknown option '-%c' (see --help)", optopt);
@@ -650,14 +860,29 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 			return pk_usage_error(run, "option '%s' needs a value (see --help)",
 					      argv[optind - 1]);
 		if (c < 256)
-			c = map_short_to_common(tool, c);
+			c = map_short_to_common(run, c);
+		if (c >= C_DECLARED) {
+			err = parse_declared(run, c - C_DECLARED, optarg);
+			if (err)
+				return err;
+			continue;
+		}
+		if (pass == PASS_DECLARED)
+			continue;
 		if (c == C_HELP) {
-			print_help(tool, run->name);
-			return 1;
+			*help = true;
+			continue;
 		}
 		if (c == C_VERSION) {
 			printf("%s (probekit) %s\n", run->name, PK_VERSION);
 			return 1;
+		}
+		if (pass == PASS_KNOWN && c < C_HELP && yielding(tool, c)) {
+			if (run->nr_deferred == 64)
+				return pk_usage_error(run, "too many options");
+			run->deferred[run->nr_deferred].key = c;
+			run->deferred[run->nr_deferred++].arg = optarg;
+			continue;
 		}
 		run->saw_pid |= c == 'p';
 		err = c >= C_HELP ? parse_common(run, c, optarg) :
@@ -666,7 +891,140 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		if (err)
 			return err;
 	}
-	err = check_stacks(run);
+	return 0;
+}
+
+static const struct option *long_option(const struct option_table *t, const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+	const struct option *o;
+
+	for (o = t->longs; o->name; o++) {
+		if (strlen(o->name) == len && !strncmp(o->name, arg, len))
+			return o;
+	}
+	return NULL;
+}
+
+static bool short_takes_value(const struct option_table *t, char c)
+{
+	const char *p = c != ':' ? strchr(t->shorts + 1, c) : NULL;
+
+	return p && p[1] == ':';
+}
+
+/*
+ * Long options by their whole name only, where the options come in two
+ * passes: getopt would take a declared --comm, unknown to the first pass,
+ * for an abbreviated --command. The first pass leaves unknown long options
+ * out of its copy (@keep NULL: the second pass refuses them).
+ */
+static int exact_long_names(struct pk_run *run, int argc, char **argv, char **keep, int *nkeep)
+{
+	struct option_table t;
+	const struct option *o;
+	int i, n = 0;
+	char *a;
+
+	build_table(run, &t);
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		if (keep)
+			keep[n++] = a;
+		if (i == 0 || a[0] != '-' || !a[1])
+			continue;
+		if (!strcmp(a, "--")) {
+			while (keep && ++i < argc)
+				keep[n++] = argv[i];
+			break;
+		}
+		if (a[1] != '-') {
+			/* a cluster: a short option with a value takes the rest, or the next */
+			for (a++; *a; a++) {
+				if (short_takes_value(&t, *a)) {
+					if (!a[1] && i + 1 < argc && keep)
+						keep[n++] = argv[i + 1];
+					i += !a[1];
+					break;
+				}
+			}
+			continue;
+		}
+		o = long_option(&t, a + 2);
+		if (!o && keep)
+			n--;
+		else if (!o)
+			return pk_usage_error(run, "unknown option '%s' (see --help)", a);
+		else if (o->has_arg == required_argument && !strchr(a, '=') && i + 1 < argc) {
+			if (keep)
+				keep[n++] = argv[i + 1];
+			i++;
+		}
+	}
+	if (nkeep)
+		*nkeep = n;
+	return 0;
+}
+
+/* The first pass runs on a copy: getopt moves the arguments it passes over. */
+static int first_pass(struct pk_run *run, int argc, char **argv, bool *help)
+{
+	char **copy = calloc(argc + 1, sizeof(*copy));
+	int err;
+
+	if (!copy)
+		return -ENOMEM;
+	exact_long_names(run, argc, argv, copy, &argc);
+	err = parse_pass(run, argc, copy, PASS_KNOWN, help);
+	if (!err && run->tool->declare)
+		err = run->tool->declare(run, argc - optind, copy + optind);
+	free(copy);
+	if (err && *help)
+		err = 0;
+	return err ? err : check_declared(run);
+}
+
+/* The tool's own options from the first pass, but those a declared one took. */
+static int replay_deferred(struct pk_run *run)
+{
+	int i, c, err;
+
+	for (i = 0; i < run->nr_deferred; i++) {
+		c = run->deferred[i].key;
+		if (shadowed(run, c))
+			continue;
+		run->saw_pid |= c == 'p';
+		err = run->tool->parse_opt ? run->tool->parse_opt(run, c, run->deferred[i].arg) :
+					     -EINVAL;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
+static int parse_command_line(struct pk_run *run, int argc, char **argv)
+{
+	const struct pk_tool *tool = run->tool;
+	bool help = false;
+	int err;
+
+	if (tool->declare)
+		err = first_pass(run, argc, argv, &help);
+	else
+		err = check_declared(run);
+	if (!err && !help)
+		err = replay_deferred(run);
+	if (!err && !help && tool->declare)
+		err = exact_long_names(run, argc, argv, NULL, NULL);
+	if (!err && !help)
+		err = parse_pass(run, argc, argv, tool->declare ? PASS_DECLARED : PASS_ALL, &help);
+	if (help) {
+		print_help(run);
+		return 1;
+	}
+	if (!err)
+		err = check_stacks(run);
 	if (err)
 		return err;
 	if (optind < argc) {
@@ -677,10 +1035,78 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 	} else {
 		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
 	}
+	if (!err)
+		err = check_targets_given(run);
 	if (!err && (run->quiet || run->metrics_max) && !run->metrics_addr)
 		return pk_usage_error(run, "--%s goes with --metrics",
 				      run->quiet ? "quiet" : "metrics-max-series");
 	return err ? err : check_command(run);
+}
+
+/* Declared options ---------------------------------------------------------- */
+
+int pk_run__declare_file(struct pk_run *run, const char *path, const char *name)
+{
+	char why[512];
+	int err = pk__declared_open(&run->declared, path, name, NULL, 0, why, sizeof(why));
+
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
+}
+
+int pk_run__add_targets(struct pk_run *run, struct pk_attach *att)
+{
+	return pk__declared_targets(&run->declared, att, run->target_why, sizeof(run->target_why));
+}
+
+/* A program whose target an option gives cannot go without it. */
+static int check_targets_given(struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		const struct pk_param_option *o = &d->opts[i];
+
+		if (o->target_of[0] && !d->sets[i] && !o->value[0])
+			return pk_usage_error(run, "give --%s %s%s: program %s attaches there",
+					      o->long_name, o->value_name,
+					      o->positional ? " (or as an argument)" : "",
+					      o->target_of);
+	}
+	return 0;
+}
+
+int pk_run__positional(struct pk_run *run, int argc, char **argv)
+{
+	char why[512];
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (pk__declared_positional(&run->declared, argv[i], why, sizeof(why)))
+			return pk_usage_error(run, "%s", why);
+	}
+	return 0;
+}
+
+void pk_run__set_pid_filter(struct pk_run *run, pid_t pid)
+{
+	run->filter_pid = pid;
+}
+
+int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj)
+{
+	pid_t pid = run->filter_pid ? run->filter_pid : run->child.pid;
+	char why[512];
+	int err;
+
+	if (!run->declared.obj)
+		return 0;
+	err = pk__declared_apply(&run->declared, obj, pid, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	return err;
 }
 
 /* Metrics --------------------------------------------------------------------- */
@@ -814,6 +1240,9 @@ static int configure_object(void *skel, enum pk_mech mech, void *ctx)
 		if (err)
 			return err;
 	}
+	err = pk_run__apply_declared(run, obj);
+	if (err)
+		return err;
 	if (!tool_has_events(run, obj))
 		return 0;
 	return pk_events__configure(obj, &run->events_opts);
@@ -1036,6 +1465,7 @@ int pk_run__loop(struct pk_run *run)
 		pk_error(run, "%s", strerror(-err));
 		pk_run__stop(run, 1);
 	}
+	end_command(run, true);
 	if (run->out)
 		output_failed(run);
 	return run->status;
@@ -1099,7 +1529,8 @@ static int load_file(struct pk_run *run, const char *path, struct pk_object_opts
 	err = pk_object__load(run->obj);
 	pk_ksyms_release();
 	if (err) {
-		pk_error(run, "%s", pk_object__error(run->obj));
+		pk_error(run, "%s%s", run->tool->object ? "cannot attach: " : "",
+			 run->target_why[0] ? run->target_why : pk_object__error(run->obj));
 		if (run->verbose && pk_object__verifier_log(run->obj))
 			fprintf(stderr, "%s", pk_object__verifier_log(run->obj));
 		return err;
@@ -1166,10 +1597,10 @@ static int run_bpf_tool(struct pk_run *run)
 		run->status = 1;
 	}
 	run->stopped_ns = now_ns();
-	if (run->child.pid && !run->child.reaped) {
-		pk__child_poll(&run->child, NULL, NULL);
-		say_how_the_command_ended(run);
-	}
+	/* what is already in the buffer belongs to the run */
+	if (run->events && !run->out_broken)
+		pk_events__consume(run->events);
+	end_command(run, true);
 	if (tool->finish && !run->out_broken && tool->finish(run) < 0)
 		run->status = 1;
 	if (!run->out_broken)
@@ -1206,7 +1637,9 @@ static void cleanup(struct pk_run *run)
 		pk_object__free(run->obj);
 	else
 		pk_attach__free(run->att);
+	end_command(run, false);
 	pk__child_release(&run->child);
+	pk__declared_free(&run->declared);
 	for (i = 0; i < run->nr_watches; i++) {
 		if (run->watches[i].owned)
 			close(run->watches[i].fd);
@@ -1234,6 +1667,8 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	run.events_opts.pages = tool->buffer_pages;
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
 	install_signals();
+	/* objects opened for their declarations say why they fail themselves */
+	libbpf_set_print(libbpf_quiet);
 	status = parse_command_line(&run, argc, argv);
 	if (status)
 		/* a usage error, or (another errno) a run-time fact the parser reported */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,13 +35,19 @@ enum {
 };
 
 #define MAX_SETS 64
+#define MAX_DEFINES 16
 #define LINES_PER_WAKEUP 4096
 
 static struct {
 	const char *file;
+	/* a one-file tool compiled in, rather than a file */
+	const struct pk_tool *onefile;
 	const char *output;
 	const char *sets[MAX_SETS];
 	int nr_sets;
+	/* -D, for clang; NULL-terminated */
+	const char *defines[MAX_DEFINES + 1];
+	int nr_defines;
 	bool list_params;
 	bool fields;
 	struct pk_trace_format *printk_fmt;
@@ -64,6 +71,8 @@ static struct {
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
+	int err;
+
 	switch (key) {
 	case 'o':
 		env.output = arg;
@@ -74,6 +83,11 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		if (!strchr(arg, '=') || arg[0] == '=')
 			return pk_usage_error(run, "invalid --set '%s': give NAME=VALUE", arg);
 		env.sets[env.nr_sets++] = arg;
+		return 0;
+	case 'D':
+		if (env.nr_defines == MAX_DEFINES)
+			return pk_usage_error(run, "too many -D options (at most %d)", MAX_DEFINES);
+		env.defines[env.nr_defines++] = arg;
 		return 0;
 	case O_PARAMS:
 		env.list_params = true;
@@ -106,7 +120,9 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		env.per_cpu = true;
 		return 0;
 	case 'p':
-		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
+		err = pk_parse_pid_arg(run, "PID", arg, &env.pid);
+		pk_run__set_pid_filter(run, env.pid);
+		return err;
 	case 'F':
 		if (pk_parse_ulong(arg, 100000, &env.freq) || !env.freq)
 			return pk_usage_error(run, "invalid frequency '%s': give Hz from 1 to 100000",
@@ -120,8 +136,9 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (argc == 0)
 		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
-	if (argc > 1)
-		return pk_usage_error(run, "unexpected argument '%s': give one file", argv[1]);
+	/* after the file: the file's PK_POSITIONAL options */
+	if (argc > 1 && pk_run__positional(run, argc - 1, argv + 1))
+		return -EINVAL;
 	env.file = argv[0];
 	/* the runtime's --folded and --svg, checked already */
 	env.folded = pk_run__folded(run);
@@ -136,10 +153,16 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+static bool stopping(void *run)
+{
+	return pk_run__stopping(run);
+}
+
 /* Writes env.obj_path: the file itself, or its compiled object in the cache. */
 static int find_object(struct pk_run *run)
 {
-	LIBBPF_OPTS(pk_compile_opts, copts, .log = pk_run__verbose(run) ? stderr : NULL);
+	LIBBPF_OPTS(pk_compile_opts, copts, .log = pk_run__verbose(run) ? stderr : NULL,
+		    .defines = env.defines, .cancel = stopping, .ctx = run);
 	char why[1024];
 	int err;
 
@@ -150,7 +173,7 @@ static int find_object(struct pk_run *run)
 			return -EINVAL;
 		}
 		snprintf(env.obj_path, sizeof(env.obj_path), "%s", env.file);
-		return 0;
+		return env.nr_defines ? pk_usage_error(run, "-D is for a .bpf.c, not an object") : 0;
 	}
 	err = pk_compile(env.file, env.obj_path, sizeof(env.obj_path), &copts, why, sizeof(why));
 	if (err)
@@ -193,8 +216,12 @@ static int configure(struct pk_run *run, void *obj, enum pk_mech mech)
 {
 	int i, err;
 
-	(void)run;
 	(void)mech;
+	err = pk_run__apply_declared(run, obj);
+	if (!err)
+		err = pk_run__add_targets(run, pk_object__attach(pk_run__file_object(run)));
+	if (err)
+		return err;
 	/* checked by check_params() already: a failure here is not the user's */
 	for (i = 0; i < env.nr_sets; i++) {
 		err = pk_params__set(obj, env.sets[i], NULL, 0);
@@ -490,15 +517,46 @@ static bool object_has_stack_map(const char *path)
 }
 
 /*
+ * Before the file's own options are parsed: the file is compiled and its
+ * declarations read. It is the first argument that looks like one (a
+ * declared option's value may stand before it).
+ */
+static int declare(struct pk_run *run, int argc, char **argv)
+{
+	int i, err;
+
+	for (i = 0; i < argc; i++) {
+		if (!ends_with(argv[i], ".c") && !ends_with(argv[i], ".o"))
+			continue;
+		if (env.file)
+			return pk_usage_error(run, "unexpected argument '%s': give one file", argv[i]);
+		env.file = argv[i];
+	}
+	if (!env.file && argc)
+		env.file = argv[0];
+	/* a file that cannot be read is said so after the options are checked */
+	if (!env.file || access(env.file, R_OK))
+		return 0;
+	err = find_object(run);
+	if (err)
+		return err == -EINVAL && env.nr_defines ? -EINVAL : -EIO;
+	/* Ctrl-C while clang ran: nothing is loaded */
+	if (pk_run__stopping(run))
+		return -EINTR;
+	return env.output ? 0 : pk_run__declare_file(run, env.obj_path, env.file);
+}
+
+/*
  * After parsing: the object to load, or the end of the run for -o and
  * --params (and a bad --set, status 2).
  */
 static int open_object(struct pk_run *run, const char **path, struct pk_object_opts *opts)
 {
-	int status;
+	int status, err;
 
-	if (find_object(run))
-		return -EIO;
+	/* compiled already when the file declares options (declare()) */
+	if (!env.obj_path[0] && (err = find_object(run)))
+		return err == -EINVAL && env.nr_defines ? -EINVAL : -EIO;
 	if (env.output)
 		return keep_object(run) ? -EIO : 0;
 	status = check_params(run);
@@ -510,6 +568,19 @@ static int open_object(struct pk_run *run, const char **path, struct pk_object_o
 	opts->pid = env.pid;
 	opts->sample_freq = env.freq;
 	*path = env.obj_path;
+	return 0;
+}
+
+/* PK_TOOL_INTERVAL(): the file's -i, unless the command line gave one */
+static int file_interval(struct pk_run *run)
+{
+	const char *secs = pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_interval",
+					       0);
+
+	if (!env.interval_ms && secs && pk_parse_seconds(secs, &env.interval_ms)) {
+		pk_error(run, "%s: PK_TOOL_INTERVAL(%s) is not a number of seconds", env.file, secs);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -530,6 +601,11 @@ static int start(struct pk_run *run)
 		pk_error(run, "cannot watch process %d: %s", env.pid, strerror(-err));
 		return err;
 	}
+	err = file_interval(run);
+	if (err)
+		return err;
+	/* the file's banner and its tables' headers, once attached */
+	pk_object_printer__banner(env.printer, env.interval_ms / 1000.0);
 	if (env.interval_ms)
 		pk_run__set_interval(run, env.interval_ms);
 	return 0;
@@ -538,6 +614,7 @@ static int start(struct pk_run *run)
 static const struct pk_option options[] = {
 	{ "output", 'o', "FILE", "compile FILE.bpf.c into FILE (a .bpf.o) and exit" },
 	{ "set", O_SET, "NAME=VALUE", "set the const volatile global NAME before load" },
+	{ "define", 'D', "NAME=VALUE", "#define NAME VALUE for the compile (bcc's cflags)" },
 	{ "params", O_PARAMS, NULL, "list the parameters (const volatile globals) and exit" },
 	{ "interval", 'i', "SECS", "print the maps every SECS seconds, not only at the end" },
 	{ "clear", O_CLEAR, NULL, "with -i: empty the maps after each print" },
@@ -551,6 +628,79 @@ static const struct pk_option options[] = {
 	{},
 };
 
+/* One-file tools (tools/NAME/NAME.bpf.c alone) ------------------------------- */
+
+/* run's options that make sense for a file compiled in (the runtime adds its own) */
+static const struct pk_option onefile_options[] = {
+	{ "interval", 'i', "SECS", "print the tables every SECS seconds, not only at the end" },
+	{},
+};
+
+/* The object compiled in, as a file libbpf can open: a memfd of its bytes. */
+static int declare_onefile(struct pk_run *run, int argc, char **argv)
+{
+	const void *bytes;
+	size_t size = 0;
+	int fd;
+
+	(void)argc;
+	(void)argv;
+	bytes = env.onefile->object(&size);
+	fd = memfd_create(env.onefile->name, MFD_CLOEXEC);
+	if (fd < 0 || write(fd, bytes, size) != (ssize_t)size) {
+		pk_error(run, "cannot hold the object: %s", strerror(errno));
+		return -EIO;
+	}
+	env.file = env.onefile->name;
+	snprintf(env.obj_path, sizeof(env.obj_path), "/proc/self/fd/%d", fd);
+	return pk_run__declare_file(run, env.obj_path, env.file);
+}
+
+/* Whether the file filters by pid (then -c). */
+static bool filters_pid(const struct pk_tool *tool)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = tool->name);
+	struct pk_param_option opts[32];
+	struct bpf_object *obj;
+	size_t size = 0;
+	const void *bytes = tool->object(&size);
+	bool pid = false;
+	int i, n;
+
+	obj = bpf_object__open_mem(bytes, size, &oo);
+	n = obj ? pk_params__options(obj, opts, 32, NULL, 0) : 0;
+	for (i = 0; i < n && i < 32; i++)
+		pid |= !strcmp(opts[i].filter, "pid");
+	bpf_object__close(obj);
+	return pid;
+}
+
+int run_onefile_main(const struct pk_tool *tool, int argc, char **argv);
+
+int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
+{
+	extern const struct pk_tool run_tool;
+	struct pk_tool t = run_tool;
+
+	t.name = tool->name;
+	t.aliases = tool->aliases;
+	t.summary = tool->summary;
+	t.usage = "[OPTIONS]";
+	t.examples = tool->examples;
+	t.options = onefile_options;
+	t.parse_args = pk_run__positional;
+	t.declare = declare_onefile;
+	t.object = tool->object;
+	/* -c only for a file whose programs filter by pid */
+	if (!filters_pid(tool))
+		t.flags &= ~PK_TOOL_COMMAND;
+	env.onefile = tool;
+	return pk_tool_main(&t, argc, argv);
+}
+
+/* run's options a file's own may take the place of */
+static const char *const yielding[] = { "pid", "top", NULL };
+
 const struct pk_tool run_tool = {
 	.name = "run",
 	.summary = "Compile, load and attach one BPF C file; echo its printk lines, print its maps.",
@@ -560,12 +710,15 @@ const struct pk_tool run_tool = {
 		    "  run opensnoop_table.bpf.c        # PK_EVENT() records as a table\n"
 		    "  run --fields trace_print.bpf.c   # printk lines as a table\n"
 		    "  run --set target_pid=42 f.bpf.c  # a const volatile global, before load\n"
+		    "  run -D MAX_ENTRIES=4096 f.bpf.c  # a constant for the compile (sizes maps)\n"
 		    "  run -o f.bpf.o f.bpf.c           # compile only, keep the object\n"
 		    "  run --svg a.svg -c ./prog m.bpf.c  # a flame graph of its stack maps\n"
 		    "  run --metrics 9435 --quiet f.bpf.c # its maps for Prometheus\n",
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
+	.declare = declare,
+	.yielding = yielding,
 	.open = open_object,
 	.configure = configure,
 	.start = start,

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Counts context switches per (prev pid -> next pid) pair, four ways: on
- * finish_task_switch() (fentry or kprobe, where current is the next task),
- * or on the sched_switch tracepoint (tp_btf, raw_tp or classic).
+ * taskswitch: context switches per (previous pid -> next pid) pair, as the
+ * bcc sample task_switch counts them, printed by count at the end. The
+ * whole tool is this file: probekit compiles it in, and `probekit run
+ * tools/taskswitch/taskswitch.bpf.c` runs a copy from source.
+ *
+ * Four ways to count, one group (object.h): on finish_task_switch()
+ * (fentry or kprobe, where current is the next task), or on the
+ * sched_switch tracepoint (raw_tp, tp_btf or classic). raw_tp first: the
+ * same CO-RE program as tp_btf, as cheap as fentry and as quick to detach,
+ * and it needs no kernel BTF ids to attach, so libbpf never parses the
+ * whole kernel BTF where CO-RE can use a cut-down copy (lib/core_btf.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -10,17 +18,45 @@
 #include <bpf/bpf_tracing.h>
 
 #include "maps.bpf.h"
-#include "taskswitch.h"
+#include "tool.bpf.h"
 
-const volatile __u32 targ_pid = 0;
+PK_TOOL_SUMMARY("Count context switches per (previous task -> next task) pair.");
+PK_TOOL_EXAMPLE("taskswitch               # count until Ctrl-C, then print the pairs");
+PK_TOOL_EXAMPLE("taskswitch -d 5 -t 10    # the 10 most frequent pairs over 5 seconds");
+PK_TOOL_EXAMPLE("taskswitch -p 181        # pairs with thread 181 on one side");
+PK_TOOL_BANNER("Counting context switches... Hit Ctrl-C to end.");
+PK_PREFER("raw_tp fentry kprobe tp_btf tracepoint");
 
-PK_HASH(stats, struct taskswitch_key, struct taskswitch_val, 10240);
+/* a thread id: bcc's task_switch keys on those */
+const volatile __u32 targ_pid PK_OPTION(p, "pid", "PID",
+					"only pairs in which this thread is one side") PK_OPTION_PID = 0;
+const volatile __u32 top PK_OPTION(t, "top", "COUNT", "only the COUNT most frequent pairs")
+	PK_OPTION_RANGE(1, 1000000) = 0;
 
-static __always_inline struct taskswitch_val *count(__u32 prev_pid, __u32 next_pid)
+struct pair {
+	__u32 prev_pid;
+	__u32 next_pid;
+};
+
+/* the pids again, for the row; the comms last seen for the pair */
+struct pair_count {
+	__u32 prev_pid;
+	char prev_comm[16];
+	__u32 next_pid;
+	char next_comm[16];
+	__u64 count;
+};
+
+PK_HASH(stats, struct pair, struct pair_count, 10240)
+	PK_TABLE_ROW("{prev_pid:7} {prev_comm:-16} -> {next_pid:7} {next_comm:-16} {count:8}")
+	PK_ROW_HEADER("\n   PREV PREV_COMM              NEXT NEXT_COMM           COUNT")
+	PK_ROW_SORT("-count prev_pid next_pid") PK_ROW_TOP(top);
+
+static __always_inline struct pair_count *count(__u32 prev_pid, __u32 next_pid)
 {
-	struct taskswitch_key key = { .prev_pid = prev_pid, .next_pid = next_pid };
-	static const struct taskswitch_val zero;
-	struct taskswitch_val *val;
+	struct pair key = { .prev_pid = prev_pid, .next_pid = next_pid };
+	struct pair_count zero = { .prev_pid = prev_pid, .next_pid = next_pid };
+	struct pair_count *val;
 
 	if (targ_pid && prev_pid != targ_pid && next_pid != targ_pid)
 		return 0;
@@ -32,7 +68,7 @@ static __always_inline struct taskswitch_val *count(__u32 prev_pid, __u32 next_p
 
 static __always_inline int count_tasks(struct task_struct *prev, struct task_struct *next)
 {
-	struct taskswitch_val *val = count(BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid));
+	struct pair_count *val = count(BPF_CORE_READ(prev, pid), BPF_CORE_READ(next, pid));
 
 	if (val) {
 		bpf_probe_read_kernel_str(val->prev_comm, sizeof(val->prev_comm), &prev->comm);
@@ -42,34 +78,34 @@ static __always_inline int count_tasks(struct task_struct *prev, struct task_str
 }
 
 SEC("fentry/finish_task_switch")
-int BPF_PROG(fe_finish_task_switch, struct task_struct *prev)
+int BPF_PROG(switch__fentry, struct task_struct *prev)
 {
 	return count_tasks(prev, (struct task_struct *)bpf_get_current_task());
 }
 
-/* no target: the symbol may carry a suffix (.isra.0), found at run time */
-SEC("kprobe")
-int BPF_KPROBE(kp_finish_task_switch, struct task_struct *prev)
+/* the library finds finish_task_switch.isra.0 where only that exists */
+SEC("kprobe/finish_task_switch")
+int BPF_KPROBE(switch__kprobe, struct task_struct *prev)
 {
 	return count_tasks(prev, (struct task_struct *)bpf_get_current_task());
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(tb_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(switch__tp_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	return count_tasks(prev, next);
 }
 
 SEC("raw_tp/sched_switch")
-int BPF_PROG(rt_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(switch__raw_tp, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	return count_tasks(prev, next);
 }
 
 SEC("tracepoint/sched/sched_switch")
-int tp_sched_switch(struct trace_event_raw_sched_switch *ctx)
+int switch__tp(struct trace_event_raw_sched_switch *ctx)
 {
-	struct taskswitch_val *val = count(ctx->prev_pid, ctx->next_pid);
+	struct pair_count *val = count(ctx->prev_pid, ctx->next_pid);
 
 	if (val) {
 		bpf_probe_read_kernel(val->prev_comm, sizeof(val->prev_comm), ctx->prev_comm);

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A .bpf.c file as a whole tool: its options, filters, tables' tool-level
+ * settings and description, declared in BTF for the runtime to read. No
+ * maps and no code unless used (probekit.bpf.h includes it; a tool that
+ * sends no events can include this alone, and its object carries no event
+ * buffer). Include after vmlinux.h and <bpf/bpf_helpers.h>.
+ */
+#ifndef PROBEKIT_TOOL_BPF_H
+#define PROBEKIT_TOOL_BPF_H
+
+/*
+ * Options declared in the file. A `const volatile` global followed by
+ * PK_OPTION() is a command-line option of `probekit run FILE` and of a tool
+ * built from the file, listed by --help and type-checked as --set is
+ * (integers in the type's range and sign, enums by name, char arrays as
+ * strings); a bool is a flag, given without a value:
+ *
+ *	const volatile __u32 min_us PK_OPTION(m, "min", "USECS", "only slower than USECS") = 0;
+ *	const volatile bool by_uid PK_OPTION(, "by-uid", "", "one row per uid") = false;
+ *
+ * The short name is a letter or digit, bare or quoted ('m'), or empty for a
+ * long option only. The value name is unused for a flag.
+ */
+#ifndef PK__TAG
+#if __has_attribute(btf_decl_tag)
+#define PK__TAG(s) __attribute__((btf_decl_tag(s)))
+#else
+#define PK__TAG(s)
+#endif
+#endif
+#define PK_OPTION(short_name, long_name, value_name, help)                                  \
+	PK__TAG("pk_option:" #short_name "|" long_name "|" value_name "|" help)
+
+/*
+ * A file that is a whole tool (tools/NAME/NAME.bpf.c alone, compiled into
+ * the binary; or any file under `probekit run`) describes itself:
+ *
+ *	PK_TOOL_SUMMARY("Count context switches per (previous -> next task) pair.");
+ *	PK_TOOL_EXAMPLE("taskswitch -d 5 -t 10    # the 10 most frequent pairs over 5 s");
+ *	PK_TOOL_BANNER("Counting every {interval} s... Hit Ctrl-C to end.");
+ *	PK_TOOL_INTERVAL(5);		print the tables every 5 s unless -i says otherwise
+ *	PK_PREFER("raw_tp fentry kprobe tp_btf tracepoint");
+ *
+ * The banner is printed once attached (not with --json); {interval} is -i's
+ * seconds. PK_PREFER orders the fallback of the programs' groups (object.h)
+ * where the default order (fentry kprobe tp_btf raw_tp tracepoint) is not
+ * the best for the file. Each is a tag on a one-byte static constant.
+ */
+#define PK__FILE_TAG(tag) PK__FILE_TAG_(tag, __COUNTER__)
+#define PK__FILE_TAG_(tag, n) PK__FILE_TAG__(tag, n)
+#define PK__FILE_TAG__(tag, n)                                                                     \
+	static const volatile char pk__file_tag_##n PK__TAG(tag) __attribute__((used)) = 0
+#define PK_TOOL_SUMMARY(text) PK__FILE_TAG("pk_summary:" text)
+#define PK_TOOL_EXAMPLE(text) PK__FILE_TAG("pk_example:" text)
+#define PK_TOOL_BANNER(text) PK__FILE_TAG("pk_banner:" text)
+#define PK_TOOL_INTERVAL(secs) PK__FILE_TAG("pk_interval:" #secs)
+#define PK_PREFER(kinds) PK__FILE_TAG("pk_prefer:" kinds)
+
+/*
+ * Integer options with a range: PK_OPTION_RANGE(1, 1000000) after
+ * PK_OPTION() makes anything outside it a usage error; PK_OPTION_PID, a
+ * pid or tid that does not exist.
+ */
+#define PK_OPTION_RANGE(lo, hi) PK__TAG("pk_range:" #lo ":" #hi)
+/* The value is a process or thread id that must exist when the tool starts. */
+#define PK_OPTION_PID PK__TAG("pk_check:pid")
+
+/*
+ * Targets chosen at run time. PK_TARGET(prog) on a string option makes its
+ * value the target of program @prog, whose SEC() names none, as bcc's
+ * funccount takes 'c:malloc': "LIB:SYMBOL" for a uprobe, "CATEGORY:EVENT"
+ * for a tracepoint, a function for a kprobe. PK_POSITIONAL lets the option
+ * be given as an argument without its name (after the FILE under run):
+ *
+ *	const volatile char func[64] PK_OPTION(s, "func", "LIB:SYMBOL", "count calls of it")
+ *		PK_TARGET(count_calls) PK_POSITIONAL = "c:malloc";
+ *	SEC("uprobe") int count_calls(void *ctx) { ... }
+ *
+ * The target is checked and attached as the program's own would be
+ * (pk_attach__add_target()): a missing one gets "did you mean".
+ */
+#define PK_TARGET(prog) PK__TAG("pk_target:" #prog)
+#define PK_POSITIONAL PK__TAG("pk_positional")
+
+/*
+ * The standard filters, filled in by the runtime. A program calls
+ * pk_filtered() and skips the event when it says so; a file offers a
+ * filter by declaring it, one line each:
+ *
+ *	PK_FILTER_PID;		-p PID: this process only (-c's command under run)
+ *	PK_FILTER_TID;		-t TID: this thread only
+ *	PK_FILTER_UID;		-u UID: this user only (a number or a name)
+ *	PK_FILTER_COMM;		--comm COMM: tasks of this name only
+ *	PK_FILTER_CGROUP;	--cgroup PATH: tasks in this cgroup v2 or below it
+ *
+ * Those not declared stay zero, and the verifier drops their tests. Each is
+ * a static global, which clang keeps only when pk_filtered() is called.
+ */
+static const volatile __u32 pk_filter_tgid;
+static const volatile __u32 pk_filter_tid;
+/* the uid plus one: uid 0 (root) is a filter too */
+static const volatile __u32 pk_filter_uid;
+static const volatile char pk_filter_comm[16];
+static const volatile __u64 pk_filter_cgroup;
+static const volatile __u32 pk_filter_cgroup_level;
+
+#define PK_FILTER_PID static const volatile __u32 pk_filter_tgid PK__TAG("pk_filter:pid")
+#define PK_FILTER_TID static const volatile __u32 pk_filter_tid PK__TAG("pk_filter:tid")
+#define PK_FILTER_UID static const volatile __u32 pk_filter_uid PK__TAG("pk_filter:uid")
+#define PK_FILTER_COMM static const volatile char pk_filter_comm[16] PK__TAG("pk_filter:comm")
+#define PK_FILTER_CGROUP static const volatile __u64 pk_filter_cgroup PK__TAG("pk_filter:cgroup")
+
+static __always_inline bool pk__comm_differs(void)
+{
+	char comm[16];
+	int i;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < 16; i++) {
+		if (comm[i] != pk_filter_comm[i])
+			return true;
+		if (!comm[i])
+			break;
+	}
+	return false;
+}
+
+/* Whether the current task is one the declared filters leave out. */
+static __always_inline bool pk_filtered(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (pk_filter_tgid && (__u32)(id >> 32) != pk_filter_tgid)
+		return true;
+	if (pk_filter_tid && (__u32)id != pk_filter_tid)
+		return true;
+	if (pk_filter_uid && (__u32)bpf_get_current_uid_gid() != pk_filter_uid - 1)
+		return true;
+	if (pk_filter_comm[0] && pk__comm_differs())
+		return true;
+	if (pk_filter_cgroup &&
+	    bpf_get_current_ancestor_cgroup_id(pk_filter_cgroup_level) != pk_filter_cgroup)
+		return true;
+	return false;
+}
+
+#endif
