@@ -641,27 +641,6 @@ static int open_and_configure(struct pk_attach *att, const struct pk_variant *v,
 	return err;
 }
 
-/* A failed load, done again from a fresh open to capture the verifier's log. */
-static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
-			    size_t size)
-{
-	int err;
-
-	detach_all(att);
-	err = open_and_configure(att, v, why, size);
-	if (!err)
-		err = select_programs(att, v, why, size);
-	if (err) {
-		snprintf(why, size, "loading the programs failed, then reopening them: %s",
-			 strerror(-err));
-		return err;
-	}
-	free(att->verifier_log);
-	att->verifier_log = NULL;
-	return pk__load_explained(object_of(att), att->ops->load, att->skel, &att->verifier_log,
-				  why, size);
-}
-
 static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
 {
 	int err;
@@ -671,9 +650,10 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 	if (!err)
 		err = select_programs(att, v, why, size);
 	if (!err) {
-		err = att->ops->load(att->skel);
-		if (err)
-			err = reload_explained(att, v, why, size);
+		free(att->verifier_log);
+		att->verifier_log = NULL;
+		err = pk__load_explained(object_of(att), att->ops->load, att->skel,
+					 &att->verifier_log, why, size);
 	}
 	if (!err)
 		err = attach_programs(att, why, size);

@@ -56,11 +56,10 @@ int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid
 /* The verifier (verifier.c) ------------------------------------------------- */
 
 /*
- * After a failed load of @obj: loads it again (through @load(@skel), or
- * bpf_object__load() when @load is NULL) with a log buffer per program and
- * libbpf's warnings captured, and says why in @why: the verifier's key and
- * source lines, or libbpf's own reason. *@log gets the rejected program's
- * whole verifier log (malloc'd) or NULL. Returns 0 if this load worked.
+ * Loads @obj, once (through @load(@skel), or bpf_object__load() when @load
+ * is NULL), with a log buffer per program, and on failure says why in @why:
+ * the verifier's error and source line, its instruction limit, or errno.
+ * *@log gets the rejected program's verifier log (malloc'd) or NULL.
  */
 int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
 		       char *why, size_t size);
