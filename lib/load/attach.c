@@ -560,6 +560,8 @@ static void *open_skel(struct pk_attach *att)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = att->btf_file);
 
+	if (att->ops->open_ctx)
+		return att->ops->open_ctx(att->ops->ctx, att->btf_file ? &oo : NULL);
 	if (att->btf_file && att->ops->open_opts)
 		return att->ops->open_opts(&oo);
 	return att->ops->open();
@@ -690,6 +692,13 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 		 why);
 }
 
+static const void *elf_bytes(const struct pk_skel_ops *ops, size_t *size)
+{
+	if (ops->elf_bytes_ctx)
+		return ops->elf_bytes_ctx(ops->ctx, size);
+	return ops->elf_bytes ? ops->elf_bytes(size) : NULL;
+}
+
 /*
  * CO-RE against the kernel's own BTF, cut down to this object's types:
  * libbpf then parses a few KB instead of the whole kernel BTF, and the
@@ -735,7 +744,7 @@ static int choose_btf(struct pk_attach *att)
 			 strerror(errno));
 		return -errno;
 	}
-	elf = (none || !path) && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
+	elf = (none || !path) ? elf_bytes(att->ops, &size) : NULL;
 	if (!elf || !pk__elf_needs_core(elf, size))
 		return 0;
 	if (none) {
