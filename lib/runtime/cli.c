@@ -143,7 +143,7 @@ int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(run, fmt, ap);
 	va_end(ap);
-	return -EINVAL;
+	return -PK_EUSAGE;
 }
 
 void pk_error(const struct pk_run *run, const char *fmt, ...)
@@ -925,7 +925,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	status = parse_command_line(&run, argc, argv);
 	if (status)
 		/* a usage error, or (another errno) a run-time fact the parser reported */
-		return status > 0 ? 0 : status == -EINVAL ? 2 : 1;
+		return status > 0 ? 0 : status == -PK_EUSAGE ? 2 : 1;
 	libbpf_set_print(run.verbose > 1 ? libbpf_everything :
 			 run.verbose ? libbpf_warnings :
 				       libbpf_quiet);
