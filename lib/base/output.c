@@ -184,10 +184,10 @@ struct __attribute__((may_alias)) json {
 };
 
 _Static_assert(sizeof(struct line) <= sizeof(struct pk_line) &&
-		       _Alignof(struct line) <= _Alignof(struct pk_line),
+		   _Alignof(struct line) <= _Alignof(struct pk_line),
 	       "struct pk_line's storage holds a line");
 _Static_assert(sizeof(struct json) <= sizeof(struct pk_json) &&
-		       _Alignof(struct json) <= _Alignof(struct pk_json),
+		   _Alignof(struct json) <= _Alignof(struct pk_json),
 	       "struct pk_json's storage holds a json");
 _Static_assert(PK_JSON_MAX_DEPTH < 64, "one bit per depth in a uint64_t");
 
@@ -263,7 +263,7 @@ static void line_escape(struct pk_line *l, bool json, const char *s, size_t len)
 		char *o = line_room(l, ESC_MAX);
 
 		L(l)->len += escape_some(json, (const unsigned char *)s, len, &pos, o,
-				      PK_LINE_SIZE - L(l)->len, &done);
+					 PK_LINE_SIZE - L(l)->len, &done);
 		if (!done)
 			line_spill(l);
 	}
