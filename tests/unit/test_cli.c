@@ -98,14 +98,14 @@ PK_TEST(feature_reason_strings)
 {
 	char buf[320];
 
-	pk_feature_load_reason(PK_FEAT_KFUNC, -EPERM, buf, sizeof(buf));
+	pk__feature_load_reason(PK_FEAT_KFUNC, -EPERM, buf, sizeof(buf));
 	CHECK(strstr(buf, "fentry program") != NULL);
 	CHECK(strstr(buf, "EPERM") != NULL);
 	CHECK(strstr(buf, "trampolines") != NULL);
-	pk_feature_load_reason(PK_FEAT_TP_BTF, EINVAL, buf, sizeof(buf));
+	pk__feature_load_reason(PK_FEAT_TP_BTF, EINVAL, buf, sizeof(buf));
 	CHECK(strstr(buf, "tp_btf") != NULL);
 	CHECK(strstr(buf, "EINVAL") != NULL);
-	pk_feature_load_reason(PK_FEAT_KFUNC, 524, buf, sizeof(buf));
+	pk__feature_load_reason(PK_FEAT_KFUNC, 524, buf, sizeof(buf));
 	CHECK(strstr(buf, "ENOTSUPP") != NULL);
 }
 
