@@ -643,20 +643,42 @@ static int open_and_configure(struct pk_attach *att, const struct pk_variant *v,
 	return err;
 }
 
+static int open_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
+{
+	int err = open_and_configure(att, v, why, size);
+
+	return err ?: select_programs(att, v, why, size);
+}
+
+/*
+ * One load, with a log buffer per program. Only where a kernel before 6.4
+ * filled the buffer with the start of a long log and never got to its
+ * verdict, the object is opened and loaded once more with a bigger one.
+ */
+static int load_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
+{
+	struct pk__load_log ll = {.size = PK__LOG_SIZE};
+	int err = open_variant(att, v, why, size);
+
+	while (!err) {
+		err = pk__load_explained(object_of(att), att->ops->load, att->skel, &ll, why, size);
+		free(att->verifier_log);
+		att->verifier_log = ll.log;
+		if (!ll.cut || ll.size >= PK__LOG_SIZE_MAX)
+			break;
+		ll.size = PK__LOG_SIZE_MAX;
+		detach_all(att);
+		err = open_variant(att, v, why, size);
+	}
+	return err;
+}
+
 static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
 {
 	int err;
 
 	att->trying = v;
-	err = open_and_configure(att, v, why, size);
-	if (!err)
-		err = select_programs(att, v, why, size);
-	if (!err) {
-		free(att->verifier_log);
-		att->verifier_log = NULL;
-		err = pk__load_explained(object_of(att), att->ops->load, att->skel,
-					 &att->verifier_log, why, size);
-	}
+	err = load_variant(att, v, why, size);
 	if (!err)
 		err = attach_programs(att, why, size);
 	if (err)

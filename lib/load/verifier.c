@@ -18,6 +18,8 @@
 #include <probekit/output.h>
 #include <probekit/verifier.h>
 
+#include "load.h"
+
 struct line {
 	const char *s;
 	size_t len;
@@ -307,13 +309,13 @@ size_t pk_verifier_format(const struct pk_verifier_report *r, const char *prog, 
  * never touched unless the kernel writes it); a rejected one is retried
  * by libbpf at level 1 into it. Kernels from 6.4 on keep a log's end when
  * it outgrows the buffer (where the verdict is), so the buffer need not
- * hold the whole log; older kernels keep its start and say ENOSPC.
+ * hold the whole log; older kernels keep its start and say ENOSPC, and
+ * the caller may load again with a bigger one (ll->cut).
  */
-#define LOG_BUF_SIZE (256u << 10)
-
 struct prog_log {
 	struct bpf_program *prog;
 	char *buf;
+	size_t size;
 };
 
 /* libbpf only sees a bad section name when it loads; say so before. */
@@ -333,7 +335,7 @@ static int check_types(struct bpf_object *obj, char *why, size_t size)
 	return 0;
 }
 
-static int set_logs(struct bpf_object *obj, struct prog_log **logs, size_t *n)
+static int set_logs(struct bpf_object *obj, size_t size, struct prog_log **logs, size_t *n)
 {
 	struct bpf_program *prog;
 	size_t count = 0;
@@ -350,12 +352,13 @@ static int set_logs(struct bpf_object *obj, struct prog_log **logs, size_t *n)
 		if (!bpf_program__autoload(prog))
 			continue;
 		l->prog = prog;
-		l->buf = malloc(LOG_BUF_SIZE);
+		l->buf = malloc(size);
 		if (!l->buf)
 			return -ENOMEM;
 		l->buf[0] = '\0';
+		l->size = size;
 		(*n)++;
-		bpf_program__set_log_buf(prog, l->buf, LOG_BUF_SIZE);
+		bpf_program__set_log_buf(prog, l->buf, size);
 	}
 	return 0;
 }
@@ -370,7 +373,7 @@ static struct prog_log *take_log(struct prog_log *logs, size_t n)
 		bpf_program__set_log_buf(logs[i].prog, NULL, 0);
 		if (!failed && logs[i].buf[0]) {
 			failed = &logs[i];
-			logs[i].buf[LOG_BUF_SIZE - 1] = '\0';
+			logs[i].buf[logs[i].size - 1] = '\0';
 		}
 	}
 	return failed;
@@ -388,48 +391,50 @@ static long processed(const char *log, long *limit)
 	return n;
 }
 
-static void explain(const struct prog_log *l, int err, char *why, size_t size)
+/* Returns whether the log was cut before its verdict. */
+static bool explain(const struct prog_log *l, int err, char *why, size_t size)
 {
 	const char *name = bpf_program__name(l->prog);
 	struct pk_verifier_report r;
-	long n, limit;
+	long limit;
 
 	if (!pk_verifier_explain(l->buf, &r)) {
 		pk_verifier_format(&r, name, why, size);
-		return;
+		return false;
 	}
-	n = processed(l->buf, &limit);
-	if (err == -ENOSPC && n < 0)
+	if (err == -ENOSPC && processed(l->buf, &limit) < 0) {
 		snprintf(why, size,
-			 "program %s rejected by the verifier, whose log outgrew %u KiB before "
+			 "program %s rejected by the verifier, whose log outgrew %zu KiB before "
 			 "its verdict (kernels before 6.4 keep a log's start; -v shows it)",
-			 name, LOG_BUF_SIZE >> 10);
-	else
-		snprintf(why, size, "program %s rejected by the verifier: %s", name,
-			 strerror(-err));
+			 name, l->size >> 10);
+		return true;
+	}
+	snprintf(why, size, "program %s rejected by the verifier: %s", name, strerror(-err));
+	return false;
 }
 
-int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
-		       char *why, size_t size)
+int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel,
+		       struct pk__load_log *ll, char *why, size_t size)
 {
 	struct prog_log *logs = NULL, *failed;
 	size_t n = 0, i, len;
 	int err;
 
-	*log = NULL;
+	ll->log = NULL;
+	ll->cut = false;
 	why[0] = '\0';
 	err = check_types(obj, why, size);
-	if (!err && (err = set_logs(obj, &logs, &n)))
+	if (!err && (err = set_logs(obj, ll->size ?: PK__LOG_SIZE, &logs, &n)))
 		snprintf(why, size, "loading the programs failed: %s", strerror(-err));
 	if (!err)
 		err = load ? load(skel) : bpf_object__load(obj);
 	failed = logs ? take_log(logs, n) : NULL;
 	if (err && !why[0]) {
 		if (failed) {
-			explain(failed, err, why, size);
+			ll->cut = explain(failed, err, why, size);
 			/* kept only as long as it is */
 			len = strlen(failed->buf);
-			*log = realloc(failed->buf, len + 1) ?: failed->buf;
+			ll->log = realloc(failed->buf, len + 1) ?: failed->buf;
 			failed->buf = NULL;
 		} else {
 			snprintf(why, size,
