@@ -276,12 +276,12 @@ def test_error_unbounded_loop_says_instruction_limit_and_line():
     # the kernel's limit is 1M instructions: "processed 1000001 insns (limit 1000000)"
     assert "program spin rejected by the verifier: too complex: it gave up after " \
            "1000001 instructions, its limit" in err, err
-    lines = range(pk_line(path, "for (i = 0;"), pk_line(path, "total = sum;") + 1)
+    lines = range(source_line(path, "for (i = 0;"), source_line(path, "total = sum;") + 1)
     where = re.search(r"\(at unbounded_loop\.bpf\.c:(\d+): ", err)
     assert where and int(where.group(1)) in lines, err
 
 
-def pk_line(path, text):
+def source_line(path, text):
     with open(path) as f:
         return next(i for i, l in enumerate(f, 1) if text in l)
 
