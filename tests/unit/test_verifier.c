@@ -295,29 +295,3 @@ PK_TEST(verifier_escapes_and_line_zero)
 	CHECK_STR(r.source, "f.c:9: x = \\e[31m*p;");
 	CHECK_INT(r.insn, 4);
 }
-
-/*
- * A loop the verifier cannot bound: its instruction limit, in one line.
- * (Kernels before 6.4 keep a long log's start, and pk_attach then loads
- * once more with a bigger buffer; libbpf 1.1 refuses BPF_LOG_FIXED, which
- * would make this kernel do the same, so the kernel lane tests that.)
- */
-PK_TEST(verifier_instruction_limit_is_one_line)
-{
-	struct pk_verifier_report r;
-	char *log, why[512];
-	int line;
-
-	if (!pk_test_need_bpf("verifier_instruction_limit_is_one_line"))
-		return;
-	log = real_log("verifier_loop", 0);
-	if (!log)
-		return;
-	line = pk_test_bpf_line("verifier_loop.bpf.c", "PK_LINE_LOOP");
-	CHECK_INT(pk_verifier_explain(log, &r), 0);
-	pk_verifier_format(&r, "spin", why, sizeof(why));
-	if (!strstr(why, "program spin rejected by the verifier: too complex: it gave up after "
-			 "1000001 instructions, its limit"))
-		pk_unit_fail(__FILE__, __LINE__, "why \"%s\" (line %d)", why, line);
-	free(log);
-}
