@@ -12,6 +12,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# the --metrics unit template (systemd also reads /usr/local/lib/systemd/system)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # The shared library's ABI version (its soname is libprobekit.so.$(SOVERSION)).
 SOVERSION := 0
 # Tools installed as commands of their own: bcc's names, which Debian's
@@ -219,6 +221,8 @@ install: all
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/libprobekit.so.$(SOVERSION)
 	ln -sf libprobekit.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libprobekit.so
 	install -m 0644 include/probekit/*.h $(DESTDIR)$(INCDIR)/probekit/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 contrib/systemd/probekit-metrics@.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 bpf/*.h $(DESTDIR)$(INCDIR)/probekit/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' libprobekit.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libprobekit.pc

@@ -206,6 +206,28 @@ static __always_inline __u32 pk_log2l(__u64 v)
 	PK__HIST_HASH(name, keytype, slots) PK__HIST_TAG("pk_hist:linear:" PK__HIST_STR(step))
 
 /*
+ * Metrics (--metrics; include/probekit/metrics.h): with no annotation, a
+ * hash or array of integer values is a counter and a histogram a
+ * histogram. After the declaration, as the histogram annotations:
+ *
+ *	PK_HASH(queued, __u32, __s64, 1024) PK_GAUGE;	   // goes up and down
+ *	PK_HASH(start, __u32, __u64, 10240) PK_NO_METRIC;  // timestamps, not counts
+ *	PK_HASH(calls, __u32, __u64, 1024) PK_METRIC_NAME("myapp_calls_total");
+ *	PK_HIST(read_usecs, 64);
+ *	PK_ARRAY(read_usecs_sum, __u64, 1) PK_HIST_SUM_OF(read_usecs);
+ *	pk_hist_add(&read_usecs, delta);
+ *	pk_increment_by(&read_usecs_sum, &(__u32){ 0 }, delta);
+ *
+ * A histogram's _sum comes only from its PK_HIST_SUM_OF() map (log2 slots
+ * cannot give one): an array of one __u64 for PK_HIST, a hash keyed by the
+ * bucket type for PK_HIST_KEYED.
+ */
+#define PK_GAUGE	     PK__HIST_TAG("pk_metric:gauge")
+#define PK_NO_METRIC	     PK__HIST_TAG("pk_metric:none")
+#define PK_METRIC_NAME(name) PK__HIST_TAG("pk_metric_name:" name)
+#define PK_HIST_SUM_OF(hist) PK__HIST_TAG("pk_hist_sum:" #hist)
+
+/*
  * A map's max_entries, known at compile time: libbpf's __uint() declares
  * it as a pointer to an array of that many ints.
  */

@@ -53,6 +53,12 @@ enum pk_tool_flags {
 	 * attached, and ends the tool when it exits. Not with the tool's -p.
 	 */
 	PK_TOOL_COMMAND = 1 << 2,
+	/*
+	 * --metrics, --metrics-max-series and --quiet for a .main tool that
+	 * hands its loaded object to pk_run__serve_metrics() (tools with a
+	 * skeleton have them, served once attached).
+	 */
+	PK_TOOL_METRICS = 1 << 3,
 };
 
 struct pk_tool {
@@ -144,6 +150,14 @@ int pk_run__watch_fd(struct pk_run *run, int fd, int (*fn)(struct pk_run *run, i
  * -d and Ctrl-C, and returns the exit status.
  */
 int pk_run__loop(struct pk_run *run);
+
+struct pk_events;
+/*
+ * --metrics: serves @obj's maps as Prometheus metrics (metrics.h) from the
+ * runtime's loop, with @events' lost count (NULL: none). Does nothing
+ * without --metrics. 0, or a negative errno after a pk_error() saying why.
+ */
+int pk_run__serve_metrics(struct pk_run *run, struct bpf_object *obj, struct pk_events *events);
 
 /* "tool: message" on stderr; returns -PK_EUSAGE so a parser can return it. */
 int pk_usage_error(const struct pk_run *run, const char *fmt, ...)

@@ -39,12 +39,13 @@
 #include <probekit/stackid.h>
 #include <probekit/tracepipe.h>
 
-/* print: BTF values, event tables, maps, histograms, flame graphs */
+/* print: BTF values, event tables, maps, histograms, flame graphs, metrics */
 #include <probekit/btfvalue.h>
 #include <probekit/eventtable.h>
 #include <probekit/flamegraph.h>
 #include <probekit/hist.h>
 #include <probekit/mapprint.h>
+#include <probekit/metrics.h>
 
 /* runtime: struct pk_tool, the runtime every tool runs on */
 #include <probekit/cli.h>

@@ -131,4 +131,9 @@ void pk__child_release(struct pk__child *c);
  */
 int pk__child_reason(pid_t pid, int fd, char *msg, size_t size, int *status);
 
+/* Libraries opened at run time ---------------------------------------------- */
+
+/* dlopen(@soname) (dl.c): NULL when it cannot be opened */
+void *pk__dlopen(const char *soname);
+
 #endif

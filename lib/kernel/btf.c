@@ -150,3 +150,24 @@ out:
 	elf_end(elf);
 	return core;
 }
+
+int pk__var_tags(const struct btf *btf, const char *var, int (*fn)(const char *tag, void *ctx),
+		 void *ctx)
+{
+	__u32 i, n = btf__type_cnt(btf);
+	int ret;
+
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i), *v;
+		const char *tag, *vname;
+
+		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
+			continue;
+		v = btf__type_by_id(btf, t->type);
+		vname = v && btf_is_var(v) ? btf__name_by_offset(btf, v->name_off) : NULL;
+		tag = btf__name_by_offset(btf, t->name_off);
+		if (vname && tag && !strcmp(vname, var) && (ret = fn(tag, ctx)))
+			return ret;
+	}
+	return 0;
+}

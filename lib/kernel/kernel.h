@@ -28,6 +28,12 @@ int pk__btf_find(const char *name, int kind);
 #define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
 /* Bumped each time the BTF source changes, so that probes are redone. */
 unsigned int pk__btf_generation(void);
+/*
+ * @fn on each decl tag of the global variable @var (a map's: PK_HIST,
+ * PK_GAUGE...) in @btf, until it returns non-zero, which is returned.
+ */
+int pk__var_tags(const struct btf *btf, const char *var, int (*fn)(const char *tag, void *ctx),
+		 void *ctx);
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
 bool pk__elf_needs_core(const void *image, size_t size);
 /*

@@ -27,10 +27,7 @@
 #define LABEL_MAX	   64
 #define TEXT_MAX	   1024
 
-struct member {
-	const char *name;
-	__u32 type_id, offset, size;
-};
+#define member pk__hist_member
 
 struct pk_hist {
 	const struct btf *btf;
@@ -94,19 +91,24 @@ static bool empty(const struct rows *r)
 	return r->idx_max < first_row(r);
 }
 
-static void bounds(const struct rows *r, long i, __u64 *low, __u64 *high)
+void pk__hist_bounds(__u64 step, long i, __u64 *low, __u64 *high)
 {
-	if (!r->step) {
+	if (!step) {
 		*low = i >= 64 ? 1ULL << 63 : (1ULL << i) >> 1;
 		*high = i >= 64 ? ~0ULL : (1ULL << i) - 1;
 		if (*low == *high)
 			(*low)--;
 		return;
 	}
-	if (__builtin_mul_overflow((__u64)i, r->step, low))
+	if (__builtin_mul_overflow((__u64)i, step, low))
 		*low = ~0ULL;
-	if (__builtin_add_overflow(*low, r->step - 1, high))
+	if (__builtin_add_overflow(*low, step - 1, high))
 		*high = ~0ULL;
+}
+
+static void bounds(const struct rows *r, long i, __u64 *low, __u64 *high)
+{
+	pk__hist_bounds(r->step, i, low, high);
 }
 
 static void text_header(struct pk_line *l, const struct rows *r, const char *unit)
@@ -237,35 +239,36 @@ static void copy_label(char *dst, const char *src)
 	snprintf(dst, LABEL_MAX, "%s", src);
 }
 
+struct tags {
+	struct pk_hist *h;
+	bool tagged;
+};
+
+static int read_tag(const char *tag, void *ctx)
+{
+	struct tags *t = ctx;
+	struct pk_hist *h = t->h;
+
+	if (!strcmp(tag, "pk_hist")) {
+		t->tagged = true;
+	} else if (!strncmp(tag, "pk_hist:linear:", 15)) {
+		h->step = parse_step(tag + 15);
+		t->tagged = h->step > 0;
+	} else if (!strncmp(tag, "pk_hist_unit:", 13)) {
+		copy_label(h->unit, tag + 13);
+	} else if (!strncmp(tag, "pk_hist_section:", 16)) {
+		copy_label(h->section, tag + 16);
+	}
+	return 0;
+}
+
 /* The map variable's decl tags: returns whether one says "histogram". */
 static bool read_tags(const struct btf *btf, const char *name, struct pk_hist *h)
 {
-	__u32 i, n = btf__type_cnt(btf);
-	bool tagged = false;
+	struct tags t = {h, false};
 
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i), *var;
-		const char *tag, *vname;
-
-		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1)
-			continue;
-		var = btf__type_by_id(btf, t->type);
-		vname = var && btf_is_var(var) ? btf__name_by_offset(btf, var->name_off) : NULL;
-		tag = btf__name_by_offset(btf, t->name_off);
-		if (!vname || !tag || strcmp(vname, name))
-			continue;
-		if (!strcmp(tag, "pk_hist")) {
-			tagged = true;
-		} else if (!strncmp(tag, "pk_hist:linear:", 15)) {
-			h->step = parse_step(tag + 15);
-			tagged = h->step > 0;
-		} else if (!strncmp(tag, "pk_hist_unit:", 13)) {
-			copy_label(h->unit, tag + 13);
-		} else if (!strncmp(tag, "pk_hist_section:", 16)) {
-			copy_label(h->section, tag + 16);
-		}
-	}
-	return tagged;
+	pk__var_tags(btf, name, read_tag, &t);
+	return t.tagged;
 }
 
 static const struct {
@@ -279,7 +282,7 @@ static const struct {
 };
 
 /* The last word of @name (split at '_' and '.') that is a unit bcc's tools print. */
-static void unit_from_name(const char *name, char *unit)
+void pk__unit_from_name(const char *name, char *unit, size_t size)
 {
 	const char *end = name + strlen(name), *w;
 	size_t i, len;
@@ -290,13 +293,13 @@ static void unit_from_name(const char *name, char *unit)
 		len = end - w;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			if (strlen(units[i].word) == len && !strncasecmp(w, units[i].word, len)) {
-				copy_label(unit, units[i].unit);
+				snprintf(unit, size, "%s", units[i].unit);
 				return;
 			}
 		}
 		end = w > name ? w - 1 : name;
 	}
-	copy_label(unit, "value");
+	snprintf(unit, size, "value");
 }
 
 /* A struct key { bucket members..., slot }: the members before slot are the bucket. */
@@ -380,7 +383,7 @@ struct pk_hist *pk_hist__recognize(const struct btf *btf, const struct pk_hist_d
 	if (h->nr_members > 1)
 		h->section[0] = '\0';
 	if (!h->unit[0])
-		unit_from_name(desc->name, h->unit);
+		pk__unit_from_name(desc->name, h->unit, sizeof(h->unit));
 	h->name = strdup(desc->name);
 	h->printer = h->nr_members ? pk_btf_printer__new(btf) : NULL;
 	if (!h->name || (h->nr_members && !h->printer)) {
@@ -450,8 +453,9 @@ static __u64 read_uint(const void *p, __u32 size)
 	return v;
 }
 
-static size_t slot_of(const struct pk_hist *h, const unsigned char *key, size_t nr_slots)
+size_t pk__hist_slot_of(const struct pk_hist *h, const void *keyp, size_t nr_slots)
 {
+	const unsigned char *key = keyp;
 	__u64 raw = read_uint(key + h->slot_offset, h->slot_size);
 	unsigned int sign = h->slot_size * 8 - 1;
 
@@ -491,7 +495,18 @@ static void member_text(const struct pk_hist *h, const struct member *m, const u
 		snprintf(buf, TEXT_MAX, "?");
 }
 
-static const char *member_label(const struct pk_hist *h, int i)
+__u64 pk__hist_count(const struct pk_hist *h, const void *value)
+{
+	return read_uint(value, h->count_size);
+}
+
+const struct pk__hist_member *pk__hist_members(const struct pk_hist *h, int *n)
+{
+	*n = h->nr_members;
+	return h->members;
+}
+
+const char *pk__hist_member_label(const struct pk_hist *h, int i)
 {
 	if (h->section[0])
 		return h->section;
@@ -509,7 +524,7 @@ static void text_section(const struct pk_hist *h, FILE *out, const unsigned char
 	pk_line_begin(&l, out);
 	pk_line_end(&l);
 	for (i = 0; i < h->nr_members; i++) {
-		label = member_label(h, i);
+		label = pk__hist_member_label(h, i);
 		if (i)
 			pk_line_str(&l, ", ");
 		pk_line_text(&l, label, strlen(label));
@@ -536,7 +551,7 @@ static void print_json(const struct pk_hist *h, FILE *out, const struct rows *r,
 		pk_json_object_begin(&j, "key");
 		for (i = 0; i < h->nr_members; i++)
 			pk_btf_value_json(h->btf, h->members[i].type_id, key + h->members[i].offset,
-					  h->members[i].size, &j, member_label(h, i));
+					  h->members[i].size, &j, pk__hist_member_label(h, i));
 		pk_json_object_end(&j);
 	}
 	json_rows(&j, r);
@@ -556,7 +571,7 @@ static int print_group(const struct entries *e, FILE *out, const size_t *order, 
 	if (!vals)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		size_t slot = slot_of(h, e->keys + order[i] * h->key_size, nr_slots);
+		size_t slot = pk__hist_slot_of(h, e->keys + order[i] * h->key_size, nr_slots);
 		__u64 c = read_uint(e->values + order[i] * h->value_size, h->count_size);
 
 		vals[slot] =

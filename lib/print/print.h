@@ -1,12 +1,80 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The print layer's internals (lib/print/): BTF values, event tables, maps,
- * histograms, flame graphs. It has none of its own yet; its files include
- * this for the layers below (lib/README.md).
+ * histograms, flame graphs, Prometheus metrics; its files include this
+ * for the layers below (lib/README.md).
  */
 #ifndef PROBEKIT_PRINT_H
 #define PROBEKIT_PRINT_H
 
+#include <stdio.h>
+
 #include "../data/data.h"
+
+/* Histograms (histprint.c) for other writers than the printer (metrics.c) */
+struct pk_hist;
+struct pk__hist_member {
+	const char *name;
+	__u32 type_id, offset, size;
+};
+/* log2 slots (@step 0) and linear ones: the values slot @i holds */
+void pk__hist_bounds(__u64 step, long i, __u64 *low, __u64 *high);
+/* the slot of @key, values past @nr_slots in the last, as pk_hist_add() */
+size_t pk__hist_slot_of(const struct pk_hist *h, const void *key, size_t nr_slots);
+__u64 pk__hist_count(const struct pk_hist *h, const void *value);
+/* a keyed histogram's bucket members, before the slot; *@n is 0 for others */
+const struct pk__hist_member *pk__hist_members(const struct pk_hist *h, int *n);
+/* a bucket member's name as section headers show it */
+const char *pk__hist_member_label(const struct pk_hist *h, int i);
+/* the unit word of @name that bcc's tools print ("usecs"...), else "value" */
+void pk__unit_from_name(const char *name, char *unit, size_t size);
+
+/* One map as a metric family (metrics.c), for pk_metrics and the fuzzer */
+struct pk__metric;
+struct pk__metric_desc {
+	const char *name;
+	/* PK_METRIC_NAME(): the family's name as declared */
+	const char *declared_name;
+	__u32 map_type, key_type_id, value_type_id, key_size, value_size, max_entries;
+	/* PK_GAUGE */
+	bool gauge;
+	/* one integer member of a struct value, at this offset (never a histogram) */
+	bool member;
+	__u32 value_offset;
+};
+/* NULL with errno ENOENT when the map holds nothing a metric can show */
+struct pk__metric *pk__metric_new(const struct btf *btf, const struct pk__metric_desc *d);
+void pk__metric_free(struct pk__metric *f);
+const char *pk__metric_name(const struct pk__metric *f);
+/* the map, "map.member" for a struct value's member */
+const char *pk__metric_map(const struct pk__metric *f);
+void pk__metric_set_name(struct pk__metric *f, const char *name);
+bool pk__metric_is_hist(const struct pk__metric *f);
+/* series left out by the limit, over every write so far */
+__u64 pk__metric_dropped(const struct pk__metric *f);
+/* a histogram's sums: the map @fd, keyed by its bucket (unkeyed: by 0) */
+int pk__metric_set_sum(struct pk__metric *f, int fd, __u32 key_size, __u32 value_size,
+		       __u32 count_size, bool percpu);
+/* The family's exposition text for @n entries (values summed over CPUs). */
+int pk__metric_write(struct pk__metric *f, FILE *out, const void *keys, const void *values,
+		     size_t n, __u32 max_series);
+
+/*
+ * The metrics' HTTP server (metrics_http.c): libmicrohttpd, opened with
+ * dlopen(), run from the caller's loop. GET /metrics answers what @write
+ * puts in the stream. NULL with errno and @why when it cannot start.
+ */
+struct pk__http;
+struct pk__http *pk__http_start(const char *addr, int (*write)(void *ctx, FILE *out), void *ctx,
+				FILE *log, char *why, size_t why_size);
+int pk__http_fd(const struct pk__http *s);
+int pk__http_process(struct pk__http *s);
+const char *pk__http_address(const struct pk__http *s);
+void pk__http_stop(struct pk__http *s);
+/* What a request gets: 200 (the metrics), 200 with the index page, 404 or 405. */
+enum pk__http_route { PK__HTTP_METRICS, PK__HTTP_INDEX, PK__HTTP_NOT_FOUND, PK__HTTP_BAD_METHOD };
+enum pk__http_route pk__http_route(const char *method, const char *url);
+/* "[ADDR:]PORT" into a socket address (127.0.0.1 without ADDR); 0 or -EINVAL */
+int pk__http_parse_addr(const char *s, void *sockaddr_storage, unsigned int *len);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 #include <probekit/events.h>
 #include <probekit/features.h>
 #include <probekit/ksyms.h>
+#include <probekit/metrics.h>
 
 #include "runtime.h"
 
@@ -42,6 +45,9 @@ enum common_id {
 	C_PERFBUF,
 	C_COMMAND,
 	C_BTF,
+	C_METRICS,
+	C_METRICS_MAX,
+	C_QUIET,
 };
 
 enum common_scope {
@@ -52,6 +58,8 @@ enum common_scope {
 	FOR_LOOP,
 	/* tools with PK_TOOL_COMMAND */
 	FOR_COMMAND,
+	/* tools with BPF maps: skeletons, and .main tools with PK_TOOL_METRICS */
+	FOR_METRICS,
 };
 
 struct common_option {
@@ -81,6 +89,14 @@ static const struct common_option common_options[] = {
 	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
 	    "or 'none'" },
 	  0, FOR_BPF },
+	{ { "metrics", C_METRICS, "[ADDR:]PORT",
+	    "serve the maps as Prometheus metrics at http://ADDR:PORT/metrics "
+	    "(ADDR 127.0.0.1 unless given)" },
+	  0, FOR_METRICS },
+	{ { "metrics-max-series", C_METRICS_MAX, "N",
+	    "with --metrics: at most N series per map and scrape (10000)" },
+	  0, FOR_METRICS },
+	{ { "quiet", C_QUIET, NULL, "with --metrics: print nothing on stdout" }, 0, FOR_METRICS },
 };
 
 #define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
@@ -116,6 +132,12 @@ struct pk_run {
 	bool saw_pid;
 	/* pk_run__set_command_exit(false): no ptrace of -c's command */
 	bool no_command_exit;
+	/* --metrics */
+	const char *metrics_addr;
+	unsigned long metrics_max;
+	bool quiet;
+	struct pk_metrics *metrics;
+	struct pk_events *metrics_events;
 	/* the way out, for -v: the loop left, the final work done, all detached */
 	long long stopped_ns, finished_ns, detached_ns;
 };
@@ -357,6 +379,8 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
 	if (c->scope == FOR_COMMAND)
 		return tool->flags & PK_TOOL_COMMAND;
+	if (c->scope == FOR_METRICS)
+		return tool->skel || (tool->flags & PK_TOOL_METRICS);
 	return true;
 }
 
@@ -440,6 +464,25 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		if (!arg[0])
 			return pk_usage_error(run, "empty command");
 		run->command = arg;
+		return 0;
+	case C_METRICS: {
+		struct sockaddr_storage sa;
+		unsigned int len;
+
+		if (pk__http_parse_addr(arg, &sa, &len))
+			return pk_usage_error(run, "invalid --metrics address '%s': give [ADDR:]PORT "
+						   "with a numeric ADDR (0.0.0.0, [::1]) and PORT 0-65535",
+					      arg);
+		run->metrics_addr = arg;
+		return 0;
+	}
+	case C_METRICS_MAX:
+		if (pk_parse_ulong(arg, 1UL << 24, &run->metrics_max) || !run->metrics_max)
+			return pk_usage_error(run, "invalid --metrics-max-series '%s': give a number "
+						   "from 1 to %lu", arg, 1UL << 24);
+		return 0;
+	case C_QUIET:
+		run->quiet = true;
 		return 0;
 	case C_BTF:
 		v = (unsigned long)-pk_btf_set_path(arg);
@@ -563,7 +606,69 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 	} else {
 		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
 	}
+	if (!err && (run->quiet || run->metrics_max) && !run->metrics_addr)
+		return pk_usage_error(run, "--%s goes with --metrics",
+				      run->quiet ? "quiet" : "metrics-max-series");
 	return err ? err : check_command(run);
+}
+
+/* Metrics --------------------------------------------------------------------- */
+
+static __u64 metrics_lost(void *ctx)
+{
+	struct pk_run *run = ctx;
+
+	return run->metrics_events ? pk_events__lost(run->metrics_events) : 0;
+}
+
+static int on_metrics(struct pk_run *run, int fd)
+{
+	(void)fd;
+	return pk_metrics__process(run->metrics);
+}
+
+int pk_run__serve_metrics(struct pk_run *run, struct bpf_object *obj, struct pk_events *events)
+{
+	LIBBPF_OPTS(pk_metrics_opts, opts, .max_series = run->metrics_max, .tool = run->name,
+		    .lost_events = metrics_lost, .ctx = run, .log = run->verbose ? stderr : NULL);
+	int err;
+
+	if (!run->metrics_addr || run->metrics)
+		return 0;
+	run->metrics_events = events;
+	run->metrics = pk_metrics__new(obj, &opts);
+	if (!run->metrics) {
+		err = -errno;
+		pk_error(run, "cannot make metrics of the maps: %s", strerror(errno));
+		return err;
+	}
+	err = pk_metrics__serve(run->metrics, run->metrics_addr);
+	if (!err)
+		err = pk_run__watch_fd(run, pk_metrics__fd(run->metrics), on_metrics);
+	if (err) {
+		pk_error(run, "%s", pk_metrics__error(run->metrics));
+		return err;
+	}
+	pk_info(run, "metrics of %d map%s at http://%s/metrics", pk_metrics__count(run->metrics),
+		pk_metrics__count(run->metrics) == 1 ? "" : "s", pk_metrics__address(run->metrics));
+	return 0;
+}
+
+/* --quiet: the tool's output goes nowhere; errors still reach stderr. */
+static int go_quiet(struct pk_run *run)
+{
+	int fd;
+
+	if (!run->quiet)
+		return 0;
+	fflush(stdout);
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		pk_error(run, "--quiet: cannot open /dev/null: %s", strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
 }
 
 /* Running ------------------------------------------------------------------- */
@@ -848,6 +953,8 @@ static int run_bpf_tool(struct pk_run *run)
 		return 1;
 	if (signalled)
 		return 0;
+	if (pk_run__serve_metrics(run, pk_run__object(run), run->events))
+		return 1;
 	if (tool->start && (err = tool->start(run)) < 0)
 		return 1;
 	report_using(run);
@@ -893,6 +1000,7 @@ static void cleanup(struct pk_run *run)
 {
 	int i;
 
+	pk_metrics__free(run->metrics);
 	pk_events__free(run->events);
 	pk_attach__free(run->att);
 	pk__child_release(&run->child);
@@ -926,6 +1034,8 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	if (status)
 		/* a usage error, or (another errno) a run-time fact the parser reported */
 		return status > 0 ? 0 : status == -PK_EUSAGE ? 2 : 1;
+	if (go_quiet(&run))
+		return 1;
 	libbpf_set_print(run.verbose > 1 ? libbpf_everything :
 			 run.verbose ? libbpf_warnings :
 				       libbpf_quiet);

@@ -283,7 +283,7 @@ char *pk__demangle(const char *mangled)
 		fn = __cxa_demangle;
 	}
 	if (!tried) {
-		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+		void *h = pk__dlopen("libstdc++.so.6");
 
 		tried = true;
 		if (h)

@@ -57,6 +57,22 @@ def need_bpf():
         raise Skip(_bpf_reason)
 
 
+def need_compat32():
+    """The i386 helper, when a 32-bit program runs here; skips otherwise (no
+    -m32 compiler left a stand-in that exits 77, or the kernel has no IA32
+    emulation and refuses to exec it: ENOEXEC)."""
+    helper = helper_path("compat32")
+    try:
+        probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
+        why = f"exit {probe.returncode}" if probe.returncode else None
+    except OSError as e:
+        why = e.strerror
+    if why:
+        raise Skip(f"no 32-bit program runs here ({why}): "
+                   "no -m32 compiler or no IA32 emulation in the kernel")
+    return helper
+
+
 def need_host_tool(name):
     """The path of a program (or, for "py:MODULE", the module) a test uses
     as an oracle. The kernel lane's guests carry no toolchain and a trimmed

@@ -155,7 +155,8 @@ def test_pc_follows_libdir_and_incdir():
 MAN3 = {"pk_attach.3": ["attach.h"], "pk_events.3": ["events.h"], "pk_map.3": ["maps.h"],
         "pk_ksyms.3": ["ksyms.h"], "pk_usyms.3": ["usyms.h"],
         "pk_trace_pipe.3": ["tracepipe.h"], "pk_event_table.3": ["eventtable.h"],
-        "pk_hist.3": ["hist.h"], "pk_btf_stack_id.3": ["stackid.h"]}
+        "pk_hist.3": ["hist.h"], "pk_btf_stack_id.3": ["stackid.h"],
+        "pk_metrics.3": ["metrics.h"]}
 
 
 def declared_functions(header):

@@ -282,11 +282,7 @@ def test_raw_tp_leaves_out_i386_syscalls_as_tracepoints_do():
     leave them out, as the classic tracepoints do, not report 50 writes as
     stats. The child's open and stat are i386 calls too."""
     pk.need_bpf()
-    helper = pk.helper_path("compat32")
-    probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
-    if probe.returncode != 0:
-        raise pk.Skip(f"no 32-bit program runs here (exit {probe.returncode}): "
-                      "no -m32 compiler or no IA32 emulation in the kernel")
+    helper = pk.need_compat32()
     mark = tempfile.mktemp(prefix="pk-compat32-sentinel-")
     for mech in ("raw_tp", "tracepoint"):
         tools = [pk.start_tool(t, "--json", "-v", "--mechanism", mech, ready="verbose")

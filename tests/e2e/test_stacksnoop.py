@@ -259,11 +259,7 @@ def test_raw_sys_enter_leaves_out_i386_syscalls():
     pk.need_bpf()
     if os.uname().machine != "x86_64":
         return
-    helper = pk.helper_path("compat32")
-    probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
-    if probe.returncode != 0:
-        raise pk.Skip(f"no 32-bit program runs here (exit {probe.returncode}): "
-                      "no -m32 compiler or no IA32 emulation in the kernel")
+    helper = pk.need_compat32()
     child = subprocess.Popen([helper], stdin=subprocess.PIPE)
     tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-p", str(child.pid),
                          "t:syscalls:sys_enter_newstat", ready="verbose")

@@ -593,6 +593,8 @@ static int run_main(struct pk_run *run)
 		err = start_events(run);
 	if (!err)
 		err = start_printk(run);
+	if (!err)
+		err = pk_run__serve_metrics(run, pk_object__bpf(env.obj), env.events);
 	if (err)
 		goto out;
 	/* like mallocstacks: the traced process's end is the run's end (-c's
@@ -660,12 +662,13 @@ const struct pk_tool run_tool = {
 		    "  run --fields trace_print.bpf.c   # printk lines as a table\n"
 		    "  run --set target_pid=42 f.bpf.c  # a const volatile global, before load\n"
 		    "  run -o f.bpf.o f.bpf.c           # compile only, keep the object\n"
-		    "  run --svg a.svg -c ./prog m.bpf.c  # a flame graph of its stack maps\n",
+		    "  run --svg a.svg -c ./prog m.bpf.c  # a flame graph of its stack maps\n"
+		    "  run --metrics 9435 --quiet f.bpf.c # its maps for Prometheus\n",
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
 	.main = run_main,
 	.tick = tick,
-	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND,
+	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND | PK_TOOL_METRICS,
 	.command_exit = command_exit,
 };
