@@ -46,7 +46,7 @@ override LDFLAGS += $(SAN_FLAGS)
 PK_LINK_STATIC := $(if $(SANITIZE),0,$(if $(STATIC),$(STATIC),1))
 PK_STATIC := $(if $(filter 1,$(PK_LINK_STATIC)),-static -u __cxa_demangle)
 PK_STATIC_LIBS := $(if $(filter 1,$(PK_LINK_STATIC)),-lsupc++)
-LDLIBS := -lbpf -lelf -lz -llzma
+LDLIBS := -lbpf -lelf -lz -llzma -lmd
 
 # The multiarch directory holds <asm/...> for programs that use UAPI headers.
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Iinclude \

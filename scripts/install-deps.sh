@@ -9,7 +9,7 @@ set -e
 
 packages="make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 python3 util-linux libclang-rt-dev
-liblzma-dev g++ binutils xz-utils groff-base strace elfutils libc6-dbg
+liblzma-dev libmd-dev g++ binutils xz-utils groff-base strace elfutils libc6-dbg
 chromium python3-bpfcc libmicrohttpd-dev libmicrohttpd12 prometheus"
 # chromium is for the tests only: they open the flame-graph SVGs in it, headless;
 # strace is the oracle of the opensnoop/statsnoop differential test, elfutils'

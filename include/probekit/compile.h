@@ -21,16 +21,22 @@ extern "C" {
  * also reachable as "probekit.bpf.h") and the system's libbpf headers.
  *
  * Objects are cached under $XDG_CACHE_HOME/probekit (~/.cache/probekit).
- * The key covers the source, every header clang reported including (its
- * -MD output), the compiler binary (path, size, mtime) and the kernel's
- * BTF, so a second run of an unchanged file starts no compiler and an
- * edited header compiles again. Files appear in the cache by rename().
+ * The key is the SHA-256 of the source, every header clang reported
+ * including (its -MD output), the compiler binary (path, size, mtime,
+ * inode) and the kernel's BTF, so a second run of an unchanged file starts
+ * no compiler and an edited header compiles again. Files appear in the
+ * cache by rename(). A process that can load BPF uses a cache directory
+ * only when it and every directory above it are the euid's or root's and
+ * writable by nobody else (root otherwise uses /var/cache/probekit, others
+ * a directory of their own removed at exit), and an entry only when it is
+ * a regular file of the euid or root that nobody else can write, whole
+ * and of the SHA-256 its header gives (docs/cache.md).
  */
 struct pk_compile_opts {
 	size_t sz;
 	/* the compiler; NULL: $CLANG, else "clang" on $PATH */
 	const char *clang;
-	/* NULL: $XDG_CACHE_HOME/probekit, else $HOME/.cache/probekit */
+	/* NULL: $XDG_CACHE_HOME/probekit, else $HOME/.cache/probekit (checked as above) */
 	const char *cache_dir;
 	/* NULL: found from $PROBEKIT_INCLUDE, the binary's place, the prefixes */
 	const char *bpf_include_dir;

@@ -55,6 +55,9 @@ static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
 /* @field from @opts, or @fallback when NULL opts or an older, shorter struct lacks it. */
 #define PK_OPTS_GET(opts, field, fallback) (PK_OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
+/* The effective capability set, from /proc/self/status (privileges.c); -errno. */
+int pk__cap_effective(unsigned long long *caps);
+
 /* Reasons and errno names (why.c, errno_name.c) ----------------------------- */
 
 /*
@@ -84,20 +87,106 @@ static inline const struct btf_type *pk__btf_resolve(const struct btf *btf, __u3
 	return btf__type_by_id(btf, rid);
 }
 
-/* The cache (cache.c) ------------------------------------------------------- */
+/* The cache (cache.c) -------------------------------------------------------- */
+
+#include <stdio.h>
+#include <limits.h>
+#include <sha2.h>
+
+/* SHA-256 (digest.c): cache keys, contexts and payload digests */
+struct pk__digest {
+	unsigned char b[32];
+};
+#define PK__DIGEST_HEX 65
+struct pk__hasher {
+	SHA2_CTX ctx;
+};
+void pk__hash_init(struct pk__hasher *h);
+void pk__hash(struct pk__hasher *h, const void *data, size_t len);
+/* a string with its NUL */
+void pk__hash_str(struct pk__hasher *h, const char *s);
+/* what @fd reads to its end (its length into @total, unless NULL); -errno */
+int pk__hash_fd(struct pk__hasher *h, int fd, uint64_t *total);
+/* a file's contents and length; -errno when it cannot be read */
+int pk__hash_file(struct pk__hasher *h, const char *path);
+void pk__hash_final(struct pk__hasher *h, struct pk__digest *d);
+void pk__digest_hex(const struct pk__digest *d, char hex[PK__DIGEST_HEX]);
 
 /*
- * The cache directory: @dir, else $XDG_CACHE_HOME/probekit, else
- * ~/.cache/probekit, created if missing, into @buf. 0 or -errno.
+ * An entry's header, in NAME.sum beside it: "PKCACHE1", the payload's
+ * length (64-bit little-endian), the key (SHA-256 of every input), the
+ * context (SHA-256 of the kernel and compiler it was made for: entries of
+ * another context are pruned) and the payload's SHA-256.
  */
-int pk__cache_dir(const char *dir, char *buf, size_t size);
-int pk__mkdirs(const char *path);
-/* Cache keys: a 64-bit hash of bytes, of a string with its NUL, of a file's contents. */
-#define PK__HASH_SEED 0xcbf29ce484222325ULL
-uint64_t pk__hash(uint64_t h, const void *data, size_t len);
-uint64_t pk__hash_str(uint64_t h, const char *s);
-/* Adds the file's contents to @h; -errno when it cannot be read. */
-int pk__hash_file(const char *path, uint64_t *h);
+#define PK__CACHE_HEADER_SIZE 112
+struct pk__cache_header {
+	uint64_t size;
+	struct pk__digest key, context, digest;
+};
+/* The header's file name: the entry's with this after it */
+#define PK__CACHE_SUM ".sum"
+/* 0, or -EINVAL for anything but a whole, well-formed header. */
+int pk__cache_header_parse(const void *buf, size_t len, struct pk__cache_header *h);
+void pk__cache_header_format(const struct pk__cache_header *h,
+			     unsigned char out[PK__CACHE_HEADER_SIZE]);
+/* The header of the entry @path, opened as every cache file; -errno and @why. */
+int pk__cache_header_read(const char *path, struct pk__cache_header *h, char *why, size_t why_size);
+
+struct pk__cache {
+	/* canonical, checked */
+	char dir[PATH_MAX / 2];
+	/* a directory for this process alone, removed at its exit */
+	bool temporary;
+	/* the process can load BPF: directories are checked */
+	bool strict;
+	/* where "ignoring ENTRY: reason" lines go (-v), or NULL */
+	FILE *log;
+};
+/* pk__cache_open(): with no trusted directory, one for this process alone */
+#define PK__CACHE_TEMPORARY 1u
+/*
+ * Chooses the cache directory: @dir, else $XDG_CACHE_HOME/probekit, else
+ * $HOME/.cache/probekit, created (0700) if missing. A process that can load
+ * BPF takes it only when it and every directory above it are the euid's or
+ * root's and writable by nobody else; otherwise root takes
+ * /var/cache/probekit ($PROBEKIT_PRIVATE_CACHE, checked the same, in tests);
+ * then a temporary one with PK__CACHE_TEMPORARY; else -errno and @why. Which
+ * one and why is said once per process on @log.
+ */
+int pk__cache_open(struct pk__cache *c, const char *dir, unsigned int flags, FILE *log, char *why,
+		   size_t why_size);
+/* @c's subdirectory @sub ("obj", "a/b"), created (0700) and checked, into @path. */
+int pk__cache_subdir(const struct pk__cache *c, const char *sub, char *path, size_t size, char *why,
+		     size_t why_size);
+/*
+ * Whether the entry @path (a file in the cache) is sound and made from the
+ * inputs @key: opened without following a symlink, a regular file of the
+ * euid or root that nobody else can write, of the length and SHA-256 its
+ * header says. 0, its contents into *@data (malloc'd, NUL-terminated) and
+ * *@size when @data is not NULL; -ENOENT when missing; another -errno when
+ * ignored, with the reason on c->log. Callers make it again on any error.
+ */
+int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk__digest *key,
+		   void **data, size_t *size);
+/* A temporary name beside @path, for a program (clang, bpftool) to write. */
+int pk__cache_tmp(const char *path, char *tmp, size_t size);
+/* Makes @tmp (written by anyone for us) the entry @path: mode 0600, header, rename. */
+int pk__cache_commit(const struct pk__cache *c, const char *tmp, const char *path,
+		     const struct pk__digest *key, const struct pk__digest *context, char *why,
+		     size_t why_size);
+/* Writes @data into a new file @path (O_EXCL, mode 0600); -errno. */
+int pk__write_new_file(const char *path, const void *data, size_t size);
+/* Writes @data as the entry @path. */
+int pk__cache_write(const struct pk__cache *c, const char *path, const struct pk__digest *key,
+		    const struct pk__digest *context, const void *data, size_t size, char *why,
+		    size_t why_size);
+/*
+ * Removes, under @c: entries of @sub whose context is not @context, broken
+ * and half-written ones, then the least recently used ones while the cache
+ * is over its bound (256 MB; $PROBEKIT_CACHE_MAX_MB). Nothing used in the
+ * last 10 minutes goes. Called after each new entry is stored.
+ */
+void pk__cache_prune(const struct pk__cache *c, const char *sub, const struct pk__digest *context);
 
 /* Child processes: -c COMMAND, and helpers such as bpftool (spawn.c) ------- */
 

@@ -5,29 +5,35 @@
 #include <unistd.h>
 
 #include <probekit/privileges.h>
+#include "base.h"
 
 #define CAP_SYS_ADMIN_BIT 21
 #define CAP_PERFMON_BIT	  38
 #define CAP_BPF_BIT	  39
 
+int pk__cap_effective(unsigned long long *caps)
+{
+	bool found = false;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", caps) == 1;
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
 bool pk_have_bpf_privileges(void)
 {
 	unsigned long long caps = 0;
-	bool found = false;
-	char line[256];
-	FILE *f;
 
 	/*
 	 * The capabilities decide, not the uid: root in a container, or under
 	 * setpriv --inh-caps=-all, may have none of them.
 	 */
-	f = fopen("/proc/self/status", "re");
-	if (!f)
-		return geteuid() == 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "CapEff: %llx", &caps) == 1;
-	fclose(f);
-	if (!found)
+	if (pk__cap_effective(&caps))
 		return geteuid() == 0;
 	return (caps >> CAP_SYS_ADMIN_BIT & 1) ||
 	       ((caps >> CAP_BPF_BIT & 1) && (caps >> CAP_PERFMON_BIT & 1));

@@ -8,7 +8,7 @@
  * relocations reach, with the kernel's own layout: relocating against it
  * gives the same offsets (BTFHub ships such files for kernels without BTF).
  * It is made once per kernel BTF and object, in a bpftool child, and kept
- * in the cache under a key of both contents; later runs read a few KB.
+ * in the cache (cache.c) under the SHA-256 of both; later runs read a few KB.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,29 +50,6 @@ static bool valid_btf(const char *path)
 	return ok;
 }
 
-static int write_all(const char *path, const void *data, size_t size)
-{
-	const char *p = data;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while (size && (n = write(fd, p, size)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		p += n;
-		size -= n;
-	}
-	if (close(fd) && !err)
-		err = -errno;
-	return err;
-}
-
 /* Runs bpftool gen min_core_btf; its first line of errors goes into @why. */
 static int run_bpftool(const char *src, const char *out, const char *obj, char *why,
 		       size_t why_size)
@@ -111,19 +88,25 @@ static int run_bpftool(const char *src, const char *out, const char *obj, char *
 	return -ECHILD;
 }
 
-static int make(const char *dir, const char *src, const char *path, uint64_t key,
-		const void *obj, size_t obj_size, char *why, size_t why_size)
+/* Makes the entry @path for @key in a bpftool child. */
+static int make(const struct pk__cache *c, const char *src, const char *path,
+		const struct pk__digest *key, const struct pk__digest *kernel, const void *obj,
+		size_t obj_size, char *why, size_t why_size)
 {
-	char tmp_obj[PATH_MAX], tmp_btf[PATH_MAX];
+	char tmp_obj[PATH_MAX + 64], tmp_btf[PATH_MAX + 64];
 	int err;
 
-	snprintf(tmp_obj, sizeof(tmp_obj), "%s/tmp-%d-%016llx.bpf.o", dir, getpid(),
-		 (unsigned long long)key);
-	snprintf(tmp_btf, sizeof(tmp_btf), "%s/tmp-%d-%016llx.btf", dir, getpid(),
-		 (unsigned long long)key);
-	err = write_all(tmp_obj, obj, obj_size);
+	err = pk__cache_tmp(path, tmp_obj, sizeof(tmp_obj));
+	if (!err)
+		err = pk__cache_tmp(path, tmp_btf, sizeof(tmp_btf));
 	if (err) {
-		pk__why(why, why_size, "cannot write into %s: %s", dir, strerror(-err));
+		pk__why(why, why_size, "the cache path is too long");
+		return err;
+	}
+	/* the object, for bpftool to read: 0600, a new file */
+	err = pk__write_new_file(tmp_obj, obj, obj_size);
+	if (err) {
+		pk__why(why, why_size, "cannot write %s: %s", tmp_obj, strerror(-err));
 		unlink(tmp_obj);
 		return err;
 	}
@@ -133,47 +116,53 @@ static int make(const char *dir, const char *src, const char *path, uint64_t key
 		pk__why(why, why_size, "bpftool gen min_core_btf wrote no valid BTF");
 		err = -EINVAL;
 	}
-	/* a rename, so that another run never reads half a file */
-	if (!err && rename(tmp_btf, path)) {
-		err = -errno;
-		pk__why(why, why_size, "cannot store %s: %s", path, strerror(errno));
-	}
+	if (!err)
+		err = pk__cache_commit(c, tmp_btf, path, key, kernel, why, why_size);
 	unlink(tmp_btf);
 	return err;
 }
 
 int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, size_t size,
-		 bool *made, char *why, size_t why_size)
+		 bool *made, FILE *log, char *why, size_t why_size)
 {
-	char dir[PATH_MAX - 64];
-	uint64_t kh = PK__HASH_SEED, oh = PK__HASH_SEED;
+	char dir[PATH_MAX - 128], hex[PK__DIGEST_HEX];
+	struct pk__digest kernel, key;
+	struct pk__hasher h;
+	struct pk__cache c;
 	int err;
 
 	*made = false;
-	err = pk__hash_file(src, &kh);
+	/* no cache: the whole kernel BTF, cheaper than bpftool at every start */
+	err = pk__cache_open(&c, NULL, 0, log, why, why_size);
+	if (!err)
+		err = pk__cache_subdir(&c, "core-btf", dir, sizeof(dir), why, why_size);
+	if (err)
+		return err;
+	err = pk__kernel_btf_digest(&c, src, &kernel);
 	if (err) {
 		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
 		return err;
 	}
-	oh = pk__hash(oh, obj, obj_size);
-	err = pk__cache_dir(NULL, dir, sizeof(dir));
-	if (!err && (size_t)snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/core-btf") >=
-			    sizeof(dir) - strlen(dir))
-		err = -ENAMETOOLONG;
-	if (!err)
-		err = pk__mkdirs(dir);
-	if (err) {
-		pk__why(why, why_size, "no cache directory: %s", strerror(-err));
-		return err;
-	}
-	if ((size_t)snprintf(path, size, "%s/%016llx-%016llx.btf", dir, (unsigned long long)kh,
-			     (unsigned long long)oh) >= size) {
+	pk__hash_init(&h);
+	pk__hash_str(&h, "core-btf");
+	pk__hash(&h, kernel.b, sizeof(kernel.b));
+	pk__hash(&h, &obj_size, sizeof(obj_size));
+	pk__hash(&h, obj, obj_size);
+	pk__hash_final(&h, &key);
+	pk__digest_hex(&key, hex);
+	if ((size_t)snprintf(path, size, "%s/%s.btf", dir, hex) >= size) {
 		pk__why(why, why_size, "the cache path is too long");
 		return -ENAMETOOLONG;
 	}
-	if (valid_btf(path))
-		return 0;
-	err = make(dir, src, path, kh ^ oh, obj, obj_size, why, why_size);
+	if (!pk__cache_read(&c, path, &key, NULL, NULL)) {
+		if (valid_btf(path))
+			return 0;
+		if (log)
+			fprintf(log, "  cache: ignoring %s: not valid BTF\n", path);
+	}
+	err = make(&c, src, path, &key, &kernel, obj, obj_size, why, why_size);
 	*made = !err;
+	if (!err)
+		pk__cache_prune(&c, "core-btf", &kernel);
 	return err;
 }

@@ -37,12 +37,17 @@ int pk__var_tags(const struct btf *btf, const char *var, int (*fn)(const char *t
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
 bool pk__elf_needs_core(const void *image, size_t size);
 /*
+ * The SHA-256 of the kernel BTF file @btf_path (btf_digest.c); that of the
+ * running kernel's kept in @c (if not NULL) for the rest of this boot.
+ */
+int pk__kernel_btf_digest(const struct pk__cache *c, const char *btf_path, struct pk__digest *d);
+/*
  * Kernel BTF @src cut down to what the CO-RE relocations of the object in
  * @obj use (core_btf.c): its path in the cache into @path, made now in a
  * bpftool child (*@made) or found there. -errno and @why when it cannot be.
  */
 int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, size_t size,
-		 bool *made, char *why, size_t why_size);
+		 bool *made, FILE *log, char *why, size_t why_size);
 
 /* uprobe_multi links (uprobe_multi.c) --------------------------------------- */
 

@@ -733,7 +733,7 @@ static void use_core_btf(struct pk_attach *att, const void *elf, size_t size)
 	bool made;
 
 	if (pk__core_btf(VMLINUX_BTF_PATH, elf, size, att->core_btf, sizeof(att->core_btf), &made,
-			 why, sizeof(why))) {
+			 att->opts.log, why, sizeof(why))) {
 		explain(att, "  CO-RE: against the kernel's whole BTF: %s", why);
 		return;
 	}

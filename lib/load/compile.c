@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * BPF C to object with clang as a child process, cached. The cache key is
- * taken in two steps: the source, compiler and kernel BTF give the name of
- * a list of the headers the last compile read; those headers' contents
- * then give the object's name. Nothing here starts clang when both exist.
+ * BPF C to object with clang as a child process, cached (cache.c). The key
+ * is taken in two steps: the SHA-256 of the source, compiler and kernel BTF
+ * names a list of the headers the last compile read; the SHA-256 of that
+ * and those headers' contents then names the object. Nothing here starts
+ * clang when both entries exist and are sound.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -162,12 +163,17 @@ int pk_write_vmlinux_h(const char *path, char *why, size_t why_size)
 struct job {
 	const char *src;
 	char clang[PATH_MAX];
-	char cache[PATH_MAX / 2];
+	struct pk__cache cache;
+	char obj_dir[PATH_MAX];
+	/* the directory of this kernel's vmlinux.h */
 	char btf_dir[PATH_MAX];
 	char inc_root[PATH_MAX];
 	const char *bpf_dir;
 	char multiarch[PATH_MAX];
-	uint64_t key1;
+	/* the first key: source, compiler, kernel BTF, headers' place */
+	struct pk__hasher key1;
+	/* the kernel's BTF, and it with the compiler: entries of others are pruned */
+	struct pk__digest kernel, context;
 	FILE *log;
 };
 
@@ -206,12 +212,11 @@ static int write_vmlinux_h_apart(const char *path, char *why, size_t why_size)
 	return -EIO;
 }
 
-/* The kernel's BTF decides vmlinux.h: its contents name the directory. */
+/* The kernel's BTF decides vmlinux.h: its SHA-256 names the directory. */
 static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 {
-	char path[PATH_MAX + 16];
-	uint64_t h = PK__HASH_SEED;
-	int err = pk__hash_file(VMLINUX_BTF, &h);
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 96], sub[128], hex[PK__DIGEST_HEX];
+	int err = pk__kernel_btf_digest(&j->cache, VMLINUX_BTF, &j->kernel);
 
 	if (err) {
 		pk__why(why, why_size, "cannot read the kernel's BTF (%s): %s; probekit run needs a "
@@ -219,20 +224,41 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 		    VMLINUX_BTF, strerror(-err));
 		return err;
 	}
-	snprintf(j->btf_dir, sizeof(j->btf_dir), "%s/btf-%016llx", j->cache,
-		 (unsigned long long)h);
-	snprintf(path, sizeof(path), "%s/vmlinux.h", j->btf_dir);
-	j->key1 = pk__hash(j->key1, &h, sizeof(h));
-	if (is_file(path))
-		return 0;
-	err = pk__mkdirs(j->btf_dir);
-	if (err) {
-		pk__why(why, why_size, "cannot create %s: %s", j->btf_dir, strerror(-err));
+	pk__digest_hex(&j->kernel, hex);
+	snprintf(sub, sizeof(sub), "vmlinux/%s", hex);
+	err = pk__cache_subdir(&j->cache, sub, j->btf_dir, sizeof(j->btf_dir), why, why_size);
+	if (err)
 		return err;
-	}
+	snprintf(path, sizeof(path), "%s/vmlinux.h", j->btf_dir);
+	pk__hash(&j->key1, j->kernel.b, sizeof(j->kernel.b));
+	if (!pk__cache_read(&j->cache, path, &j->kernel, NULL, NULL))
+		return 0;
 	if (j->log)
 		fprintf(j->log, "writing %s from the kernel's BTF\n", path);
-	return write_vmlinux_h_apart(path, why, why_size);
+	err = pk__cache_tmp(path, tmp, sizeof(tmp));
+	if (!err)
+		err = write_vmlinux_h_apart(tmp, why, why_size);
+	if (!err)
+		err = pk__cache_commit(&j->cache, tmp, path, &j->kernel, &j->kernel, why, why_size);
+	if (!err)
+		pk__cache_prune(&j->cache, "vmlinux", &j->kernel);
+	return err;
+}
+
+/* Whether the symlink @link is ours and leads to @target. */
+static bool link_is(const char *link, const char *target)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (lstat(link, &st) || !S_ISLNK(st.st_mode) || (st.st_uid && st.st_uid != geteuid()))
+		return false;
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return !strcmp(buf, target);
 }
 
 /*
@@ -243,7 +269,7 @@ static int prepare_vmlinux_h(struct job *j, char *why, size_t why_size)
 static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, char *why,
 			    size_t why_size)
 {
-	char link[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	char link[PATH_MAX + 16], tmp[PATH_MAX + 96];
 	const char *base;
 	struct utsname u;
 
@@ -253,21 +279,35 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 				   "PROBEKIT_INCLUDE to their directory");
 		return -ENOENT;
 	}
-	j->key1 = pk__hash_str(j->key1, j->bpf_dir);
+	pk__hash_str(&j->key1, j->bpf_dir);
 	base = strrchr(j->bpf_dir, '/');
 	if (base && !strcmp(base, "/probekit")) {
 		snprintf(j->inc_root, sizeof(j->inc_root), "%.*s", (int)(base - j->bpf_dir),
 			 j->bpf_dir);
 	} else {
-		snprintf(j->inc_root, sizeof(j->inc_root), "%s/inc-%016llx", j->cache,
-			 (unsigned long long)pk__hash_str(PK__HASH_SEED, j->bpf_dir));
+		struct pk__hasher h;
+		struct pk__digest d;
+		char sub[128], hex[PK__DIGEST_HEX];
+		int err;
+
+		pk__hash_init(&h);
+		pk__hash_str(&h, j->bpf_dir);
+		pk__hash_final(&h, &d);
+		pk__digest_hex(&d, hex);
+		snprintf(sub, sizeof(sub), "inc/%.32s", hex);
+		err = pk__cache_subdir(&j->cache, sub, j->inc_root, sizeof(j->inc_root), why,
+				       why_size);
+		if (err)
+			return err;
 		snprintf(link, sizeof(link), "%s/probekit", j->inc_root);
-		if (access(link, F_OK)) {
-			snprintf(tmp, sizeof(tmp), "%s.tmp.%d", link, getpid());
-			if (pk__mkdirs(j->inc_root) || symlink(j->bpf_dir, tmp) || rename(tmp, link)) {
+		/* a link that leads elsewhere, or not ours, is replaced */
+		if (!link_is(link, j->bpf_dir)) {
+			if (pk__cache_tmp(link, tmp, sizeof(tmp)) || symlink(j->bpf_dir, tmp) ||
+			    rename(tmp, link)) {
+				err = -errno;
 				pk__why(why, why_size, "cannot create %s: %s", link, strerror(errno));
 				unlink(tmp);
-				return -errno;
+				return err;
 			}
 		}
 	}
@@ -281,8 +321,8 @@ static int prepare_includes(struct job *j, const struct pk_compile_opts *opts, c
 	return 0;
 }
 
-static int identify_compiler(struct job *j, const struct pk_compile_opts *opts, char *why,
-			     size_t why_size)
+static int identify_compiler(struct job *j, const struct pk_compile_opts *opts,
+			     struct pk__hasher *compiler, char *why, size_t why_size)
 {
 	const char *name = PK_OPTS_GET(opts, clang, NULL) ?: getenv("CLANG");
 	struct stat st;
@@ -296,10 +336,10 @@ static int identify_compiler(struct job *j, const struct pk_compile_opts *opts, 
 		return -ENOENT;
 	}
 	/* its identity without running it: a new version is a new file */
-	j->key1 = pk__hash_str(j->key1, j->clang);
-	j->key1 = pk__hash(j->key1, &st.st_size, sizeof(st.st_size));
-	j->key1 = pk__hash(j->key1, &st.st_mtim, sizeof(st.st_mtim));
-	j->key1 = pk__hash(j->key1, &st.st_ino, sizeof(st.st_ino));
+	pk__hash_str(compiler, j->clang);
+	pk__hash(compiler, &st.st_size, sizeof(st.st_size));
+	pk__hash(compiler, &st.st_mtim, sizeof(st.st_mtim));
+	pk__hash(compiler, &st.st_ino, sizeof(st.st_ino));
 	return 0;
 }
 
@@ -406,17 +446,17 @@ static bool next_dep(FILE *f, char *name, size_t size)
  * Hashes every header a dependency list names; -errno when one is gone.
  * vmlinux.h is named by the BTF it came from (@btf_dir): its name is enough.
  */
-static int hash_deps(FILE *f, const char *btf_dir, uint64_t *h)
+static int hash_deps(FILE *f, const char *btf_dir, struct pk__hasher *h)
 {
 	size_t skip = strlen(btf_dir);
 	char name[PATH_MAX];
 	int err;
 
 	while (next_dep(f, name, sizeof(name))) {
-		*h = pk__hash_str(*h, name);
+		pk__hash_str(h, name);
 		if (!strncmp(name, btf_dir, skip) && name[skip] == '/')
 			continue;
-		err = pk__hash_file(name, h);
+		err = pk__hash_file(h, name);
 		if (err)
 			return err;
 	}
@@ -424,16 +464,15 @@ static int hash_deps(FILE *f, const char *btf_dir, uint64_t *h)
 }
 
 /* The headers of a clang .d file, one per line, without the target and source. */
-static int convert_deps(const char *d_path, const char *list_path, const char *src)
+static int convert_deps(const char *d_path, const char *src, char **list, size_t *size)
 {
-	char name[PATH_MAX], tmp[PATH_MAX + 128];
+	char name[PATH_MAX];
 	FILE *in = fopen(d_path, "re"), *out;
 	int err = 0;
 
 	if (!in)
 		return -errno;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", list_path, getpid());
-	out = fopen(tmp, "we");
+	out = open_memstream(list, size);
 	if (!out) {
 		err = -errno;
 		fclose(in);
@@ -450,39 +489,50 @@ static int convert_deps(const char *d_path, const char *list_path, const char *s
 		fputc('\n', out);
 	}
 	fclose(in);
-	if (fclose(out) || rename(tmp, list_path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+	if (fclose(out))
+		err = -ENOMEM;
 	return err;
 }
 
-static int object_path(const struct job *j, const char *list, char *obj, size_t size)
+/* The object's key and path, from the first key @key1 and the header list @list. */
+static int object_path(const struct job *j, const struct pk__digest *key1, const char *list,
+		       size_t size, struct pk__digest *key, char *obj, size_t obj_size)
 {
-	uint64_t h = j->key1;
-	FILE *f = fopen(list, "re");
+	FILE *f = fmemopen((void *)list, size ? size : 1, "r");
+	char hex[PK__DIGEST_HEX];
+	struct pk__hasher h;
 	int err;
 
 	if (!f)
 		return -errno;
-	err = hash_deps(f, j->btf_dir, &h);
+	pk__hash_init(&h);
+	pk__hash_str(&h, "object");
+	pk__hash(&h, key1->b, sizeof(key1->b));
+	err = size ? hash_deps(f, j->btf_dir, &h) : 0;
 	fclose(f);
 	if (err)
 		return err;
-	snprintf(obj, size, "%s/obj/%016llx.bpf.o", j->cache, (unsigned long long)h);
+	pk__hash_final(&h, key);
+	pk__digest_hex(key, hex);
+	if (snprintf(obj, obj_size, "%s/%s.bpf.o", j->obj_dir, hex) >= (int)obj_size)
+		return -ENAMETOOLONG;
 	return 0;
 }
 
-static int compile_into_cache(struct job *j, const char *list, char *obj_path, size_t size,
-			      char *why, size_t why_size)
+static int compile_into_cache(struct job *j, const char *list_path, const struct pk__digest *key1,
+			      char *obj_path, size_t size, char *why, size_t why_size)
 {
-	char tmp_o[PATH_MAX + 64], tmp_d[PATH_MAX + 64];
+	char tmp_o[PATH_MAX + 96], tmp_d[PATH_MAX + 96], *list = NULL;
+	struct pk__digest key;
+	size_t list_size = 0;
 	int status, err;
 
-	snprintf(tmp_o, sizeof(tmp_o), "%s/obj/tmp-%d-%016llx.o", j->cache, getpid(),
-		 (unsigned long long)j->key1);
-	snprintf(tmp_d, sizeof(tmp_d), "%s/obj/tmp-%d-%016llx.d", j->cache, getpid(),
-		 (unsigned long long)j->key1);
+	/* named after the list, whose key is known now: .tmp-PID-N-KEY.deps.o and .d */
+	if (pk__cache_tmp(list_path, tmp_o, sizeof(tmp_o) - 2) ||
+	    pk__cache_tmp(list_path, tmp_d, sizeof(tmp_d) - 2))
+		return -ENAMETOOLONG;
+	strcat(tmp_o, ".o");
+	strcat(tmp_d, ".d");
 	status = run_clang(j, tmp_o, tmp_d);
 	if (status < 0) {
 		pk__why(why, why_size, "cannot run %s: %s", j->clang, strerror(-status));
@@ -492,25 +542,61 @@ static int compile_into_cache(struct job *j, const char *list, char *obj_path, s
 		    j->clang, status);
 		err = -EINVAL;
 	} else {
-		err = convert_deps(tmp_d, list, j->src);
+		err = convert_deps(tmp_d, j->src, &list, &list_size);
 		if (!err)
-			err = object_path(j, list, obj_path, size);
-		if (!err && rename(tmp_o, obj_path))
-			err = -errno;
+			err = object_path(j, key1, list, list_size, &key, obj_path, size);
 		if (err)
-			pk__why(why, why_size, "cannot store the object in %s/obj: %s", j->cache,
-			    strerror(-err));
+			pk__why(why, why_size, "cannot store the object in %s: %s", j->obj_dir,
+				strerror(-err));
+		if (!err)
+			err = pk__cache_write(&j->cache, list_path, key1, &j->context, list,
+					      list_size, why, why_size);
+		if (!err)
+			err = pk__cache_commit(&j->cache, tmp_o, obj_path, &key, &j->context, why,
+					       why_size);
 	}
+	free(list);
 	unlink(tmp_o);
 	unlink(tmp_d);
+	if (!err)
+		pk__cache_prune(&j->cache, "obj", &j->context);
+	return err;
+}
+
+/* The compiled object of the last compile with these inputs, if its entries are sound. */
+static bool compiled_before(struct job *j, const char *list_path, const struct pk__digest *key1,
+			    char *obj_path, size_t size)
+{
+	struct pk__digest key;
+	size_t list_size;
+	void *list;
+	int err;
+
+	if (pk__cache_read(&j->cache, list_path, key1, &list, &list_size))
+		return false;
+	err = object_path(j, key1, list, list_size, &key, obj_path, size);
+	free(list);
+	return !err && !pk__cache_read(&j->cache, obj_path, &key, NULL, NULL);
+}
+
+static int open_cache(struct job *j, const struct pk_compile_opts *opts, char *why, size_t why_size)
+{
+	int err = pk__cache_open(&j->cache, PK_OPTS_GET(opts, cache_dir, NULL), PK__CACHE_TEMPORARY,
+				 j->log, why, why_size);
+
+	if (!err)
+		err = pk__cache_subdir(&j->cache, "obj", j->obj_dir, sizeof(j->obj_dir), why,
+				       why_size);
 	return err;
 }
 
 int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_compile_opts *opts,
 	       char *why, size_t why_size)
 {
-	struct job j = { .key1 = PK__HASH_SEED, .log = PK_OPTS_GET(opts, log, NULL) };
-	char abs_src[PATH_MAX], list[PATH_MAX + 64], sub[PATH_MAX + 8];
+	struct job j = {.log = PK_OPTS_GET(opts, log, NULL)};
+	char abs_src[PATH_MAX], list[PATH_MAX + 96], hex[PK__DIGEST_HEX];
+	struct pk__hasher compiler;
+	struct pk__digest key1;
 	int err;
 
 	if (!src || !obj_path || !PK_OPTS_VALID(opts, pk_compile_opts))
@@ -521,33 +607,36 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 		return err;
 	}
 	j.src = abs_src;
-	err = pk__hash_file(abs_src, &j.key1);
+	pk__hash_init(&j.key1);
+	pk__hash_str(&j.key1, "compile");
+	err = pk__hash_file(&j.key1, abs_src);
 	if (err) {
 		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
 		return err;
 	}
-	j.key1 = pk__hash_str(j.key1, abs_src);
-	j.key1 = pk__hash_str(j.key1, target_arch());
-	err = identify_compiler(&j, opts, why, why_size);
-	if (!err && (err = pk__cache_dir(PK_OPTS_GET(opts, cache_dir, NULL), j.cache, sizeof(j.cache))))
-		pk__why(why, why_size, "cannot create the cache directory: %s (set XDG_CACHE_HOME)",
-		    strerror(-err));
-	if (!err) {
-		snprintf(sub, sizeof(sub), "%s/obj", j.cache);
-		if ((err = pk__mkdirs(sub)))
-			pk__why(why, why_size, "cannot create %s: %s", sub, strerror(-err));
-	}
+	pk__hash_str(&j.key1, abs_src);
+	pk__hash_init(&compiler);
+	pk__hash_str(&compiler, target_arch());
+	err = identify_compiler(&j, opts, &compiler, why, why_size);
+	if (!err)
+		err = open_cache(&j, opts, why, why_size);
 	if (!err)
 		err = prepare_vmlinux_h(&j, why, why_size);
 	if (!err)
 		err = prepare_includes(&j, opts, why, why_size);
 	if (err)
 		return err;
-	snprintf(list, sizeof(list), "%s/obj/%016llx.deps", j.cache, (unsigned long long)j.key1);
-	if (!object_path(&j, list, obj_path, size) && is_file(obj_path)) {
+	/* the context: this kernel with this compiler */
+	pk__hash(&compiler, j.kernel.b, sizeof(j.kernel.b));
+	pk__hash_final(&compiler, &j.context);
+	pk__hash(&j.key1, j.context.b, sizeof(j.context.b));
+	pk__hash_final(&j.key1, &key1);
+	pk__digest_hex(&key1, hex);
+	snprintf(list, sizeof(list), "%s/%s.deps", j.obj_dir, hex);
+	if (compiled_before(&j, list, &key1, obj_path, size)) {
 		if (j.log)
 			fprintf(j.log, "%s: compiled before, using %s\n", src, obj_path);
 		return 0;
 	}
-	return compile_into_cache(&j, list, obj_path, size, why, why_size);
+	return compile_into_cache(&j, list, &key1, obj_path, size, why, why_size);
 }

@@ -91,8 +91,9 @@ def test_whole_btf_without_bpftool():
 def test_whole_btf_without_a_cache_directory():
     pk.need_bpf()
     with tempfile.NamedTemporaryFile() as f:
-        # a file where the directory should be: not even root can create it
-        err, _ = taskswitch(env_with(XDG_CACHE_HOME=f.name))
+        # a file where the directory should be: not even root can create it,
+        # neither the usual one nor root's private one (test_cache_trust.py)
+        err, _ = taskswitch(env_with(XDG_CACHE_HOME=f.name, PROBEKIT_PRIVATE_CACHE=f.name))
         why = [l for l in err if WHOLE in l]
         assert why and "no cache directory" in why[0] and "Not a directory" in why[0], err
 

@@ -1,6 +1,7 @@
 """probekit run: one BPF C file in, its output out. Each single-file example
 and test program runs against events caused by a child whose pid (or uid)
 the test knows; every error case is followed by a leak check."""
+import atexit
 import json
 import os
 import re
@@ -17,7 +18,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXAMPLES = os.path.join(ROOT, "examples")
 PROGS = os.path.join(ROOT, "tests", "run")
 # one cache for the whole run (compiles once per file); tests of the cache make their own
-CACHE = os.environ.get("PK_RUN_CACHE") or tempfile.mkdtemp(prefix="pk-run-cache-")
+CACHE = os.environ.get("PK_RUN_CACHE")
+if not CACHE:
+    CACHE = tempfile.mkdtemp(prefix="pk-run-cache-")
+    # removed when the test run ends (it was left in /tmp before)
+    atexit.register(shutil.rmtree, CACHE, True)
 SLEEPER = "import sys, time\nsys.stdin.readline()\nfor _ in range(100):\n    time.sleep(0.01)\n"
 
 

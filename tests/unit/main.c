@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -26,6 +28,33 @@ void pk_unit_fail(const char *file, int line, const char *fmt, ...)
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
+}
+
+static char *saved_cache_home;
+
+bool pk_unit_cache_begin(char *dir)
+{
+	const char *old = getenv("XDG_CACHE_HOME");
+
+	if (!mkdtemp(dir))
+		return false;
+	saved_cache_home = old ? strdup(old) : NULL;
+	setenv("XDG_CACHE_HOME", dir, 1);
+	return true;
+}
+
+void pk_unit_cache_end(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (saved_cache_home)
+		setenv("XDG_CACHE_HOME", saved_cache_home, 1);
+	else
+		unsetenv("XDG_CACHE_HOME");
+	free(saved_cache_home);
+	saved_cache_home = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_INT(system(cmd), 0);
 }
 
 int main(int argc, char **argv)

@@ -119,7 +119,7 @@ static void *read_file(const char *path, size_t *size)
 PK_TEST(core_btf_key_follows_the_kernel_btf_and_the_object)
 {
 	char dir[] = "/tmp/pk-core-btf-XXXXXX", a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], why[256];
-	char exe[PATH_MAX - 64], obj_path[PATH_MAX], *old = getenv("XDG_CACHE_HOME");
+	char exe[PATH_MAX - 64], obj_path[PATH_MAX];
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	size_t size = 0;
 	void *obj;
@@ -134,34 +134,30 @@ PK_TEST(core_btf_key_follows_the_kernel_btf_and_the_object)
 	snprintf(obj_path, sizeof(obj_path), "%s/../bpf/taskswitch.bpf.o", dirname(exe));
 	obj = read_file(obj_path, &size);
 	CHECK(obj != NULL);
-	if (!obj || !mkdtemp(dir))
+	if (!obj || !pk_unit_cache_begin(dir))
 		return;
-	old = old ? strdup(old) : NULL;
-	setenv("XDG_CACHE_HOME", dir, 1);
-	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, a, sizeof(a), &made, why,
-			       sizeof(why)), 0);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, a, sizeof(a), &made, NULL, why,
+			       sizeof(why)),
+		  0);
 	CHECK(made);
-	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, b, sizeof(b), &made, why,
-			       sizeof(why)), 0);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size, b, sizeof(b), &made, NULL, why,
+			       sizeof(why)),
+		  0);
 	CHECK(!made && !strcmp(a, b));
-	CHECK_INT(pk__core_btf(a, obj, size, c, sizeof(c), &made, why, sizeof(why)), 0);
+	CHECK_INT(pk__core_btf(a, obj, size, c, sizeof(c), &made, NULL, why, sizeof(why)), 0);
 	CHECK(made && strcmp(a, c));
 	/* the object's half of the key: one byte of padding more */
 	obj = realloc(obj, size + 1);
 	((char *)obj)[size] = 0;
-	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size + 1, b, sizeof(b), &made, why,
-			       sizeof(why)), 0);
+	CHECK_INT(pk__core_btf("/sys/kernel/btf/vmlinux", obj, size + 1, b, sizeof(b), &made, NULL,
+			       why, sizeof(why)),
+		  0);
 	CHECK(made && strcmp(a, b));
 	/* a kernel BTF that cannot be read says so */
-	CHECK_INT(pk__core_btf("/nonexistent/vmlinux", obj, size, b, sizeof(b), &made, why,
-			       sizeof(why)), -ENOENT);
+	CHECK_INT(pk__core_btf("/nonexistent/vmlinux", obj, size, b, sizeof(b), &made, NULL, why,
+			       sizeof(why)),
+		  -ENOENT);
 	CHECK(strstr(why, "/nonexistent/vmlinux") != NULL);
 	free(obj);
-	if (old)
-		setenv("XDG_CACHE_HOME", old, 1);
-	else
-		unsetenv("XDG_CACHE_HOME");
-	free(old);
-	snprintf(c, sizeof(c), "rm -rf %s", dir);
-	CHECK_INT(system(c), 0);
+	pk_unit_cache_end(dir);
 }

@@ -6,6 +6,7 @@
 #ifndef PK_UNIT_H
 #define PK_UNIT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,5 +49,13 @@ void pk_unit_fail(const char *file, int line, const char *fmt, ...)
 			pk_unit_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a, \
 				     a_ ? a_ : "(null)", b_ ? b_ : "(null)");  \
 	} while (0)
+
+/*
+ * A cache of one test's own: XDG_CACHE_HOME pointed at a new directory made
+ * from @dir ("/tmp/NAME-XXXXXX"), false when it cannot be made;
+ * pk_unit_cache_end() removes it and puts XDG_CACHE_HOME back.
+ */
+bool pk_unit_cache_begin(char *dir);
+void pk_unit_cache_end(const char *dir);
 
 #endif
