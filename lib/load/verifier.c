@@ -379,30 +379,18 @@ static struct prog_log *take_log(struct prog_log *logs, size_t n)
 	return failed;
 }
 
-/* "processed 1000001 insns (limit 1000000)": how far the verifier went, -1 if not said. */
-static long processed(const char *log, long *limit)
-{
-	const char *p = strstr(log, "processed ");
-	long n;
-
-	*limit = -1;
-	if (!p || sscanf(p, "processed %ld insns (limit %ld)", &n, limit) < 1)
-		return -1;
-	return n;
-}
-
 /* Returns whether the log was cut before its verdict. */
 static bool explain(const struct prog_log *l, int err, char *why, size_t size)
 {
 	const char *name = bpf_program__name(l->prog);
 	struct pk_verifier_report r;
-	long limit;
 
 	if (!pk_verifier_explain(l->buf, &r)) {
 		pk_verifier_format(&r, name, why, size);
 		return false;
 	}
-	if (err == -ENOSPC && processed(l->buf, &limit) < 0) {
+	/* no verdict, and no "processed N insns" trailer after one */
+	if (err == -ENOSPC && !strstr(l->buf, "processed ")) {
 		snprintf(why, size,
 			 "program %s rejected by the verifier, whose log outgrew %zu KiB before "
 			 "its verdict (kernels before 6.4 keep a log's start; -v shows it)",
