@@ -44,6 +44,11 @@ $(B)/floor.skel.h: $(B)/floor.bpf.o
 $(B)/floor: bench/floor.c $(B)/floor.skel.h
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LDLIBS)
 
+# opensnoop's own printers, not a copy of them
+$(B)/fmtbench: bench/fmtbench.c tools/opensnoop/opensnoop_print.c $(BUILD)/libprobekit.a | $(B)
+	$(CC) $(BENCH_CFLAGS) -o $@ bench/fmtbench.c tools/opensnoop/opensnoop_print.c \
+		$(BUILD)/libprobekit.a $(LDLIBS)
+
 $(B)/%bench: bench/%bench.c $(BUILD)/libprobekit.a | $(B)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/libprobekit.a $(LDLIBS)
 

@@ -5,9 +5,10 @@
  * about 0.2 s, REPS times, the measures taking turns. Prints one JSON
  * object: {"measure": [events_per_sec, ...], ...}.
  *
- *   text        an opensnoop line as opensnoop prints it: one struct pk_line,
+ *   text        an opensnoop line through opensnoop's own printer
+ *               (tools/opensnoop/opensnoop_print.c): one struct pk_line,
  *               hand-written columns and escaping, one fwrite
- *   json        the same event through pk_json_* (backed by a pk_line)
+ *   json        the same event through opensnoop's JSON printer (pk_json_*)
  *   text_stdio  the line the way opensnoop printed it before pk_line:
  *               fprintf columns, pk_escape_text(comm), pk_fput_text(path)
  *   json_stdio  the JSON line through fprintf per field, as pk_json did
@@ -23,7 +24,7 @@
 #include <linux/types.h>
 #include <probekit/output.h>
 
-#include "../tools/opensnoop/opensnoop.h"
+#include "../tools/opensnoop/opensnoop_print.h"
 
 #define NR_EVENTS 64
 #define BATCH 4096
@@ -71,24 +72,13 @@ static void make_events(void)
 	}
 }
 
+/* opensnoop's columns by default: PID COMM FD ERR PATH */
+static const struct opensnoop_columns columns;
+
 static void print_text(FILE *out, const struct opensnoop_event *e)
 {
-	struct pk_line l;
-	size_t mark;
-
-	pk_line_begin(&l, out);
-	pk_line_uint(&l, e->pid, -6);
-	pk_line_char(&l, ' ');
-	mark = pk_line_mark(&l);
-	pk_line_text(&l, e->comm, sizeof(e->comm));
-	pk_line_pad(&l, mark, 16);
-	pk_line_char(&l, ' ');
-	pk_line_int(&l, e->ret >= 0 ? e->ret : -1, 4);
-	pk_line_char(&l, ' ');
-	pk_line_int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
-	pk_line_char(&l, ' ');
-	pk_line_text(&l, e->path, strlen(e->path));
-	pk_line_end(&l);
+	opensnoop_print_text(out, &columns, e, e->path, strlen(e->path),
+			     (e->ts_ns - events[0].ts_ns) / 1e9);
 }
 
 static void print_text_stdio(FILE *out, const struct opensnoop_event *e)
@@ -104,21 +94,7 @@ static void print_text_stdio(FILE *out, const struct opensnoop_event *e)
 
 static void print_json(FILE *out, const struct opensnoop_event *e)
 {
-	struct pk_json j;
-
-	pk_json_begin(&j, out);
-	pk_json_double(&j, "time", (e->ts_ns - events[0].ts_ns) / 1e9);
-	pk_json_uint(&j, "pid", e->pid);
-	pk_json_uint(&j, "tid", e->tid);
-	pk_json_uint(&j, "uid", e->uid);
-	pk_json_str(&j, "comm", e->comm, sizeof(e->comm));
-	pk_json_int(&j, "fd", e->ret >= 0 ? e->ret : -1);
-	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
-	pk_json_uint(&j, "flags", e->flags);
-	pk_json_uint(&j, "mode", e->mode);
-	pk_json_str(&j, "path", e->path, strlen(e->path));
-	pk_json_bool(&j, "truncated", e->truncated);
-	pk_json_end(&j);
+	opensnoop_print_json(out, e, e->path, strlen(e->path), (e->ts_ns - events[0].ts_ns) / 1e9);
 }
 
 /* pk_json as it was: a stdio call per field and per escaped run */

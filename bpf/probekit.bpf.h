@@ -86,17 +86,14 @@ static __always_inline void *pk_reserve_size(__u32 size)
  * extra wakeup now and then. */
 __u64 pk_last_wakeup = 0;
 
-/* at most PK_BATCH_POLL_MS (include/probekit/events.h): see lib/events.c */
+/* at most PK_BATCH_POLL_MS (include/probekit/events.h) */
 #define PK_WAKEUP_GAP_NS 1000000
 
 /*
  * Wake the reader at most once a millisecond, or when a quarter of the ring
- * is full. Default flags wake it whenever it has caught up, which a fast
- * reader does every few events: a wakeup per ~3 events, measured; and each
- * wakeup costs the traced task microseconds (an interrupt, then waking the
- * reader on its CPU). A reader that found events looks again every
- * PK_BATCH_POLL_MS until it finds none for that long (lib/events.c), so
- * nothing waits longer than that. (A 10 ms gap saved ~40 ns of BPF time
+ * is full: the wakeup protocol, stated in lib/events.c. Default flags wake
+ * it whenever it has caught up, which a fast reader does every few events:
+ * a wakeup per ~3 events, measured. (A 10 ms gap saved ~40 ns of BPF time
  * per event at 200k events/s but lost up to 1.8 % of a 5 s flood where
  * 1 ms lost 0-0.5 %: bench/run's capacity section.)
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `probekit run`'s stack printer (tools/run/stacks.c, included whole) on
+ * The library's stack printer (lib/stackprint.c), as `probekit run` uses it, on
  * random BTF layouts, keys, values and stacks: the input builds a BTF
  * (ints, structs with bitfields, arrays, typedefs named as stack ids,
  * PK_STACK_ID decl tags naming maps that may not exist), picks a key and a
@@ -8,11 +8,20 @@
  * The text must be lines of escaped text, the JSON must parse, the folded
  * line must have one count; nothing may read past the key or the value.
  */
-#include "../tools/run/stacks.c"
-
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <probekit/eventtable.h>
+#include <probekit/output.h>
+#include <probekit/stackprint.h>
+
+#include "../lib/print/print.h"
 
 #include "fuzzinput.h"
 
@@ -60,16 +69,18 @@ static int add_type(struct btf *btf, struct in *in, int nr)
 static struct in stack_src;
 
 /* One stack map, "stacks" (fd 3); its stacks come from the input. */
-static int fake_find(const char *name, int *nr)
+static int fake_find(void *ctx, const char *name, int *nr)
 {
+	(void)ctx;
 	*nr = 1;
 	return !name || !strcmp(name, "stacks") ? 3 : -1;
 }
 
-static int fake_read(int fd, __s64 id, __u64 *ips, size_t max)
+static int fake_read(void *ctx, int fd, __s64 id, __u64 *ips, size_t max)
 {
 	unsigned int n = take(&stack_src) % 12, i;
 
+	(void)ctx;
 	assert(fd == 3 && id >= 0);
 	if (n == 11)
 		return -ENOENT;
@@ -112,45 +123,71 @@ static void check_folded(const char *out, size_t len)
 		assert(isdigit((unsigned char)*sp));
 }
 
-static void print_all(struct plan *p, const void *k, __u32 ks, const void *v, __u32 vs,
-		      const uint8_t *stacks, size_t nstacks)
+/* An entry as text, JSON and a folded line, each checked. */
+static void print_all(struct pk_stack_printer *sp, __u32 key_id, const void *k, __u32 ks,
+		      __u32 value_id, const void *v, __u32 vs, const uint8_t *stacks,
+		      size_t nstacks)
 {
+	char *out[3] = { NULL };
+	size_t len[3] = { 0 };
+	FILE *f[3];
+	int i;
+
+	stack_src = (struct in){ stacks, nstacks };
+	for (i = 0; i < 3; i++)
+		f[i] = open_memstream(&out[i], &len[i]);
+	pk__stack_printer_entries(sp, f[0], f[1], f[2], key_id, k, ks, value_id, v, vs);
+	for (i = 0; i < 3; i++)
+		fclose(f[i]);
+	check_text(out[0], len[0]);
+	check_json(out[1], len[1]);
+	check_folded(out[2], len[2]);
+	for (i = 0; i < 3; i++)
+		free(out[i]);
+}
+
+/* The key type as an event record: its table's stack id columns, printed. */
+static void print_event(struct pk_stack_printer *sp, const struct btf *btf, __u32 type_id,
+			const void *data, __u32 size, const uint8_t *stacks, size_t nstacks)
+{
+	struct pk_event_table *t = pk_event_table__new(btf, type_id, NULL);
 	char *out = NULL;
 	size_t len = 0;
+	struct pk_json j;
 	FILE *f;
-	int n;
 
+	if (!t || pk_stack_printer__set_event(sp, t) <= 0)
+		goto out;
 	stack_src = (struct in){ stacks, nstacks };
 	f = open_memstream(&out, &len);
-	print_text(f, p, k, ks, v, vs);
-	fclose(f);
-	check_text(out, len);
-	free(out);
-
-	stack_src = (struct in){ stacks, nstacks };
-	f = open_memstream(&out, &len);
-	print_json(f, p, k, ks, v, vs);
+	pk_json_begin(&j, f);
+	pk_stack_printer__event_json(sp, &j, data, size);
+	pk_json_end(&j);
 	fclose(f);
 	check_json(out, len);
 	free(out);
-
+	out = NULL;
 	stack_src = (struct in){ stacks, nstacks };
 	f = open_memstream(&out, &len);
-	n = folded_frames(p, k, v, true);
-	assert(n >= 1 && n <= FOLD_MAX);
-	print_folded(f, n, count_of(p, k, v));
+	pk_stack_printer__event_text(sp, f, data, size);
 	fclose(f);
-	check_folded(out, len);
+	check_text(out, len);
 	free(out);
+out:
+	pk_event_table__free(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct pk__stack_source src = { fake_find, fake_read, NULL };
+	/* user frames print [unknown]: no process's maps are read */
+	struct pk_stack_printer_opts opts = { .sz = sizeof(opts), .name = "fuzz" };
+	struct pk_stack_printer *sp = NULL;
 	struct in in = { data, size };
 	struct btf *btf = btf__new_empty();
 	unsigned int nr = 0, want = 1 + take(&in) % 12;
+	__u32 key_id, value_id;
 	__s64 ks = -1, vs = -1;
-	struct plan p = { .name = "m" };
 	uint8_t *key, *val;
 
 	while (btf && nr < want && in.n) {
@@ -161,56 +198,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!nr)
 		goto out;
-	p.key_id = 1 + take(&in) % nr;
-	p.value_id = 1 + take(&in) % nr;
-	ks = btf__resolve_size(btf, p.key_id);
-	vs = btf__resolve_size(btf, p.value_id);
+	key_id = 1 + take(&in) % nr;
+	value_id = 1 + take(&in) % nr;
+	ks = btf__resolve_size(btf, key_id);
+	vs = btf__resolve_size(btf, value_id);
 	if (ks <= 0 || vs <= 0 || ks > 512 || vs > 512)
 		goto out;
-	st.btf = btf;
-	st.find_stack_map = fake_find;
-	st.read_stack = fake_read;
-	st.usyms = NULL; /* user frames print [unknown]: no process's maps read */
-	st.printer = pk_btf_printer__new(btf);
-	if (!st.stacks)
-		st.stacks = calloc(MAX_FIELDS, sizeof(*st.stacks));
-	scan(&p, p.key_id, false);
-	scan(&p, p.value_id, true);
+	sp = pk__stack_printer_new(btf, &src, &opts);
+	assert(sp);
 	/* exactly the key's and the value's bytes: reading past them is an ASan error */
 	key = calloc(1, ks);
 	val = calloc(1, vs);
 	memcpy(key, in.p, in.n < (size_t)ks ? in.n : (size_t)ks);
 	if (in.n > (size_t)ks)
 		memcpy(val, in.p + ks, in.n - ks < (size_t)vs ? in.n - ks : (size_t)vs);
-	print_all(&p, key, ks, val, vs, data, size);
-	/* the same type as an event record */
-	if (run_stacks_event_init(btf, p.key_id)) {
-		char *out = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&out, &len);
-		struct pk_json j;
-
-		pk_usyms__free(st.usyms);
-		st.usyms = NULL;
-		stack_src = (struct in){ data, size };
-		pk_json_begin(&j, f);
-		run_stacks_event_json(&j, key, ks);
-		pk_json_end(&j);
-		fclose(f);
-		check_json(out, len);
-		free(out);
-		out = NULL;
-		f = open_memstream(&out, &len);
-		run_stacks_event_text(f, key, ks);
-		fclose(f);
-		check_text(out, len);
-		free(out);
-	}
+	print_all(sp, key_id, key, ks, value_id, val, vs, data, size);
+	print_event(sp, btf, key_id, key, ks, data, size);
 	free(key);
 	free(val);
 out:
-	pk_btf_printer__free(st.printer);
-	st.printer = NULL;
+	pk_stack_printer__free(sp);
 	btf__free(btf);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <probekit/attach.h>
+#include <probekit/object.h>
 #include <probekit/parse.h>
 #include <probekit/privileges.h>
 
@@ -56,9 +57,15 @@ enum pk_tool_flags {
 	/*
 	 * --metrics, --metrics-max-series and --quiet for a .main tool that
 	 * hands its loaded object to pk_run__serve_metrics() (tools with a
-	 * skeleton have them, served once attached).
+	 * skeleton or an .open object have them, served once attached).
 	 */
 	PK_TOOL_METRICS = 1 << 3,
+	/*
+	 * The tool prints stacks: -f/--folded (folded lines, not with --json)
+	 * and --svg FILE (a flame graph; a file that cannot be written fails
+	 * before tracing), read with pk_run__folded() and pk_run__svg().
+	 */
+	PK_TOOL_STACKS = 1 << 4,
 };
 
 struct pk_tool {
@@ -86,7 +93,8 @@ struct pk_tool {
 
 	const struct pk_skel_ops *skel;
 	const struct pk_variant *variants;
-	/* after open, before load: rodata, map sizes, autoload */
+	/* after open, before load: rodata, map sizes, autoload (with .open: @skel
+	 * is the struct bpf_object) */
 	int (*configure)(struct pk_run *run, void *skel, enum pk_mech mech);
 	/* after attach: print the header */
 	int (*start)(struct pk_run *run);
@@ -101,6 +109,20 @@ struct pk_tool {
 	void (*command_exit)(struct pk_run *run, pid_t pid);
 	/* event buffer pages per CPU unless -b says otherwise; 0: the library's */
 	unsigned int buffer_pages;
+	/*
+	 * Instead of .skel, for a tool whose BPF object is a file named at run
+	 * time (`probekit run FILE`): after parsing, sets *@path to the object
+	 * file and may fill @opts' pid and sample_freq. The runtime then opens
+	 * it as a pk_object (object.h) with --mechanism, -v and .configure,
+	 * gives it -c's pid when @opts names none, and runs it as it runs a
+	 * skeleton; the object has events when it has probekit.bpf.h's buffer.
+	 * *@path left NULL: the tool is done, with pk_run__stop()'s status. A
+	 * negative errno as for .parse_opt.
+	 */
+	int (*open)(struct pk_run *run, const char **path, struct pk_object_opts *opts);
+	/* last, whatever happened (after finish, or instead of it): free what
+	 * the tool made, before the runtime detaches and frees the object */
+	void (*cleanup)(struct pk_run *run);
 };
 
 /* Runs a tool as its own process would; returns the exit status. */
@@ -113,9 +135,16 @@ int pk_run__verbose(const struct pk_run *run);
 const char *pk_run__name(const struct pk_run *run);
 void *pk_run__skel(const struct pk_run *run);
 struct bpf_object *pk_run__object(const struct pk_run *run);
+/* With tool->open: the object opened (NULL before). */
+struct pk_object *pk_run__file_object(const struct pk_run *run);
+/* The event buffer (NULL without events, or before load). */
+struct pk_events *pk_run__events(const struct pk_run *run);
 enum pk_mech pk_run__mechanism(const struct pk_run *run);
 /* The loaded object's links; pk_attach__add_link() hands it more. */
 struct pk_attach *pk_run__attach(const struct pk_run *run);
+/* PK_TOOL_STACKS: --folded given; the --svg file, or NULL. */
+bool pk_run__folded(const struct pk_run *run);
+const char *pk_run__svg(const struct pk_run *run);
 /* Calls tool->tick every @ms milliseconds. */
 void pk_run__set_interval(struct pk_run *run, unsigned int ms);
 /* Ends the poll loop after the current batch, with this exit status. */

@@ -17,7 +17,8 @@ struct bpf_object;
  * arrive through the ring buffer when the kernel has one and through the
  * perf buffer otherwise. Lost events are counted either way.
  */
-/* While events flow, readers look for unannounced ones this often. */
+/* While events flow, readers look for unannounced ones this often (the
+ * wakeup protocol: lib/events.c). */
 #define PK_BATCH_POLL_MS 10
 /*
  * pk_events__consume() hands over at most this many ring-buffer events per
@@ -61,7 +62,7 @@ int pk_events__consume(struct pk_events *ev);
 int pk_events__poll(struct pk_events *ev, int timeout_ms);
 /*
  * How long a reader with its own poll loop may wait before consuming
- * again: @timeout_ms, or less while events flow (see pk_events__poll()).
+ * again: @timeout_ms, or less while events flow (the wakeup protocol).
  */
 int pk_events__wait(const struct pk_events *ev, int timeout_ms);
 /* Events the kernel could not deliver, since the start. */

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include <probekit/output.h>
+#include <probekit/stackid.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -87,6 +88,12 @@ struct pk_event_column {
 	int width;
 	/* PK_COL_STACK_ID of a user stack (PK_STACK_USER), else kernel or unknown */
 	bool user_stack;
+	/* PK_COL_STACK_ID: the kind and the stack map pk_btf_stack_id() gave */
+	enum pk_stack_kind stack_kind;
+	const char *stack_map;
+	/* a pk_stack_id tag that breaks the convention (the member prints as a
+	 * number), for a printer to name; else NULL */
+	const char *bad_stack_tag;
 };
 
 struct pk_event_table_opts {

@@ -88,6 +88,12 @@ int pk_flamegraph__save(const struct pk_flamegraph *fg, const char *path,
  * with the reason in @why.
  */
 int pk_flamegraph__can_save(const char *path, char *why, size_t why_size);
+/*
+ * One folded line, flamegraph.pl's input: @frames outermost first, ';'
+ * between, a space and @count last. Names are escaped (pk_escape_text()),
+ * and a ';' inside one becomes ':', since it would split the frame.
+ */
+void pk_print_folded(FILE *out, const char *const *frames, size_t n, uint64_t count);
 /* pk_flamegraph__save() without the reason. */
 int pk_flamegraph__save_svg(const struct pk_flamegraph *fg, const char *path,
 			    const struct pk_flamegraph_opts *opts);

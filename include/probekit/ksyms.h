@@ -155,6 +155,13 @@ const char *pk_kframe__format(const struct pk_kframe *f, unsigned int flags, cha
  */
 int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max);
 /*
+ * pk_stack_read() of a loaded map of a bpf_object: its type and value size
+ * come from libbpf, so a read is the lookup alone (pk_stack_read() asks the
+ * kernel for them first, one more syscall a stack).
+ */
+struct bpf_map;
+int pk_stack_read_map(const struct bpf_map *map, __s64 stack_id, __u64 *ips, size_t max);
+/*
  * Prints a kernel stack, one frame per line after @indent, symbolized
  * with @flags (enum pk_ksym_flags) over the shared table.
  */

@@ -48,6 +48,11 @@ size_t pk_map_snapshot__count(const struct pk_map_snapshot *s);
 __u32 pk_map_snapshot__key_size(const struct pk_map_snapshot *s);
 /* The size of each value as stored in the snapshot (see sum_percpu). */
 __u32 pk_map_snapshot__value_size(const struct pk_map_snapshot *s);
+/*
+ * Entry @i's key and value, or NULL past the last. The keys are one array
+ * (entry i at key(s, 0) + i * key_size), and so are the values: key(s, 0)
+ * and value(s, 0) hand over all of them without a copy.
+ */
 const void *pk_map_snapshot__key(const struct pk_map_snapshot *s, size_t i);
 const void *pk_map_snapshot__value(const struct pk_map_snapshot *s, size_t i);
 /* Whether the kernel's batch operations were used to take it. */

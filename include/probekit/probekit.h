@@ -39,13 +39,15 @@
 #include <probekit/stackid.h>
 #include <probekit/tracepipe.h>
 
-/* print: BTF values, event tables, maps, histograms, flame graphs, metrics */
+/* print: BTF values, event tables, maps, histograms, flame graphs, stacks, metrics */
 #include <probekit/btfvalue.h>
 #include <probekit/eventtable.h>
 #include <probekit/flamegraph.h>
 #include <probekit/hist.h>
 #include <probekit/mapprint.h>
 #include <probekit/metrics.h>
+#include <probekit/objprint.h>
+#include <probekit/stackprint.h>
 
 /* runtime: struct pk_tool, the runtime every tool runs on */
 #include <probekit/cli.h>

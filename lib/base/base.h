@@ -57,6 +57,54 @@ static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
 
 /* The effective capability set, from /proc/self/status (privileges.c); -errno. */
 int pk__cap_effective(unsigned long long *caps);
+/* Sorting ------------------------------------------------------------------- */
+
+/*
+ * A heap sort of @n elements of @size bytes at @base, in place: glibc's
+ * qsort() sorts a copy (a merge sort), which for the big tables (kallsyms'
+ * lines, libc's symbols) costs as much memory again. @cmp(a, b, arg) as
+ * qsort_r()'s. Inline, so that each caller's @cmp and @size are inlined
+ * into its copy.
+ */
+static inline void pk__swap(char *a, char *b, size_t size)
+{
+	char t;
+
+	while (size--) {
+		t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+static inline void pk__sift_down(char *v, size_t size, size_t i, size_t n,
+				 int (*cmp)(const void *a, const void *b, void *arg), void *arg)
+{
+	size_t c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && cmp(v + c * size, v + (c + 1) * size, arg) < 0)
+			c++;
+		if (cmp(v + i * size, v + c * size, arg) >= 0)
+			return;
+		pk__swap(v + i * size, v + c * size, size);
+		i = c;
+	}
+}
+
+static inline void pk__heapsort(void *base, size_t n, size_t size,
+				int (*cmp)(const void *a, const void *b, void *arg), void *arg)
+{
+	char *v = base;
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		pk__sift_down(v, size, i, n, cmp, arg);
+	for (i = n; i-- > 1;) {
+		pk__swap(v, v + i * size, size);
+		pk__sift_down(v, size, 0, i, cmp, arg);
+	}
+}
 
 /* Reasons and errno names (why.c, errno_name.c) ----------------------------- */
 

@@ -242,15 +242,33 @@ int pk_events__epoll_add(const struct pk_events *ev, int epfd, __u64 tag)
 }
 
 /*
- * The BPF side skips the wakeup of an event that follows a wakeup by less
- * than PK_WAKEUP_GAP_NS (bpf/probekit.bpf.h), at most PK_BATCH_POLL_MS. So
- * the reader keeps looking every PK_BATCH_POLL_MS until a look that began
- * PK_BATCH_POLL_MS or more after it last found events finds none: an event
- * that look missed came after it began, so at least PK_BATCH_POLL_MS after
- * the wakeup that made the reader find those, and wakes it. (Going idle on the first empty
- * look, which another deadline of the caller's loop can make early, could
- * leave an event waiting for that loop's next deadline.) @began: the
- * CLOCK_MONOTONIC time the look began.
+ * The wakeup protocol, between pk_submit() (bpf/probekit.bpf.h) and the
+ * reader; this comment is its one statement.
+ *
+ * A wakeup costs the traced task microseconds, so the BPF side wakes the
+ * reader for a ring-buffer event only when PK_WAKEUP_GAP_NS (1 ms) has
+ * passed since the last wakeup, or the ring is a quarter full; the events
+ * in between are sent without one. The reader makes up for them here:
+ * after a look that found events it looks again within PK_BATCH_POLL_MS
+ * (10 ms, pk_events__wait()), and keeps looking until a look that began
+ * PK_BATCH_POLL_MS or more after it last found events finds none
+ * (note_activity()). An event that look missed was sent after it began, so
+ * more than PK_WAKEUP_GAP_NS after the wakeup that made the reader find
+ * those, and it wakes the reader itself. Hence PK_WAKEUP_GAP_NS must not
+ * exceed PK_BATCH_POLL_MS. (Going idle on the first empty look, which
+ * another deadline of the caller's loop can make early, could leave an
+ * event waiting for that loop's next deadline.) Once idle, the reader
+ * waits for as long as its caller wants: the next event wakes it.
+ *
+ * The perf buffer wakes the reader for every event: no look is needed.
+ *
+ * pk_events__consume() is the one call that reads the buffers; a loop
+ * waits on their fds (pk_events__epoll_add()) for at most what
+ * pk_events__wait() allows and consumes after each wait, whatever ended it:
+ * pk_events__poll() is that loop's turn, and the tool runtime's loop
+ * (lib/cli.c, take_events()) is another.
+ *
+ * @began: the CLOCK_MONOTONIC time the look began.
  */
 static void note_activity(struct pk_events *ev, int found, __u64 began)
 {
@@ -293,31 +311,14 @@ int pk_events__wait(const struct pk_events *ev, int timeout_ms)
 	return timeout_ms;
 }
 
-/*
- * The BPF side skips wakeups for events that follow one within a
- * millisecond (bpf/probekit.bpf.h), so after any activity this waits
- * at most PK_BATCH_POLL_MS and then looks for such stragglers itself. Once
- * looks find none for PK_BATCH_POLL_MS (note_activity()), it waits as long
- * as asked: the next event wakes it.
- */
 int pk_events__poll(struct pk_events *ev, int timeout_ms)
 {
-	int ret;
+	int fd = ev->rb ? ring_buffer__epoll_fd(ev->rb) : perf_buffer__epoll_fd(ev->pb);
+	struct epoll_event e;
 
-	if (!ev->rb) {
-		ret = perf_buffer__poll(ev->pb, timeout_ms);
-		return ev->cb_err ? ev->cb_err : ret;
-	}
-	timeout_ms = pk_events__wait(ev, timeout_ms);
-	ev->batch = 0;
-	ev->batch_full = false;
-	ret = ring_buffer__poll(ev->rb, timeout_ms);
-	if (ev->batch_full)
-		ret = ev->batch;
-	if (ret == 0)
-		return pk_events__consume(ev);
-	note_activity(ev, ret, 0);
-	return ret;
+	if (epoll_wait(fd, &e, 1, pk_events__wait(ev, timeout_ms)) < 0 && errno != EINTR)
+		return -errno;
+	return pk_events__consume(ev);
 }
 
 __u64 pk_events__lost(const struct pk_events *ev)

@@ -47,6 +47,8 @@ struct pk_attach {
 	void *skel;
 	enum pk_mech mech;
 	struct bpf_link **links;
+	/* the kind of program each link runs, known when it was added */
+	enum pk_mech *link_kinds;
 	int nr_links;
 	/* uprobe_multi links, which libbpf 1.1 cannot hold: their fds */
 	struct raw_link *raw;
@@ -223,7 +225,9 @@ static void detach_all(struct pk_attach *att)
 	close_raw_links(att);
 	destroy_links(att->links, att->nr_links);
 	free(att->links);
+	free(att->link_kinds);
 	att->links = NULL;
+	att->link_kinds = NULL;
 	att->nr_links = 0;
 	clear_targets(att);
 	if (att->skel)
@@ -429,28 +433,43 @@ static int select_programs(struct pk_attach *att, const struct pk_variant *v, ch
 	return 0;
 }
 
-int pk_attach__add_link(struct pk_attach *att, struct bpf_link *link)
+static enum pk_mech link_kind(const struct pk_attach *att, struct bpf_link *link);
+
+static int add_link(struct pk_attach *att, struct bpf_link *link, enum pk_mech kind)
 {
 	struct bpf_link **links;
+	enum pk_mech *kinds;
 
 	links = realloc(att->links, (att->nr_links + 1) * sizeof(*links));
 	if (!links)
 		return -ENOMEM;
 	att->links = links;
+	kinds = realloc(att->link_kinds, (att->nr_links + 1) * sizeof(*kinds));
+	if (!kinds)
+		return -ENOMEM;
+	att->link_kinds = kinds;
+	kinds[att->nr_links] = kind;
 	links[att->nr_links++] = link;
 	return 0;
 }
 
-static int keep_link(struct pk_attach *att, struct bpf_link *link, const char *prog,
+/* A link made elsewhere: its kind asked of the kernel once, here, not at each count. */
+int pk_attach__add_link(struct pk_attach *att, struct bpf_link *link)
+{
+	return add_link(att, link, link_kind(att, link));
+}
+
+static int keep_link(struct pk_attach *att, struct bpf_link *link, struct bpf_program *prog,
 		     const char *where)
 {
-	int err = pk_attach__add_link(att, link);
+	int err = add_link(att, link, pk__prog_kind(prog));
 
 	if (err) {
 		bpf_link__destroy(link);
 		return err;
 	}
-	explain(att, "  %s: %s on %s", mech_names[att->trying->mech], prog, where);
+	explain(att, "  %s: %s on %s", mech_names[att->trying->mech], bpf_program__name(prog),
+		where);
 	return 0;
 }
 
@@ -548,7 +567,7 @@ static int attach_to_targets(struct pk_attach *att, struct bpf_program *prog, ch
 		link = pk__target_attach(prog, s->resolved, s->t.pid, s->t.cookie, why, size);
 		if (!link)
 			return -errno;
-		err = keep_link(att, link, name, s->resolved);
+		err = keep_link(att, link, prog, s->resolved);
 		if (err)
 			return err;
 	}
@@ -595,7 +614,7 @@ static int attach_programs(struct pk_attach *att, char *why, size_t size)
 				 bpf_program__section_name(prog), strerror(-err));
 			return err;
 		}
-		err = keep_link(att, link, name, bpf_program__section_name(prog));
+		err = keep_link(att, link, prog, bpf_program__section_name(prog));
 		if (err)
 			return err;
 	}
@@ -886,7 +905,7 @@ int pk_attach__count(const struct pk_attach *att, enum pk_mech kind)
 	if (kind == PK_MECH_UPROBE_MULTI)
 		return att->nr_raw;
 	for (i = 0; i < att->nr_links; i++)
-		n += link_kind(att, att->links[i]) == kind;
+		n += att->link_kinds[i] == kind;
 	/* bcc's num_open_uprobes() counts functions */
 	for (i = 0; kind == PK_MECH_UPROBE && i < att->nr_raw; i++)
 		n += att->raw[i].functions;

@@ -90,25 +90,6 @@ static bool starts(const char *s, const char *p)
 	return !strncmp(s, p, strlen(p));
 }
 
-/* The kind of hook a section name asks for. */
-static enum pk_mech sec_mech(const char *sec)
-{
-	if (starts(sec, "fentry/") || starts(sec, "fexit/") || starts(sec, "fmod_ret/"))
-		return PK_MECH_FENTRY;
-	if (starts(sec, "kprobe/") || starts(sec, "kretprobe/") || starts(sec, "ksyscall/") ||
-	    starts(sec, "kretsyscall/"))
-		return PK_MECH_KPROBE;
-	if (starts(sec, "tp_btf/"))
-		return PK_MECH_TP_BTF;
-	if (starts(sec, "raw_tp/") || starts(sec, "raw_tracepoint/"))
-		return PK_MECH_RAW_TP;
-	if (starts(sec, "tracepoint/") || starts(sec, "tp/"))
-		return PK_MECH_TRACEPOINT;
-	if (starts(sec, "uprobe") || starts(sec, "uretprobe") || starts(sec, "usdt"))
-		return PK_MECH_UPROBE;
-	return PK_MECH_AUTO;
-}
-
 int pk_object_file_check(const char *path, char *why, size_t why_size)
 {
 	Elf64_Ehdr eh;
@@ -358,7 +339,8 @@ static int read_programs(struct pk_object *o, struct bpf_object *obj)
 		p->sec = strdup(bpf_program__section_name(prog));
 		if (!p->name || !p->sec)
 			return -ENOMEM;
-		p->mech = sec_mech(p->sec);
+		/* the kind libbpf made of the SEC name, as pk_attach judges it */
+		p->mech = pk__prog_kind(prog);
 		p->group = -1;
 		p->extra = attached_here(p->sec);
 		o->printk |= calls_printk(prog);
@@ -620,7 +602,7 @@ static int configure(void *skel, enum pk_mech mech, void *ctx)
  * ("tracepoint/cat/event", "fentry/func", "tp_btf/event"...), from the walker
  * of targets.h for its kind. Returns how many were written to @out.
  */
-static size_t nearest_targets(const char *sec, char *out, size_t size)
+static size_t nearest_targets(const char *sec, enum pk_mech mech, char *out, size_t size)
 {
 	int (*walk)(pk_target_fn fn, void *arg) = NULL;
 	const char *t = strchr(sec, '/');
@@ -634,7 +616,7 @@ static size_t nearest_targets(const char *sec, char *out, size_t size)
 		return 0;
 	snprintf(want, sizeof(want), "%s", t + 1);
 	want[strcspn(want, "+")] = '\0';
-	switch (sec_mech(sec)) {
+	switch (mech) {
 	case PK_MECH_TRACEPOINT:
 		slash = strchr(want, '/');
 		if (slash)
@@ -672,7 +654,7 @@ static int check_targets(struct pk_object *o)
 
 		if (p->group >= 0 || pk_attach_target_exists(p->sec, reason, sizeof(reason)))
 			continue;
-		if (nearest_targets(p->sec, near, sizeof(near)) > 0)
+		if (nearest_targets(p->sec, p->mech, near, sizeof(near)) > 0)
 			snprintf(o->error, sizeof(o->error), "program %s: %s; did you mean %s?",
 				 p->name, reason, near);
 		else
@@ -682,31 +664,20 @@ static int check_targets(struct pk_object *o)
 	return 0;
 }
 
-static const enum pk_feature mech_feature[PK_MECH__COUNT] = {
-	[PK_MECH_FENTRY] = PK_FEAT_KFUNC,	  [PK_MECH_KPROBE] = PK_FEAT_KPROBE,
-	[PK_MECH_TP_BTF] = PK_FEAT_TP_BTF,	  [PK_MECH_RAW_TP] = PK_FEAT_RAW_TP,
-	[PK_MECH_TRACEPOINT] = PK_FEAT_TRACEPOINT, [PK_MECH_UPROBE] = PK_FEAT_UPROBE,
-};
-
 /* Why the member @p of a group was not the one chosen. */
 static void why_not(const struct pk_object *o, const struct prog_info *p, enum pk_mech chosen,
 		    char *reason, size_t size)
 {
-	const struct pk_feature_status *st;
-
 	if (o->opts.mechanism != PK_MECH_AUTO && p->mech != o->opts.mechanism) {
 		snprintf(reason, size, "--mechanism %s", pk_mech_name(o->opts.mechanism));
 		return;
 	}
 	if (!pk_attach_target_exists(p->sec, reason, size))
 		return;
-	if (p->mech > PK_MECH_AUTO && p->mech < PK_MECH__COUNT) {
-		st = pk_feature_probe(mech_feature[p->mech]);
-		if (!st->available) {
-			snprintf(reason, size, "%s", st->reason);
-			return;
-		}
-	}
+	/* attach.c's table of what each mechanism needs */
+	if (p->mech > PK_MECH_AUTO && p->mech < PK_MECH__COUNT &&
+	    !pk_mech_usable(p->mech, reason, size))
+		return;
 	snprintf(reason, size, "%s",
 		 rank_of(p->mech) > rank_of(chosen) ? "a better member works" :
 						      "it failed to load or attach (see above)");

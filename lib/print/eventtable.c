@@ -180,6 +180,8 @@ static void by_name(struct pk_event_table *tab, struct pk_event_column *c, bool 
 	if (stack) {
 		c->kind = PK_COL_STACK_ID;
 		c->user_stack = stack->kind == PK_STACK_USER;
+		c->stack_kind = stack->kind;
+		c->stack_map = stack->map;
 		c->width = 7;
 		return;
 	}
@@ -265,8 +267,9 @@ static int plan_member(struct planner *p, __u32 sid, const struct btf_type *st, 
 	bool aggregate = mt && (btf_is_struct(mt) || btf_is_union(mt)) && !bits;
 	struct pk_stack_id_info stack;
 	/* the rule `probekit run` symbolizes by; a broken tag leaves a number */
-	bool is_stack = pk_btf_stack_id(btf, sid, i, &stack) > 0;
+	int is_stack = pk_btf_stack_id(btf, sid, i, &stack);
 	char path[256];
+	int err;
 
 	if (!name)
 		name = "";
@@ -277,7 +280,10 @@ static int plan_member(struct planner *p, __u32 sid, const struct btf_type *st, 
 		 name[0] ? name : "?");
 	if (aggregate && btf_is_struct(mt) && depth + 1 < PK_EVENT_TABLE_MAX_DEPTH)
 		return plan_members(p, mid, mt, off, path, depth + 1);
-	return add_column(p, path, m->type, off, bits, !prefix, is_stack ? &stack : NULL);
+	err = add_column(p, path, m->type, off, bits, !prefix, is_stack > 0 ? &stack : NULL);
+	if (!err && is_stack == -EBADMSG)
+		p->t->cols[p->t->ncols - 1].bad_stack_tag = stack.tag;
+	return err;
 }
 
 static int plan_members(struct planner *p, __u32 sid, const struct btf_type *st, __u32 base,

@@ -554,6 +554,22 @@ int pk_flamegraph__write_svg(const struct pk_flamegraph *fg, FILE *f,
 	return err;
 }
 
+void pk_print_folded(FILE *out, const char *const *frames, size_t n, uint64_t count)
+{
+	char esc[4096], *c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pk_escape_text(esc, sizeof(esc), frames[i], strlen(frames[i]));
+		for (c = esc; *c; c++) {
+			if (*c == ';')
+				*c = ':';
+		}
+		fprintf(out, "%s%s", i ? ";" : "", esc);
+	}
+	fprintf(out, " %llu\n", (unsigned long long)count);
+}
+
 int pk_flamegraph__can_save(const char *path, char *why, size_t why_size)
 {
 	int fd;

@@ -641,8 +641,6 @@ int pk_hist__print_map(const struct pk_hist *h, FILE *out, const struct bpf_map 
 {
 	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = true);
 	struct pk_map_snapshot *s;
-	size_t i, n;
-	unsigned char *keys, *values;
 	int ret;
 
 	if (!h || !map || !PK_OPTS_VALID(opts, pk_hist_print_opts))
@@ -653,20 +651,11 @@ int pk_hist__print_map(const struct pk_hist *h, FILE *out, const struct bpf_map 
 					    : pk_map__snapshot(bpf_map__fd(map), &ro);
 	if (!s)
 		return -errno;
-	n = pk_map_snapshot__count(s);
-	keys = malloc(n * h->key_size + 1);
-	values = malloc(n * h->value_size + 1);
-	ret = pk_map_snapshot__value_size(s) == h->value_size ? -ENOMEM : -EINVAL;
-	if (keys && values && ret == -ENOMEM) {
-		for (i = 0; i < n; i++) {
-			memcpy(keys + i * h->key_size, pk_map_snapshot__key(s, i), h->key_size);
-			memcpy(values + i * h->value_size, pk_map_snapshot__value(s, i),
-			       h->value_size);
-		}
-		ret = pk_hist__print(h, out, keys, values, n, opts);
-	}
-	free(keys);
-	free(values);
+	/* a snapshot's keys and values are two arrays, as pk_hist__print() takes them: no copy */
+	ret = pk_map_snapshot__value_size(s) != h->value_size ?
+		      -EINVAL :
+		      pk_hist__print(h, out, pk_map_snapshot__key(s, 0), pk_map_snapshot__value(s, 0),
+				     pk_map_snapshot__count(s), opts);
 	pk_map_snapshot__free(s);
 	return ret;
 }

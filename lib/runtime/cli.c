@@ -25,6 +25,7 @@
 #include <probekit/cli.h>
 #include <probekit/events.h>
 #include <probekit/features.h>
+#include <probekit/flamegraph.h>
 #include <probekit/ksyms.h>
 #include <probekit/metrics.h>
 
@@ -48,6 +49,8 @@ enum common_id {
 	C_METRICS,
 	C_METRICS_MAX,
 	C_QUIET,
+	C_FOLDED,
+	C_SVG,
 };
 
 enum common_scope {
@@ -60,6 +63,8 @@ enum common_scope {
 	FOR_COMMAND,
 	/* tools with BPF maps: skeletons, and .main tools with PK_TOOL_METRICS */
 	FOR_METRICS,
+	/* tools with PK_TOOL_STACKS */
+	FOR_STACKS,
 };
 
 struct common_option {
@@ -97,6 +102,11 @@ static const struct common_option common_options[] = {
 	    "with --metrics: at most N series per map and scrape (10000)" },
 	  0, FOR_METRICS },
 	{ { "quiet", C_QUIET, NULL, "with --metrics: print nothing on stdout" }, 0, FOR_METRICS },
+	{ { "folded", C_FOLDED, NULL,
+	    "print the stacks folded, flamegraph.pl's input: frame;frame;frame COUNT" },
+	  'f', FOR_STACKS },
+	{ { "svg", C_SVG, "FILE", "write a flame graph of the stacks to FILE (SVG)" }, 0,
+	  FOR_STACKS },
 };
 
 #define NR_COMMON (sizeof(common_options) / sizeof(common_options[0]))
@@ -113,11 +123,16 @@ struct pk_run {
 	FILE *out;
 	bool out_broken;
 	bool json;
+	/* --folded, --svg FILE (PK_TOOL_STACKS) */
+	bool folded;
+	const char *svg;
 	int verbose;
 	unsigned long duration_ms;
 	enum pk_mech mechanism;
 	struct pk_events_opts events_opts;
 	struct pk_attach *att;
+	/* tool->open's object, which owns att */
+	struct pk_object *obj;
 	struct pk_events *events;
 	unsigned int interval_ms;
 	int epfd;
@@ -241,6 +256,26 @@ enum pk_mech pk_run__mechanism(const struct pk_run *run)
 struct pk_attach *pk_run__attach(const struct pk_run *run)
 {
 	return run->att;
+}
+
+struct pk_object *pk_run__file_object(const struct pk_run *run)
+{
+	return run->obj;
+}
+
+struct pk_events *pk_run__events(const struct pk_run *run)
+{
+	return run->events;
+}
+
+bool pk_run__folded(const struct pk_run *run)
+{
+	return run->folded;
+}
+
+const char *pk_run__svg(const struct pk_run *run)
+{
+	return run->svg;
 }
 
 void pk_run__set_interval(struct pk_run *run, unsigned int ms)
@@ -369,18 +404,25 @@ static bool tool_has_short(const struct pk_tool *tool, int key)
 	return false;
 }
 
+static bool has_bpf(const struct pk_tool *tool)
+{
+	return tool->skel || tool->open;
+}
+
 static bool common_applies(const struct pk_tool *tool, const struct common_option *c)
 {
 	if (c->scope == FOR_BPF)
-		return tool->skel != NULL;
+		return has_bpf(tool);
 	if (c->scope == FOR_LOOP)
-		return tool->skel || (tool->flags & PK_TOOL_LOOP);
+		return has_bpf(tool) || (tool->flags & PK_TOOL_LOOP);
 	if (c->scope == FOR_EVENTS)
-		return tool->skel && !(tool->flags & PK_TOOL_NO_EVENTS);
+		return has_bpf(tool) && !(tool->flags & PK_TOOL_NO_EVENTS);
 	if (c->scope == FOR_COMMAND)
 		return tool->flags & PK_TOOL_COMMAND;
 	if (c->scope == FOR_METRICS)
-		return tool->skel || (tool->flags & PK_TOOL_METRICS);
+		return has_bpf(tool) || (tool->flags & PK_TOOL_METRICS);
+	if (c->scope == FOR_STACKS)
+		return tool->flags & PK_TOOL_STACKS;
 	return true;
 }
 
@@ -484,6 +526,14 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 	case C_QUIET:
 		run->quiet = true;
 		return 0;
+	case C_FOLDED:
+		run->folded = true;
+		return 0;
+	case C_SVG:
+		if (!arg[0])
+			return pk_usage_error(run, "empty --svg file name");
+		run->svg = arg;
+		return 0;
 	case C_BTF:
 		v = (unsigned long)-pk_btf_set_path(arg);
 		if (v)
@@ -560,6 +610,22 @@ static int check_command(struct pk_run *run)
 	return err;
 }
 
+/* --folded and --svg: a file that cannot be written fails now, not after the tracing. */
+static int check_stacks(struct pk_run *run)
+{
+	char why[PATH_MAX + 128];
+	int err;
+
+	if (run->folded && run->json)
+		return pk_usage_error(run, "--folded and --json do not go together");
+	if (!run->svg)
+		return 0;
+	err = pk_flamegraph__can_save(run->svg, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	return err ? -EIO : 0;
+}
+
 /* Returns 0 to go on, 1 to exit 0 (help, version), or a negative errno. */
 static int parse_command_line(struct pk_run *run, int argc, char **argv)
 {
@@ -598,6 +664,9 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		if (err)
 			return err;
 	}
+	err = check_stacks(run);
+	if (err)
+		return err;
 	if (optind < argc) {
 		if (!tool->parse_args)
 			return pk_usage_error(run, "unexpected argument '%s' (see --help)",
@@ -718,9 +787,24 @@ static int libbpf_everything(enum libbpf_print_level level, const char *fmt, va_
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* The object has probekit.bpf.h's event buffer. */
+static bool object_has_events(const struct bpf_object *obj)
+{
+	return bpf_object__find_map_by_name(obj, "pk_rb") &&
+	       bpf_object__find_map_by_name(obj, "pk_pb");
+}
+
+static bool tool_has_events(const struct pk_run *run, const struct bpf_object *obj)
+{
+	if (run->tool->open)
+		return object_has_events(obj);
+	return !(run->tool->flags & PK_TOOL_NO_EVENTS);
+}
+
 static int configure_object(void *skel, enum pk_mech mech, void *ctx)
 {
 	struct pk_run *run = ctx;
+	struct bpf_object *obj = run->tool->open ? skel : run->tool->skel->object(skel);
 	int err;
 
 	if (run->tool->configure) {
@@ -728,9 +812,14 @@ static int configure_object(void *skel, enum pk_mech mech, void *ctx)
 		if (err)
 			return err;
 	}
-	if (run->tool->flags & PK_TOOL_NO_EVENTS)
+	if (!tool_has_events(run, obj))
 		return 0;
-	return pk_events__configure(run->tool->skel->object(skel), &run->events_opts);
+	return pk_events__configure(obj, &run->events_opts);
+}
+
+static int configure_file_object(struct bpf_object *obj, enum pk_mech mech, void *ctx)
+{
+	return configure_object(obj, mech, ctx);
 }
 
 static int on_event(void *ctx, const void *data, size_t size)
@@ -799,15 +888,33 @@ static int setup_epoll(struct pk_run *run)
 	return 0;
 }
 
+/*
+ * The one place the runtime takes events from the buffer, once per turn of
+ * the loop: whether the buffer woke it, a deadline did (pk_events__wait()
+ * shortens the wait while events flow: the wakeup protocol, lib/events.c),
+ * or another descriptor did. The first turn takes what was sent before the
+ * buffers joined the epoll set, which may never be announced (seen with the
+ * perf buffer on Linux 6.1); the last, after the stop, what the buffer
+ * still holds, which belongs to the run.
+ */
+static int take_events(struct pk_run *run)
+{
+	int ret;
+
+	if (!run->events || run->out_broken)
+		return 0;
+	ret = pk_events__consume(run->events);
+	return ret < 0 && ret != -EINTR ? ret : 0;
+}
+
 static int dispatch(struct pk_run *run, const struct epoll_event *e)
 {
 	struct watch *w;
 	int ret;
 
-	if (e->data.u32 == 0) {
-		ret = pk_events__consume(run->events);
-		return ret < 0 && ret != -EINTR ? ret : 0;
-	}
+	/* the event buffer's fds (tag 0): take_events() reads them */
+	if (e->data.u32 == 0)
+		return 0;
 	w = &run->watches[e->data.u32 - 1];
 	ret = w->fn(run, w->fd);
 	return ret < 0 ? ret : 0;
@@ -825,60 +932,68 @@ static long long next_deadline(struct pk_run *run, long long end, long long tick
 	return next;
 }
 
+struct loop_clock {
+	long long end, tick, lost;
+};
+
+/* Waits for the next descriptor or deadline, and serves it. */
+static int loop_turn(struct pk_run *run, struct loop_clock *c)
+{
+	struct epoll_event evs[MAX_WATCHES + 1];
+	long long now = now_ms(), wait = next_deadline(run, c->end, c->tick, c->lost) - now;
+	int n, i, err;
+
+	if (run->events)
+		wait = pk_events__wait(run->events, wait > INT_MAX ? INT_MAX : (int)wait);
+	n = epoll_wait(run->epfd, evs, MAX_WATCHES + 1, wait > 0 ? (int)wait : 0);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	for (i = 0; i < n && !run->stop; i++) {
+		err = dispatch(run, &evs[i]);
+		if (err)
+			return err;
+	}
+	now = now_ms();
+	if (c->end && now >= c->end)
+		run->stop = true;
+	if (run->interval_ms && now >= c->tick) {
+		c->tick = now + run->interval_ms;
+		if (run->tool->tick && (err = run->tool->tick(run)) < 0)
+			return err;
+	}
+	if (now >= c->lost) {
+		c->lost = now + LOST_REPORT_MS;
+		report_lost(run, false);
+	}
+	return 0;
+}
+
 static int poll_loop(struct pk_run *run)
 {
 	long long start = now_ms();
-	long long end = run->duration_ms ? start + run->duration_ms : 0;
-	long long tick = start + run->interval_ms, lost = start + LOST_REPORT_MS;
-	struct epoll_event evs[MAX_WATCHES + 1];
-	int n, i, err;
+	struct loop_clock c = {
+		.end = run->duration_ms ? start + run->duration_ms : 0,
+		.tick = start + run->interval_ms,
+		.lost = start + LOST_REPORT_MS,
+	};
+	bool last = false;
+	int err;
 
 	err = setup_epoll(run);
 	if (!err)
 		err = pk__child_go(&run->child);
-	if (err)
-		return err;
-	/*
-	 * Events sent before the buffers joined the epoll set may never make
-	 * it report them (seen with the perf buffer on Linux 6.1): read them now.
-	 */
-	if (run->events && (err = dispatch(run, &(struct epoll_event){ .data.u32 = 0 })))
-		return err;
-	while (!signalled && !run->stop) {
-		long long now = now_ms(), wait = next_deadline(run, end, tick, lost) - now;
+	while (!err) {
+		int taken = take_events(run);
 
-		/* while events flow, look for the ones the kernel did not wake us for */
-		if (run->events)
-			wait = pk_events__wait(run->events, wait > INT_MAX ? INT_MAX : (int)wait);
-		n = epoll_wait(run->epfd, evs, MAX_WATCHES + 1, wait > 0 ? (int)wait : 0);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		for (i = 0; i < n && !run->stop; i++) {
-			err = dispatch(run, &evs[i]);
-			if (err)
-				return err;
-		}
-		if (n == 0 && run->events && (err = pk_events__consume(run->events)) < 0)
-			return err;
-		if (output_failed(run))
+		/* after the stop, a failing tool->event changes nothing */
+		if (last || output_failed(run))
 			break;
-		now = now_ms();
-		if (end && now >= end)
-			break;
-		if (run->interval_ms && now >= tick) {
-			tick = now + run->interval_ms;
-			if (run->tool->tick && (err = run->tool->tick(run)) < 0)
-				return err;
-		}
-		if (now >= lost) {
-			lost = now + LOST_REPORT_MS;
-			/* a wakeup the kernel skipped costs a second, not an event */
-			if (run->events && (err = pk_events__consume(run->events)) < 0)
-				return err;
-			report_lost(run, false);
-		}
+		err = taken;
+		last = signalled || run->stop;
+		if (!err && !last)
+			err = loop_turn(run, &c);
 	}
-	return 0;
+	return err;
 }
 
 int pk_run__loop(struct pk_run *run)
@@ -897,7 +1012,23 @@ int pk_run__loop(struct pk_run *run)
 	return run->status;
 }
 
-static int load_and_attach(struct pk_run *run)
+/* The events of a loaded object, if it has them. */
+static int open_events(struct pk_run *run)
+{
+	int err;
+
+	if (!tool_has_events(run, pk_run__object(run)))
+		return 0;
+	run->events = pk_events__new(pk_run__object(run), on_event, run, &run->events_opts);
+	if (!run->events) {
+		err = -errno;
+		pk_error(run, "cannot set up the event buffer: %s", strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static int load_skeleton(struct pk_run *run)
 {
 	LIBBPF_OPTS(pk_attach_opts, opts, .mechanism = run->mechanism,
 		    .configure = configure_object, .ctx = run,
@@ -911,18 +1042,38 @@ static int load_and_attach(struct pk_run *run)
 	/* kallsyms may have been read to check kprobe targets: give back the
 	 * ~10 MB; a tool that symbolizes loads it again when it needs it */
 	pk_ksyms_release();
-	if (err) {
+	if (err)
 		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
+	return err;
+}
+
+/* tool->open's file, as a pk_object; -c's command is its process. */
+static int load_file(struct pk_run *run, const char *path, struct pk_object_opts *opts)
+{
+	char why[1024];
+	int err;
+
+	opts->mechanism = run->mechanism;
+	opts->log = run->verbose ? stderr : NULL;
+	opts->configure = configure_file_object;
+	opts->ctx = run;
+	if (!opts->pid)
+		opts->pid = run->child.pid;
+	run->obj = pk_object__open(path, opts, why, sizeof(why));
+	if (!run->obj) {
+		err = -errno;
+		pk_error(run, "%s", why);
 		return err;
 	}
-	if (!(run->tool->flags & PK_TOOL_NO_EVENTS)) {
-		run->events = pk_events__new(pk_run__object(run), on_event, run, &run->events_opts);
-		if (!run->events) {
-			err = -errno;
-			pk_error(run, "cannot set up the event buffer: %s", strerror(errno));
-			return err;
-		}
+	err = pk_object__load(run->obj);
+	pk_ksyms_release();
+	if (err) {
+		pk_error(run, "%s", pk_object__error(run->obj));
+		if (run->verbose && pk_object__verifier_log(run->obj))
+			fprintf(stderr, "%s", pk_object__verifier_log(run->obj));
+		return err;
 	}
+	run->att = pk_object__attach(run->obj);
 	return 0;
 }
 
@@ -936,20 +1087,39 @@ static void report_using(struct pk_run *run)
 		run->events ? pk_events__kind(run->events) : "");
 }
 
+/* tool->open: 0 and the file to load, or the status to end with. */
+static int open_file(struct pk_run *run, const char **path, struct pk_object_opts *opts)
+{
+	int err;
+
+	*path = NULL;
+	if (!run->tool->open)
+		return 0;
+	err = run->tool->open(run, path, opts);
+	if (err)
+		return err == -EINVAL ? 2 : 1;
+	return *path ? 0 : run->status;
+}
+
 static int run_bpf_tool(struct pk_run *run)
 {
 	const struct pk_tool *tool = run->tool;
+	LIBBPF_OPTS(pk_object_opts, opts);
+	const char *path;
 	char why[128];
 	int err;
 
+	err = open_file(run, &path, &opts);
+	if (err || (tool->open && !path))
+		return err;
 	if (pk_check_bpf_privileges(why, sizeof(why))) {
 		pk_error(run, "%s", why);
 		return 1;
 	}
 	if (run->command && pk_run__spawn(run, run->command) < 0)
 		return 1;
-	err = load_and_attach(run);
-	if (err)
+	err = path ? load_file(run, path, &opts) : load_skeleton(run);
+	if (err || open_events(run))
 		return 1;
 	if (signalled)
 		return 0;
@@ -965,9 +1135,6 @@ static int run_bpf_tool(struct pk_run *run)
 		run->status = 1;
 	}
 	run->stopped_ns = now_ns();
-	/* what is already in the buffer belongs to the run */
-	if (run->events && !run->out_broken)
-		pk_events__consume(run->events);
 	if (run->child.pid && !run->child.reaped) {
 		pk__child_poll(&run->child, NULL, NULL);
 		say_how_the_command_ended(run);
@@ -1001,8 +1168,13 @@ static void cleanup(struct pk_run *run)
 	int i;
 
 	pk_metrics__free(run->metrics);
+	if (run->tool->cleanup)
+		run->tool->cleanup(run);
 	pk_events__free(run->events);
-	pk_attach__free(run->att);
+	if (run->obj)
+		pk_object__free(run->obj);
+	else
+		pk_attach__free(run->att);
 	pk__child_release(&run->child);
 	for (i = 0; i < run->nr_watches; i++) {
 		if (run->watches[i].owned)

@@ -90,51 +90,16 @@ int pk__symtab_add(struct pk__symtab *st, const char *name, uint64_t addr, uint6
 	return 0;
 }
 
-static int sym_cmp(const void *a, const void *b)
+static int sym_cmp(const void *a, const void *b, void *arg)
 {
 	const struct pk__sym *x = a, *y = b;
 
+	(void)arg;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
 	return x->name < y->name ? -1 : x->name > y->name;
-}
-
-static void sift_down(struct pk__sym *a, size_t root, size_t n)
-{
-	struct pk__sym tmp;
-	size_t child;
-
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && sym_cmp(&a[child], &a[child + 1]) < 0)
-			child++;
-		if (sym_cmp(&a[root], &a[child]) >= 0)
-			return;
-		tmp = a[root];
-		a[root] = a[child];
-		a[child] = tmp;
-		root = child;
-	}
-}
-
-/*
- * Heapsort, in place: glibc's qsort() sorts a copy (a merge sort), which
- * for libc's table was a quarter of mallocstacks' peak heap.
- */
-static void sort_syms(struct pk__sym *a, size_t n)
-{
-	struct pk__sym tmp;
-	size_t i;
-
-	for (i = n / 2; i-- > 0;)
-		sift_down(a, i, n);
-	for (i = n; i-- > 1;) {
-		tmp = a[0];
-		a[0] = a[i];
-		a[i] = tmp;
-		sift_down(a, 0, i);
-	}
 }
 
 static bool covers(const struct pk__sym *s, uint64_t addr)
@@ -155,7 +120,9 @@ void pk__symtab_sort(struct pk__symtab *st)
 	size_t i, j;
 
 	if (st->nr)
-		sort_syms(st->syms, st->nr);
+		/* in place: glibc's qsort() sorted a copy, a quarter of
+		 * mallocstacks' peak heap for libc's table */
+		pk__heapsort(st->syms, st->nr, sizeof(*st->syms), sym_cmp, NULL);
 	free(st->demangled);
 	st->demangled = NULL;
 	st->max_size = 0;

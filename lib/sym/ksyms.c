@@ -31,10 +31,13 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include <probekit/ksyms.h>
 #include <probekit/output.h>
+
+#include "sym.h"
 
 /* A symbol handed out: made on demand, never moved. */
 struct entry {
@@ -373,40 +376,15 @@ static __u64 key(const struct sorter *s, __u32 line)
 }
 
 /* Address order; the file's order among equal addresses. */
-static bool before(const struct sorter *s, __u32 x, __u32 y)
+static int line_cmp(const void *a, const void *b, void *arg)
 {
+	const struct sorter *s = arg;
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 	__u64 kx = key(s, x), ky = key(s, y);
 
-	return kx < ky || (kx == ky && x < y);
-}
-
-static void sift_down(const struct sorter *s, __u32 *v, size_t i, size_t n)
-{
-	size_t c;
-	__u32 t;
-
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && before(s, v[c], v[c + 1]))
-			c++;
-		if (!before(s, v[i], v[c]))
-			return;
-		t = v[i], v[i] = v[c], v[c] = t;
-		i = c;
-	}
-}
-
-/* A heap sort: in place, with no second copy of the table. */
-static void sort_lines(const struct sorter *s, __u32 *v, size_t n)
-{
-	size_t i;
-	__u32 t;
-
-	for (i = n / 2; i-- > 0;)
-		sift_down(s, v, i, n);
-	for (i = n; i-- > 1;) {
-		t = v[0], v[0] = v[i], v[i] = t;
-		sift_down(s, v, 0, i);
-	}
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 static bool file_sorted(const __u64 *a, size_t n)
@@ -454,7 +432,7 @@ static int sort_addrs(struct pk_ksyms *ks, struct loader *ld)
 			return -ENOMEM;
 		for (i = 0; i < n; i++)
 			ks->line[i] = i;
-		sort_lines(&s, ks->line, n);
+		pk__heapsort(ks->line, n, sizeof(*ks->line), line_cmp, &s);
 	}
 	out = malloc((n ? n : 1) * (s.a32 ? sizeof(__u32) : sizeof(__u64)));
 	if (!out)
@@ -1114,20 +1092,18 @@ bool pk_ksym_exists(const char *name)
 
 #define STACK_MAX_FRAMES 1024
 
-int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
+/* Stack @stack_id of a stack map whose values are @value_size bytes. */
+static int read_frames(int map_fd, __u32 value_size, __s64 stack_id, __u64 *ips, size_t max)
 {
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info), id = (__u32)stack_id;
+	__u32 id = (__u32)stack_id;
 	__u64 frames[STACK_MAX_FRAMES];
 	size_t n, i;
 
 	if (stack_id < 0 || stack_id > UINT32_MAX)
 		return -ENOENT;
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
-		return -errno;
-	if (info.type != BPF_MAP_TYPE_STACK_TRACE || info.value_size % sizeof(__u64))
+	if (value_size % sizeof(__u64))
 		return -EINVAL;
-	n = info.value_size / sizeof(__u64);
+	n = value_size / sizeof(__u64);
 	if (n > STACK_MAX_FRAMES)
 		return -E2BIG;
 	if (bpf_map_lookup_elem(map_fd, &id, frames))
@@ -1135,6 +1111,27 @@ int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
 	for (i = 0; i < n && i < max && frames[i]; i++)
 		ips[i] = frames[i];
 	return (int)i;
+}
+
+int pk_stack_read(int map_fd, __s64 stack_id, __u64 *ips, size_t max)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (stack_id < 0 || stack_id > UINT32_MAX)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_STACK_TRACE)
+		return -EINVAL;
+	return read_frames(map_fd, info.value_size, stack_id, ips, max);
+}
+
+int pk_stack_read_map(const struct bpf_map *map, __s64 stack_id, __u64 *ips, size_t max)
+{
+	if (!map || bpf_map__type(map) != BPF_MAP_TYPE_STACK_TRACE)
+		return -EINVAL;
+	return read_frames(bpf_map__fd(map), bpf_map__value_size(map), stack_id, ips, max);
 }
 
 void pk_stack_print(FILE *f, const __u64 *ips, int n, unsigned int flags, const char *indent)

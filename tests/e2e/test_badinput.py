@@ -32,6 +32,11 @@ CASES = [
     ("mallocstacks", ["-p", MISSING_PID], 2, "no process"),
     ("mallocstacks", ["-c", "/no/such/binary-pk"], 1, "/no/such/binary-pk"),
     ("mallocstacks", ["-t", "many"], 2, ""),
+    # -f/--folded and --svg are the runtime's (PK_TOOL_STACKS): one check for every tool
+    ("mallocstacks", ["-f", "--json", "-p", "1"], 2, "--folded and --json do not go together"),
+    ("mallocstacks", ["--svg", "", "-p", "1"], 2, "empty --svg"),
+    ("stacksnoop", ["--folded", "--json", "t:sched:sched_switch"], 2,
+     "--folded and --json do not go together"),
     ("features", ["--bogus"], 2, "unknown option"),
     ("list", ["--bogus"], 2, "unknown option"),
     ("list", ["t:"], 2, "cannot read 't:'"),

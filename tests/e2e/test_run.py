@@ -570,3 +570,54 @@ def test_typed_events_printed_from_btf():
             assert tool.out[0] == "%7s %7s %-16s %20s" % ("PID", "UID", "COMM", "MINUS_ONE")
             assert line == "%7d %7d %-16s %20d" % (child.pid, uid, "setpriv", -1), line
         assert tool.stop() == 0, tool.err
+
+
+# The runtime's part ----------------------------------------------------------------
+
+def test_help_shows_the_runtime_options_once_with_true_defaults():
+    """-b, --perf-buffer and --mechanism are the runtime's: listed once, with
+    the default the library uses and every mechanism it knows."""
+    r = pk.run(run_argv("--help"), env=env())
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(ROOT, "include", "probekit", "events.h")) as f:
+        pages = re.search(r"#define PK_EVENTS_DEFAULT_PAGES (\d+)", f.read()).group(1)
+    lines = r.stdout.splitlines()
+    for opt in ("--buffer-pages", "--perf-buffer", "--mechanism"):
+        assert sum(opt in l for l in lines) == 1, (opt, r.stdout)
+    pages_line = next(l for l in lines if "--buffer-pages" in l)
+    assert pages_line.rstrip().endswith(f"({pages})"), pages_line
+    mech_line = next(l for l in lines if "--mechanism" in l)
+    assert "uprobe_multi" in mech_line, mech_line
+    # and the runtime parses them: a bad -b is its usage error
+    r = pk.run(run_argv("-b", "3", "x.bpf.c"), env=env())
+    assert r.returncode == 2 and "invalid buffer size '3'" in r.stderr, r.stderr
+
+
+def voluntary_switches(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no voluntary_ctxt_switches for {pid}")
+
+
+def test_idle_run_sleeps_in_one_loop():
+    """With an event buffer and no events, run sleeps in the runtime's one
+    loop: about one wakeup a second (the lost-event check), not a 100 Hz
+    poll of the buffer beside it."""
+    pk.need_bpf()
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        p = start("--set", f"target_pid={sleeper.pid}",
+                  prebuilt(os.path.join(PROGS, "quiet.bpf.c")))
+        time.sleep(0.5)
+        before = voluntary_switches(p.pid)
+        time.sleep(2.0)
+        woke = voluntary_switches(p.pid) - before
+        assert p.p.poll() is None, p.err
+        assert p.stop() == 0, p.err
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # the old nested loop polled every 10 ms: ~200 in these two seconds
+    assert woke <= 10, f"{woke} wakeups in 2 s of idle"

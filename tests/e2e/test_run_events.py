@@ -127,6 +127,31 @@ def test_lost_records_counted_perf_buffer():
     flood("--perf-buffer")
 
 
+def test_lost_records_reported_while_running():
+    """Lost records are said while run runs (each second, as the tools do),
+    not only at the end: this process floods a one-page buffer, and the
+    "so far" line comes while run still runs."""
+    pk.need_bpf()
+    from test_run import start
+    p = start("-b", "1", prebuilt(os.path.join(PROGS, "flood.bpf.c")))
+    try:
+        for _ in range(40):
+            try:
+                os.close(987654)
+            except OSError:
+                pass
+        line = p.wait_for(lambda l: re.fullmatch(r"run: \d+ events? lost so far", l), 10,
+                          stream="err", what="'lost so far' line")
+        assert p.p.poll() is None, "run ended before saying what it lost"
+        so_far = int(line.split()[1])
+        assert so_far > 0, line
+    finally:
+        rc = p.stop()
+    assert rc == 0, p.err
+    final = [l for l in p.err if re.fullmatch(r"run: \d+ events? lost", l)]
+    assert len(final) == 1 and int(final[0].split()[1]) >= so_far, p.err
+
+
 def test_opensnoop_table_example():
     """examples/opensnoop_table.bpf.c: the user's view, bcc's opensnoop -T."""
     pk.need_bpf()

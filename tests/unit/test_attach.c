@@ -88,6 +88,7 @@ PK_TEST(attach_targets_checked_attached_counted)
 		{},
 	};
 	struct pk_attach *att;
+	__u64 ips[8];
 
 	if (!have_bpf())
 		return;
@@ -95,6 +96,13 @@ PK_TEST(attach_targets_checked_attached_counted)
 	/* the missing optional target is left out; the two others are links */
 	CHECK_INT(pk_attach__count(att, PK_MECH_TRACEPOINT), 2);
 	CHECK_INT(pk_attach__count(att, PK_MECH_KPROBE), 0);
+	/* a stack read by the loaded map: no stack yet, and a map that holds none */
+	CHECK_INT(pk_stack_read_map(bpf_object__find_map_by_name(pk_attach__object(att), "stacks"),
+				    12345, ips, 8),
+		  -ENOENT);
+	CHECK_INT(pk_stack_read_map(bpf_object__find_map_by_name(pk_attach__object(att), "pk_lost"),
+				    0, ips, 8),
+		  -EINVAL);
 	pk_attach__free(att);
 }
 

@@ -244,6 +244,12 @@ PK_TEST(eventtable_scalars_bitfields_enums_stacks)
 	CHECK(pk_event_table__column(tab, 7)->user_stack);
 	CHECK_INT(pk_event_table__column(tab, 8)->kind, PK_COL_VALUE);
 	CHECK_INT(pk_event_table__column(tab, 9)->kind, PK_COL_STACK_ID);
+	/* the plan the stack printer (stackprint.h) takes: kind, map, no bad tag */
+	CHECK_INT(pk_event_table__column(tab, 6)->stack_kind, PK_STACK_KERNEL);
+	CHECK_INT(pk_event_table__column(tab, 7)->stack_kind, PK_STACK_USER);
+	CHECK_INT(pk_event_table__column(tab, 9)->stack_kind, PK_STACK_ANY);
+	CHECK(pk_event_table__column(tab, 9)->stack_map == NULL);
+	CHECK(pk_event_table__column(tab, 9)->bad_stack_tag == NULL);
 	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
 	snprintf(want, sizeof(want), "%2d %3d %-5s %-7s %18s %12.3f %7d %7d %-8s %7d", 5, -2,
 		 "true", "MAGENTA", "0xffffffff81000000", 2.25, 17, -14, "{i=9}", 3);
@@ -316,6 +322,13 @@ PK_TEST(eventtable_stack_ids_as_run_finds_them)
 		CHECK_STR(c->path, want[i].path);
 		CHECK_INT(c->kind, want[i].kind);
 		CHECK_INT(c->user_stack, want[i].user);
+	}
+	/* the map a tag names, and a broken tag kept for the stack printer to name */
+	if (tab) {
+		CHECK_STR(pk_event_table__column(tab, 2)->stack_map, "kstacks");
+		CHECK_INT(pk_event_table__column(tab, 2)->stack_kind, PK_STACK_KERNEL);
+		CHECK_STR(pk_event_table__column(tab, 7)->bad_stack_tag, "pk_stack_id:kstacks:user");
+		CHECK(pk_event_table__column(tab, 6)->bad_stack_tag == NULL);
 	}
 	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
 	CHECK_STR(out, "          -14       3       4                  5       6      7           8           9");

@@ -37,6 +37,25 @@ PK_TEST(flamegraph_folded_adds_up)
 	pk_flamegraph__free(fg);
 }
 
+PK_TEST(flamegraph_print_folded_line_reads_back)
+{
+	static const char *const frames[] = { "main", "a;b", "tab\there", "malloc" };
+	struct pk_flamegraph *fg = pk_flamegraph__new();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	pk_print_folded(f, frames, 4, 4096);
+	fclose(f);
+	/* a ';' in a name would split the frame; control characters are escaped */
+	CHECK_STR(buf, "main;a:b;tab\\there;malloc 4096\n");
+	/* and the flame graph reads the line as one stack of four frames */
+	CHECK_INT(pk_flamegraph__add_folded(fg, buf, len), 1);
+	CHECK_INT(pk_flamegraph__total(fg), 4096);
+	free(buf);
+	pk_flamegraph__free(fg);
+}
+
 PK_TEST(flamegraph_svg_escapes_names)
 {
 	struct pk_flamegraph *fg = pk_flamegraph__new();

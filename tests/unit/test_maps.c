@@ -159,6 +159,11 @@ static void check_items(struct pk_map_snapshot *s, __u32 n)
 	for (i = 0; i < pk_map_snapshot__count(s); i++) {
 		CHECK_INT(*(const __u32 *)pk_map_snapshot__key(s, i), i);
 		CHECK_INT(*(const __u64 *)pk_map_snapshot__value(s, i), i * 10);
+		/* the keys and the values are each one array (maps.h) */
+		CHECK((const char *)pk_map_snapshot__key(s, i) ==
+		      (const char *)pk_map_snapshot__key(s, 0) + i * 4);
+		CHECK((const char *)pk_map_snapshot__value(s, i) ==
+		      (const char *)pk_map_snapshot__value(s, 0) + i * 8);
 	}
 }
 

@@ -22,7 +22,6 @@ PK_SKEL_OPS(mallocstacks_bpf);
 
 #define LIBC "c"
 #define MAX_IMAGES 16
-#define OPT_SVG 1000
 
 static struct {
 	pid_t pid;
@@ -70,33 +69,19 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		if (pk_parse_ulong(arg, 1000000000, &env.top) || !env.top)
 			return pk_usage_error(run, "invalid number of stacks '%s'", arg);
 		return 0;
-	case 'f':
-		env.folded = true;
-		return 0;
-	case OPT_SVG:
-		if (!arg[0])
-			return pk_usage_error(run, "empty --svg file name");
-		env.svg = arg;
-		return 0;
 	}
 	return -EINVAL;
 }
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
-	char why[4200];
-
 	if (argc)
 		return pk_usage_error(run, "unexpected argument '%s'", argv[0]);
 	if (!env.pid && !pk_run__command(run))
 		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
-	if (env.folded && pk_run__json(run))
-		return pk_usage_error(run, "-f and --json do not go together");
-	/* a file that cannot be written fails now, not after the tracing */
-	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
-		pk_error(run, "%s", why);
-		return -EIO;
-	}
+	/* the runtime's -f and --svg, checked already */
+	env.folded = pk_run__folded(run);
+	env.svg = pk_run__svg(run);
 	return 0;
 }
 
@@ -266,39 +251,17 @@ static void frame_name(const struct entry *e, const __u64 *ips, int n, int i, ch
 		pk_usyms__sym(usyms_of(e->key.generation), env.pid, ips[i], 0, buf, size);
 }
 
-/* flamegraph.pl's input: outermost frame first, ';' between, a space and
- * the count last; a ';' inside a name would split a frame, so it goes. */
-static void print_folded(FILE *out, const struct entry *e, const __u64 *ips, int n)
-{
-	char buf[1024], esc[4096];
-	char *p;
-	int i;
-
-	for (i = n ? n - 1 : 0; i >= 0; i--) {
-		frame_name(e, ips, n, i, buf, sizeof(buf));
-		pk_escape_text(esc, sizeof(esc), buf, strlen(buf));
-		for (p = esc; *p; p++) {
-			if (*p == ';')
-				*p = ':';
-		}
-		fprintf(out, "%s%s", esc, i ? ";" : "");
-	}
-	fprintf(out, " %" PRIu64 "\n", (uint64_t)e->total.bytes);
-}
-
-/* The same stack into the flame graph (which escapes names itself). */
-static int add_to_flamegraph(struct pk_flamegraph *fg, const struct entry *e, const __u64 *ips,
-			     int n)
+/* The stack's frames, outermost first, as folded lines and the flame graph show them. */
+static int folded_frames(const struct entry *e, const __u64 *ips, int n, const char **frames)
 {
 	static char names[MALLOCSTACKS_DEPTH + 1][512];
-	const char *frames[MALLOCSTACKS_DEPTH + 1];
 	int i, nr = n ? n : 1;
 
 	for (i = 0; i < nr; i++) {
 		frame_name(e, ips, n, nr - 1 - i, names[i], sizeof(names[i]));
 		frames[i] = names[i];
 	}
-	return pk_flamegraph__add(fg, frames, nr, e->total.bytes);
+	return nr;
 }
 
 static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
@@ -357,10 +320,11 @@ static int finish(struct pk_run *run)
 	__u64 ips[MALLOCSTACKS_DEPTH + 1];
 	struct mallocstacks_bpf *skel = pk_run__skel(run);
 	struct pk_flamegraph *fg = NULL;
+	const char *frames[MALLOCSTACKS_DEPTH + 1];
 	struct pk_map_snapshot *snap;
 	struct entry e;
 	size_t nr, i, shown = 0;
-	int err = 0;
+	int err = 0, nf;
 
 	if (!env.usyms[0])
 		return 0;
@@ -385,13 +349,14 @@ static int finish(struct pk_run *run)
 			continue;
 		shown++;
 		n = read_stack(run, &e.key, ips);
+		nf = env.folded || fg ? folded_frames(&e, ips, n, frames) : 0;
 		if (pk_run__json(run))
 			print_json(out, &e, ips, n);
 		else if (env.folded)
-			print_folded(out, &e, ips, n);
+			pk_print_folded(out, frames, nf, e.total.bytes);
 		else
 			print_text(out, &e, ips, n);
-		if (fg && !err && (err = add_to_flamegraph(fg, &e, ips, n)))
+		if (fg && !err && (err = pk_flamegraph__add(fg, frames, nf, e.total.bytes)))
 			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
 	}
 	if (fg && !err)
@@ -408,8 +373,6 @@ static int finish(struct pk_run *run)
 static const struct pk_option options[] = {
 	{ "pid", 'p', "PID", "trace this process" },
 	{ "top", 't', "N", "print only the N stacks that allocated most" },
-	{ "folded", 'f', NULL, "folded output for flamegraph.pl: frame;frame;frame bytes" },
-	{ "svg", OPT_SVG, "FILE", "also write a flame graph of the stacks to FILE (SVG)" },
 	{},
 };
 
@@ -440,7 +403,7 @@ const struct pk_tool mallocstacks_tool = {
 	.start = start,
 	.event = on_new_stack,
 	.finish = finish,
-	.flags = PK_TOOL_COMMAND,
+	.flags = PK_TOOL_COMMAND | PK_TOOL_STACKS,
 	.command_exit = read_maps_at_exit,
 	/* events are new stacks only, 40 bytes: 8 pages per CPU hold 1,600 of them,
 	 * and the ring (mapped twice) adds 128 KB to the peak RSS, not 1 MB */

@@ -16,6 +16,7 @@
 #include <probekit/probekit.h>
 
 #include "opensnoop.h"
+#include "opensnoop_print.h"
 #include "opensnoop.skel.h"
 #include "opensnoop_full.skel.h"
 
@@ -226,67 +227,12 @@ static const char *full_path(const void *data, size_t size, size_t *len, char *b
 	return buf;
 }
 
-static void print_json(FILE *out, const struct opensnoop_event *e, const char *path,
-		       size_t path_len, double ts)
-{
-	struct pk_json j;
-
-	pk_json_begin(&j, out);
-	pk_json_double(&j, "time", ts);
-	pk_json_uint(&j, "pid", e->pid);
-	pk_json_uint(&j, "tid", e->tid);
-	pk_json_uint(&j, "uid", e->uid);
-	pk_json_str(&j, "comm", e->comm, sizeof(e->comm));
-	pk_json_int(&j, "fd", e->ret >= 0 ? e->ret : -1);
-	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
-	pk_json_uint(&j, "flags", e->flags);
-	pk_json_uint(&j, "mode", e->mode);
-	pk_json_str(&j, "path", path, path_len);
-	pk_json_bool(&j, "truncated", e->truncated);
-	pk_json_end(&j);
-}
-
-/* One line, built without a stdio call per field: this runs per event. */
-static void print_text(FILE *out, const struct opensnoop_event *e, const char *path,
-		       size_t path_len, double ts)
-{
-	struct pk_line l;
-	size_t mark;
-
-	pk_line_begin(&l, out);
-	if (env.timestamp)
-		pk_line_fixed(&l, ts, 9, -14);
-	if (env.print_uid)
-		pk_line_uint(&l, e->uid, -6);
-	pk_line_uint(&l, env.tid ? e->tid : e->pid, -6);
-	pk_line_char(&l, ' ');
-	mark = pk_line_mark(&l);
-	pk_line_text(&l, e->comm, sizeof(e->comm));
-	pk_line_pad(&l, mark, 16);
-	pk_line_char(&l, ' ');
-	pk_line_int(&l, e->ret >= 0 ? e->ret : -1, 4);
-	pk_line_char(&l, ' ');
-	pk_line_int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
-	pk_line_char(&l, ' ');
-	if (env.extended) {
-		pk_line_octal(&l, e->flags, 8);
-		pk_line_char(&l, ' ');
-		/* as bcc: the mode only where the kernel uses it */
-		if (!OPENSNOOP_USES_MODE(e->flags)) {
-			pk_line_raw(&l, "n/a  ", 5);
-		} else {
-			pk_line_octal(&l, e->mode, 4);
-			pk_line_char(&l, ' ');
-		}
-	}
-	pk_line_text(&l, path, path_len);
-	if (e->truncated)
-		pk_line_raw(&l, "...", 3);
-	pk_line_end(&l);
-}
-
 static int print_event(struct pk_run *run, const void *data, size_t size)
 {
+	const struct opensnoop_columns columns = {
+		.timestamp = env.timestamp, .uid = env.print_uid, .tid = env.tid,
+		.extended = env.extended,
+	};
 	const struct opensnoop_event *e = data;
 	FILE *out = pk_run__out(run);
 	char path_buf[OPENSNOOP_DIR_MAX + OPENSNOOP_PATH_MAX + 8];
@@ -306,9 +252,9 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 	ts = (e->ts_ns - env.first_ts) / 1e9;
 	path = full_path(data, size, &path_len, path_buf, sizeof(path_buf));
 	if (pk_run__json(run))
-		print_json(out, e, path, path_len, ts);
+		opensnoop_print_json(out, e, path, path_len, ts);
 	else
-		print_text(out, e, path, path_len, ts);
+		opensnoop_print_text(out, &columns, e, path, path_len, ts);
 	return 0;
 }
 

@@ -10,9 +10,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -34,10 +31,6 @@ enum {
 	O_GLOBALS,
 	O_TOP,
 	O_PER_CPU,
-	O_MECHANISM,
-	O_PERF_BUFFER,
-	O_FOLDED,
-	O_SVG,
 };
 
 #define MAX_SETS 64
@@ -56,29 +49,21 @@ static struct {
 	bool globals;
 	unsigned long top;
 	bool per_cpu;
-	enum pk_mech mechanism;
-	struct pk_events_opts events_opts;
 	pid_t pid;
 	unsigned long freq;
 	bool folded;
 	const char *svg;
 
 	char obj_path[4096];
-	struct pk_object *obj;
-	struct pk_events *events;
-	int events_epfd;
-	int events_timer;
 	struct pk_trace_pipe *tp;
-} env = {
-	.events_epfd = -1,
-	.events_timer = -1,
-	.events_opts = { .sz = sizeof(struct pk_events_opts) },
-};
+	struct pk_stack_printer *stacks;
+	struct pk_object_printer *printer;
+	/* --svg: the graph of one print pass */
+	struct pk_flamegraph *fg;
+} env;
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
 {
-	unsigned long v;
-
 	switch (key) {
 	case 'o':
 		env.output = arg;
@@ -120,30 +105,8 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	case O_PER_CPU:
 		env.per_cpu = true;
 		return 0;
-	case O_MECHANISM:
-		if (pk_mech_by_name(arg, &env.mechanism))
-			return pk_usage_error(run, "unknown mechanism '%s': use fentry, kprobe, "
-						   "tp_btf, raw_tp, tracepoint or uprobe", arg);
-		return 0;
-	case 'b':
-		if (pk_parse_ulong(arg, 1UL << 20, &v) || !v || (v & (v - 1)))
-			return pk_usage_error(run, "invalid buffer size '%s': give a power of two "
-						   "number of pages", arg);
-		env.events_opts.pages = v;
-		return 0;
-	case O_PERF_BUFFER:
-		env.events_opts.force_perf = true;
-		return 0;
 	case 'p':
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
-	case O_FOLDED:
-		env.folded = true;
-		return 0;
-	case O_SVG:
-		if (!arg[0])
-			return pk_usage_error(run, "empty --svg file name");
-		env.svg = arg;
-		return 0;
 	case 'F':
 		if (pk_parse_ulong(arg, 100000, &env.freq) || !env.freq)
 			return pk_usage_error(run, "invalid frequency '%s': give Hz from 1 to 100000",
@@ -155,20 +118,14 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
-	char why[4200];
-
 	if (argc == 0)
 		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
 	if (argc > 1)
 		return pk_usage_error(run, "unexpected argument '%s': give one file", argv[1]);
 	env.file = argv[0];
-	if (env.folded && pk_run__json(run))
-		return pk_usage_error(run, "--folded and --json do not go together");
-	/* a file that cannot be written fails now, not after the tracing */
-	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
-		pk_error(run, "%s", why);
-		return -EIO;
-	}
+	/* the runtime's --folded and --svg, checked already */
+	env.folded = pk_run__folded(run);
+	env.svg = pk_run__svg(run);
 	return 0;
 }
 
@@ -231,99 +188,47 @@ static int keep_object(struct pk_run *run)
 	return 0;
 }
 
-/* Before each load attempt: parameters and the event buffer. */
-static int configure(struct bpf_object *obj, enum pk_mech mech, void *ctx)
+/* Before each load attempt: the parameters. */
+static int configure(struct pk_run *run, void *obj, enum pk_mech mech)
 {
 	int i, err;
 
+	(void)run;
 	(void)mech;
-	(void)ctx;
 	/* checked by check_params() already: a failure here is not the user's */
 	for (i = 0; i < env.nr_sets; i++) {
 		err = pk_params__set(obj, env.sets[i], NULL, 0);
 		if (err)
 			return err;
 	}
-	if (run_has_events(obj))
-		return pk_events__configure(obj, &env.events_opts);
 	return 0;
 }
 
 /* Events ------------------------------------------------------------------ */
 
-static int on_event(void *ctx, const void *data, size_t size)
+static int on_event(struct pk_run *run, const void *data, size_t size)
 {
-	return run_print_event(ctx, data, size);
-}
-
-static int on_events_readable(struct pk_run *run, int fd)
-{
-	int n;
-
 	(void)run;
-	(void)fd;
-	/* consume hands over a batch at a time: take what is waiting, since
-	 * the batched wakeups may not announce the rest */
-	do
-		n = pk_events__consume(env.events);
-	while (n > 0);
-	return n < 0 && n != -EINTR ? n : 0;
+	return pk_object_printer__event(env.printer, data, size);
 }
 
-/*
- * Records submitted without a wakeup (pk_submit() wakes the reader at most
- * once a millisecond) are collected every PK_BATCH_POLL_MS as well.
- */
-static int on_events_timer(struct pk_run *run, int fd)
+/* The object's events and maps, printed by the library (objprint.h). */
+static int start_printer(struct pk_run *run)
 {
-	__u64 ticks;
+	LIBBPF_OPTS(pk_object_printer_opts, po, .json = pk_run__json(run), .folded = env.folded,
+		    .stacks = env.stacks);
 
-	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+	env.printer = pk_object_printer__new(pk_run__object(run), pk_run__out(run), &po);
+	if (!env.printer) {
+		pk_error(run, "cannot read how to print the object: %s", strerror(errno));
 		return -errno;
-	return on_events_readable(run, fd);
-}
-
-static int start_events_timer(struct pk_run *run)
-{
-	struct itimerspec its = {
-		.it_interval = { .tv_nsec = PK_BATCH_POLL_MS * 1000000L },
-		.it_value = { .tv_nsec = PK_BATCH_POLL_MS * 1000000L },
-	};
-
-	env.events_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (env.events_timer < 0 || timerfd_settime(env.events_timer, 0, &its, NULL))
-		return -errno;
-	return pk_run__watch_fd(run, env.events_timer, on_events_timer);
-}
-
-static int start_events(struct pk_run *run)
-{
-	struct bpf_object *obj = pk_object__bpf(env.obj);
-	int err;
-
-	if (!run_has_events(obj))
-		return 0;
-	err = run_events_init(run, obj);
-	if (err)
-		return err;
-	env.events = pk_events__new(obj, on_event, run, &env.events_opts);
-	if (!env.events) {
-		err = -errno;
-		pk_error(run, "cannot set up the event buffer: %s", strerror(errno));
-		return err;
 	}
-	/* the runtime watches single fds: an epoll set stands for the buffers */
-	env.events_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (env.events_epfd < 0)
-		return -errno;
-	err = pk_events__epoll_add(env.events, env.events_epfd, 0);
-	if (!err)
-		err = pk_run__watch_fd(run, env.events_epfd, on_events_readable);
-	if (!err)
-		err = start_events_timer(run);
-	if (err)
-		pk_error(run, "cannot watch the event buffer: %s", strerror(-err));
-	return err;
+	if (pk_run__events(run)) {
+		pk_object_printer__header(env.printer);
+		/* before a -c command's own output, which shares stdout */
+		fflush(pk_run__out(run));
+	}
+	return 0;
 }
 
 /* printk ---------------------------------------------------------------- */
@@ -350,7 +255,7 @@ static int start_printk(struct pk_run *run)
 	pid_t holder;
 	int err;
 
-	if (!pk_object__uses_printk(env.obj))
+	if (!pk_object__uses_printk(pk_run__file_object(run)))
 		return 0;
 	env.tp = pk_trace_pipe__open(&opts);
 	if (!env.tp) {
@@ -378,41 +283,73 @@ static int start_printk(struct pk_run *run)
 
 static int start_stacks(struct pk_run *run)
 {
-	struct run_stacks_opts so = {
-		.file = env.file, .svg = env.svg, .folded = env.folded,
-		.pid = pk_run__child(run) ? 0 : env.pid, .child = pk_run__child(run),
-	};
-	int err;
+	LIBBPF_OPTS(pk_stack_printer_opts, so, .name = pk_run__name(run), .pid = env.pid,
+		    .later_pid = pk_run__child(run));
 
-	err = run_stacks_init(pk_object__bpf(env.obj), &so);
-	if (err)
-		pk_error(run, "cannot read the stack maps: %s", strerror(-err));
-	return err;
+	env.stacks = pk_stack_printer__new(pk_run__object(run), &so);
+	if (!env.stacks) {
+		pk_error(run, "cannot read the stack maps: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 /* -c: read its maps as it exits, for the user stacks printed at the end */
 static void command_exit(struct pk_run *run, pid_t pid)
 {
 	(void)run;
-	run_stacks_process_exiting(pid);
+	pk_stack_printer__load_pid(env.stacks, pid);
+}
+
+/* --svg: a graph of what one print of the maps shows */
+static int svg_begin(struct pk_run *run)
+{
+	if (!env.svg || !pk_stack_printer__map_cnt(env.stacks))
+		return 0;
+	pk_flamegraph__free(env.fg);
+	env.fg = pk_flamegraph__new();
+	if (!env.fg) {
+		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int svg_end(struct pk_run *run)
+{
+	const char *map = pk_stack_printer__map_name(env.stacks, 0);
+	char title[512], why[4600];
+	struct pk_flamegraph_opts fo = { .sz = sizeof(fo), .title = title };
+	int err;
+
+	if (!env.fg)
+		return 0;
+	fo.unit = pk_stack_printer__map_unit(env.stacks, 0);
+	if (pk_stack_printer__map_cnt(env.stacks) == 1)
+		snprintf(title, sizeof(title), "%s: %s", env.file, map);
+	else
+		snprintf(title, sizeof(title), "%s", env.file);
+	err = pk_flamegraph__save(env.fg, env.svg, &fo, why, sizeof(why));
+	if (err)
+		pk_error(run, "%s", why);
+	else
+		pk_info(run, "%s", why);
+	pk_flamegraph__free(env.fg);
+	env.fg = NULL;
+	return err;
 }
 
 static int print_maps(struct pk_run *run, bool clear, bool interval)
 {
-	struct run_maps_opts o = {
-		.top = env.top,
-		.per_cpu = env.per_cpu,
-		.clear = clear,
-		.globals = env.globals,
-		.interval = interval,
-	};
+	LIBBPF_OPTS(pk_object_maps_opts, o, .top = env.top, .per_cpu = env.per_cpu, .clear = clear,
+		    .globals = env.globals, .time = interval);
+	int err = svg_begin(run);
 
-	int err = run_stacks_begin(run);
-
+	o.fg = env.fg;
+	if (!err && (err = pk_object_printer__maps(env.printer, &o)))
+		pk_error(run, "%s", pk_object_printer__error(env.printer));
 	if (!err)
-		err = run_print_maps(run, pk_object__bpf(env.obj), &o);
-	if (!err)
-		err = run_stacks_end(run);
+		err = svg_end(run);
 	return err;
 }
 
@@ -423,11 +360,24 @@ static int tick(struct pk_run *run)
 
 static int finish(struct pk_run *run)
 {
-	if (env.events)
-		pk_events__consume(env.events);
 	if (env.tp)
 		on_trace_readable(run, -1);
 	return print_maps(run, false, false);
+}
+
+static void cleanup(struct pk_run *run)
+{
+	(void)run;
+	pk_trace_pipe__free(env.tp);
+	env.tp = NULL;
+	pk_object_printer__free(env.printer);
+	env.printer = NULL;
+	pk_stack_printer__free(env.stacks);
+	env.stacks = NULL;
+	pk_flamegraph__free(env.fg);
+	env.fg = NULL;
+	pk_trace_format__free(env.printk_fmt);
+	env.printk_fmt = NULL;
 }
 
 /* "a (__u32, 0), b (bool, false)" */
@@ -516,34 +466,6 @@ out:
 	return status;
 }
 
-static int load(struct pk_run *run)
-{
-	LIBBPF_OPTS(pk_object_opts, oopts, .mechanism = env.mechanism,
-		    .log = pk_run__verbose(run) ? stderr : NULL, .pid = env.pid,
-		    .sample_freq = env.freq, .configure = configure);
-	char why[1024];
-	int err;
-
-	env.obj = pk_object__open(env.obj_path, &oopts, why, sizeof(why));
-	if (!env.obj) {
-		pk_error(run, "%s", why);
-		return -errno;
-	}
-	if (!pk_have_bpf_privileges()) {
-		pk_error(run, "needs root, or CAP_BPF and CAP_PERFMON, to load BPF programs");
-		return -EPERM;
-	}
-	err = pk_object__load(env.obj);
-	/* kallsyms may have been read to check kprobe targets */
-	pk_ksyms_release();
-	if (err) {
-		pk_error(run, "%s", pk_object__error(env.obj));
-		if (pk_run__verbose(run) && pk_object__verifier_log(env.obj))
-			fprintf(stderr, "%s", pk_object__verifier_log(env.obj));
-	}
-	return err;
-}
-
 /*
  * Whether the object has a stack map, whose user stacks need -c's command
  * held on its way out (the command_exit hook); the object is not open yet
@@ -562,72 +484,50 @@ static bool object_has_stack_map(const char *path)
 	return found;
 }
 
-static int run_main(struct pk_run *run)
+/*
+ * After parsing: the object to load, or the end of the run for -o and
+ * --params (and a bad --set, status 2).
+ */
+static int open_object(struct pk_run *run, const char **path, struct pk_object_opts *opts)
 {
-	int status = 1, err, links;
+	int status;
 
-	err = find_object(run);
-	if (err)
-		return 1;
+	if (find_object(run))
+		return -EIO;
 	if (env.output)
-		return keep_object(run);
+		return keep_object(run) ? -EIO : 0;
 	status = check_params(run);
 	if (status)
-		return status < 0 ? 0 : status;
-	status = 1;
-	/* -c: the command waits until the loop starts; its pid is the -p filter */
-	if (pk_run__command(run)) {
-		pid_t child;
-
+		return status < 0 ? 0 : status == 2 ? -EINVAL : -EIO;
+	/* -c: held on its way out for the user stacks, if any; its pid is the -p filter */
+	if (pk_run__command(run))
 		pk_run__set_command_exit(run, object_has_stack_map(env.obj_path));
-		child = pk_run__spawn(run, pk_run__command(run));
+	opts->pid = env.pid;
+	opts->sample_freq = env.freq;
+	*path = env.obj_path;
+	return 0;
+}
 
-		if (child < 0)
-			return 1;
-		env.pid = child;
-	}
-	err = load(run);
+static int start(struct pk_run *run)
+{
+	int err;
+
+	err = start_stacks(run);
 	if (!err)
-		err = start_stacks(run);
-	if (!err)
-		err = start_events(run);
+		err = start_printer(run);
 	if (!err)
 		err = start_printk(run);
-	if (!err)
-		err = pk_run__serve_metrics(run, pk_object__bpf(env.obj), env.events);
 	if (err)
-		goto out;
+		return err;
 	/* like mallocstacks: the traced process's end is the run's end (-c's
 	 * end is watched by the runtime) */
-	if (env.pid && !pk_run__child(run) && (err = pk_run__watch_pid(run, env.pid))) {
+	if (env.pid && (err = pk_run__watch_pid(run, env.pid))) {
 		pk_error(run, "cannot watch process %d: %s", env.pid, strerror(-err));
-		goto out;
+		return err;
 	}
 	if (env.interval_ms)
 		pk_run__set_interval(run, env.interval_ms);
-	links = pk_attach__link_count(pk_object__attach(env.obj));
-	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_object__mechanism(env.obj)),
-		links, links == 1 ? "" : "s", env.events ? ", events through the " : "",
-		env.events ? pk_events__kind(env.events) : "");
-	status = pk_run__loop(run);
-	if (finish(run) < 0)
-		status = 1;
-	if (env.events && (pk_events__lost(env.events) || pk_run__verbose(run)))
-		fprintf(stderr, "%s: %llu event%s lost\n", pk_run__name(run),
-			(unsigned long long)pk_events__lost(env.events),
-			pk_events__lost(env.events) == 1 ? "" : "s");
-out:
-	pk_trace_pipe__free(env.tp);
-	pk_events__free(env.events);
-	run_events_free();
-	run_stacks_free();
-	if (env.events_epfd >= 0)
-		close(env.events_epfd);
-	if (env.events_timer >= 0)
-		close(env.events_timer);
-	pk_object__free(env.obj);
-	pk_trace_format__free(env.printk_fmt);
-	return status;
+	return 0;
 }
 
 static const struct pk_option options[] = {
@@ -643,12 +543,6 @@ static const struct pk_option options[] = {
 	{ "printk-format", O_PRINTK_FORMAT, "FMT", "printk lines through a bcc format: \"{1} {5}\"" },
 	{ "pid", 'p', "PID", "uprobes and perf_event sampling only in this process; end with it" },
 	{ "frequency", 'F', "HZ", "perf_event programs sample the CPU clock at HZ (49)" },
-	{ "folded", O_FOLDED, NULL, "maps of stack ids as folded stacks: frame;frame;frame COUNT" },
-	{ "svg", O_SVG, "FILE", "write a flame graph of the maps of stack ids to FILE (SVG)" },
-	{ "mechanism", O_MECHANISM, "NAME", "use only group members of this kind: fentry, "
-					    "kprobe, tp_btf, raw_tp, tracepoint" },
-	{ "buffer-pages", 'b', "PAGES", "event buffer pages per CPU, a power of two (64)" },
-	{ "perf-buffer", O_PERF_BUFFER, NULL, "use the perf buffer even where a ring buffer works" },
 	{},
 };
 
@@ -667,8 +561,13 @@ const struct pk_tool run_tool = {
 	.options = options,
 	.parse_opt = parse_opt,
 	.parse_args = parse_args,
-	.main = run_main,
+	.open = open_object,
+	.configure = configure,
+	.start = start,
+	.event = on_event,
 	.tick = tick,
-	.flags = PK_TOOL_LOOP | PK_TOOL_COMMAND | PK_TOOL_METRICS,
+	.finish = finish,
+	.cleanup = cleanup,
+	.flags = PK_TOOL_COMMAND | PK_TOOL_STACKS,
 	.command_exit = command_exit,
 };

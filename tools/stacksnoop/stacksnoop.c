@@ -18,8 +18,6 @@
 
 PK_SKEL_OPS(stacksnoop_bpf);
 
-#define OPT_FOLDED 1000
-#define OPT_SVG 1001
 /* distinct stack ids (the map holds 4096) plus the errors, with room to spare */
 #define COUNT_SLOTS 16384
 
@@ -69,12 +67,6 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	switch (key) {
 	case 's': env.offset = true; return 0;
 	case 'v': env.verbose = true; return 0;
-	case OPT_FOLDED: env.folded = true; return 0;
-	case OPT_SVG:
-		if (!arg[0])
-			return pk_usage_error(run, "empty --svg file name");
-		env.svg = arg;
-		return 0;
 	case 'p':
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
 	}
@@ -249,15 +241,9 @@ static int target_raw_tracepoint(struct pk_run *run)
 
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
-	char why[4200];
-
-	if (env.folded && pk_run__json(run))
-		return pk_usage_error(run, "--folded and --json do not go together");
-	/* a file that cannot be written fails now, not after the tracing */
-	if (env.svg && pk_flamegraph__can_save(env.svg, why, sizeof(why))) {
-		pk_error(run, "%s", why);
-		return -EIO;
-	}
+	/* the runtime's --folded and --svg, checked already */
+	env.folded = pk_run__folded(run);
+	env.svg = pk_run__svg(run);
 	if (argc != 1)
 		return pk_usage_error(run, argc ? "give one function or tracepoint, not %d" :
 						  "give a kernel function or a tracepoint (see --help)",
@@ -512,7 +498,7 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 		return 0;
 	ts = e->ts_ns > env.start_ns ? (e->ts_ns - env.start_ns) / 1e9 : 0;
 	n = e->stack_id < 0 ? e->stack_id :
-			      pk_stack_read(bpf_map__fd(skel->maps.stacks), e->stack_id, ips,
+			      pk_stack_read_map(skel->maps.stacks, e->stack_id, ips,
 					    STACKSNOOP_MAX_FRAMES);
 	n = name_frames(ips, n);
 	skip = n > 0 ? skip_machinery(frames_of, n) : 0;
@@ -581,7 +567,7 @@ static int stack_names(struct pk_run *run, __s32 stack_id, char (*names)[256])
 	int n, skip, i;
 
 	n = stack_id < 0 ? stack_id :
-			   pk_stack_read(bpf_map__fd(skel->maps.stacks), stack_id, ips,
+			   pk_stack_read_map(skel->maps.stacks, stack_id, ips,
 					 STACKSNOOP_MAX_FRAMES);
 	if (n <= 0) {
 		snprintf(names[0], sizeof(names[0]), "[no stack: %s]",
@@ -593,22 +579,6 @@ static int stack_names(struct pk_run *run, __s32 stack_id, char (*names)[256])
 	for (i = skip; i < n; i++)
 		pk_kframe__format(&frames_of[i], flags, names[n - 1 - i], sizeof(names[0]));
 	return n - skip;
-}
-
-static void print_folded(FILE *out, char (*names)[256], int n, __u64 hits)
-{
-	char esc[1024], *p;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		pk_escape_text(esc, sizeof(esc), names[i], strlen(names[i]));
-		for (p = esc; *p; p++) {
-			if (*p == ';')
-				*p = ':';
-		}
-		fprintf(out, "%s%s", i ? ";" : "", esc);
-	}
-	fprintf(out, " %llu\n", (unsigned long long)hits);
 }
 
 static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
@@ -645,12 +615,12 @@ static int finish_counts(struct pk_run *run)
 	qsort(env.counts, COUNT_SLOTS, sizeof(*env.counts), by_hits);
 	for (i = 0; !err && i < COUNT_SLOTS && env.counts[i].used; i++) {
 		n = stack_names(run, env.counts[i].stack_id, names);
-		if (env.folded)
-			print_folded(pk_run__out(run), names, n, env.counts[i].hits);
-		if (!fg)
-			continue;
 		for (int k = 0; k < n; k++)
 			frames[k] = names[k];
+		if (env.folded)
+			pk_print_folded(pk_run__out(run), frames, n, env.counts[i].hits);
+		if (!fg)
+			continue;
 		err = pk_flamegraph__add(fg, frames, n, env.counts[i].hits);
 		if (err)
 			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
@@ -679,9 +649,6 @@ static const struct pk_option options[] = {
 	{ "pid", 'p', "PID", "only trace this process" },
 	{ "offset", 's', NULL, "show address offsets (name+0x1f)" },
 	{ "verbose-columns", 'v', NULL, "print more fields: COMM, PID and CPU" },
-	{ "folded", OPT_FOLDED, NULL,
-	  "print each distinct stack once at exit, as frame;frame;frame HITS (no events)" },
-	{ "svg", OPT_SVG, "FILE", "at exit, write a flame graph of the stacks to FILE (SVG)" },
 	{},
 };
 
@@ -707,5 +674,5 @@ const struct pk_tool stacksnoop_tool = {
 	.start = start,
 	.event = print_event,
 	.finish = finish,
-	.flags = PK_TOOL_COMMAND,
+	.flags = PK_TOOL_COMMAND | PK_TOOL_STACKS,
 };

@@ -1,0 +1,969 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Stack ids printed as stacks (stackprint.h): map entries and event records,
+ * as text, JSON, folded lines and flame graphs. Which fields are stack ids
+ * is pk_btf_stack_id()'s rule (stackid.h): a map's key and value types are
+ * planned here once; an event record's plan is its event table's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <probekit/btfvalue.h>
+#include <probekit/eventtable.h>
+#include <probekit/flamegraph.h>
+#include <probekit/hist.h>
+#include <probekit/ksyms.h>
+#include <probekit/mapprint.h>
+#include <probekit/maps.h>
+#include <probekit/output.h>
+#include <probekit/stackid.h>
+#include <probekit/stackprint.h>
+#include <probekit/usyms.h>
+
+#include "print.h"
+
+#define MAX_FIELDS 8
+#define MAX_PLANS  64
+#define MAX_FRAMES 127
+#define TEXT_MAX   4096
+#define FRAME_MAX  512
+/* a folded line: a map name, a comm, a user and a kernel stack */
+#define FOLD_MAX (2 * MAX_FRAMES + 2)
+/* x86-64 and arm64 kernels live in the upper half of the address space */
+#define KERNEL_HALF (1ULL << 63)
+
+/* A number somewhere in a key or a value. */
+struct loc {
+	bool set;
+	bool in_value;
+	__u32 off, size;
+	bool is_signed;
+};
+
+struct stack_field {
+	struct loc at;
+	enum pk_stack_kind kind;
+	int stacks_fd;
+	char name[64];
+};
+
+/* What to do with one map, or the event record: where its stack ids, pid, comm and count are. */
+struct plan {
+	const struct bpf_map *map;
+	struct stack_field fields[MAX_FIELDS];
+	int nr_fields;
+	struct loc pid, count;
+	struct loc comm; /* a char array */
+	__u32 key_id, value_id;
+	char name[64]; /* the map's, or "event" */
+	char unit[64];
+};
+
+/* One stack: its frames innermost first, and the kind it turned out to be. */
+struct stack {
+	__s64 id;
+	int n; /* frames, or a negative errno */
+	enum pk_stack_kind kind;
+	pid_t pid;
+	__u64 ips[MAX_FRAMES];
+};
+
+struct pk_stack_printer {
+	struct bpf_object *obj;
+	const struct btf *btf;
+	struct pk__stack_source src;
+	/* opts' pid, later_pid: whose user stacks when a record names none */
+	pid_t pid, later_pid;
+	const char *name;
+	struct plan *plans;
+	int nr_plans;
+	/* the PK_EVENT() record's stack ids, in the "key" side */
+	struct plan event;
+	struct pk_usyms *usyms;
+	struct pk_btf_printer *printer;
+	bool warned_ksyms;
+	/* TEXT_MAX each: a key, a value */
+	char *key, *value;
+	/* FOLD_MAX frames of FRAME_MAX bytes, for a folded line */
+	char (*frames)[FRAME_MAX];
+	/* MAX_FIELDS of them, for a folded line */
+	struct stack *stacks;
+};
+
+/* Stack ids ------------------------------------------------------------- */
+
+/* pk_btf_stack_id() (stackid.h), saying so when a tag breaks the convention. */
+static bool stack_id_of(const struct pk_stack_printer *sp, const struct plan *p, __u32 id, int idx,
+			const char *name, struct pk_stack_id_info *info)
+{
+	int ret = pk_btf_stack_id(sp->btf, id, idx, info);
+
+	if (ret == -EBADMSG)
+		fprintf(stderr, "%s: %s.%s is tagged \"%s\", not pk_stack_id[:user|:kernel][:MAP]: "
+				"printed as a number\n",
+			sp->name, p->name, name, info->tag);
+	return ret > 0;
+}
+
+static bool is_stack_map(const struct bpf_map *m)
+{
+	return m && bpf_map__type(m) == BPF_MAP_TYPE_STACK_TRACE;
+}
+
+/*
+ * The stack map a field's ids come from: the one its tag names, else the
+ * object's only stack map. -1 when that leaves none or several.
+ */
+static int stacks_fd_for(const struct pk_stack_printer *sp, const char *map, const char *what)
+{
+	int fd, nr = 0;
+
+	if (map) {
+		fd = sp->src.find(sp->src.ctx, map, &nr);
+		if (fd >= 0)
+			return fd;
+		fprintf(stderr, "%s: %s is tagged with stack map %s, which the object has not\n",
+			sp->name, what, map);
+	}
+	fd = sp->src.find(sp->src.ctx, NULL, &nr);
+	if (fd < 0 && nr > 1)
+		fprintf(stderr, "%s: %s looks like a stack id, but the object has %d stack maps: "
+				"tag it PK_STACK_ID_OF(map); printed as a number\n",
+			sp->name, what, nr);
+	return fd;
+}
+
+/* The object's stack map named @name, or with NULL its only one: the fd or -1. */
+static int object_stack_map(void *ctx, const char *name, int *nr)
+{
+	const struct bpf_map *m, *only = NULL;
+	struct bpf_object *obj = ctx;
+
+	if (name) {
+		m = bpf_object__find_map_by_name(obj, name);
+		return is_stack_map(m) ? bpf_map__fd(m) : -1;
+	}
+	*nr = 0;
+	bpf_object__for_each_map(m, obj) {
+		if (is_stack_map(m)) {
+			only = m;
+			(*nr)++;
+		}
+	}
+	return *nr == 1 ? bpf_map__fd(only) : -1;
+}
+
+/* The map's type and value size from libbpf: a read is one lookup, no info syscall. */
+static int object_read_stack(void *ctx, int fd, __s64 id, __u64 *ips, size_t max)
+{
+	const struct bpf_map *m;
+
+	bpf_object__for_each_map(m, (struct bpf_object *)ctx) {
+		if (bpf_map__fd(m) == fd)
+			return pk_stack_read_map(m, id, ips, max);
+	}
+	return -EBADF;
+}
+
+/* Layout ------------------------------------------------------------------ */
+
+/* Skips modifiers; typedef names on the way are checked by the caller. */
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, *id);
+
+	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t) ||
+		     btf_is_typedef(t))) {
+		*id = t->type;
+		t = btf__type_by_id(btf, *id);
+	}
+	return t;
+}
+
+static bool int_loc(const struct btf *btf, __u32 type, __u32 off, bool in_value, struct loc *l)
+{
+	const struct btf_type *t = skip_mods(btf, &type);
+
+	if (!t || (!btf_is_int(t) && !btf_is_enum(t)) || (t->size != 4 && t->size != 8) ||
+	    (btf_is_int(t) && btf_int_offset(t)))
+		return false;
+	*l = (struct loc){ .set = true, .in_value = in_value, .off = off, .size = t->size,
+			   .is_signed = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED) };
+	return true;
+}
+
+static void add_field(const struct pk_stack_printer *sp, struct plan *p, const struct loc *l,
+		      enum pk_stack_kind kind, const char *map, const char *name)
+{
+	struct stack_field *f;
+	char what[160];
+	int fd;
+
+	if (p->nr_fields == MAX_FIELDS)
+		return;
+	snprintf(what, sizeof(what), "%s.%s", p->name, name);
+	f = &p->fields[p->nr_fields];
+	f->kind = kind;
+	fd = stacks_fd_for(sp, map, what);
+	if (fd < 0)
+		return;
+	f->at = *l;
+	f->stacks_fd = fd;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	p->nr_fields++;
+}
+
+static bool is_char_array(const struct btf *btf, __u32 type)
+{
+	const struct btf_type *t = skip_mods(btf, &type), *e;
+	__u32 elem;
+
+	if (!t || !btf_is_array(t))
+		return false;
+	elem = btf_array(t)->type;
+	e = skip_mods(btf, &elem);
+	return e && btf_is_int(e) && e->size == 1;
+}
+
+/* The stack ids, pid, comm and count of a key or value of type @id. */
+static void scan(const struct pk_stack_printer *sp, struct plan *p, __u32 id, bool in_value)
+{
+	const char *side = in_value ? "value" : "key", *name;
+	const struct btf *btf = sp->btf;
+	struct pk_stack_id_info info;
+	const struct btf_member *m;
+	const struct btf_type *t;
+	struct loc l;
+	__u32 sid = id;
+	int i;
+
+	if (stack_id_of(sp, p, id, -1, side, &info) && int_loc(btf, id, 0, in_value, &l)) {
+		add_field(sp, p, &l, info.kind, info.map, side);
+		return;
+	}
+	t = skip_mods(btf, &sid);
+	if (!t)
+		return;
+	if (in_value && !btf_is_composite(t)) {
+		p->count.set = int_loc(btf, id, 0, true, &p->count);
+		return;
+	}
+	if (!btf_is_struct(t))
+		return;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		__u32 bits = btf_member_bit_offset(t, i);
+		__s64 msize = btf__resolve_size(btf, m->type);
+
+		/* BTF is the file's: a member past its struct is left alone */
+		if (msize < 0 || bits / 8 + msize > t->size)
+			continue;
+		name = btf__name_by_offset(btf, m->name_off);
+		if (btf_member_bitfield_size(t, i) || bits % 8 ||
+		    !int_loc(btf, m->type, bits / 8, in_value, &l)) {
+			if (name && !strcmp(name, "comm") && is_char_array(btf, m->type) &&
+			    !(bits % 8)) {
+				p->comm = (struct loc){ .set = true, .in_value = in_value,
+							.off = bits / 8 };
+				p->comm.size = msize;
+			}
+			continue;
+		}
+		if (stack_id_of(sp, p, sid, i, name ? name : "?", &info)) {
+			add_field(sp, p, &l, info.kind, info.map, name ? name : "?");
+		} else if (name && (!strcmp(name, "tgid") ||
+				    (!strcmp(name, "pid") && (!p->pid.set || p->pid.in_value)))) {
+			p->pid = l;
+		} else if (in_value && !p->count.set) {
+			p->count = l;
+			snprintf(p->unit, sizeof(p->unit), "%s", name ? name : "");
+		}
+	}
+}
+
+/* A key and a value type: a plan, named @name; whether it has stack ids. */
+static bool plan_types(const struct pk_stack_printer *sp, struct plan *p, const char *name,
+		       __u32 key_id, __u32 value_id)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->key_id = key_id;
+	p->value_id = value_id;
+	scan(sp, p, key_id, false);
+	scan(sp, p, value_id, true);
+	if (!p->unit[0])
+		snprintf(p->unit, sizeof(p->unit), "%s", p->count.set ? p->name : "entries");
+	return p->nr_fields > 0;
+}
+
+/* A histogram keyed by a stack id prints as histograms (hist.h), one a stack id. */
+static bool is_hist(const struct pk_stack_printer *sp, const struct bpf_map *map)
+{
+	struct pk_hist *h = pk_hist__from_map(map, sp->btf);
+
+	pk_hist__free(h);
+	return h != NULL;
+}
+
+static void plan_map(struct pk_stack_printer *sp, const struct bpf_map *map)
+{
+	struct plan *p = &sp->plans[sp->nr_plans];
+	__u32 key_id = bpf_map__btf_key_type_id(map), value_id = bpf_map__btf_value_type_id(map);
+
+	/* the types must be the sizes the map has, or the layout is not its */
+	if (!key_id || !value_id || btf__resolve_size(sp->btf, key_id) != bpf_map__key_size(map) ||
+	    btf__resolve_size(sp->btf, value_id) != bpf_map__value_size(map))
+		return;
+	if (!plan_types(sp, p, bpf_map__name(map), key_id, value_id) || is_hist(sp, map))
+		return;
+	p->map = map;
+	sp->nr_plans++;
+}
+
+/* User stacks will print: a symbolizer, with -p's maps read now, so that
+ * its stacks resolve once it is gone (events and maps alike). */
+static void start_usyms(struct pk_stack_printer *sp)
+{
+	if (sp->usyms)
+		return;
+	sp->usyms = pk_usyms__new(NULL);
+	if (sp->usyms && sp->pid)
+		pk_usyms__load_pid(sp->usyms, sp->pid);
+}
+
+static bool plan_has_user(const struct plan *p)
+{
+	int k;
+
+	for (k = 0; k < p->nr_fields; k++) {
+		if (p->fields[k].kind != PK_STACK_KERNEL)
+			return true;
+	}
+	return false;
+}
+
+struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
+					       const struct pk__stack_source *src,
+					       const struct pk_stack_printer_opts *opts)
+{
+	struct pk_stack_printer *sp;
+
+	if (!PK_OPTS_VALID(opts, pk_stack_printer_opts) || !src) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return NULL;
+	sp->btf = btf;
+	sp->src = *src;
+	sp->pid = PK_OPTS_GET(opts, pid, 0);
+	sp->later_pid = PK_OPTS_GET(opts, later_pid, 0);
+	sp->name = PK_OPTS_GET(opts, name, NULL) ?: "probekit";
+	sp->plans = calloc(MAX_PLANS, sizeof(*sp->plans));
+	sp->key = malloc(TEXT_MAX);
+	sp->value = malloc(TEXT_MAX);
+	sp->frames = calloc(FOLD_MAX, FRAME_MAX);
+	sp->stacks = calloc(MAX_FIELDS, sizeof(*sp->stacks));
+	sp->printer = btf ? pk_btf_printer__new(btf) : NULL;
+	if (!sp->plans || !sp->key || !sp->value || !sp->frames || !sp->stacks ||
+	    (btf && !sp->printer)) {
+		pk_stack_printer__free(sp);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return sp;
+}
+
+struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
+					       const struct pk_stack_printer_opts *opts)
+{
+	struct pk__stack_source src = { object_stack_map, object_read_stack, obj };
+	struct pk_stack_printer *sp;
+	struct bpf_map *map;
+	int i;
+
+	if (!obj) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sp = pk__stack_printer_new(bpf_object__btf(obj), &src, opts);
+	if (!sp || !sp->btf)
+		return sp;
+	sp->obj = obj;
+	bpf_object__for_each_map(map, obj) {
+		if (pk_map__is_printable(map) && sp->nr_plans < MAX_PLANS)
+			plan_map(sp, map);
+	}
+	for (i = 0; i < sp->nr_plans; i++) {
+		if (plan_has_user(&sp->plans[i]))
+			start_usyms(sp);
+	}
+	return sp;
+}
+
+void pk_stack_printer__free(struct pk_stack_printer *sp)
+{
+	if (!sp)
+		return;
+	pk_usyms__free(sp->usyms);
+	pk_btf_printer__free(sp->printer);
+	free(sp->plans);
+	free(sp->key);
+	free(sp->value);
+	free(sp->frames);
+	free(sp->stacks);
+	free(sp);
+}
+
+void pk_stack_printer__load_pid(struct pk_stack_printer *sp, pid_t pid)
+{
+	if (sp && sp->usyms)
+		pk_usyms__load_pid(sp->usyms, pid);
+}
+
+size_t pk_stack_printer__map_cnt(const struct pk_stack_printer *sp)
+{
+	return sp ? sp->nr_plans : 0;
+}
+
+const char *pk_stack_printer__map_name(const struct pk_stack_printer *sp, size_t i)
+{
+	return sp && i < (size_t)sp->nr_plans ? sp->plans[i].name : NULL;
+}
+
+const char *pk_stack_printer__map_unit(const struct pk_stack_printer *sp, size_t i)
+{
+	return sp && i < (size_t)sp->nr_plans ? sp->plans[i].unit : NULL;
+}
+
+static const struct plan *plan_of(const struct pk_stack_printer *sp, const struct bpf_map *map)
+{
+	int i;
+
+	for (i = 0; sp && i < sp->nr_plans; i++) {
+		if (sp->plans[i].map == map)
+			return &sp->plans[i];
+	}
+	return NULL;
+}
+
+bool pk_stack_printer__has_map(const struct pk_stack_printer *sp, const struct bpf_map *map)
+{
+	return plan_of(sp, map) != NULL;
+}
+
+/* Reading ----------------------------------------------------------------- */
+
+static __s64 load(const struct loc *l, const void *k, const void *v)
+{
+	const unsigned char *d = (const unsigned char *)(l->in_value ? v : k) + l->off;
+	__u32 u32;
+	__u64 u64;
+
+	if (l->size == 4) {
+		memcpy(&u32, d, 4);
+		return l->is_signed ? (__s64)(__s32)u32 : (__s64)u32;
+	}
+	memcpy(&u64, d, 8);
+	return (__s64)u64;
+}
+
+static pid_t pid_of(const struct pk_stack_printer *sp, const struct plan *p, const void *k,
+		    const void *v)
+{
+	__s64 pid = p->pid.set ? load(&p->pid, k, v) : 0;
+
+	return pid > 0 ? (pid_t)pid : sp->pid ? sp->pid : sp->later_pid;
+}
+
+static void read_stack(const struct pk_stack_printer *sp, const struct plan *p,
+		       const struct stack_field *f, const void *k, const void *v, struct stack *s)
+{
+	s->id = load(&f->at, k, v);
+	/* a 4-byte unsigned field holds bpf_get_stackid()'s int */
+	if (f->at.size == 4 && !f->at.is_signed)
+		s->id = (__s32)s->id;
+	/* bpf_get_stackid()'s errors are small; other negative numbers are no errno */
+	s->n = s->id >= 0    ? sp->src.read(sp->src.ctx, f->stacks_fd, s->id, s->ips, MAX_FRAMES) :
+	       s->id > -4096 ? (int)s->id :
+			       -EINVAL;
+	s->kind = f->kind;
+	if (s->kind == PK_STACK_ANY && s->n > 0)
+		s->kind = s->ips[0] >= KERNEL_HALF ? PK_STACK_KERNEL : PK_STACK_USER;
+	s->pid = s->kind == PK_STACK_KERNEL ? 0 : pid_of(sp, p, k, v);
+}
+
+static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+
+	if (!sp->warned_ksyms && (!ks || pk_ksyms__addrs_hidden(ks))) {
+		sp->warned_ksyms = true;
+		fprintf(stderr, "%s: %s: kernel stacks show [unknown]\n", sp->name,
+			ks ? "kernel addresses are hidden from this process (kptr_restrict)" :
+			     "cannot read /proc/kallsyms");
+	}
+	return ks;
+}
+
+/* Frame @i of @s as text: "sym+0x1f" ("sym+0x1f (module)" for user frames). */
+static const char *frame(struct pk_stack_printer *sp, const struct stack *s, int i, bool offsets,
+			 char *buf, size_t size)
+{
+	if (s->kind == PK_STACK_KERNEL)
+		return pk_ksyms__format(ksyms(sp), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf,
+					size);
+	if (!sp->usyms) {
+		snprintf(buf, size, "[unknown]");
+		return buf;
+	}
+	return pk_usyms__sym(sp->usyms, s->pid, s->ips[i],
+			     offsets ? PK_USYM_OFFSET | PK_USYM_MODULE : 0, buf, size);
+}
+
+static const char *missed(const struct stack *s)
+{
+	return s->kind == PK_STACK_KERNEL ? "[Missed Kernel Stack]" :
+	       s->kind == PK_STACK_USER	? "[Missed User Stack]" :
+					  "[Missed Stack]";
+}
+
+/* Text -------------------------------------------------------------------- */
+
+static void text_of(const struct pk_stack_printer *sp, __u32 id, const void *d, size_t n,
+		    char *buf)
+{
+	size_t i, len;
+
+	if (pk_btf_printer__text(sp->printer, id, d, n, buf, TEXT_MAX) >= 0)
+		return;
+	len = snprintf(buf, TEXT_MAX, "0x");
+	for (i = 0; i < n && len + 3 < TEXT_MAX; i++)
+		len += snprintf(buf + len, TEXT_MAX - len, "%02x", ((const unsigned char *)d)[i]);
+}
+
+/* A stack, a frame a line after a tab, built as one pk_line (no stdio call a frame). */
+static void print_stack_text(struct pk_stack_printer *sp, FILE *out, const struct stack *s)
+{
+	char buf[FRAME_MAX];
+	struct pk_line l;
+	int i;
+
+	pk_line_begin(&l, out);
+	pk_line_char(&l, '\t');
+	if (s->n < 0) {
+		/* "[Missed Kernel Stack: the stack map is full]" */
+		pk_line_raw(&l, missed(s), strlen(missed(s)) - 1);
+		pk_line_str(&l, ": ");
+		pk_line_str(&l, pk_stack_error(s->n));
+		pk_line_char(&l, ']');
+	} else if (!s->n) {
+		pk_line_str(&l, "[empty stack]");
+	}
+	for (i = 0; i < s->n; i++) {
+		if (i)
+			pk_line_str(&l, "\n\t");
+		frame(sp, s, i, true, buf, sizeof(buf));
+		pk_line_text(&l, buf, sizeof(buf));
+	}
+	pk_line_end(&l);
+}
+
+/* bcc's stackcount: the entry, then each stack a frame a line, "--" between. */
+static void print_text(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, __u32 ks, const void *v, __u32 vs)
+{
+	char name[256];
+	struct stack s;
+	int i;
+
+	pk_escape_text(name, sizeof(name), p->name, strlen(p->name));
+	text_of(sp, p->key_id, k, ks, sp->key);
+	text_of(sp, p->value_id, v, vs, sp->value);
+	fprintf(out, "%s[%s] = %s\n", name, sp->key, sp->value);
+	for (i = 0; i < p->nr_fields; i++) {
+		if (i)
+			fputs("\t--\n", out);
+		read_stack(sp, p, &p->fields[i], k, v, &s);
+		print_stack_text(sp, out, &s);
+	}
+}
+
+/* JSON -------------------------------------------------------------------- */
+
+static void json_stack(struct pk_stack_printer *sp, struct pk_json *j, const char *key,
+		       const struct stack *s)
+{
+	const char *kind;
+	char buf[FRAME_MAX];
+	int i;
+
+	pk_json_object_begin(j, key);
+	pk_json_int(j, "id", s->id);
+	kind = s->kind == PK_STACK_KERNEL ? "kernel" : s->kind == PK_STACK_USER ? "user" : "unknown";
+	pk_json_str(j, "kind", kind, strlen(kind));
+	if (s->n < 0)
+		pk_json_str(j, "error", pk_stack_error(s->n), strlen(pk_stack_error(s->n)));
+	pk_json_array_begin(j, "frames");
+	for (i = 0; i < s->n; i++) {
+		frame(sp, s, i, true, buf, sizeof(buf));
+		pk_json_str(j, NULL, buf, strlen(buf));
+	}
+	pk_json_array_end(j);
+	pk_json_array_begin(j, "addrs");
+	for (i = 0; i < s->n; i++) {
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)s->ips[i]);
+		pk_json_str(j, NULL, buf, strlen(buf));
+	}
+	pk_json_array_end(j);
+	pk_json_object_end(j);
+}
+
+static const struct stack_field *field_at(const struct plan *p, bool in_value, __u32 off)
+{
+	int i;
+
+	for (i = 0; i < p->nr_fields; i++) {
+		if (p->fields[i].at.in_value == in_value && p->fields[i].at.off == off)
+			return &p->fields[i];
+	}
+	return NULL;
+}
+
+/* Whether the stack ids of @p on this side are all members printable apart. */
+static bool nestable(const struct plan *p, const struct btf_type *t, bool in_value)
+{
+	int i;
+
+	if (!t || !btf_is_struct(t))
+		return false;
+	for (i = 0; i < btf_vlen(t); i++) {
+		if (btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8)
+			return false;
+	}
+	for (i = 0; i < p->nr_fields; i++) {
+		if (p->fields[i].at.in_value == in_value)
+			return true;
+	}
+	return false;
+}
+
+/* A key or value as its type nests it, its stack ids as stacks. */
+static void json_side(struct pk_stack_printer *sp, struct pk_json *j, const char *key,
+		      const struct plan *p, bool in_value, const void *k, const void *v,
+		      __u32 size)
+{
+	__u32 id = in_value ? p->value_id : p->key_id, sid = id;
+	const struct btf_type *t = skip_mods(sp->btf, &sid);
+	const struct stack_field *f = field_at(p, in_value, 0);
+	const void *d = in_value ? v : k;
+	const struct btf_member *m;
+	struct stack s;
+	__s64 msize;
+	__u32 off;
+	int i;
+
+	if (f && t && !btf_is_struct(t)) {
+		read_stack(sp, p, f, k, v, &s);
+		json_stack(sp, j, key, &s);
+		return;
+	}
+	if (!nestable(p, t, in_value)) {
+		pk_btf_value_json(sp->btf, id, d, size, j, key);
+		return;
+	}
+	pk_json_object_begin(j, key);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(sp->btf, m->name_off);
+
+		off = btf_member_bit_offset(t, i) / 8;
+		f = field_at(p, in_value, off);
+		msize = btf__resolve_size(sp->btf, m->type);
+		if (f) {
+			read_stack(sp, p, f, k, v, &s);
+			json_stack(sp, j, name, &s);
+		} else if (msize >= 0 && off + msize <= size) {
+			pk_btf_value_json(sp->btf, m->type, (const char *)d + off, msize, j, name);
+		}
+	}
+	pk_json_object_end(j);
+}
+
+static void print_json(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, __u32 ks, const void *v, __u32 vs)
+{
+	const char *name = p->name;
+	struct pk_json j;
+
+	pk_json_begin(&j, out);
+	pk_json_str(&j, "map", name, strlen(name));
+	json_side(sp, &j, "key", p, false, k, v, ks);
+	json_side(sp, &j, "value", p, true, k, v, vs);
+	pk_json_end(&j);
+}
+
+/* Folded ------------------------------------------------------------------ */
+
+/*
+ * One entry as flame-graph frames, outermost first, as bcc's stackcount -f
+ * and profile -f give them: the comm if the record has one, the user
+ * stack, then the kernel stack, names without offsets; a stack that was
+ * not taken is one "[Missed User Stack]" frame. Returns the frame count.
+ */
+static int folded_frames(struct pk_stack_printer *sp, const struct plan *p, const void *k,
+			 const void *v, bool prefix_map)
+{
+	struct stack *s = sp->stacks;
+	int n = 0, pass, i, f;
+
+	if (prefix_map)
+		snprintf(sp->frames[n++], FRAME_MAX, "%s", p->name);
+	if (p->comm.set) {
+		const char *c = (const char *)(p->comm.in_value ? v : k) + p->comm.off;
+
+		snprintf(sp->frames[n++], FRAME_MAX, "%.*s", (int)strnlen(c, p->comm.size), c);
+	}
+	for (f = 0; f < p->nr_fields; f++)
+		read_stack(sp, p, &p->fields[f], k, v, &s[f]);
+	/* the user stacks (and those of no known kind), then the kernel's */
+	for (pass = PK_STACK_USER; pass >= PK_STACK_KERNEL; pass--) {
+		for (f = 0; f < p->nr_fields; f++) {
+			if (s[f].kind != (enum pk_stack_kind)pass &&
+			    !(s[f].kind == PK_STACK_ANY && pass == PK_STACK_USER))
+				continue;
+			if (s[f].n < 0 && n < FOLD_MAX)
+				snprintf(sp->frames[n++], FRAME_MAX, "%s", missed(&s[f]));
+			for (i = s[f].n - 1; i >= 0 && n < FOLD_MAX; i--)
+				frame(sp, &s[f], i, false, sp->frames[n++], FRAME_MAX);
+		}
+	}
+	return n;
+}
+
+static void print_folded(struct pk_stack_printer *sp, FILE *out, int n, __u64 count)
+{
+	const char *names[FOLD_MAX];
+	int i;
+
+	for (i = 0; i < n; i++)
+		names[i] = sp->frames[i];
+	pk_print_folded(out, names, n, count);
+}
+
+static int add_svg(struct pk_stack_printer *sp, struct pk_flamegraph *fg, int n, __u64 count)
+{
+	const char *names[FOLD_MAX];
+	int i;
+
+	for (i = 0; i < n; i++)
+		names[i] = sp->frames[i];
+	return pk_flamegraph__add(fg, names, n, count);
+}
+
+/* Maps -------------------------------------------------------------------- */
+
+static __u64 count_of(const struct plan *p, const void *k, const void *v)
+{
+	__s64 c;
+
+	if (!p->count.set)
+		return 1;
+	c = load(&p->count, k, v);
+	return c < 0 ? 0 : (__u64)c;
+}
+
+static int by_count_desc(const void *k1, const void *v1, const void *k2, const void *v2,
+			 void *arg)
+{
+	const struct plan *p = arg;
+	__u64 a = count_of(p, k1, v1), b = count_of(p, k2, v2);
+
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static bool all_zero(const unsigned char *d, size_t n)
+{
+	while (n--) {
+		if (*d++)
+			return false;
+	}
+	return true;
+}
+
+static bool is_array(const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_ARRAY ||
+	       bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+/* One entry as @opts asks: folded, into the graph, and (unless folded) as text or JSON. */
+static int print_entry(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, __u32 ks, const void *v, __u32 vs, bool json, bool folded,
+		       struct pk_flamegraph *fg)
+{
+	int nf;
+
+	if (folded || fg) {
+		if (!count_of(p, k, v))
+			return 0;
+		nf = folded_frames(sp, p, k, v, sp->nr_plans > 1);
+		if (folded)
+			print_folded(sp, out, nf, count_of(p, k, v));
+		if (fg && add_svg(sp, fg, nf, count_of(p, k, v)))
+			return -EIO;
+		if (folded)
+			return 0;
+	}
+	if (json)
+		print_json(sp, out, p, k, ks, v, vs);
+	else
+		print_text(sp, out, p, k, ks, v, vs);
+	return 0;
+}
+
+int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const struct bpf_map *map,
+				const struct pk_stack_map_print_opts *opts)
+{
+	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = true);
+	const struct plan *p = plan_of(sp, map);
+	bool json = PK_OPTS_GET(opts, json, false), folded = PK_OPTS_GET(opts, folded, false);
+	struct pk_flamegraph *fg = PK_OPTS_GET(opts, fg, NULL);
+	size_t i, n, printed = 0, top = PK_OPTS_GET(opts, top, 0);
+	struct pk_map_snapshot *s;
+	__u32 ks, vs;
+	int err = 0;
+
+	if (!PK_OPTS_VALID(opts, pk_stack_map_print_opts) || !out)
+		return -EINVAL;
+	if (!p)
+		return -ENOENT;
+	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
+					      pk_map__snapshot(bpf_map__fd(map), &ro);
+	if (!s)
+		return -errno;
+	ks = pk_map_snapshot__key_size(s);
+	vs = pk_map_snapshot__value_size(s);
+	n = pk_map_snapshot__count(s);
+	if (!is_array(map))
+		pk_map_snapshot__sort(s, by_count_desc, (void *)p);
+	for (i = 0; i < n && (!top || printed < top) && !err; i++) {
+		const void *k = pk_map_snapshot__key(s, i), *v = pk_map_snapshot__value(s, i);
+
+		if (is_array(map) && all_zero(v, vs))
+			continue;
+		printed++;
+		err = print_entry(sp, out, p, k, ks, v, vs, json, folded, fg);
+	}
+	pk_map_snapshot__free(s);
+	return err ? err : (int)printed;
+}
+
+/* For the fuzzer: an entry of a key and a value type, in every form. */
+int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *json, FILE *folded,
+			      __u32 key_id, const void *k, __u32 ks, __u32 value_id, const void *v,
+			      __u32 vs)
+{
+	struct plan *p = &sp->plans[0];
+
+	plan_types(sp, p, "m", key_id, value_id);
+	print_text(sp, text, p, k, ks, v, vs);
+	print_json(sp, json, p, k, ks, v, vs);
+	print_folded(sp, folded, folded_frames(sp, p, k, v, true), count_of(p, k, v));
+	return p->nr_fields;
+}
+
+/* Events ------------------------------------------------------------------ */
+
+/* Column @c as a location in a record (the "key" side), if it is a whole 4 or 8 bytes. */
+static bool column_loc(const struct pk_event_column *c, struct loc *l)
+{
+	if (c->bit_offset % 8 || (c->bit_size != 32 && c->bit_size != 64))
+		return false;
+	*l = (struct loc){ .set = true, .off = c->bit_offset / 8, .size = c->bit_size / 8,
+			   .is_signed = c->is_signed };
+	return true;
+}
+
+int pk_stack_printer__set_event(struct pk_stack_printer *sp, const struct pk_event_table *table)
+{
+	const struct pk_event_column *c;
+	struct plan *p;
+	struct loc l;
+	size_t i;
+
+	if (!sp)
+		return -EINVAL;
+	p = &sp->event;
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "event");
+	for (i = 0; (c = pk_event_table__column(table, i)); i++) {
+		if (c->bad_stack_tag)
+			fprintf(stderr, "%s: event.%s is tagged \"%s\", not "
+					"pk_stack_id[:user|:kernel][:MAP]: printed as a number\n",
+				sp->name, c->path, c->bad_stack_tag);
+		if (!column_loc(c, &l))
+			continue;
+		if (c->kind == PK_COL_STACK_ID)
+			add_field(sp, p, &l, c->stack_kind, c->stack_map, c->path);
+		else if (!strcmp(c->path, "tgid") || (!strcmp(c->path, "pid") && !p->pid.set))
+			p->pid = l;
+	}
+	if (!p->nr_fields)
+		return 0;
+	if (plan_has_user(p))
+		start_usyms(sp);
+	return 1;
+}
+
+/* Whether a record of @size bytes holds every stack id of the event. */
+static bool event_fits(const struct pk_stack_printer *sp, size_t size)
+{
+	const struct plan *p = &sp->event;
+	int i;
+
+	for (i = 0; i < p->nr_fields; i++) {
+		if (p->fields[i].at.off + p->fields[i].at.size > size)
+			return false;
+	}
+	return !p->pid.set || p->pid.off + p->pid.size <= size;
+}
+
+void pk_stack_printer__event_text(struct pk_stack_printer *sp, FILE *out, const void *data,
+				  size_t size)
+{
+	struct stack s;
+	int i;
+
+	if (!sp || !sp->event.nr_fields || !event_fits(sp, size))
+		return;
+	for (i = 0; i < sp->event.nr_fields; i++) {
+		if (i)
+			fputs("\t--\n", out);
+		read_stack(sp, &sp->event, &sp->event.fields[i], data, NULL, &s);
+		print_stack_text(sp, out, &s);
+	}
+	fputc('\n', out);
+}
+
+void pk_stack_printer__event_json(struct pk_stack_printer *sp, struct pk_json *j, const void *data,
+				  size_t size)
+{
+	struct stack s;
+	int i;
+
+	if (!sp || !sp->event.nr_fields || !event_fits(sp, size))
+		return;
+	pk_json_object_begin(j, "stacks");
+	for (i = 0; i < sp->event.nr_fields; i++) {
+		read_stack(sp, &sp->event, &sp->event.fields[i], data, NULL, &s);
+		json_stack(sp, j, sp->event.fields[i].name, &s);
+	}
+	pk_json_object_end(j);
+}
