@@ -41,9 +41,13 @@ override LDFLAGS += $(SAN_FLAGS)
 # build/probekit is linked statically (STATIC=0 for a dynamic one; sanitizer
 # builds always are dynamic): a tool then maps 1.7 MB of its own pages, where
 # shared libc, ld.so, libbpf, libelf, libz and liblzma mapped 2.6 MB, a third
-# of the peak RSS (bench/README.md). The C++ demangler comes from libsupc++.
-# (STATIC=1 also links the examples statically, as it did before.)
-PK_LINK_STATIC := $(if $(SANITIZE),0,$(if $(STATIC),$(STATIC),1))
+# of the peak RSS (bench/README.md), about 1 MB more. The C++ demangler comes
+# from libsupc++. (STATIC=1 also links the examples statically, as it did before.)
+# SHARED=1 links it dynamically against build/libprobekit.so.0 too, as the
+# Debian package does: a distribution's binaries use its shared libbpf, libelf
+# and zlib, which get its security fixes (and libprobekit0 its own).
+SHARED ?= 0
+PK_LINK_STATIC := $(if $(SANITIZE)$(filter 1,$(SHARED)),0,$(if $(STATIC),$(STATIC),1))
 PK_STATIC := $(if $(filter 1,$(PK_LINK_STATIC)),-static -u __cxa_demangle)
 PK_STATIC_LIBS := $(if $(filter 1,$(PK_LINK_STATIC)),-lsupc++)
 LDLIBS := -lbpf -lelf -lz -llzma -lmd
@@ -112,7 +116,7 @@ $(BUILD)/lib/kernel/syscalls.o: $(BUILD)/syscall_table.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(TOOL_OBJS): $(SKELS) $(BUILD)/tools.inc
 $(BUILD)/lib/sym/ksyms_kernel.o: $(BUILD)/skel/ksyms_kernel.skel.h
@@ -137,12 +141,19 @@ $(SHLIB): $(LIB_OBJS) lib/libprobekit.map
 	ln -sf $(notdir $@) $(BUILD)/libprobekit.so.$(SOVERSION)
 	ln -sf libprobekit.so.$(SOVERSION) $(BUILD)/libprobekit.so
 
+ifeq ($(SHARED),1)
+$(BUILD)/probekit: $(TOOL_OBJS) $(SHLIB)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) -L$(BUILD) -lprobekit -lbpf
+else
 $(BUILD)/probekit: $(TOOL_OBJS) $(BUILD)/libprobekit.a
 	$(CC) $(LDFLAGS) $(PK_STATIC) -o $@ $(TOOL_OBJS) $(BUILD)/libprobekit.a $(LDLIBS) \
 		$(PK_STATIC_LIBS)
+endif
+# build/probekit as built: with SHARED=1 it needs the build's libprobekit.so.0
+PK_RUN := LD_LIBRARY_PATH=$(abspath $(BUILD))$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH} $(BUILD)/probekit
 
 links: $(BUILD)/probekit
-	@cd $(BUILD) && for t in $$(./probekit --list); do ln -sf probekit $$t; done
+	@for t in $$($(PK_RUN) --list); do ln -sf probekit $(BUILD)/$$t; done
 
 # Tests ---------------------------------------------------------------------
 
@@ -214,7 +225,7 @@ install: all
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3
 	install -m 0755 $(BUILD)/probekit $(DESTDIR)$(BINDIR)/probekit
 	@for t in $(INSTALL_LINKS); do \
-		$(BUILD)/probekit --list | grep -qx $$t || { echo "install: no tool $$t" >&2; exit 1; }; \
+		$(PK_RUN) --list | grep -qx $$t || { echo "install: no tool $$t" >&2; exit 1; }; \
 		echo "ln -sf probekit $(DESTDIR)$(BINDIR)/$$t"; ln -sf probekit $(DESTDIR)$(BINDIR)/$$t; \
 	done
 	install -m 0644 $(BUILD)/libprobekit.a $(SHLIB) $(DESTDIR)$(LIBDIR)/
@@ -232,6 +243,9 @@ install: all
 		case " probekit $(INSTALL_LINKS) " in *" $$n "*) ;; *) n=probekit-$$n ;; esac; \
 		echo "install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$n.8"; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$n.8 || exit 1; \
+		for o in $$(sed -n '/^\.SH NAME/{n;s/ \\- .*//;s/\\//g;s/,/ /g;p;}' $$m); do \
+			[ "$$o" = "$$n" ] || ln -sf $$n.8 $(DESTDIR)$(MANDIR)/man8/$$o.8; \
+		done; \
 	done
 	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	@# `man pk_attach__load` finds pk_attach(3): a link per name a page's NAME lists
@@ -255,19 +269,27 @@ examples:
 		$(MAKE) -C examples OUT=$(abspath $(BUILD)/examples) CC="$(CC) $(SAN_FLAGS)" \
 		STATIC=$(STATIC) RPATH=$(STAGE)$(LIBDIR)
 
-# The Debian package (debian/, debhelper): build/probekit_$(VERSION)_ARCH.deb.
-# It builds in build/deb and writes nothing outside build/ (no ../*.deb, and
-# debhelper's files in debian/ are cleaned up), as root or not (no fakeroot:
-# Rules-Requires-Root is no). Build-deps: scripts/install-deps.sh --deb.
+# The Debian packages (debian/, debhelper): probekit (the tools), libprobekit0
+# (the shared library) and libprobekit-dev, as build/NAME_$(VERSION)_ARCH.deb.
+# Their build dependencies are installed first when missing (through
+# scripts/install-deps.sh --deb, which asks for root only then). It builds in
+# build/deb and writes nothing outside build/ (no ../*.deb, and debhelper's
+# files in debian/ are cleaned up), as root or not (no fakeroot:
+# Rules-Requires-Root is no). scripts/deb-check.sh lints, installs and tries them.
+DEB_PACKAGES := probekit libprobekit0 libprobekit-dev
 deb:
 	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
 		{ echo "deb: debian/changelog is not at version $(VERSION)" >&2; exit 1; }
-	dpkg-checkbuilddeps
+	@scripts/install-deps.sh --deb
+	@dpkg-checkbuilddeps 2>/dev/null || { echo "deb: build dependencies are missing" \
+		"($$(dpkg-checkbuilddeps 2>&1 | sed 's/.*Unmet build dependencies: //')):" \
+		"scripts/install-deps.sh --deb installs them" >&2; exit 1; }
 	debian/rules clean
-	DEB_RULES_REQUIRES_ROOT=no DEB_OUT=$(abspath $(BUILD)) debian/rules binary || \
+	DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS:-parallel=$$(nproc)}" DEB_RULES_REQUIRES_ROOT=no \
+		DEB_OUT=$(abspath $(BUILD)) debian/rules binary || \
 		{ debian/rules clean; exit 1; }
 	debian/rules clean
-	@ls $(BUILD)/probekit_$(VERSION)_*.deb
+	@ls $(foreach p,$(DEB_PACKAGES),$(BUILD)/$(p)_$(VERSION)_*.deb)
 
 format:
 	clang-format -i $(LIB_SRCS) lib/*/*.h $(TOOL_SRCS) $(BPF_SRCS) $(LIB_BPF_SRCS) include/probekit/*.h bpf/*.h tools/*/*.h

@@ -18,7 +18,7 @@ chromium python3-bpfcc libmicrohttpd-dev libmicrohttpd12 prometheus"
 # libmicrohttpd-dev: the header of --metrics' HTTP server (libmicrohttpd12, opened
 # at run time); prometheus (and its promtool) scrapes and checks it in the tests.
 case ${1:-} in
---deb) packages="$packages debhelper dpkg-dev fakeroot build-essential" ;;
+--deb) packages="$packages debhelper dpkg-dev fakeroot build-essential lintian" ;;
 "") ;;
 *)
 	echo "usage: install-deps.sh [--deb]" >&2

@@ -3,8 +3,10 @@ attached, make a child with a known pid do things, read the tool's output,
 and check that nothing stays loaded afterwards."""
 import json
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -13,11 +15,59 @@ REQUIRE_BPF = os.environ.get("PROBEKIT_REQUIRE_BPF") == "1"
 # Slow kernels (the QEMU lane emulates the CPU: BPF loads 5-10x slower)
 # stretch every timeout here by this factor.
 TIMEOUT_SCALE = float(os.environ.get("PK_TIMEOUT_SCALE", "1"))
+# The default time a test may take (tests/run.py), before PK_TIMEOUT_SCALE.
+DEFAULT_TIMEOUT = 120
 _procs = []
+_tempdirs = []
+_session_tempdirs = []
 
 
 class Skip(Exception):
-    pass
+    """A test's precondition is missing here (32-bit execution, Chromium, a
+    kernel feature...): the test skips with the reason, also under
+    PROBEKIT_REQUIRE_BPF=1, which turns only a missing BPF (need_bpf())
+    into a failure."""
+
+
+def timeout(seconds):
+    """Decorator: the test may take @seconds (times PK_TIMEOUT_SCALE) instead
+    of DEFAULT_TIMEOUT; tests/run.py fails it, naming it, past that."""
+    def mark(fn):
+        fn.pk_timeout = seconds
+        return fn
+    return mark
+
+
+def tempdir(prefix):
+    """A new directory under $TMPDIR, removed when the test ends, pass or
+    fail (tests/run.py calls cleanup())."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _tempdirs.append(d)
+    return d
+
+
+def session_tempdir(prefix):
+    """A directory for the whole run (a cache several tests share), removed
+    when the run ends (tests/run.py calls cleanup_session())."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _session_tempdirs.append(d)
+    return d
+
+
+def _remove_dirs(dirs):
+    while dirs:
+        shutil.rmtree(dirs.pop(), ignore_errors=True)
+
+
+def cleanup():
+    """After each test: its processes killed, its tempdir()s removed."""
+    cleanup_processes()
+    _remove_dirs(_tempdirs)
+
+
+def cleanup_session():
+    cleanup()
+    _remove_dirs(_session_tempdirs)
 
 
 def tool_path(name):
@@ -57,20 +107,42 @@ def need_bpf():
         raise Skip(_bpf_reason)
 
 
-def need_compat32():
-    """The i386 helper, when a 32-bit program runs here; skips otherwise (no
-    -m32 compiler left a stand-in that exits 77, or the kernel has no IA32
-    emulation and refuses to exec it: ENOEXEC)."""
-    helper = helper_path("compat32")
+_no32_reason = None
+
+
+def probe_32bit(path):
+    """None when the i386 test program at @path runs here, otherwise why it
+    cannot. A kernel with IA32 emulation built in may still refuse 32-bit
+    programs (ia32_emulation=0, CONFIG_IA32_EMULATION_DEFAULT_DISABLED):
+    exec fails with ENOEXEC, which subprocess raises as OSError."""
     try:
-        probe = subprocess.run([helper], input=b"x", stdout=subprocess.PIPE)
-        why = f"exit {probe.returncode}" if probe.returncode else None
+        r = subprocess.run([path], input=b"x", stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=10 * TIMEOUT_SCALE)
     except OSError as e:
-        why = e.strerror
-    if why:
-        raise Skip(f"no 32-bit program runs here ({why}): "
-                   "no -m32 compiler or no IA32 emulation in the kernel")
-    return helper
+        return (f"the kernel does not execute 32-bit programs ({path}: {e.strerror}; "
+                "IA32 emulation is off or absent)")
+    if r.returncode == 77:
+        return "no -m32 compiler at build time: the 32-bit test program is a stand-in"
+    if r.returncode < 0:
+        return (f"the 32-bit test program was killed by "
+                f"{signal.Signals(-r.returncode).name} (int $0x80 disabled?)")
+    if r.returncode != 0:
+        return f"the 32-bit test program exited with {r.returncode}: {r.stderr[-200:]!r}"
+    return None
+
+
+def need_32bit():
+    """The path of the i386 test program (tests/helpers/compat32.c) when
+    32-bit programs run here; a skip with the reason otherwise."""
+    global _no32_reason
+    if os.uname().machine != "x86_64":
+        raise Skip(f"{os.uname().machine}: i386 syscalls exist on x86_64 only")
+    path = helper_path("compat32")
+    if _no32_reason is None:
+        _no32_reason = probe_32bit(path) or ""
+    if _no32_reason:
+        raise Skip(_no32_reason)
+    return path
 
 
 def need_host_tool(name):

@@ -7,7 +7,6 @@ import os
 import re
 import struct
 import subprocess
-import tempfile
 
 import pk
 
@@ -76,7 +75,7 @@ def test_conventions_are_in_btf():
     struct exec_event), PK_STACK_ID tags the field, and PK_HIST_KEYED's key
     ends with __u32 slot: what a generic printer will look for."""
     pk.need_host_tool("clang")
-    obj_path = os.path.join(tempfile.mkdtemp(prefix="pk-macros-"), "macros.bpf.o")
+    obj_path = os.path.join(pk.tempdir("pk-macros-"), "macros.bpf.o")
     compile_object(obj_path)
     r = pk.run(["bpftool", "btf", "dump", "file", obj_path])
     assert r.returncode == 0, r.stderr
@@ -118,7 +117,7 @@ def u64s(raw):
 def test_macros_compile_load_and_count():
     pk.need_bpf()
     lib = libbpf()
-    obj_path = os.path.join(tempfile.mkdtemp(prefix="pk-macros-"), "macros.bpf.o")
+    obj_path = os.path.join(pk.tempdir("pk-macros-"), "macros.bpf.o")
     compile_object(obj_path)
     obj = lib.bpf_object__open_file(obj_path.encode(), None)
     assert obj, f"open: errno {ctypes.get_errno()}"

@@ -15,7 +15,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 
 import pk
 import sysopen as so
@@ -168,7 +167,7 @@ def escape_text(s):
 
 
 def run_once(mech, json):
-    d = tempfile.mkdtemp(prefix="pk-diff-")
+    d = pk.tempdir("pk-diff-")
     os.chmod(d, 0o755)
     log = os.path.join(d, "strace.log")
     try:

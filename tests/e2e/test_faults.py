@@ -43,6 +43,7 @@ def interrupt_at_random_moments(argv, rng, runs):
         assert pk.only_loss_reports(err, argv[0]) or busy, (argv, how, err)
 
 
+@pk.timeout(600)
 def test_signals_at_random_moments_leave_nothing():
     pk.need_bpf()
     seed = int(os.environ.get("PK_SEED", "0")) or random.randrange(1 << 30)
@@ -85,7 +86,7 @@ def test_storm_through_perf_buffer_counts_every_event():
 
 def storm_counts_every_event(*extra):
     pk.need_bpf()
-    marker = tempfile.mktemp(prefix="pk-storm-")
+    marker = os.path.join(pk.tempdir("pk-storm-"), "marker")
     open(marker, "w").close()
     child = pk.Proc([pk.helper_path("storm"), marker, "5"], stdin=subprocess.PIPE)
     child.wait_for(lambda l: l.startswith("ready"), what="ready")
@@ -141,7 +142,7 @@ def storm_counts_every_event(*extra):
 
 def test_two_copies_at_once():
     pk.need_bpf()
-    d = tempfile.mkdtemp(prefix="pk-two-")
+    d = pk.tempdir("pk-two-")
     path = os.path.join(d, "both.txt")
     open(path, "w").close()
     child = pk.Proc([pk.helper_path("opener"), path], stdin=subprocess.PIPE)

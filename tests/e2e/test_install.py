@@ -72,6 +72,7 @@ def check_kfunc_output(r, kfunc):
         assert r.returncode == 1 and r.stdout.startswith("kfunc is not supported: "), r
 
 
+@pk.timeout(300)
 def test_prefix_destdir_pc_soname_and_a_program_built_on_it():
     need_toolchain()
     with tempfile.TemporaryDirectory(prefix="pk-install-") as dest:
@@ -185,6 +186,27 @@ def test_man3_pages_render_and_cover_their_headers():
         assert declared - named == set(), f"{page} does not document {sorted(declared - named)}"
         assert named - declared == set(), f"{page} names what the headers lack: " \
             f"{sorted(named - declared)}"
+
+
+def test_man8_pages_render_and_name_their_installed_page():
+    """Each section 8 page renders without a groff warning, and its NAME line
+    is a whatis entry (lintian's bad-whatis-entry otherwise) that starts with
+    the name `make install` gives it: the tool's own, or probekit-TOOL."""
+    assert shutil.which("groff"), "groff is not installed (scripts/install-deps.sh has it)"
+    for page in sorted(os.listdir(os.path.join(ROOT, "man"))):
+        if not page.endswith(".8"):
+            continue
+        path = os.path.join(ROOT, "man", page)
+        r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", path],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert r.returncode == 0 and not r.stdout.strip(), (page, r.stdout)
+        tool = page[:-2]
+        installed = tool if tool in BCC_NAMES + ["probekit"] else f"probekit-{tool}"
+        line = open(path).read().split(".SH NAME\n", 1)[1].split("\n", 1)[0]
+        names, sep, what = line.replace("\\-", "-").partition(" - ")
+        names = [n.strip() for n in names.split(",")]
+        assert sep and what and all(re.fullmatch(r"[\w.+-]+", n) for n in names), (page, line)
+        assert names[0] == installed, (page, names, installed)
 
 
 def test_as_root_runs_directly_as_root_and_explains_without_sudo():

@@ -204,7 +204,7 @@ def run_scenario(tool, mech):
     """Runs tool (forced to mech, or its own choice when mech is None)
     against a fresh child doing the tool's actions. Returns the mechanism
     used and the events, one per action, without the time field."""
-    d = tempfile.mkdtemp(prefix="pk-mech-")
+    d = pk.tempdir("pk-mech-")
     try:
         with open(os.path.join(d, "present"), "w") as f:
             f.write("x")
@@ -282,7 +282,7 @@ def test_raw_tp_leaves_out_i386_syscalls_as_tracepoints_do():
     leave them out, as the classic tracepoints do, not report 50 writes as
     stats. The child's open and stat are i386 calls too."""
     pk.need_bpf()
-    helper = pk.need_compat32()
+    helper = pk.need_32bit()
     mark = tempfile.mktemp(prefix="pk-compat32-sentinel-")
     for mech in ("raw_tp", "tracepoint"):
         tools = [pk.start_tool(t, "--json", "-v", "--mechanism", mech, ready="verbose")

@@ -4,7 +4,6 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
 
 import pk
@@ -31,7 +30,7 @@ class Opener:
 
 
 def workdir():
-    d = tempfile.mkdtemp(prefix="pk-opensnoop-")
+    d = pk.tempdir("pk-opensnoop-")
     exists = os.path.join(d, "exists.txt")
     with open(exists, "w") as f:
         f.write("x")
@@ -267,7 +266,7 @@ import sysopen as so  # noqa: E402
 
 
 def _tmp():
-    d = tempfile.mkdtemp(prefix="pk-opensnoop-")
+    d = pk.tempdir("pk-opensnoop-")
     with open(os.path.join(d, "exists"), "w") as f:
         f.write("x")
     return d

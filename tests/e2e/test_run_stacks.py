@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 
 import pk
 from test_flamegraph import PAD, WIDTH, check_renders_and_zooms, check_svg, folded_stacks
@@ -17,7 +16,7 @@ from test_flamegraph import PAD, WIDTH, check_renders_and_zooms, check_svg, fold
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "examples")
 PROGS = os.path.join(ROOT, "tests", "run")
-CACHE = os.environ.get("PK_RUN_CACHE") or tempfile.mkdtemp(prefix="pk-run-cache-")
+CACHE = os.environ.get("PK_RUN_CACHE") or pk.session_tempdir("pk-run-cache-")
 CALLS = 7
 # the stacker's user stack, innermost first
 USER_CHAIN = ["raw_getppid", "inner", "middle", "outer", "main"]
@@ -182,7 +181,7 @@ def test_user_stack_json_agrees_with_eu_addr2line():
 
 
 def test_folded_and_svg_of_user_and_kernel_stacks():
-    svg = os.path.join(tempfile.mkdtemp(prefix="pk-run-fg-"), "stacks.svg")
+    svg = os.path.join(pk.tempdir("pk-run-fg-"), "stacks.svg")
     _, out, err = traced(os.path.join(PROGS, "ustacks.bpf.c"), "stacker", "--folded",
                          "--svg", svg)
     stacks = folded_stacks(out)
@@ -224,7 +223,7 @@ def test_tags_name_the_stack_maps_and_the_count_is_the_first_member():
     user, kernel = split_stacks(es[0][1])
     assert [f.split("+")[0] for f in user[:len(USER_CHAIN)]] == USER_CHAIN, user
     check_kernel_frames(kernel, kallsyms())
-    svg = os.path.join(tempfile.mkdtemp(prefix="pk-run-fg-"), "tagged.svg")
+    svg = os.path.join(pk.tempdir("pk-run-fg-"), "tagged.svg")
     _, out, err = traced(os.path.join(PROGS, "tagged.bpf.c"), "stacker", "--svg", svg)
     # the unit is the count's name
     assert any(f"wrote the flame graph of {CALLS} calls to" in l for l in err), err
@@ -252,7 +251,7 @@ def test_mallocstacks_sample_command_folded_and_svg():
     """-c: the command's maps are read as it exits, so its stacks resolve
     at the end; --folded and a flame graph that renders in Chromium."""
     pk.need_bpf()
-    svg = os.path.join(tempfile.mkdtemp(prefix="pk-run-fg-"), "malloc.svg")
+    svg = os.path.join(pk.tempdir("pk-run-fg-"), "malloc.svg")
     before = pk.bpf_objects()
     r = subprocess.run(run_argv("--folded", "--svg", svg, "-c",
                                 pk.helper_path("mallocer") + " now",

@@ -257,9 +257,7 @@ def test_raw_sys_enter_leaves_out_i386_syscalls():
     sys_enter tracepoint, t:syscalls:sys_enter_newstat must not take its
     50 writes for stats (the classic tracepoint leaves them out too)."""
     pk.need_bpf()
-    if os.uname().machine != "x86_64":
-        return
-    helper = pk.need_compat32()
+    helper = pk.need_32bit()
     child = subprocess.Popen([helper], stdin=subprocess.PIPE)
     tool = pk.start_tool("stacksnoop", "--json", "--verbose", "-p", str(child.pid),
                          "t:syscalls:sys_enter_newstat", ready="verbose")
