@@ -22,7 +22,7 @@
 #                    the runtime, which take minutes under emulation and test
 #                    nothing kernel-specific, the install tests, which need
 #                    make and a compiler, usyms against eu-addr2line, the
-#                    layer check (the source tree, nm and cc) and metrics
+#                    layer and export checks (the source tree, nm and cc) and metrics
 #                    (Prometheus and the HTTP stack of the stdlib)
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
 #   KERNEL_CMD       a shell command the guests run instead of the tests (to
@@ -36,7 +36,7 @@ cd "$(dirname "$0")/.."
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
 TIMEOUT=${KERNEL_TIMEOUT:-1200}
-SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ metrics/"}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ exports/ metrics/"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 # strace: the oracle of test_differential_syscalls

@@ -107,6 +107,15 @@ struct pk_skel_ops {
 	void *(*open_opts)(const struct bpf_object_open_opts *opts);
 	/* the object file the skeleton embeds */
 	const void *(*elf_bytes)(size_t *size);
+	/*
+	 * For ops with state of their own, such as pk_object__skel_ops()'s:
+	 * when open_ctx is set, it is called with @ctx (and NULL @opts
+	 * unless a BTF file stands in for the kernel's) in place of open and
+	 * open_opts, and elf_bytes_ctx in place of elf_bytes.
+	 */
+	void *ctx;
+	void *(*open_ctx)(void *ctx, const struct bpf_object_open_opts *opts);
+	const void *(*elf_bytes_ctx)(void *ctx, size_t *size);
 };
 
 #define PK_SKEL_OPS(name)                                                     \

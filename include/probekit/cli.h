@@ -22,7 +22,15 @@ extern "C" {
  * logging and signals, loads and attaches the BPF side with fallback,
  * runs the poll loop and cleans up. Exit status: 0 done, 1 runtime
  * error, 2 usage error.
+ *
+ * Errors: a hook returns 0, or -PK_EUSAGE for a command line that is wrong
+ * (pk_usage_error() says why and returns it; exit status 2), or another
+ * negative errno for anything else that failed (after pk_error() says why;
+ * exit status 1). -EINVAL is a failure like any other, not a usage error.
  */
+
+/* Not an errno (those end at 4095): a usage error, exit status 2. */
+#define PK_EUSAGE 4200
 
 struct pk_run;
 
@@ -71,10 +79,10 @@ struct pk_tool {
 	/* the last entry has a NULL name */
 	const struct pk_option *options;
 	/*
-	 * Both return 0, or a pk_usage_error() (exit status 2). Another
-	 * negative errno, after a pk_error() saying why, exits with status 1:
-	 * for arguments that are well formed but name something this kernel
-	 * lacks, such as an unknown kernel function.
+	 * Both return 0, or -PK_EUSAGE from pk_usage_error() (exit status
+	 * 2). Another negative errno, after a pk_error() saying why, exits
+	 * with status 1: for arguments that are well formed but name
+	 * something this kernel lacks, such as an unknown kernel function.
 	 */
 	int (*parse_opt)(struct pk_run *run, int key, const char *arg);
 	/* positional arguments; without this hook, they are a usage error */
@@ -232,7 +240,7 @@ int pk_run__positional(struct pk_run *run, int argc, char **argv);
 /* For a tool with its own -p (run): the pid filter's value. */
 void pk_run__set_pid_filter(struct pk_run *run, pid_t pid);
 
-/* "tool: message" on stderr; returns -EINVAL so a parser can return it. */
+/* "tool: message" on stderr; returns -PK_EUSAGE so a parser can return it. */
 int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "tool: message" on stderr. */

@@ -106,8 +106,8 @@ bool pk_object__uses_printk(const struct pk_object *o);
 /*
  * For a pk_attach or a pk_tool of your own: skeleton operations and a
  * variant table (ending in PK_MECH_AUTO) that open and load this object.
- * The operations act on the object last passed to pk_object__skel_ops()
- * in the calling thread; pk_object__attach_extra() then attaches what
+ * The operations act on @o, whichever object another thread or call
+ * opened since; pk_object__attach_extra() then attaches what
  * pk_attach leaves to the caller (uprobes by short name, perf_event).
  * pk_object__load() does all of this itself.
  */

@@ -32,7 +32,7 @@ void pk_fput_json_str(FILE *f, const char *s, size_t len);
 /*
  * A line of output built in memory with no stdio call per field, then
  * handed to its FILE in one fwrite (pk_line_end()), so a printer's cost is
- * the formatting itself. Lines longer than PK_LINE_SIZE go out in pieces,
+ * the formatting itself. Lines longer than 1 KiB go out in pieces,
  * never cut. Until pk_line_end() or pk_line_flush(), nothing reaches the
  * FILE: do not write to it directly in between.
  *
@@ -48,13 +48,13 @@ void pk_fput_json_str(FILE *f, const char *s, size_t len);
  * Widths are printf's: a positive width right-aligns, a negative one
  * left-aligns, and a value wider than its column is never cut.
  */
-#define PK_LINE_SIZE 1024
+/* Opaque: declare one (on the stack is fine), use only these functions. */
 struct pk_line {
-	FILE *f;
-	size_t len;
-	/* bytes of this line already handed to f */
-	size_t spilled;
-	char buf[PK_LINE_SIZE];
+	union {
+		char bytes[1088];
+		uint64_t align;
+		void *ptr;
+	} opaque_;
 };
 void pk_line_begin(struct pk_line *l, FILE *f);
 /* bytes as they are (no escaping) */
@@ -92,14 +92,13 @@ void pk_line_end(struct pk_line *l);
  * pieces): do not write to @f directly in between.
  */
 #define PK_JSON_MAX_DEPTH 32
+/* Opaque, as struct pk_line. */
 struct pk_json {
-	FILE *f;
-	unsigned int depth;
-	/* bit d set: the container at depth d already holds a value */
-	uint64_t nonempty;
-	/* bit d set: the container at depth d is an array */
-	uint64_t is_array;
-	struct pk_line line;
+	union {
+		char bytes[1152];
+		uint64_t align;
+		void *ptr;
+	} opaque_;
 };
 void pk_json_begin(struct pk_json *j, FILE *f);
 /* writes the separator and, inside an object, "key": */

@@ -158,29 +158,72 @@ static size_t escape_some(bool json, const unsigned char *s, size_t len, size_t 
 	return n;
 }
 
+/*
+ * The layouts behind struct pk_line and struct pk_json, which the header
+ * keeps opaque: the library's own, free to change within the storage the
+ * header reserves. may_alias: that storage is declared as the public type.
+ */
+#define PK_LINE_SIZE 1024
+
+struct __attribute__((may_alias)) line {
+	FILE *f;
+	size_t len;
+	/* bytes of this line already handed to f */
+	size_t spilled;
+	char buf[PK_LINE_SIZE];
+};
+
+struct __attribute__((may_alias)) json {
+	FILE *f;
+	unsigned int depth;
+	/* bit d set: the container at depth d already holds a value */
+	uint64_t nonempty;
+	/* bit d set: the container at depth d is an array */
+	uint64_t is_array;
+	struct pk_line line;
+};
+
+_Static_assert(sizeof(struct line) <= sizeof(struct pk_line) &&
+		   _Alignof(struct line) <= _Alignof(struct pk_line),
+	       "struct pk_line's storage holds a line");
+_Static_assert(sizeof(struct json) <= sizeof(struct pk_json) &&
+		   _Alignof(struct json) <= _Alignof(struct pk_json),
+	       "struct pk_json's storage holds a json");
+_Static_assert(PK_JSON_MAX_DEPTH < 64, "one bit per depth in a uint64_t");
+
+static inline struct line *L(const struct pk_line *l)
+{
+	return (struct line *)l;
+}
+
+static inline struct json *J(const struct pk_json *j)
+{
+	return (struct json *)j;
+}
+
 /* Lines --------------------------------------------------------------------- */
 
 static void line_spill(struct pk_line *l)
 {
-	if (l->len && l->f)
-		fwrite_unlocked(l->buf, 1, l->len, l->f);
-	l->spilled += l->len;
-	l->len = 0;
+	if (L(l)->len && L(l)->f)
+		fwrite_unlocked(L(l)->buf, 1, L(l)->len, L(l)->f);
+	L(l)->spilled += L(l)->len;
+	L(l)->len = 0;
 }
 
 /* Room for @n (<= PK_LINE_SIZE) more bytes. */
 static inline char *line_room(struct pk_line *l, size_t n)
 {
-	if (PK_LINE_SIZE - l->len < n)
+	if (PK_LINE_SIZE - L(l)->len < n)
 		line_spill(l);
-	return l->buf + l->len;
+	return L(l)->buf + L(l)->len;
 }
 
 void pk_line_begin(struct pk_line *l, FILE *f)
 {
-	l->f = f;
-	l->len = 0;
-	l->spilled = 0;
+	L(l)->f = f;
+	L(l)->len = 0;
+	L(l)->spilled = 0;
 }
 
 void pk_line_raw(struct pk_line *l, const char *s, size_t len)
@@ -188,13 +231,13 @@ void pk_line_raw(struct pk_line *l, const char *s, size_t len)
 	size_t n;
 
 	while (len) {
-		if (l->len == PK_LINE_SIZE)
+		if (L(l)->len == PK_LINE_SIZE)
 			line_spill(l);
-		n = PK_LINE_SIZE - l->len;
+		n = PK_LINE_SIZE - L(l)->len;
 		if (n > len)
 			n = len;
-		memcpy(l->buf + l->len, s, n);
-		l->len += n;
+		memcpy(L(l)->buf + L(l)->len, s, n);
+		L(l)->len += n;
 		s += n;
 		len -= n;
 	}
@@ -208,7 +251,7 @@ void pk_line_str(struct pk_line *l, const char *s)
 void pk_line_char(struct pk_line *l, char c)
 {
 	*line_room(l, 1) = c;
-	l->len++;
+	L(l)->len++;
 }
 
 static void line_escape(struct pk_line *l, bool json, const char *s, size_t len)
@@ -219,8 +262,8 @@ static void line_escape(struct pk_line *l, bool json, const char *s, size_t len)
 	while (!done) {
 		char *o = line_room(l, ESC_MAX);
 
-		l->len += escape_some(json, (const unsigned char *)s, len, &pos, o,
-				      PK_LINE_SIZE - l->len, &done);
+		L(l)->len += escape_some(json, (const unsigned char *)s, len, &pos, o,
+					 PK_LINE_SIZE - L(l)->len, &done);
 		if (!done)
 			line_spill(l);
 	}
@@ -243,13 +286,13 @@ static void line_spaces(struct pk_line *l, size_t n)
 	size_t k;
 
 	while (n) {
-		if (l->len == PK_LINE_SIZE)
+		if (L(l)->len == PK_LINE_SIZE)
 			line_spill(l);
-		k = PK_LINE_SIZE - l->len;
+		k = PK_LINE_SIZE - L(l)->len;
 		if (k > n)
 			k = n;
-		memset(l->buf + l->len, ' ', k);
-		l->len += k;
+		memset(L(l)->buf + L(l)->len, ' ', k);
+		L(l)->len += k;
 		n -= k;
 	}
 }
@@ -270,7 +313,7 @@ static void line_field(struct pk_line *l, const char *s, size_t n, int width)
 			memcpy(o, s, n);
 			memset(o + n, ' ', pad);
 		}
-		l->len += n + pad;
+		L(l)->len += n + pad;
 		return;
 	}
 	if (width > 0)
@@ -385,8 +428,8 @@ void pk_line_fixed(struct pk_line *l, double v, int decimals, int width)
 	if (decimals < 0 || decimals > 9 || !scaled_exactly(v, decimals, &q)) {
 		/* rare: huge, non-finite or very precise values */
 		line_spill(l);
-		if (l->f)
-			l->spilled += fprintf(l->f, "%*.*f", width, decimals, v);
+		if (L(l)->f)
+			L(l)->spilled += fprintf(L(l)->f, "%*.*f", width, decimals, v);
 		return;
 	}
 	for (i = 0; i < decimals; i++) {
@@ -404,12 +447,12 @@ void pk_line_fixed(struct pk_line *l, double v, int decimals, int width)
 
 size_t pk_line_mark(const struct pk_line *l)
 {
-	return l->spilled + l->len;
+	return L(l)->spilled + L(l)->len;
 }
 
 void pk_line_pad(struct pk_line *l, size_t mark, int width)
 {
-	size_t used = l->spilled + l->len - mark;
+	size_t used = L(l)->spilled + L(l)->len - mark;
 
 	if (width > 0 && used < (size_t)width)
 		line_spaces(l, width - used);
@@ -469,33 +512,33 @@ void pk_fput_json_str(FILE *f, const char *s, size_t len)
 
 void pk_json_begin(struct pk_json *j, FILE *f)
 {
-	j->f = f;
-	j->depth = 0;
-	j->nonempty = 0;
-	j->is_array = 0;
-	pk_line_begin(&j->line, f);
-	pk_line_char(&j->line, '{');
+	J(j)->f = f;
+	J(j)->depth = 0;
+	J(j)->nonempty = 0;
+	J(j)->is_array = 0;
+	pk_line_begin(&J(j)->line, f);
+	pk_line_char(&J(j)->line, '{');
 }
 
 void pk_json_key(struct pk_json *j, const char *key)
 {
-	uint64_t bit = 1ULL << j->depth;
+	uint64_t bit = 1ULL << J(j)->depth;
 
-	bool comma = j->nonempty & bit;
+	bool comma = J(j)->nonempty & bit;
 	size_t n, i;
 	char *o;
 
-	j->nonempty |= bit;
-	if (j->is_array & bit) {
+	J(j)->nonempty |= bit;
+	if (J(j)->is_array & bit) {
 		if (comma)
-			pk_line_char(&j->line, ',');
+			pk_line_char(&J(j)->line, ',');
 		return;
 	}
 	key = key ? key : "";
 	n = strlen(key);
 	/* keys are short plain words: ,"key": in one piece */
 	if (n <= 64) {
-		o = line_room(&j->line, n + 4);
+		o = line_room(&J(j)->line, n + 4);
 		o[0] = ',';
 		o += comma;
 		o[0] = '"';
@@ -504,31 +547,31 @@ void pk_json_key(struct pk_json *j, const char *key)
 		if (i == n) {
 			o[n + 1] = '"';
 			o[n + 2] = ':';
-			j->line.len += comma + n + 3;
+			L(&J(j)->line)->len += comma + n + 3;
 			return;
 		}
 	}
 	if (comma)
-		pk_line_char(&j->line, ',');
-	pk_line_json_str(&j->line, key, n);
-	pk_line_char(&j->line, ':');
+		pk_line_char(&J(j)->line, ',');
+	pk_line_json_str(&J(j)->line, key, n);
+	pk_line_char(&J(j)->line, ':');
 }
 
 static int json_open(struct pk_json *j, const char *key, bool array)
 {
 	uint64_t bit;
 
-	if (j->depth + 1 >= PK_JSON_MAX_DEPTH)
+	if (J(j)->depth + 1 >= PK_JSON_MAX_DEPTH)
 		return -E2BIG;
 	pk_json_key(j, key);
-	j->depth++;
-	bit = 1ULL << j->depth;
-	j->nonempty &= ~bit;
+	J(j)->depth++;
+	bit = 1ULL << J(j)->depth;
+	J(j)->nonempty &= ~bit;
 	if (array)
-		j->is_array |= bit;
+		J(j)->is_array |= bit;
 	else
-		j->is_array &= ~bit;
-	pk_line_char(&j->line, array ? '[' : '{');
+		J(j)->is_array &= ~bit;
+	pk_line_char(&J(j)->line, array ? '[' : '{');
 	return 0;
 }
 
@@ -544,10 +587,10 @@ int pk_json_array_begin(struct pk_json *j, const char *key)
 
 static void json_close(struct pk_json *j)
 {
-	if (!j->depth)
+	if (!J(j)->depth)
 		return;
-	pk_line_char(&j->line, j->is_array & (1ULL << j->depth) ? ']' : '}');
-	j->depth--;
+	pk_line_char(&J(j)->line, J(j)->is_array & (1ULL << J(j)->depth) ? ']' : '}');
+	J(j)->depth--;
 }
 
 void pk_json_object_end(struct pk_json *j)
@@ -563,13 +606,13 @@ void pk_json_array_end(struct pk_json *j)
 void pk_json_int(struct pk_json *j, const char *key, int64_t v)
 {
 	pk_json_key(j, key);
-	pk_line_int(&j->line, v, 0);
+	pk_line_int(&J(j)->line, v, 0);
 }
 
 void pk_json_uint(struct pk_json *j, const char *key, uint64_t v)
 {
 	pk_json_key(j, key);
-	pk_line_uint(&j->line, v, 0);
+	pk_line_uint(&J(j)->line, v, 0);
 }
 
 void pk_json_double(struct pk_json *j, const char *key, double v)
@@ -580,36 +623,36 @@ void pk_json_double(struct pk_json *j, const char *key, double v)
 	memcpy(&bits, &v, sizeof(bits));
 	/* JSON has no NaN or infinity */
 	if (((bits >> 52) & 0x7ff) == 0x7ff)
-		pk_line_raw(&j->line, "null", 4);
+		pk_line_raw(&J(j)->line, "null", 4);
 	else
-		pk_line_fixed(&j->line, v, 9, 0);
+		pk_line_fixed(&J(j)->line, v, 9, 0);
 }
 
 void pk_json_bool(struct pk_json *j, const char *key, bool v)
 {
 	pk_json_key(j, key);
 	if (v)
-		pk_line_raw(&j->line, "true", 4);
+		pk_line_raw(&J(j)->line, "true", 4);
 	else
-		pk_line_raw(&j->line, "false", 5);
+		pk_line_raw(&J(j)->line, "false", 5);
 }
 
 void pk_json_null(struct pk_json *j, const char *key)
 {
 	pk_json_key(j, key);
-	pk_line_raw(&j->line, "null", 4);
+	pk_line_raw(&J(j)->line, "null", 4);
 }
 
 void pk_json_str(struct pk_json *j, const char *key, const char *s, size_t len)
 {
 	pk_json_key(j, key);
-	pk_line_json_str(&j->line, s, len);
+	pk_line_json_str(&J(j)->line, s, len);
 }
 
 void pk_json_end(struct pk_json *j)
 {
-	while (j->depth)
+	while (J(j)->depth)
 		json_close(j);
-	pk_line_raw(&j->line, "}\n", 2);
-	line_spill(&j->line);
+	pk_line_raw(&J(j)->line, "}\n", 2);
+	line_spill(&J(j)->line);
 }

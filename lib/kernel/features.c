@@ -77,7 +77,7 @@ int pk_feature_by_name(const char *name, enum pk_feature *feat)
 	return -ENOENT;
 }
 
-const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size)
+const char *pk__feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size)
 {
 	const char *what = (unsigned int)feat < PK_FEAT__COUNT && probe_what[feat] ?
 				   probe_what[feat] :
@@ -140,7 +140,7 @@ static void set_load_failure(struct feature_slot *slot, enum pk_feature feat, in
 {
 	char why[REASON_MAX];
 
-	pk_feature_load_reason(feat, err, why, sizeof(why));
+	pk__feature_load_reason(feat, err, why, sizeof(why));
 	if ((err == -EPERM || err == EPERM) && !pk_have_bpf_privileges()) {
 		set_status(slot, false, err, "not probed: loading BPF programs needs root "
 					     "(or CAP_BPF and CAP_PERFMON)");

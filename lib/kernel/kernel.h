@@ -16,7 +16,7 @@
  * Why a minimal program of @feat failed to load with @err, into @why
  * (features.c; the unit tests check the wording). Returns @why.
  */
-const char *pk_feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size);
+const char *pk__feature_load_reason(enum pk_feature feat, int err, char *why, size_t why_size);
 
 /* BTF (btf.c, btf_reader.c, core_btf.c) ------------------------------------- */
 

@@ -612,6 +612,8 @@ static void *open_skel(struct pk_attach *att)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = att->btf_file);
 
+	if (att->ops->open_ctx)
+		return att->ops->open_ctx(att->ops->ctx, att->btf_file ? &oo : NULL);
 	if (att->btf_file && att->ops->open_opts)
 		return att->ops->open_opts(&oo);
 	return att->ops->open();
@@ -693,25 +695,37 @@ static int open_and_configure(struct pk_attach *att, const struct pk_variant *v,
 	return err;
 }
 
-/* A failed load, done again from a fresh open to capture the verifier's log. */
-static int reload_explained(struct pk_attach *att, const struct pk_variant *v, char *why,
-			    size_t size)
+static int open_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
 {
-	int err;
+	int err = open_and_configure(att, v, why, size);
 
-	detach_all(att);
-	err = open_and_configure(att, v, why, size);
-	if (!err)
-		err = select_programs(att, v, why, size);
-	if (err) {
-		snprintf(why, size, "loading the programs failed, then reopening them: %s",
-			 strerror(-err));
-		return err;
+	return err ?: select_programs(att, v, why, size);
+}
+
+/*
+ * One load, with a log buffer per program. Only where a kernel before 6.4
+ * filled the buffer with the start of a long log and never got to its
+ * verdict, the object is opened and loaded once more with a bigger one.
+ */
+static int load_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size,
+			struct lap_clock *t)
+{
+	struct pk__load_log ll = {.size = PK__LOG_SIZE};
+	int err = open_variant(att, v, why, size);
+
+	lap(att, T_OPEN, t);
+	while (!err) {
+		err = pk__load_explained(object_of(att), att->ops->load, att->skel, &ll, why, size);
+		free(att->verifier_log);
+		att->verifier_log = ll.log;
+		if (!ll.cut || ll.size >= PK__LOG_SIZE_MAX)
+			break;
+		ll.size = PK__LOG_SIZE_MAX;
+		detach_all(att);
+		err = open_variant(att, v, why, size);
 	}
-	free(att->verifier_log);
-	att->verifier_log = NULL;
-	return pk__load_explained(object_of(att), att->ops->load, att->skel, &att->verifier_log,
-				  why, size);
+	lap(att, T_LOAD, t);
+	return err;
 }
 
 static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *why, size_t size)
@@ -720,16 +734,7 @@ static int try_variant(struct pk_attach *att, const struct pk_variant *v, char *
 	int err;
 
 	att->trying = v;
-	err = open_and_configure(att, v, why, size);
-	if (!err)
-		err = select_programs(att, v, why, size);
-	lap(att, T_OPEN, &t);
-	if (!err) {
-		err = att->ops->load(att->skel);
-		if (err)
-			err = reload_explained(att, v, why, size);
-	}
-	lap(att, T_LOAD, &t);
+	err = load_variant(att, v, why, size, &t);
 	if (!err)
 		err = attach_programs(att, why, size);
 	if (err)
@@ -766,6 +771,12 @@ static void append_error(struct pk_attach *att, const char *mech, const char *wh
 		 why);
 }
 
+static const void *elf_bytes(const struct pk_skel_ops *ops, size_t *size)
+{
+	if (ops->elf_bytes_ctx)
+		return ops->elf_bytes_ctx(ops->ctx, size);
+	return ops->elf_bytes ? ops->elf_bytes(size) : NULL;
+}
 
 /*
  * CO-RE against the kernel's own BTF, cut down to this object's types:
@@ -811,7 +822,7 @@ static int choose_btf(struct pk_attach *att)
 		return -errno;
 	}
 	/* a file given is used as it is; without one, only CO-RE needs the kernel's */
-	elf = !path && att->ops->elf_bytes ? att->ops->elf_bytes(&size) : NULL;
+	elf = !path ? elf_bytes(att->ops, &size) : NULL;
 	if (!elf || !pk__elf_needs_core(elf, size))
 		return 0;
 	/* the kernel's BTF probed only now: reading it is most of this function's time */

@@ -55,15 +55,26 @@ int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid
 
 /* The verifier (verifier.c) ------------------------------------------------- */
 
+/* A program's verifier log buffer: the first try's, and the most a retry gets. */
+#define PK__LOG_SIZE	 (256u << 10)
+#define PK__LOG_SIZE_MAX (16u << 20)
+
+struct pk__load_log {
+	/* in: each program's log buffer, 0 for PK__LOG_SIZE */
+	size_t size;
+	/* out: the rejected program's verifier log (malloc'd) or NULL */
+	char *log;
+	/* out: the log filled its buffer before the verdict (kernels before 6.4) */
+	bool cut;
+};
+
 /*
- * After a failed load of @obj: loads it again (through @load(@skel), or
- * bpf_object__load() when @load is NULL) with a log buffer per program and
- * libbpf's warnings captured, and says why in @why: the verifier's key and
- * source lines, or libbpf's own reason. *@log gets the rejected program's
- * whole verifier log (malloc'd) or NULL. Returns 0 if this load worked.
+ * Loads @obj, once (through @load(@skel), or bpf_object__load() when @load
+ * is NULL), with a log buffer per program, and on failure says why in @why:
+ * the verifier's error and source line, its instruction limit, or errno.
  */
-int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
-		       char *why, size_t size);
+int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel,
+		       struct pk__load_log *ll, char *why, size_t size);
 
 /* Parameters and .rodata (params.c) ----------------------------------------- */
 

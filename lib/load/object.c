@@ -79,9 +79,6 @@ struct pk_object {
 	char error[1024];
 };
 
-static __thread struct pk_object *current;
-
-
 static int rank_of(const struct pk_object *o, enum pk_mech m)
 {
 	size_t i;
@@ -487,16 +484,13 @@ struct pk_object *pk_object__open(const char *path, const struct pk_object_opts 
 
 /* Skeleton operations over a plain object file ------------------------------ */
 
-static void *skel_open_opts(const struct bpf_object_open_opts *opts)
+static void *skel_open(void *ctx, const struct bpf_object_open_opts *opts)
 {
+	struct pk_object *o = ctx;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 
-	if (!current) {
-		errno = EINVAL;
-		return NULL;
-	}
-	obj = bpf_object__open_file(current->path, opts);
+	obj = bpf_object__open_file(o->path, opts);
 	if (libbpf_get_error(obj)) {
 		errno = -libbpf_get_error(obj);
 		return NULL;
@@ -508,31 +502,25 @@ static void *skel_open_opts(const struct bpf_object_open_opts *opts)
 	return obj;
 }
 
-static void *skel_open(void)
-{
-	return skel_open_opts(NULL);
-}
-
 /* The file's bytes, read once: pk_attach looks for CO-RE relocations in them. */
-static const void *skel_elf_bytes(size_t *size)
+static const void *skel_elf_bytes(void *ctx, size_t *size)
 {
+	struct pk_object *o = ctx;
 	FILE *f;
 	long n;
 
-	if (!current)
-		return NULL;
-	if (!current->image && (f = fopen(current->path, "rbe"))) {
+	if (!o->image && (f = fopen(o->path, "rbe"))) {
 		if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET) &&
-		    (current->image = malloc(n)) && fread(current->image, 1, n, f) == (size_t)n)
-			current->image_size = n;
+		    (o->image = malloc(n)) && fread(o->image, 1, n, f) == (size_t)n)
+			o->image_size = n;
 		fclose(f);
-		if (!current->image_size) {
-			free(current->image);
-			current->image = NULL;
+		if (!o->image_size) {
+			free(o->image);
+			o->image = NULL;
 		}
 	}
-	*size = current->image_size;
-	return current->image;
+	*size = o->image_size;
+	return o->image;
 }
 
 static int skel_load(void *skel)
@@ -552,9 +540,14 @@ static struct bpf_object *skel_object(void *skel)
 
 const struct pk_skel_ops *pk_object__skel_ops(struct pk_object *o)
 {
-	current = o;
-	o->ops = (struct pk_skel_ops){ skel_open,   skel_load,	   skel_destroy,
-				       skel_object, skel_open_opts, skel_elf_bytes };
+	o->ops = (struct pk_skel_ops){
+	    .load = skel_load,
+	    .destroy = skel_destroy,
+	    .object = skel_object,
+	    .ctx = o,
+	    .open_ctx = skel_open,
+	    .elf_bytes_ctx = skel_elf_bytes,
+	};
 	return &o->ops;
 }
 
@@ -952,8 +945,6 @@ void pk_object__free(struct pk_object *o)
 
 	if (!o)
 		return;
-	if (current == o)
-		current = NULL;
 	pk_attach__free(o->att);
 	free(o->image);
 	for (i = 0; i < o->nr_progs; i++) {

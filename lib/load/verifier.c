@@ -8,15 +8,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
-#include <stdlib.h>
 
 #include <probekit/output.h>
 #include <probekit/verifier.h>
+
+#include "load.h"
 
 struct line {
 	const char *s;
@@ -255,6 +257,25 @@ static void put(struct out *o, const char *fmt, ...)
 		o->len += n;
 }
 
+/*
+ * The kernel's words for its instruction limit, which an unbounded loop
+ * reaches, say neither that it is a limit nor what usually causes it.
+ */
+static void put_key(struct out *o, const char *key)
+{
+	static const char too_large[] = "BPF program is too large. Processed ";
+	long n;
+
+	if (!strncmp(key, too_large, sizeof(too_large) - 1) &&
+	    sscanf(key + sizeof(too_large) - 1, "%ld", &n) == 1)
+		put(o,
+		    "too complex: it gave up after %ld instructions, its limit (a loop "
+		    "without a bound it can see?)",
+		    n);
+	else
+		put(o, "%s", key[0] ? key : "(no error line in the log)");
+}
+
 size_t pk_verifier_format(const struct pk_verifier_report *r, const char *prog, char *buf,
 			  size_t size)
 {
@@ -263,8 +284,8 @@ size_t pk_verifier_format(const struct pk_verifier_report *r, const char *prog, 
 
 	if (size)
 		buf[0] = '\0';
-	put(&o, "program %s rejected by the verifier: %s", prog && prog[0] ? prog : "(unnamed)",
-	    r->key[0] ? r->key : "(no error line in the log)");
+	put(&o, "program %s rejected by the verifier: ", prog && prog[0] ? prog : "(unnamed)");
+	put_key(&o, r->key);
 	/* "12: (61) r1 = ..." is shown as "insn 12: (61) r1 = ..." */
 	if (r->insn >= 0 && text[0])
 		text += strspn(text, " ");
@@ -279,112 +300,138 @@ size_t pk_verifier_format(const struct pk_verifier_report *r, const char *prog, 
 	return o.len;
 }
 
-/* Loading again to learn why a load failed ---------------------------------- */
+/* Loading with a log buffer per program ---------------------------------- */
 
 /*
- * libbpf asks the kernel for no log on a program's first load attempt and
- * retries a failed one with level 1 into the buffer set here, so the
- * buffers cost nothing unless a program fails. They are only set on this
- * second load, after a first one failed.
+ * Each program gets its own buffer before the object's one load. libbpf
+ * asks the kernel for no log on a program's first attempt, so a program
+ * that passes costs nothing but this buffer's address space (malloc'd, so
+ * never touched unless the kernel writes it); a rejected one is retried
+ * by libbpf at level 1 into it. Kernels from 6.4 on keep a log's end when
+ * it outgrows the buffer (where the verdict is), so the buffer need not
+ * hold the whole log; older kernels keep its start and say ENOSPC, and
+ * the caller may load again with a bigger one (ll->cut).
  */
-#define LOG_BUF_SIZE (8u << 20)
+struct prog_log {
+	struct bpf_program *prog;
+	char *buf;
+	size_t size;
+};
 
-/* libbpf's own warning worth showing ("missing BPF prog type..."). */
-static __thread struct {
-	bool on;
-	char line[256];
-} capture;
-
-static bool generic_warning(const char *s)
+/* libbpf only sees a bad section name when it loads; say so before. */
+static int check_types(struct bpf_object *obj, char *why, size_t size)
 {
-	static const char *const generic[] = {
-	    "BPF program load failed",
-	    "failed to load",
-	    "PROG LOAD LOG",
-	    "failed to load object",
-	    "failed to load BPF skeleton",
-	    "permission",
-	    "Permission",
-	};
-	size_t i;
+	struct bpf_program *prog;
 
-	for (i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
-		if (strstr(s, generic[i]))
-			return true;
+	bpf_object__for_each_program (prog, obj) {
+		if (bpf_program__autoload(prog) &&
+		    bpf_program__type(prog) == BPF_PROG_TYPE_UNSPEC) {
+			snprintf(why, size,
+				 "program %s: missing BPF prog type, check ELF section name '%s'",
+				 bpf_program__name(prog), bpf_program__section_name(prog));
+			return -EINVAL;
+		}
 	}
-	return false;
-}
-
-/*
- * The first, failed load already went through the caller's print function;
- * this one only keeps libbpf's first reason worth telling.
- */
-static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[256];
-	const char *s = line;
-
-	if (!capture.on || level != LIBBPF_WARN || capture.line[0])
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	if (!strncmp(s, "libbpf: ", 8))
-		s += 8;
-	if (s[0] && !generic_warning(s))
-		copy_text(capture.line, sizeof(capture.line), s, strlen(s));
 	return 0;
 }
 
-int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel, char **log,
-		       char *why, size_t size)
+static int set_logs(struct bpf_object *obj, size_t size, struct prog_log **logs, size_t *n)
 {
-	struct pk_verifier_report r;
-	struct bpf_program *prog, *failed = NULL;
-	libbpf_print_fn_t prev;
-	char *bufs[256] = {};
-	int n = 0, i, err;
+	struct bpf_program *prog;
+	size_t count = 0;
 
-	*log = NULL;
+	bpf_object__for_each_program (prog, obj)
+		count += bpf_program__autoload(prog);
+	*logs = calloc(count ? count : 1, sizeof(**logs));
+	if (!*logs)
+		return -ENOMEM;
+	*n = 0;
 	bpf_object__for_each_program (prog, obj) {
-		if (!bpf_program__autoload(prog) || n == 256)
+		struct prog_log *l = &(*logs)[*n];
+
+		if (!bpf_program__autoload(prog))
 			continue;
-		bufs[n] = calloc(1, LOG_BUF_SIZE);
-		if (bufs[n])
-			bpf_program__set_log_buf(prog, bufs[n], LOG_BUF_SIZE);
-		n++;
+		l->prog = prog;
+		l->buf = malloc(size);
+		if (!l->buf)
+			return -ENOMEM;
+		l->buf[0] = '\0';
+		l->size = size;
+		(*n)++;
+		bpf_program__set_log_buf(prog, l->buf, size);
 	}
-	capture.on = true;
-	capture.line[0] = '\0';
-	prev = libbpf_set_print(capture_print);
-	err = load ? load(skel) : bpf_object__load(obj);
-	libbpf_set_print(prev);
-	capture.on = false;
-	i = 0;
-	bpf_object__for_each_program (prog, obj) {
-		if (!bpf_program__autoload(prog) || i == 256)
-			continue;
-		if (!failed && bufs[i] && bufs[i][0]) {
-			failed = prog;
-			size_t len = strnlen(bufs[i], LOG_BUF_SIZE - 1);
+	return 0;
+}
 
-			/* kept only as long as it is, not LOG_BUF_SIZE */
-			bufs[i][len] = '\0';
-			*log = realloc(bufs[i], len + 1) ?: bufs[i];
-			bufs[i] = NULL;
+/* The first program with a log is the one libbpf stopped at: it loads them in order. */
+static struct prog_log *take_log(struct prog_log *logs, size_t n)
+{
+	struct prog_log *failed = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bpf_program__set_log_buf(logs[i].prog, NULL, 0);
+		if (!failed && logs[i].buf[0]) {
+			failed = &logs[i];
+			logs[i].buf[logs[i].size - 1] = '\0';
 		}
-		bpf_program__set_log_buf(prog, NULL, 0);
-		free(bufs[i++]);
 	}
-	if (!err)
-		return 0;
-	if (*log && !pk_verifier_explain(*log, &r))
-		pk_verifier_format(&r, bpf_program__name(failed), why, size);
-	else if (capture.line[0])
-		snprintf(why, size, "loading the programs failed: %s", capture.line);
-	else
+	return failed;
+}
+
+/* Returns whether the log was cut before its verdict. */
+static bool explain(const struct prog_log *l, int err, char *why, size_t size)
+{
+	const char *name = bpf_program__name(l->prog);
+	struct pk_verifier_report r;
+
+	if (!pk_verifier_explain(l->buf, &r)) {
+		pk_verifier_format(&r, name, why, size);
+		return false;
+	}
+	/* no verdict, and no "processed N insns" trailer after one */
+	if (err == -ENOSPC && !strstr(l->buf, "processed ")) {
 		snprintf(why, size,
-			 "loading the programs failed: %s (libbpf tells more through the "
-			 "function given to libbpf_set_print())",
-			 strerror(-err));
+			 "program %s rejected by the verifier, whose log outgrew %zu KiB before "
+			 "its verdict (kernels before 6.4 keep a log's start; -v shows it)",
+			 name, l->size >> 10);
+		return true;
+	}
+	snprintf(why, size, "program %s rejected by the verifier: %s", name, strerror(-err));
+	return false;
+}
+
+int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel,
+		       struct pk__load_log *ll, char *why, size_t size)
+{
+	struct prog_log *logs = NULL, *failed;
+	size_t n = 0, i, len;
+	int err;
+
+	ll->log = NULL;
+	ll->cut = false;
+	why[0] = '\0';
+	err = check_types(obj, why, size);
+	if (!err && (err = set_logs(obj, ll->size ?: PK__LOG_SIZE, &logs, &n)))
+		snprintf(why, size, "loading the programs failed: %s", strerror(-err));
+	if (!err)
+		err = load ? load(skel) : bpf_object__load(obj);
+	failed = logs ? take_log(logs, n) : NULL;
+	if (err && !why[0]) {
+		if (failed) {
+			ll->cut = explain(failed, err, why, size);
+			/* kept only as long as it is */
+			len = strlen(failed->buf);
+			ll->log = realloc(failed->buf, len + 1) ?: failed->buf;
+			failed->buf = NULL;
+		} else {
+			snprintf(why, size,
+				 "loading the programs failed: %s (-v shows libbpf's messages)",
+				 strerror(-err));
+		}
+	}
+	for (i = 0; logs && i < n; i++)
+		free(logs[i].buf);
+	free(logs);
 	return err;
 }

@@ -199,7 +199,7 @@ int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(run, fmt, ap);
 	va_end(ap);
-	return -EINVAL;
+	return -PK_EUSAGE;
 }
 
 void pk_error(const struct pk_run *run, const char *fmt, ...)
@@ -1559,7 +1559,7 @@ static int open_file(struct pk_run *run, const char **path, struct pk_object_opt
 		return 0;
 	err = run->tool->open(run, path, opts);
 	if (err)
-		return err == -EINVAL ? 2 : 1;
+		return err == -PK_EUSAGE ? 2 : 1;
 	return *path ? 0 : run->status;
 }
 
@@ -1672,7 +1672,7 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	status = parse_command_line(&run, argc, argv);
 	if (status)
 		/* a usage error, or (another errno) a run-time fact the parser reported */
-		return status > 0 ? 0 : status == -EINVAL ? 2 : 1;
+		return status > 0 ? 0 : status == -PK_EUSAGE ? 2 : 1;
 	if (go_quiet(&run))
 		return 1;
 	libbpf_set_print(run.verbose > 1 ? libbpf_everything :

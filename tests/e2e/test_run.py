@@ -262,6 +262,30 @@ def test_error_verifier_rejection_key_line_and_source():
     assert "processed" in full or "R1" in full, full
 
 
+def test_error_unbounded_loop_says_instruction_limit_and_line():
+    pk.need_bpf()
+    path = os.path.join(PROGS, "unbounded_loop.bpf.c")
+    err = run_error(prebuilt(path))
+    assert len(err.splitlines()) == 1, err
+    assert "No space left on device" not in err and "libbpf_set_print" not in err, err
+    release = tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2])
+    if release < (6, 4):
+        # these kernels keep the log's start, not its end with the verdict
+        assert "program spin rejected by the verifier, whose log outgrew" in err, err
+        return
+    # the kernel's limit is 1M instructions: "processed 1000001 insns (limit 1000000)"
+    assert "program spin rejected by the verifier: too complex: it gave up after " \
+           "1000001 instructions, its limit" in err, err
+    lines = range(source_line(path, "for (i = 0;"), source_line(path, "total = sum;") + 1)
+    where = re.search(r"\(at unbounded_loop\.bpf\.c:(\d+): ", err)
+    assert where and int(where.group(1)) in lines, err
+
+
+def source_line(path, text):
+    with open(path) as f:
+        return next(i for i, l in enumerate(f, 1) if text in l)
+
+
 def test_error_compile_shows_clang_diagnostics():
     if os.environ.get("PK_RUN_PREBUILT") == "1":
         return

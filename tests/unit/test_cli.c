@@ -98,14 +98,14 @@ PK_TEST(feature_reason_strings)
 {
 	char buf[320];
 
-	pk_feature_load_reason(PK_FEAT_KFUNC, -EPERM, buf, sizeof(buf));
+	pk__feature_load_reason(PK_FEAT_KFUNC, -EPERM, buf, sizeof(buf));
 	CHECK(strstr(buf, "fentry program") != NULL);
 	CHECK(strstr(buf, "EPERM") != NULL);
 	CHECK(strstr(buf, "trampolines") != NULL);
-	pk_feature_load_reason(PK_FEAT_TP_BTF, EINVAL, buf, sizeof(buf));
+	pk__feature_load_reason(PK_FEAT_TP_BTF, EINVAL, buf, sizeof(buf));
 	CHECK(strstr(buf, "tp_btf") != NULL);
 	CHECK(strstr(buf, "EINVAL") != NULL);
-	pk_feature_load_reason(PK_FEAT_KFUNC, 524, buf, sizeof(buf));
+	pk__feature_load_reason(PK_FEAT_KFUNC, 524, buf, sizeof(buf));
 	CHECK(strstr(buf, "ENOTSUPP") != NULL);
 }
 
@@ -164,4 +164,49 @@ PK_TEST(help_without_summary)
 	help_of(&tool, out, sizeof(out));
 	CHECK(!strncmp(out, "Usage: nosummary [OPTIONS]\n\nCommon options:\n", 44));
 	CHECK(!strstr(out, "(null)"));
+}
+
+/* A hook's -EINVAL is a failure (exit 1); only pk_usage_error() is a usage error (exit 2). */
+static int args_fail_einval(struct pk_run *run, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	pk_error(run, "a run-time failure that happens to be EINVAL");
+	return -EINVAL;
+}
+
+static int args_usage(struct pk_run *run, int argc, char **argv)
+{
+	(void)argc;
+	return pk_usage_error(run, "bad argument '%s'", argv[0]);
+}
+
+/* The exit status of @tool run with one argument, in a child (stderr to /dev/null). */
+static int status_of(const struct pk_tool *tool)
+{
+	char *argv[] = {(char *)tool->name, "arg", NULL};
+	int status = -1;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(99);
+		_exit(pk_tool_main(tool, 2, argv));
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+PK_TEST(hook_einval_is_a_failure_not_a_usage_error)
+{
+	static const struct pk_tool failing = {
+	    .name = "failing", .parse_args = args_fail_einval, .main = no_summary_main};
+	static const struct pk_tool misused = {
+	    .name = "misused", .parse_args = args_usage, .main = no_summary_main};
+
+	CHECK_INT(status_of(&failing), 1);
+	CHECK_INT(status_of(&misused), 2);
 }

@@ -537,7 +537,7 @@ static int list_main(struct pk_run *run)
 	}
 	for (i = 0; i < nr; i++) {
 		err = list_pattern(run, patterns[i]);
-		if (err == -EINVAL)
+		if (err == -PK_EUSAGE)
 			return 2;
 		/* listing everything, a source this kernel lacks is no failure */
 		if (err && env.nr_patterns)

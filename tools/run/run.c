@@ -137,8 +137,12 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 	if (argc == 0)
 		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
 	/* after the file: the file's PK_POSITIONAL options */
-	if (argc > 1 && pk_run__positional(run, argc - 1, argv + 1))
-		return -EINVAL;
+	if (argc > 1) {
+		int err = pk_run__positional(run, argc - 1, argv + 1);
+
+		if (err)
+			return err;
+	}
 	env.file = argv[0];
 	/* the runtime's --folded and --svg, checked already */
 	env.folded = pk_run__folded(run);
@@ -539,7 +543,7 @@ static int declare(struct pk_run *run, int argc, char **argv)
 		return 0;
 	err = find_object(run);
 	if (err)
-		return err == -EINVAL && env.nr_defines ? -EINVAL : -EIO;
+		return err == -EINVAL && env.nr_defines ? -PK_EUSAGE : -EIO;
 	/* Ctrl-C while clang ran: nothing is loaded */
 	if (pk_run__stopping(run))
 		return -EINTR;
@@ -556,12 +560,12 @@ static int open_object(struct pk_run *run, const char **path, struct pk_object_o
 
 	/* compiled already when the file declares options (declare()) */
 	if (!env.obj_path[0] && (err = find_object(run)))
-		return err == -EINVAL && env.nr_defines ? -EINVAL : -EIO;
+		return err == -EINVAL && env.nr_defines ? -PK_EUSAGE : -EIO;
 	if (env.output)
 		return keep_object(run) ? -EIO : 0;
 	status = check_params(run);
 	if (status)
-		return status < 0 ? 0 : status == 2 ? -EINVAL : -EIO;
+		return status < 0 ? 0 : status == 2 ? -PK_EUSAGE : -EIO;
 	/* -c: held on its way out for the user stacks, if any; its pid is the -p filter */
 	if (pk_run__command(run))
 		pk_run__set_command_exit(run, object_has_stack_map(env.obj_path));
