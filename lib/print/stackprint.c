@@ -581,16 +581,20 @@ static void print_text(struct pk_stack_printer *sp, FILE *out, const struct plan
 {
 	char name[256];
 	struct stack s;
-	int i;
+	int i, printed = 0;
 
 	pk_escape_text(name, sizeof(name), p->name, strlen(p->name));
 	text_of(sp, p->key_id, k, ks, sp->key);
 	text_of(sp, p->value_id, v, vs, sp->value);
 	fprintf(out, "%s[%s] = %s\n", name, sp->key, sp->value);
 	for (i = 0; i < p->nr_fields; i++) {
-		if (i)
-			fputs("\t--\n", out);
 		read_stack(sp, p, &p->fields[i], k, v, &s);
+		/* -EFAULT: no stack in this mode (a user-mode sample has no
+		 * kernel stack), which is no miss: nothing to print, as bcc */
+		if (s.n == -EFAULT)
+			continue;
+		if (printed++)
+			fputs("\t--\n", out);
 		print_stack_text(sp, out, &s);
 	}
 }
@@ -954,14 +958,16 @@ void pk_stack_printer__event_text(struct pk_stack_printer *sp, FILE *out, const 
 				  size_t size)
 {
 	struct stack s;
-	int i;
+	int i, printed = 0;
 
 	if (!sp || !sp->event.nr_fields || !event_fits(sp, size))
 		return;
 	for (i = 0; i < sp->event.nr_fields; i++) {
-		if (i)
-			fputs("\t--\n", out);
 		read_stack(sp, &sp->event, &sp->event.fields[i], data, NULL, &s);
+		if (s.n == -EFAULT) /* no stack in this mode: no miss (print_text) */
+			continue;
+		if (printed++)
+			fputs("\t--\n", out);
 		print_stack_text(sp, out, &s);
 	}
 	fputc('\n', out);

@@ -69,3 +69,13 @@ def test_svg_of_user_mode_samples_has_no_false_leaf():
         if os.path.exists(svg):
             os.unlink(svg)
         os.rmdir(d)
+
+
+def test_text_of_user_mode_samples_has_no_false_leaf():
+    """bcc's profile prints nothing for the kernel stack of a user-mode
+    sample (-EFAULT); the text form prints the user stack alone."""
+    pk.need_bpf()
+    out = profiled()
+    text = "\n".join(out)
+    assert "clockspin" in text, text
+    assert "Missed Kernel Stack" not in text, text
