@@ -10,7 +10,7 @@
  *	pk_submit(ctx, e);
  *
  * User space picks the ring buffer or the perf buffer before load
- * (pk_events__configure()); failed reservations are counted in pk_lost.
+ * (pk_events_configure()); failed reservations are counted in pk_lost.
  *
  * It also gives:
  *	PK_EVENT(struct event);		   // names the record type, for printers
@@ -462,7 +462,7 @@ typedef __s32 pk_stack_id_t;
  * - It may be called between pk_reserve() and pk_submit(). With the perf
  *   buffer both stage in one per-CPU area, the record at its end: an event
  *   in progress larger than PK_EVENT_MAX minus the record is overwritten.
- * - Records start with a 64-bit cookie that pk_events__configure() draws
+ * - Records start with a 64-bit cookie that pk_events_configure() draws
  *   at random for each load, so no event a program sends through
  *   pk_reserve() is taken for one by chance, or by a traced process that
  *   controls its bytes.

@@ -35,7 +35,7 @@ static int configure(void *skel, enum pk_mech mech, void *ctx)
 {
 	(void)mech;
 	(void)ctx;
-	return pk_events__configure(((struct opensnoop_loader_bpf *)skel)->obj, NULL);
+	return pk_events_configure(((struct opensnoop_loader_bpf *)skel)->obj, NULL);
 }
 
 static int on_event(void *ctx, const void *data, size_t size)

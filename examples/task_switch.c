@@ -47,7 +47,7 @@ int main(void)
 	skel = pk_attach__skel(att);
 	for (j = 0; j < 100; j++)
 		usleep(10000);
-	items = pk_map__snapshot(bpf_map__fd(skel->maps.stats), NULL);
+	items = pk_map_snapshot__new(bpf_map__fd(skel->maps.stats), NULL);
 	if (!items) {
 		fprintf(stderr, "cannot read stats: %s\n", strerror(errno));
 		pk_attach__free(att);

@@ -91,9 +91,9 @@ static void check_json(const struct btf *btf, __u32 id, const void *d, size_t n)
 	const char *end;
 	long double num;
 
-	pk_json_begin(&j, f);
+	pk_json__begin(&j, f);
 	pk_btf_value_json(btf, id, d, n, &j, "v");
-	pk_json_end(&j);
+	pk_json__end(&j);
 	fclose(f);
 	assert(len && out[len - 1] == '\n');
 	out[len - 1] = '\0';

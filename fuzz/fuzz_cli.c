@@ -19,10 +19,10 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	pid_t pid;
 
 	switch (key) {
-	case 'p': return pk_parse_pid(arg, &pid) ? pk_usage_error(run, "bad pid") : 0;
-	case 'n': return pk_parse_ulong(arg, 1000, &ul) ? pk_usage_error(run, "bad n") : 0;
-	case 'l': return pk_parse_long(arg, -5, 5, &l) ? pk_usage_error(run, "bad l") : 0;
-	case 's': return pk_parse_seconds(arg, &ms) ? pk_usage_error(run, "bad s") : 0;
+	case 'p': return pk_parse_pid(arg, &pid) ? pk_run__usage_error(run, "bad pid") : 0;
+	case 'n': return pk_parse_ulong(arg, 1000, &ul) ? pk_run__usage_error(run, "bad n") : 0;
+	case 'l': return pk_parse_long(arg, -5, 5, &l) ? pk_run__usage_error(run, "bad l") : 0;
+	case 's': return pk_parse_seconds(arg, &ms) ? pk_run__usage_error(run, "bad s") : 0;
 	case 'x':
 	case 300: return 0;
 	}

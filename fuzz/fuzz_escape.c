@@ -89,7 +89,7 @@ static void check_text(const uint8_t *data, size_t size)
 	free(buf);
 }
 
-/* pk_line_text() inside a line, after a column, equals pk_escape_text(). */
+/* pk_line__text() inside a line, after a column, equals pk_escape_text(). */
 static void check_line_text(const uint8_t *data, size_t size)
 {
 	size_t need = pk_escape_text(NULL, 0, (const char *)data, size), len = 0;
@@ -99,12 +99,12 @@ static void check_line_text(const uint8_t *data, size_t size)
 	size_t mark;
 
 	pk_escape_text(want, need + 1, (const char *)data, size);
-	pk_line_begin(&l, f);
-	pk_line_uint(&l, size, -7);
-	mark = pk_line_mark(&l);
-	pk_line_text(&l, (const char *)data, size);
-	pk_line_pad(&l, mark, 1500);
-	pk_line_end(&l);
+	pk_line__begin(&l, f);
+	pk_line__uint(&l, size, -7);
+	mark = pk_line__mark(&l);
+	pk_line__text(&l, (const char *)data, size);
+	pk_line__pad(&l, mark, 1500);
+	pk_line__end(&l);
 	fclose(f);
 	assert(len == 7 + (need > 1500 ? need : 1500) + 1);
 	assert(memcmp(got + 7, want, need) == 0 && got[len - 1] == '\n');
@@ -130,15 +130,15 @@ static void check_numbers(const uint8_t *data, size_t size)
 	width = (int8_t)data[8] % 40;
 	decimals = data[9] % 12;
 	f = open_memstream(&got, &len);
-	pk_line_begin(&l, f);
-	pk_line_fixed(&l, d, decimals, width);
-	pk_line_char(&l, '|');
-	pk_line_int(&l, i, width);
-	pk_line_char(&l, '|');
-	pk_line_uint(&l, (uint64_t)i, width);
-	pk_line_char(&l, '|');
-	pk_line_octal(&l, (uint32_t)i, decimals);
-	pk_line_end(&l);
+	pk_line__begin(&l, f);
+	pk_line__fixed(&l, d, decimals, width);
+	pk_line__char(&l, '|');
+	pk_line__int(&l, i, width);
+	pk_line__char(&l, '|');
+	pk_line__uint(&l, (uint64_t)i, width);
+	pk_line__char(&l, '|');
+	pk_line__octal(&l, (uint32_t)i, decimals);
+	pk_line__end(&l);
 	fclose(f);
 	snprintf(want, sizeof(want), "%*.*f|%*lld|%*llu|%0*o\n", width, decimals, d, width,
 		 (long long)i, width, (unsigned long long)i, decimals, (uint32_t)i);

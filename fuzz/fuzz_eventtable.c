@@ -129,12 +129,12 @@ static void check_text(struct pk_event_table *t, const void *d, size_t n)
 	FILE *f = open_memstream(&out, &len);
 	struct pk_line l;
 
-	pk_line_begin(&l, f);
+	pk_line__begin(&l, f);
 	if (n == SIZE_MAX)
 		pk_event_table__header(t, &l);
 	else
 		pk_event_table__text(t, &l, d, n);
-	pk_line_end(&l);
+	pk_line__end(&l);
 	fclose(f);
 	check_line(out, len);
 	free(out);
@@ -147,9 +147,9 @@ static void check_json(const struct pk_event_table *t, const void *d, size_t n)
 	FILE *f = open_memstream(&out, &len);
 	struct pk_json j;
 
-	pk_json_begin(&j, f);
+	pk_json__begin(&j, f);
 	pk_event_table__json(t, &j, "event", d, n);
-	pk_json_end(&j);
+	pk_json__end(&j);
 	fclose(f);
 	assert(len && out[len - 1] == '\n');
 	out[len - 1] = '\0';

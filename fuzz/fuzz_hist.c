@@ -107,7 +107,7 @@ static __u32 size_of(struct btf *btf, __u32 id, unsigned int pick)
 	return pick % 4 || size <= 0 ? pick % 40 : (__u32)size;
 }
 
-/* The bcc-compatible printers on raw slot arrays, as pk_map__read_slots() fills them. */
+/* The bcc-compatible printers on raw slot arrays, as pk_map_read_slots() fills them. */
 static void raw_printers(struct in *in)
 {
 	__u64 vals[70] = { 0 };

@@ -160,9 +160,9 @@ static void print_event(struct pk_stack_printer *sp, const struct btf *btf, __u3
 		goto out;
 	stack_src = (struct in){ stacks, nstacks };
 	f = open_memstream(&out, &len);
-	pk_json_begin(&j, f);
+	pk_json__begin(&j, f);
 	pk_stack_printer__event_json(sp, &j, data, size);
-	pk_json_end(&j);
+	pk_json__end(&j);
 	fclose(f);
 	check_json(out, len);
 	free(out);

@@ -25,7 +25,7 @@ struct btf;
  * The text comes from libbpf's btf_dump__dump_type_data(), made compact
  * (casts and the dots of field names dropped, char arrays as strings).
  * The same value as JSON nests objects and arrays as the type does; char
- * arrays are strings that round-trip any bytes (see pk_json_str()).
+ * arrays are strings that round-trip any bytes (see pk_json__str()).
  * Data shorter than the type prints what fits and marks the rest.
  */
 struct pk_btf_printer;

@@ -24,8 +24,8 @@ extern "C" {
  * error, 2 usage error.
  *
  * Errors: a hook returns 0, or -PK_EUSAGE for a command line that is wrong
- * (pk_usage_error() says why and returns it; exit status 2), or another
- * negative errno for anything else that failed (after pk_error() says why;
+ * (pk_run__usage_error() says why and returns it; exit status 2), or another
+ * negative errno for anything else that failed (after pk_run__error() says why;
  * exit status 1). -EINVAL is a failure like any other, not a usage error.
  */
 
@@ -79,8 +79,8 @@ struct pk_tool {
 	/* the last entry has a NULL name */
 	const struct pk_option *options;
 	/*
-	 * Both return 0, or -PK_EUSAGE from pk_usage_error() (exit status
-	 * 2). Another negative errno, after a pk_error() saying why, exits
+	 * Both return 0, or -PK_EUSAGE from pk_run__usage_error() (exit status
+	 * 2). Another negative errno, after a pk_run__error() saying why, exits
 	 * with status 1: for arguments that are well formed but name
 	 * something this kernel lacks, such as an unknown kernel function.
 	 */
@@ -184,7 +184,7 @@ pid_t pk_run__child(const struct pk_run *run);
  * a child that waits, and returns its pid; it runs the command when the
  * poll loop starts, and the tool ends (status 0) when it exits. Tools with
  * PK_TOOL_COMMAND get this for -c before load. A negative errno after a
- * pk_error() on failure.
+ * pk_run__error() on failure.
  */
 pid_t pk_run__spawn(struct pk_run *run, const char *command);
 /*
@@ -210,7 +210,7 @@ struct pk_events;
 /*
  * --metrics: serves @obj's maps as Prometheus metrics (metrics.h) from the
  * runtime's loop, with @events' lost count (NULL: none). Does nothing
- * without --metrics. 0, or a negative errno after a pk_error() saying why.
+ * without --metrics. 0, or a negative errno after a pk_run__error() saying why.
  */
 int pk_run__serve_metrics(struct pk_run *run, struct bpf_object *obj, struct pk_events *events);
 
@@ -218,7 +218,7 @@ int pk_run__serve_metrics(struct pk_run *run, struct bpf_object *obj, struct pk_
  * The options a BPF object declares (PK_OPTION(), PK_FILTER_*; params.h
  * reads them) become options of the tool, listed by --help and checked by
  * type; from tool->declare. @name (the source file, say) names them in
- * --help and in errors. A negative errno after a pk_error().
+ * --help and in errors. A negative errno after a pk_run__error().
  */
 int pk_run__declare_file(struct pk_run *run, const char *path, const char *name);
 /*
@@ -241,13 +241,14 @@ int pk_run__positional(struct pk_run *run, int argc, char **argv);
 void pk_run__set_pid_filter(struct pk_run *run, pid_t pid);
 
 /* "tool: message" on stderr; returns -PK_EUSAGE so a parser can return it. */
-int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int pk_run__usage_error(const struct pk_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* "tool: message" on stderr. */
-void pk_error(const struct pk_run *run, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void pk_run__error(const struct pk_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* "tool: message" on stderr, only with -v. */
-void pk_info(const struct pk_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pk_run__info(const struct pk_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* pk_parse_pid() for an option: a usage error names @what ("PID",
  * "TID") and says whether the value was malformed or no such process runs. */

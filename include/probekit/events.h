@@ -43,7 +43,7 @@ struct pk_events_opts {
 
 /* Sizes the buffers and picks one, and draws the cookie of pk_printf() records
  * (printf.h); call after open, before load. */
-int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *opts);
+int pk_events_configure(struct bpf_object *obj, const struct pk_events_opts *opts);
 
 struct pk_events;
 

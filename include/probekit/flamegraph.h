@@ -96,7 +96,7 @@ int pk_flamegraph__save(const struct pk_flamegraph *fg, const char *path,
  * checked before tracing starts rather than after: 0, or a negative errno
  * with the reason in @why.
  */
-int pk_flamegraph__can_save(const char *path, char *why, size_t why_size);
+int pk_flamegraph_can_save(const char *path, char *why, size_t why_size);
 /*
  * One folded line, flamegraph.pl's input: @frames outermost first, ';'
  * between, a space and @count last. Names are escaped (pk_escape_text()),

@@ -46,7 +46,7 @@ struct pk_map_print_opts {
 	/* only the first @top entries after sorting; 0 for all */
 	size_t top;
 	bool per_cpu;
-	/* empty the map as it is read (see pk_map__snapshot_and_clear()) */
+	/* empty the map as it is read (see pk_map_snapshot__new_and_clear()) */
 	bool clear;
 	/* why a table declaration cannot be printed (-EBADMSG), one line */
 	char *why;

@@ -35,15 +35,15 @@ struct pk_map_read_opts {
 struct pk_map_snapshot;
 
 /* Every entry of the map (bcc's items()); NULL with errno set on failure. */
-struct pk_map_snapshot *pk_map__snapshot(int map_fd, const struct pk_map_read_opts *opts);
+struct pk_map_snapshot *pk_map_snapshot__new(int map_fd, const struct pk_map_read_opts *opts);
 /*
  * Every entry, and the map emptied, for tools that print per interval.
  * Hash maps use lookup-and-delete batches (each bucket read and emptied
  * at once), or delete the keys just read; array maps, whose entries cannot
  * be deleted, have the values read set to zero.
  */
-struct pk_map_snapshot *pk_map__snapshot_and_clear(int map_fd,
-						   const struct pk_map_read_opts *opts);
+struct pk_map_snapshot *pk_map_snapshot__new_and_clear(int map_fd,
+						       const struct pk_map_read_opts *opts);
 size_t pk_map_snapshot__count(const struct pk_map_snapshot *s);
 __u32 pk_map_snapshot__key_size(const struct pk_map_snapshot *s);
 /* The size of each value as stored in the snapshot (see sum_percpu). */
@@ -65,7 +65,7 @@ void pk_map_snapshot__sort(struct pk_map_snapshot *s,
 void pk_map_snapshot__free(struct pk_map_snapshot *s);
 
 /* Deletes every entry of a hash map, zeroes every value of an array. */
-int pk_map__clear(int map_fd);
+int pk_map_clear(int map_fd);
 
 /* Whether @map_type stores one value per CPU. */
 bool pk_map_type_is_percpu(__u32 map_type);
@@ -81,7 +81,7 @@ __u64 pk_percpu_sum(const void *values, __u32 value_size, int nr_cpus);
  * values, per-CPU or not, into @vals[0..n) (summed over CPUs; slots past
  * @n are added to the last). Returns 0 or a negative errno.
  */
-int pk_map__read_slots(int map_fd, __u64 *vals, size_t n, bool clear);
+int pk_map_read_slots(int map_fd, __u64 *vals, size_t n, bool clear);
 
 /*
  * Histograms printed exactly as bcc's print_log2_hist() and

@@ -11,7 +11,7 @@
  *
  * The formats are read from the object alone: each call site's format is
  * a .rodata string named pk__fmt_<N>, found through the BTF DATASEC. A
- * record is recognized by the random cookie pk_events__configure() set in
+ * record is recognized by the random cookie pk_events_configure() set in
  * the object before load (without that call, a fixed one). Records are
  * untrusted: sizes, counts, string slots and conversions are all checked.
  * Conversions: %d %i %u %x %X %o %c %p %s %% with the length modifiers

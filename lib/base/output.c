@@ -219,14 +219,14 @@ static inline char *line_room(struct pk_line *l, size_t n)
 	return L(l)->buf + L(l)->len;
 }
 
-void pk_line_begin(struct pk_line *l, FILE *f)
+void pk_line__begin(struct pk_line *l, FILE *f)
 {
 	L(l)->f = f;
 	L(l)->len = 0;
 	L(l)->spilled = 0;
 }
 
-void pk_line_raw(struct pk_line *l, const char *s, size_t len)
+void pk_line__raw(struct pk_line *l, const char *s, size_t len)
 {
 	size_t n;
 
@@ -243,12 +243,12 @@ void pk_line_raw(struct pk_line *l, const char *s, size_t len)
 	}
 }
 
-void pk_line_str(struct pk_line *l, const char *s)
+void pk_line__str(struct pk_line *l, const char *s)
 {
-	pk_line_raw(l, s, strlen(s));
+	pk_line__raw(l, s, strlen(s));
 }
 
-void pk_line_char(struct pk_line *l, char c)
+void pk_line__char(struct pk_line *l, char c)
 {
 	*line_room(l, 1) = c;
 	L(l)->len++;
@@ -269,16 +269,16 @@ static void line_escape(struct pk_line *l, bool json, const char *s, size_t len)
 	}
 }
 
-void pk_line_text(struct pk_line *l, const char *s, size_t len)
+void pk_line__text(struct pk_line *l, const char *s, size_t len)
 {
 	line_escape(l, false, s, len);
 }
 
-void pk_line_json_str(struct pk_line *l, const char *s, size_t len)
+void pk_line__json_str(struct pk_line *l, const char *s, size_t len)
 {
-	pk_line_char(l, '"');
+	pk_line__char(l, '"');
 	line_escape(l, true, s, len);
-	pk_line_char(l, '"');
+	pk_line__char(l, '"');
 }
 
 static void line_spaces(struct pk_line *l, size_t n)
@@ -318,7 +318,7 @@ static void line_field(struct pk_line *l, const char *s, size_t n, int width)
 	}
 	if (width > 0)
 		line_spaces(l, pad);
-	pk_line_raw(l, s, n);
+	pk_line__raw(l, s, n);
 	if (width < 0)
 		line_spaces(l, pad);
 }
@@ -346,14 +346,14 @@ static char *dec(char *end, uint64_t v)
 	return end;
 }
 
-void pk_line_uint(struct pk_line *l, uint64_t v, int width)
+void pk_line__uint(struct pk_line *l, uint64_t v, int width)
 {
 	char buf[24], *p = dec(buf + sizeof(buf), v);
 
 	line_field(l, p, buf + sizeof(buf) - p, width);
 }
 
-void pk_line_int(struct pk_line *l, int64_t v, int width)
+void pk_line__int(struct pk_line *l, int64_t v, int width)
 {
 	char buf[24], *p = dec(buf + sizeof(buf), v < 0 ? -(uint64_t)v : (uint64_t)v);
 
@@ -362,7 +362,7 @@ void pk_line_int(struct pk_line *l, int64_t v, int width)
 	line_field(l, p, buf + sizeof(buf) - p, width);
 }
 
-void pk_line_octal(struct pk_line *l, uint64_t v, int digits)
+void pk_line__octal(struct pk_line *l, uint64_t v, int digits)
 {
 	char buf[48], *end = buf + sizeof(buf), *p = end;
 
@@ -419,7 +419,7 @@ static bool scaled_exactly(double v, int decimals, uint64_t *q)
 	return true;
 }
 
-void pk_line_fixed(struct pk_line *l, double v, int decimals, int width)
+void pk_line__fixed(struct pk_line *l, double v, int decimals, int width)
 {
 	char buf[48], *end = buf + sizeof(buf), *p = end;
 	uint64_t q, bits;
@@ -445,12 +445,12 @@ void pk_line_fixed(struct pk_line *l, double v, int decimals, int width)
 	line_field(l, p, end - p, width);
 }
 
-size_t pk_line_mark(const struct pk_line *l)
+size_t pk_line__mark(const struct pk_line *l)
 {
 	return L(l)->spilled + L(l)->len;
 }
 
-void pk_line_pad(struct pk_line *l, size_t mark, int width)
+void pk_line__pad(struct pk_line *l, size_t mark, int width)
 {
 	size_t used = L(l)->spilled + L(l)->len - mark;
 
@@ -458,14 +458,14 @@ void pk_line_pad(struct pk_line *l, size_t mark, int width)
 		line_spaces(l, width - used);
 }
 
-void pk_line_flush(struct pk_line *l)
+void pk_line__flush(struct pk_line *l)
 {
 	line_spill(l);
 }
 
-void pk_line_end(struct pk_line *l)
+void pk_line__end(struct pk_line *l)
 {
-	pk_line_char(l, '\n');
+	pk_line__char(l, '\n');
 	line_spill(l);
 }
 
@@ -475,9 +475,9 @@ void pk_fput_text(FILE *f, const char *s, size_t len)
 {
 	struct pk_line l;
 
-	pk_line_begin(&l, f);
-	pk_line_text(&l, s, len);
-	pk_line_flush(&l);
+	pk_line__begin(&l, f);
+	pk_line__text(&l, s, len);
+	pk_line__flush(&l);
 }
 
 size_t pk_escape_text(char *dst, size_t size, const char *s, size_t len)
@@ -503,24 +503,24 @@ void pk_fput_json_str(FILE *f, const char *s, size_t len)
 {
 	struct pk_line l;
 
-	pk_line_begin(&l, f);
-	pk_line_json_str(&l, s, len);
-	pk_line_flush(&l);
+	pk_line__begin(&l, f);
+	pk_line__json_str(&l, s, len);
+	pk_line__flush(&l);
 }
 
 /* JSON ----------------------------------------------------------------------- */
 
-void pk_json_begin(struct pk_json *j, FILE *f)
+void pk_json__begin(struct pk_json *j, FILE *f)
 {
 	J(j)->f = f;
 	J(j)->depth = 0;
 	J(j)->nonempty = 0;
 	J(j)->is_array = 0;
-	pk_line_begin(&J(j)->line, f);
-	pk_line_char(&J(j)->line, '{');
+	pk_line__begin(&J(j)->line, f);
+	pk_line__char(&J(j)->line, '{');
 }
 
-void pk_json_key(struct pk_json *j, const char *key)
+void pk_json__key(struct pk_json *j, const char *key)
 {
 	uint64_t bit = 1ULL << J(j)->depth;
 
@@ -531,7 +531,7 @@ void pk_json_key(struct pk_json *j, const char *key)
 	J(j)->nonempty |= bit;
 	if (J(j)->is_array & bit) {
 		if (comma)
-			pk_line_char(&J(j)->line, ',');
+			pk_line__char(&J(j)->line, ',');
 		return;
 	}
 	key = key ? key : "";
@@ -552,9 +552,9 @@ void pk_json_key(struct pk_json *j, const char *key)
 		}
 	}
 	if (comma)
-		pk_line_char(&J(j)->line, ',');
-	pk_line_json_str(&J(j)->line, key, n);
-	pk_line_char(&J(j)->line, ':');
+		pk_line__char(&J(j)->line, ',');
+	pk_line__json_str(&J(j)->line, key, n);
+	pk_line__char(&J(j)->line, ':');
 }
 
 static int json_open(struct pk_json *j, const char *key, bool array)
@@ -563,7 +563,7 @@ static int json_open(struct pk_json *j, const char *key, bool array)
 
 	if (J(j)->depth + 1 >= PK_JSON_MAX_DEPTH)
 		return -E2BIG;
-	pk_json_key(j, key);
+	pk_json__key(j, key);
 	J(j)->depth++;
 	bit = 1ULL << J(j)->depth;
 	J(j)->nonempty &= ~bit;
@@ -571,16 +571,16 @@ static int json_open(struct pk_json *j, const char *key, bool array)
 		J(j)->is_array |= bit;
 	else
 		J(j)->is_array &= ~bit;
-	pk_line_char(&J(j)->line, array ? '[' : '{');
+	pk_line__char(&J(j)->line, array ? '[' : '{');
 	return 0;
 }
 
-int pk_json_object_begin(struct pk_json *j, const char *key)
+int pk_json__object_begin(struct pk_json *j, const char *key)
 {
 	return json_open(j, key, false);
 }
 
-int pk_json_array_begin(struct pk_json *j, const char *key)
+int pk_json__array_begin(struct pk_json *j, const char *key)
 {
 	return json_open(j, key, true);
 }
@@ -589,70 +589,70 @@ static void json_close(struct pk_json *j)
 {
 	if (!J(j)->depth)
 		return;
-	pk_line_char(&J(j)->line, J(j)->is_array & (1ULL << J(j)->depth) ? ']' : '}');
+	pk_line__char(&J(j)->line, J(j)->is_array & (1ULL << J(j)->depth) ? ']' : '}');
 	J(j)->depth--;
 }
 
-void pk_json_object_end(struct pk_json *j)
+void pk_json__object_end(struct pk_json *j)
 {
 	json_close(j);
 }
 
-void pk_json_array_end(struct pk_json *j)
+void pk_json__array_end(struct pk_json *j)
 {
 	json_close(j);
 }
 
-void pk_json_int(struct pk_json *j, const char *key, int64_t v)
+void pk_json__int(struct pk_json *j, const char *key, int64_t v)
 {
-	pk_json_key(j, key);
-	pk_line_int(&J(j)->line, v, 0);
+	pk_json__key(j, key);
+	pk_line__int(&J(j)->line, v, 0);
 }
 
-void pk_json_uint(struct pk_json *j, const char *key, uint64_t v)
+void pk_json__uint(struct pk_json *j, const char *key, uint64_t v)
 {
-	pk_json_key(j, key);
-	pk_line_uint(&J(j)->line, v, 0);
+	pk_json__key(j, key);
+	pk_line__uint(&J(j)->line, v, 0);
 }
 
-void pk_json_double(struct pk_json *j, const char *key, double v)
+void pk_json__double(struct pk_json *j, const char *key, double v)
 {
 	uint64_t bits;
 
-	pk_json_key(j, key);
+	pk_json__key(j, key);
 	memcpy(&bits, &v, sizeof(bits));
 	/* JSON has no NaN or infinity */
 	if (((bits >> 52) & 0x7ff) == 0x7ff)
-		pk_line_raw(&J(j)->line, "null", 4);
+		pk_line__raw(&J(j)->line, "null", 4);
 	else
-		pk_line_fixed(&J(j)->line, v, 9, 0);
+		pk_line__fixed(&J(j)->line, v, 9, 0);
 }
 
-void pk_json_bool(struct pk_json *j, const char *key, bool v)
+void pk_json__bool(struct pk_json *j, const char *key, bool v)
 {
-	pk_json_key(j, key);
+	pk_json__key(j, key);
 	if (v)
-		pk_line_raw(&J(j)->line, "true", 4);
+		pk_line__raw(&J(j)->line, "true", 4);
 	else
-		pk_line_raw(&J(j)->line, "false", 5);
+		pk_line__raw(&J(j)->line, "false", 5);
 }
 
-void pk_json_null(struct pk_json *j, const char *key)
+void pk_json__null(struct pk_json *j, const char *key)
 {
-	pk_json_key(j, key);
-	pk_line_raw(&J(j)->line, "null", 4);
+	pk_json__key(j, key);
+	pk_line__raw(&J(j)->line, "null", 4);
 }
 
-void pk_json_str(struct pk_json *j, const char *key, const char *s, size_t len)
+void pk_json__str(struct pk_json *j, const char *key, const char *s, size_t len)
 {
-	pk_json_key(j, key);
-	pk_line_json_str(&J(j)->line, s, len);
+	pk_json__key(j, key);
+	pk_line__json_str(&J(j)->line, s, len);
 }
 
-void pk_json_end(struct pk_json *j)
+void pk_json__end(struct pk_json *j)
 {
 	while (J(j)->depth)
 		json_close(j);
-	pk_line_raw(&J(j)->line, "}\n", 2);
+	pk_line__raw(&J(j)->line, "}\n", 2);
 	line_spill(&J(j)->line);
 }

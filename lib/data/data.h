@@ -10,7 +10,7 @@
 
 /*
  * pk_printf (printf.c): a formatter from a table instead of an object (for
- * tests and the fuzzer), and the random cookie pk_events__configure() sets.
+ * tests and the fuzzer), and the random cookie pk_events_configure() sets.
  */
 struct pk_printf *pk__printf_from(__u64 cookie, const __u32 *ids, const char *const *formats,
 				  size_t n);

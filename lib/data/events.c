@@ -92,7 +92,7 @@ static __u32 ring_size(unsigned int pages, long page_size)
 	return size;
 }
 
-int pk_events__configure(struct bpf_object *obj, const struct pk_events_opts *opts)
+int pk_events_configure(struct bpf_object *obj, const struct pk_events_opts *opts)
 {
 	struct bpf_map *rb, *pb;
 	unsigned int pages = pages_of(opts);

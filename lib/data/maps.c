@@ -295,19 +295,19 @@ static struct pk_map_snapshot *take(int fd, const struct pk_map_read_opts *opts,
 	return s;
 }
 
-struct pk_map_snapshot *pk_map__snapshot(int fd, const struct pk_map_read_opts *opts)
+struct pk_map_snapshot *pk_map_snapshot__new(int fd, const struct pk_map_read_opts *opts)
 {
 	return take(fd, opts, false);
 }
 
-struct pk_map_snapshot *pk_map__snapshot_and_clear(int fd, const struct pk_map_read_opts *opts)
+struct pk_map_snapshot *pk_map_snapshot__new_and_clear(int fd, const struct pk_map_read_opts *opts)
 {
 	return take(fd, opts, true);
 }
 
-int pk_map__clear(int fd)
+int pk_map_clear(int fd)
 {
-	struct pk_map_snapshot *s = pk_map__snapshot_and_clear(fd, NULL);
+	struct pk_map_snapshot *s = pk_map_snapshot__new_and_clear(fd, NULL);
 
 	if (!s)
 		return -errno;
@@ -417,7 +417,7 @@ static __u64 read_uint(const void *p, __u32 size)
 	return v32;
 }
 
-int pk_map__read_slots(int fd, __u64 *vals, size_t n, bool clear)
+int pk_map_read_slots(int fd, __u64 *vals, size_t n, bool clear)
 {
 	LIBBPF_OPTS(pk_map_read_opts, opts, .sum_percpu = true);
 	struct pk_map_snapshot *s;
@@ -426,7 +426,7 @@ int pk_map__read_slots(int fd, __u64 *vals, size_t n, bool clear)
 
 	if (!n)
 		return -EINVAL;
-	s = clear ? pk_map__snapshot_and_clear(fd, &opts) : pk_map__snapshot(fd, &opts);
+	s = clear ? pk_map_snapshot__new_and_clear(fd, &opts) : pk_map_snapshot__new(fd, &opts);
 	if (!s)
 		return -errno;
 	if ((s->key_size != 4 && s->key_size != 8) || (s->value_size != 4 && s->value_size != 8)) {

@@ -281,24 +281,12 @@ struct pk_trace_format *pk_trace_format__new(const char *fmt)
 static void print_field(struct pk_line *l, int field, const struct pk_trace_fields *f)
 {
 	switch (field) {
-	case 0:
-		pk_line_text(l, f->task, strlen(f->task));
-		break;
-	case 1:
-		pk_line_int(l, f->pid, 0);
-		break;
-	case 2:
-		pk_line_int(l, f->cpu, 0);
-		break;
-	case 3:
-		pk_line_str(l, f->flags);
-		break;
-	case 4:
-		pk_line_str(l, f->ts);
-		break;
-	case 5:
-		pk_line_text(l, f->msg, f->msg_len);
-		break;
+	case 0: pk_line__text(l, f->task, strlen(f->task)); break;
+	case 1: pk_line__int(l, f->pid, 0); break;
+	case 2: pk_line__int(l, f->cpu, 0); break;
+	case 3: pk_line__str(l, f->flags); break;
+	case 4: pk_line__str(l, f->ts); break;
+	case 5: pk_line__text(l, f->msg, f->msg_len); break;
 	}
 }
 
@@ -308,14 +296,14 @@ void pk_trace_format__print(const struct pk_trace_format *tf, FILE *out,
 	struct pk_line l;
 	size_t i;
 
-	pk_line_begin(&l, out);
+	pk_line__begin(&l, out);
 	for (i = 0; i < tf->nr; i++) {
 		if (tf->pieces[i].field < 0)
-			pk_line_char(&l, tf->text[tf->pieces[i].start]);
+			pk_line__char(&l, tf->text[tf->pieces[i].start]);
 		else
 			print_field(&l, tf->pieces[i].field, f);
 	}
-	pk_line_end(&l);
+	pk_line__end(&l);
 }
 
 void pk_trace_format__free(struct pk_trace_format *tf)
@@ -568,9 +556,9 @@ int pk_trace_print(struct pk_trace_pipe *tp, FILE *out, const struct pk_trace_fo
 		if (!fmt) {
 			struct pk_line l;
 
-			pk_line_begin(&l, out);
-			pk_line_text(&l, line, n);
-			pk_line_end(&l);
+			pk_line__begin(&l, out);
+			pk_line__text(&l, line, n);
+			pk_line__end(&l);
 		} else if (pk_trace_fields(line, n, &f) == 0) {
 			pk_trace_format__print(fmt, out, &f);
 		} else {

@@ -373,11 +373,11 @@ static void json_int_bits(__u8 enc, const unsigned char *d, size_t nbytes, struc
 	if (bits < 64)
 		v &= (1ULL << bits) - 1;
 	if (enc & BTF_INT_BOOL)
-		pk_json_bool(j, key, v != 0);
+		pk_json__bool(j, key, v != 0);
 	else if (enc & BTF_INT_SIGNED)
-		pk_json_int(j, key, sign_extend(v, bits ? bits : 64));
+		pk_json__int(j, key, sign_extend(v, bits ? bits : 64));
 	else
-		pk_json_uint(j, key, v);
+		pk_json__uint(j, key, v);
 }
 
 static void json_int(const struct btf_type *t, const unsigned char *d, size_t size,
@@ -386,7 +386,7 @@ static void json_int(const struct btf_type *t, const unsigned char *d, size_t si
 	unsigned int bits = btf_int_bits(t), off = btf_int_offset(t);
 
 	if (t->size > 8 || t->size > size || !bits || bits > 64 || off + bits > t->size * 8) {
-		pk_json_null(j, key);
+		pk_json__null(j, key);
 		return;
 	}
 	json_int_bits(btf_int_encoding(t), d, t->size, j, key, off, bits);
@@ -400,7 +400,7 @@ static void json_enum(const struct btf *btf, const struct btf_type *t, const uns
 	int i;
 
 	if (t->size > 8 || t->size > size || !t->size) {
-		pk_json_null(j, key);
+		pk_json__null(j, key);
 		return;
 	}
 	v = load_uint(d, t->size);
@@ -424,14 +424,14 @@ static void json_enum(const struct btf *btf, const struct btf_type *t, const uns
 			name = btf__name_by_offset(btf, e->name_off);
 		}
 		if (ev == v && name && name[0]) {
-			pk_json_str(j, key, name, strlen(name));
+			pk_json__str(j, key, name, strlen(name));
 			return;
 		}
 	}
 	if (is_signed)
-		pk_json_int(j, key, (__s64)v);
+		pk_json__int(j, key, (__s64)v);
 	else
-		pk_json_uint(j, key, v);
+		pk_json__uint(j, key, v);
 }
 
 static void json_array(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
@@ -442,16 +442,16 @@ static void json_array(const struct btf *btf, const struct btf_type *t, const un
 	size_t i, n = a->nelems;
 
 	if (is_char(btf, a->type)) {
-		pk_json_str(j, key, (const char *)d, n < size ? n : size);
+		pk_json__str(j, key, (const char *)d, n < size ? n : size);
 		return;
 	}
-	if (esz <= 0 || pk_json_array_begin(j, key)) {
-		pk_json_null(j, key);
+	if (esz <= 0 || pk_json__array_begin(j, key)) {
+		pk_json__null(j, key);
 		return;
 	}
 	for (i = 0; i < n && (i + 1) * (size_t)esz <= size; i++)
 		walk(btf, a->type, d + i * esz, esz, j, NULL, depth + 1);
-	pk_json_array_end(j);
+	pk_json__array_end(j);
 }
 
 static void json_members(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
@@ -468,7 +468,7 @@ static void json_members(const struct btf *btf, const struct btf_type *t, const 
 		size_t byte = off / 8;
 
 		if (!mt || byte > size) {
-			pk_json_null(j, name && name[0] ? name : "?");
+			pk_json__null(j, name && name[0] ? name : "?");
 			continue;
 		}
 		if ((!name || !name[0]) && (btf_is_struct(mt) || btf_is_union(mt))) {
@@ -482,7 +482,7 @@ static void json_members(const struct btf *btf, const struct btf_type *t, const 
 			size_t nbytes = (off % 8 + bits + 7) / 8;
 
 			if (byte + nbytes > size || nbytes > 8 || bits > 64) {
-				pk_json_null(j, name && name[0] ? name : "?");
+				pk_json__null(j, name && name[0] ? name : "?");
 				continue;
 			}
 			json_int_bits(btf_int_encoding(mt), d + byte, nbytes, j, name, off % 8, bits);
@@ -496,9 +496,9 @@ static void json_members(const struct btf *btf, const struct btf_type *t, const 
 static void json_double(struct pk_json *j, const char *key, double v)
 {
 	if (isfinite(v))
-		pk_json_double(j, key, v);
+		pk_json__double(j, key, v);
 	else
-		pk_json_null(j, key);
+		pk_json__null(j, key);
 }
 
 static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
@@ -507,7 +507,7 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 	const struct btf_type *t = pk__btf_resolve(btf, &id);
 
 	if (!t || depth > PK_JSON_MAX_DEPTH) {
-		pk_json_null(j, key);
+		pk_json__null(j, key);
 		return;
 	}
 	switch (btf_kind(t)) {
@@ -516,9 +516,9 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 		return;
 	case BTF_KIND_PTR:
 		if (size >= 8)
-			pk_json_uint(j, key, load_uint(d, 8));
+			pk_json__uint(j, key, load_uint(d, 8));
 		else
-			pk_json_null(j, key);
+			pk_json__null(j, key);
 		return;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
@@ -536,7 +536,7 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 			memcpy(&f, d, 8);
 			json_double(j, key, f);
 		} else {
-			pk_json_null(j, key);
+			pk_json__null(j, key);
 		}
 		return;
 	case BTF_KIND_ARRAY:
@@ -544,15 +544,14 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 		return;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		if (pk_json_object_begin(j, key)) {
-			pk_json_null(j, key);
+		if (pk_json__object_begin(j, key)) {
+			pk_json__null(j, key);
 			return;
 		}
 		json_members(btf, t, d, size, j, depth);
-		pk_json_object_end(j);
+		pk_json__object_end(j);
 		return;
-	default:
-		pk_json_null(j, key);
+	default: pk_json__null(j, key);
 	}
 }
 
@@ -560,7 +559,7 @@ void pk_btf_value_json(const struct btf *btf, __u32 type_id, const void *data, s
 		       struct pk_json *j, const char *key)
 {
 	if (!btf || !data) {
-		pk_json_null(j, key);
+		pk_json__null(j, key);
 		return;
 	}
 	walk(btf, type_id, data, size, j, key, 0);

@@ -666,7 +666,7 @@ static void put_spaces(struct pk_line *l, size_t n)
 	while (n) {
 		size_t k = n < sizeof(spaces) ? n : sizeof(spaces);
 
-		pk_line_raw(l, spaces, k);
+		pk_line__raw(l, spaces, k);
 		n -= k;
 	}
 }
@@ -678,7 +678,7 @@ static void put_field(struct pk_line *l, const char *s, size_t n, int width)
 
 	if (width > 0 && w > n)
 		put_spaces(l, w - n);
-	pk_line_raw(l, s, n);
+	pk_line__raw(l, s, n);
 	if (width < 0 && w > n)
 		put_spaces(l, w - n);
 }
@@ -725,9 +725,9 @@ static void put_enum(const struct pk_event_table *t, const struct pk_event_colum
 		}
 	}
 	if (c->is_signed)
-		pk_line_int(l, v, width);
+		pk_line__int(l, v, width);
 	else
-		pk_line_uint(l, (__u64)v, width);
+		pk_line__uint(l, (__u64)v, width);
 }
 
 static void put_float(struct pk_line *l, const unsigned char *d, __u32 bits, int width)
@@ -748,21 +748,21 @@ static void put_float(struct pk_line *l, const unsigned char *d, __u32 bits, int
 				  : "inf",
 			  v != v || v > 0 ? 3 : 4, width);
 	else
-		pk_line_fixed(l, v, 3, width);
+		pk_line__fixed(l, v, 3, width);
 }
 
 static void put_errno(const struct pk_event_column *c, struct pk_line *l, __s64 v, int width)
 {
 	const char *name = errno_name(c, v);
-	size_t mark = pk_line_mark(l);
+	size_t mark = pk_line__mark(l);
 
-	pk_line_int(l, v, 0);
+	pk_line__int(l, v, 0);
 	if (name) {
-		pk_line_char(l, ' ');
-		pk_line_str(l, name);
+		pk_line__char(l, ' ');
+		pk_line__str(l, name);
 	}
 	if (width < 0)
-		pk_line_pad(l, mark, -width);
+		pk_line__pad(l, mark, -width);
 }
 
 static void put_time(struct pk_event_table *t, struct pk_line *l, __u64 ts, int width)
@@ -772,21 +772,21 @@ static void put_time(struct pk_event_table *t, struct pk_line *l, __u64 ts, int 
 		t->first_ts = ts;
 	}
 	/* records from other CPUs may come a little out of order: negative then */
-	pk_line_fixed(l, (double)(__s64)(ts - t->first_ts) / 1e9, 9, width);
+	pk_line__fixed(l, (double)(__s64)(ts - t->first_ts) / 1e9, 9, width);
 }
 
 static void put_string(struct pk_line *l, const struct pk_event_column *c, const unsigned char *d,
 		       size_t size, int width)
 {
 	size_t byte = c->bit_offset / 8, n = c->bit_size / 8;
-	size_t mark = pk_line_mark(l);
+	size_t mark = pk_line__mark(l);
 
 	/* a record cut short (pk_reserve_cut()) keeps the start of its text */
 	if (byte + n > size)
 		n = size - byte;
-	pk_line_text(l, (const char *)d + byte, n);
+	pk_line__text(l, (const char *)d + byte, n);
 	if (width < 0)
-		pk_line_pad(l, mark, -width);
+		pk_line__pad(l, mark, -width);
 }
 
 static void put_value(struct pk_event_table *t, struct pk_line *l, const struct pk_event_column *c,
@@ -853,11 +853,11 @@ static void put_column(struct pk_event_table *t, struct pk_line *l, const struct
 	case PK_COL_INT:
 	case PK_COL_STACK_ID:
 		if (c->is_signed)
-			pk_line_int(l, v, width);
+			pk_line__int(l, v, width);
 		else
-			pk_line_uint(l, x, width);
+			pk_line__uint(l, x, width);
 		return;
-	case PK_COL_UINT: pk_line_uint(l, x, width); return;
+	case PK_COL_UINT: pk_line__uint(l, x, width); return;
 	case PK_COL_BOOL: put_field(l, x ? "true" : "false", x ? 4 : 5, width); return;
 	case PK_COL_ENUM: put_enum(t, c, l, v, width); return;
 	case PK_COL_TIME: put_time(t, l, x, width); return;
@@ -870,10 +870,10 @@ static void put_column(struct pk_event_table *t, struct pk_line *l, const struct
 		n = format_text(t, c, d, size, x, t->value, sizeof(t->value));
 		/* names are ours or the kernel's; a symbol name is escaped all the same */
 		if (width < 0) {
-			size_t mark = pk_line_mark(l);
+			size_t mark = pk_line__mark(l);
 
-			pk_line_text(l, t->value, n);
-			pk_line_pad(l, mark, -width);
+			pk_line__text(l, t->value, n);
+			pk_line__pad(l, mark, -width);
 		} else {
 			put_field(l, t->value, n, width);
 		}
@@ -898,7 +898,7 @@ void pk_event_table__header(const struct pk_event_table *t, struct pk_line *l)
 		if (!t->cols[i].shown)
 			continue;
 		if (!first)
-			pk_line_char(l, ' ');
+			pk_line__char(l, ' ');
 		first = false;
 		put_field(l, t->cols[i].header, strlen(t->cols[i].header), column_width(t, i));
 	}
@@ -914,7 +914,7 @@ void pk_event_table__text(struct pk_event_table *t, struct pk_line *l, const voi
 		if (!t->cols[i].shown)
 			continue;
 		if (!first)
-			pk_line_char(l, ' ');
+			pk_line__char(l, ' ');
 		first = false;
 		put_column(t, l, &t->cols[i], data, size, column_width(t, i));
 	}
@@ -942,13 +942,13 @@ static void json_named(const struct pk_event_table *t, struct pk_json *j, const 
 		if (is_byte_kind(c->kind) && c->bit_offset / 8 + c->bit_size / 8 > size)
 			continue;
 		n = format_text(t, c, data, size, x, buf, sizeof(buf));
-		if (!open && pk_json_object_begin(j, "named"))
+		if (!open && pk_json__object_begin(j, "named"))
 			return;
 		open = true;
-		pk_json_str(j, c->path, buf, n);
+		pk_json__str(j, c->path, buf, n);
 	}
 	if (open)
-		pk_json_object_end(j);
+		pk_json__object_end(j);
 }
 
 void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, const char *key,
@@ -960,7 +960,7 @@ void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, con
 	__s64 v;
 
 	if (!t || !data) {
-		pk_json_null(j, key);
+		pk_json__null(j, key);
 		return;
 	}
 	pk_btf_value_json(t->btf, t->type_id, data, size, j, key);
@@ -971,12 +971,12 @@ void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, con
 		if (c->kind != PK_COL_ERRNO || pk_event_column__int(c, data, size, &v) ||
 		    !(name = errno_name(c, v)))
 			continue;
-		if (!open && pk_json_object_begin(j, "errno_name"))
+		if (!open && pk_json__object_begin(j, "errno_name"))
 			return;
 		open = true;
-		pk_json_str(j, c->path, name, strlen(name));
+		pk_json__str(j, c->path, name, strlen(name));
 	}
 	if (open)
-		pk_json_object_end(j);
+		pk_json__object_end(j);
 	json_named(t, j, key, data, size);
 }

@@ -617,7 +617,7 @@ void pk_print_folded(FILE *out, const char *const *frames, size_t n, uint64_t co
 	fprintf(out, " %llu\n", (unsigned long long)count);
 }
 
-int pk_flamegraph__can_save(const char *path, char *why, size_t why_size)
+int pk_flamegraph_can_save(const char *path, char *why, size_t why_size)
 {
 	int fd;
 

@@ -51,10 +51,10 @@ static void stars(struct pk_line *l, __u64 val, __u64 val_max, int width)
 	unsigned __int128 want = val_max ? (unsigned __int128)width * val / val_max : 0;
 	int i, n = want >= (unsigned)width ? width : (int)want;
 
-	pk_line_char(l, '|');
+	pk_line__char(l, '|');
 	for (i = 0; i < width; i++)
-		pk_line_char(l, i < n ? '*' : ' ');
-	pk_line_char(l, '|');
+		pk_line__char(l, i < n ? '*' : ' ');
+	pk_line__char(l, '|');
 }
 
 struct rows {
@@ -116,12 +116,12 @@ static void text_header(struct pk_line *l, const struct rows *r, const char *uni
 	bool wide = !r->step && r->idx_max > 32;
 	size_t mark;
 
-	pk_line_str(l, wide ? "               " : "     ");
-	mark = pk_line_mark(l);
-	pk_line_text(l, unit, strlen(unit));
-	pk_line_pad(l, mark, r->step ? 13 : wide ? 29 : 19);
-	pk_line_str(l, " : count     distribution");
-	pk_line_end(l);
+	pk_line__str(l, wide ? "               " : "     ");
+	mark = pk_line__mark(l);
+	pk_line__text(l, unit, strlen(unit));
+	pk_line__pad(l, mark, r->step ? 13 : wide ? 29 : 19);
+	pk_line__str(l, " : count     distribution");
+	pk_line__end(l);
 }
 
 /*
@@ -137,7 +137,7 @@ static void text_rows(FILE *out, const struct rows *r, const char *unit, bool st
 
 	if (empty(r))
 		return;
-	pk_line_begin(&l, out);
+	pk_line__begin(&l, out);
 	text_header(&l, r, unit);
 	for (i = first_row(r); i <= r->idx_max; i++) {
 		if (strip && !r->vals[i])
@@ -145,18 +145,18 @@ static void text_rows(FILE *out, const struct rows *r, const char *unit, bool st
 		strip = false;
 		bounds(r, i, &low, &high);
 		if (r->step) {
-			pk_line_str(&l, "        ");
-			pk_line_uint(&l, low, -10);
+			pk_line__str(&l, "        ");
+			pk_line__uint(&l, low, -10);
 		} else {
-			pk_line_uint(&l, low, wide ? 20 : 10);
-			pk_line_str(&l, " -> ");
-			pk_line_uint(&l, high, wide ? -20 : -10);
+			pk_line__uint(&l, low, wide ? 20 : 10);
+			pk_line__str(&l, " -> ");
+			pk_line__uint(&l, high, wide ? -20 : -10);
 		}
-		pk_line_str(&l, " : ");
-		pk_line_uint(&l, r->vals[i], -8);
-		pk_line_char(&l, ' ');
+		pk_line__str(&l, " : ");
+		pk_line__uint(&l, r->vals[i], -8);
+		pk_line__char(&l, ' ');
 		stars(&l, r->vals[i], r->val_max, wide ? STARS_MAX / 2 : STARS_MAX);
-		pk_line_end(&l);
+		pk_line__end(&l);
 	}
 }
 
@@ -165,16 +165,16 @@ static void json_rows(struct pk_json *j, const struct rows *r)
 	__u64 low, high;
 	long i;
 
-	pk_json_array_begin(j, "buckets");
+	pk_json__array_begin(j, "buckets");
 	for (i = first_row(r); i <= r->idx_max; i++) {
 		bounds(r, i, &low, &high);
-		pk_json_object_begin(j, NULL);
-		pk_json_uint(j, "low", low);
-		pk_json_uint(j, "high", high);
-		pk_json_uint(j, "count", r->vals[i]);
-		pk_json_object_end(j);
+		pk_json__object_begin(j, NULL);
+		pk_json__uint(j, "low", low);
+		pk_json__uint(j, "high", high);
+		pk_json__uint(j, "count", r->vals[i]);
+		pk_json__object_end(j);
 	}
-	pk_json_array_end(j);
+	pk_json__array_end(j);
 }
 
 void pk_print_log2_hist(FILE *out, const __u64 *vals, size_t n, const char *val_type,
@@ -563,18 +563,18 @@ static void text_section(const struct pk_hist *h, FILE *out, const unsigned char
 	const char *label;
 	int i;
 
-	pk_line_begin(&l, out);
-	pk_line_end(&l);
+	pk_line__begin(&l, out);
+	pk_line__end(&l);
 	for (i = 0; i < h->nr_members; i++) {
 		label = pk__hist_member_label(h, i);
 		if (i)
-			pk_line_str(&l, ", ");
-		pk_line_text(&l, label, strlen(label));
-		pk_line_str(&l, " = ");
+			pk_line__str(&l, ", ");
+		pk_line__text(&l, label, strlen(label));
+		pk_line__str(&l, " = ");
 		member_text(h, &h->members[i], key, buf);
-		pk_line_str(&l, buf);
+		pk_line__str(&l, buf);
 	}
-	pk_line_end(&l);
+	pk_line__end(&l);
 }
 
 static void print_json(const struct pk_hist *h, FILE *out, const struct rows *r,
@@ -583,21 +583,21 @@ static void print_json(const struct pk_hist *h, FILE *out, const struct rows *r,
 	struct pk_json j;
 	int i;
 
-	pk_json_begin(&j, out);
-	pk_json_str(&j, "map", h->name, strlen(h->name));
-	pk_json_str(&j, "unit", h->unit, strlen(h->unit));
-	pk_json_str(&j, "type", h->step ? "linear" : "log2", h->step ? 6 : 4);
+	pk_json__begin(&j, out);
+	pk_json__str(&j, "map", h->name, strlen(h->name));
+	pk_json__str(&j, "unit", h->unit, strlen(h->unit));
+	pk_json__str(&j, "type", h->step ? "linear" : "log2", h->step ? 6 : 4);
 	if (h->step)
-		pk_json_uint(&j, "step", h->step);
+		pk_json__uint(&j, "step", h->step);
 	if (h->nr_members) {
-		pk_json_object_begin(&j, "key");
+		pk_json__object_begin(&j, "key");
 		for (i = 0; i < h->nr_members; i++)
 			pk_btf_value_json(h->btf, h->members[i].type_id, key + h->members[i].offset,
 					  h->members[i].size, &j, pk__hist_member_label(h, i));
-		pk_json_object_end(&j);
+		pk_json__object_end(&j);
 	}
 	json_rows(&j, r);
-	pk_json_end(&j);
+	pk_json__end(&j);
 }
 
 /* The histogram of entries order[0..n), which share a bucket. */
@@ -689,8 +689,8 @@ int pk_hist__print_map(const struct pk_hist *h, FILE *out, const struct bpf_map 
 		return -EINVAL;
 	if (bpf_map__key_size(map) != h->key_size || bpf_map__value_size(map) != h->value_size)
 		return -EINVAL;
-	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro)
-					    : pk_map__snapshot(bpf_map__fd(map), &ro);
+	s = PK_OPTS_GET(opts, clear, false) ? pk_map_snapshot__new_and_clear(bpf_map__fd(map), &ro)
+					    : pk_map_snapshot__new(bpf_map__fd(map), &ro);
 	if (!s)
 		return -errno;
 	/* a snapshot's keys and values are two arrays, as pk_hist__print() takes them: no copy */

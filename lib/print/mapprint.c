@@ -120,7 +120,7 @@ static void json_value(struct ctx *c, struct pk_json *j, const char *key, __u32 
 		return;
 	}
 	hex(buf, sizeof(buf), d, n);
-	pk_json_str(j, key, buf, strlen(buf));
+	pk_json__str(j, key, buf, strlen(buf));
 }
 
 static void print_json(struct ctx *c, const void *k, const void *v, __u32 key_size)
@@ -130,19 +130,19 @@ static void print_json(struct ctx *c, const void *k, const void *v, __u32 key_si
 	struct pk_json j;
 	int cpu;
 
-	pk_json_begin(&j, c->out);
-	pk_json_str(&j, "map", name, strlen(name));
+	pk_json__begin(&j, c->out);
+	pk_json__str(&j, "map", name, strlen(name));
 	json_value(c, &j, "key", c->key_id, k, key_size);
 	if (c->per_cpu) {
-		pk_json_array_begin(&j, "values");
+		pk_json__array_begin(&j, "values");
 		for (cpu = 0; cpu < c->nr_cpus; cpu++)
 			json_value(c, &j, NULL, c->value_id, (const char *)v + cpu * stride,
 				   c->value_size);
-		pk_json_array_end(&j);
+		pk_json__array_end(&j);
 	} else {
 		json_value(c, &j, "value", c->value_id, v, c->value_size);
 	}
-	pk_json_end(&j);
+	pk_json__end(&j);
 }
 
 static void print_text(struct ctx *c, const void *k, const void *v, __u32 key_size)
@@ -293,22 +293,22 @@ static void table_header(struct ctx *c)
 {
 	struct pk_line l;
 
-	pk_line_begin(&l, c->out);
+	pk_line__begin(&l, c->out);
 	pk_event_table__header(c->keys, &l);
-	pk_line_char(&l, ' ');
+	pk_line__char(&l, ' ');
 	pk_event_table__header(c->values, &l);
-	pk_line_end(&l);
+	pk_line__end(&l);
 }
 
 static void table_row(struct ctx *c, const void *k, const void *v, __u32 key_size)
 {
 	struct pk_line l;
 
-	pk_line_begin(&l, c->out);
+	pk_line__begin(&l, c->out);
 	pk_event_table__text(c->keys, &l, k, key_size);
-	pk_line_char(&l, ' ');
+	pk_line__char(&l, ' ');
 	pk_event_table__text(c->values, &l, v, c->value_size);
-	pk_line_end(&l);
+	pk_line__end(&l);
 }
 
 /* Snapshots ----------------------------------------------------------------- */
@@ -380,8 +380,8 @@ int pk_map__print(FILE *out, const struct bpf_map *map, const struct btf *btf,
 		pk__why(PK_OPTS_GET(opts, why, NULL), PK_OPTS_GET(opts, why_size, 0), "%s", why);
 		goto out;
 	}
-	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro)
-					    : pk_map__snapshot(bpf_map__fd(map), &ro);
+	s = PK_OPTS_GET(opts, clear, false) ? pk_map_snapshot__new_and_clear(bpf_map__fd(map), &ro)
+					    : pk_map_snapshot__new(bpf_map__fd(map), &ro);
 	if (!s) {
 		ret = -errno;
 	} else {
@@ -409,10 +409,10 @@ static int print_var(FILE *out, const struct btf *btf, struct pk_btf_printer *p,
 	    vs->offset + vs->size > size)
 		return 0;
 	if (json) {
-		pk_json_begin(&j, out);
-		pk_json_str(&j, "global", name, strlen(name));
+		pk_json__begin(&j, out);
+		pk_json__str(&j, "global", name, strlen(name));
 		pk_btf_value_json(btf, var->type, data + vs->offset, vs->size, &j, "value");
-		pk_json_end(&j);
+		pk_json__end(&j);
 		return 1;
 	}
 	if (pk_btf_printer__text(p, var->type, data + vs->offset, vs->size, value, sizeof(value)) <

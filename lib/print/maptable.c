@@ -435,13 +435,13 @@ static void text_field(FILE *out, const struct field *f, const char *p, const ch
 static void json_field(struct pk_json *j, const struct field *f, const char *p, const char *time)
 {
 	if (f->kind == F_TIME)
-		pk_json_str(j, f->name, time, strlen(time));
+		pk_json__str(j, f->name, time, strlen(time));
 	else if (f->kind == F_STR)
-		pk_json_str(j, f->name, p, strnlen(p, f->size));
+		pk_json__str(j, f->name, p, strnlen(p, f->size));
 	else if (f->kind == F_INT)
-		pk_json_int(j, f->name, int_at(p, f->size));
+		pk_json__int(j, f->name, int_at(p, f->size));
 	else
-		pk_json_uint(j, f->name, uint_at(p, f->size));
+		pk_json__uint(j, f->name, uint_at(p, f->size));
 }
 
 static void print_row(const struct pk_map_table *t, FILE *out, bool json, const void *key,
@@ -451,7 +451,7 @@ static void print_row(const struct pk_map_table *t, FILE *out, bool json, const 
 	int i;
 
 	if (json)
-		pk_json_begin(&j, out);
+		pk_json__begin(&j, out);
 	for (i = 0; i < t->nr_parts; i++) {
 		const struct part *part = &t->parts[i];
 		const struct field *f = part->field >= 0 ? &t->fields[part->field] : NULL;
@@ -464,7 +464,7 @@ static void print_row(const struct pk_map_table *t, FILE *out, bool json, const 
 			text_field(out, f, field_data(f, key, value), time);
 	}
 	if (json)
-		pk_json_end(&j);
+		pk_json__end(&j);
 	else
 		fputc('\n', out);
 }
@@ -478,7 +478,7 @@ int pk_map_table__print(const struct pk_map_table *t, FILE *out, bool json, cons
 
 	if (!shown(t))
 		return 0;
-	s = t->clear ? pk_map__snapshot_and_clear(fd, &ro) : pk_map__snapshot(fd, &ro);
+	s = t->clear ? pk_map_snapshot__new_and_clear(fd, &ro) : pk_map_snapshot__new(fd, &ro);
 	if (!s)
 		return -errno;
 	if (t->nr_sort)

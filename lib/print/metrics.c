@@ -1070,7 +1070,7 @@ const char *pk_metrics__error(const struct pk_metrics *m)
 static int write_family(struct pk_metrics *m, struct family *fam, FILE *out)
 {
 	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = true);
-	struct pk_map_snapshot *s = pk_map__snapshot(bpf_map__fd(fam->map), &ro);
+	struct pk_map_snapshot *s = pk_map_snapshot__new(bpf_map__fd(fam->map), &ro);
 	size_t i, n, ks, vs;
 	unsigned char *keys, *values;
 	int err;

@@ -257,9 +257,9 @@ static void print_header(struct pk_object_printer *p, const struct event_type *e
 {
 	struct pk_line l;
 
-	pk_line_begin(&l, p->out);
+	pk_line__begin(&l, p->out);
 	pk_event_table__header(et->table, &l);
-	pk_line_end(&l);
+	pk_line__end(&l);
 	p->last_printed = et;
 }
 
@@ -299,24 +299,24 @@ static void print_typed(struct pk_object_printer *p, const struct event_type *et
 	struct pk_line l;
 
 	if (p->json) {
-		pk_json_begin(&j, p->out);
+		pk_json__begin(&j, p->out);
 		if (p->nr_types > 1)
-			pk_json_str(&j, "type", et->name, strlen(et->name));
+			pk_json__str(&j, "type", et->name, strlen(et->name));
 		if (et->table)
 			pk_event_table__json(et->table, &j, "event", data, size);
 		else
 			pk_btf_value_json(p->btf, et->id, data, size, &j, "event");
 		if (stacks)
 			pk_stack_printer__event_json(p->stacks, &j, data, size);
-		pk_json_end(&j);
+		pk_json__end(&j);
 		return;
 	}
 	if (et->table) {
 		if (p->last_printed != et)
 			print_header(p, et);
-		pk_line_begin(&l, p->out);
+		pk_line__begin(&l, p->out);
 		pk_event_table__text(et->table, &l, data, size);
-		pk_line_end(&l);
+		pk_line__end(&l);
 		if (stacks)
 			pk_stack_printer__event_text(p->stacks, p->out, data, size);
 		return;
@@ -335,9 +335,9 @@ static void print_printf(struct pk_object_printer *p, int len)
 	if ((size_t)len >= sizeof(p->line))
 		len = sizeof(p->line) - 1;
 	if (p->json) {
-		pk_json_begin(&j, p->out);
-		pk_json_str(&j, "printf", p->line, len);
-		pk_json_end(&j);
+		pk_json__begin(&j, p->out);
+		pk_json__str(&j, "printf", p->line, len);
+		pk_json__end(&j);
 	} else {
 		fwrite(p->line, 1, len, p->out);
 		fputc('\n', p->out);
@@ -352,9 +352,9 @@ static void print_raw(struct pk_object_printer *p, const void *data, size_t size
 	size_t i, len;
 
 	if (p->json) {
-		pk_json_begin(&j, p->out);
-		pk_json_uint(&j, "event_size", size);
-		pk_json_end(&j);
+		pk_json__begin(&j, p->out);
+		pk_json__uint(&j, "event_size", size);
+		pk_json__end(&j);
 		return;
 	}
 	len = snprintf(line, sizeof(line), "event (%zu bytes):", size);
@@ -400,9 +400,9 @@ static void time_line(struct pk_object_printer *p)
 
 	strftime(buf, sizeof(buf), "%H:%M:%S", localtime_r(&t, &tm));
 	if (p->json) {
-		pk_json_begin(&j, p->out);
-		pk_json_str(&j, "time", buf, strlen(buf));
-		pk_json_end(&j);
+		pk_json__begin(&j, p->out);
+		pk_json__str(&j, "time", buf, strlen(buf));
+		pk_json__end(&j);
 	} else {
 		fprintf(p->out, "[%s]\n", buf);
 	}

@@ -555,24 +555,24 @@ static void print_stack_text(struct pk_stack_printer *sp, FILE *out, const struc
 	struct pk_line l;
 	int i;
 
-	pk_line_begin(&l, out);
-	pk_line_char(&l, '\t');
+	pk_line__begin(&l, out);
+	pk_line__char(&l, '\t');
 	if (s->n < 0) {
 		/* "[Missed Kernel Stack: the stack map is full]" */
-		pk_line_raw(&l, missed(s), strlen(missed(s)) - 1);
-		pk_line_str(&l, ": ");
-		pk_line_str(&l, pk_stack_error(s->n));
-		pk_line_char(&l, ']');
+		pk_line__raw(&l, missed(s), strlen(missed(s)) - 1);
+		pk_line__str(&l, ": ");
+		pk_line__str(&l, pk_stack_error(s->n));
+		pk_line__char(&l, ']');
 	} else if (!s->n) {
-		pk_line_str(&l, "[empty stack]");
+		pk_line__str(&l, "[empty stack]");
 	}
 	for (i = 0; i < s->n; i++) {
 		if (i)
-			pk_line_str(&l, "\n\t");
+			pk_line__str(&l, "\n\t");
 		frame(sp, s, i, true, buf, sizeof(buf));
-		pk_line_text(&l, buf, sizeof(buf));
+		pk_line__text(&l, buf, sizeof(buf));
 	}
-	pk_line_end(&l);
+	pk_line__end(&l);
 }
 
 /* bcc's stackcount: the entry, then each stack a frame a line, "--" between. */
@@ -608,25 +608,25 @@ static void json_stack(struct pk_stack_printer *sp, struct pk_json *j, const cha
 	char buf[FRAME_MAX];
 	int i;
 
-	pk_json_object_begin(j, key);
-	pk_json_int(j, "id", s->id);
+	pk_json__object_begin(j, key);
+	pk_json__int(j, "id", s->id);
 	kind = s->kind == PK_STACK_KERNEL ? "kernel" : s->kind == PK_STACK_USER ? "user" : "unknown";
-	pk_json_str(j, "kind", kind, strlen(kind));
+	pk_json__str(j, "kind", kind, strlen(kind));
 	if (s->n < 0)
-		pk_json_str(j, "error", pk_stack_error(s->n), strlen(pk_stack_error(s->n)));
-	pk_json_array_begin(j, "frames");
+		pk_json__str(j, "error", pk_stack_error(s->n), strlen(pk_stack_error(s->n)));
+	pk_json__array_begin(j, "frames");
 	for (i = 0; i < s->n; i++) {
 		frame(sp, s, i, true, buf, sizeof(buf));
-		pk_json_str(j, NULL, buf, strlen(buf));
+		pk_json__str(j, NULL, buf, strlen(buf));
 	}
-	pk_json_array_end(j);
-	pk_json_array_begin(j, "addrs");
+	pk_json__array_end(j);
+	pk_json__array_begin(j, "addrs");
 	for (i = 0; i < s->n; i++) {
 		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)s->ips[i]);
-		pk_json_str(j, NULL, buf, strlen(buf));
+		pk_json__str(j, NULL, buf, strlen(buf));
 	}
-	pk_json_array_end(j);
-	pk_json_object_end(j);
+	pk_json__array_end(j);
+	pk_json__object_end(j);
 }
 
 static const struct stack_field *field_at(const struct plan *p, bool in_value, __u32 off)
@@ -682,7 +682,7 @@ static void json_side(struct pk_stack_printer *sp, struct pk_json *j, const char
 		pk_btf_value_json(sp->btf, id, d, size, j, key);
 		return;
 	}
-	pk_json_object_begin(j, key);
+	pk_json__object_begin(j, key);
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		const char *name = btf__name_by_offset(sp->btf, m->name_off);
@@ -697,7 +697,7 @@ static void json_side(struct pk_stack_printer *sp, struct pk_json *j, const char
 			pk_btf_value_json(sp->btf, m->type, (const char *)d + off, msize, j, name);
 		}
 	}
-	pk_json_object_end(j);
+	pk_json__object_end(j);
 }
 
 static void print_json(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
@@ -706,11 +706,11 @@ static void print_json(struct pk_stack_printer *sp, FILE *out, const struct plan
 	const char *name = p->name;
 	struct pk_json j;
 
-	pk_json_begin(&j, out);
-	pk_json_str(&j, "map", name, strlen(name));
+	pk_json__begin(&j, out);
+	pk_json__str(&j, "map", name, strlen(name));
 	json_side(sp, &j, "key", p, false, k, v, ks);
 	json_side(sp, &j, "value", p, true, k, v, vs);
-	pk_json_end(&j);
+	pk_json__end(&j);
 }
 
 /* Folded ------------------------------------------------------------------ */
@@ -856,8 +856,8 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 		return -ENOENT;
 	if (PK_OPTS_GET(opts, folded, false) && !(folded = pk_flamegraph__new()))
 		return -errno;
-	s = PK_OPTS_GET(opts, clear, false) ? pk_map__snapshot_and_clear(bpf_map__fd(map), &ro) :
-					      pk_map__snapshot(bpf_map__fd(map), &ro);
+	s = PK_OPTS_GET(opts, clear, false) ? pk_map_snapshot__new_and_clear(bpf_map__fd(map), &ro)
+					    : pk_map_snapshot__new(bpf_map__fd(map), &ro);
 	if (!s) {
 		err = -errno;
 		pk_flamegraph__free(folded);
@@ -981,10 +981,10 @@ void pk_stack_printer__event_json(struct pk_stack_printer *sp, struct pk_json *j
 
 	if (!sp || !sp->event.nr_fields || !event_fits(sp, size))
 		return;
-	pk_json_object_begin(j, "stacks");
+	pk_json__object_begin(j, "stacks");
 	for (i = 0; i < sp->event.nr_fields; i++) {
 		read_stack(sp, &sp->event, &sp->event.fields[i], data, NULL, &s);
 		json_stack(sp, j, sp->event.fields[i].name, &s);
 	}
-	pk_json_object_end(j);
+	pk_json__object_end(j);
 }

@@ -192,7 +192,7 @@ static void vmessage(const struct pk_run *run, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
+int pk_run__usage_error(const struct pk_run *run, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -202,7 +202,7 @@ int pk_usage_error(const struct pk_run *run, const char *fmt, ...)
 	return -PK_EUSAGE;
 }
 
-void pk_error(const struct pk_run *run, const char *fmt, ...)
+void pk_run__error(const struct pk_run *run, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -211,7 +211,7 @@ void pk_error(const struct pk_run *run, const char *fmt, ...)
 	va_end(ap);
 }
 
-void pk_info(const struct pk_run *run, const char *fmt, ...)
+void pk_run__info(const struct pk_run *run, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -229,9 +229,9 @@ int pk_parse_pid_arg(const struct pk_run *run, const char *what, const char *arg
 	int err = pk_parse_pid(arg, out);
 
 	if (err == -ESRCH)
-		return pk_usage_error(run, "no process with %s %s", what, arg);
+		return pk_run__usage_error(run, "no process with %s %s", what, arg);
 	if (err)
-		return pk_usage_error(run, "invalid %s '%s'", what, arg);
+		return pk_run__usage_error(run, "invalid %s '%s'", what, arg);
 	return 0;
 }
 
@@ -352,9 +352,9 @@ static void command_exiting(void *ctx, pid_t pid)
 static void say_how_the_command_ended(struct pk_run *run)
 {
 	if (run->child.reaped)
-		pk_info(run, "the command exited with status %d", run->child.status);
+		pk_run__info(run, "the command exited with status %d", run->child.status);
 	else
-		pk_info(run, "the command (pid %d) is still running", run->child.pid);
+		pk_run__info(run, "the command (pid %d) is still running", run->child.pid);
 }
 
 /* A stopping tool ends the command it started (bpftrace's grace, 500 ms). */
@@ -391,15 +391,15 @@ pid_t pk_run__spawn(struct pk_run *run, const char *command)
 	err = pk__child_start(&run->child, command, wants_command_exit(run), why,
 			      sizeof(why));
 	if (err) {
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 		return err;
 	}
 	if (why[0])
-		pk_info(run, "%s: a short-lived command may lose symbols", why);
-	pk_info(run, "started pid %d for: %s", run->child.pid, command);
+		pk_run__info(run, "%s: a short-lived command may lose symbols", why);
+	pk_run__info(run, "started pid %d for: %s", run->child.pid, command);
 	err = pk_run__watch_fd(run, run->child.sigfd, on_sigchld);
 	if (err) {
-		pk_error(run, "cannot watch the command: %s", strerror(-err));
+		pk_run__error(run, "cannot watch the command: %s", strerror(-err));
 		return err;
 	}
 	return run->child.pid;
@@ -408,7 +408,7 @@ pid_t pk_run__spawn(struct pk_run *run, const char *command)
 static int on_pid_exit(struct pk_run *run, int fd)
 {
 	(void)fd;
-	pk_info(run, "the traced process exited");
+	pk_run__info(run, "the traced process exited");
 	pk_run__stop(run, 0);
 	return 0;
 }
@@ -562,18 +562,23 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		return 0;
 	case C_DURATION:
 		if (pk_parse_seconds(arg, &run->duration_ms))
-			return pk_usage_error(run, "invalid duration '%s': give seconds > 0", arg);
+			return pk_run__usage_error(run, "invalid duration '%s': give seconds > 0",
+						   arg);
 		return 0;
 	case C_MECHANISM:
 		if (pk_mech_by_name(arg, &run->mechanism))
-			return pk_usage_error(run, "unknown mechanism '%s': use fentry, kprobe, "
-						   "tp_btf, raw_tp, tracepoint, uprobe or uprobe_multi",
-					      arg);
+			return pk_run__usage_error(
+			    run,
+			    "unknown mechanism '%s': use fentry, kprobe, "
+			    "tp_btf, raw_tp, tracepoint, uprobe or uprobe_multi",
+			    arg);
 		return 0;
 	case C_PAGES:
 		if (pk_parse_ulong(arg, 1UL << 20, &v) || !v || (v & (v - 1)))
-			return pk_usage_error(run, "invalid buffer size '%s': give a power of two "
-						   "number of pages", arg);
+			return pk_run__usage_error(run,
+						   "invalid buffer size '%s': give a power of two "
+						   "number of pages",
+						   arg);
 		run->events_opts.pages = v;
 		return 0;
 	case C_PERFBUF:
@@ -581,7 +586,7 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		return 0;
 	case C_COMMAND:
 		if (!arg[0])
-			return pk_usage_error(run, "empty command");
+			return pk_run__usage_error(run, "empty command");
 		run->command = arg;
 		return 0;
 	case C_METRICS: {
@@ -589,16 +594,21 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		unsigned int len;
 
 		if (pk__http_parse_addr(arg, &sa, &len))
-			return pk_usage_error(run, "invalid --metrics address '%s': give [ADDR:]PORT "
-						   "with a numeric ADDR (0.0.0.0, [::1]) and PORT 0-65535",
-					      arg);
+			return pk_run__usage_error(
+			    run,
+			    "invalid --metrics address '%s': give [ADDR:]PORT "
+			    "with a numeric ADDR (0.0.0.0, [::1]) and PORT 0-65535",
+			    arg);
 		run->metrics_addr = arg;
 		return 0;
 	}
 	case C_METRICS_MAX:
 		if (pk_parse_ulong(arg, 1UL << 24, &run->metrics_max) || !run->metrics_max)
-			return pk_usage_error(run, "invalid --metrics-max-series '%s': give a number "
-						   "from 1 to %lu", arg, 1UL << 24);
+			return pk_run__usage_error(
+			    run,
+			    "invalid --metrics-max-series '%s': give a number "
+			    "from 1 to %lu",
+			    arg, 1UL << 24);
 		return 0;
 	case C_QUIET:
 		run->quiet = true;
@@ -608,14 +618,15 @@ static int parse_common(struct pk_run *run, int id, const char *arg)
 		return 0;
 	case C_SVG:
 		if (!arg[0])
-			return pk_usage_error(run, "empty --svg file name");
+			return pk_run__usage_error(run, "empty --svg file name");
 		run->svg = arg;
 		return 0;
 	case C_BTF:
 		v = (unsigned long)-pk_btf_set_path(arg);
 		if (v)
-			return pk_usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
-					      v == EINVAL ? "not a BTF file" : strerror((int)v));
+			return pk_run__usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
+						   v == EINVAL ? "not a BTF file"
+							       : strerror((int)v));
 		return 0;
 	}
 	return -EINVAL;
@@ -725,11 +736,13 @@ static int check_declared(struct pk_run *run)
 		if (!other && (other = tool_taken(run->tool, o->long_name, o->short_name)))
 			snprintf(whose, sizeof(whose), "%s's", run->tool->name);
 		if (other)
-			return pk_usage_error(run, "%s: the option --%s%s%s%s declared on %s "
-						   "clashes with %s --%s", d->source, o->long_name,
-					      o->short_name ? " (-" : "",
-					      o->short_name ? (char[2]){ o->short_name, 0 } : "",
-					      o->short_name ? ")" : "", o->name, whose, other);
+			return pk_run__usage_error(run,
+						   "%s: the option --%s%s%s%s declared on %s "
+						   "clashes with %s --%s",
+						   d->source, o->long_name,
+						   o->short_name ? " (-" : "",
+						   o->short_name ? (char[2]){o->short_name, 0} : "",
+						   o->short_name ? ")" : "", o->name, whose, other);
 	}
 	return 0;
 }
@@ -788,12 +801,12 @@ static int check_command(struct pk_run *run)
 	if (!run->command)
 		return 0;
 	if (run->saw_pid)
-		return pk_usage_error(run, "give -p PID or -c COMMAND, not both");
+		return pk_run__usage_error(run, "give -p PID or -c COMMAND, not both");
 	err = pk__command_check(run->command, why, sizeof(why));
 	if (err == -EINVAL)
-		return pk_usage_error(run, "%s", why);
+		return pk_run__usage_error(run, "%s", why);
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	return err;
 }
 
@@ -804,12 +817,12 @@ static int check_stacks(struct pk_run *run)
 	int err;
 
 	if (run->folded && run->json)
-		return pk_usage_error(run, "--folded and --json do not go together");
+		return pk_run__usage_error(run, "--folded and --json do not go together");
 	if (!run->svg)
 		return 0;
-	err = pk_flamegraph__can_save(run->svg, why, sizeof(why));
+	err = pk_flamegraph_can_save(run->svg, why, sizeof(why));
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	return err ? -EIO : 0;
 }
 
@@ -818,7 +831,7 @@ static int parse_declared(struct pk_run *run, int i, const char *arg)
 	char why[512];
 
 	if (pk__declared_parse(&run->declared, i, arg, why, sizeof(why)))
-		return pk_usage_error(run, "%s", why);
+		return pk_run__usage_error(run, "%s", why);
 	/* -p and -c do not go together */
 	run->saw_pid |= !strcmp(run->declared.opts[i].filter, "pid");
 	return 0;
@@ -852,13 +865,14 @@ static int parse_pass(struct pk_run *run, int argc, char **argv, enum pass pass,
 			continue;
 		if (c == '?') {
 			if (optopt && optopt < 256)
-				return pk_usage_error(run, "unknown option '-%c' (see --help)", optopt);
-			return pk_usage_error(run, "unknown option '%s' (see --help)",
-					      argv[optind - 1]);
+				return pk_run__usage_error(run, "unknown option '-%c' (see --help)",
+							   optopt);
+			return pk_run__usage_error(run, "unknown option '%s' (see --help)",
+						   argv[optind - 1]);
 		}
 		if (c == ':')
-			return pk_usage_error(run, "option '%s' needs a value (see --help)",
-					      argv[optind - 1]);
+			return pk_run__usage_error(run, "option '%s' needs a value (see --help)",
+						   argv[optind - 1]);
 		if (c < 256)
 			c = map_short_to_common(run, c);
 		if (c >= C_DECLARED) {
@@ -879,7 +893,7 @@ static int parse_pass(struct pk_run *run, int argc, char **argv, enum pass pass,
 		}
 		if (pass == PASS_KNOWN && c < C_HELP && yielding(tool, c)) {
 			if (run->nr_deferred == 64)
-				return pk_usage_error(run, "too many options");
+				return pk_run__usage_error(run, "too many options");
 			run->deferred[run->nr_deferred].key = c;
 			run->deferred[run->nr_deferred++].arg = optarg;
 			continue;
@@ -954,7 +968,7 @@ static int exact_long_names(struct pk_run *run, int argc, char **argv, char **ke
 		if (!o && keep)
 			n--;
 		else if (!o)
-			return pk_usage_error(run, "unknown option '%s' (see --help)", a);
+			return pk_run__usage_error(run, "unknown option '%s' (see --help)", a);
 		else if (o->has_arg == required_argument && !strchr(a, '=') && i + 1 < argc) {
 			if (keep)
 				keep[n++] = argv[i + 1];
@@ -1029,8 +1043,8 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 		return err;
 	if (optind < argc) {
 		if (!tool->parse_args)
-			return pk_usage_error(run, "unexpected argument '%s' (see --help)",
-					      argv[optind]);
+			return pk_run__usage_error(run, "unexpected argument '%s' (see --help)",
+						   argv[optind]);
 		err = tool->parse_args(run, argc - optind, argv + optind);
 	} else {
 		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
@@ -1038,8 +1052,8 @@ static int parse_command_line(struct pk_run *run, int argc, char **argv)
 	if (!err)
 		err = check_targets_given(run);
 	if (!err && (run->quiet || run->metrics_max) && !run->metrics_addr)
-		return pk_usage_error(run, "--%s goes with --metrics",
-				      run->quiet ? "quiet" : "metrics-max-series");
+		return pk_run__usage_error(run, "--%s goes with --metrics",
+					   run->quiet ? "quiet" : "metrics-max-series");
 	return err ? err : check_command(run);
 }
 
@@ -1051,7 +1065,7 @@ int pk_run__declare_file(struct pk_run *run, const char *path, const char *name)
 	int err = pk__declared_open(&run->declared, path, name, NULL, 0, why, sizeof(why));
 
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	return err;
 }
 
@@ -1070,10 +1084,10 @@ static int check_targets_given(struct pk_run *run)
 		const struct pk_param_option *o = &d->opts[i];
 
 		if (o->target_of[0] && !d->sets[i] && !o->value[0])
-			return pk_usage_error(run, "give --%s %s%s: program %s attaches there",
-					      o->long_name, o->value_name,
-					      o->positional ? " (or as an argument)" : "",
-					      o->target_of);
+			return pk_run__usage_error(run, "give --%s %s%s: program %s attaches there",
+						   o->long_name, o->value_name,
+						   o->positional ? " (or as an argument)" : "",
+						   o->target_of);
 	}
 	return 0;
 }
@@ -1085,7 +1099,7 @@ int pk_run__positional(struct pk_run *run, int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		if (pk__declared_positional(&run->declared, argv[i], why, sizeof(why)))
-			return pk_usage_error(run, "%s", why);
+			return pk_run__usage_error(run, "%s", why);
 	}
 	return 0;
 }
@@ -1105,7 +1119,7 @@ int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj)
 		return 0;
 	err = pk__declared_apply(&run->declared, obj, pid, why, sizeof(why));
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	return err;
 }
 
@@ -1136,18 +1150,19 @@ int pk_run__serve_metrics(struct pk_run *run, struct bpf_object *obj, struct pk_
 	run->metrics = pk_metrics__new(obj, &opts);
 	if (!run->metrics) {
 		err = -errno;
-		pk_error(run, "cannot make metrics of the maps: %s", strerror(errno));
+		pk_run__error(run, "cannot make metrics of the maps: %s", strerror(errno));
 		return err;
 	}
 	err = pk_metrics__serve(run->metrics, run->metrics_addr);
 	if (!err)
 		err = pk_run__watch_fd(run, pk_metrics__fd(run->metrics), on_metrics);
 	if (err) {
-		pk_error(run, "%s", pk_metrics__error(run->metrics));
+		pk_run__error(run, "%s", pk_metrics__error(run->metrics));
 		return err;
 	}
-	pk_info(run, "metrics of %d map%s at http://%s/metrics", pk_metrics__count(run->metrics),
-		pk_metrics__count(run->metrics) == 1 ? "" : "s", pk_metrics__address(run->metrics));
+	pk_run__info(
+	    run, "metrics of %d map%s at http://%s/metrics", pk_metrics__count(run->metrics),
+	    pk_metrics__count(run->metrics) == 1 ? "" : "s", pk_metrics__address(run->metrics));
 	return 0;
 }
 
@@ -1161,7 +1176,7 @@ static int go_quiet(struct pk_run *run)
 	fflush(stdout);
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-		pk_error(run, "--quiet: cannot open /dev/null: %s", strerror(errno));
+		pk_run__error(run, "--quiet: cannot open /dev/null: %s", strerror(errno));
 		return -errno;
 	}
 	close(fd);
@@ -1245,7 +1260,7 @@ static int configure_object(void *skel, enum pk_mech mech, void *ctx)
 		return err;
 	if (!tool_has_events(run, obj))
 		return 0;
-	return pk_events__configure(obj, &run->events_opts);
+	return pk_events_configure(obj, &run->events_opts);
 }
 
 static int configure_file_object(struct bpf_object *obj, enum pk_mech mech, void *ctx)
@@ -1278,7 +1293,7 @@ static bool output_failed(struct pk_run *run)
 	/* a signal that interrupts a blocked write is a request to stop */
 	quiet = errno == EPIPE || (errno == EINTR && signalled);
 	if (!quiet)
-		pk_error(run, "writing output failed: %s", strerror(errno));
+		pk_run__error(run, "writing output failed: %s", strerror(errno));
 	run->out_broken = true;
 	pk_run__stop(run, quiet ? 0 : 1);
 	return true;
@@ -1383,8 +1398,8 @@ static void report_start_times(struct pk_run *run)
 			 " (%.1f ms to attach, %.1f ms attach, %.1f ms buffers and header)",
 			 (run->attach_ns - run->main_ns) / 1e6,
 			 (run->attached_ns - run->attach_ns) / 1e6, (now - run->attached_ns) / 1e6);
-	pk_info(run, "start: live %.1f ms after main%s, %.1f ms CPU since exec",
-		(now - run->main_ns) / 1e6, parts, cpu.tv_sec * 1e3 + cpu.tv_nsec / 1e6);
+	pk_run__info(run, "start: live %.1f ms after main%s, %.1f ms CPU since exec",
+		     (now - run->main_ns) / 1e6, parts, cpu.tv_sec * 1e3 + cpu.tv_nsec / 1e6);
 	run->main_ns = 0;
 }
 
@@ -1462,7 +1477,7 @@ int pk_run__loop(struct pk_run *run)
 		return run->status;
 	err = poll_loop(run);
 	if (err) {
-		pk_error(run, "%s", strerror(-err));
+		pk_run__error(run, "%s", strerror(-err));
 		pk_run__stop(run, 1);
 	}
 	end_command(run, true);
@@ -1481,7 +1496,7 @@ static int open_events(struct pk_run *run)
 	run->events = pk_events__new(pk_run__object(run), on_event, run, &run->events_opts);
 	if (!run->events) {
 		err = -errno;
-		pk_error(run, "cannot set up the event buffer: %s", strerror(errno));
+		pk_run__error(run, "cannot set up the event buffer: %s", strerror(errno));
 		return err;
 	}
 	return 0;
@@ -1504,7 +1519,7 @@ static int load_skeleton(struct pk_run *run)
 	 * ~10 MB; a tool that symbolizes loads it again when it needs it */
 	pk_ksyms_release();
 	if (err)
-		pk_error(run, "cannot attach: %s", pk_attach__error(run->att));
+		pk_run__error(run, "cannot attach: %s", pk_attach__error(run->att));
 	return err;
 }
 
@@ -1523,14 +1538,14 @@ static int load_file(struct pk_run *run, const char *path, struct pk_object_opts
 	run->obj = pk_object__open(path, opts, why, sizeof(why));
 	if (!run->obj) {
 		err = -errno;
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 		return err;
 	}
 	err = pk_object__load(run->obj);
 	pk_ksyms_release();
 	if (err) {
-		pk_error(run, "%s%s", run->tool->object ? "cannot attach: " : "",
-			 run->target_why[0] ? run->target_why : pk_object__error(run->obj));
+		pk_run__error(run, "%s%s", run->tool->object ? "cannot attach: " : "",
+			      run->target_why[0] ? run->target_why : pk_object__error(run->obj));
 		if (run->verbose && pk_object__verifier_log(run->obj))
 			fprintf(stderr, "%s", pk_object__verifier_log(run->obj));
 		return err;
@@ -1544,9 +1559,9 @@ static void report_using(struct pk_run *run)
 {
 	int links = pk_attach__link_count(run->att);
 
-	pk_info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)), links,
-		links == 1 ? "" : "s", run->events ? ", events through the " : "",
-		run->events ? pk_events__kind(run->events) : "");
+	pk_run__info(run, "using %s (%d link%s)%s%s", pk_mech_name(pk_run__mechanism(run)), links,
+		     links == 1 ? "" : "s", run->events ? ", events through the " : "",
+		     run->events ? pk_events__kind(run->events) : "");
 }
 
 /* tool->open: 0 and the file to load, or the status to end with. */
@@ -1575,7 +1590,7 @@ static int run_bpf_tool(struct pk_run *run)
 	if (err || (tool->open && !path))
 		return err;
 	if (pk_check_bpf_privileges(why, sizeof(why))) {
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 		return 1;
 	}
 	if (run->command && pk_run__spawn(run, run->command) < 0)
@@ -1593,7 +1608,7 @@ static int run_bpf_tool(struct pk_run *run)
 	if (!output_failed(run))
 		err = poll_loop(run);
 	if (err) {
-		pk_error(run, "%s", strerror(-err));
+		pk_run__error(run, "%s", strerror(-err));
 		run->status = 1;
 	}
 	run->stopped_ns = now_ns();
@@ -1620,9 +1635,9 @@ static void report_exit_times(struct pk_run *run)
 
 	if (!run->stopped_ns || !run->finished_ns || !run->detached_ns)
 		return;
-	pk_info(run, "exit: %.1f ms to stop, %.1f ms final work, %.1f ms detach",
-		(run->stopped_ns - start) / 1e6, (run->finished_ns - run->stopped_ns) / 1e6,
-		(run->detached_ns - run->finished_ns) / 1e6);
+	pk_run__info(run, "exit: %.1f ms to stop, %.1f ms final work, %.1f ms detach",
+		     (run->stopped_ns - start) / 1e6, (run->finished_ns - run->stopped_ns) / 1e6,
+		     (run->detached_ns - run->finished_ns) / 1e6);
 }
 
 static void cleanup(struct pk_run *run)

@@ -1142,13 +1142,13 @@ void pk_stack_print(FILE *f, const __u64 *ips, int n, unsigned int flags, const 
 	int i;
 
 	/* a stack per event: one fwrite, not three per frame */
-	pk_line_begin(&l, f);
+	pk_line__begin(&l, f);
 	for (i = 0; i < n; i++) {
-		pk_line_str(&l, indent ? indent : "");
-		pk_line_str(&l, pk_ksyms__format(ks, ips[i], flags, buf, sizeof(buf)));
-		pk_line_char(&l, '\n');
+		pk_line__str(&l, indent ? indent : "");
+		pk_line__str(&l, pk_ksyms__format(ks, ips[i], flags, buf, sizeof(buf)));
+		pk_line__char(&l, '\n');
 	}
-	pk_line_flush(&l);
+	pk_line__flush(&l);
 }
 
 const char *pk_stack_error(__s64 stack_id)

@@ -84,9 +84,9 @@ static char *json_of(const struct btf *btf, int id, const void *d, size_t n)
 	FILE *f = open_memstream(&out, &len);
 	struct pk_json j;
 
-	pk_json_begin(&j, f);
+	pk_json__begin(&j, f);
 	pk_btf_value_json(btf, id, d, n, &j, "v");
-	pk_json_end(&j);
+	pk_json__end(&j);
 	fclose(f);
 	return out;
 }

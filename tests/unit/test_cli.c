@@ -166,19 +166,19 @@ PK_TEST(help_without_summary)
 	CHECK(!strstr(out, "(null)"));
 }
 
-/* A hook's -EINVAL is a failure (exit 1); only pk_usage_error() is a usage error (exit 2). */
+/* A hook's -EINVAL is a failure (exit 1); only pk_run__usage_error() is a usage error (exit 2). */
 static int args_fail_einval(struct pk_run *run, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	pk_error(run, "a run-time failure that happens to be EINVAL");
+	pk_run__error(run, "a run-time failure that happens to be EINVAL");
 	return -EINVAL;
 }
 
 static int args_usage(struct pk_run *run, int argc, char **argv)
 {
 	(void)argc;
-	return pk_usage_error(run, "bad argument '%s'", argv[0]);
+	return pk_run__usage_error(run, "bad argument '%s'", argv[0]);
 }
 
 /* The exit status of @tool run with one argument, in a child (stderr to /dev/null). */

@@ -75,9 +75,9 @@ static void fill_event(unsigned char *d, unsigned long long ts, long long ret)
 		size_t len_ = 0;                                                                   \
 		FILE *f_ = open_memstream(&(out), &len_);                                          \
 		struct pk_line l;                                                                  \
-		pk_line_begin(&l, f_);                                                             \
+		pk_line__begin(&l, f_);                                                            \
 		call;                                                                              \
-		pk_line_flush(&l);                                                                 \
+		pk_line__flush(&l);                                                                \
 		fclose(f_);                                                                        \
 	} while (0)
 
@@ -355,9 +355,9 @@ PK_TEST(eventtable_json_nested_with_errno_names)
 	tab = pk_event_table__new(t.btf, t.event, NULL);
 	fill_event(d, 5000000000ULL, -2);
 	f = open_memstream(&out, &len);
-	pk_json_begin(&j, f);
+	pk_json__begin(&j, f);
 	pk_event_table__json(tab, &j, "event", d, sizeof(d));
-	pk_json_end(&j);
+	pk_json__end(&j);
 	fclose(f);
 	CHECK_STR(out, "{\"event\":{\"ts_ns\":5000000000,\"pid\":4242,\"tid\":4243,\"uid\":1000,"
 		       "\"comm\":\"ca\\tt\\u001b\",\"in\":{\"a\":7,\"b\":-3},\"arr\":[1,2,3],"

@@ -97,7 +97,7 @@ PK_TEST(flamegraph_save_says_what_it_wrote)
 
 	CHECK(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/a.svg", dir);
-	CHECK_INT(pk_flamegraph__can_save(path, why, sizeof(why)), 0);
+	CHECK_INT(pk_flamegraph_can_save(path, why, sizeof(why)), 0);
 	CHECK_INT(pk_flamegraph__add(fg, frames, 2, 40960), 0);
 	CHECK_INT(pk_flamegraph__save(fg, path, &opts, why, sizeof(why)), 0);
 	snprintf(buf, sizeof(buf), "wrote the flame graph of 40960 bytes to ");
@@ -108,13 +108,13 @@ PK_TEST(flamegraph_save_says_what_it_wrote)
 		fclose(f);
 	unlink(path);
 	rmdir(dir);
-	CHECK_INT(pk_flamegraph__can_save("/no/such/dir/x.svg", why, sizeof(why)), -ENOENT);
+	CHECK_INT(pk_flamegraph_can_save("/no/such/dir/x.svg", why, sizeof(why)), -ENOENT);
 	CHECK_STR(why, "cannot write /no/such/dir/x.svg: No such file or directory");
 	CHECK_INT(pk_flamegraph__save(fg, "/no/such/dir/x.svg", NULL, why, sizeof(why)), -ENOENT);
 	CHECK_STR(why, "cannot write the flame graph to /no/such/dir/x.svg: "
 		       "No such file or directory");
 	CHECK_INT(pk_flamegraph__save(NULL, "x.svg", NULL, NULL, 0), -EINVAL);
-	CHECK_INT(pk_flamegraph__can_save("", why, sizeof(why)), -EINVAL);
+	CHECK_INT(pk_flamegraph_can_save("", why, sizeof(why)), -EINVAL);
 	pk_flamegraph__free(fg);
 }
 

@@ -177,11 +177,11 @@ PK_TEST(map_items_batched_and_walked)
 		return;
 	/* more than one batch's worth, to cross the resume token */
 	fill(fd, 1000);
-	s = pk_map__snapshot(fd, NULL);
+	s = pk_map_snapshot__new(fd, NULL);
 	check_items(s, 1000);
 	CHECK(pk_map_snapshot__batched(s));
 	pk_map_snapshot__free(s);
-	s = pk_map__snapshot(fd, &walk);
+	s = pk_map_snapshot__new(fd, &walk);
 	check_items(s, 1000);
 	CHECK(!pk_map_snapshot__batched(s));
 	pk_map_snapshot__free(s);
@@ -197,18 +197,18 @@ PK_TEST(map_snapshot_and_clear_empties_hash)
 	if (fd < 0)
 		return;
 	fill(fd, 100);
-	s = pk_map__snapshot_and_clear(fd, NULL);
+	s = pk_map_snapshot__new_and_clear(fd, NULL);
 	check_items(s, 100);
 	pk_map_snapshot__free(s);
-	s = pk_map__snapshot(fd, NULL);
+	s = pk_map_snapshot__new(fd, NULL);
 	CHECK_INT(pk_map_snapshot__count(s), 0);
 	pk_map_snapshot__free(s);
 	fill(fd, 10);
-	s = pk_map__snapshot_and_clear(fd, &walk);
+	s = pk_map_snapshot__new_and_clear(fd, &walk);
 	check_items(s, 10);
 	pk_map_snapshot__free(s);
-	CHECK_INT(pk_map__clear(fd), 0);
-	s = pk_map__snapshot(fd, NULL);
+	CHECK_INT(pk_map_clear(fd), 0);
+	s = pk_map_snapshot__new(fd, NULL);
 	CHECK_INT(pk_map_snapshot__count(s), 0);
 	pk_map_snapshot__free(s);
 	close(fd);
@@ -229,15 +229,15 @@ PK_TEST(map_percpu_array_sums_and_zeroes)
 	for (cpu = 0; cpu < ncpu; cpu++)
 		vals[cpu] = cpu + 1;
 	CHECK_INT(bpf_map_update_elem(fd, &k, vals, BPF_ANY), 0);
-	s = pk_map__snapshot(fd, &sum);
+	s = pk_map_snapshot__new(fd, &sum);
 	CHECK(s != NULL);
 	CHECK_INT(pk_map_snapshot__count(s), 4);
 	CHECK_INT(pk_map_snapshot__value_size(s), 8);
 	CHECK_INT(*(const __u64 *)pk_map_snapshot__value(s, 2), ncpu * (ncpu + 1) / 2);
 	pk_map_snapshot__free(s);
-	CHECK_INT(pk_map__read_slots(fd, slots, 4, true), 0);
+	CHECK_INT(pk_map_read_slots(fd, slots, 4, true), 0);
 	CHECK_INT(slots[2], ncpu * (ncpu + 1) / 2);
-	CHECK_INT(pk_map__read_slots(fd, slots, 4, false), 0);
+	CHECK_INT(pk_map_read_slots(fd, slots, 4, false), 0);
 	CHECK_INT(slots[2], 0);
 	free(vals);
 	close(fd);
@@ -260,7 +260,7 @@ PK_TEST(map_percpu_hash_snapshot_and_clear_sums)
 			vals[cpu] = k + cpu;
 		bpf_map_update_elem(fd, &k, vals, BPF_ANY);
 	}
-	s = pk_map__snapshot_and_clear(fd, &sum);
+	s = pk_map_snapshot__new_and_clear(fd, &sum);
 	CHECK(s != NULL);
 	CHECK(pk_map_snapshot__batched(s));
 	CHECK_INT(pk_map_snapshot__count(s), 20);
@@ -269,7 +269,7 @@ PK_TEST(map_percpu_hash_snapshot_and_clear_sums)
 		CHECK_INT(*(const __u64 *)pk_map_snapshot__value(s, k),
 			  k * ncpu + ncpu * (ncpu - 1) / 2);
 	pk_map_snapshot__free(s);
-	s = pk_map__snapshot(fd, NULL);
+	s = pk_map_snapshot__new(fd, NULL);
 	CHECK_INT(pk_map_snapshot__count(s), 0);
 	pk_map_snapshot__free(s);
 	free(vals);

@@ -110,7 +110,7 @@ PK_TEST(opts_public_structs_follow_the_rule)
 	m.o.sz = sizeof(m);
 	m.unknown = 1;
 	errno = 0;
-	CHECK(!pk_map__snapshot(-1, &m.o));
+	CHECK(!pk_map_snapshot__new(-1, &m.o));
 	CHECK_INT(errno, EINVAL);
 
 	a.o.sz = sizeof(a);
@@ -135,7 +135,7 @@ PK_TEST(opts_public_structs_follow_the_rule)
 	}
 
 	e.o.sz = 1;
-	CHECK_INT(pk_events__configure(NULL, &e.o), -EINVAL);
+	CHECK_INT(pk_events_configure(NULL, &e.o), -EINVAL);
 	errno = 0;
 	CHECK(!pk_events__new(NULL, NULL, NULL, &e.o));
 	CHECK_INT(errno, EINVAL);

@@ -87,13 +87,13 @@ PK_TEST(json_object_line)
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 	struct pk_json j;
 
-	pk_json_begin(&j, f);
-	pk_json_int(&j, "pid", -1);
-	pk_json_uint(&j, "fd", 3);
-	pk_json_bool(&j, "ok", true);
-	pk_json_str(&j, "comm", "cat\0junk", 8);
-	pk_json_null(&j, "x");
-	pk_json_end(&j);
+	pk_json__begin(&j, f);
+	pk_json__int(&j, "pid", -1);
+	pk_json__uint(&j, "fd", 3);
+	pk_json__bool(&j, "ok", true);
+	pk_json__str(&j, "comm", "cat\0junk", 8);
+	pk_json__null(&j, "x");
+	pk_json__end(&j);
 	fclose(f);
 	CHECK_STR(buf, "{\"pid\":-1,\"fd\":3,\"ok\":true,\"comm\":\"cat\",\"x\":null}\n");
 }
@@ -104,21 +104,21 @@ PK_TEST(json_nested_containers)
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 	struct pk_json j;
 
-	pk_json_begin(&j, f);
-	pk_json_int(&j, "a", 1);
-	pk_json_array_begin(&j, "stack");
-	pk_json_str(&j, NULL, "x", 1);
-	pk_json_object_begin(&j, NULL);
-	pk_json_uint(&j, "off", 2);
-	pk_json_array_begin(&j, "e");
-	pk_json_array_end(&j);
-	pk_json_object_end(&j);
-	pk_json_null(&j, NULL);
-	pk_json_array_end(&j);
-	pk_json_object_begin(&j, "k");
-	pk_json_bool(&j, "b", false);
-	/* left open: pk_json_end() closes it */
-	pk_json_end(&j);
+	pk_json__begin(&j, f);
+	pk_json__int(&j, "a", 1);
+	pk_json__array_begin(&j, "stack");
+	pk_json__str(&j, NULL, "x", 1);
+	pk_json__object_begin(&j, NULL);
+	pk_json__uint(&j, "off", 2);
+	pk_json__array_begin(&j, "e");
+	pk_json__array_end(&j);
+	pk_json__object_end(&j);
+	pk_json__null(&j, NULL);
+	pk_json__array_end(&j);
+	pk_json__object_begin(&j, "k");
+	pk_json__bool(&j, "b", false);
+	/* left open: pk_json__end() closes it */
+	pk_json__end(&j);
 	fclose(f);
 	CHECK_STR(buf, "{\"a\":1,\"stack\":[\"x\",{\"off\":2,\"e\":[]},null],\"k\":{\"b\":false}}\n");
 }
@@ -130,11 +130,11 @@ PK_TEST(json_depth_is_bounded)
 	struct pk_json j;
 	int i, rc = 0;
 
-	pk_json_begin(&j, f);
+	pk_json__begin(&j, f);
 	for (i = 0; i < PK_JSON_MAX_DEPTH + 5 && !rc; i++)
-		rc = pk_json_array_begin(&j, i ? NULL : "deep");
+		rc = pk_json__array_begin(&j, i ? NULL : "deep");
 	CHECK_INT(rc, -E2BIG);
-	pk_json_end(&j);
+	pk_json__end(&j);
 	fclose(f);
 	CHECK_INT(strlen(buf), 8 + 2 * (PK_JSON_MAX_DEPTH - 1) + 2);
 }
@@ -146,9 +146,9 @@ static char *line_of(void (*fill)(struct pk_line *l))
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 	struct pk_line l;
 
-	pk_line_begin(&l, f);
+	pk_line__begin(&l, f);
 	fill(&l);
-	pk_line_flush(&l);
+	pk_line__flush(&l);
 	fclose(f);
 	return buf;
 }
@@ -157,23 +157,23 @@ static void fill_columns(struct pk_line *l)
 {
 	size_t mark;
 
-	pk_line_uint(l, 42, -6);
-	pk_line_char(l, '|');
-	pk_line_int(l, -1, 4);
-	pk_line_char(l, '|');
-	pk_line_int(l, INT64_MIN, 3);
-	pk_line_char(l, '|');
-	pk_line_uint(l, UINT64_MAX, 0);
-	pk_line_char(l, '|');
-	mark = pk_line_mark(l);
-	pk_line_text(l, "c\nm", 3);
-	pk_line_pad(l, mark, 8);
-	pk_line_char(l, '|');
-	pk_line_octal(l, 0100002, 8);
-	pk_line_char(l, '|');
-	pk_line_octal(l, 0, 4);
-	pk_line_char(l, '|');
-	pk_line_str(l, "raw\n");
+	pk_line__uint(l, 42, -6);
+	pk_line__char(l, '|');
+	pk_line__int(l, -1, 4);
+	pk_line__char(l, '|');
+	pk_line__int(l, INT64_MIN, 3);
+	pk_line__char(l, '|');
+	pk_line__uint(l, UINT64_MAX, 0);
+	pk_line__char(l, '|');
+	mark = pk_line__mark(l);
+	pk_line__text(l, "c\nm", 3);
+	pk_line__pad(l, mark, 8);
+	pk_line__char(l, '|');
+	pk_line__octal(l, 0100002, 8);
+	pk_line__char(l, '|');
+	pk_line__octal(l, 0, 4);
+	pk_line__char(l, '|');
+	pk_line__str(l, "raw\n");
 }
 
 PK_TEST(line_columns_as_printf)
@@ -199,11 +199,11 @@ PK_TEST(line_fixed_as_printf)
 			FILE *f = fmemopen(got, sizeof(got), "w");
 			struct pk_line l;
 
-			pk_line_begin(&l, f);
-			pk_line_fixed(&l, vals[i], d, -14);
-			pk_line_char(&l, '|');
-			pk_line_fixed(&l, vals[i], d, 18);
-			pk_line_end(&l);
+			pk_line__begin(&l, f);
+			pk_line__fixed(&l, vals[i], d, -14);
+			pk_line__char(&l, '|');
+			pk_line__fixed(&l, vals[i], d, 18);
+			pk_line__end(&l);
 			fclose(f);
 			snprintf(want, sizeof(want), "%-14.*f|%18.*f\n", d, vals[i], d, vals[i]);
 			CHECK_STR(got, want);
@@ -218,11 +218,11 @@ static void fill_long(struct pk_line *l)
 
 	memset(path, 'a', sizeof(path));
 	path[100] = '\n';
-	mark = pk_line_mark(l);
-	pk_line_text(l, path, sizeof(path));
+	mark = pk_line__mark(l);
+	pk_line__text(l, path, sizeof(path));
 	/* a column that started before the line spilled */
-	pk_line_pad(l, mark, 3010);
-	pk_line_char(l, '|');
+	pk_line__pad(l, mark, 3010);
+	pk_line__char(l, '|');
 }
 
 PK_TEST(line_longer_than_its_buffer)
@@ -242,12 +242,12 @@ PK_TEST(json_double_and_long_strings)
 	struct pk_json j;
 
 	memset(big, 'x', sizeof(big));
-	pk_json_begin(&j, f);
-	pk_json_double(&j, "time", 1.25);
-	pk_json_double(&j, "nan", 0.0 / 0.0);
-	pk_json_str(&j, "weird key\"", "v", 1);
-	pk_json_str(&j, "big", big, sizeof(big));
-	pk_json_end(&j);
+	pk_json__begin(&j, f);
+	pk_json__double(&j, "time", 1.25);
+	pk_json__double(&j, "nan", 0.0 / 0.0);
+	pk_json__str(&j, "weird key\"", "v", 1);
+	pk_json__str(&j, "big", big, sizeof(big));
+	pk_json__end(&j);
 	fclose(f);
 	CHECK(!strncmp(buf, "{\"time\":1.250000000,\"nan\":null,\"weird key\\\"\":\"v\",\"big\":\"xxx", 59));
 	CHECK_INT(strlen(buf), 59 - 3 + 5000 + 3);

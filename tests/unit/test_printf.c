@@ -111,7 +111,7 @@ static void run_end_to_end(bool perf)
 		goto out;
 	snprintf(set, sizeof(set), "target_pid=%d", pid);
 	CHECK_INT(pk_params__set(obj, set, why, sizeof(why)), 0);
-	CHECK_INT(pk_events__configure(obj, &opts), 0);
+	CHECK_INT(pk_events_configure(obj, &opts), 0);
 	CHECK_INT(bpf_object__load(obj), 0);
 	link = bpf_program__attach(bpf_object__find_program_by_name(obj, "on_openat"));
 	CHECK(link != NULL);
@@ -341,7 +341,7 @@ PK_TEST(printf_cookie_is_random)
 		goto out;
 	pa = pk_printf__new(a);
 	CHECK(pa != NULL);
-	/* before pk_events__configure(), the built-in cookie */
+	/* before pk_events_configure(), the built-in cookie */
 	n = make_record(r, 0x706b7072696e7466ULL, 4, none, 0, NULL, 0);
 	CHECK_INT(pk_printf__format(pa, r, n, buf, sizeof(buf)), 12);
 	pk_printf__free(pa);

@@ -18,10 +18,10 @@ static int check_kfunc(struct pk_run *run)
 	if (pk_run__json(run)) {
 		struct pk_json j;
 
-		pk_json_begin(&j, out);
-		pk_json_bool(&j, "kfunc", st->available);
-		pk_json_str(&j, "reason", st->reason, strlen(st->reason));
-		pk_json_end(&j);
+		pk_json__begin(&j, out);
+		pk_json__bool(&j, "kfunc", st->available);
+		pk_json__str(&j, "reason", st->reason, strlen(st->reason));
+		pk_json__end(&j);
 	} else if (st->available) {
 		fprintf(out, "kfunc is supported\n");
 	} else {
@@ -41,12 +41,12 @@ static void print_feature(struct pk_run *run, enum pk_feature feat)
 		fprintf(out, "%-12s %-10s %s\n", name, st->state, st->reason);
 		return;
 	}
-	pk_json_begin(&j, out);
-	pk_json_str(&j, "feature", name, strlen(name));
-	pk_json_bool(&j, "available", st->available);
-	pk_json_str(&j, "state", st->state, strlen(st->state));
-	pk_json_str(&j, "reason", st->reason, strlen(st->reason));
-	pk_json_end(&j);
+	pk_json__begin(&j, out);
+	pk_json__str(&j, "feature", name, strlen(name));
+	pk_json__bool(&j, "available", st->available);
+	pk_json__str(&j, "state", st->state, strlen(st->state));
+	pk_json__str(&j, "reason", st->reason, strlen(st->reason));
+	pk_json__end(&j);
 }
 
 static int features_main(struct pk_run *run)
@@ -79,8 +79,8 @@ static int features_parse(struct pk_run *run, int key, const char *arg)
 		return -EINVAL;
 	err = pk_btf_set_path(arg);
 	if (err)
-		return pk_usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
-				      err == -EINVAL ? "not a BTF file" : strerror(-err));
+		return pk_run__usage_error(run, "cannot use '%s' as kernel BTF: %s", arg,
+					   err == -EINVAL ? "not a BTF file" : strerror(-err));
 	return 0;
 }
 

@@ -107,8 +107,8 @@ static void field_json(struct pk_json *j, const char *decl)
 	char type[300];
 
 	snprintf(type, sizeof(type), "%.*s%s", (int)type_len, decl, name + name_len);
-	pk_json_str(j, "name", name, name_len);
-	pk_json_str(j, "type", type, strlen(type));
+	pk_json__str(j, "name", name, name_len);
+	pk_json__str(j, "type", type, strlen(type));
 }
 
 /* A tracepoint's fields from its format file, as bpftrace -lv shows them. */
@@ -128,7 +128,7 @@ static void tracepoint_fields(struct pk_run *run, const char *probe, struct pk_j
 	if (!f)
 		return;
 	if (j)
-		pk_json_array_begin(j, "fields");
+		pk_json__array_begin(j, "fields");
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " field:%255[^;]; offset:%u; size:%u; signed:%u;", decl, &offset,
 			   &size, &is_signed) != 4 ||
@@ -140,15 +140,15 @@ static void tracepoint_fields(struct pk_run *run, const char *probe, struct pk_j
 			fprintf(out, ";\n");
 			continue;
 		}
-		pk_json_object_begin(j, NULL);
+		pk_json__object_begin(j, NULL);
 		field_json(j, decl);
-		pk_json_uint(j, "offset", offset);
-		pk_json_uint(j, "size", size);
-		pk_json_bool(j, "signed", is_signed);
-		pk_json_object_end(j);
+		pk_json__uint(j, "offset", offset);
+		pk_json__uint(j, "size", size);
+		pk_json__bool(j, "signed", is_signed);
+		pk_json__object_end(j);
 	}
 	if (j)
-		pk_json_array_end(j);
+		pk_json__array_end(j);
 	fclose(f);
 }
 
@@ -180,14 +180,14 @@ static void print_matches(struct pk_run *run, struct matches *m)
 		if (pk_run__json(run)) {
 			const char *kind = kind_of(e->name);
 
-			pk_json_begin(&j, out);
-			pk_json_str(&j, "probe", e->name, strlen(e->name));
-			pk_json_str(&j, "kind", kind, strlen(kind));
+			pk_json__begin(&j, out);
+			pk_json__str(&j, "probe", e->name, strlen(e->name));
+			pk_json__str(&j, "kind", kind, strlen(kind));
 			if (e->args)
-				pk_json_str(&j, "args", e->args, strlen(e->args));
+				pk_json__str(&j, "args", e->args, strlen(e->args));
 			if (env.verbose && e->name[0] == 't')
 				tracepoint_fields(run, e->name, &j);
-			pk_json_end(&j);
+			pk_json__end(&j);
 			continue;
 		}
 		pk_fput_text(out, e->name, strlen(e->name));
@@ -234,7 +234,7 @@ static int find_binary(struct pk_run *run, const char *lib, char *path, size_t s
 
 	if (pk_uprobe_find_binary(lib, env.pid, path, size, why, sizeof(why)) == 0)
 		return 0;
-	pk_error(run, "%s", why);
+	pk_run__error(run, "%s", why);
 	return -ENOENT;
 }
 
@@ -246,7 +246,7 @@ static int list_usdt_file(struct pk_run *run, struct matches *m, const char *fil
 	int err = pk_targets_usdt(file, usdt_cb, &w);
 
 	if (err < 0 && err != -EINVAL)
-		pk_error(run, "cannot read %s: %s", file, strerror(-err));
+		pk_run__error(run, "cannot read %s: %s", file, strerror(-err));
 	return err == -EINVAL ? 0 : err;
 }
 
@@ -262,7 +262,7 @@ static int list_usdt_pid(struct pk_run *run, struct matches *m, const char *prov
 	snprintf(path, sizeof(path), "/proc/%d/maps", env.pid);
 	f = fopen(path, "re");
 	if (!f) {
-		pk_error(run, "cannot read %s: %s", path, strerror(errno));
+		pk_run__error(run, "cannot read %s: %s", path, strerror(errno));
 		return -errno;
 	}
 	while (!err && fgets(line, sizeof(line), f)) {
@@ -329,27 +329,30 @@ static int list_functions(struct pk_run *run, struct matches *m, const struct pk
 
 	m->glob = ps->name;
 	if (ps->kind == PK_PROBE_KFUNC && !fe->available && !kprobe->available) {
-		pk_error(run, "no way to hook kernel functions works here (fentry: %s; kprobe: %s); "
-			      "list tracepoints with 't:*:*'", fe->reason, kprobe->reason);
+		pk_run__error(
+		    run,
+		    "no way to hook kernel functions works here (fentry: %s; kprobe: %s); "
+		    "list tracepoints with 't:*:*'",
+		    fe->reason, kprobe->reason);
 		return -EOPNOTSUPP;
 	}
 	if (want_fentry && (fe->available || ps->kind != PK_PROBE_KFUNC)) {
 		if (!fe->available)
-			pk_error(run, "note: fentry cannot attach here: %s", fe->reason);
+			pk_run__error(run, "note: fentry cannot attach here: %s", fe->reason);
 		m->prefix = "f:";
 		err = pk_targets_btf_functions(match_cb, m);
 		if (err)
-			pk_error(run, "cannot read the kernel's BTF: %s", strerror(-err));
+			pk_run__error(run, "cannot read the kernel's BTF: %s", strerror(-err));
 	}
 	if (!err && want_kprobe && (kprobe->available || ps->kind != PK_PROBE_KFUNC)) {
 		if (!kprobe->available) {
-			pk_error(run, "kprobes are not available here: %s", kprobe->reason);
+			pk_run__error(run, "kprobes are not available here: %s", kprobe->reason);
 			return m->nr ? 0 : -EOPNOTSUPP;
 		}
 		m->prefix = "k:";
 		err = pk_targets_kallsyms_functions(match_cb, m);
 		if (err)
-			pk_error(run, "cannot read /proc/kallsyms: %s", strerror(-err));
+			pk_run__error(run, "cannot read /proc/kallsyms: %s", strerror(-err));
 	}
 	return err;
 }
@@ -366,7 +369,7 @@ static int list_uprobes(struct pk_run *run, struct matches *m, const struct pk_p
 	m->glob = ps->name;
 	err = pk_targets_elf_functions(path, match_cb, m);
 	if (err)
-		pk_error(run, "cannot read the symbols of %s: %s", path, strerror(-err));
+		pk_run__error(run, "cannot read the symbols of %s: %s", path, strerror(-err));
 	/* the prefix lives on this stack: names were copied already */
 	m->prefix = "";
 	return err;
@@ -380,7 +383,7 @@ static int list_tracepoints(struct pk_run *run, struct matches *m, const char *g
 	m->glob = glob;
 	err = pk_targets_tracepoints(match_cb, m);
 	if (err)
-		pk_error(run, "cannot read tracefs's available_events: %s", strerror(-err));
+		pk_run__error(run, "cannot read tracefs's available_events: %s", strerror(-err));
 	return err;
 }
 
@@ -392,7 +395,7 @@ static int list_raw_tracepoints(struct pk_run *run, struct matches *m, const cha
 	m->glob = glob;
 	err = pk_targets_raw_tracepoints(match_cb, m);
 	if (err)
-		pk_error(run, "cannot read the kernel's BTF: %s", strerror(-err));
+		pk_run__error(run, "cannot read the kernel's BTF: %s", strerror(-err));
 	return err;
 }
 
@@ -434,9 +437,9 @@ static void suggest(struct pk_run *run, const char *pattern, const struct pk_pro
 		name[n] = '\0';
 	s = walk && n ? pk_suggest__new(name, 3) : NULL;
 	if (s && walk(pk_suggest__add_cb, s) == 0 && pk_suggest__format(s, fmt, near, sizeof(near)))
-		pk_error(run, "nothing matches '%s'. Did you mean %s?", pattern, near);
+		pk_run__error(run, "nothing matches '%s'. Did you mean %s?", pattern, near);
 	else
-		pk_error(run, "nothing matches '%s'", pattern);
+		pk_run__error(run, "nothing matches '%s'", pattern);
 	pk_suggest__free(s);
 }
 
@@ -456,8 +459,11 @@ static int list_pattern(struct pk_run *run, const char *pattern)
 		snprintf(glob, sizeof(glob), "%s", strchr(pattern, ':') + 1);
 		if (!glob[0]) {
 			free(ps);
-			return pk_usage_error(run, "cannot read '%s': give a tracepoint pattern such "
-						   "as t:syscalls:*open*", pattern);
+			return pk_run__usage_error(
+			    run,
+			    "cannot read '%s': give a tracepoint pattern such "
+			    "as t:syscalls:*open*",
+			    pattern);
 		}
 		err = list_tracepoints(run, &m, glob);
 		ps->kind = PK_PROBE_TRACEPOINT;
@@ -465,10 +471,11 @@ static int list_pattern(struct pk_run *run, const char *pattern)
 		ps->name = glob;
 	} else if (err) {
 		free(ps);
-		return pk_usage_error(run, "cannot read '%s': give a probe pattern such as "
+		return pk_run__usage_error(run,
+					   "cannot read '%s': give a probe pattern such as "
 					   "t:syscalls:*open*, raw_tp:sched_*, f:tcp_*, k:vfs_*, "
 					   "p:c:*alloc* or u:python3:*",
-				      pattern);
+					   pattern);
 	} else {
 		switch (ps->kind) {
 		case PK_PROBE_TRACEPOINT:
@@ -485,9 +492,10 @@ static int list_pattern(struct pk_run *run, const char *pattern)
 		case PK_PROBE_USDT:
 			err = list_usdt(run, &m, ps);
 			if (!err && !m.nr && !strchr(ps->target, ':') && strcmp(ps->target, "*"))
-				pk_error(run, "note: u: is a USDT probe (as in bcc's trace); the "
+				pk_run__error(run,
+					      "note: u: is a USDT probe (as in bcc's trace); the "
 					      "functions of %s are p:%s:%s",
-					 ps->target, ps->target, ps->name);
+					      ps->target, ps->target, ps->name);
 			break;
 		default:
 			err = list_functions(run, &m, ps);

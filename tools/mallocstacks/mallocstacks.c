@@ -67,7 +67,7 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		return pk_parse_pid_arg(run, "PID", arg, &env.pid);
 	case 't':
 		if (pk_parse_ulong(arg, 1000000000, &env.top) || !env.top)
-			return pk_usage_error(run, "invalid number of stacks '%s'", arg);
+			return pk_run__usage_error(run, "invalid number of stacks '%s'", arg);
 		return 0;
 	}
 	return -EINVAL;
@@ -76,9 +76,9 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (argc)
-		return pk_usage_error(run, "unexpected argument '%s'", argv[0]);
+		return pk_run__usage_error(run, "unexpected argument '%s'", argv[0]);
 	if (!env.pid && !pk_run__command(run))
-		return pk_usage_error(run, "give one of -p PID or -c COMMAND");
+		return pk_run__usage_error(run, "give one of -p PID or -c COMMAND");
 	/* the runtime's -f and --svg, checked already */
 	env.folded = pk_run__folded(run);
 	env.svg = pk_run__svg(run);
@@ -113,7 +113,7 @@ static void read_maps_at_exit(struct pk_run *run, pid_t pid)
 	struct mallocstacks_bpf *skel = pk_run__skel(run);
 
 	pk_usyms__load_pid(usyms_of(skel->bss->generation), pid);
-	pk_info(run, "read the maps of pid %d as it exits", pid);
+	pk_run__info(run, "read the maps of pid %d as it exits", pid);
 }
 
 /* A static binary, or one with its own allocator, never calls libc's. */
@@ -125,10 +125,11 @@ static void check_libc_is_mapped(struct pk_run *run)
 		return;
 	snprintf(mine, sizeof(mine), "/proc/%d/", env.pid);
 	if (strncmp(path, mine, strlen(mine)))
-		pk_error(run, "warning: pid %d maps no libc; probing %s, which it may never call",
-			 env.pid, path);
+		pk_run__error(run,
+			      "warning: pid %d maps no libc; probing %s, which it may never call",
+			      env.pid, path);
 	else
-		pk_info(run, "probing %s", path);
+		pk_run__info(run, "probing %s", path);
 }
 
 static int start(struct pk_run *run)
@@ -136,18 +137,18 @@ static int start(struct pk_run *run)
 	int err;
 
 	if (!usyms_of(0)) {
-		pk_error(run, "cannot set up the symbolizer: %s", strerror(errno));
+		pk_run__error(run, "cannot set up the symbolizer: %s", strerror(errno));
 		return -1;
 	}
 	if (!env.child)
 		pk_usyms__load_pid(usyms_of(0), env.pid);
 	check_libc_is_mapped(run);
-	pk_info(run, "attached %d uprobes to libc for pid %d",
-		pk_attach__count(pk_run__attach(run), PK_MECH_UPROBE), env.pid);
+	pk_run__info(run, "attached %d uprobes to libc for pid %d",
+		     pk_attach__count(pk_run__attach(run), PK_MECH_UPROBE), env.pid);
 	/* the runtime watches a -c command itself */
 	err = env.child ? 0 : pk_run__watch_pid(run, env.pid);
 	if (err) {
-		pk_error(run, "cannot watch pid %d: %s", env.pid, strerror(-err));
+		pk_run__error(run, "cannot watch pid %d: %s", env.pid, strerror(-err));
 		return -1;
 	}
 	if (!pk_run__json(run) && !env.folded)
@@ -197,7 +198,7 @@ static int on_new_stack(struct pk_run *run, const void *data, size_t size)
 	u = usyms_of(e.key.generation);
 	if (e.kind == MALLOCSTACKS_EXEC) {
 		/* the new image's maps, while they are there to read */
-		pk_info(run, "pid %u exec'd (image %u)", e.pid, e.key.generation);
+		pk_run__info(run, "pid %u exec'd (image %u)", e.pid, e.key.generation);
 		pk_usyms__load_pid(u, e.pid);
 		return 0;
 	}
@@ -273,9 +274,9 @@ static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
 	int err = pk_flamegraph__save(fg, env.svg, &opts, why, sizeof(why));
 
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	else
-		pk_info(run, "%s", why);
+		pk_run__info(run, "%s", why);
 	return err;
 }
 
@@ -286,32 +287,32 @@ static void print_json(FILE *out, const struct entry *e, const __u64 *ips, int n
 	char addr[32];
 	int i;
 
-	pk_json_begin(&j, out);
-	pk_json_uint(&j, "pid", env.pid);
-	pk_json_uint(&j, "bytes", e->total.bytes);
-	pk_json_uint(&j, "allocations", e->total.calls);
+	pk_json__begin(&j, out);
+	pk_json__uint(&j, "pid", env.pid);
+	pk_json__uint(&j, "bytes", e->total.bytes);
+	pk_json__uint(&j, "allocations", e->total.calls);
 	if (e->key.stack_id < 0)
-		pk_json_str(&j, "stack_error", strerror(-e->key.stack_id), 128);
-	pk_json_array_begin(&j, "stack");
+		pk_json__str(&j, "stack_error", strerror(-e->key.stack_id), 128);
+	pk_json__array_begin(&j, "stack");
 	for (i = 0; i < n; i++) {
 		pk_usyms__resolve(usyms_of(e->key.generation), env.pid, ips[i], 0, &s);
 		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)ips[i]);
-		pk_json_object_begin(&j, NULL);
-		pk_json_str(&j, "addr", addr, sizeof(addr));
+		pk_json__object_begin(&j, NULL);
+		pk_json__str(&j, "addr", addr, sizeof(addr));
 		if (s.name) {
-			pk_json_str(&j, "symbol", s.name, strlen(s.name));
-			pk_json_uint(&j, "offset", s.offset);
+			pk_json__str(&j, "symbol", s.name, strlen(s.name));
+			pk_json__uint(&j, "offset", s.offset);
 		} else {
-			pk_json_null(&j, "symbol");
+			pk_json__null(&j, "symbol");
 		}
 		if (s.module)
-			pk_json_str(&j, "module", s.module, strlen(s.module));
+			pk_json__str(&j, "module", s.module, strlen(s.module));
 		else
-			pk_json_null(&j, "module");
-		pk_json_object_end(&j);
+			pk_json__null(&j, "module");
+		pk_json__object_end(&j);
 	}
-	pk_json_array_end(&j);
-	pk_json_end(&j);
+	pk_json__array_end(&j);
+	pk_json__end(&j);
 }
 
 static int finish(struct pk_run *run)
@@ -329,13 +330,13 @@ static int finish(struct pk_run *run)
 	if (!env.usyms[0])
 		return 0;
 	if (env.svg && !(fg = pk_flamegraph__new())) {
-		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		pk_run__error(run, "cannot make the flame graph: %s", strerror(errno));
 		return -1;
 	}
-	snap = pk_map__snapshot(bpf_map__fd(skel->maps.totals), NULL);
+	snap = pk_map_snapshot__new(bpf_map__fd(skel->maps.totals), NULL);
 	if (!snap) {
 		err = -errno;
-		pk_error(run, "cannot read the totals: %s", strerror(errno));
+		pk_run__error(run, "cannot read the totals: %s", strerror(errno));
 	} else {
 		pk_map_snapshot__sort(snap, by_bytes, NULL);
 	}
@@ -357,7 +358,8 @@ static int finish(struct pk_run *run)
 		else
 			print_text(out, &e, ips, n);
 		if (fg && !err && (err = pk_flamegraph__add(fg, frames, nf, e.total.bytes)))
-			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
+			pk_run__error(run, "cannot add to the flame graph: %s",
+				      pk_flamegraph__error(fg));
 	}
 	if (fg && !err)
 		err = write_svg(run, fg);

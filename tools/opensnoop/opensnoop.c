@@ -67,8 +67,8 @@ static int add_flag_filter(struct pk_run *run, const char *arg)
 		env.flag_mask |= open_flags[i].value;
 		return 0;
 	}
-	return pk_usage_error(run, "unknown open flag '%s' (such as O_WRONLY, O_CREAT or 0x40)",
-			      arg);
+	return pk_run__usage_error(
+	    run, "unknown open flag '%s' (such as O_WRONLY, O_CREAT or 0x40)", arg);
 }
 
 static int parse_opt(struct pk_run *run, int key, const char *arg)
@@ -85,7 +85,7 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	case 't': return pk_parse_pid_arg(run, "TID", arg, &env.tid);
 	case 'u':
 		if (pk_parse_long(arg, 0, (__u32)-2, &env.uid))
-			return pk_usage_error(run, "invalid UID '%s'", arg);
+			return pk_run__usage_error(run, "invalid UID '%s'", arg);
 		return 0;
 	}
 	return -EINVAL;

@@ -14,14 +14,14 @@ static void trace_json(FILE *out, const struct pk_trace_fields *f)
 {
 	struct pk_json j;
 
-	pk_json_begin(&j, out);
-	pk_json_str(&j, "task", f->task, sizeof(f->task));
-	pk_json_int(&j, "pid", f->pid);
-	pk_json_int(&j, "cpu", f->cpu);
-	pk_json_str(&j, "flags", f->flags, sizeof(f->flags));
-	pk_json_str(&j, "ts", f->ts, sizeof(f->ts));
-	pk_json_str(&j, "msg", f->msg, f->msg_len);
-	pk_json_end(&j);
+	pk_json__begin(&j, out);
+	pk_json__str(&j, "task", f->task, sizeof(f->task));
+	pk_json__int(&j, "pid", f->pid);
+	pk_json__int(&j, "cpu", f->cpu);
+	pk_json__str(&j, "flags", f->flags, sizeof(f->flags));
+	pk_json__str(&j, "ts", f->ts, sizeof(f->ts));
+	pk_json__str(&j, "msg", f->msg, f->msg_len);
+	pk_json__end(&j);
 }
 
 void run_print_trace_line(struct pk_run *run, const char *line, size_t len, bool fields,

@@ -79,14 +79,16 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		return 0;
 	case O_SET:
 		if (env.nr_sets == MAX_SETS)
-			return pk_usage_error(run, "too many --set options (at most %d)", MAX_SETS);
+			return pk_run__usage_error(run, "too many --set options (at most %d)",
+						   MAX_SETS);
 		if (!strchr(arg, '=') || arg[0] == '=')
-			return pk_usage_error(run, "invalid --set '%s': give NAME=VALUE", arg);
+			return pk_run__usage_error(run, "invalid --set '%s': give NAME=VALUE", arg);
 		env.sets[env.nr_sets++] = arg;
 		return 0;
 	case 'D':
 		if (env.nr_defines == MAX_DEFINES)
-			return pk_usage_error(run, "too many -D options (at most %d)", MAX_DEFINES);
+			return pk_run__usage_error(run, "too many -D options (at most %d)",
+						   MAX_DEFINES);
 		env.defines[env.nr_defines++] = arg;
 		return 0;
 	case O_PARAMS:
@@ -98,13 +100,16 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 	case O_PRINTK_FORMAT:
 		env.printk_fmt = pk_trace_format__new(arg);
 		if (!env.printk_fmt)
-			return pk_usage_error(run, "invalid format '%s': use {0}..{5} for task, pid, "
-						   "cpu, flags, timestamp, message; {{ and }} for braces",
-					      arg);
+			return pk_run__usage_error(
+			    run,
+			    "invalid format '%s': use {0}..{5} for task, pid, "
+			    "cpu, flags, timestamp, message; {{ and }} for braces",
+			    arg);
 		return 0;
 	case 'i':
 		if (pk_parse_seconds(arg, &env.interval_ms))
-			return pk_usage_error(run, "invalid interval '%s': give seconds > 0", arg);
+			return pk_run__usage_error(run, "invalid interval '%s': give seconds > 0",
+						   arg);
 		return 0;
 	case O_CLEAR:
 		env.clear = true;
@@ -114,7 +119,8 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		return 0;
 	case O_TOP:
 		if (pk_parse_ulong(arg, 1UL << 30, &env.top) || !env.top)
-			return pk_usage_error(run, "invalid --top '%s': give a number > 0", arg);
+			return pk_run__usage_error(run, "invalid --top '%s': give a number > 0",
+						   arg);
 		return 0;
 	case O_PER_CPU:
 		env.per_cpu = true;
@@ -125,8 +131,8 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		return err;
 	case 'F':
 		if (pk_parse_ulong(arg, 100000, &env.freq) || !env.freq)
-			return pk_usage_error(run, "invalid frequency '%s': give Hz from 1 to 100000",
-					      arg);
+			return pk_run__usage_error(
+			    run, "invalid frequency '%s': give Hz from 1 to 100000", arg);
 		return 0;
 	}
 	return -EINVAL;
@@ -135,7 +141,8 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 static int parse_args(struct pk_run *run, int argc, char **argv)
 {
 	if (argc == 0)
-		return pk_usage_error(run, "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
+		return pk_run__usage_error(run,
+					   "give a BPF C file (.bpf.c) or object (.bpf.o) to run");
 	/* after the file: the file's PK_POSITIONAL options */
 	if (argc > 1) {
 		int err = pk_run__positional(run, argc - 1, argv + 1);
@@ -173,15 +180,17 @@ static int find_object(struct pk_run *run)
 	if (!ends_with(env.file, ".c")) {
 		err = pk_object_file_check(env.file, why, sizeof(why));
 		if (err <= 0) {
-			pk_error(run, "%s", why);
+			pk_run__error(run, "%s", why);
 			return -EINVAL;
 		}
 		snprintf(env.obj_path, sizeof(env.obj_path), "%s", env.file);
-		return env.nr_defines ? pk_usage_error(run, "-D is for a .bpf.c, not an object") : 0;
+		return env.nr_defines
+			   ? pk_run__usage_error(run, "-D is for a .bpf.c, not an object")
+			   : 0;
 	}
 	err = pk_compile(env.file, env.obj_path, sizeof(env.obj_path), &copts, why, sizeof(why));
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	return err;
 }
 
@@ -209,7 +218,7 @@ static int keep_object(struct pk_run *run)
 		err = errno;
 	if (err) {
 		unlink(tmp);
-		pk_error(run, "cannot write %s: %s", env.output, strerror(err));
+		pk_run__error(run, "cannot write %s: %s", env.output, strerror(err));
 		return 1;
 	}
 	return 0;
@@ -253,9 +262,10 @@ static int start_printer(struct pk_run *run)
 	env.printer = pk_object_printer__new(pk_run__object(run), pk_run__out(run), &po);
 	if (!env.printer) {
 		if (why[0])
-			pk_error(run, "%s", why);
+			pk_run__error(run, "%s", why);
 		else
-			pk_error(run, "cannot read how to print the object: %s", strerror(errno));
+			pk_run__error(run, "cannot read how to print the object: %s",
+				      strerror(errno));
 		return -errno;
 	}
 	if (pk_run__events(run)) {
@@ -280,7 +290,7 @@ static int on_trace_readable(struct pk_run *run, int fd)
 
 	(void)fd;
 	if (err)
-		pk_error(run, "reading trace_pipe failed: %s", strerror(-err));
+		pk_run__error(run, "reading trace_pipe failed: %s", strerror(-err));
 	return err;
 }
 
@@ -298,16 +308,18 @@ static int start_printk(struct pk_run *run)
 		err = errno;
 		holder = err == EBUSY ? pk_trace_pipe_holder() : 0;
 		if (err == EBUSY)
-			pk_error(run, "the program prints with bpf_trace_printk(), but trace_pipe is "
-				      "busy: process %d is reading it, and the kernel allows one "
-				      "reader at a time (pk_printf() needs no trace_pipe)",
-				 holder);
+			pk_run__error(
+			    run,
+			    "the program prints with bpf_trace_printk(), but trace_pipe is "
+			    "busy: process %d is reading it, and the kernel allows one "
+			    "reader at a time (pk_printf() needs no trace_pipe)",
+			    holder);
 		else
-			pk_error(run, "cannot open trace_pipe: %s", strerror(err));
+			pk_run__error(run, "cannot open trace_pipe: %s", strerror(err));
 		return -err;
 	}
-	pk_info(run, "the program calls bpf_trace_printk(): echoing %s/trace_pipe",
-		pk_tracefs_path());
+	pk_run__info(run, "the program calls bpf_trace_printk(): echoing %s/trace_pipe",
+		     pk_tracefs_path());
 	if (env.fields && !pk_run__json(run) && !env.printk_fmt)
 		fprintf(pk_run__out(run), "%-18s %-16s %-6s %s\n", "TIME(s)", "COMM", "PID",
 			"MESSAGE");
@@ -323,7 +335,7 @@ static int start_stacks(struct pk_run *run)
 
 	env.stacks = pk_stack_printer__new(pk_run__object(run), &so);
 	if (!env.stacks) {
-		pk_error(run, "cannot read the stack maps: %s", strerror(errno));
+		pk_run__error(run, "cannot read the stack maps: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -344,7 +356,7 @@ static int svg_begin(struct pk_run *run)
 	pk_flamegraph__free(env.fg);
 	env.fg = pk_flamegraph__new();
 	if (!env.fg) {
-		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		pk_run__error(run, "cannot make the flame graph: %s", strerror(errno));
 		return -ENOMEM;
 	}
 	return 0;
@@ -366,9 +378,9 @@ static int svg_end(struct pk_run *run)
 		snprintf(title, sizeof(title), "%s", env.file);
 	err = pk_flamegraph__save(env.fg, env.svg, &fo, why, sizeof(why));
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	else
-		pk_info(run, "%s", why);
+		pk_run__info(run, "%s", why);
 	pk_flamegraph__free(env.fg);
 	env.fg = NULL;
 	return err;
@@ -382,7 +394,7 @@ static int print_maps(struct pk_run *run, bool clear, bool interval)
 
 	o.fg = env.fg;
 	if (!err && (err = pk_object_printer__maps(env.printer, &o)))
-		pk_error(run, "%s", pk_object_printer__error(env.printer));
+		pk_run__error(run, "%s", pk_object_printer__error(env.printer));
 	if (!err)
 		err = svg_end(run);
 	return err;
@@ -438,11 +450,11 @@ static void list_params(struct pk_run *run, struct pk_param *ps, int n)
 		fprintf(out, "%-24s %-20s %s\n", "NAME", "TYPE", "DEFAULT");
 	for (i = 0; i < n; i++) {
 		if (pk_run__json(run)) {
-			pk_json_begin(&j, out);
-			pk_json_str(&j, "name", ps[i].name, sizeof(ps[i].name));
-			pk_json_str(&j, "type", ps[i].type, sizeof(ps[i].type));
-			pk_json_str(&j, "default", ps[i].value, sizeof(ps[i].value));
-			pk_json_end(&j);
+			pk_json__begin(&j, out);
+			pk_json__str(&j, "name", ps[i].name, sizeof(ps[i].name));
+			pk_json__str(&j, "type", ps[i].type, sizeof(ps[i].type));
+			pk_json__str(&j, "default", ps[i].value, sizeof(ps[i].value));
+			pk_json__end(&j);
 		} else {
 			fprintf(out, "%-24s %-20s %s\n", ps[i].name, ps[i].type, ps[i].value);
 		}
@@ -469,13 +481,13 @@ static int check_params(struct pk_run *run)
 		return 0;
 	obj = bpf_object__open_file(env.obj_path, NULL);
 	if (libbpf_get_error(obj)) {
-		pk_error(run, "%s is not a usable BPF object", env.file);
+		pk_run__error(run, "%s is not a usable BPF object", env.file);
 		return 1;
 	}
 	ps = calloc(MAX_PARAMS, sizeof(*ps));
 	n = ps ? pk_params__list(obj, ps, MAX_PARAMS) : -ENOMEM;
 	if (n < 0) {
-		pk_error(run, "cannot read the parameters of %s: %s", env.file, strerror(-n));
+		pk_run__error(run, "cannot read the parameters of %s: %s", env.file, strerror(-n));
 		status = 1;
 		goto out;
 	}
@@ -486,10 +498,11 @@ static int check_params(struct pk_run *run)
 			continue;
 		param_summary(ps, n, all, sizeof(all));
 		if (n)
-			pk_usage_error(run, "%s; the parameters are: %s", why, all);
+			pk_run__usage_error(run, "%s; the parameters are: %s", why, all);
 		else
-			pk_usage_error(run, "%s; %s has no parameters (const volatile globals)", why,
-				       env.file);
+			pk_run__usage_error(run,
+					    "%s; %s has no parameters (const volatile globals)",
+					    why, env.file);
 		status = 2;
 	}
 	if (!status && env.list_params) {
@@ -533,7 +546,8 @@ static int declare(struct pk_run *run, int argc, char **argv)
 		if (!ends_with(argv[i], ".c") && !ends_with(argv[i], ".o"))
 			continue;
 		if (env.file)
-			return pk_usage_error(run, "unexpected argument '%s': give one file", argv[i]);
+			return pk_run__usage_error(run, "unexpected argument '%s': give one file",
+						   argv[i]);
 		env.file = argv[i];
 	}
 	if (!env.file && argc)
@@ -582,7 +596,8 @@ static int file_interval(struct pk_run *run)
 					       0);
 
 	if (!env.interval_ms && secs && pk_parse_seconds(secs, &env.interval_ms)) {
-		pk_error(run, "%s: PK_TOOL_INTERVAL(%s) is not a number of seconds", env.file, secs);
+		pk_run__error(run, "%s: PK_TOOL_INTERVAL(%s) is not a number of seconds", env.file,
+			      secs);
 		return -EINVAL;
 	}
 	return 0;
@@ -602,7 +617,7 @@ static int start(struct pk_run *run)
 	/* like mallocstacks: the traced process's end is the run's end (-c's
 	 * end is watched by the runtime) */
 	if (env.pid && (err = pk_run__watch_pid(run, env.pid))) {
-		pk_error(run, "cannot watch process %d: %s", env.pid, strerror(-err));
+		pk_run__error(run, "cannot watch process %d: %s", env.pid, strerror(-err));
 		return err;
 	}
 	err = file_interval(run);
@@ -652,7 +667,7 @@ static int declare_onefile(struct pk_run *run, int argc, char **argv)
 	bytes = env.onefile->object(&size);
 	fd = memfd_create(env.onefile->name, MFD_CLOEXEC);
 	if (fd < 0 || write(fd, bytes, size) != (ssize_t)size) {
-		pk_error(run, "cannot hold the object: %s", strerror(errno));
+		pk_run__error(run, "cannot hold the object: %s", strerror(errno));
 		return -EIO;
 	}
 	env.file = env.onefile->name;

@@ -82,9 +82,9 @@ static void not_found(struct pk_run *run, const char *what, const char *name,
 
 	if (sg && walk(pk_suggest__add_cb, sg) == 0 &&
 	    pk_suggest__format(sg, fmt, near, sizeof(near)))
-		pk_error(run, "%s \"%s\" not found. Did you mean %s?", what, name, near);
+		pk_run__error(run, "%s \"%s\" not found. Did you mean %s?", what, name, near);
 	else
-		pk_error(run, "%s \"%s\" not found.", what, name);
+		pk_run__error(run, "%s \"%s\" not found.", what, name);
 	pk_suggest__free(sg);
 }
 
@@ -95,7 +95,7 @@ static int find_function(struct pk_run *run, const char *name)
 	const struct pk_ksym *s;
 
 	if (!ks) {
-		pk_error(run, "cannot read /proc/kallsyms: %s", strerror(errno));
+		pk_run__error(run, "cannot read /proc/kallsyms: %s", strerror(errno));
 		return -errno;
 	}
 	s = pk_ksyms__function(ks, name);
@@ -104,7 +104,7 @@ static int find_function(struct pk_run *run, const char *name)
 		return -ENOENT;
 	}
 	if (strcmp(s->name, name))
-		pk_info(run, "%s is %s in this kernel", name, s->name);
+		pk_run__info(run, "%s is %s in this kernel", name, s->name);
 	return 0;
 }
 
@@ -126,11 +126,11 @@ static int check_function_hooks(struct pk_run *run, int nr)
 		len += snprintf(reasons + len, len < sizeof(reasons) ? sizeof(reasons) - len : 0,
 				"%s%s: %s", i ? "; " : "", pk_mech_name(variants[i].mech), why);
 	}
-	pk_error(run,
-		 "cannot trace kernel function %s: this kernel can hook no kernel function "
-		 "(%s). Trace a tracepoint instead, such as t:syscalls:sys_enter_connect "
-		 "(the list is in /sys/kernel/tracing/events)",
-		 env.spec.name, reasons);
+	pk_run__error(run,
+		      "cannot trace kernel function %s: this kernel can hook no kernel function "
+		      "(%s). Trace a tracepoint instead, such as t:syscalls:sys_enter_connect "
+		      "(the list is in /sys/kernel/tracing/events)",
+		      env.spec.name, reasons);
 	return -EOPNOTSUPP;
 }
 
@@ -245,14 +245,17 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 	env.folded = pk_run__folded(run);
 	env.svg = pk_run__svg(run);
 	if (argc != 1)
-		return pk_usage_error(run, argc ? "give one function or tracepoint, not %d" :
-						  "give a kernel function or a tracepoint (see --help)",
-				      argc);
+		return pk_run__usage_error(
+		    run,
+		    argc ? "give one function or tracepoint, not %d"
+			 : "give a kernel function or a tracepoint (see --help)",
+		    argc);
 	if (pk_probe_spec_parse(argv[0], &env.spec))
-		return pk_usage_error(run, "cannot read '%s': give a kernel function (func, "
+		return pk_run__usage_error(run,
+					   "cannot read '%s': give a kernel function (func, "
 					   "k:func, f:func) or a tracepoint (t:category:event, "
 					   "raw_tp:name)",
-				      argv[0]);
+					   argv[0]);
 	switch (env.spec.kind) {
 	case PK_PROBE_KFUNC:
 	case PK_PROBE_KPROBE:
@@ -263,9 +266,10 @@ static int parse_args(struct pk_run *run, int argc, char **argv)
 	case PK_PROBE_RAW_TP:
 		return target_raw_tracepoint(run);
 	default:
-		return pk_usage_error(run, "'%s' is a %s probe: stacksnoop traces kernel functions "
-					   "and tracepoints", argv[0],
-				      pk_probe_kind_name(env.spec.kind));
+		return pk_run__usage_error(run,
+					   "'%s' is a %s probe: stacksnoop traces kernel functions "
+					   "and tracepoints",
+					   argv[0], pk_probe_kind_name(env.spec.kind));
 	}
 }
 
@@ -302,15 +306,18 @@ static void explain_mechanism(struct pk_run *run, enum pk_mech mech)
 	if (env.spec.kind != PK_PROBE_TRACEPOINT)
 		return;
 	if (mech == PK_MECH_RAW_TP && env.sys_nr >= 0)
-		pk_info(run, "raw_tp: %s as the raw tracepoint %s, syscall %ld only: the same "
+		pk_run__info(run,
+			     "raw_tp: %s as the raw tracepoint %s, syscall %ld only: the same "
 			     "hits and stacks, and no RCU grace period to wait for at exit",
-			env.label, env.sys_exit ? "sys_exit" : "sys_enter", env.sys_nr);
+			     env.label, env.sys_exit ? "sys_exit" : "sys_enter", env.sys_nr);
 	else if (mech == PK_MECH_RAW_TP)
-		pk_info(run, "raw_tp: %s as the raw tracepoint %s: the same hits and stacks, "
+		pk_run__info(run,
+			     "raw_tp: %s as the raw tracepoint %s: the same hits and stacks, "
 			     "and no RCU grace period to wait for at exit",
-			env.label, env.spec.name);
+			     env.label, env.spec.name);
 	else if (env.no_raw[0])
-		pk_info(run, "tracepoint: no raw tracepoint for %s (%s)", env.label, env.no_raw);
+		pk_run__info(run, "tracepoint: no raw tracepoint for %s (%s)", env.label,
+			     env.no_raw);
 }
 
 static int start(struct pk_run *run)
@@ -322,12 +329,12 @@ static int start(struct pk_run *run)
 	if (env.folded || env.svg) {
 		env.counts = calloc(COUNT_SLOTS, sizeof(*env.counts));
 		if (!env.counts) {
-			pk_error(run, "cannot count stacks: %s", strerror(errno));
+			pk_run__error(run, "cannot count stacks: %s", strerror(errno));
 			return -ENOMEM;
 		}
 	}
-	pk_info(run, "%d %s attached", pk_attach__count(pk_run__attach(run), mech),
-		pk_mech_name(mech));
+	pk_run__info(run, "%d %s attached", pk_attach__count(pk_run__attach(run), mech),
+		     pk_mech_name(mech));
 	explain_mechanism(run, mech);
 	/*
 	 * The table the function check may have read is not needed when the
@@ -337,20 +344,21 @@ static int start(struct pk_run *run)
 	pk_ksyms_release();
 	env.kf = pk_kframes__new(NULL);
 	if (!env.kf) {
-		pk_error(run, "cannot name kernel stacks: %s", strerror(errno));
+		pk_run__error(run, "cannot name kernel stacks: %s", strerror(errno));
 		return -ENOMEM;
 	}
 	if (pk_kframes__kernel(env.kf)) {
-		pk_info(run, "stacks: named by the kernel's kallsyms (bpf_snprintf %%pS)");
+		pk_run__info(run, "stacks: named by the kernel's kallsyms (bpf_snprintf %%pS)");
 	} else {
-		pk_info(run, "stacks: named from /proc/kallsyms (%s)", pk_kframes__error(env.kf));
+		pk_run__info(run, "stacks: named from /proc/kallsyms (%s)",
+			     pk_kframes__error(env.kf));
 		ks = pk_ksyms();
 		if (!ks)
-			pk_error(run, "cannot read /proc/kallsyms (%s): stacks show [unknown]",
-				 strerror(errno));
+			pk_run__error(run, "cannot read /proc/kallsyms (%s): stacks show [unknown]",
+				      strerror(errno));
 		else if (pk_ksyms__addrs_hidden(ks))
-			pk_error(run, "kernel addresses are hidden from this process "
-				      "(kptr_restrict): stacks show [unknown]");
+			pk_run__error(run, "kernel addresses are hidden from this process "
+					   "(kptr_restrict): stacks show [unknown]");
 	}
 	if (pk_run__json(run) || env.folded)
 		return 0;
@@ -423,22 +431,22 @@ static void print_json(FILE *out, const struct stacksnoop_event *e, double ts,
 	char sym[256];
 	int i;
 
-	pk_json_begin(&j, out);
-	pk_json_double(&j, "time", ts);
-	pk_json_uint(&j, "pid", e->pid);
-	pk_json_uint(&j, "tid", e->tid);
-	pk_json_uint(&j, "cpu", e->cpu);
-	pk_json_str(&j, "comm", e->comm, sizeof(e->comm));
-	pk_json_str(&j, "function", env.label, strlen(env.label));
+	pk_json__begin(&j, out);
+	pk_json__double(&j, "time", ts);
+	pk_json__uint(&j, "pid", e->pid);
+	pk_json__uint(&j, "tid", e->tid);
+	pk_json__uint(&j, "cpu", e->cpu);
+	pk_json__str(&j, "comm", e->comm, sizeof(e->comm));
+	pk_json__str(&j, "function", env.label, strlen(env.label));
 	if (n < 0)
-		pk_json_str(&j, "stack_error", pk_stack_error(n), strlen(pk_stack_error(n)));
-	pk_json_array_begin(&j, "stack");
+		pk_json__str(&j, "stack_error", pk_stack_error(n), strlen(pk_stack_error(n)));
+	pk_json__array_begin(&j, "stack");
 	for (i = 0; i < n; i++) {
 		pk_kframe__format(&frames[i], flags, sym, sizeof(sym));
-		pk_json_str(&j, NULL, sym, strlen(sym));
+		pk_json__str(&j, NULL, sym, strlen(sym));
 	}
-	pk_json_array_end(&j);
-	pk_json_end(&j);
+	pk_json__array_end(&j);
+	pk_json__end(&j);
 }
 
 /*
@@ -453,7 +461,8 @@ static void explain_no_stack(struct pk_run *run)
 	    strcmp(env.spec.target, "syscalls"))
 		return;
 	said = true;
-	pk_error(run, "this kernel gives syscall tracepoints the user-space registers, so they "
+	pk_run__error(run,
+		      "this kernel gives syscall tracepoints the user-space registers, so they "
 		      "have no kernel stack; raw_tp:sys_enter (every system call) has one");
 }
 
@@ -508,39 +517,39 @@ static int print_event(struct pk_run *run, const void *data, size_t size)
 		print_json(out, e, ts, frames, n);
 		return 0;
 	}
-	pk_line_begin(&l, out);
-	pk_line_fixed(&l, ts, 9, -18);
-	pk_line_char(&l, ' ');
+	pk_line__begin(&l, out);
+	pk_line__fixed(&l, ts, 9, -18);
+	pk_line__char(&l, ' ');
 	if (env.verbose) {
 		/* "%-12.12s": the escaped name, cut at 12 bytes */
 		len = pk_escape_text(comm, sizeof(comm), e->comm, sizeof(e->comm));
-		pk_line_raw(&l, comm, len < 12 ? len : 12);
-		pk_line_raw(&l, "            ", len < 12 ? 12 - len : 0);
-		pk_line_char(&l, ' ');
-		pk_line_uint(&l, e->pid, -6);
-		pk_line_char(&l, ' ');
-		pk_line_uint(&l, e->cpu, -3);
-		pk_line_char(&l, ' ');
+		pk_line__raw(&l, comm, len < 12 ? len : 12);
+		pk_line__raw(&l, "            ", len < 12 ? 12 - len : 0);
+		pk_line__char(&l, ' ');
+		pk_line__uint(&l, e->pid, -6);
+		pk_line__char(&l, ' ');
+		pk_line__uint(&l, e->cpu, -3);
+		pk_line__char(&l, ' ');
 	}
-	pk_line_str(&l, env.label);
-	pk_line_end(&l);
+	pk_line__str(&l, env.label);
+	pk_line__end(&l);
 	if (n == -EFAULT)
 		explain_no_stack(run);
 	/* the stack in one fwrite too */
-	pk_line_begin(&l, out);
+	pk_line__begin(&l, out);
 	if (n < 0) {
-		pk_line_str(&l, "\t[no stack: ");
-		pk_line_str(&l, pk_stack_error(n));
-		pk_line_str(&l, "]\n");
+		pk_line__str(&l, "\t[no stack: ");
+		pk_line__str(&l, pk_stack_error(n));
+		pk_line__str(&l, "]\n");
 	}
 	for (i = 0; i < n; i++) {
-		pk_line_char(&l, '\t');
-		pk_line_str(&l, pk_kframe__format(&frames[i], env.offset ? PK_KSYM_OFFSET : 0, sym,
-						  sizeof(sym)));
-		pk_line_char(&l, '\n');
+		pk_line__char(&l, '\t');
+		pk_line__str(&l, pk_kframe__format(&frames[i], env.offset ? PK_KSYM_OFFSET : 0, sym,
+						   sizeof(sym)));
+		pk_line__char(&l, '\n');
 	}
-	pk_line_char(&l, '\n');
-	pk_line_flush(&l);
+	pk_line__char(&l, '\n');
+	pk_line__flush(&l);
 	return 0;
 }
 
@@ -592,9 +601,9 @@ static int write_svg(struct pk_run *run, struct pk_flamegraph *fg)
 	snprintf(title, sizeof(title), "Kernel stacks at %s", env.label);
 	err = pk_flamegraph__save(fg, env.svg, &opts, why, sizeof(why));
 	if (err)
-		pk_error(run, "%s", why);
+		pk_run__error(run, "%s", why);
 	else
-		pk_info(run, "%s", why);
+		pk_run__info(run, "%s", why);
 	return err;
 }
 
@@ -609,7 +618,7 @@ static int finish_counts(struct pk_run *run)
 	if (!env.counts)
 		return 0;
 	if (env.svg && !(fg = pk_flamegraph__new())) {
-		pk_error(run, "cannot make the flame graph: %s", strerror(errno));
+		pk_run__error(run, "cannot make the flame graph: %s", strerror(errno));
 		err = -ENOMEM;
 	}
 	qsort(env.counts, COUNT_SLOTS, sizeof(*env.counts), by_hits);
@@ -623,11 +632,12 @@ static int finish_counts(struct pk_run *run)
 			continue;
 		err = pk_flamegraph__add(fg, frames, n, env.counts[i].hits);
 		if (err)
-			pk_error(run, "cannot add to the flame graph: %s", pk_flamegraph__error(fg));
+			pk_run__error(run, "cannot add to the flame graph: %s",
+				      pk_flamegraph__error(fg));
 	}
 	if (env.uncounted)
-		pk_error(run, "%llu hits were not counted: more distinct stacks than %d",
-			 (unsigned long long)env.uncounted, COUNT_SLOTS);
+		pk_run__error(run, "%llu hits were not counted: more distinct stacks than %d",
+			      (unsigned long long)env.uncounted, COUNT_SLOTS);
 	if (fg && !err)
 		err = write_svg(run, fg);
 	pk_flamegraph__free(fg);

@@ -90,8 +90,8 @@ static int start(struct pk_run *run)
 	FILE *out = pk_run__out(run);
 
 	if (pk_run__mechanism(run) == PK_MECH_KPROBE)
-		pk_info(run, "%d kprobes attached",
-			pk_attach__count(pk_run__attach(run), PK_MECH_KPROBE));
+		pk_run__info(run, "%d kprobes attached",
+			     pk_attach__count(pk_run__attach(run), PK_MECH_KPROBE));
 	if (pk_run__json(run))
 		return 0;
 	if (env.timestamp)
@@ -108,17 +108,17 @@ static void print_json(FILE *out, const struct statsnoop_event *e, size_t path_l
 {
 	struct pk_json j;
 
-	pk_json_begin(&j, out);
-	pk_json_double(&j, "time", ts);
-	pk_json_uint(&j, "pid", e->pid);
-	pk_json_uint(&j, "tid", e->tid);
-	pk_json_str(&j, "comm", e->comm, sizeof(e->comm));
-	pk_json_int(&j, "fd", e->ret >= 0 ? e->ret : -1);
-	pk_json_int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
-	pk_json_str(&j, "syscall", sys, strlen(sys));
-	pk_json_str(&j, "path", e->path, path_len);
-	pk_json_bool(&j, "truncated", e->truncated);
-	pk_json_end(&j);
+	pk_json__begin(&j, out);
+	pk_json__double(&j, "time", ts);
+	pk_json__uint(&j, "pid", e->pid);
+	pk_json__uint(&j, "tid", e->tid);
+	pk_json__str(&j, "comm", e->comm, sizeof(e->comm));
+	pk_json__int(&j, "fd", e->ret >= 0 ? e->ret : -1);
+	pk_json__int(&j, "err", e->ret >= 0 ? 0 : -e->ret);
+	pk_json__str(&j, "syscall", sys, strlen(sys));
+	pk_json__str(&j, "path", e->path, path_len);
+	pk_json__bool(&j, "truncated", e->truncated);
+	pk_json__end(&j);
 }
 
 /* One line, built without a stdio call per field: this runs per event. */
@@ -128,29 +128,29 @@ static void print_text(FILE *out, const struct statsnoop_event *e, size_t path_l
 	struct pk_line l;
 	size_t mark;
 
-	pk_line_begin(&l, out);
+	pk_line__begin(&l, out);
 	if (env.timestamp)
-		pk_line_fixed(&l, ts, 9, -14);
-	pk_line_uint(&l, e->pid, -7);
-	pk_line_char(&l, ' ');
-	mark = pk_line_mark(&l);
-	pk_line_text(&l, e->comm, sizeof(e->comm));
-	pk_line_pad(&l, mark, 16);
-	pk_line_char(&l, ' ');
-	pk_line_int(&l, e->ret >= 0 ? e->ret : -1, 4);
-	pk_line_char(&l, ' ');
-	pk_line_int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
+		pk_line__fixed(&l, ts, 9, -14);
+	pk_line__uint(&l, e->pid, -7);
+	pk_line__char(&l, ' ');
+	mark = pk_line__mark(&l);
+	pk_line__text(&l, e->comm, sizeof(e->comm));
+	pk_line__pad(&l, mark, 16);
+	pk_line__char(&l, ' ');
+	pk_line__int(&l, e->ret >= 0 ? e->ret : -1, 4);
+	pk_line__char(&l, ' ');
+	pk_line__int(&l, e->ret >= 0 ? 0 : -e->ret, 3);
 	if (env.sysname) {
-		pk_line_char(&l, ' ');
-		mark = pk_line_mark(&l);
-		pk_line_str(&l, sys);
-		pk_line_pad(&l, mark, 12);
+		pk_line__char(&l, ' ');
+		mark = pk_line__mark(&l);
+		pk_line__str(&l, sys);
+		pk_line__pad(&l, mark, 12);
 	}
-	pk_line_char(&l, ' ');
-	pk_line_text(&l, e->path, path_len);
+	pk_line__char(&l, ' ');
+	pk_line__text(&l, e->path, path_len);
 	if (e->truncated)
-		pk_line_raw(&l, "...", 3);
-	pk_line_end(&l);
+		pk_line__raw(&l, "...", 3);
+	pk_line__end(&l);
 }
 
 static int print_event(struct pk_run *run, const void *data, size_t size)

@@ -39,20 +39,22 @@ static int parse_opt(struct pk_run *run, int key, const char *arg)
 		env.fmt_text = arg;
 		env.fmt = pk_trace_format__new(arg);
 		if (!env.fmt)
-			return pk_usage_error(run, "invalid format '%s': use {0}..{5} for task, pid, "
-						   "cpu, flags, timestamp, message; {{ and }} for braces",
-					      arg);
+			return pk_run__usage_error(
+			    run,
+			    "invalid format '%s': use {0}..{5} for task, pid, "
+			    "cpu, flags, timestamp, message; {{ and }} for braces",
+			    arg);
 		return 0;
 	case 'p':
 		/* the process may be gone already: its lines may still be waiting */
 		if (pk_parse_ulong(arg, 0x7fffffff, &v) || !v)
-			return pk_usage_error(run, "invalid PID '%s'", arg);
+			return pk_run__usage_error(run, "invalid PID '%s'", arg);
 		env.pid = (pid_t)v;
 		return 0;
 	case 'g':
 		err = regcomp(&env.regex, arg, REG_EXTENDED | REG_NOSUB);
 		if (err)
-			return pk_usage_error(run, "invalid pattern '%s'", arg);
+			return pk_run__usage_error(run, "invalid pattern '%s'", arg);
 		env.have_regex = true;
 		return 0;
 	}
@@ -78,16 +80,16 @@ static void print_json(FILE *out, const struct pk_trace_fields *f)
 {
 	struct pk_json j;
 
-	pk_json_begin(&j, out);
-	pk_json_str(&j, "task", f->task, sizeof(f->task));
-	pk_json_int(&j, "pid", f->pid);
+	pk_json__begin(&j, out);
+	pk_json__str(&j, "task", f->task, sizeof(f->task));
+	pk_json__int(&j, "pid", f->pid);
 	if (f->tgid >= 0)
-		pk_json_int(&j, "tgid", f->tgid);
-	pk_json_int(&j, "cpu", f->cpu);
-	pk_json_str(&j, "flags", f->flags, sizeof(f->flags));
-	pk_json_str(&j, "ts", f->ts, sizeof(f->ts));
-	pk_json_str(&j, "msg", f->msg, f->msg_len);
-	pk_json_end(&j);
+		pk_json__int(&j, "tgid", f->tgid);
+	pk_json__int(&j, "cpu", f->cpu);
+	pk_json__str(&j, "flags", f->flags, sizeof(f->flags));
+	pk_json__str(&j, "ts", f->ts, sizeof(f->ts));
+	pk_json__str(&j, "msg", f->msg, f->msg_len);
+	pk_json__end(&j);
 }
 
 static void print_line(struct pk_run *run, const char *line, size_t len,
@@ -107,19 +109,19 @@ static void print_line(struct pk_run *run, const char *line, size_t len,
 	} else if (env.fields) {
 		if (!printk)
 			return;
-		pk_line_begin(&l, out);
-		pk_line_int(&l, f->pid, -6);
-		pk_line_char(&l, ' ');
+		pk_line__begin(&l, out);
+		pk_line__int(&l, f->pid, -6);
+		pk_line__char(&l, ' ');
 		/* "%-12.12s": the escaped name, cut at 12 bytes */
 		n = pk_escape_text(task, sizeof(task), f->task, strlen(f->task));
-		pk_line_raw(&l, task, n < 12 ? n : 12);
-		pk_line_raw(&l, "             ", n < 12 ? 12 - n + 1 : 1);
-		pk_line_text(&l, f->msg, f->msg_len);
-		pk_line_end(&l);
+		pk_line__raw(&l, task, n < 12 ? n : 12);
+		pk_line__raw(&l, "             ", n < 12 ? 12 - n + 1 : 1);
+		pk_line__text(&l, f->msg, f->msg_len);
+		pk_line__end(&l);
 	} else {
-		pk_line_begin(&l, out);
-		pk_line_text(&l, line, len);
-		pk_line_end(&l);
+		pk_line__begin(&l, out);
+		pk_line__text(&l, line, len);
+		pk_line__end(&l);
 	}
 	env.printed++;
 }
@@ -147,7 +149,7 @@ static int on_readable(struct pk_run *run, int fd)
 
 	(void)fd;
 	if (err)
-		pk_error(run, "reading trace_pipe failed: %s", strerror(-err));
+		pk_run__error(run, "reading trace_pipe failed: %s", strerror(-err));
 	return err;
 }
 
@@ -156,7 +158,7 @@ static void report_open_error(struct pk_run *run, int err)
 	char why[256];
 
 	pk_trace_pipe_open_error(err, why, sizeof(why));
-	pk_error(run, "%s", why);
+	pk_run__error(run, "%s", why);
 }
 
 static int tracepipe_main(struct pk_run *run)
@@ -165,7 +167,7 @@ static int tracepipe_main(struct pk_run *run)
 	int status;
 
 	if (!pk_have_bpf_privileges()) {
-		pk_error(run, "needs root to read trace_pipe");
+		pk_run__error(run, "needs root to read trace_pipe");
 		return 1;
 	}
 	env.tp = pk_trace_pipe__open(&opts);
@@ -185,11 +187,11 @@ static int tracepipe_main(struct pk_run *run)
 						  "... Hit Ctrl-C to end.\n",
 				pk_tracefs_path());
 	}
-	pk_info(run, "using trace_pipe (shared by the whole machine: other programs' lines "
-		     "show up too)");
+	pk_run__info(run, "using trace_pipe (shared by the whole machine: other programs' lines "
+			  "show up too)");
 	status = pk_run__loop(run);
-	pk_info(run, "%lu line%s printed, %lu skipped (not from bpf_trace_printk)", env.printed,
-		env.printed == 1 ? "" : "s", env.skipped);
+	pk_run__info(run, "%lu line%s printed, %lu skipped (not from bpf_trace_printk)",
+		     env.printed, env.printed == 1 ? "" : "s", env.skipped);
 	pk_trace_pipe__free(env.tp);
 	pk_trace_format__free(env.fmt);
 	if (env.have_regex)
