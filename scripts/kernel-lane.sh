@@ -23,7 +23,8 @@
 #                    nothing kernel-specific, the install tests, which need
 #                    make and a compiler, usyms against eu-addr2line, the
 #                    layer and export checks (the source tree, nm and cc) and metrics
-#                    (Prometheus and the HTTP stack of the stdlib)
+#                    (Prometheus and the HTTP stack of the stdlib), and
+#                    onefile/ (it reads tools/ and compiles sources)
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
 #   KERNEL_CMD       a shell command the guests run instead of the tests (to
 #                    debug: e.g. "cd /pk/build && ./opensnoop -v -d 3")
@@ -36,7 +37,7 @@ cd "$(dirname "$0")/.."
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
 TIMEOUT=${KERNEL_TIMEOUT:-1200}
-SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ exports/ metrics/"}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ exports/ metrics/ onefile/"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 # strace: the oracle of test_differential_syscalls

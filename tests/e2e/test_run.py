@@ -389,7 +389,7 @@ def test_precompiled_vmlinux_h_made_once_and_same_object():
     (PROBEKIT_NO_PCH=1), byte for byte."""
     if os.environ.get("PK_RUN_PREBUILT") == "1" or not shutil.which("clang"):
         return
-    d = tempfile.mkdtemp(prefix="pk-pch-")
+    d = pk.tempdir("pk-pch-")
     try:
         wrapper, log = clang_wrapper(d)
         objs = {}
