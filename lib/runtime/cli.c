@@ -1685,9 +1685,14 @@ int pk_tool_main(const struct pk_tool *tool, int argc, char **argv)
 	/* objects opened for their declarations say why they fail themselves */
 	libbpf_set_print(libbpf_quiet);
 	status = parse_command_line(&run, argc, argv);
-	if (status)
+	if (status) {
+		/* what parsing opened: a file's declarations, the tool's own */
+		pk__declared_free(&run.declared);
+		if (tool->cleanup)
+			tool->cleanup(&run);
 		/* a usage error, or (another errno) a run-time fact the parser reported */
 		return status > 0 ? 0 : status == -PK_EUSAGE ? 2 : 1;
+	}
 	if (go_quiet(&run))
 		return 1;
 	libbpf_set_print(run.verbose > 1 ? libbpf_everything :
