@@ -71,11 +71,15 @@ static void run_child(int go_fd, char **argv)
 	sigset_t none;
 	char go;
 
-	if (read(go_fd, &go, 1) != 1)
-		_exit(127);
-	/* the command ends with the tool, even a tool killed outright */
+	/*
+	 * The command ends with the tool, even a tool killed outright. Before
+	 * the go: once it comes the tool is attached, and a uprobe on libc's
+	 * getppid() would count this call as the command's.
+	 */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
+		_exit(127);
+	if (read(go_fd, &go, 1) != 1)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
