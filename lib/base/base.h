@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include <bpf/btf.h>
@@ -54,6 +55,42 @@ static inline bool pk__opts_valid(const void *opts, size_t known, size_t sz)
 
 /* @field from @opts, or @fallback when NULL opts or an older, shorter struct lacks it. */
 #define PK_OPTS_GET(opts, field, fallback) (PK_OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+
+/* Integers in BPF data ---------------------------------------------------- */
+
+/*
+ * The unsigned integer of @size bytes at @p, as BPF stored it: in the host's
+ * order for the C sizes; other sizes (bitfield spans) little-endian, as on the
+ * hosts probekit runs on. Past 8 bytes the low 64 bits.
+ */
+static inline __u64 pk__load_uint(const void *p, size_t size)
+{
+	const unsigned char *d = p;
+	__u64 v = 0;
+	__u32 u32;
+	__u16 u16;
+
+	switch (size) {
+	case 1: return d[0];
+	case 2: memcpy(&u16, p, 2); return u16;
+	case 4: memcpy(&u32, p, 4); return u32;
+	case 8: memcpy(&v, p, 8); return v;
+	}
+	while (size--)
+		v = v << 8 | d[size];
+	return v;
+}
+
+/* @v's low @bits as a signed number (0 or 64 and more: all of @v). */
+static inline __s64 pk__sign_extend(__u64 v, unsigned int bits)
+{
+	return !bits || bits >= 64 ? (__s64)v : (__s64)(v << (64 - bits)) >> (64 - bits);
+}
+
+static inline __s64 pk__load_int(const void *p, size_t size)
+{
+	return pk__sign_extend(pk__load_uint(p, size), size * 8);
+}
 
 /* The effective capability set, from /proc/self/status (privileges.c); -errno. */
 int pk__cap_effective(unsigned long long *caps);

@@ -404,19 +404,6 @@ void pk_map_snapshot__free(struct pk_map_snapshot *s)
 	free(s);
 }
 
-static __u64 read_uint(const void *p, __u32 size)
-{
-	__u64 v64;
-	__u32 v32;
-
-	if (size >= 8) {
-		memcpy(&v64, p, 8);
-		return v64;
-	}
-	memcpy(&v32, p, 4);
-	return v32;
-}
-
 int pk_map_read_slots(int fd, __u64 *vals, size_t n, bool clear)
 {
 	LIBBPF_OPTS(pk_map_read_opts, opts, .sum_percpu = true);
@@ -435,8 +422,8 @@ int pk_map_read_slots(int fd, __u64 *vals, size_t n, bool clear)
 	}
 	memset(vals, 0, n * sizeof(*vals));
 	for (i = 0; i < s->count; i++) {
-		slot = read_uint(pk_map_snapshot__key(s, i), s->key_size);
-		vals[slot < n ? slot : n - 1] += read_uint(pk_map_snapshot__value(s, i),
+		slot = pk__load_uint(pk_map_snapshot__key(s, i), s->key_size);
+		vals[slot < n ? slot : n - 1] += pk__load_uint(pk_map_snapshot__value(s, i),
 							   s->value_size);
 	}
 	pk_map_snapshot__free(s);

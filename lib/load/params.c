@@ -100,28 +100,6 @@ void pk__param_type_name(const struct btf *btf, __u32 id, char *buf, size_t size
 		snprintf(buf, size, "%s%s", name[0] ? name : "?", dims);
 }
 
-static __u64 load_uint(const void *src, size_t size)
-{
-	__u8 u8;
-	__u16 u16;
-	__u32 u32;
-	__u64 u64;
-
-	switch (size) {
-	case 1: memcpy(&u8, src, 1); return u8;
-	case 2: memcpy(&u16, src, 2); return u16;
-	case 4: memcpy(&u32, src, 4); return u32;
-	default: memcpy(&u64, src, 8); return u64;
-	}
-}
-
-static __s64 sign_extend(__u64 v, size_t size)
-{
-	unsigned int shift = 64 - 8 * size;
-
-	return shift ? (__s64)(v << shift) >> shift : (__s64)v;
-}
-
 static void store_uint(void *dst, size_t size, __u64 v)
 {
 	__u8 u8 = v;
@@ -303,7 +281,7 @@ void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, siz
 		pk_escape_text(buf, buf_size, src, strnlen(src, size));
 		return;
 	}
-	v = load_uint(src, size);
+	v = pk__load_uint(src, size);
 	if (p.kind == PT_BOOL) {
 		snprintf(buf, buf_size, "%s", v ? "true" : "false");
 		return;
@@ -319,7 +297,7 @@ void pk__param_format(const struct btf *btf, __u32 type_id, const void *src, siz
 		}
 	}
 	if (p.is_signed)
-		snprintf(buf, buf_size, "%lld", (long long)sign_extend(v, size));
+		snprintf(buf, buf_size, "%lld", (long long)pk__sign_extend(v, size * 8));
 	else
 		snprintf(buf, buf_size, "%llu", (unsigned long long)v);
 }

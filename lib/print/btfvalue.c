@@ -210,8 +210,6 @@ static void compact(const char *s, struct out *o)
 	}
 }
 
-static __u64 load_uint(const unsigned char *d, size_t n);
-static __s64 sign_extend(__u64 v, unsigned int bits);
 
 /* One value through btf_dump, made compact, appended to @o. */
 static int dump_leaf(struct pk_btf_printer *p, __u32 id, const void *data, size_t size,
@@ -258,11 +256,11 @@ static int text_members(struct pk_btf_printer *p, const struct btf_type *t,
 		}
 		if (bits && mt && btf_is_int(mt) && nbytes <= 8 && bits <= 64 && byte + nbytes <= size) {
 			/* a bitfield: btf_dump prints those only inside their struct */
-			__u64 v = load_uint(d + byte, nbytes) >> (off % 8);
+			__u64 v = pk__load_uint(d + byte, nbytes) >> (off % 8);
 
 			v &= bits < 64 ? (1ULL << bits) - 1 : ~0ULL;
 			if (btf_int_encoding(mt) & BTF_INT_SIGNED)
-				snprintf(num, sizeof(num), "%lld", (long long)sign_extend(v, bits));
+				snprintf(num, sizeof(num), "%lld", (long long)pk__sign_extend(v, bits));
 			else
 				snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
 			puts_(o, num);
@@ -339,21 +337,6 @@ int pk_btf_printer__text(struct pk_btf_printer *p, __u32 type_id, const void *da
 /* JSON --------------------------------------------------------------------- */
 
 
-static __u64 load_uint(const unsigned char *d, size_t n)
-{
-	__u64 v = 0;
-
-	/* little-endian, as the BPF target of the hosts probekit runs on */
-	while (n--)
-		v = v << 8 | d[n];
-	return v;
-}
-
-static __s64 sign_extend(__u64 v, unsigned int bits)
-{
-	return bits >= 64 ? (__s64)v : (__s64)(v << (64 - bits)) >> (64 - bits);
-}
-
 static bool is_char(const struct btf *btf, __u32 id)
 {
 	const struct btf_type *t = pk__btf_resolve(btf, &id);
@@ -368,14 +351,14 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 static void json_int_bits(__u8 enc, const unsigned char *d, size_t nbytes, struct pk_json *j,
 			  const char *key, unsigned int bit_off, unsigned int bits)
 {
-	__u64 v = load_uint(d, nbytes) >> (bit_off < 64 ? bit_off : 0);
+	__u64 v = pk__load_uint(d, nbytes) >> (bit_off < 64 ? bit_off : 0);
 
 	if (bits < 64)
 		v &= (1ULL << bits) - 1;
 	if (enc & BTF_INT_BOOL)
 		pk_json__bool(j, key, v != 0);
 	else if (enc & BTF_INT_SIGNED)
-		pk_json__int(j, key, sign_extend(v, bits ? bits : 64));
+		pk_json__int(j, key, pk__sign_extend(v, bits ? bits : 64));
 	else
 		pk_json__uint(j, key, v);
 }
@@ -403,9 +386,9 @@ static void json_enum(const struct btf *btf, const struct btf_type *t, const uns
 		pk_json__null(j, key);
 		return;
 	}
-	v = load_uint(d, t->size);
+	v = pk__load_uint(d, t->size);
 	if (is_signed)
-		v = (__u64)sign_extend(v, t->size * 8);
+		v = (__u64)pk__sign_extend(v, t->size * 8);
 	for (i = 0; i < btf_vlen(t); i++) {
 		__u64 ev;
 		const char *name;
@@ -516,7 +499,7 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 		return;
 	case BTF_KIND_PTR:
 		if (size >= 8)
-			pk_json__uint(j, key, load_uint(d, 8));
+			pk_json__uint(j, key, pk__load_uint(d, 8));
 		else
 			pk_json__null(j, key);
 		return;
@@ -584,10 +567,10 @@ int pk_btf_value_number(const struct btf *btf, __u32 id, const void *data, size_
 	}
 	if ((btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t)) && t->size <= 8 &&
 	    t->size <= size && t->size) {
-		__u64 v = load_uint(data, t->size);
+		__u64 v = pk__load_uint(data, t->size);
 		bool is_signed = btf_is_int(t) ? btf_int_encoding(t) & BTF_INT_SIGNED : btf_kflag(t);
 
-		*out = is_signed ? (long double)sign_extend(v, t->size * 8) : (long double)v;
+		*out = is_signed ? (long double)pk__sign_extend(v, t->size * 8) : (long double)v;
 		return 0;
 	}
 	return -EINVAL;

@@ -670,9 +670,7 @@ size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_colum
 		      const unsigned char *d, size_t size, __u64 x, char *buf, size_t buf_size)
 {
 	struct out o = {buf, buf_size, 0};
-	__s64 sv = c->is_signed && c->bit_size < 64
-		       ? (__s64)(x << (64 - c->bit_size)) >> (64 - c->bit_size)
-		       : (__s64)x;
+	__s64 sv = c->is_signed ? pk__sign_extend(x, c->bit_size) : (__s64)x;
 	const char *name;
 	char sym[256];
 

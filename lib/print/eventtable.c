@@ -597,16 +597,6 @@ const struct pk_event_column *pk_event_table__column(const struct pk_event_table
 
 /* Reading values ------------------------------------------------------------ */
 
-static __u64 load_uint(const unsigned char *d, size_t n)
-{
-	__u64 v = 0;
-
-	/* little-endian, as the BPF target of the hosts probekit runs on */
-	while (n--)
-		v = v << 8 | d[n];
-	return v;
-}
-
 /* The raw bits of an integer-like column, zero-extended; -ENODATA past @size. */
 static int load_bits(const struct pk_event_column *c, const unsigned char *d, size_t size, __u64 *v)
 {
@@ -628,11 +618,6 @@ static int load_bits(const struct pk_event_column *c, const unsigned char *d, si
 	return 0;
 }
 
-static __s64 sign_extend(__u64 v, unsigned int bits)
-{
-	return bits >= 64 ? (__s64)v : (__s64)(v << (64 - bits)) >> (64 - bits);
-}
-
 int pk_event_column__int(const struct pk_event_column *c, const void *data, size_t size, __s64 *v)
 {
 	__u64 x;
@@ -645,7 +630,7 @@ int pk_event_column__int(const struct pk_event_column *c, const void *data, size
 	err = load_bits(c, data, size, &x);
 	if (err)
 		return err;
-	*v = c->is_signed ? sign_extend(x, c->bit_size) : (__s64)x;
+	*v = c->is_signed ? pk__sign_extend(x, c->bit_size) : (__s64)x;
 	return 0;
 }
 
@@ -848,7 +833,7 @@ static void put_column(struct pk_event_table *t, struct pk_line *l, const struct
 		put_field(l, "-", 1, width);
 		return;
 	}
-	v = c->is_signed ? sign_extend(x, c->bit_size) : (__s64)x;
+	v = c->is_signed ? pk__sign_extend(x, c->bit_size) : (__s64)x;
 	switch (c->kind) {
 	case PK_COL_INT:
 	case PK_COL_STACK_ID:
@@ -863,7 +848,7 @@ static void put_column(struct pk_event_table *t, struct pk_line *l, const struct
 	case PK_COL_TIME: put_time(t, l, x, width); return;
 	case PK_COL_ERRNO: put_errno(c, l, v, width); return;
 	case PK_COL_FLOAT: put_float(l, d + byte, c->bit_size, width); return;
-	case PK_COL_PTR: put_hex(l, load_uint(d + byte, c->bit_size / 8), width); return;
+	case PK_COL_PTR: put_hex(l, pk__load_uint(d + byte, c->bit_size / 8), width); return;
 	case PK_COL_STRING: put_string(l, c, d, size, width); return;
 	case PK_COL_VALUE: put_value(t, l, c, d, size, width); return;
 	default:

@@ -470,18 +470,10 @@ struct entries {
 	const unsigned char *keys, *values;
 };
 
-static __u64 read_uint(const void *p, __u32 size)
-{
-	__u64 v = 0;
-
-	memcpy(&v, p, size); /* little-endian, as BPF maps on this host */
-	return v;
-}
-
 size_t pk__hist_slot_of(const struct pk_hist *h, const void *keyp, size_t nr_slots)
 {
 	const unsigned char *key = keyp;
-	__u64 raw = read_uint(key + h->slot_offset, h->slot_size);
+	__u64 raw = pk__load_uint(key + h->slot_offset, h->slot_size);
 	unsigned int sign = h->slot_size * 8 - 1;
 
 	if (h->slot_signed && (raw >> sign) & 1)
@@ -539,7 +531,7 @@ static void member_text(const struct pk_hist *h, const struct member *m, const u
 
 __u64 pk__hist_count(const struct pk_hist *h, const void *value)
 {
-	return read_uint(value, h->count_size);
+	return pk__load_uint(value, h->count_size);
 }
 
 const struct pk__hist_member *pk__hist_members(const struct pk_hist *h, int *n)
@@ -614,7 +606,7 @@ static int print_group(const struct entries *e, FILE *out, const size_t *order, 
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		size_t slot = pk__hist_slot_of(h, e->keys + order[i] * h->key_size, nr_slots);
-		__u64 c = read_uint(e->values + order[i] * h->value_size, h->count_size);
+		__u64 c = pk__load_uint(e->values + order[i] * h->value_size, h->count_size);
 
 		vals[slot] =
 		    __builtin_add_overflow(vals[slot], c, &vals[slot]) ? ~0ULL : vals[slot];

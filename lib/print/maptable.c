@@ -368,22 +368,6 @@ static __u64 global(const struct pk_map_table *t, const char *name, __u64 dflt)
 	return g.found ? g.value : dflt;
 }
 
-static __u64 uint_at(const void *p, __u32 size)
-{
-	__u64 v = 0;
-
-	memcpy(&v, p, size);
-	return v;
-}
-
-static __s64 int_at(const void *p, __u32 size)
-{
-	__u64 v = uint_at(p, size);
-	int shift = 64 - 8 * size;
-
-	return (__s64)(v << shift) >> shift;
-}
-
 static const char *field_data(const struct field *f, const void *key, const void *value)
 {
 	return (const char *)(f->in_value ? value : key) + f->offset;
@@ -406,11 +390,11 @@ static int compare(const void *k1, const void *v1, const void *k2, const void *v
 		if (f->kind == F_STR)
 			c = strncmp(a, b, f->size);
 		else if (f->kind == F_INT)
-			c = int_at(a, f->size) < int_at(b, f->size) ? -1 :
-			    int_at(a, f->size) > int_at(b, f->size);
+			c = pk__load_int(a, f->size) < pk__load_int(b, f->size) ? -1 :
+			    pk__load_int(a, f->size) > pk__load_int(b, f->size);
 		else if (f->kind == F_UINT)
-			c = uint_at(a, f->size) < uint_at(b, f->size) ? -1 :
-			    uint_at(a, f->size) > uint_at(b, f->size);
+			c = pk__load_uint(a, f->size) < pk__load_uint(b, f->size) ? -1 :
+			    pk__load_uint(a, f->size) > pk__load_uint(b, f->size);
 		if (t->sort[i].descending)
 			c = -c;
 	}
@@ -426,9 +410,9 @@ static void text_field(FILE *out, const struct field *f, const char *p, const ch
 	else if (f->kind == F_STR)
 		pk_escape_text(buf, sizeof(buf), p, strnlen(p, f->size));
 	else if (f->kind == F_INT)
-		snprintf(buf, sizeof(buf), "%lld", (long long)int_at(p, f->size));
+		snprintf(buf, sizeof(buf), "%lld", (long long)pk__load_int(p, f->size));
 	else
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)uint_at(p, f->size));
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)pk__load_uint(p, f->size));
 	fprintf(out, "%*s", f->width, buf);
 }
 
@@ -439,9 +423,9 @@ static void json_field(struct pk_json *j, const struct field *f, const char *p, 
 	else if (f->kind == F_STR)
 		pk_json__str(j, f->name, p, strnlen(p, f->size));
 	else if (f->kind == F_INT)
-		pk_json__int(j, f->name, int_at(p, f->size));
+		pk_json__int(j, f->name, pk__load_int(p, f->size));
 	else
-		pk_json__uint(j, f->name, uint_at(p, f->size));
+		pk_json__uint(j, f->name, pk__load_uint(p, f->size));
 }
 
 static void print_row(const struct pk_map_table *t, FILE *out, bool json, const void *key,

@@ -434,22 +434,6 @@ static size_t escape_text(char *dst, size_t size, const char *s, bool quote)
 	return n;
 }
 
-static __u64 read_uint(const void *p, __u32 size)
-{
-	__u64 v = 0;
-
-	memcpy(&v, p, size);
-	return v;
-}
-
-static __s64 read_int(const void *p, __u32 size)
-{
-	__u64 v = read_uint(p, size);
-	unsigned int shift = 64 - size * 8;
-
-	return size < 8 ? (__s64)(v << shift) >> shift : (__s64)v;
-}
-
 static bool char_array(const struct btf *btf, __u32 id)
 {
 	const struct btf_type *t = pk__btf_resolve(btf, &id), *e;
@@ -491,10 +475,10 @@ static void value_text(const struct pk__metric *f, const struct label *l, const 
 
 	if (t && t->size == l->size) {
 		if (!is_signed(t)) {
-			snprintf(buf, size, "%llu", (unsigned long long)read_uint(p, t->size));
+			snprintf(buf, size, "%llu", (unsigned long long)pk__load_uint(p, t->size));
 			return;
 		}
-		v = read_int(p, t->size);
+		v = pk__load_int(p, t->size);
 		name = enum_name(f->btf, t, v);
 		if (name && *name)
 			pk_escape_text(buf, size, name, strlen(name));
@@ -532,8 +516,8 @@ static long double entry_value(const struct pk__metric *f, const void *value)
 		return pk__hist_count(f->hist, value);
 	value = (const unsigned char *)value + f->count_offset;
 	if (f->count_signed)
-		return read_int(value, f->count_size);
-	return read_uint(value, f->count_size);
+		return pk__load_int(value, f->count_size);
+	return pk__load_uint(value, f->count_size);
 }
 
 struct sort_ctx {
@@ -660,7 +644,7 @@ static bool read_sum(const struct pk__metric *f, const unsigned char *key, long 
 		return true;
 	}
 	for (i = 0; i < ncpu; i++)
-		total += read_uint(vals + i * stride, f->sum_count_size);
+		total += pk__load_uint(vals + i * stride, f->sum_count_size);
 	free(vals);
 	*sum = total;
 	return true;
