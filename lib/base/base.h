@@ -307,6 +307,16 @@ void pk__child_release(struct pk__child *c);
  * @status, or a negative errno.
  */
 int pk__child_reason(pid_t pid, int fd, char *msg, size_t size, int *status);
+/*
+ * Runs the program @argv (found on PATH when argv[0] has no '/') with stdin
+ * and stdout on /dev/null and its stderr kept in @err (NUL-terminated, its
+ * first @size - 1 bytes; *@len their length when @len). When a signal
+ * interrupts the wait and @cancel(@ctx) says so, the child is killed and
+ * -EINTR returned. Else its exit status, 128 + the signal that ended it, or
+ * -errno when it could not be started.
+ */
+int pk__run_captured(const char *const *argv, char *err, size_t size, size_t *len,
+		     bool (*cancel)(void *ctx), void *ctx);
 
 /* Libraries opened at run time ---------------------------------------------- */
 

@@ -259,3 +259,78 @@ int pk__child_reason(pid_t pid, int fd, char *msg, size_t size, int *status)
 	}
 	return 0;
 }
+
+/* Kills @pid, once, when @cancel says so. */
+static void maybe_cancel(pid_t pid, bool (*cancel)(void *ctx), void *ctx, bool *cancelled)
+{
+	if (!*cancelled && cancel && cancel(ctx)) {
+		*cancelled = true;
+		kill(pid, SIGKILL);
+	}
+}
+
+/* All of @fd, its first @size - 1 bytes kept (read to the end: no SIGPIPE). */
+static size_t drain(int fd, char *buf, size_t size, pid_t pid, bool (*cancel)(void *ctx),
+		    void *ctx, bool *cancelled)
+{
+	char chunk[4096];
+	size_t len = 0, take;
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno != EINTR)
+				break;
+			maybe_cancel(pid, cancel, ctx, cancelled);
+			continue;
+		}
+		take = len + 1 < size ? size - 1 - len : 0;
+		take = take < (size_t)n ? take : (size_t)n;
+		memcpy(buf + len, chunk, take);
+		len += take;
+	}
+	if (size)
+		buf[len] = '\0';
+	return len;
+}
+
+int pk__run_captured(const char *const *argv, char *err, size_t size, size_t *len,
+		     bool (*cancel)(void *ctx), void *ctx)
+{
+	bool cancelled = false;
+	int pipefd[2], status, null;
+	size_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		null = open("/dev/null", O_RDWR);
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execvp(argv[0], (char *const *)argv);
+		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = drain(pipefd[0], err, size, pid, cancel, ctx, &cancelled);
+	close(pipefd[0]);
+	if (len)
+		*len = n;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+		maybe_cancel(pid, cancel, ctx, &cancelled);
+	}
+	if (cancelled)
+		return -EINTR;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

@@ -54,35 +54,13 @@ static bool valid_btf(const char *path)
 static int run_bpftool(const char *src, const char *out, const char *obj, char *why,
 		       size_t why_size)
 {
+	const char *argv[] = { "bpftool", "gen", "min_core_btf", src, out, obj, NULL };
 	char msg[256];
-	int pipefd[2], status, err;
-	pid_t pid;
+	int status = pk__run_captured(argv, msg, sizeof(msg), NULL, NULL, NULL);
 
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(pipefd[1], STDERR_FILENO);
-		execlp("bpftool", "bpftool", "gen", "min_core_btf", src, out, obj, (char *)NULL);
-		dprintf(STDERR_FILENO, "cannot run bpftool: %s", strerror(errno));
-		_exit(127);
-	}
-	close(pipefd[1]);
-	err = pk__child_reason(pid, pipefd[0], msg, sizeof(msg), &status);
-	if (err)
-		return err;
-	if (WIFEXITED(status) && !WEXITSTATUS(status))
-		return 0;
+	if (status <= 0)
+		return status;
+	msg[strcspn(msg, "\n")] = '\0';
 	pk__why(why, why_size, "bpftool gen min_core_btf failed: %s",
 		msg[0] ? msg : "no message");
 	return -ECHILD;

@@ -380,41 +380,6 @@ static const char *target_arch(void)
 #endif
 }
 
-/*
- * After a signal the process caught: when the caller's cancel() says so
- * (Ctrl-C during a compile loads nothing), clang is killed; its stderr then
- * ends and run_argv() returns -EINTR.
- */
-static void cancel_clang(struct job *j, pid_t pid)
-{
-	if (!j->cancelled && j->cancel && j->cancel(j->ctx)) {
-		j->cancelled = true;
-		kill(pid, SIGKILL);
-	}
-}
-
-/* clang's stderr, kept (up to DIAG_MAX) to be read for a misspelt helper. */
-static void read_diagnostics(struct job *j, int fd, pid_t pid)
-{
-	char buf[4096];
-	ssize_t n;
-
-	j->diag_len = 0;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno != EINTR)
-				break;
-			cancel_clang(j, pid);
-			continue;
-		}
-		if (j->diag_len + n < DIAG_MAX) {
-			memcpy(j->diag + j->diag_len, buf, n);
-			j->diag_len += n;
-		}
-	}
-	j->diag[j->diag_len] = '\0';
-}
-
 /* The flags every compile and the precompiled header share. */
 static int common_args(struct job *j, const char **argv, char inc[4][PATH_MAX + 4])
 {
@@ -437,11 +402,13 @@ static int common_args(struct job *j, const char **argv, char inc[4][PATH_MAX + 
 	return n;
 }
 
-/* Runs clang with @argv; its stderr is kept in j->diag. */
+/*
+ * Runs clang with @argv; its stderr is kept in j->diag. Ctrl-C while it runs
+ * (the caller's cancel()) kills it, and every later run: -EINTR.
+ */
 static int run_argv(struct job *j, const char **argv, int n)
 {
-	int status, i, pipefd[2];
-	pid_t pid;
+	int status, i;
 
 	if (j->cancelled)
 		return -EINTR;
@@ -451,34 +418,9 @@ static int run_argv(struct job *j, const char **argv, int n)
 		fputc('\n', j->log);
 		fflush(j->log);
 	}
-	if (pipe2(pipefd, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		dup2(pipefd[1], STDERR_FILENO);
-		execv(j->clang, (char *const *)argv);
-		fprintf(stderr, "cannot run %s: %s\n", j->clang, strerror(errno));
-		_exit(127);
-	}
-	close(pipefd[1]);
-	read_diagnostics(j, pipefd[0], pid);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-		cancel_clang(j, pid);
-	}
-	if (j->cancelled)
-		return -EINTR;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	status = pk__run_captured(argv, j->diag, sizeof(j->diag), &j->diag_len, j->cancel, j->ctx);
+	j->cancelled = status == -EINTR;
+	return status;
 }
 
 static int run_clang(struct job *j, const char *obj, const char *dep)
