@@ -819,6 +819,10 @@ int pk_compile(const char *src, char *obj_path, size_t size, const struct pk_com
 			fprintf(j.log, "%s: compiled before, using %s\n", src, obj_path);
 		return 0;
 	}
+	/*
+	 * Not with -D: a define can change vmlinux.h itself (its #ifndef
+	 * BPF_NO_PRESERVE_ACCESS_INDEX), which the PCH was made without.
+	 */
 	no_pch = getenv("PROBEKIT_NO_PCH");
 	if (!PK_OPTS_GET(opts, no_pch, false) && !(no_pch && !strcmp(no_pch, "1")) &&
 	    !j.nr_defines)
