@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The runtime layer's internals (lib/runtime/): the tool runtime. It has
- * none of its own yet; its files include this for the layers below
- * (lib/README.md).
+ * The runtime layer's internals (lib/runtime/): the tool runtime's state,
+ * shared by its files (cli.c, options.c, declared.c); they include this for
+ * the layers below (lib/README.md).
  */
 #ifndef PROBEKIT_RUNTIME_H
 #define PROBEKIT_RUNTIME_H
+
+#include <probekit/cli.h>
+#include <probekit/events.h>
 
 #include "../print/print.h"
 
@@ -48,5 +51,72 @@ int pk__declared_targets(const struct pk__declared *d, struct pk_attach *att, ch
 /* A PK_POSITIONAL option's value given without its name: the next one not given. */
 int pk__declared_positional(struct pk__declared *d, const char *arg, char *why, size_t why_size);
 void pk__declared_free(struct pk__declared *d);
+
+/* The state of a tool's run (cli.c) ----------------------------------------- */
+
+#define MAX_WATCHES 8
+
+struct watch {
+	int fd;
+	int (*fn)(struct pk_run *run, int fd);
+	bool owned;
+};
+
+struct pk_run {
+	const struct pk_tool *tool;
+	const char *name;
+	FILE *out;
+	bool out_broken;
+	bool json;
+	/* --folded, --svg FILE (PK_TOOL_STACKS) */
+	bool folded;
+	const char *svg;
+	int verbose;
+	unsigned long duration_ms;
+	enum pk_mech mechanism;
+	struct pk_events_opts events_opts;
+	struct pk_attach *att;
+	/* tool->open's object, which owns att */
+	struct pk_object *obj;
+	struct pk_events *events;
+	unsigned int interval_ms;
+	int epfd;
+	struct watch watches[MAX_WATCHES];
+	int nr_watches;
+	bool stop;
+	int status;
+	__u64 lost_reported;
+	/* -c */
+	const char *command;
+	struct pk__child child;
+	bool saw_pid;
+	/* pk_run__set_command_exit(false): no ptrace of -c's command */
+	bool no_command_exit;
+	/* options and filters declared in the BPF object */
+	struct pk__declared declared;
+	/* the pid filter's value from the tool's own -p (run's) */
+	pid_t filter_pid;
+	/* why a target a declared option gave cannot be attached: the load's reason */
+	char target_why[512];
+	/* tool options seen before the declarations, handled after them */
+	struct {
+		int key;
+		const char *arg;
+	} deferred[64];
+	int nr_deferred;
+	/* --metrics */
+	const char *metrics_addr;
+	unsigned long metrics_max;
+	bool quiet;
+	struct pk_metrics *metrics;
+	struct pk_events *metrics_events;
+	/* the way out, for -v: the loop left, the final work done, all detached */
+	long long stopped_ns, finished_ns, detached_ns;
+	/* the way in, for -v: main entered, attaching began and ended */
+	long long main_ns, attach_ns, attached_ns;
+};
+
+/* Parses the command line into @run (options.c): 0, 1 after --help or --version, or -errno. */
+int pk__run_parse_command_line(struct pk_run *run, int argc, char **argv);
 
 #endif
