@@ -309,6 +309,10 @@ format:
 clean:
 	rm -rf $(BUILD)
 
+# The compilers' dependency files, included; nothing remakes them (else make's
+# built-in %: %.c tries build/onefile/NAME.d from a NAME.d.c, compiling vmlinux.h
+# for it at every run)
+%.d: ;
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Fuzzing -------------------------------------------------------------------
