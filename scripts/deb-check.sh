@@ -38,7 +38,9 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # lintian as Debian's archive runs it: any error or warning fails
-lintian --fail-on error,warning "${debs[@]}" >"$work/lintian" 2>&1 ||
+# (its temporary files, which it leaves behind, go under build/: TMPDIR)
+mkdir -p "$work/tmp"
+TMPDIR=$PWD/$work/tmp lintian --fail-on error,warning "${debs[@]}" >"$work/lintian" 2>&1 ||
 	{ cat "$work/lintian"; fail "lintian"; }
 say "lintian: no error, no warning on ${debs[*]}"
 
