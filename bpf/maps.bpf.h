@@ -124,13 +124,19 @@ static __always_inline __u32 pk_log2l(__u64 v)
  *		PK_ROW_HEADER("\n   PREV PREV_COMM           NEXT NEXT_COMM           COUNT")
  *		PK_ROW_SORT("-count prev_pid next_pid") PK_ROW_TOP(top);
  *
+ * A member with a declared integer format (pk_syscall_t, pk_errno_t,
+ * PK_DURATION(ns, us)... of probekit.bpf.h) prints in it, as in an event
+ * table: "openat", "12.345".
  * PK_ROW_SORT: members, '-' for descending. PK_ROW_TOP(var): only the
  * first var rows (a const volatile global, an option; 0 is all).
- * PK_ROW_WHEN(var) / PK_ROW_UNLESS(var): printed only when the global
- * is non-zero / zero. PK_ROW_CLEAR: each print empties the map (counts
- * per interval). PK_ROW_HEADER_ONCE: the header is printed once, when
+ * PK_TABLE_WHEN(var) / PK_TABLE_UNLESS(var) (below; any map) print it
+ * only while options are set or not: given several times, all of them
+ * must hold (one table per combination of options: syscount's -P, -L and
+ * -m). PK_CLEAR (below): each print empties the map (counts per
+ * interval). PK_ROW_HEADER_ONCE: the header is printed once, when
  * the tool starts, rather than before each print. With --json each row is
- * an object of the row's members, in the row's order, raw values.
+ * an object of the row's members, in the row's order, raw values, and the
+ * declared formats' text beside them: "named":{"nr":"getppid"}.
  */
 #define PK__ROW_TAG(s) __attribute__((btf_decl_tag(s)))
 #define PK_TABLE_ROW(fmt) PK__ROW_TAG("pk_row:" fmt)
@@ -138,9 +144,6 @@ static __always_inline __u32 pk_log2l(__u64 v)
 #define PK_ROW_HEADER_ONCE PK__ROW_TAG("pk_row_header_once")
 #define PK_ROW_SORT(members) PK__ROW_TAG("pk_row_sort:" members)
 #define PK_ROW_TOP(var) PK__ROW_TAG("pk_row_top:" #var)
-#define PK_ROW_WHEN(var) PK__ROW_TAG("pk_row_when:" #var)
-#define PK_ROW_UNLESS(var) PK__ROW_TAG("pk_row_unless:" #var)
-#define PK_ROW_CLEAR PK__ROW_TAG("pk_row_clear")
 
 /* the kernel's PERF_MAX_STACK_DEPTH: the deepest stack bpf_get_stackid() takes */
 #define PK_STACK_DEPTH 127
@@ -222,8 +225,10 @@ static __always_inline __u32 pk_log2l(__u64 v)
 		__typeof__(keytype) bucket;                                                        \
 		__u32 slot;                                                                        \
 	};                                                                                         \
+	/* not preallocated: room for every key is megabytes the kernel would zero at load */ \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
 		__uint(max_entries, (slots)*PK_HIST_MAX_KEYS);                                     \
 		__type(key, struct name##_hist_key);                                               \
 		__type(value, __u64);                                                              \
@@ -253,16 +258,28 @@ static __always_inline __u32 pk_log2l(__u64 v)
  * Members of a struct key or value are columns, with the formats of
  * PK_EVENT records (probekit.bpf.h: pk_ipv4_t, PK_DURATION()...). A scalar
  * key or value is one column: PK_TABLE_KEY("NAME") / PK_TABLE_VALUE("NAME")
- * name it (else KEY, VALUE). PK_TABLE_SORT("NAME") sorts by that column
- * ("-NAME": the other way), else by the value's first; PK_TABLE_TOP(N)
+ * name it (else KEY, VALUE). PK_TABLE_SORT("NAME") sorts by that column,
+ * largest first as bcc's counts are ("-NAME": smallest first; PK_ROW_SORT's
+ * '-' is the other way round, as its default is ascending), else by the
+ * value's first; PK_TABLE_TOP(N)
  * prints the first N (run's --top overrides). PK_TABLE alone asks for a
  * table with none of these.
+ * For any map (either table, a histogram, a plain one): PK_TABLE_WHEN(var)
+ * / PK_TABLE_UNLESS(var) print it only when the const volatile global var
+ * is non-zero / zero (an option: bcc's tcpconnect -c, tcprtt -m), each
+ * any number of times, all of which must hold; PK_CLEAR empties it at
+ * each print (per-interval counts and histograms; PK_TOOL_CLEAR does it
+ * for every printed map but the PK_PRIVATE ones).
  */
 #define PK_TABLE PK__HIST_TAG("pk_table")
 #define PK_TABLE_KEY(name) PK__HIST_TAG("pk_table_key:" name)
 #define PK_TABLE_VALUE(name) PK__HIST_TAG("pk_table_value:" name)
 #define PK_TABLE_SORT(name) PK__HIST_TAG("pk_table_sort:" name)
 #define PK_TABLE_TOP(n) PK__HIST_TAG("pk_table_top:" PK__HIST_STR(n))
+#define PK_TABLE_WHEN(var) PK__HIST_TAG("pk_table_when:" #var)
+#define PK_TABLE_UNLESS(var) PK__HIST_TAG("pk_table_unless:" #var)
+/* each print (each -i interval, and the last) empties this map, any kind (bcc's dist.clear()) */
+#define PK_CLEAR PK__HIST_TAG("pk_clear")
 
 /*
  * Metrics (--metrics; include/probekit/metrics.h): with no annotation, a
@@ -281,6 +298,14 @@ static __always_inline __u32 pk_log2l(__u64 v)
  * cannot give one): an array of one __u64 for PK_HIST, a hash keyed by the
  * bucket type for PK_HIST_KEYED.
  */
+/*
+ * A map of the file's working state (start times in flight, scratch):
+ * PK_PRIVATE after its declaration keeps it out of the printed maps, out
+ * of -i's clearing (PK_TOOL_CLEAR, --clear) and out of the metrics.
+ *
+ *	PK_HASH(start, __u64, __u64, 10240) PK_PRIVATE;
+ */
+#define PK_PRIVATE PK__HIST_TAG("pk_print:none") PK__HIST_TAG("pk_metric:none")
 #define PK_GAUGE	     PK__HIST_TAG("pk_metric:gauge")
 #define PK_NO_METRIC	     PK__HIST_TAG("pk_metric:none")
 #define PK_METRIC_NAME(name) PK__HIST_TAG("pk_metric_name:" name)

@@ -304,13 +304,22 @@ typedef __u32 pk_event_kind_t;
  *					record's pid or tgid)
  *	__u64 lat PK_DURATION(ns, ms);	a duration stored in ns, shown in ms,
  *					header "LAT(ms)"; units ns us ms s
+ *	pk_wstatus_t status;		a wait status (task->exit_code): "code 3",
+ *					"signal 9 (KILL)" (bcc's exitsnoop)
+ *	pk_target_t func;		a PK_TARGET_EACH cookie as the name of
+ *					the target matched (tool.bpf.h)
  *	__u64 ts PK_FMT("clock");	a bpf_ktime_get_ns() as the wall clock
- *					(HH:MM:SS, bcc's -T)
+ *					(HH:MM:SS, bcc's -T); "clock:ms" adds
+ *					.mmm, "clock:utc" is in UTC, and a
+ *					"clock:ms" column's header is bcc's
+ *					exitsnoop's TIME-UTC (TIME-CET...)
  * and for any column:
  *	PK_HEADER("NAME")		its header
  *	PK_WHEN(var)			shown only when the const volatile global
  *					@var is non-zero (an option sets it: -T,
  *					-x; or --set var=1)
+ *	PK_UNLESS(var)			hidden while @var is non-zero (with
+ *					PK_WHEN: both must hold)
  */
 #if __has_attribute(btf_decl_tag)
 #define PK__TAG(s) __attribute__((btf_decl_tag(s)))
@@ -320,6 +329,7 @@ typedef __u32 pk_event_kind_t;
 #define PK_FMT(name) PK__TAG("pk_fmt:" name)
 #define PK_HEADER(name) PK__TAG("pk_header:" name)
 #define PK_WHEN(var) PK__TAG("pk_when:" #var)
+#define PK_UNLESS(var) PK__TAG("pk_unless:" #var)
 #define PK_DURATION(stored, shown) PK__TAG("pk_fmt:duration:" #stored ":" #shown)
 #define PK_INET(family_member) PK__TAG("pk_fmt:inet") PK__TAG("pk_family:" #family_member)
 #define PK_PORT(member) PK__TAG("pk_port:" #member)
@@ -337,6 +347,8 @@ typedef __u64 pk_bytes_t;
 typedef __u32 pk_dev_t;
 typedef __u64 pk_ksym_t;
 typedef __u64 pk_usym_t;
+typedef __s32 pk_wstatus_t;
+typedef __u32 pk_target_t;
 
 /*
  * Stack ids, for printers that symbolize stacks (`probekit run` prints a

@@ -40,7 +40,10 @@
  *	PK_TOOL_EXAMPLE("taskswitch -d 5 -t 10    # the 10 most frequent pairs over 5 s");
  *	PK_TOOL_BANNER("Counting every {interval} s... Hit Ctrl-C to end.");
  *	PK_TOOL_INTERVAL(5);		print the tables every 5 s unless -i says otherwise
+ *	PK_TOOL_CLEAR;			each print (every -i) empties the maps, as bcc's
+ *					tools clear their histograms per interval
  *	PK_PREFER("raw_tp fentry kprobe tp_btf tracepoint");
+ *	PK_TOOL_CLEAR;			each print under -i empties the maps (run's --clear)
  *
  * The banner is printed once attached (not with --json); {interval} is -i's
  * seconds. PK_PREFER orders the fallback of the programs' groups (object.h)
@@ -55,7 +58,61 @@
 #define PK_TOOL_EXAMPLE(text) PK__FILE_TAG("pk_example:" text)
 #define PK_TOOL_BANNER(text) PK__FILE_TAG("pk_banner:" text)
 #define PK_TOOL_INTERVAL(secs) PK__FILE_TAG("pk_interval:" #secs)
+#define PK_TOOL_CLEAR PK__FILE_TAG("pk_clear:")
 #define PK_PREFER(kinds) PK__FILE_TAG("pk_prefer:" kinds)
+/*
+ * A built-in tool that traces one process only (uprobes in every process
+ * would tax the whole machine): without -p or -c it is a usage error. The
+ * file declares PK_FILTER_PID too.
+ */
+#define PK_TOOL_NEEDS_PID PK__FILE_TAG("pk_needs:pid")
+/*
+ * Programs attached only when the run has a pid filter (-p, or -c's
+ * command), or only when it has none: bcc's memleak traces a process's
+ * allocators with uprobes, and the kernel's, through the kmem tracepoints,
+ * without one. @progs is a space-separated list of program names, each a
+ * glob ("*_enter"); the others are left out before load. For programs in no
+ * fallback group (a group's member is chosen by its group).
+ *
+ *	PK_WITH_PID("*_enter *_exit");
+ *	PK_WITHOUT_PID("kmem_*");
+ */
+#define PK_WITH_PID(progs) PK__FILE_TAG("pk_with_pid:" progs)
+#define PK_WITHOUT_PID(progs) PK__FILE_TAG("pk_without_pid:" progs)
+/*
+ * -c/--command for a built-in tool that cannot filter by pid (what it
+ * traces happens in softirq: retransmits, RTT samples): it traces the
+ * whole machine while the command runs, and ends when it exits. A file
+ * with PK_FILTER_PID has -c without this (and traces the command only).
+ */
+#define PK_TOOL_COMMAND_LIFETIME PK__FILE_TAG("pk_command:lifetime")
+/*
+ * PK_EVENTS_UNLESS(var): the file sends no PK_EVENT() records while the
+ * global @var is set (an option such as bcc's -c that counts into a table
+ * instead), so the records' header is not printed then either.
+ */
+#define PK_EVENTS_UNLESS(var) PK__FILE_TAG("pk_events_unless:" #var)
+/*
+ * PK_TOOL_CSV(var): while the global @var is set (bcc's tcplife -s), the
+ * records' header and rows are comma-separated and unpadded.
+ */
+#define PK_TOOL_CSV(var) PK__FILE_TAG("pk_csv:" #var)
+
+/*
+ * PK_TOOL_INTERVAL_COUNT(1): bcc's `TOOL [interval [count]]` (cachestat,
+ * vmstat's shape): two positional options, the seconds between prints
+ * (@secs unless given; -i still wins) and how many prints before the tool
+ * stops by itself (0, the default: until Ctrl-C or -d). The file declares
+ * no other PK_POSITIONAL option before them.
+ */
+#define PK_TOOL_INTERVAL_COUNT(secs)                                                              \
+	PK__FILE_TAG("pk_interval_count:");                                                       \
+	const volatile __u32 interval_secs PK_OPTION(, "interval-secs", "SECS",                 \
+						     "print every SECS seconds")    \
+		PK_OPTION_RANGE(1, 86400) PK_POSITIONAL = secs;                                   \
+	const volatile __u32 interval_count PK_OPTION(, "count", "COUNT",                       \
+						      "stop after COUNT prints (0: never)")    \
+		PK_POSITIONAL = 0
 
 /*
  * Integer options with a range: PK_OPTION_RANGE(1, 1000000) after
@@ -81,7 +138,53 @@
  * (pk_attach__add_target()): a missing one gets "did you mean".
  */
 #define PK_TARGET(prog) PK__TAG("pk_target:" #prog)
+/*
+ * PK_TARGET_EACH after PK_TARGET(): the value is a pattern, bcc
+ * funccount's: a glob ("c:malloc*", "t:syscalls:sys_enter_getpp*",
+ * "vfs_*"), or with the bool option tagged PK_TARGET_REGEX set, an
+ * extended regular expression matched from the name's start. The runtime
+ * attaches the program once per match (one uprobe_multi link for a
+ * library's functions where the kernel has them), match i with cookie i,
+ * and a key member of type pk_target_t prints as the name of match i:
+ *
+ *	const volatile char pattern[256] PK_OPTION(, "pattern", "PATTERN", "...")
+ *		PK_TARGET(count__uprobe count__tp) PK_TARGET_EACH PK_POSITIONAL = "";
+ *	const volatile bool regex PK_OPTION(r, "regexp", "", "...") PK_TARGET_REGEX = false;
+ *	struct key { pk_target_t func; };	counts[{bpf_get_attach_cookie(ctx)}]++
+ *
+ * Cookies need kernel 5.15 (uprobes, kprobes, tracepoints); no match is an
+ * error, and more than PK_TARGET_EACH_MAX (1000) matches too.
+ */
+#define PK_TARGET_EACH PK__TAG("pk_target_each")
+/*
+ * PK_TARGET_CHOICE(progs, table) on a string option: programs @progs
+ * (whose SEC() names no target) take the target that the option's value
+ * picks from @table, "VALUE=TARGET ..."; a value not in it is a usage
+ * error naming the choices. fsslower's -t:
+ *
+ *	const volatile char fstype[16] PK_OPTION(t, "type", "FSTYPE", "...")
+ *		PK_TARGET_CHOICE(read__fentry read__kprobe,
+ *				 "ext4=ext4_file_read_iter xfs=xfs_file_read_iter") = "ext4";
+ */
+#define PK_TARGET_CHOICE(progs, table) PK__TAG("pk_target_choice:" #progs "|" table)
+#define PK_TARGET_REGEX PK__TAG("pk_target_regex")
 #define PK_POSITIONAL PK__TAG("pk_positional")
+/*
+ * PK_LIST_NAMES("syscalls") on a bool option: given, the tool prints the
+ * names it knows of that kind and exits 0 without loading anything (bcc's
+ * syscount -l: the architecture's syscall names, sorted, four a line).
+ */
+#define PK_LIST_NAMES(kind) PK__TAG("pk_lists:" kind)
+
+/*
+ * PK_SAMPLE_FREQ(49): the file's -F HZ option, the rate at which its
+ * perf_event programs sample the CPU clock on each CPU (bcc's profile -F);
+ * the runtime opens the perf events at the value given, else at @hz.
+ */
+#define PK_SAMPLE_FREQ(hz)                                                                         \
+	const volatile __u32 sample_freq PK_OPTION(F, "frequency", "HZ",                         \
+						   "sample the CPU clock at HZ on each CPU")    \
+		PK_OPTION_RANGE(1, 100000) PK__TAG("pk_sample_freq") = hz
 
 /*
  * The standard filters, filled in by the runtime. A program calls

@@ -239,6 +239,8 @@ int pk_run__add_targets(struct pk_run *run, struct pk_attach *att);
 int pk_run__positional(struct pk_run *run, int argc, char **argv);
 /* For a tool with its own -p (run): the pid filter's value. */
 void pk_run__set_pid_filter(struct pk_run *run, pid_t pid);
+/* The pid a declared PK_FILTER_PID option (-p) was given, or 0. */
+pid_t pk_run__declared_pid(const struct pk_run *run);
 
 /* "tool: message" on stderr; returns -PK_EUSAGE so a parser can return it. */
 int pk_run__usage_error(const struct pk_run *run, const char *fmt, ...)

@@ -45,6 +45,9 @@ struct btf;
  *	ksym usym	an address as its function (usym: in the record's
  *			tgid or pid)
  *	clock		a bpf_ktime_get_ns() as wall-clock HH:MM:SS
+ *	wstatus		a wait status (a task's exit_code) as bcc's exitsnoop
+ *			shows it: "0", "code 3", "signal 9 (KILL)",
+ *			"signal 11 (SEGV), core dumped"
  *	duration:IN:OUT	a duration stored in IN shown in OUT (ns us ms s),
  *			the unit in the header: "LAT(ms)"
  * and tags "pk_port:MEMBER" / "pk_port_be:MEMBER" (an address column
@@ -74,8 +77,11 @@ struct btf;
  * rules). Records shorter than the type print "-" for what is missing.
  *
  * JSON nests as the type does (pk_btf_value_json()), with raw values so
- * that it round-trips, plus the errno names found and the named form of
- * each formatted column ("named": {"daddr": "127.0.0.1:80"}).
+ * that it round-trips, except that an address column (pk_ipv4_t,
+ * pk_ipv6_t, PK_INET) is its address text ("127.0.0.1", "::1"; null for
+ * an INET family that is neither), its port staying the number in its own
+ * member; plus the errno names found and the named form of each formatted
+ * column ("named": {"daddr": "127.0.0.1:80"}).
  *
  * Printing a record allocates nothing and makes no stdio call per field:
  * it goes into a struct pk_line.
@@ -110,6 +116,8 @@ enum pk_col_kind {
 	PK_COL_KSYM,	   /* a kernel address as its function */
 	PK_COL_USYM,	   /* a user address as its function */
 	PK_COL_CLOCK,	   /* a bpf_ktime_get_ns() as HH:MM:SS */
+	PK_COL_WSTATUS,	   /* a wait status: "code 3", "signal 9 (KILL)" */
+	PK_COL_TARGET,	   /* a PK_TARGET_EACH cookie as its target's name */
 };
 
 /* PK_COL_DURATION units: powers of 1000 from ns */
@@ -155,6 +163,12 @@ struct pk_event_column {
 	__u32 flags_type_id;
 	/* PK_COL_USYM: the column holding the process's pid, or -1 */
 	int pid_column;
+	/* "pk_unless:VAR": hidden while VAR is set (after @when's test), else NULL */
+	const char *unless;
+	bool when_on, unless_on;
+	/* PK_COL_CLOCK: in UTC ("clock:utc"), not local time; @unit_shown
+	 * PK_UNIT_MS adds milliseconds ("clock:ms": HH:MM:SS.mmm) */
+	bool utc;
 };
 
 struct pk_event_table_opts {

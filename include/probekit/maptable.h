@@ -30,11 +30,12 @@ struct pk_map_table *pk_map_table__new(struct bpf_object *obj, const struct bpf_
 				       char *why, size_t why_size);
 /* Whether the header is printed once at the start (PK_ROW_HEADER_ONCE). */
 bool pk_map_table__header_once(const struct pk_map_table *t);
-/* Prints the header line (text only; nothing without one, or when the table is not shown). */
+/* Prints the header line (text only; nothing without one). */
 void pk_map_table__header(const struct pk_map_table *t, FILE *out);
 /*
- * Prints the rows, after the header unless it is printed once; nothing
- * when PK_ROW_WHEN/UNLESS say so. @time is the "time" member's text.
+ * Prints the rows, after the header unless it is printed once; with
+ * PK_CLEAR, empties the map. Whether it prints at all (PK_TABLE_WHEN/UNLESS)
+ * is the object printer's call. @time is the "time" member's text.
  * Returns the number of rows or a negative errno.
  */
 int pk_map_table__print(const struct pk_map_table *t, FILE *out, bool json, const char *time);

@@ -72,9 +72,12 @@ struct pk_object_maps_opts {
 	bool time;
 	/* the maps of stack ids into this flame graph too */
 	struct pk_flamegraph *fg;
+	/* out, when not NULL: the stacks not taken, as pk_stack_map_print_opts has them */
+	size_t *missed_stacks;
+	bool *stacks_collided;
 	size_t : 0;
 };
-#define pk_object_maps_opts__last_field fg
+#define pk_object_maps_opts__last_field stacks_collided
 
 /*
  * Every map the program declared. Returns 0 or a negative errno, with

@@ -79,8 +79,8 @@ struct pk_param_option {
 	long long min, max;
 	/* PK_OPTION_PID: a running process or thread */
 	bool pid;
-	/* PK_TARGET(prog): the value is program @target_of's target */
-	char target_of[64];
+	/* PK_TARGET(prog): the value is program @target_of's target (several: by spaces) */
+	char target_of[256];
 	/* PK_POSITIONAL: also given as an argument without its name */
 	bool positional;
 };
@@ -101,6 +101,11 @@ int pk_params__options_btf(const struct btf *btf, struct pk_param_option *out, s
  * "@prefix:TEXT" (@prefix "pk_summary"...), or NULL.
  */
 const char *pk_params__file_tag(const struct btf *btf, const char *prefix, int n);
+/*
+ * Whether program @name is left out of a run with a pid filter (@pid) or
+ * without one: the file's PK_WITH_PID() / PK_WITHOUT_PID() lists.
+ */
+bool pk_params__prog_off(const struct btf *btf, const char *name, bool pid);
 
 #ifdef __cplusplus
 }

@@ -50,9 +50,14 @@ struct pk_stack_printer_opts {
 	 * command started for tracing): its maps are read only when
 	 * pk_stack_printer__load_pid() says */
 	pid_t later_pid;
+	/* bcc profile's -a: kernel frames end in "_[k]" (text and folded) */
+	bool annotate;
+	/* bcc profile's -d: a "-" frame between the user and the kernel stack
+	 * of a folded line, when both were taken */
+	bool delimit;
 	size_t :0;
 };
-#define pk_stack_printer_opts__last_field later_pid
+#define pk_stack_printer_opts__last_field delimit
 
 struct pk_stack_printer;
 
@@ -84,9 +89,17 @@ struct pk_stack_map_print_opts {
 	bool folded;
 	/* and/or: each entry's stack added to this flame graph */
 	struct pk_flamegraph *fg;
+	/*
+	 * Out, when not NULL: added to, the stacks of the entries printed that
+	 * were not taken (bcc's "N stack traces could not be displayed": an
+	 * error other than -EFAULT, no stack in this mode); set, whether one
+	 * was a hash collision in the stack map (-EEXIST)
+	 */
+	size_t *missed;
+	bool *collided;
 	size_t :0;
 };
-#define pk_stack_map_print_opts__last_field fg
+#define pk_stack_map_print_opts__last_field collided
 
 /* Returns the number of entries printed, or a negative errno (-ENOENT: no stack ids). */
 int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const struct bpf_map *map,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <bpf/btf.h>
 #include <linux/types.h>
@@ -210,6 +211,8 @@ struct pk__cache_header {
 };
 /* The header's file name: the entry's with this after it */
 #define PK__CACHE_SUM ".sum"
+/* beside a large entry: that its payload, as it is now, was checked (cache.c) */
+#define PK__CACHE_OK ".ok"
 /* 0, or -EINVAL for anything but a whole, well-formed header. */
 int pk__cache_header_parse(const void *buf, size_t len, struct pk__cache_header *h);
 void pk__cache_header_format(const struct pk__cache_header *h,
@@ -285,6 +288,18 @@ struct pk__child {
 	int status;
 };
 
+/*
+ * A helper that needs no words with us (spawn.c): @argv run in a child at
+ * @niceness, its stdio on /dev/null, the signals unblocked. Its pid, or -1
+ * with errno. pk__reap_within() waits up to @wait_ms (< 0: no limit) for
+ * its wait status; past that the child is killed and reaped: -ETIMEDOUT.
+ */
+pid_t pk__spawn_quiet(const char *const *argv, int niceness);
+int pk__reap_within(pid_t pid, int wait_ms);
+/* @clock's time in ns (clock.c): CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID... */
+long long pk__clock_ns(clockid_t clock);
+/* @name as execvp would find it, into @path: 0 or -ENOENT. */
+int pk__find_program(const char *name, char *path, size_t size);
 /* Whether @command splits into words and its program can be run. */
 int pk__command_check(const char *command, char *why, size_t why_size);
 /* Forks the child, waiting; with @trace_exit it stops at its exit for

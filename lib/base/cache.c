@@ -517,6 +517,63 @@ static int read_payload(int fd, const struct pk__cache_header *h, unsigned char 
 	return 0;
 }
 
+/*
+ * A large payload (the precompiled header: 15 MB, ~100 ms of SHA-256 on each
+ * compile) is checked once: the check is remembered beside it, bound to
+ * the file as it is now. Any write or replacement changes its ctime or
+ * inode, which nobody can set back, and the memo is ours like the entry.
+ */
+#define CHECK_ONCE_MIN (1 << 20)
+
+static void check_binding(const char *path, const struct pk__cache_header *h, const struct stat *st,
+			  struct pk__digest *b)
+{
+	struct pk__hasher hs;
+
+	pk__hash_init(&hs);
+	pk__hash_str(&hs, "checked");
+	pk__hash_str(&hs, path);
+	pk__hash(&hs, h->digest.b, sizeof(h->digest.b));
+	pk__hash(&hs, &st->st_dev, sizeof(st->st_dev));
+	pk__hash(&hs, &st->st_ino, sizeof(st->st_ino));
+	pk__hash(&hs, &st->st_size, sizeof(st->st_size));
+	pk__hash(&hs, &st->st_mtim, sizeof(st->st_mtim));
+	pk__hash(&hs, &st->st_ctim, sizeof(st->st_ctim));
+	pk__hash_final(&hs, b);
+}
+
+static bool checked_before(const char *path, const struct pk__cache_header *h, const struct stat *st)
+{
+	char ok[PATH_MAX + 8], why[64];
+	struct pk__digest b, memo;
+	struct stat ost;
+	bool same;
+	int fd;
+
+	snprintf(ok, sizeof(ok), "%s" PK__CACHE_OK, path);
+	fd = open_checked(ok, &ost, why, sizeof(why));
+	if (fd < 0)
+		return false;
+	same = read(fd, memo.b, sizeof(memo.b)) == (ssize_t)sizeof(memo.b);
+	close(fd);
+	check_binding(path, h, st, &b);
+	return same && !memcmp(b.b, memo.b, sizeof(b.b));
+}
+
+static void remember_checked(const char *path, const struct pk__cache_header *h,
+			     const struct stat *st)
+{
+	char ok[PATH_MAX + 8], tmp[PATH_MAX + 96];
+	struct pk__digest b;
+
+	snprintf(ok, sizeof(ok), "%s" PK__CACHE_OK, path);
+	check_binding(path, h, st, &b);
+	if (pk__cache_tmp(ok, tmp, sizeof(tmp)))
+		return;
+	if (pk__write_new_file(tmp, b.b, sizeof(b.b)) || rename(tmp, ok))
+		unlink(tmp);
+}
+
 int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk__digest *key,
 		   void **data, size_t *size)
 {
@@ -524,6 +581,7 @@ int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk_
 	struct pk__cache_header h;
 	unsigned char *buf = NULL;
 	struct stat st;
+	bool once;
 	int fd, err;
 
 	fd = open_checked(path, &st, why, sizeof(why));
@@ -540,8 +598,13 @@ int pk__cache_read(const struct pk__cache *c, const char *path, const struct pk_
 			(long long)st.st_size, (unsigned long long)h.size);
 		err = -EINVAL;
 	}
-	if (!err)
+	once = !err && !data && h.size >= CHECK_ONCE_MIN;
+	if (once && checked_before(path, &h, &st))
+		once = false;
+	else if (!err)
 		err = read_payload(fd, &h, data ? &buf : NULL, why, sizeof(why));
+	if (once && !err)
+		remember_checked(path, &h, &st);
 	if (fd >= 0)
 		close(fd);
 	if (err) {

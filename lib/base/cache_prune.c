@@ -42,6 +42,8 @@ static void remove_entry(const char *path)
 	snprintf(sum, sizeof(sum), "%s" PK__CACHE_SUM, path);
 	unlink(path);
 	unlink(sum);
+	snprintf(sum, sizeof(sum), "%s" PK__CACHE_OK, path);
+	unlink(sum);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -113,8 +115,12 @@ static void walk_dir(struct walk *w, const char *dir, int depth, bool in_scope)
 			visit_entry(w, path, &st, in_scope);
 		} else if (S_ISREG(st.st_mode) && old) {
 			/* a temporary file or a payload without its header: left
-			 * by a process that died */
+			 * by a process that died; a check's memo goes with its entry */
+			if (ends_with(name, PK__CACHE_OK))
+				path[strlen(path) - strlen(PK__CACHE_OK)] = '\0';
 			snprintf(sum, sizeof(sum), "%s" PK__CACHE_SUM, path);
+			if (ends_with(name, PK__CACHE_OK))
+				strcat(path, PK__CACHE_OK);
 			if (!strncmp(name, ".tmp-", 5) || access(sum, F_OK))
 				unlink(path);
 		}
@@ -146,7 +152,8 @@ void pk__cache_prune(const struct pk__cache *c, const char *sub, const struct pk
 	off_t max = max_bytes();
 
 	walk_dir(&w, c->dir, 0, false);
-	qsort(w.v, w.n, sizeof(*w.v), by_use);
+	if (w.n)
+		qsort(w.v, w.n, sizeof(*w.v), by_use);
 	for (size_t i = 0; i < w.n && w.total > max; i++) {
 		if (w.now - w.v[i].used <= PRUNE_GRACE)
 			break;

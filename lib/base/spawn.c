@@ -24,22 +24,36 @@
 
 #include "base.h"
 
+/* @name as execvp would find it; 0 or -ENOENT. */
+int pk__find_program(const char *name, char *path, size_t size)
+{
+	const char *dirs = getenv("PATH"), *end;
+	size_t len;
+
+	if (strchr(name, '/')) {
+		snprintf(path, size, "%s", name);
+		return access(path, X_OK) ? -ENOENT : 0;
+	}
+	for (dirs = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; *dirs; dirs = end + !!*end) {
+		end = strchrnul(dirs, ':');
+		len = end - dirs;
+		snprintf(path, size, "%.*s/%s", (int)len, len ? dirs : ".", name);
+		if (!access(path, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
 /* Whether execvp() would find @prog, with errno set when not. */
 static bool executable_on_path(const char *prog)
 {
-	const char *path = getenv("PATH"), *dir, *end;
 	char file[PATH_MAX];
 
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	for (dir = path ? path : "/usr/local/bin:/usr/bin:/bin"; *dir; dir = end + !!*end) {
-		end = strchrnul(dir, ':');
-		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dir), dir, prog);
-		if (access(file, X_OK) == 0)
-			return true;
+	if (pk__find_program(prog, file, sizeof(file))) {
+		errno = ENOENT;
+		return false;
 	}
-	errno = ENOENT;
-	return false;
+	return true;
 }
 
 static int split_words(const char *command, wordexp_t *words, char *why, size_t why_size)
@@ -333,4 +347,53 @@ int pk__run_captured(const char *const *argv, char *err, size_t size, size_t *le
 	if (cancelled)
 		return -EINTR;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+pid_t pk__spawn_quiet(const char *const *argv, int niceness)
+{
+	sigset_t none;
+	pid_t pid;
+	int null;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid;
+	/* the runtime blocks signals for its signalfd, and exec keeps the mask */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (niceness && nice(niceness) < 0) {
+		/* the default priority, then */
+	}
+	null = open("/dev/null", O_RDWR);
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(null, STDERR_FILENO);
+	execvp(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+int pk__reap_within(pid_t pid, int wait_ms)
+{
+	struct timespec tick = { .tv_nsec = 2 * 1000 * 1000L };
+	int status, waited = 0;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &status, wait_ms < 0 ? 0 : WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r == 0 && waited >= wait_ms)
+			break;
+		if (r == 0) {
+			nanosleep(&tick, NULL);
+			waited += 2;
+		}
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return -ETIMEDOUT;
 }

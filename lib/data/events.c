@@ -33,10 +33,7 @@
 
 static __u64 mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (__u64)pk__clock_ns(CLOCK_MONOTONIC);
 }
 
 struct pk_events {

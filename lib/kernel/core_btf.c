@@ -27,7 +27,6 @@
 
 #include "kernel.h"
 
-
 /* Whether @path is whole, well-formed BTF: a cut-short or damaged file is made again. */
 static bool valid_btf(const char *path)
 {
@@ -50,97 +49,139 @@ static bool valid_btf(const char *path)
 	return ok;
 }
 
-/* Runs bpftool gen min_core_btf; its first line of errors goes into @why. */
-static int run_bpftool(const char *src, const char *out, const char *obj, char *why,
-		       size_t why_size)
+/* bpftool gen min_core_btf SRC TMP_BTF TMP_OBJ, below the tool's priority */
+static pid_t spawn_bpftool(const struct pk__core_btf_job *job, const char *src)
 {
-	const char *argv[] = { "bpftool", "gen", "min_core_btf", src, out, obj, NULL };
-	char msg[256];
-	int status = pk__run_captured(argv, msg, sizeof(msg), NULL, NULL, NULL);
+	const char *argv[] = { "bpftool", "gen", "min_core_btf", src,
+			       job->tmp_btf, job->tmp_obj, NULL };
 
-	if (status <= 0)
-		return status;
-	msg[strcspn(msg, "\n")] = '\0';
-	pk__why(why, why_size, "bpftool gen min_core_btf failed: %s",
-		msg[0] ? msg : "no message");
-	return -ECHILD;
+	return pk__spawn_quiet(argv, 10);
 }
 
-/* Makes the entry @path for @key in a bpftool child. */
-static int make(const struct pk__cache *c, const char *src, const char *path,
-		const struct pk__digest *key, const struct pk__digest *kernel, const void *obj,
-		size_t obj_size, char *why, size_t why_size)
-{
-	char tmp_obj[PATH_MAX + 64], tmp_btf[PATH_MAX + 64];
-	int err;
-
-	err = pk__cache_tmp(path, tmp_obj, sizeof(tmp_obj));
-	if (!err)
-		err = pk__cache_tmp(path, tmp_btf, sizeof(tmp_btf));
-	if (err) {
-		pk__why(why, why_size, "the cache path is too long");
-		return err;
-	}
-	/* the object, for bpftool to read: 0600, a new file */
-	err = pk__write_new_file(tmp_obj, obj, obj_size);
-	if (err) {
-		pk__why(why, why_size, "cannot write %s: %s", tmp_obj, strerror(-err));
-		unlink(tmp_obj);
-		return err;
-	}
-	err = run_bpftool(src, tmp_btf, tmp_obj, why, why_size);
-	unlink(tmp_obj);
-	if (!err && !valid_btf(tmp_btf)) {
-		pk__why(why, why_size, "bpftool gen min_core_btf wrote no valid BTF");
-		err = -EINVAL;
-	}
-	if (!err)
-		err = pk__cache_commit(c, tmp_btf, path, key, kernel, why, why_size);
-	unlink(tmp_btf);
-	return err;
-}
-
-int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, size_t size,
-		 bool *made, FILE *log, char *why, size_t why_size)
+int pk__core_btf_find(struct pk__core_btf_job *job, const char *src, const void *obj,
+		      size_t obj_size, FILE *log, char *why, size_t why_size)
 {
 	char dir[PATH_MAX - 128], hex[PK__DIGEST_HEX];
-	struct pk__digest kernel, key;
 	struct pk__hasher h;
-	struct pk__cache c;
 	int err;
 
-	*made = false;
+	memset(job, 0, sizeof(*job));
 	/* no cache: the whole kernel BTF, cheaper than bpftool at every start */
-	err = pk__cache_open(&c, NULL, 0, log, why, why_size);
+	err = pk__cache_open(&job->cache, NULL, 0, log, why, why_size);
 	if (!err)
-		err = pk__cache_subdir(&c, "core-btf", dir, sizeof(dir), why, why_size);
+		err = pk__cache_subdir(&job->cache, "core-btf", dir, sizeof(dir), why, why_size);
 	if (err)
 		return err;
-	err = pk__kernel_btf_digest(&c, src, &kernel);
+	err = pk__kernel_btf_digest(&job->cache, src, &job->kernel);
 	if (err) {
 		pk__why(why, why_size, "cannot read %s: %s", src, strerror(-err));
 		return err;
 	}
 	pk__hash_init(&h);
 	pk__hash_str(&h, "core-btf");
-	pk__hash(&h, kernel.b, sizeof(kernel.b));
+	pk__hash(&h, job->kernel.b, sizeof(job->kernel.b));
 	pk__hash(&h, &obj_size, sizeof(obj_size));
 	pk__hash(&h, obj, obj_size);
-	pk__hash_final(&h, &key);
-	pk__digest_hex(&key, hex);
-	if ((size_t)snprintf(path, size, "%s/%s.btf", dir, hex) >= size) {
+	pk__hash_final(&h, &job->key);
+	pk__digest_hex(&job->key, hex);
+	if ((size_t)snprintf(job->path, sizeof(job->path), "%s/%s.btf", dir, hex) >=
+	    sizeof(job->path)) {
 		pk__why(why, why_size, "the cache path is too long");
 		return -ENAMETOOLONG;
 	}
-	if (!pk__cache_read(&c, path, &key, NULL, NULL)) {
-		if (valid_btf(path))
+	if (!pk__cache_read(&job->cache, job->path, &job->key, NULL, NULL)) {
+		if (valid_btf(job->path))
 			return 0;
 		if (log)
-			fprintf(log, "  cache: ignoring %s: not valid BTF\n", path);
+			fprintf(log, "  cache: ignoring %s: not valid BTF\n", job->path);
 	}
-	err = make(&c, src, path, &key, &kernel, obj, obj_size, why, why_size);
-	*made = !err;
+	if (pk__find_program("bpftool", dir, sizeof(dir))) {
+		pk__why(why, why_size, "cannot run bpftool: not found in PATH");
+		return -ENOENT;
+	}
+	return 1;
+}
+
+int pk__core_btf_start(struct pk__core_btf_job *job, const char *src, const void *obj,
+		       size_t obj_size, char *why, size_t why_size)
+{
+	int err;
+
+	err = pk__cache_tmp(job->path, job->tmp_obj, sizeof(job->tmp_obj));
 	if (!err)
-		pk__cache_prune(&c, "core-btf", &kernel);
+		err = pk__cache_tmp(job->path, job->tmp_btf, sizeof(job->tmp_btf));
+	if (err) {
+		pk__why(why, why_size, "the cache path is too long");
+		return err;
+	}
+	/* the object, for bpftool to read: 0600, a new file */
+	err = pk__write_new_file(job->tmp_obj, obj, obj_size);
+	if (err) {
+		pk__why(why, why_size, "cannot write %s: %s", job->tmp_obj, strerror(-err));
+		unlink(job->tmp_obj);
+		return err;
+	}
+	job->pid = spawn_bpftool(job, src);
+	if (job->pid < 0) {
+		err = -errno;
+		pk__why(why, why_size, "cannot run bpftool: %s", strerror(errno));
+		unlink(job->tmp_obj);
+		job->pid = 0;
+	}
+	return err;
+}
+
+int pk__core_btf_finish(struct pk__core_btf_job *job, int wait_ms, char *why, size_t why_size)
+{
+	int status, err;
+
+	if (!job->pid)
+		return -ECHILD;
+	status = pk__reap_within(job->pid, wait_ms);
+	job->pid = 0;
+	unlink(job->tmp_obj);
+	if (status == -ETIMEDOUT)
+		pk__why(why, why_size, "bpftool gen min_core_btf took over %d ms: stopped",
+			wait_ms);
+	else if (status < 0)
+		pk__why(why, why_size, "cannot wait for bpftool: %s", strerror(-status));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		pk__why(why, why_size, "cannot run bpftool: not found in PATH");
+	else if (!WIFEXITED(status) || WEXITSTATUS(status))
+		pk__why(why, why_size, "bpftool gen min_core_btf failed (wait status %#x)", status);
+	else if (!valid_btf(job->tmp_btf))
+		pk__why(why, why_size, "bpftool gen min_core_btf wrote no valid BTF");
+	else
+		status = 0;
+	err = status ? -EINVAL
+		     : pk__cache_commit(&job->cache, job->tmp_btf, job->path, &job->key,
+					&job->kernel, why, why_size);
+	unlink(job->tmp_btf);
+	if (!err)
+		pk__cache_prune(&job->cache, "core-btf", &job->kernel);
+	return err;
+}
+
+int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, size_t size,
+		 bool *made, FILE *log, char *why, size_t why_size)
+{
+	struct pk__core_btf_job *job = malloc(sizeof(*job));
+	int err;
+
+	*made = false;
+	if (!job)
+		return -ENOMEM;
+	err = pk__core_btf_find(job, src, obj, obj_size, log, why, why_size);
+	if (err == 1)
+		err = pk__core_btf_start(job, src, obj, obj_size, why, why_size);
+	else if (!err)
+		goto out;
+	if (!err)
+		err = pk__core_btf_finish(job, -1, why, why_size);
+	*made = !err;
+out:
+	if (!err && (size_t)snprintf(path, size, "%s", job->path) >= size)
+		err = -ENAMETOOLONG;
+	free(job);
 	return err;
 }

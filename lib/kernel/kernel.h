@@ -29,6 +29,12 @@ int pk__btf_find(const char *name, int kind);
 /* Bumped each time the BTF source changes, so that probes are redone. */
 unsigned int pk__btf_generation(void);
 /*
+ * The kernel functions a kprobe can take, as pk_targets_tracepoints() gives
+ * events: tracefs's available_filter_functions, else kallsyms' functions.
+ */
+int pk__targets_kprobe_functions(int (*fn)(const char *name, void *arg), void *arg);
+
+/*
  * @fn on each decl tag of the global variable @var (a map's: PK_HIST,
  * PK_GAUGE...) in @btf, until it returns non-zero, which is returned.
  */
@@ -41,6 +47,12 @@ int pk__var_tags(const struct btf *btf, const char *var, int (*fn)(const char *t
  */
 int pk__type_tags(const struct btf *btf, __u32 id, int idx, int (*fn)(const char *tag, void *ctx),
 		  void *ctx);
+/*
+ * Whether an already mounted tracefs has an event named @event in any
+ * category (tracefs.c): then the raw tracepoint of that name exists, found
+ * without reading the kernel's BTF. Never mounts tracefs.
+ */
+bool pk__trace_event_named(const char *event);
 /* Whether the BPF object in @image carries CO-RE relocations (.BTF.ext). */
 bool pk__elf_needs_core(const void *image, size_t size);
 /*
@@ -55,6 +67,25 @@ int pk__kernel_btf_digest(const struct pk__cache *c, const char *btf_path, struc
  */
 int pk__core_btf(const char *src, const void *obj, size_t obj_size, char *path, size_t size,
 		 bool *made, FILE *log, char *why, size_t why_size);
+/*
+ * The same in steps, the bpftool child off the start's path (attach.c):
+ * find says 0 when the cache has it (its path in job->path), 1 when it is
+ * to be made; start forks bpftool on @obj; finish waits up to @wait_ms
+ * (< 0: no limit; then the child is killed) and puts the BTF in the cache.
+ */
+struct pk__core_btf_job {
+	struct pk__cache cache;
+	struct pk__digest key, kernel;
+	char path[PATH_MAX];
+	char tmp_obj[PATH_MAX + 64], tmp_btf[PATH_MAX + 64];
+	/* bpftool, while it runs; 0 otherwise */
+	pid_t pid;
+};
+int pk__core_btf_find(struct pk__core_btf_job *job, const char *src, const void *obj,
+		      size_t obj_size, FILE *log, char *why, size_t why_size);
+int pk__core_btf_start(struct pk__core_btf_job *job, const char *src, const void *obj,
+		       size_t obj_size, char *why, size_t why_size);
+int pk__core_btf_finish(struct pk__core_btf_job *job, int wait_ms, char *why, size_t why_size);
 
 /* uprobe_multi links (uprobe_multi.c) --------------------------------------- */
 

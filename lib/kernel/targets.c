@@ -18,7 +18,8 @@
 
 #include "kernel.h"
 
-int pk_targets_tracepoints(pk_target_fn fn, void *arg)
+/* Each line of tracefs's @file, up to its first blank, to @fn. */
+static int tracefs_lines(const char *file, pk_target_fn fn, void *arg)
 {
 	const char *tracefs = pk_tracefs_path();
 	char path[PATH_MAX], line[512];
@@ -27,17 +28,37 @@ int pk_targets_tracepoints(pk_target_fn fn, void *arg)
 
 	if (!tracefs)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/available_events", tracefs);
+	snprintf(path, sizeof(path), "%s/%s", tracefs, file);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (!ret && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
+		line[strcspn(line, " \t\n")] = '\0';
 		if (line[0])
 			ret = fn(line, arg);
 	}
+	/* a list that opens but refuses its reads (EPERM under lockdown): none read */
+	if (!ret && ferror(f))
+		ret = -(errno ?: EIO);
 	fclose(f);
 	return ret;
+}
+
+int pk_targets_tracepoints(pk_target_fn fn, void *arg)
+{
+	return tracefs_lines("available_events", fn, arg);
+}
+
+/*
+ * kallsyms also has notrace functions, which kprobes refuse; tracefs's
+ * list has only those ftrace can take (a module's followed by "[module]").
+ */
+int pk__targets_kprobe_functions(pk_target_fn fn, void *arg)
+{
+	int ret = tracefs_lines("available_filter_functions", fn, arg);
+
+	/* a list we cannot read (no tracefs, no ftrace): -errno before any name */
+	return ret < 0 ? pk_targets_kallsyms_functions(fn, arg) : ret;
 }
 
 /* Every name of the kernel BTF's types of @kind, less @prefix (which they must have). */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include <linux/magic.h>
 
 #include <probekit/tracefs.h>
+
+#include "kernel.h"
 
 #ifndef TRACEFS_MAGIC
 #define TRACEFS_MAGIC 0x74726163
@@ -27,17 +30,27 @@ static bool is_tracefs(const char *path)
 	return statfs(path, &st) == 0 && st.f_type == TRACEFS_MAGIC;
 }
 
+/* tracefs where it is mounted already, or NULL */
+static const char *mounted_tracefs(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tracefs_candidates) / sizeof(tracefs_candidates[0]); i++) {
+		if (is_tracefs(tracefs_candidates[i]))
+			return tracefs_candidates[i];
+	}
+	return NULL;
+}
+
 const char *pk_tracefs_path(void)
 {
 	static const char *found;
-	size_t i;
 
 	if (found)
 		return found;
-	for (i = 0; i < sizeof(tracefs_candidates) / sizeof(tracefs_candidates[0]); i++) {
-		if (is_tracefs(tracefs_candidates[i]))
-			return found = tracefs_candidates[i];
-	}
+	found = mounted_tracefs();
+	if (found)
+		return found;
 	if (mount("nodev", tracefs_candidates[0], "tracefs", 0, NULL) == 0 &&
 	    is_tracefs(tracefs_candidates[0]))
 		return found = tracefs_candidates[0];
@@ -61,6 +74,22 @@ static int tracepoint_path(char *buf, size_t size, const char *category, const c
 	n = snprintf(buf, size, "%s/events/%s/%s%s%s", root, category, event, file ? "/" : "",
 		     file ? file : "");
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+bool pk__trace_event_named(const char *event)
+{
+	const char *root = mounted_tracefs();
+	char pattern[PATH_MAX];
+	glob_t g;
+	bool found;
+
+	/* a name from a file's SEC(): nothing glob or the path would read */
+	if (!root || !event[0] || strpbrk(event, "/*?[\\") || !strcmp(event, ".."))
+		return false;
+	snprintf(pattern, sizeof(pattern), "%s/events/*/%s", root, event);
+	found = !glob(pattern, GLOB_NOSORT, NULL, &g) && g.gl_pathc > 0;
+	globfree(&g);
+	return found;
 }
 
 bool pk_tracepoint_exists(const char *category, const char *event)

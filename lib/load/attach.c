@@ -39,14 +39,6 @@ struct raw_link {
 
 enum { T_PROBE, T_BTF, T_OPEN, T_LOAD, T_ATTACH, T__COUNT };
 
-static long long clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* wall and CPU clocks at once: a busy machine stretches the first only */
 struct lap_clock {
 	long long wall, cpu;
@@ -54,7 +46,7 @@ struct lap_clock {
 
 static struct lap_clock lap_start(void)
 {
-	return (struct lap_clock){ clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_PROCESS_CPUTIME_ID) };
+	return (struct lap_clock){ pk__clock_ns(CLOCK_MONOTONIC), pk__clock_ns(CLOCK_PROCESS_CPUTIME_ID) };
 }
 
 struct pk_attach {
@@ -63,8 +55,10 @@ struct pk_attach {
 	struct pk_attach_opts opts;
 	/* the BTF file CO-RE relocations use instead of the kernel's, or NULL */
 	const char *btf_file;
-	/* the kernel's BTF cut down for this object's CO-RE, in the cache */
-	char core_btf[PATH_MAX];
+	/* the kernel's BTF cut down for this object's CO-RE, in the cache, or
+	 * (pid set) being made there for the next start */
+	struct pk__core_btf_job core_btf;
+	bool core_btf_wanted;
 	void *skel;
 	enum pk_mech mech;
 	struct bpf_link **links;
@@ -388,16 +382,35 @@ static bool has_targets(const struct pk_attach *att, const char *name)
 	return false;
 }
 
+/* A section that names no target: the program's come from pk_attach__add_target(). */
+static bool bare_section(const char *sec)
+{
+	static const char *const bare[] = {"uprobe", "uretprobe",  "kprobe", "kretprobe", "fentry",
+					   "fexit",  "tracepoint", "tp",     "raw_tp",	  "tp_btf"};
+	size_t i;
+
+	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+		if (!strcmp(sec, bare[i]))
+			return true;
+	}
+	return false;
+}
+
 /* Whether @prog can attach here: its targets, or its section's. */
 static int program_usable(struct pk_attach *att, const struct pk_variant *v,
 			  struct bpf_program *prog, char *reason, size_t size)
 {
 	int n;
 
+	const char *sec = bpf_program__section_name(prog);
+
+	if (!has_targets(att, bpf_program__name(prog)) && bare_section(sec)) {
+		/* a bare SEC("uprobe") in a group: the target went to another member */
+		snprintf(reason, size, "SEC(\"%s\") names no target and it was given none", sec);
+		return -ENOENT;
+	}
 	if (!has_targets(att, bpf_program__name(prog)))
-		return pk_attach_target_exists(bpf_program__section_name(prog), reason, size) ?
-			       0 :
-			       -ENOENT;
+		return pk_attach_target_exists(sec, reason, size) ? 0 : -ENOENT;
 	n = resolve_targets(att, v, prog, reason, size);
 	if (n == 0)
 		snprintf(reason, size, "none of its targets exists here");
@@ -780,23 +793,73 @@ static const void *elf_bytes(const struct pk_skel_ops *ops, size_t *size)
 
 /*
  * CO-RE against the kernel's own BTF, cut down to this object's types:
- * libbpf then parses a few KB instead of the whole kernel BTF, and the
- * relocations come out the same. Without bpftool or a writable cache, the
- * whole BTF as before; -v says why.
+ * libbpf then parses a few KB instead of the whole kernel BTF (~60 ms of
+ * CPU and 10 MB here), and the relocations come out the same. Making it is
+ * a bpftool child of some 250 ms of CPU, more than the compile of a small
+ * file: an object not seen before (run's first start after an edit) starts
+ * on the whole BTF at once, and the child makes the cut-down one meanwhile,
+ * at low priority, for the starts after it (start_core_btf(), finished in
+ * pk_attach__free()). Without bpftool or a writable cache, the whole BTF
+ * every time; -v says why.
  */
 static void use_core_btf(struct pk_attach *att, const void *elf, size_t size)
 {
 	char why[512];
-	bool made;
+	int err;
 
-	if (pk__core_btf(VMLINUX_BTF_PATH, elf, size, att->core_btf, sizeof(att->core_btf), &made,
-			 att->opts.log, why, sizeof(why))) {
+	/* loaded again while the child of the first load still runs: let it be */
+	if (att->core_btf.pid)
+		return;
+	err = pk__core_btf_find(&att->core_btf, VMLINUX_BTF_PATH, elf, size, att->opts.log, why,
+				sizeof(why));
+	if (err < 0) {
 		explain(att, "  CO-RE: against the kernel's whole BTF: %s", why);
 		return;
 	}
-	att->btf_file = att->core_btf;
-	explain(att, "  CO-RE: against the kernel's BTF cut down for these programs, %s %s",
-		made ? "made now (bpftool gen min_core_btf) into" : "from the cache:", att->core_btf);
+	if (err == 1) {
+		explain(att, "  CO-RE: against the kernel's whole BTF this once; a bpftool child "
+			     "cuts it down for these programs meanwhile (bpftool gen min_core_btf), "
+			     "for later starts, into %s", att->core_btf.path);
+		att->core_btf_wanted = true;
+		return;
+	}
+	att->btf_file = att->core_btf.path;
+	explain(att, "  CO-RE: against the kernel's BTF cut down for these programs, from the "
+		     "cache: %s", att->core_btf.path);
+}
+
+/* Once attached: the cut-down BTF use_core_btf() did not find, made in a child. */
+static void start_core_btf(struct pk_attach *att)
+{
+	const void *elf;
+	size_t size = 0;
+	char why[512];
+
+	if (!att->core_btf_wanted)
+		return;
+	att->core_btf_wanted = false;
+	elf = elf_bytes(att->ops, &size);
+	if (elf && pk__core_btf_start(&att->core_btf, VMLINUX_BTF_PATH, elf, size, why,
+				      sizeof(why)))
+		explain(att, "  CO-RE: the cut-down BTF is not made: %s", why);
+}
+
+/*
+ * The child's BTF into the cache: a first run's exit waits for it (~0.3 s
+ * here, more under emulation), at most 10 s before it is stopped and left
+ * for the next start.
+ */
+static void finish_core_btf(struct pk_attach *att)
+{
+	char why[512];
+
+	if (!att->core_btf.pid)
+		return;
+	if (pk__core_btf_finish(&att->core_btf, 10000, why, sizeof(why)))
+		explain(att, "  CO-RE: the cut-down BTF is not made: %s", why);
+	else
+		explain(att, "  CO-RE: the cut-down BTF made for later starts: %s",
+			att->core_btf.path);
 }
 
 /*
@@ -917,6 +980,7 @@ int pk_attach__load(struct pk_attach *att)
 				pk_attach__link_count(att),
 				pk_attach__link_count(att) == 1 ? "" : "s");
 			explain_times(att);
+			start_core_btf(att);
 			return 0;
 		}
 		if (att->fatal) {
@@ -1012,6 +1076,7 @@ void pk_attach__free(struct pk_attach *att)
 	if (!att)
 		return;
 	detach_all(att);
+	finish_core_btf(att);
 	free(att->verifier_log);
 	free(att);
 }

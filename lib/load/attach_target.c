@@ -43,19 +43,26 @@ static bool has_prefix(const char *s, const char *prefix, const char **rest)
 	return true;
 }
 
-/* "category:event" or "category/event" into its two halves. */
-static bool split_tracepoint(const char *t, char *buf, size_t size, const char **event)
+/*
+ * @t into its two halves in @buf: a tracepoint's "category:event" or
+ * "category/event" at the first separator, a uprobe's "LIB:SYMBOL" at its
+ * last colon (@last), since LIB may be a path ("/usr/bin/bash:readline").
+ */
+static bool split_target(const char *t, bool last, char *buf, size_t size, const char **second)
 {
 	char *sep;
 
 	snprintf(buf, size, "%s", t);
-	sep = strpbrk(buf, ":/");
+	sep = last ? strrchr(buf, ':') : strpbrk(buf, ":/");
 	if (!sep)
 		return false;
 	*sep = '\0';
-	*event = sep + 1;
+	*second = sep + 1;
 	return true;
 }
+
+#define split_tracepoint(t, buf, size, event) split_target(t, false, buf, size, event)
+#define split_uprobe(t, buf, size, sym) split_target(t, true, buf, size, sym)
 
 static bool tracepoint_exists(const char *t, char *why, size_t size)
 {
@@ -74,12 +81,16 @@ static bool tracepoint_exists(const char *t, char *why, size_t size)
 
 /*
  * Raw tracepoints are named in the kernel's BTF as btf_trace_<name>;
- * without kernel BTF, each one's iterator (Linux 5.10+) says it.
+ * without kernel BTF, each one's iterator (Linux 5.10+) says it. A trace
+ * event of the name in tracefs says it first: reading the BTF for each
+ * name is ~25 ms (biolatency has three).
  */
 static bool raw_tracepoint_exists(const char *name, char *why, size_t size)
 {
 	char buf[256];
 
+	if (pk__trace_event_named(name))
+		return true;
 	if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
 		snprintf(buf, sizeof(buf), "__traceiter_%s", name);
 		if (pk_ksym_exists(buf))
@@ -175,10 +186,10 @@ static int kernel_function(const char *name, char *resolved, size_t size, char *
 /* "LIB:SYMBOL": the library part must be found; the symbol is looked up on attach. */
 static int uprobe_binary(const char *target, pid_t pid, char *why, size_t why_size)
 {
-	char lib[256], path[4096];
+	char lib[4096], path[4096];
 	const char *sym = "";
 
-	if (!split_tracepoint(target, lib, sizeof(lib), &sym) || !*sym) {
+	if (!split_uprobe(target, lib, sizeof(lib), &sym) || !*sym) {
 		snprintf(why, why_size, "uprobe target '%s' is not LIB:SYMBOL", target);
 		return -EINVAL;
 	}
@@ -225,15 +236,18 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, const char *targ
 	LIBBPF_OPTS(pk_uprobe_opts, opts, .pid = pid, .retprobe = pk__is_retprobe(prog),
 		    .cookie = cookie);
 	const char *sym = "";
-	char lib[256];
+	char lib[4096];
 
-	split_tracepoint(target, lib, sizeof(lib), &sym);
+	split_uprobe(target, lib, sizeof(lib), &sym);
 	return pk_uprobe_attach(prog, lib, sym, &opts, why, why_size);
 }
 
 struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolved, pid_t pid,
 				   __u64 cookie, char *why, size_t why_size)
 {
+	/* the cookie names the target to a program attached to several */
+	LIBBPF_OPTS(bpf_kprobe_opts, kopts, .bpf_cookie = cookie);
+	LIBBPF_OPTS(bpf_tracepoint_opts, topts, .bpf_cookie = cookie);
 	struct bpf_link *link;
 	const char *event = "";
 	char cat[256];
@@ -241,11 +255,12 @@ struct bpf_link *pk__target_attach(struct bpf_program *prog, const char *resolve
 
 	switch (pk__prog_kind(prog)) {
 	case PK_MECH_KPROBE:
-		link = bpf_program__attach_kprobe(prog, pk__is_retprobe(prog), resolved);
+		kopts.retprobe = pk__is_retprobe(prog);
+		link = bpf_program__attach_kprobe_opts(prog, resolved, &kopts);
 		break;
 	case PK_MECH_TRACEPOINT:
 		split_tracepoint(resolved, cat, sizeof(cat), &event);
-		link = bpf_program__attach_tracepoint(prog, cat, event);
+		link = bpf_program__attach_tracepoint_opts(prog, cat, event, &topts);
 		break;
 	case PK_MECH_RAW_TP: link = bpf_program__attach_raw_tracepoint(prog, resolved); break;
 	case PK_MECH_UPROBE: return attach_uprobe(prog, resolved, pid, cookie, why, why_size);

@@ -32,10 +32,14 @@
 #define HELPER_TRACE_VPRINTK 177
 #define DEFAULT_FREQ 49
 
-/* The kinds a group can fall back through, best first. */
+/*
+ * The kinds a group can fall back through, best first. A group's uprobe
+ * member is tried first as uprobe_multi (one link per library for its
+ * run-time targets, where the kernel has them), then as uprobes.
+ */
 static const enum pk_mech preference[] = {
-	PK_MECH_FENTRY, PK_MECH_KPROBE, PK_MECH_TP_BTF, PK_MECH_RAW_TP, PK_MECH_TRACEPOINT,
-	PK_MECH_UPROBE,
+	PK_MECH_FENTRY, PK_MECH_KPROBE,	      PK_MECH_TP_BTF, PK_MECH_RAW_TP,
+	PK_MECH_TRACEPOINT, PK_MECH_UPROBE_MULTI, PK_MECH_UPROBE,
 };
 #define NR_PREF (sizeof(preference) / sizeof(preference[0]))
 
@@ -259,8 +263,8 @@ static enum pk_mech member_for(const struct pk_object *o, int g, enum pk_mech m)
 
 		if (p->group != g)
 			continue;
-		if (p->mech == m)
-			return m;
+		if (p->mech == m || (m == PK_MECH_UPROBE_MULTI && p->mech == PK_MECH_UPROBE))
+			return p->mech;
 		if (rank_of(o, p->mech) > rank_of(o, m) &&
 		    (!best || rank_of(o, p->mech) < rank_of(o, best->mech)))
 			best = p;
@@ -294,7 +298,7 @@ static int read_preference(struct pk_object *o, const struct btf *btf, char *why
 		snprintf(word, sizeof(word), "%.*s", (int)len, p);
 		if (pk_mech_by_name(word, &m) || !in_list(preference, NR_PREF, m)) {
 			pk__why(why, why_size, "%s: PK_PREFER() names '%s': use fentry, kprobe, "
-					       "tp_btf, raw_tp, tracepoint, uprobe", o->path, word);
+					       "tp_btf, raw_tp, tracepoint, uprobe_multi, uprobe", o->path, word);
 			return -EINVAL;
 		}
 		if (!in_list(o->pref, n, m))
@@ -312,7 +316,9 @@ static bool some_group_has(const struct pk_object *o, enum pk_mech m)
 	size_t i;
 
 	for (i = 0; i < o->nr_progs; i++) {
-		if (o->progs[i].group >= 0 && o->progs[i].mech == m)
+		if (o->progs[i].group >= 0 &&
+		    (o->progs[i].mech == m ||
+		     (m == PK_MECH_UPROBE_MULTI && o->progs[i].mech == PK_MECH_UPROBE)))
 			return true;
 	}
 	return false;
@@ -404,7 +410,13 @@ static int read_programs(struct pk_object *o, struct bpf_object *obj)
 	if (!o->progs)
 		return -ENOMEM;
 	bpf_object__for_each_program(prog, obj) {
-		struct prog_info *p = &o->progs[o->nr_progs++];
+		struct prog_info *p;
+
+		/* PK_WITH_PID()/PK_WITHOUT_PID(): not for this run, in no variant */
+		if (pk_params__prog_off(bpf_object__btf(obj), bpf_program__name(prog),
+					o->opts.pid != 0))
+			continue;
+		p = &o->progs[o->nr_progs++];
 
 		p->name = strdup(bpf_program__name(prog));
 		p->sec = strdup(bpf_program__section_name(prog));

@@ -7,6 +7,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -262,9 +264,17 @@ static int read_ranges(const struct btf *btf, struct pk_param_option *out, size_
 				continue;
 			out[k].pid |= !strcmp(tag, "pk_check:pid");
 			out[k].positional |= !strcmp(tag, "pk_positional");
-			if (!strncmp(tag, "pk_target:", 10))
-				pk_escape_text(out[k].target_of, sizeof(out[k].target_of), tag + 10,
-					       strnlen(tag + 10, 60));
+			if (strncmp(tag, "pk_target:", 10))
+				continue;
+			/* cut, a list would lose its last programs without a word */
+			if (strlen(tag + 10) >= sizeof(out[k].target_of)) {
+				pk__why(why, why_size, "PK_TARGET() on %s: more than %zu characters "
+						       "of program names", o_name(name),
+					sizeof(out[k].target_of) - 1);
+				return -EINVAL;
+			}
+			pk_escape_text(out[k].target_of, sizeof(out[k].target_of), tag + 10,
+				       strlen(tag + 10));
 		}
 		if (strncmp(tag, "pk_range:", 9))
 			continue;
@@ -369,4 +379,37 @@ const char *pk_params__file_tag(const struct btf *btf, const char *prefix, int n
 			return tag + len + 1;
 	}
 	return NULL;
+}
+
+/* Whether program @name is in @list, space-separated globs. */
+static bool listed(const char *list, const char *name)
+{
+	char pattern[128];
+	size_t n;
+
+	while (*list) {
+		n = strcspn(list, " ");
+		if (n && n < sizeof(pattern)) {
+			memcpy(pattern, list, n);
+			pattern[n] = '\0';
+			if (!fnmatch(pattern, name, 0))
+				return true;
+		}
+		list += n;
+		list += strspn(list, " ");
+	}
+	return false;
+}
+
+bool pk_params__prog_off(const struct btf *btf, const char *name, bool pid)
+{
+	const char *list;
+	int n;
+
+	for (n = 0; (list = pk_params__file_tag(btf, pid ? "pk_without_pid" : "pk_with_pid", n));
+	     n++) {
+		if (listed(list, name))
+			return true;
+	}
+	return false;
 }

@@ -17,6 +17,7 @@
 #include <probekit/output.h>
 #include <probekit/events.h>
 #include <probekit/params.h>
+#include <probekit/syscalls.h>
 
 #include "load.h"
 
@@ -233,9 +234,51 @@ static int parse_enum(const struct btf *btf, const struct ptype *p, const char *
 	return -EINVAL;
 }
 
+/* The first pk_*_t typedef on @id's chain (a column format's: pk_errno_t...), else "". */
+static const char *format_typedef(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *name;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+		name = btf__name_by_offset(btf, t->name_off);
+		if (btf_is_typedef(t) && name && !strncmp(name, "pk_", 3))
+			return name;
+		t = btf__type_by_id(btf, t->type);
+	}
+	return "";
+}
+
+/*
+ * An errno or a syscall given by name, for a pk_errno_t or pk_syscall_t
+ * parameter (syscount -e EPERM, --syscall openat): its number in @text's
+ * place, else @text unchanged (a number, or a name to be refused).
+ */
+static const char *named_number(const char *kind, const char *text, char *buf, size_t size)
+{
+	long nr = -1;
+	int i;
+
+	if (!strcmp(kind, "pk_syscall_t"))
+		nr = pk_syscall_nr(text);
+	for (i = 1; !strcmp(kind, "pk_errno_t") && i < 4096 && nr < 0; i++) {
+		const char *name = pk__errno_known_name(i);
+
+		if (name && !strcmp(name, text))
+			nr = i;
+	}
+	if (nr < 0)
+		return text;
+	snprintf(buf, size, "%ld", nr);
+	return buf;
+}
+
 int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void *dst, size_t size,
 		    char *why, size_t why_size)
 {
+	const char *kind = format_typedef(btf, type_id);
+	char number[24];
+
 	struct ptype p;
 	size_t len;
 	__u64 v = 0;
@@ -258,7 +301,13 @@ int pk__param_parse(const struct btf *btf, __u32 type_id, const char *text, void
 		return 0;
 	case PT_BOOL: err = parse_bool(text, &v, why, why_size); break;
 	case PT_ENUM: err = parse_enum(btf, &p, text, &v, why, why_size); break;
-	default: err = parse_int(text, size, p.is_signed, &v, why, why_size);
+	default:
+		err = parse_int(named_number(kind, text, number, sizeof(number)), size, p.is_signed,
+				&v, why, why_size);
+		if (err == -EINVAL &&
+		    (!strcmp(kind, "pk_errno_t") || !strcmp(kind, "pk_syscall_t")))
+			snprintf(why, why_size, "neither %s name nor a number",
+				 kind[3] == 'e' ? "an errno" : "a syscall");
 	}
 	if (!err)
 		store_uint(dst, size, v);

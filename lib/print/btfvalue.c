@@ -344,8 +344,15 @@ static bool is_char(const struct btf *btf, __u32 id)
 	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
 }
 
+/* The caller's printer of some members (pk__btf_value_json_hook()), and where the value began. */
+struct hook {
+	pk__json_member_fn fn;
+	void *ctx;
+	const unsigned char *base;
+};
+
 static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
-		 struct pk_json *j, const char *key, int depth);
+		 struct pk_json *j, const char *key, int depth, const struct hook *h);
 
 /* @nbytes little-endian bytes at @d hold the value at @bit_off, @bits wide. */
 static void json_int_bits(__u8 enc, const unsigned char *d, size_t nbytes, struct pk_json *j,
@@ -418,7 +425,8 @@ static void json_enum(const struct btf *btf, const struct btf_type *t, const uns
 }
 
 static void json_array(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
-		       size_t size, struct pk_json *j, const char *key, int depth)
+		       size_t size, struct pk_json *j, const char *key, int depth,
+		       const struct hook *h)
 {
 	const struct btf_array *a = btf_array(t);
 	__s64 esz = btf__resolve_size(btf, a->type);
@@ -433,12 +441,12 @@ static void json_array(const struct btf *btf, const struct btf_type *t, const un
 		return;
 	}
 	for (i = 0; i < n && (i + 1) * (size_t)esz <= size; i++)
-		walk(btf, a->type, d + i * esz, esz, j, NULL, depth + 1);
+		walk(btf, a->type, d + i * esz, esz, j, NULL, depth + 1, h);
 	pk_json__array_end(j);
 }
 
 static void json_members(const struct btf *btf, const struct btf_type *t, const unsigned char *d,
-			 size_t size, struct pk_json *j, int depth)
+			 size_t size, struct pk_json *j, int depth, const struct hook *h)
 {
 	const struct btf_member *m = btf_members(t);
 	int i;
@@ -457,9 +465,12 @@ static void json_members(const struct btf *btf, const struct btf_type *t, const 
 		if ((!name || !name[0]) && (btf_is_struct(mt) || btf_is_union(mt))) {
 			/* an anonymous struct or union: its members belong here */
 			if (depth < PK_JSON_MAX_DEPTH)
-				json_members(btf, mt, d + byte, size - byte, j, depth + 1);
+				json_members(btf, mt, d + byte, size - byte, j, depth + 1, h);
 			continue;
 		}
+		if (h && name && name[0] && !bits &&
+		    h->fn(h->ctx, j, name, d + byte - h->base, size - byte))
+			continue;
 		if (bits && btf_is_int(mt)) {
 			/* a bitfield: read the bytes that hold it */
 			size_t nbytes = (off % 8 + bits + 7) / 8;
@@ -471,7 +482,8 @@ static void json_members(const struct btf *btf, const struct btf_type *t, const 
 			json_int_bits(btf_int_encoding(mt), d + byte, nbytes, j, name, off % 8, bits);
 			continue;
 		}
-		walk(btf, m->type, d + byte, size - byte, j, name && name[0] ? name : "?", depth + 1);
+		walk(btf, m->type, d + byte, size - byte, j, name && name[0] ? name : "?",
+		     depth + 1, h);
 	}
 }
 
@@ -485,7 +497,7 @@ static void json_double(struct pk_json *j, const char *key, double v)
 }
 
 static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t size,
-		 struct pk_json *j, const char *key, int depth)
+		 struct pk_json *j, const char *key, int depth, const struct hook *h)
 {
 	const struct btf_type *t = pk__btf_resolve(btf, &id);
 
@@ -522,16 +534,14 @@ static void walk(const struct btf *btf, __u32 id, const unsigned char *d, size_t
 			pk_json__null(j, key);
 		}
 		return;
-	case BTF_KIND_ARRAY:
-		json_array(btf, t, d, size, j, key, depth);
-		return;
+	case BTF_KIND_ARRAY: json_array(btf, t, d, size, j, key, depth, h); return;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		if (pk_json__object_begin(j, key)) {
 			pk_json__null(j, key);
 			return;
 		}
-		json_members(btf, t, d, size, j, depth);
+		json_members(btf, t, d, size, j, depth, h);
 		pk_json__object_end(j);
 		return;
 	default: pk_json__null(j, key);
@@ -545,7 +555,19 @@ void pk_btf_value_json(const struct btf *btf, __u32 type_id, const void *data, s
 		pk_json__null(j, key);
 		return;
 	}
-	walk(btf, type_id, data, size, j, key, 0);
+	walk(btf, type_id, data, size, j, key, 0, NULL);
+}
+
+void pk__btf_value_json_hook(const struct btf *btf, __u32 type_id, const void *data, size_t size,
+			     struct pk_json *j, const char *key, pk__json_member_fn fn, void *ctx)
+{
+	struct hook h = {.fn = fn, .ctx = ctx, .base = data};
+
+	if (!btf || !data) {
+		pk_json__null(j, key);
+		return;
+	}
+	walk(btf, type_id, data, size, j, key, 0, fn ? &h : NULL);
 }
 
 int pk_btf_value_number(const struct btf *btf, __u32 id, const void *data, size_t size,

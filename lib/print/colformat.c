@@ -43,6 +43,8 @@ static const struct name_kind formats[] = {
     {"ksym", PK_COL_KSYM},
     {"usym", PK_COL_USYM},
     {"clock", PK_COL_CLOCK},
+    {"wstatus", PK_COL_WSTATUS},
+    {"target", PK_COL_TARGET},
     {"duration", PK_COL_DURATION},
     {NULL, 0},
 };
@@ -61,8 +63,25 @@ static const struct name_kind typedefs[] = {
     {"pk_dev_t", PK_COL_DEV},
     {"pk_ksym_t", PK_COL_KSYM},
     {"pk_usym_t", PK_COL_USYM},
+    {"pk_wstatus_t", PK_COL_WSTATUS},
+    {"pk_target_t", PK_COL_TARGET},
     {NULL, 0},
 };
+
+/* PK_TARGET_EACH: the name of each target, by its cookie (pk__col_target_names()) */
+static const char *const *target_names;
+static int nr_target_names;
+
+void pk__col_target_names(const char *const *names, int n)
+{
+	target_names = names;
+	nr_target_names = n;
+}
+
+const char *pk__col_target_name(__u64 i)
+{
+	return i < (__u64)nr_target_names ? target_names[i] : NULL;
+}
 
 static const char *const unit_names[] = {"ns", "us", "ms", "s"};
 
@@ -96,7 +115,9 @@ bool pk__col_is_int_format(enum pk_col_kind kind)
 	case PK_COL_DEV:
 	case PK_COL_KSYM:
 	case PK_COL_USYM:
-	case PK_COL_CLOCK: return true;
+	case PK_COL_CLOCK:
+	case PK_COL_TARGET:
+	case PK_COL_WSTATUS: return true;
 	default: return false;
 	}
 }
@@ -135,6 +156,22 @@ static int parse_format(const struct btf *btf, const char *s, struct pk__col_dec
 	d->declared = true;
 	if (f->kind == PK_COL_DURATION)
 		return parse_duration(colon ? colon + 1 : NULL, d);
+	/* "clock", "clock:ms", "clock:utc", "clock:ms:utc" */
+	if (f->kind == PK_COL_CLOCK) {
+		d->unit_shown = PK_UNIT_S;
+		while (colon) {
+			s = colon + 1;
+			colon = strchr(s, ':');
+			n = colon ? (size_t)(colon - s) : strlen(s);
+			if (n == 2 && !strncmp(s, "ms", 2))
+				d->unit_shown = PK_UNIT_MS;
+			else if (n == 3 && !strncmp(s, "utc", 3))
+				d->utc = true;
+			else
+				return -EBADMSG;
+		}
+		return 0;
+	}
 	if (f->kind == PK_COL_FLAGS && colon) {
 		id = btf__find_by_name_kind(btf, colon + 1, BTF_KIND_ENUM);
 		if (id <= 0)
@@ -156,6 +193,7 @@ static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *
 	} strs[] = {
 	    {"pk_header:", offsetof(struct pk__col_decl, header)},
 	    {"pk_when:", offsetof(struct pk__col_decl, when)},
+	    {"pk_unless:", offsetof(struct pk__col_decl, unless)},
 	    {"pk_family:", offsetof(struct pk__col_decl, family)},
 	    {"pk_port:", offsetof(struct pk__col_decl, port)},
 	    {"pk_port_be:", offsetof(struct pk__col_decl, port)},
@@ -169,7 +207,7 @@ static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *
 			pk__why(why, why_size,
 				"unknown column format \"%s\" (ipv4, ipv6, inet, errno, syscall, "
 				"signal, open_flags, flags[:ENUM], hex, bytes, dev, ksym, usym, "
-				"clock, duration:IN:OUT with ns us ms s)",
+				"clock[:ms][:utc], wstatus, duration:IN:OUT with ns us ms s)",
 				s);
 			return -EBADMSG;
 		}
@@ -270,11 +308,14 @@ int pk__col_decl(const struct btf *btf, __u32 sid, int idx, __u32 type_id, struc
 		d->unit_stored = member.unit_stored;
 		d->unit_shown = member.unit_shown;
 		d->flags_type_id = member.flags_type_id;
+		d->utc = member.utc;
 	}
 	if (member.header)
 		d->header = member.header;
 	if (member.when)
 		d->when = member.when;
+	if (member.unless)
+		d->unless = member.unless;
 	if (member.family)
 		d->family = member.family;
 	if (member.port) {
@@ -345,6 +386,7 @@ int pk__col_apply(const struct btf *btf, const struct pk__col_decl *d, struct pk
 		c->width = d->port ? -21 : -15;
 		break;
 	case PK_COL_SYSCALL: c->width = -16; break;
+	case PK_COL_TARGET: c->width = -36; break;
 	case PK_COL_SIGNAL: c->width = -9; break;
 	case PK_COL_OPEN_FLAGS: c->width = -24; break;
 	case PK_COL_FLAGS:
@@ -367,7 +409,12 @@ int pk__col_apply(const struct btf *btf, const struct pk__col_decl *d, struct pk
 	case PK_COL_DEV: c->width = -9; break;
 	case PK_COL_KSYM:
 	case PK_COL_USYM: c->width = -24; break;
-	case PK_COL_CLOCK: c->width = -8; break;
+	case PK_COL_CLOCK:
+		c->unit_shown = d->unit_shown;
+		c->utc = d->utc;
+		c->width = d->unit_shown == PK_UNIT_MS ? -12 : -8;
+		break;
+	case PK_COL_WSTATUS: c->width = -10; break;
 	default: break;
 	}
 	return 0;
@@ -511,6 +558,26 @@ static void put_addr(struct out *o, const struct pk_event_column *c, const unsig
 	put_port(o, c, d, size);
 }
 
+size_t pk__col_addr(const struct pk_event_column *c, const unsigned char *d, size_t size, char *buf,
+		    size_t buf_size)
+{
+	size_t byte = c->bit_offset / 8;
+	int family = c->kind == PK_COL_IPV6 ? AF_INET6 : AF_INET;
+	bool ok = true;
+	__u64 f;
+
+	if (c->kind == PK_COL_INET) {
+		f = field(d, size, c->family_bit_offset, c->family_bit_size, &ok);
+		if (!ok || (f != AF_INET && f != AF_INET6))
+			return 0;
+		family = f;
+	}
+	if (c->bit_offset % 8 || byte + (family == AF_INET6 ? 16 : 4) > size ||
+	    !inet_ntop(family, d + byte, buf, buf_size))
+		return 0;
+	return strlen(buf);
+}
+
 static void put_signal(struct out *o, __s64 v)
 {
 	const char *name = v > 0 && v < 65 ? sigabbrev_np((int)v) : NULL;
@@ -521,6 +588,27 @@ static void put_signal(struct out *o, __s64 v)
 	}
 	puts_(o, "SIG");
 	puts_(o, name);
+}
+
+/* A wait status as bcc's exitsnoop prints it (its bit layout is wait(2)'s). */
+static void put_wstatus(struct out *o, __u64 v)
+{
+	unsigned int sig = v & 0x7f;
+	const char *name = sig ? sigabbrev_np((int)sig) : NULL;
+
+	if (!sig) {
+		if ((v >> 8) & 0xff)
+			puts_(o, "code ");
+		put_u(o, (v >> 8) & 0xff);
+		return;
+	}
+	puts_(o, "signal ");
+	put_u(o, sig);
+	puts_(o, " (");
+	puts_(o, name ? name : "?");
+	puts_(o, ")");
+	if (v & 0x80)
+		puts_(o, ", core dumped");
 }
 
 /* The kernel's O_* bits (asm-generic; x86-64 uses these; arm64 moves four). */
@@ -652,18 +740,30 @@ static void put_bytes(struct out *o, __u64 v)
 	put(o, tail, 3);
 }
 
-static void put_clock(struct out *o, const struct pk__col_env *env, __u64 ts)
+static void put_clock(struct out *o, const struct pk__col_env *env, const struct pk_event_column *c,
+		      __u64 ts)
 {
 	/* unsigned: a record's bytes may hold any value */
-	time_t secs = (time_t)((__s64)(ts + (__u64)env->wall_offset) / 1000000000LL);
-	struct tm tm;
+	__s64 wall = (__s64)(ts + (__u64)env->wall_offset);
+	time_t secs = (time_t)(wall / 1000000000LL);
+	int ms = (int)(wall % 1000000000LL / 1000000);
+	struct tm tm, *ok;
 	char buf[16];
 
-	if (!localtime_r(&secs, &tm) || !strftime(buf, sizeof(buf), "%H:%M:%S", &tm)) {
+	ok = c->utc ? gmtime_r(&secs, &tm) : localtime_r(&secs, &tm);
+	if (!ok || wall < 0 || !strftime(buf, sizeof(buf), "%H:%M:%S", &tm)) {
 		put_u(o, ts);
 		return;
 	}
 	puts_(o, buf);
+	if (c->unit_shown != PK_UNIT_MS)
+		return;
+	/* bcc's "%H:%M:%S.%f"[:-3] (exitsnoop -t) */
+	buf[0] = '.';
+	buf[1] = '0' + ms / 100;
+	buf[2] = '0' + ms / 10 % 10;
+	buf[3] = '0' + ms % 10;
+	put(o, buf, 4);
 }
 
 size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_column *c,
@@ -688,6 +788,12 @@ size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_colum
 			put_i(&o, sv);
 		break;
 	case PK_COL_SIGNAL: put_signal(&o, sv); break;
+	case PK_COL_TARGET:
+		if (x < (__u64)nr_target_names)
+			puts_(&o, target_names[x]);
+		else
+			put_u(&o, x);
+		break;
 	case PK_COL_OPEN_FLAGS: put_open_flags(&o, x); break;
 	case PK_COL_FLAGS: put_enum_flags(&o, env->btf, c->flags_type_id, x); break;
 	case PK_COL_HEX: put_hex(&o, x); break;
@@ -705,7 +811,8 @@ size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_colum
 		else
 			put_hex(&o, x);
 		break;
-	case PK_COL_CLOCK: put_clock(&o, env, x); break;
+	case PK_COL_CLOCK: put_clock(&o, env, c, x); break;
+	case PK_COL_WSTATUS: put_wstatus(&o, x); break;
 	default: break;
 	}
 	return o.len;

@@ -24,8 +24,10 @@ struct pk__col_decl {
 	bool declared;
 	/* the member is a pk_event_kind_t: no column */
 	bool is_kind;
-	const char *header, *when, *family, *port;
+	const char *header, *when, *unless, *family, *port;
 	bool port_be;
+	/* PK_COL_CLOCK "clock:utc": UTC, not local time */
+	bool utc;
 	enum pk_col_unit unit_stored, unit_shown;
 	/* PK_COL_FLAGS: the enum named in "flags:ENUM", else 0 (the member's) */
 	__u32 flags_type_id;
@@ -68,6 +70,13 @@ struct pk__col_env {
 size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_column *c,
 		      const unsigned char *d, size_t size, __u64 x, char *buf, size_t buf_size);
 
+/*
+ * The address of address column @c alone, without its port: JSON's value
+ * for it. Returns its length, or 0 for an INET column whose family is
+ * neither AF_INET nor AF_INET6, or a record too short.
+ */
+size_t pk__col_addr(const struct pk_event_column *c, const unsigned char *d, size_t size, char *buf,
+		    size_t buf_size);
 /* the unit's name: "ns", "us", "ms", "s" */
 const char *pk__col_unit_name(enum pk_col_unit u);
 

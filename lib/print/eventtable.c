@@ -43,6 +43,8 @@ struct pk_event_table {
 	struct pk__col_env env;
 	/* the last column shown (not padded) */
 	size_t last_shown;
+	/* comma-separated, unpadded (pk__event_table_csv()) */
+	bool csv;
 	char value[512];
 };
 
@@ -220,6 +222,21 @@ static char *upper(const char *s)
 	return u;
 }
 
+/* bcc's exitsnoop -t: "TIME-" and the time zone's name ("TIME-UTC", "TIME-CET") */
+static char *clock_header(const struct pk_event_column *c)
+{
+	char zone[16] = "UTC", *h;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!c->utc && (!localtime_r(&now, &tm) || !strftime(zone, sizeof(zone), "%Z", &tm)))
+		snprintf(zone, sizeof(zone), "?");
+	h = malloc(strlen(zone) + 6);
+	if (h)
+		sprintf(h, "TIME-%s", zone);
+	return h;
+}
+
 /* The header: declared, else the path in upper case, with a duration's unit. */
 static char *header(const struct pk_event_column *c, const struct pk__col_decl *d)
 {
@@ -229,6 +246,8 @@ static char *header(const struct pk_event_column *c, const struct pk__col_decl *
 		return strdup(d->header);
 	if (c->kind == PK_COL_TIME)
 		return strdup("TIME(s)");
+	if (c->kind == PK_COL_CLOCK && c->unit_shown == PK_UNIT_MS)
+		return clock_header(c);
 	if (c->kind == PK_COL_CLOCK)
 		return strdup("TIME");
 	u = upper(c->path);
@@ -342,6 +361,11 @@ static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_o
 		if (!c->when)
 			return -ENOMEM;
 	}
+	if (d->unless) {
+		c->unless = strdup(d->unless);
+		if (!c->unless)
+			return -ENOMEM;
+	}
 	c->header = header(c, d);
 	if (!c->header)
 		return -ENOMEM;
@@ -445,6 +469,7 @@ static void drop_port_columns(struct pk_event_table *t)
 			free((char *)c->path);
 			free((char *)c->header);
 			free((char *)c->when);
+			free((char *)c->unless);
 			for (k = j + 1; k < t->ncols; k++)
 				t->cols[k - 1] = t->cols[k];
 			t->ncols--;
@@ -562,6 +587,7 @@ void pk_event_table__free(struct pk_event_table *t)
 		free((char *)t->cols[i].path);
 		free((char *)t->cols[i].header);
 		free((char *)t->cols[i].when);
+		free((char *)t->cols[i].unless);
 	}
 	free(t->cols);
 	pk_btf_printer__free(t->dump);
@@ -575,10 +601,21 @@ int pk_event_table__show(struct pk_event_table *t, const char *when, bool on)
 	int n = 0;
 
 	for (i = 0; t && when && i < t->ncols; i++) {
-		if (t->cols[i].when && !strcmp(t->cols[i].when, when)) {
-			t->cols[i].shown = on;
-			n++;
+		struct pk_event_column *c = &t->cols[i];
+		bool hit = false;
+
+		if (c->when && !strcmp(c->when, when)) {
+			c->when_on = on;
+			hit = true;
 		}
+		if (c->unless && !strcmp(c->unless, when)) {
+			c->unless_on = on;
+			hit = true;
+		}
+		if (!hit)
+			continue;
+		c->shown = (!c->when || c->when_on) && !c->unless_on;
+		n++;
 	}
 	if (t)
 		find_last_shown(t);
@@ -867,10 +904,18 @@ static void put_column(struct pk_event_table *t, struct pk_line *l, const struct
 }
 
 /* The last column shown, when left-aligned, is not padded. */
+void pk__event_table_csv(struct pk_event_table *t, bool on)
+{
+	if (t)
+		t->csv = on;
+}
+
 static int column_width(const struct pk_event_table *t, size_t i)
 {
 	int w = t->cols[i].width;
 
+	if (t->csv)
+		return 0;
 	return i == t->last_shown && w < 0 && !t->pad_last ? 0 : w;
 }
 
@@ -883,7 +928,7 @@ void pk_event_table__header(const struct pk_event_table *t, struct pk_line *l)
 		if (!t->cols[i].shown)
 			continue;
 		if (!first)
-			pk_line__char(l, ' ');
+			pk_line__char(l, t->csv ? ',' : ' ');
 		first = false;
 		put_field(l, t->cols[i].header, strlen(t->cols[i].header), column_width(t, i));
 	}
@@ -899,13 +944,27 @@ void pk_event_table__text(struct pk_event_table *t, struct pk_line *l, const voi
 		if (!t->cols[i].shown)
 			continue;
 		if (!first)
-			pk_line__char(l, ' ');
+			pk_line__char(l, t->csv ? ',' : ' ');
 		first = false;
 		put_column(t, l, &t->cols[i], data, size, column_width(t, i));
 	}
 }
 
 /* JSON ------------------------------------------------------------------------ */
+
+size_t pk__event_column_named(const struct pk_event_table *t, const struct pk_event_column *c,
+			      const void *data, size_t size, char *buf, size_t buf_size)
+{
+	__u64 x = 0;
+
+	if (c->kind <= PK_COL_VALUE || !buf_size)
+		return 0;
+	if (!is_byte_kind(c->kind) && load_bits(c, data, size, &x))
+		return 0;
+	if (is_byte_kind(c->kind) && c->bit_offset / 8 + c->bit_size / 8 > size)
+		return 0;
+	return format_text(t, c, data, size, x, buf, buf_size);
+}
 
 /* "named": {PATH: TEXT} of the declared formats beside the raw record. */
 static void json_named(const struct pk_event_table *t, struct pk_json *j, const char *key,
@@ -914,19 +973,13 @@ static void json_named(const struct pk_event_table *t, struct pk_json *j, const 
 	char buf[512];
 	bool open = false;
 	size_t i, n;
-	__u64 x;
 
 	for (i = 0; key && i < t->ncols; i++) {
 		const struct pk_event_column *c = &t->cols[i];
 
-		if (c->kind <= PK_COL_VALUE)
+		n = pk__event_column_named(t, c, data, size, buf, sizeof(buf));
+		if (!n)
 			continue;
-		x = 0;
-		if (!is_byte_kind(c->kind) && load_bits(c, data, size, &x))
-			continue;
-		if (is_byte_kind(c->kind) && c->bit_offset / 8 + c->bit_size / 8 > size)
-			continue;
-		n = format_text(t, c, data, size, x, buf, sizeof(buf));
 		if (!open && pk_json__object_begin(j, "named"))
 			return;
 		open = true;
@@ -934,6 +987,64 @@ static void json_named(const struct pk_event_table *t, struct pk_json *j, const 
 	}
 	if (open)
 		pk_json__object_end(j);
+}
+
+struct json_record {
+	const struct pk_event_table *t;
+	const unsigned char *data;
+	size_t size;
+};
+
+static bool is_addr_kind(enum pk_col_kind k)
+{
+	return k == PK_COL_IPV4 || k == PK_COL_IPV6 || k == PK_COL_INET;
+}
+
+/*
+ * An address column's member as its address text ("127.0.0.1", "::1"), not
+ * the union or bytes that hold it: what a reader of the JSON wants, and
+ * what it round-trips to with inet_pton() and the family member. Its port
+ * stays the number it is, in its own member.
+ */
+static bool json_address(void *ctx, struct pk_json *j, const char *name, size_t offset, size_t size)
+{
+	const struct json_record *r = ctx;
+	char buf[64];
+	size_t i, n, len = strlen(name);
+
+	(void)size;
+	for (i = 0; i < r->t->ncols; i++) {
+		const struct pk_event_column *c = &r->t->cols[i];
+		const char *dot = strrchr(c->path, '.');
+		const char *last = dot ? dot + 1 : c->path;
+
+		if (!is_addr_kind(c->kind) || c->bit_offset != offset * 8 || strlen(last) != len ||
+		    memcmp(last, name, len))
+			continue;
+		n = pk__col_addr(c, r->data, r->size, buf, sizeof(buf));
+		if (n)
+			pk_json__str(j, name, buf, n);
+		else
+			pk_json__null(j, name);
+		return true;
+	}
+	return false;
+}
+
+void pk__event_table_json_record(const struct pk_event_table *t, struct pk_json *j, const char *key,
+				 const void *data, size_t size)
+{
+	struct json_record r = {t, data, size};
+	size_t i;
+
+	if (!t) {
+		pk_json__null(j, key);
+		return;
+	}
+	for (i = 0; i < t->ncols && !is_addr_kind(t->cols[i].kind); i++)
+		;
+	pk__btf_value_json_hook(t->btf, t->type_id, data, size, j, key,
+				i < t->ncols ? json_address : NULL, &r);
 }
 
 void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, const char *key,
@@ -948,7 +1059,7 @@ void pk_event_table__json(const struct pk_event_table *t, struct pk_json *j, con
 		pk_json__null(j, key);
 		return;
 	}
-	pk_btf_value_json(t->btf, t->type_id, data, size, j, key);
+	pk__event_table_json_record(t, j, key, data, size);
 	/* beside the record, not in it: the record keeps its type's shape */
 	for (i = 0; key && i < t->ncols; i++) {
 		const struct pk_event_column *c = &t->cols[i];

@@ -5,6 +5,7 @@
  * The printer works on (key, count) entries in memory, so that it can be
  * tested and fuzzed without a kernel; pk_hist__print_map() reads the map.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ struct pk_hist {
 	int nr_members;
 	struct member members[MAX_BUCKET_MEMBERS];
 	char unit[LABEL_MAX], section[LABEL_MAX];
+	/* PK_CLEAR: each print empties it (counts per interval) */
+	bool clear;
 };
 
 /* Rows ----------------------------------------------------------------------- */
@@ -258,6 +261,8 @@ static int read_tag(const char *tag, void *ctx)
 		copy_label(h->unit, tag + 13);
 	} else if (!strncmp(tag, "pk_hist_section:", 16)) {
 		copy_label(h->section, tag + 16);
+	} else if (!strcmp(tag, "pk_clear")) {
+		h->clear = true;
 	}
 	return 0;
 }
@@ -515,10 +520,64 @@ static bool is_char_array(const struct btf *btf, __u32 id)
 	return e && btf_is_int(e) && e->size == 1;
 }
 
-/* A bucket member's value: a char array as its text ("wl_hog"), else btf_dump's. */
+/* A pk_target_t member (a PK_TARGET_EACH cookie): its target's name, else NULL. */
+static const char *target_name(const struct pk_hist *h, const struct member *m,
+			       const unsigned char *key)
+{
+	const struct btf_type *t = btf__type_by_id(h->btf, m->type_id);
+	__u32 cookie;
+
+	while (t && btf_is_mod(t))
+		t = btf__type_by_id(h->btf, t->type);
+	if (!t || !btf_is_typedef(t) || m->size != sizeof(cookie) ||
+	    strcmp(btf__name_by_offset(h->btf, t->name_off) ?: "", "pk_target_t"))
+		return NULL;
+	memcpy(&cookie, key + m->offset, sizeof(cookie));
+	return pk__col_target_name(cookie);
+}
+
+/*
+ * AF_INET or AF_INET6 for a bucket member typed pk_ipv4_t or pk_ipv6_t
+ * (probekit.bpf.h), which prints as its address (tcprtt -b: "127.0.0.1");
+ * else 0.
+ */
+static int addr_family(const struct pk_hist *h, const struct member *m)
+{
+	__u32 id = m->type_id;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		const struct btf_type *t = btf__type_by_id(h->btf, id);
+		const char *name = t ? btf__name_by_offset(h->btf, t->name_off) : NULL;
+
+		if (!t || (!btf_is_typedef(t) && !btf_is_const(t) && !btf_is_volatile(t)))
+			return 0;
+		if (btf_is_typedef(t) && name && !strcmp(name, "pk_ipv4_t") && m->size == 4)
+			return AF_INET;
+		if (btf_is_typedef(t) && name && !strcmp(name, "pk_ipv6_t") && m->size == 16)
+			return AF_INET6;
+		id = t->type;
+	}
+	return 0;
+}
+
+/*
+ * A bucket member's value: a target's name (funclatency -F's "Function =
+ * vfs_read"), an address, a char array as its text ("wl_hog"), else
+ * btf_dump's.
+ */
 static void member_text(const struct pk_hist *h, const struct member *m, const unsigned char *key,
 			char *buf)
 {
+	const char *name = target_name(h, m, key);
+	int af = addr_family(h, m);
+
+	if (name) {
+		pk_escape_text(buf, TEXT_MAX, name, strlen(name));
+		return;
+	}
+	if (af && inet_ntop(af, key + m->offset, buf, TEXT_MAX))
+		return;
 	if (is_char_array(h->btf, m->type_id)) {
 		pk_escape_text(buf, TEXT_MAX, (const char *)key + m->offset,
 			       strnlen((const char *)key + m->offset, m->size));
@@ -583,9 +642,22 @@ static void print_json(const struct pk_hist *h, FILE *out, const struct rows *r,
 		pk_json__uint(&j, "step", h->step);
 	if (h->nr_members) {
 		pk_json__object_begin(&j, "key");
-		for (i = 0; i < h->nr_members; i++)
-			pk_btf_value_json(h->btf, h->members[i].type_id, key + h->members[i].offset,
-					  h->members[i].size, &j, pk__hist_member_label(h, i));
+		for (i = 0; i < h->nr_members; i++) {
+			const struct member *m = &h->members[i];
+			const char *label = pk__hist_member_label(h, i);
+			const char *name = target_name(h, m, key);
+			char buf[INET6_ADDRSTRLEN];
+			int af = addr_family(h, m);
+
+			/* a target's name, an address as its text, as in event records */
+			if (name)
+				pk_json__str(&j, label, name, strlen(name));
+			else if (af && inet_ntop(af, key + m->offset, buf, sizeof(buf)))
+				pk_json__str(&j, label, buf, strlen(buf));
+			else
+				pk_btf_value_json(h->btf, m->type_id, key + m->offset, m->size, &j,
+						  label);
+		}
 		pk_json__object_end(&j);
 	}
 	json_rows(&j, r);
@@ -681,15 +753,16 @@ int pk_hist__print_map(const struct pk_hist *h, FILE *out, const struct bpf_map 
 		return -EINVAL;
 	if (bpf_map__key_size(map) != h->key_size || bpf_map__value_size(map) != h->value_size)
 		return -EINVAL;
-	s = PK_OPTS_GET(opts, clear, false) ? pk_map_snapshot__new_and_clear(bpf_map__fd(map), &ro)
-					    : pk_map_snapshot__new(bpf_map__fd(map), &ro);
+	s = PK_OPTS_GET(opts, clear, false) || h->clear
+		? pk_map_snapshot__new_and_clear(bpf_map__fd(map), &ro)
+		: pk_map_snapshot__new(bpf_map__fd(map), &ro);
 	if (!s)
 		return -errno;
 	/* a snapshot's keys and values are two arrays, as pk_hist__print() takes them: no copy */
-	ret = pk_map_snapshot__value_size(s) != h->value_size ?
-		      -EINVAL :
-		      pk_hist__print(h, out, pk_map_snapshot__key(s, 0), pk_map_snapshot__value(s, 0),
-				     pk_map_snapshot__count(s), opts);
+	ret = pk_map_snapshot__value_size(s) != h->value_size
+		  ? -EINVAL
+		  : pk_hist__print(h, out, pk_map_snapshot__key(s, 0), pk_map_snapshot__value(s, 0),
+				   pk_map_snapshot__count(s), opts);
 	pk_map_snapshot__free(s);
 	return ret;
 }

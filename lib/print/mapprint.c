@@ -115,6 +115,15 @@ static void json_value(struct ctx *c, struct pk_json *j, const char *key, __u32 
 {
 	char buf[TEXT_MAX];
 
+	/* a table's key or value: its address columns as addresses */
+	if (id && c->keys && id == c->key_id) {
+		pk__event_table_json_record(c->keys, j, key, d, n);
+		return;
+	}
+	if (id && c->values && id == c->value_id) {
+		pk__event_table_json_record(c->values, j, key, d, n);
+		return;
+	}
 	if (id) {
 		pk_btf_value_json(c->btf, id, d, n, j, key);
 		return;

@@ -18,6 +18,7 @@
 #include <probekit/maptable.h>
 #include <probekit/output.h>
 
+#include "colformat.h"
 #include "print.h"
 
 #define MAX_FIELDS 16
@@ -28,6 +29,8 @@ enum field_kind {
 	F_INT,
 	F_STR,
 	F_TIME,
+	/* an integer with a declared format (pk_syscall_t, PK_DURATION()...) */
+	F_FORMAT,
 };
 
 struct field {
@@ -36,6 +39,8 @@ struct field {
 	bool in_value;
 	__u32 offset, size;
 	int width;
+	/* F_FORMAT: the column colformat.c prints, at the member's own start */
+	struct pk_event_column col;
 };
 
 /* the row: literal text, then a field, PK__ROW_PARTS times */
@@ -60,8 +65,8 @@ struct pk_map_table {
 	int nr_sort;
 	char header[MAX_TEXT];
 	bool header_once, clear, percpu;
-	/* globals named by the declaration */
-	char top[64], when[64], unless[64];
+	/* the global named by PK_ROW_TOP() */
+	char top[64];
 };
 
 /* The decl tags of the map's variable, one at a time through @fn. */
@@ -83,9 +88,33 @@ static int for_each_tag(const struct btf *btf, const char *var,
 		if (!name || strcmp(name, var))
 			continue;
 		name = btf__name_by_offset(btf, tt->name_off);
-		if (name && !strncmp(name, "pk_row", 6) && (err = fn(t, name, why, why_size)))
+		if (name && (!strncmp(name, "pk_row", 6) || !strcmp(name, "pk_clear")) &&
+		    (err = fn(t, name, why, why_size)))
 			return err;
 	}
+	return 0;
+}
+
+/*
+ * An integer member's declared format, as an event table's column has it
+ * (struct @sid's member @idx, or the plain key or value @type with @sid 0):
+ * then F_FORMAT. An undeclared one stays a number.
+ */
+static int take_format(const struct btf *btf, __u32 sid, int idx, __u32 type, struct field *f)
+{
+	struct pk__col_decl d;
+
+	if (pk__col_decl(btf, sid, idx, type, &d, NULL, 0) || !d.declared ||
+	    (!pk__col_is_int_format(d.kind) && d.kind != PK_COL_ERRNO))
+		return 0;
+	f->col.type_id = btf__resolve_type(btf, type);
+	f->col.bit_size = f->size * 8;
+	f->col.kind = f->kind == F_INT ? PK_COL_INT : PK_COL_UINT;
+	f->col.is_signed = f->kind == F_INT;
+	f->col.pid_column = -1;
+	if (pk__col_apply(btf, &d, &f->col, NULL, 0))
+		return -EINVAL;
+	f->kind = F_FORMAT;
 	return 0;
 }
 
@@ -93,9 +122,9 @@ static int for_each_tag(const struct btf *btf, const char *var,
 static int find_member(const struct btf *btf, __u32 type, const char *name, struct field *f)
 {
 	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, type));
-	const struct btf_member *m;
-	__u32 id = type;
-	int i;
+	const struct btf_member *m = NULL;
+	__u32 id = type, sid = 0;
+	int i = -1;
 
 	if (!t)
 		return -ENOENT;
@@ -111,6 +140,7 @@ static int find_member(const struct btf *btf, __u32 type, const char *name, stru
 		if (i == btf_vlen(t))
 			return -ENOENT;
 		f->offset = btf_member_bit_offset(t, i) / 8;
+		sid = btf__resolve_type(btf, type);
 		id = m->type;
 	} else if (strcmp(name, f->in_value ? "value" : "key")) {
 		return -ENOENT;
@@ -131,7 +161,7 @@ static int find_member(const struct btf *btf, __u32 type, const char *name, stru
 		return -EINVAL;
 	f->size = t->size;
 	f->kind = btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_SIGNED) ? F_INT : F_UINT;
-	return 0;
+	return take_format(btf, sid, i, sid ? m->type : type, f);
 }
 
 /* The field called @name, added on first use; its index or -1 with @why. */
@@ -237,11 +267,9 @@ static int take_tag(struct pk_map_table *t, const char *tag, char *why, size_t w
 {
 	static const struct {
 		const char *prefix;
-		size_t off;
+		size_t off, size;
 	} names[] = {
-		{ "pk_row_top:", offsetof(struct pk_map_table, top) },
-		{ "pk_row_when:", offsetof(struct pk_map_table, when) },
-		{ "pk_row_unless:", offsetof(struct pk_map_table, unless) },
+	    {"pk_row_top:", offsetof(struct pk_map_table, top), sizeof(t->top)},
 	};
 	size_t i, n;
 
@@ -260,10 +288,18 @@ static int take_tag(struct pk_map_table *t, const char *tag, char *why, size_t w
 		return 0;
 	}
 	t->header_once |= !strcmp(tag, "pk_row_header_once");
-	t->clear |= !strcmp(tag, "pk_row_clear");
+	t->clear |= !strcmp(tag, "pk_clear");
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strncmp(tag, names[i].prefix, strlen(names[i].prefix)))
-			snprintf((char *)t + names[i].off, 64, "%s", tag + strlen(names[i].prefix));
+		char *list = (char *)t + names[i].off;
+
+		if (strncmp(tag, names[i].prefix, strlen(names[i].prefix)))
+			continue;
+		tag += strlen(names[i].prefix);
+		if (strlen(tag) >= names[i].size) {
+			pk__why(why, why_size, "%s: too long a name", names[i].prefix);
+			return -EINVAL;
+		}
+		snprintf(list, names[i].size, "%s", tag);
 	}
 	return 0;
 }
@@ -319,17 +355,12 @@ bool pk_map_table__header_once(const struct pk_map_table *t)
 	return t->header_once;
 }
 
-static __u64 global(const struct pk_map_table *t, const char *name, __u64 dflt);
 
-/* PK_ROW_WHEN/UNLESS: whether the table prints at all. */
-static bool shown(const struct pk_map_table *t)
-{
-	return (!t->when[0] || global(t, t->when, 0)) && (!t->unless[0] || !global(t, t->unless, 0));
-}
+static __u64 global(const struct pk_map_table *t, const char *name, __u64 dflt);
 
 void pk_map_table__header(const struct pk_map_table *t, FILE *out)
 {
-	if (t->header[0] && shown(t))
+	if (t->header[0])
 		fprintf(out, "%s\n", t->header);
 }
 
@@ -357,15 +388,20 @@ static int read_global(const struct btf *btf, const struct pk__rodata_var *v, vo
 	return 1;
 }
 
-/* A const volatile global's value; @dflt when it is not there. */
-static __u64 global(const struct pk_map_table *t, const char *name, __u64 dflt)
+/* A const volatile global's value (at most 8 bytes); @dflt when it is not there. */
+__u64 pk__print_global(struct bpf_object *obj, const char *name, __u64 dflt)
 {
 	struct global_ctx g = { name };
 
 	if (!name[0])
 		return dflt;
-	pk__rodata_vars(t->obj, read_global, &g);
+	pk__rodata_vars(obj, read_global, &g);
 	return g.found ? g.value : dflt;
+}
+
+static __u64 global(const struct pk_map_table *t, const char *name, __u64 dflt)
+{
+	return pk__print_global(t->obj, name, dflt);
 }
 
 static const char *field_data(const struct field *f, const void *key, const void *value)
@@ -389,10 +425,10 @@ static int compare(const void *k1, const void *v1, const void *k2, const void *v
 
 		if (f->kind == F_STR)
 			c = strncmp(a, b, f->size);
-		else if (f->kind == F_INT)
+		else if (f->kind == F_INT || (f->kind == F_FORMAT && f->col.is_signed))
 			c = pk__load_int(a, f->size) < pk__load_int(b, f->size) ? -1 :
 			    pk__load_int(a, f->size) > pk__load_int(b, f->size);
-		else if (f->kind == F_UINT)
+		else if (f->kind == F_UINT || f->kind == F_FORMAT)
 			c = pk__load_uint(a, f->size) < pk__load_uint(b, f->size) ? -1 :
 			    pk__load_uint(a, f->size) > pk__load_uint(b, f->size);
 		if (t->sort[i].descending)
@@ -401,11 +437,35 @@ static int compare(const void *k1, const void *v1, const void *k2, const void *v
 	return c;
 }
 
-static void text_field(FILE *out, const struct field *f, const char *p, const char *time)
+/* "-2 ENOENT" as an event table shows a kernel return; 0 and up as numbers */
+static void errno_text(char *buf, size_t size, long long v)
+{
+	const char *name = v < 0 ? pk__errno_known_name((int)-v) : NULL;
+
+	snprintf(buf, size, "%lld%s%s", v, name ? " " : "", name ?: "");
+}
+
+/* A declared format's text, as the table shows it. */
+static void format_field(const struct pk_map_table *t, const struct field *f, const char *p,
+			 char *buf, size_t size)
+{
+	struct pk__col_env env = {.btf = bpf_object__btf(t->obj)};
+
+	if (f->col.kind == PK_COL_ERRNO)
+		errno_text(buf, size, pk__load_int(p, f->size));
+	else
+		pk__col_format(&env, &f->col, (const unsigned char *)p, f->size,
+			       pk__load_uint(p, f->size), buf, size);
+}
+
+static void text_field(FILE *out, const struct pk_map_table *t, const struct field *f,
+		       const char *p, const char *time)
 {
 	char buf[4 * 256 + 1];
 
-	if (f->kind == F_TIME)
+	if (f->kind == F_FORMAT)
+		format_field(t, f, p, buf, sizeof(buf));
+	else if (f->kind == F_TIME)
 		snprintf(buf, sizeof(buf), "%s", time);
 	else if (f->kind == F_STR)
 		pk_escape_text(buf, sizeof(buf), p, strnlen(p, f->size));
@@ -422,10 +482,36 @@ static void json_field(struct pk_json *j, const struct field *f, const char *p, 
 		pk_json__str(j, f->name, time, strlen(time));
 	else if (f->kind == F_STR)
 		pk_json__str(j, f->name, p, strnlen(p, f->size));
-	else if (f->kind == F_INT)
+	else if (f->kind == F_INT || (f->kind == F_FORMAT && f->col.is_signed))
 		pk_json__int(j, f->name, pk__load_int(p, f->size));
 	else
 		pk_json__uint(j, f->name, pk__load_uint(p, f->size));
+}
+
+/*
+ * "named": {FIELD: TEXT} of the declared formats beside the raw values, as
+ * an event's JSON has them (funccount's function name beside its number).
+ */
+static void json_named(const struct pk_map_table *t, struct pk_json *j, const void *key,
+		       const void *value)
+{
+	char buf[4 * 256 + 1];
+	bool open = false;
+	int i;
+
+	for (i = 0; i < t->nr_fields; i++) {
+		const struct field *f = &t->fields[i];
+
+		if (f->kind != F_FORMAT)
+			continue;
+		format_field(t, f, field_data(f, key, value), buf, sizeof(buf));
+		if (!buf[0] || (!open && pk_json__object_begin(j, "named")))
+			continue;
+		open = true;
+		pk_json__str(j, f->name, buf, strlen(buf));
+	}
+	if (open)
+		pk_json__object_end(j);
 }
 
 static void print_row(const struct pk_map_table *t, FILE *out, bool json, const void *key,
@@ -445,24 +531,31 @@ static void print_row(const struct pk_map_table *t, FILE *out, bool json, const 
 		if (f && json)
 			json_field(&j, f, field_data(f, key, value), time);
 		else if (f)
-			text_field(out, f, field_data(f, key, value), time);
+			text_field(out, t, f, field_data(f, key, value), time);
 	}
-	if (json)
+	if (json) {
+		json_named(t, &j, key, value);
 		pk_json__end(&j);
-	else
+	} else {
 		fputc('\n', out);
+	}
 }
 
 int pk_map_table__print(const struct pk_map_table *t, FILE *out, bool json, const char *time)
+{
+	return pk__map_table_print(t, out, json, time, false);
+}
+
+int pk__map_table_print(const struct pk_map_table *t, FILE *out, bool json, const char *time,
+			bool clear)
 {
 	LIBBPF_OPTS(pk_map_read_opts, ro, .sum_percpu = t->percpu);
 	struct pk_map_snapshot *s;
 	size_t i, n, top;
 	int fd = bpf_map__fd(t->map);
 
-	if (!shown(t))
-		return 0;
-	s = t->clear ? pk_map_snapshot__new_and_clear(fd, &ro) : pk_map_snapshot__new(fd, &ro);
+	clear |= t->clear;
+	s = clear ? pk_map_snapshot__new_and_clear(fd, &ro) : pk_map_snapshot__new(fd, &ro);
 	if (!s)
 		return -errno;
 	if (t->nr_sort)

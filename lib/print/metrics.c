@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include <probekit/btfvalue.h>
+#include <probekit/eventtable.h>
 #include <probekit/hist.h>
 #include <probekit/maps.h>
 #include <probekit/metrics.h>
@@ -39,6 +40,9 @@ enum kind { COUNTER, GAUGE, HISTOGRAM };
 struct label {
 	char name[NAME_MAX_LEN];
 	__u32 type_id, offset, size;
+	/* a key member with a declared format (pk_ipv4_t, pk_syscall_t...): its
+	 * column in key_table, whose text is the label value; else NULL */
+	const struct pk_event_column *col;
 };
 
 struct pk__metric {
@@ -57,6 +61,9 @@ struct pk__metric {
 	double mul, div;
 	int nr_labels;
 	struct label labels[MAX_LABELS];
+	/* a struct key's columns as `probekit run` prints them, for the labels
+	 * of members with a declared format (NULL when it cannot be planned) */
+	struct pk_event_table *key_table;
 	struct pk_hist *hist;
 	__u64 step;
 	/* slots a key can name (the last may hold what is past the range) */
@@ -211,6 +218,45 @@ static int add_label(struct pk__metric *f, const char *name, __u32 type_id, __u3
 	return 0;
 }
 
+/*
+ * A struct key's columns as the printers plan them: a member with a
+ * declared format gets that format's text as its label value. A key the
+ * planner refuses (a bad declaration) keeps plain labels; printing it says why.
+ */
+static void plan_key_table(struct pk__metric *f, __u32 key_type_id)
+{
+	LIBBPF_OPTS(pk_event_table_opts, opts, .raw_time = true);
+
+	f->key_table = pk_event_table__new(f->btf, key_type_id, &opts);
+}
+
+static const struct pk_event_column *formatted_column(const struct pk_event_table *t,
+						      __u32 bit_offset)
+{
+	size_t i, n = pk_event_table__column_cnt(t);
+
+	for (i = 0; i < n; i++) {
+		const struct pk_event_column *c = pk_event_table__column(t, i);
+
+		if (c->bit_offset == bit_offset && c->kind > PK_COL_VALUE)
+			return c;
+	}
+	return NULL;
+}
+
+static bool is_shown_port(const struct pk_event_table *t, __u32 bit_offset)
+{
+	size_t i, n = pk_event_table__column_cnt(t);
+
+	for (i = 0; i < n; i++) {
+		const struct pk_event_column *c = pk_event_table__column(t, i);
+
+		if (c->port_bit_size && c->port_bit_offset == bit_offset)
+			return true;
+	}
+	return false;
+}
+
 /* A struct key: one label per member; a scalar key: "key"; an array's index. */
 static int key_labels(struct pk__metric *f, __u32 key_type_id, __u32 map_type)
 {
@@ -226,16 +272,22 @@ static int key_labels(struct pk__metric *f, __u32 key_type_id, __u32 map_type)
 		return -EINVAL;
 	if (!btf_is_struct(t))
 		return add_label(f, "key", key_type_id, 0, f->key_size);
+	plan_key_table(f, key_type_id);
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++) {
 		__s64 size = btf__resolve_size(f->btf, m[i].type);
+		__u32 bit_offset = btf_member_bit_offset(t, i);
 
-		if (btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8 || size <= 0)
+		if (btf_member_bitfield_size(t, i) || bit_offset % 8 || size <= 0)
 			return -EINVAL;
+		/* a port shown with its address ("10.0.0.1:80") is no label of its own */
+		if (is_shown_port(f->key_table, bit_offset))
+			continue;
 		err = add_label(f, btf__name_by_offset(f->btf, m[i].name_off), m[i].type,
-				btf_member_bit_offset(t, i) / 8, size);
+				bit_offset / 8, size);
 		if (err)
 			return err;
+		f->labels[f->nr_labels - 1].col = formatted_column(f->key_table, bit_offset);
 	}
 	return 0;
 }
@@ -304,6 +356,7 @@ void pk__metric_free(struct pk__metric *f)
 	if (!f)
 		return;
 	pk_hist__free(f->hist);
+	pk_event_table__free(f->key_table);
 	pk_btf_printer__free(f->printer);
 	free(f);
 }
@@ -473,6 +526,8 @@ static void value_text(const struct pk__metric *f, const struct label *l, const 
 	const char *name;
 	__s64 v;
 
+	if (l->col && pk__event_column_named(f->key_table, l->col, key, f->key_size, buf, size))
+		return;
 	if (t && t->size == l->size) {
 		if (!is_signed(t)) {
 			snprintf(buf, size, "%llu", (unsigned long long)pk__load_uint(p, t->size));
@@ -1016,7 +1071,8 @@ struct pk_metrics *pk_metrics__new(struct bpf_object *obj, const struct pk_metri
 	m->log = PK_OPTS_GET(opts, log, NULL);
 	if (btf) {
 		bpf_object__for_each_map (map, obj) {
-			if (!err)
+			/* what the tool prints: not a -m histogram's twin without -m */
+			if (!err && pk__map_shown(obj, map, NULL))
 				err = add_map(m, btf, map);
 		}
 		add_sums(m, btf);

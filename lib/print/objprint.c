@@ -113,6 +113,19 @@ static bool starts_with_kind(const struct btf *btf, __u32 id)
 	return m && btf_is_typedef(m) && name && !strcmp(name, "pk_event_kind_t");
 }
 
+/* Whether the global a file tag @prefix:VAR names is set (PK_TOOL_CSV(), PK_EVENTS_UNLESS()). */
+static bool tag_var_set(const struct pk_object_printer *p, const char *prefix)
+{
+	const char *var;
+	int i;
+
+	for (i = 0; (var = pk_params__file_tag(p->btf, prefix, i)); i++) {
+		if (pk__print_global(p->obj, var, 0))
+			return true;
+	}
+	return false;
+}
+
 /* Columns declared "pk_when:VAR" show when the object's global VAR is set (-T, --set). */
 static void show_asked_columns(struct pk_object_printer *p, struct pk_event_table *t)
 {
@@ -148,6 +161,7 @@ static int plan_event_type(struct pk_object_printer *p, struct event_type *et)
 	if (!et->table)
 		return 0;
 	show_asked_columns(p, et->table);
+	pk__event_table_csv(et->table, tag_var_set(p, "pk_csv"));
 	/* the first type with stack ids has them printed under its rows */
 	if (!p->stacks_table && pk_stack_printer__set_event(p->stacks, et->table) > 0)
 		p->stacks_table = et->table;
@@ -171,7 +185,12 @@ static int plan_events(struct pk_object_printer *p)
 	return 0;
 }
 
-/* Which maps hold histograms: a BTF walk and an allocation a map, made once. */
+/* A map the file keeps to itself (PK_PRIVATE: start times...): not printed. */
+static bool is_private(const struct pk_object_printer *p, const struct bpf_map *map)
+{
+	return pk__map_private(p->btf, map);
+}
+
 static int plan_maps(struct pk_object_printer *p)
 {
 	struct bpf_map *map;
@@ -183,7 +202,7 @@ static int plan_maps(struct pk_object_printer *p)
 	if (!p->maps)
 		return -ENOMEM;
 	bpf_object__for_each_map (map, p->obj) {
-		if (!pk_map__is_printable(map))
+		if (!pk_map__is_printable(map) || is_private(p, map))
 			continue;
 		p->maps[p->nr_maps].map = map;
 		p->maps[p->nr_maps].table = pk_map_table__new(p->obj, map, p->error,
@@ -263,10 +282,19 @@ static void print_header(struct pk_object_printer *p, const struct event_type *e
 	p->last_printed = et;
 }
 
+/*
+ * PK_EVENTS_UNLESS(var): the file sends no records while the global is set
+ * (a count mode that fills a table instead, tcpconnect -c), so no header.
+ */
+static bool events_off(const struct pk_object_printer *p)
+{
+	return tag_var_set(p, "pk_events_unless");
+}
+
 /* With one record type, its header comes first; several print theirs as their rows come. */
 void pk_object_printer__header(struct pk_object_printer *p)
 {
-	if (!p || p->nr_types != 1 || !p->types[0].table || p->json || p->folded)
+	if (!p || p->nr_types != 1 || !p->types[0].table || p->json || p->folded || events_off(p))
 		return;
 	print_header(p, &p->types[0]);
 }
@@ -421,6 +449,41 @@ static const struct map_plan *plan_of(const struct pk_object_printer *p, const s
 
 /* A histogram as bcc prints it, any other map as items(). */
 /* The file's banner ({interval}: @interval_s), and the headers printed once. */
+struct shown_ctx {
+	struct bpf_object *obj;
+	bool shown, clear;
+};
+
+static int map_tag(const char *tag, void *arg)
+{
+	struct shown_ctx *c = arg;
+
+	if (!strncmp(tag, "pk_table_when:", 14))
+		c->shown &= pk__print_global(c->obj, tag + 14, 0) != 0;
+	else if (!strncmp(tag, "pk_table_unless:", 16))
+		c->shown &= pk__print_global(c->obj, tag + 16, 0) == 0;
+	else if (!strcmp(tag, "pk_clear"))
+		c->clear = true;
+	return 0;
+}
+
+/*
+ * PK_TABLE_WHEN(var) / PK_TABLE_UNLESS(var), any number of them on any map:
+ * printed only while each global is non-zero / zero. PK_CLEAR: each print
+ * empties it.
+ */
+bool pk__map_shown(struct bpf_object *obj, const struct bpf_map *map, bool *clear)
+{
+	struct shown_ctx c = { .obj = obj, .shown = true };
+	const struct btf *btf = bpf_object__btf(obj);
+
+	if (btf)
+		pk__var_tags(btf, bpf_map__name(map), map_tag, &c);
+	if (clear)
+		*clear = c.clear;
+	return c.shown;
+}
+
 void pk_object_printer__banner(struct pk_object_printer *p, double interval_s)
 {
 	const char *banner = p ? pk_params__file_tag(p->btf, "pk_banner", 0) : NULL;
@@ -440,7 +503,8 @@ void pk_object_printer__banner(struct pk_object_printer *p, double interval_s)
 		fputc('\n', p->out);
 	}
 	for (i = 0; i < p->nr_maps; i++) {
-		if (p->maps[i].table && pk_map_table__header_once(p->maps[i].table))
+		if (p->maps[i].table && pk_map_table__header_once(p->maps[i].table) &&
+		    pk__map_shown(p->obj, p->maps[i].map, NULL))
 			pk_map_table__header(p->maps[i].table, p->out);
 	}
 }
@@ -457,25 +521,31 @@ static bool prints_plain_maps(const struct pk_object_printer *p)
 	return false;
 }
 
-static int print_table(struct pk_object_printer *p, const struct map_plan *plan)
+static int print_table(struct pk_object_printer *p, const struct map_plan *plan, bool clear)
 {
 	char now[32];
 	time_t t = time(NULL);
 	struct tm tm;
 
 	strftime(now, sizeof(now), "%H:%M:%S", localtime_r(&t, &tm));
-	return pk_map_table__print(plan->table, p->out, p->json, now);
+	return pk__map_table_print(plan->table, p->out, p->json, now, clear);
 }
 
 static int print_map(struct pk_object_printer *p, const struct map_plan *plan,
 		     const struct pk_map_print_opts *po)
 {
 	LIBBPF_OPTS(pk_hist_print_opts, ho, .json = po->json, .title = true, .clear = po->clear);
+	struct pk_map_print_opts mo = *po;
+	bool clear;
 
+	if (!pk__map_shown(p->obj, plan->map, &clear))
+		return 0;
 	if (plan->table)
-		return print_table(p, plan);
+		return print_table(p, plan, po->clear);
+	ho.clear |= clear;
+	mo.clear |= clear;
 	if (!plan->hist)
-		return pk_map__print(p->out, plan->map, p->btf, po);
+		return pk_map__print(p->out, plan->map, p->btf, &mo);
 	return pk_hist__print_map(plan->hist, p->out, plan->map, &ho);
 }
 
@@ -486,7 +556,9 @@ int pk_object_printer__maps(struct pk_object_printer *p, const struct pk_object_
 		    .top = PK_OPTS_GET(opts, top, 0), .per_cpu = PK_OPTS_GET(opts, per_cpu, false),
 		    .clear = PK_OPTS_GET(opts, clear, false), .why = why, .why_size = sizeof(why));
 	LIBBPF_OPTS(pk_stack_map_print_opts, so, .json = po.json, .top = po.top, .clear = po.clear,
-		    .folded = p ? p->folded : false, .fg = PK_OPTS_GET(opts, fg, NULL));
+		    .folded = p ? p->folded : false, .fg = PK_OPTS_GET(opts, fg, NULL),
+		    .missed = PK_OPTS_GET(opts, missed_stacks, NULL),
+		    .collided = PK_OPTS_GET(opts, stacks_collided, NULL));
 	const struct map_plan *plan;
 	struct bpf_map *map;
 	int n;

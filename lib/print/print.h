@@ -18,6 +18,13 @@ struct pk__hist_member {
 	__u32 type_id, offset, size;
 };
 /* log2 slots (@step 0) and linear ones: the values slot @i holds */
+/* PK_PRIVATE: a map the file keeps to itself, printed by no printer */
+bool pk__map_private(const struct btf *btf, const struct bpf_map *map);
+/* PK_TARGET_EACH: @names[i] is the target attached with cookie i (kept, not copied) */
+void pk__col_target_names(const char *const *names, int n);
+/* the name of the target attached with cookie @i, or NULL */
+const char *pk__col_target_name(__u64 i);
+
 void pk__hist_bounds(__u64 step, long i, __u64 *low, __u64 *high);
 /* the slot of @key, values past @nr_slots in the last, as pk_hist_add() */
 size_t pk__hist_slot_of(const struct pk_hist *h, const void *key, size_t nr_slots);
@@ -28,6 +35,37 @@ const struct pk__hist_member *pk__hist_members(const struct pk_hist *h, int *n);
 const char *pk__hist_member_label(const struct pk_hist *h, int i);
 /* the unit word of @name that bcc's tools print ("usecs"...), else "value" */
 void pk__unit_from_name(const char *name, char *unit, size_t size);
+
+/*
+ * The text of column @c of a record when it has a declared format (an
+ * address, a syscall or signal name, flags...): its length, or 0 for a
+ * column without one or a record too short for it (eventtable.c; JSON's
+ * "named" and metrics' label values).
+ */
+struct pk_event_table;
+struct pk_event_column;
+size_t pk__event_column_named(const struct pk_event_table *t, const struct pk_event_column *c,
+			      const void *data, size_t size, char *buf, size_t buf_size);
+
+/*
+ * pk_btf_value_json() with the members @fn prints itself: it is called for
+ * each named member that is no bitfield, with its offset in @data and the
+ * bytes from there, and returns true when it has put the member (as @name)
+ * in @j. The event tables print their address columns so (eventtable.c).
+ */
+struct pk_json;
+typedef bool (*pk__json_member_fn)(void *ctx, struct pk_json *j, const char *name, size_t offset,
+				   size_t size);
+void pk__btf_value_json_hook(const struct btf *btf, __u32 type_id, const void *data, size_t size,
+			     struct pk_json *j, const char *key, pk__json_member_fn fn, void *ctx);
+/*
+ * @t's header and rows comma-separated and unpadded (PK_TOOL_CSV(), bcc's
+ * tcplife -s); fields are not quoted, as bcc's are not.
+ */
+void pk__event_table_csv(struct pk_event_table *t, bool on);
+/* A record of @t in JSON as pk_btf_value_json() puts it, its address columns as address text. */
+void pk__event_table_json_record(const struct pk_event_table *t, struct pk_json *j, const char *key,
+				 const void *data, size_t size);
 
 /* One map as a metric family (metrics.c), for pk_metrics and the fuzzer */
 struct pk__metric;
@@ -95,5 +133,19 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *json, FILE *folded,
 			      __u32 key_id, const void *k, __u32 ks, __u32 value_id, const void *v,
 			      __u32 vs);
+
+/* A const volatile global's value (at most 8 bytes); @dflt when it is not there. */
+struct bpf_object;
+__u64 pk__print_global(struct bpf_object *obj, const char *name, __u64 dflt);
+/*
+ * Whether @map of @obj is printed at all, by its PK_TABLE_WHEN/UNLESS and
+ * the globals they name (objprint.c), and whether each print empties it
+ * (PK_CLEAR). Metrics export what is printed.
+ */
+bool pk__map_shown(struct bpf_object *obj, const struct bpf_map *map, bool *clear);
+/* pk_map_table__print(), the map emptied too when @clear (run's --clear, PK_TOOL_CLEAR). */
+struct pk_map_table;
+int pk__map_table_print(const struct pk_map_table *t, FILE *out, bool json, const char *time,
+			bool clear);
 
 #endif

@@ -87,6 +87,8 @@ struct pk_stack_printer {
 	struct pk_usyms *usyms;
 	struct pk_btf_printer *printer;
 	bool warned_ksyms;
+	/* opts' annotate, delimit */
+	bool annotate, delimit;
 	/* TEXT_MAX each: a key, a value */
 	char *key, *value;
 	/* FOLD_MAX frames of FRAME_MAX bytes, for a folded line */
@@ -301,6 +303,21 @@ static bool plan_types(const struct pk_stack_printer *sp, struct plan *p, const 
 	return p->nr_fields > 0;
 }
 
+static int private_tag(const char *tag, void *arg)
+{
+	*(bool *)arg |= !strcmp(tag, "pk_print:none");
+	return 0;
+}
+
+bool pk__map_private(const struct btf *btf, const struct bpf_map *map)
+{
+	bool private = false;
+
+	if (btf)
+		pk__var_tags(btf, bpf_map__name(map), private_tag, &private);
+	return private;
+}
+
 /* A histogram keyed by a stack id prints as histograms (hist.h), one a stack id. */
 static bool is_hist(const struct pk_stack_printer *sp, const struct bpf_map *map)
 {
@@ -365,6 +382,8 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 	sp->pid = PK_OPTS_GET(opts, pid, 0);
 	sp->later_pid = PK_OPTS_GET(opts, later_pid, 0);
 	sp->name = PK_OPTS_GET(opts, name, NULL) ?: "probekit";
+	sp->annotate = PK_OPTS_GET(opts, annotate, false);
+	sp->delimit = PK_OPTS_GET(opts, delimit, false);
 	sp->plans = calloc(MAX_PLANS, sizeof(*sp->plans));
 	sp->key = malloc(TEXT_MAX);
 	sp->value = malloc(TEXT_MAX);
@@ -397,7 +416,9 @@ struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 		return sp;
 	sp->obj = obj;
 	bpf_object__for_each_map(map, obj) {
-		if (pk_map__is_printable(map) && sp->nr_plans < MAX_PLANS)
+		/* PK_PRIVATE: capable --unique's stack-keyed "seen" is not for printing */
+		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map) &&
+		    sp->nr_plans < MAX_PLANS)
 			plan_map(sp, map);
 	}
 	for (i = 0; i < sp->nr_plans; i++) {
@@ -516,9 +537,13 @@ static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
 static const char *frame(struct pk_stack_printer *sp, const struct stack *s, int i, bool offsets,
 			 char *buf, size_t size)
 {
-	if (s->kind == PK_STACK_KERNEL)
-		return pk_ksyms__format(ksyms(sp), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf,
-					size);
+	if (s->kind == PK_STACK_KERNEL) {
+		pk_ksyms__format(ksyms(sp), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf, size);
+		/* bcc profile's -a */
+		if (sp->annotate && strlen(buf) + 5 <= size)
+			strcat(buf, "_[k]");
+		return buf;
+	}
 	if (!sp->usyms) {
 		snprintf(buf, size, "[unknown]");
 		return buf;
@@ -726,6 +751,7 @@ static int folded_frames(struct pk_stack_printer *sp, const struct plan *p, cons
 {
 	struct stack *s = sp->stacks;
 	int n = 0, pass, i, f;
+	bool taken[PK_STACK_USER + 1] = {};
 
 	if (prefix_map)
 		snprintf(sp->frames[n++], FRAME_MAX, "%s", p->name);
@@ -734,10 +760,17 @@ static int folded_frames(struct pk_stack_printer *sp, const struct plan *p, cons
 
 		snprintf(sp->frames[n++], FRAME_MAX, "%.*s", (int)strnlen(c, p->comm.size), c);
 	}
-	for (f = 0; f < p->nr_fields; f++)
+	for (f = 0; f < p->nr_fields; f++) {
 		read_stack(sp, p, &p->fields[f], k, v, &s[f]);
+		if (s[f].id >= 0 && s[f].kind <= PK_STACK_USER)
+			taken[s[f].kind] = true;
+	}
 	/* the user stacks (and those of no known kind), then the kernel's */
 	for (pass = PK_STACK_USER; pass >= PK_STACK_KERNEL; pass--) {
+		/* bcc profile's -d: "-" between the two, when both were taken */
+		if (pass == PK_STACK_KERNEL && sp->delimit && taken[PK_STACK_USER] &&
+		    taken[PK_STACK_KERNEL] && n < FOLD_MAX)
+			snprintf(sp->frames[n++], FRAME_MAX, "-");
 		for (f = 0; f < p->nr_fields; f++) {
 			if (s[f].kind != (enum pk_stack_kind)pass &&
 			    !(s[f].kind == PK_STACK_ANY && pass == PK_STACK_USER))
@@ -801,6 +834,29 @@ static bool all_zero(const unsigned char *d, size_t n)
 			return false;
 	}
 	return true;
+}
+
+/* bcc's count of stacks that could not be displayed, for one entry */
+static void count_missed(const struct plan *p, const void *k, const void *v,
+			 const struct pk_stack_map_print_opts *opts)
+{
+	size_t *missed = PK_OPTS_GET(opts, missed, NULL);
+	bool *collided = PK_OPTS_GET(opts, collided, NULL);
+	__s64 id;
+	int f;
+
+	for (f = 0; f < p->nr_fields; f++) {
+		id = load(&p->fields[f].at, k, v);
+		if (p->fields[f].at.size == 4 && !p->fields[f].at.is_signed)
+			id = (__s32)id;
+		/* -EFAULT: no stack in this mode, no miss (bcc's stack_id_err()) */
+		if (id >= 0 || id == -EFAULT)
+			continue;
+		if (missed)
+			(*missed)++;
+		if (collided && id == -EEXIST)
+			*collided = true;
+	}
 }
 
 static bool is_array(const struct bpf_map *map)
@@ -874,6 +930,7 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 		if (is_array(map) && all_zero(v, vs))
 			continue;
 		printed++;
+		count_missed(p, k, v, opts);
 		err = print_entry(sp, out, p, k, ks, v, vs, json, folded, fg);
 	}
 	pk_map_snapshot__free(s);

@@ -268,6 +268,11 @@ void pk_run__set_pid_filter(struct pk_run *run, pid_t pid)
 	run->filter_pid = pid;
 }
 
+pid_t pk_run__declared_pid(const struct pk_run *run)
+{
+	return run ? run->declared.pid : 0;
+}
+
 int pk_run__apply_declared(struct pk_run *run, struct bpf_object *obj)
 {
 	pid_t pid = run->filter_pid ? run->filter_pid : run->child.pid;
@@ -346,10 +351,8 @@ static int go_quiet(struct pk_run *run)
 
 static long long now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	/* clock_gettime() is async-signal-safe: on_signal() calls this */
+	return pk__clock_ns(CLOCK_MONOTONIC);
 }
 
 static void on_signal(int sig)
@@ -436,10 +439,7 @@ static int on_event(void *ctx, const void *data, size_t size)
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return pk__clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 /* Output errors end the tool; a closed pipe (| head) ends it quietly. */
@@ -694,6 +694,8 @@ static int load_file(struct pk_run *run, const char *path, struct pk_object_opts
 	opts->ctx = run;
 	if (!opts->pid)
 		opts->pid = run->child.pid;
+	if (!opts->sample_freq)
+		opts->sample_freq = pk__declared_sample_freq(&run->declared);
 	run->obj = pk_object__open(path, opts, why, sizeof(why));
 	if (!run->obj) {
 		err = -errno;

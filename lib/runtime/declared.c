@@ -7,8 +7,10 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <pwd.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,9 @@
 #include <probekit/output.h>
 #include <probekit/params.h>
 #include <probekit/parse.h>
+#include <probekit/syscalls.h>
+#include <probekit/targets.h>
+#include <probekit/uprobe.h>
 
 #include "runtime.h"
 
@@ -257,6 +262,21 @@ bool pk__declared_has_filter(const struct pk__declared *d, const char *kind)
 	return false;
 }
 
+/*
+ * PK_WITH_PID() / PK_WITHOUT_PID(): the programs that are not for this run
+ * (with or without a pid filter) are not loaded; pk_object leaves them out
+ * of its variants too.
+ */
+static void programs_for_pid(struct bpf_object *obj, bool pid)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (pk_params__prog_off(bpf_object__btf(obj), bpf_program__name(prog), pid))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
 int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid_t pid,
 		       char *why, size_t why_size)
 {
@@ -268,6 +288,7 @@ int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid
 	}
 	if (!pk__declared_has_filter(d, "pid"))
 		pid = 0;
+	programs_for_pid(obj, d->pid || pid);
 	return apply_filters(d, obj, d->pid ? d->pid : pid, why, why_size);
 }
 
@@ -279,15 +300,354 @@ static const char *value_of(const struct pk__declared *d, int i)
 	return eq ? eq + 1 : d->opts[i].value;
 }
 
+/*
+ * The kind of program a target is for, as bcc's funccount and funclatency
+ * read one: "t:CAT:EVENT" a tracepoint, "k:FUNC", "f:FUNC" or a bare FUNC a
+ * kernel function (kprobe or fentry), "p:LIB:SYM" or "LIB:SYM" a user
+ * function. @target is set past the prefix.
+ */
+static bool kind_fits(enum pk_mech kind, const char *value, const char **target)
+{
+	const char *colon = strchr(value, ':');
+
+	*target = value;
+	if (!strncmp(value, "t:", 2)) {
+		*target = value + 2;
+		return kind == PK_MECH_TRACEPOINT;
+	}
+	if (!strncmp(value, "k:", 2) || !strncmp(value, "f:", 2) || !colon) {
+		*target = value + (colon ? 2 : 0);
+		return kind == PK_MECH_KPROBE || kind == PK_MECH_FENTRY;
+	}
+	if (!strncmp(value, "p:", 2))
+		*target = value + 2;
+	return kind == PK_MECH_UPROBE || kind == PK_MECH_UPROBE_MULTI;
+}
+
+/*
+ * PK_TARGET_EACH: the names that match a pattern, in the order found, each
+ * once. The table outlives the attachment: the printer names cookie i by
+ * names[i] (pk__col_target_names()).
+ */
+#define PK_TARGET_EACH_MAX 1000
+
+struct matches {
+	const char *glob;
+	regex_t re;
+	bool regex;
+	char **names;
+	int nr;
+};
+
+static struct matches each;
+
+static int match_one(const char *name, void *arg)
+{
+	struct matches *m = arg;
+	char **names;
+	int i;
+
+	if (m->regex ? regexec(&m->re, name, 0, NULL, 0) : fnmatch(m->glob, name, 0))
+		return 0;
+	for (i = 0; i < m->nr; i++) {
+		if (!strcmp(m->names[i], name))
+			return 0;
+	}
+	if (m->nr == PK_TARGET_EACH_MAX)
+		return -E2BIG;
+	names = realloc(m->names, (m->nr + 1) * sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	m->names = names;
+	if (!(names[m->nr] = strdup(name)))
+		return -ENOMEM;
+	m->nr++;
+	return 0;
+}
+
+static void matches_reset(struct matches *m)
+{
+	while (m->nr)
+		free(m->names[--m->nr]);
+	free(m->names);
+	m->names = NULL;
+	if (m == &each)
+		pk__col_target_names(NULL, 0);
+}
+
+static int is_tag(const char *tag, void *ctx)
+{
+	return !strcmp(tag, ctx);
+}
+
+static bool has_tag(const struct pk__declared *d, int i, const char *tag)
+{
+	const struct btf *btf = d->obj ? bpf_object__btf(d->obj) : NULL;
+
+	return btf && pk__var_tags(btf, d->opts[i].name, is_tag, (void *)tag) > 0;
+}
+
+/* A bool option tagged @tag is given (true). */
+static bool flag_set(const struct pk__declared *d, const char *tag)
+{
+	const char *v;
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		if (!d->opts[i].flag || !has_tag(d, i, tag))
+			continue;
+		v = value_of(d, i);
+		if (v[0] && strcmp(v, "0") && strcmp(v, "false"))
+			return true;
+	}
+	return false;
+}
+
+/* The value of a bool option tagged PK_TARGET_REGEX is true. */
+static bool regex_asked(const struct pk__declared *d)
+{
+	return flag_set(d, "pk_target_regex");
+}
+
+/*
+ * The targets of @kind's program that @pattern (past its prefix) matches,
+ * into each.names: "CAT:EVENT" for a tracepoint, FUNC for a kernel
+ * function, LIB:SYM for a user one (the library as given, the symbols of
+ * the file it names).
+ */
+static int expand(const struct pk__declared *d, enum pk_mech kind, const char *pattern,
+		  bool regex, char *lib, size_t lib_size, char *why, size_t why_size)
+{
+	char path[PATH_MAX], rebuf[600];
+	const char *pat = pattern;
+	struct matches found = {};
+	int err;
+
+	lib[0] = '\0';
+	if (kind == PK_MECH_UPROBE || kind == PK_MECH_UPROBE_MULTI) {
+		const char *colon = strchr(pattern, ':');
+
+		if (!colon) {
+			pk__why(why, why_size, "%s: give LIB:PATTERN", pattern);
+			return -EINVAL;
+		}
+		snprintf(lib, lib_size, "%.*s", (int)(colon - pattern), pattern);
+		pat = colon + 1;
+		err = pk_uprobe_find_binary(lib, d->pid, path, sizeof(path), why, why_size);
+		if (err)
+			return err;
+	}
+	found.glob = pat;
+	found.regex = regex;
+	/*
+	 * A name without wildcards is that one target, checked when attached
+	 * as without PK_TARGET_EACH: a kernel function the lists leave out
+	 * (__x64_sys_getppid, an alias of the __do_sys_getppid that ftrace
+	 * lists) still takes a kprobe.
+	 */
+	if (!regex && !strpbrk(pat, "*?[")) {
+		err = match_one(pat, &found);
+		goto done;
+	}
+	if (regex) {
+		snprintf(rebuf, sizeof(rebuf), "^(%s)", pat);
+		if (regcomp(&found.re, rebuf, REG_EXTENDED | REG_NOSUB)) {
+			pk__why(why, why_size, "%s: not a regular expression", pat);
+			return -EINVAL;
+		}
+	}
+	switch (kind) {
+	case PK_MECH_TRACEPOINT: err = pk_targets_tracepoints(match_one, &found); break;
+	case PK_MECH_KPROBE: err = pk__targets_kprobe_functions(match_one, &found); break;
+	case PK_MECH_FENTRY: err = pk_targets_btf_functions(match_one, &found); break;
+	default: err = pk_targets_elf_functions(path, match_one, &found); break;
+	}
+	if (regex)
+		regfree(&found.re);
+done:
+	if (err == -E2BIG)
+		pk__why(why, why_size, "%s: more than %d matches", pattern, PK_TARGET_EACH_MAX);
+	else if (err)
+		pk__why(why, why_size, "%s: listing the targets failed: %s", pattern,
+			strerror(-err));
+	else if (!found.nr)
+		pk__why(why, why_size, "%s: nothing here matches", pattern);
+	if (!err && !found.nr)
+		err = -ENOENT;
+	/* a failed expansion keeps the names of an earlier one (another kind's) */
+	if (err) {
+		matches_reset(&found);
+		return err;
+	}
+	matches_reset(&each);
+	each = found;
+	return 0;
+}
+
+/* PK_TARGET_EACH: program @t->prog once per match of @t->target, cookie i for match i. */
+static int add_each(const struct pk__declared *d, enum pk_mech kind, struct pk_target *t,
+		    bool regex, struct pk_attach *att, char *why, size_t why_size)
+{
+	char lib[PATH_MAX], target[PATH_MAX + 256];
+	int i, err = expand(d, kind, t->target, regex, lib, sizeof(lib), why, why_size);
+
+	for (i = 0; !err && i < each.nr; i++) {
+		snprintf(target, sizeof(target), "%s%s%s", lib, lib[0] ? ":" : "", each.names[i]);
+		t->target = target;
+		t->cookie = i;
+		if ((err = pk_attach__add_target(att, t)))
+			pk__why(why, why_size, "%s", pk_attach__error(att));
+	}
+	if (!err)
+		pk__col_target_names((const char *const *)each.names, each.nr);
+	return err;
+}
+
+/*
+ * PK_TARGET(a b c): several programs. The value goes to those of its kind
+ * (kind_fits()); the others get no target, so they do not load.
+ */
+static int add_routed(const struct pk__declared *d, int i, const char *value,
+		      struct pk_attach *att, char *why, size_t why_size)
+{
+	const struct pk_param_option *o = &d->opts[i];
+	bool is_each = has_tag(d, i, "pk_target_each");
+	const char *p = o->target_of, *target;
+	bool missed = false;
+	char name[64];
+	size_t len;
+	int n = 0, err;
+
+	while (*(p += strspn(p, " "))) {
+		struct bpf_program *prog;
+		struct pk_target t = {};
+
+		len = strcspn(p, " ");
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		p += len;
+		prog = bpf_object__find_program_by_name(d->obj, name);
+		if (!prog || !kind_fits(pk__prog_kind(prog), value, &target))
+			continue;
+		t.prog = name;
+		t.target = target;
+		if (is_each)
+			err = add_each(d, pk__prog_kind(prog), &t, regex_asked(d), att, why,
+				       why_size);
+		else if ((err = pk_attach__add_target(att, &t)))
+			pk__why(why, why_size, "%s", pk_attach__error(att));
+		/*
+		 * a pattern no function of this kind matches (a syscall wrapper
+		 * in kallsyms, not in BTF) leaves this program out: another kind
+		 * may take it, else this "nothing here matches" is the error
+		 */
+		if (err == -ENOENT && is_each) {
+			missed = true;
+			continue;
+		}
+		if (err)
+			return err;
+		n++;
+	}
+	if (!n && missed)
+		return -ENOENT;
+	/* another kind took it: no "nothing here matches" for the one that did not */
+	if (missed && why_size)
+		why[0] = '\0';
+	if (!n) {
+		pk__why(why, why_size, "--%s %s: no program here attaches to such a target (%s)",
+			o->long_name, value, o->target_of);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A uprobe program's target given as a library or binary alone (bcc's
+ * bashreadline -s /lib/libreadline.so): the symbol of the option's
+ * default ("/bin/bash:readline") goes with it, into @buf.
+ */
+static bool library_alone(const struct pk__declared *d, const struct pk_param_option *o,
+			  const char *value, char *buf, size_t size)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(d->obj, o->target_of);
+	const char *sym = strrchr(o->value, ':');
+	enum pk_mech kind = prog ? pk__prog_kind(prog) : PK_MECH_AUTO;
+
+	if (strchr(value, ':') || !sym || (kind != PK_MECH_UPROBE && kind != PK_MECH_UPROBE_MULTI))
+		return false;
+	snprintf(buf, size, "%s%s", value, sym);
+	return true;
+}
+
+/*
+ * PK_TARGET_CHOICE(progs, "v1=target1 v2=target2"): programs @progs take
+ * the target that the option's value chooses (fsslower -t xfs).
+ */
+struct choice {
+	const struct pk__declared *d;
+	const struct pk_param_option *o;
+	const char *value;
+	struct pk_attach *att;
+	char *why;
+	size_t why_size;
+	int err;
+};
+
+static int add_choice(const char *tag, void *ctx)
+{
+	struct choice *c = ctx;
+	const char *bar = strchr(tag, '|'), *p, *q;
+	size_t vlen = strlen(c->value), len;
+	char prog[64], target[128];
+
+	if (strncmp(tag, "pk_target_choice:", 17) || !bar)
+		return 0;
+	for (p = bar + 1; *(p += strspn(p, " ")); p += len) {
+		len = strcspn(p, " ");
+		if (len > vlen && p[vlen] == '=' && !strncmp(p, c->value, vlen))
+			break;
+	}
+	if (!*p) {
+		pk__why(c->why, c->why_size, "--%s %s: choose one of: %s", c->o->long_name,
+			c->value, bar + 1);
+		/* the values alone: "ext4=ext4_sync_file xfs=..." as "ext4 xfs ..." */
+		for (q = strstr(c->why, "choose one of: "); q && (q = strchr(q, '='));) {
+			len = strcspn(q, " ");
+			memmove((char *)q, q + len, strlen(q + len) + 1);
+		}
+		return c->err = -EINVAL;
+	}
+	snprintf(target, sizeof(target), "%.*s", (int)(len - vlen - 1), p + vlen + 1);
+	for (p = tag + 17; p < bar; p += len) {
+		struct pk_target t = {.prog = prog, .target = target};
+
+		p += strspn(p, " ");
+		len = strcspn(p, " |");
+		snprintf(prog, sizeof(prog), "%.*s", (int)len, p);
+		if (!len || !bpf_object__find_program_by_name(c->d->obj, prog))
+			continue;
+		if ((c->err = pk_attach__add_target(c->att, &t))) {
+			pk__why(c->why, c->why_size, "%s", pk_attach__error(c->att));
+			return c->err;
+		}
+	}
+	return 0;
+}
+
 int pk__declared_targets(const struct pk__declared *d, struct pk_attach *att, char *why,
 			 size_t why_size)
 {
+	const struct btf *btf = d->obj ? bpf_object__btf(d->obj) : NULL;
+	char lib_sym[PATH_MAX + 64];
 	int i, err;
 
 	for (i = 0; i < d->nr; i++) {
 		const struct pk_param_option *o = &d->opts[i];
 		struct pk_target t = { .prog = o->target_of, .target = value_of(d, i) };
+		struct choice c = {d, o, t.target, att, why, why_size, 0};
 
+		if (btf && pk__var_tags(btf, o->name, add_choice, &c) && c.err)
+			return c.err;
 		if (!o->target_of[0])
 			continue;
 		if (!t.target[0]) {
@@ -295,11 +655,18 @@ int pk__declared_targets(const struct pk__declared *d, struct pk_attach *att, ch
 				o->long_name, o->value_name, o->target_of);
 			return -EINVAL;
 		}
-		err = pk_attach__add_target(att, &t);
-		if (err) {
-			pk__why(why, why_size, "%s", pk_attach__error(att));
-			return err;
+		if (strchr(o->target_of, ' ') || has_tag(d, i, "pk_target_each")) {
+			err = add_routed(d, i, t.target, att, why, why_size);
+			if (err)
+				return err;
+			continue;
 		}
+		if (library_alone(d, o, t.target, lib_sym, sizeof(lib_sym)))
+			t.target = lib_sym;
+		if ((err = pk_attach__add_target(att, &t)))
+			pk__why(why, why_size, "%s", pk_attach__error(att));
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -314,4 +681,63 @@ int pk__declared_positional(struct pk__declared *d, const char *arg, char *why, 
 	}
 	pk__why(why, why_size, "unexpected argument '%s'", arg);
 	return -EINVAL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* bcc's syscount -l: sorted, four a line, "%-22s" joined by three blanks */
+static void list_syscalls(FILE *out, bool json)
+{
+	long nr, max = pk_syscall_max(), n = 0, i;
+	const char **names = calloc(max > 0 ? max : 1, sizeof(*names));
+	struct pk_json j;
+
+	for (nr = 0; names && nr < max; nr++) {
+		if (pk_syscall_name(nr))
+			names[n++] = pk_syscall_name(nr);
+	}
+	if (names)
+		qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		if (json) {
+			pk_json__begin(&j, out);
+			pk_json__str(&j, "syscall", names[i], strlen(names[i]));
+			pk_json__int(&j, "nr", pk_syscall_nr(names[i]));
+			pk_json__end(&j);
+			continue;
+		}
+		fprintf(out, "%s%-22s", i % 4 ? "   " : "", names[i]);
+		if (i % 4 == 3 || i == n - 1)
+			fputc('\n', out);
+	}
+	free(names);
+}
+
+bool pk__declared_list(const struct pk__declared *d, FILE *out, bool json)
+{
+	if (!flag_set(d, "pk_lists:syscalls"))
+		return false;
+	list_syscalls(out, json);
+	return true;
+}
+
+static int is_sample_freq(const char *tag, void *ctx)
+{
+	(void)ctx;
+	return !strcmp(tag, "pk_sample_freq");
+}
+
+unsigned long pk__declared_sample_freq(const struct pk__declared *d)
+{
+	const struct btf *btf = d->obj ? bpf_object__btf(d->obj) : NULL;
+	int i;
+
+	for (i = 0; btf && i < d->nr; i++) {
+		if (pk__var_tags(btf, d->opts[i].name, is_sample_freq, NULL))
+			return strtoul(value_of(d, i), NULL, 0);
+	}
+	return 0;
 }

@@ -77,6 +77,11 @@ struct common_option {
 	struct pk_option opt;
 	int short_key;
 	enum common_scope scope;
+	/*
+	 * An option the file declares may take the letter, keeping bcc's
+	 * meaning (tcpconnect -c counts); the common one is then long only.
+	 */
+	bool yields;
 };
 
 static const struct common_option common_options[] = {
@@ -85,17 +90,19 @@ static const struct common_option common_options[] = {
 	{ { "verbose", C_VERBOSE, NULL, "say which mechanism is used and why (-vv: libbpf's log)" },
 	  'v', FOR_ALL },
 	{ { "json", C_JSON, NULL, "print one JSON object per line" }, 0, FOR_ALL },
-	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_LOOP },
+	/* yields: bcc's profile -d is --delimited */
+	{ { "duration", C_DURATION, "SECS", "stop after SECS seconds" }, 'd', FOR_LOOP, true },
 	{ { "mechanism", C_MECHANISM, "NAME",
 	    "use only NAME: fentry, kprobe, tp_btf, raw_tp, tracepoint, uprobe or uprobe_multi" },
 	  0, FOR_BPF },
+	/* yields -b to a file's own (bcc's tcprtt -b) */
 	{ { "buffer-pages", C_PAGES, "PAGES", "event buffer pages per CPU, a power of two" },
-	  'b', FOR_EVENTS },
+	  'b', FOR_EVENTS, true },
 	{ { "perf-buffer", C_PERFBUF, NULL, "use the perf buffer even where a ring buffer works" },
 	  0, FOR_EVENTS },
 	{ { "command", C_COMMAND, "COMMAND",
 	    "run COMMAND (split into words as a shell would) and trace it until it exits" },
-	  'c', FOR_COMMAND },
+	  'c', FOR_COMMAND, true },
 	{ { "btf", C_BTF, "FILE",
 	    "kernel BTF from FILE for a kernel without it (BTFHub's, bpftool gen min_core_btf), "
 	    "or 'none'" },
@@ -154,9 +161,22 @@ static bool common_applies(const struct pk_tool *tool, const struct common_optio
 	return true;
 }
 
-static int common_short(const struct pk_tool *tool, const struct common_option *c)
+static bool declared_short(const struct pk_run *run, int key)
 {
-	return c->short_key && !tool_has_short(tool, c->short_key) ? c->short_key : 0;
+	int j;
+
+	for (j = 0; j < run->declared.nr; j++) {
+		if (run->declared.opts[j].short_name == key)
+			return true;
+	}
+	return false;
+}
+
+static int common_short(const struct pk_run *run, const struct common_option *c)
+{
+	if (!c->short_key || tool_has_short(run->tool, c->short_key))
+		return 0;
+	return c->yields && declared_short(run, c->short_key) ? 0 : c->short_key;
 }
 
 static void print_option(FILE *f, int short_key, const struct pk_option *o)
@@ -166,7 +186,13 @@ static void print_option(FILE *f, int short_key, const struct pk_option *o)
 	snprintf(left, sizeof(left), "%c%c%s--%s%s%s", short_key ? '-' : ' ',
 		 short_key ? short_key : ' ', short_key ? ", " : "  ", o->name, o->arg ? " " : "",
 		 o->arg ? o->arg : "");
-	fprintf(f, "  %-24s %s\n", left, o->doc);
+	/* a flag filling the column: its text under it, else its first word would read as
+	 * the flag's value (-K, --kernel-stacks-only kernel...); and two spaces at least
+	 * between an option and its text, which readers of --help (and its tests) split on */
+	if (!o->arg && strlen(left) > 23)
+		fprintf(f, "  %s\n  %-24s %s\n", left, "", o->doc);
+	else
+		fprintf(f, "  %-24s%s%s\n", left, strlen(left) < 24 ? " " : "  ", o->doc);
 }
 
 static bool shadowed(const struct pk_run *run, int key);
@@ -231,7 +257,7 @@ static void print_help(const struct pk_run *run)
 				 tool->buffer_pages ?: PK_EVENTS_DEFAULT_PAGES);
 			o.doc = doc;
 		}
-		print_option(stdout, common_short(tool, &common_options[i]), &o);
+		print_option(stdout, common_short(run, &common_options[i]), &o);
 	}
 	if (tool->examples)
 		printf("\nExamples:\n%s", tool->examples);
@@ -339,15 +365,15 @@ static void add_option(struct option_table *t, int *nl, size_t *ns, const struct
 }
 
 /* The common option of this long or short name, if any. */
-static const char *common_taken(const struct pk_tool *tool, const char *name, int key)
+static const char *common_taken(const struct pk_run *run, const char *name, int key)
 {
 	size_t i;
 
 	for (i = 0; i < NR_COMMON; i++) {
 		const struct common_option *c = &common_options[i];
 
-		if (common_applies(tool, c) &&
-		    (!strcmp(c->opt.name, name) || (key && common_short(tool, c) == key)))
+		if (common_applies(run->tool, c) && (!strcmp(c->opt.name, name) ||
+						     (key && !c->yields && common_short(run, c) == key)))
 			return c->opt.name;
 	}
 	return NULL;
@@ -420,7 +446,7 @@ static int check_declared(struct pk_run *run)
 		const struct pk_param_option *o = &d->opts[i];
 
 		snprintf(whose, sizeof(whose), "the common option");
-		other = common_taken(run->tool, o->long_name, o->short_name);
+		other = common_taken(run, o->long_name, o->short_name);
 		if (!other && (other = tool_taken(run->tool, o->long_name, o->short_name)))
 			snprintf(whose, sizeof(whose), "%s's", run->tool->name);
 		if (other)
@@ -451,7 +477,7 @@ static void build_table(const struct pk_run *run, struct option_table *t)
 	for (i = 0; i < NR_COMMON; i++) {
 		if (common_applies(tool, &common_options[i]))
 			add_option(t, &nl, &ns, &common_options[i].opt, common_options[i].opt.key,
-				   common_short(tool, &common_options[i]));
+				   common_short(run, &common_options[i]));
 	}
 	for (j = 0; j < run->declared.nr; j++) {
 		const struct pk_param_option *d = &run->declared.opts[j];
@@ -470,7 +496,8 @@ static int map_short_to_common(const struct pk_run *run, int key)
 	if (tool_has_short(tool, key) && !shadowed(run, key))
 		return key;
 	for (i = 0; i < NR_COMMON; i++) {
-		if (common_options[i].short_key == key && common_applies(tool, &common_options[i]))
+		if (common_options[i].short_key == key && common_applies(tool, &common_options[i]) &&
+		    common_short(run, &common_options[i]) == key)
 			return common_options[i].opt.key;
 	}
 	for (j = 0; j < run->declared.nr; j++) {
@@ -676,9 +703,16 @@ static int first_pass(struct pk_run *run, int argc, char **argv, bool *help)
 
 	if (!copy)
 		return -ENOMEM;
+	/*
+	 * A compiled-in one-file tool's declarations come from no argument:
+	 * known before the first pass, a letter one takes from a common
+	 * option (tcpconnect -c) is never read as the common one.
+	 */
+	err = run->tool->object ? run->tool->declare(run, 0, NULL) : 0;
 	exact_long_names(run, argc, argv, copy, &argc);
-	err = parse_pass(run, argc, copy, PASS_KNOWN, help);
-	if (!err && run->tool->declare)
+	if (!err)
+		err = parse_pass(run, argc, copy, PASS_KNOWN, help);
+	if (!err && !run->tool->object)
 		err = run->tool->declare(run, argc - optind, copy + optind);
 	free(copy);
 	if (err && *help)
@@ -725,6 +759,8 @@ int pk__run_parse_command_line(struct pk_run *run, int argc, char **argv)
 		print_help(run);
 		return 1;
 	}
+	if (!err && pk__declared_list(&run->declared, run->out, run->json))
+		return 1;
 	if (!err)
 		err = check_stacks(run);
 	if (err)

@@ -43,6 +43,8 @@ int pk__declared_parse(struct pk__declared *d, int i, const char *arg, char *why
 /* Sets the values in @obj before load; @pid fills the pid filter unless -p did. */
 int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid_t pid, char *why,
 		       size_t why_size);
+/* PK_SAMPLE_FREQ()'s value, given or the file's default; 0 when not declared */
+unsigned long pk__declared_sample_freq(const struct pk__declared *d);
 bool pk__declared_has_filter(const struct pk__declared *d, const char *kind);
 /* PK_TARGET() options: their values as targets of their programs, from configure. */
 struct pk_attach;
@@ -51,6 +53,11 @@ int pk__declared_targets(const struct pk__declared *d, struct pk_attach *att, ch
 /* A PK_POSITIONAL option's value given without its name: the next one not given. */
 int pk__declared_positional(struct pk__declared *d, const char *arg, char *why, size_t why_size);
 void pk__declared_free(struct pk__declared *d);
+/*
+ * A set bool option tagged PK_LIST_NAMES("syscalls"): the names printed
+ * to @out (bcc's syscount -l), and true: the tool exits 0 without loading.
+ */
+bool pk__declared_list(const struct pk__declared *d, FILE *out, bool json);
 
 /* The state of a tool's run (cli.c) ----------------------------------------- */
 

@@ -4,16 +4,20 @@
  * record (open flags as names, the latency in ms, a plain int ret, a
  * declared errno, a wall-clock time shown only with --set show_time=1)
  * and a `conn` record (an IPv4 or IPv6 address by family, with its port).
- * Only uid target_uid is traced, and only opens under /tmp/pk-fmt-.
+ * Three declared options: only --traced-uid's opens under /tmp/pk-fmt-
+ * and connects are traced, -T shows the time, and --skip-port leaves out
+ * connects to one port.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include <probekit/probekit.bpf.h>
 
 #define PREFIX "/tmp/pk-fmt-"
 
-const volatile __u32 target_uid = 0;
-const volatile bool show_time = false;
+const volatile __u32 target_uid PK_OPTION(, "traced-uid", "UID", "trace this uid only") = 0;
+const volatile bool show_time PK_OPTION(T, "time", "", "show the wall-clock time of opens") = false;
+const volatile __u16 skip_port PK_OPTION(, "skip-port", "PORT", "leave out connects to PORT") = 0;
 
 struct open_ev {
 	PK_EVENT_KIND;
@@ -113,6 +117,8 @@ int conn_enter(struct pk_syscall_enter *ctx)
 		return 0;
 	if (bpf_probe_read_user(&sa, sizeof(sa), (const void *)ctx->args[1]) ||
 	    (sa.sin6_family != 2 && sa.sin6_family != 10))
+		return 0;
+	if (skip_port && sa.sin6_port == bpf_htons(skip_port))
 		return 0;
 	e = pk_reserve_kind(struct conn_ev);
 	if (!e)

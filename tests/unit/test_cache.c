@@ -116,3 +116,59 @@ PK_TEST(cache_entries_by_key_and_context)
 	CHECK_INT(pk__cache_read(&c, a, &k1, NULL, NULL), 0);
 	pk_unit_cache_end(dir);
 }
+
+/*
+ * A large payload read without its contents (a precompiled header) is
+ * checked once: a second read trusts the memo beside it, a byte changed in
+ * place (same size, mtime set back) is still found, and pruning the entry
+ * takes the memo with it.
+ */
+PK_TEST(cache_large_entry_checked_once)
+{
+	char dir[] = "/tmp/pk-cache-unit-XXXXXX", sub[PATH_MAX], a[PATH_MAX + 8];
+	char ok[PATH_MAX + 16], sum[PATH_MAX + 16], why[512];
+	struct timespec then[2] = {{.tv_sec = 1}, {.tv_sec = 1}};
+	size_t size = (1 << 20) + 7;
+	struct pk__digest k, c1, c2;
+	struct pk__cache c;
+	struct stat st;
+	char *big;
+	int fd;
+
+	if (!pk_unit_cache_begin(dir))
+		return;
+	big = malloc(size);
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	memset(big, 'x', size);
+	digest_str("k", &k);
+	digest_str("c1", &c1);
+	digest_str("c2", &c2);
+	CHECK_INT(pk__cache_open(&c, NULL, 0, NULL, why, sizeof(why)), 0);
+	CHECK_INT(pk__cache_subdir(&c, "pch/y", sub, sizeof(sub), why, sizeof(why)), 0);
+	snprintf(a, sizeof(a), "%s/a", sub);
+	snprintf(ok, sizeof(ok), "%s" PK__CACHE_OK, a);
+	CHECK_INT(pk__cache_write(&c, a, &k, &c1, big, size, why, sizeof(why)), 0);
+	CHECK(access(ok, F_OK));
+	CHECK_INT(pk__cache_read(&c, a, &k, NULL, NULL), 0);
+	CHECK(!stat(ok, &st) && (st.st_mode & 07777) == 0600 && st.st_size == 32);
+	CHECK_INT(pk__cache_read(&c, a, &k, NULL, NULL), 0);
+	/* one byte changed in place, its mtime set back: the ctime tells */
+	CHECK(!stat(a, &st));
+	fd = open(a, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, "y", 1, size / 2) == 1);
+	close(fd);
+	utimensat(AT_FDCWD, a, (struct timespec[2]){ st.st_atim, st.st_mtim }, 0);
+	CHECK_INT(pk__cache_read(&c, a, &k, NULL, NULL), -EINVAL);
+	/* an entry of another context, unused since 1970, goes with its memo */
+	CHECK_INT(pk__cache_write(&c, a, &k, &c2, big, size, why, sizeof(why)), 0);
+	CHECK_INT(pk__cache_read(&c, a, &k, NULL, NULL), 0);
+	CHECK(!access(ok, F_OK));
+	snprintf(sum, sizeof(sum), "%s" PK__CACHE_SUM, a);
+	utimensat(AT_FDCWD, sum, then, 0);
+	pk__cache_prune(&c, "pch", &c1);
+	CHECK(access(a, F_OK) && access(ok, F_OK));
+	free(big);
+	pk_unit_cache_end(dir);
+}

@@ -400,6 +400,25 @@ PK_TEST(eventtable_refuses_what_it_cannot_plan)
 	btf__free(btf);
 }
 
+/* @tab's record @d in JSON holds @want. */
+static void json_addrs_check(struct pk_event_table *tab, const unsigned char *d, size_t size,
+			     const char *want)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct pk_json j;
+
+	pk_json__begin(&j, f);
+	pk_event_table__json(tab, &j, "event", d, size);
+	pk_json__end(&j);
+	fclose(f);
+	CHECK(out && strstr(out, want) != NULL);
+	if (!out || !strstr(out, want))
+		fprintf(stderr, "got %s\n", out);
+	free(out);
+}
+
 /* A struct of one member per declared format, and what each prints. */
 PK_TEST(eventtable_declared_formats)
 {
@@ -491,6 +510,16 @@ PK_TEST(eventtable_declared_formats)
 	CHECK(strstr(out, "    2 192.168.0.1               SIGKILL") != NULL);
 	CHECK(strstr(out, " B_NONE") != NULL);
 	free(out);
+	/* JSON: each address as its text, the port a number of its own member */
+	json_addrs_check(tab, d, sizeof(d),
+			 "\"src\":\"10.1.2.3\",\"sport\":36895,\"af\":2,"
+			 "\"dst\":\"192.168.0.1\",");
+	memcpy(d + 6, &(unsigned short){10}, 2);
+	memcpy(d + 8, (unsigned char[]){0xfe, 0x80, [15] = 1}, 16);
+	json_addrs_check(tab, d, sizeof(d), "\"af\":10,\"dst\":\"fe80::1\",");
+	/* a family that is neither: no address */
+	memcpy(d + 6, &(unsigned short){1}, 2);
+	json_addrs_check(tab, d, sizeof(d), "\"af\":1,\"dst\":null,");
 	pk_event_table__free(tab);
 
 	/* a format that does not fit, and one nobody knows: a reason naming the member */
@@ -501,6 +530,35 @@ PK_TEST(eventtable_declared_formats)
 	btf__add_decl_tag(btf, "pk_fmt:ipv5", ev, 5);
 	CHECK(!pk_event_table__new(btf, ev, &o));
 	CHECK(strstr(why, "nr: unknown column format \"pk_fmt:ipv5\"") == why);
+	btf__free(btf);
+}
+
+/* A wait status, as bcc's exitsnoop prints it. */
+PK_TEST(eventtable_wstatus_format)
+{
+	struct btf *btf = btf__new_empty();
+	int s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int ws = btf__add_typedef(btf, "pk_wstatus_t", s32);
+	int ev = btf__add_struct(btf, "ev", 4);
+	struct pk_event_table *tab;
+	char *out = NULL;
+
+	btf__add_field(btf, "status", ws, 0, 0);
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK_INT(pk_event_table__column(tab, 0)->kind, PK_COL_WSTATUS);
+	LINE_OF(out, pk_event_table__text(tab, &l, &(int){0}, 4));
+	CHECK_STR(out, "0");
+	free(out);
+	LINE_OF(out, pk_event_table__text(tab, &l, &(int){3 << 8}, 4));
+	CHECK_STR(out, "code 3");
+	free(out);
+	LINE_OF(out, pk_event_table__text(tab, &l, &(int){9}, 4));
+	CHECK_STR(out, "signal 9 (KILL)");
+	free(out);
+	LINE_OF(out, pk_event_table__text(tab, &l, &(int){11 | 0x80}, 4));
+	CHECK_STR(out, "signal 11 (SEGV), core dumped");
+	free(out);
+	pk_event_table__free(tab);
 	btf__free(btf);
 }
 

@@ -58,10 +58,10 @@ struct split {
 
 PK_PERCPU_HASH(counts, struct uid_key, struct uid_count, 10240)
 	PK_TABLE_ROW("{time:-8} {uid:-10} {execs:8}") PK_ROW_HEADER("TIME     UID           EXECS")
-	PK_ROW_SORT("uid") PK_ROW_HEADER_ONCE PK_ROW_CLEAR PK_ROW_WHEN(by_uid);
+	PK_ROW_SORT("uid") PK_ROW_HEADER_ONCE PK_CLEAR PK_TABLE_WHEN(by_uid);
 PK_PERCPU_ARRAY(split, struct split, 1)
 	PK_TABLE_ROW("{time:-8} {root:8} {other:8}") PK_ROW_HEADER("TIME         ROOT    OTHER")
-	PK_ROW_HEADER_ONCE PK_ROW_CLEAR PK_ROW_UNLESS(by_uid);
+	PK_ROW_HEADER_ONCE PK_CLEAR PK_TABLE_UNLESS(by_uid);
 
 static __always_inline int count_exec(void)
 {

@@ -42,6 +42,8 @@ static struct {
 	const char *file;
 	/* a one-file tool compiled in, rather than a file */
 	const struct pk_tool *onefile;
+	/* PK_TOOL_NEEDS_PID: -p or -c, or a usage error */
+	bool needs_pid;
 	const char *output;
 	const char *sets[MAX_SETS];
 	int nr_sets;
@@ -52,6 +54,8 @@ static struct {
 	bool fields;
 	struct pk_trace_format *printk_fmt;
 	unsigned long interval_ms;
+	/* PK_TOOL_INTERVAL_COUNT: stop after this many prints (0: never), and those made */
+	unsigned long count, printed;
 	bool clear;
 	bool globals;
 	unsigned long top;
@@ -225,6 +229,42 @@ static int keep_object(struct pk_run *run)
 }
 
 /* Before each load attempt: the parameters. */
+/*
+ * A file's own parameter @name (a PK_OPTION of bcc's name, as "top" below),
+ * or @def when it has none.
+ */
+static unsigned long file_param(struct bpf_object *obj, const char *name, unsigned long def)
+{
+	struct pk_param params[64];
+	int i, n = pk_params__list(obj, params, 64);
+
+	for (i = 0; i < n && i < 64; i++) {
+		if (!strcmp(params[i].name, name))
+			return strcmp(params[i].value, "true") ? strtoul(params[i].value, NULL, 0) : 1;
+	}
+	return def;
+}
+
+/* bcc's --stack-storage-size: the file's "stack_storage_size" sizes its stack maps */
+static int size_stack_maps(struct pk_run *run, struct bpf_object *obj)
+{
+	unsigned long size = file_param(obj, "stack_storage_size", 0);
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (!size || bpf_map__type(map) != BPF_MAP_TYPE_STACK_TRACE)
+			continue;
+		err = bpf_map__set_max_entries(map, size);
+		if (err) {
+			pk_run__error(run, "cannot size stack map %s: %s", bpf_map__name(map),
+				      strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int configure(struct pk_run *run, void *obj, enum pk_mech mech)
 {
 	int i, err;
@@ -233,6 +273,8 @@ static int configure(struct pk_run *run, void *obj, enum pk_mech mech)
 	err = pk_run__apply_declared(run, obj);
 	if (!err)
 		err = pk_run__add_targets(run, pk_object__attach(pk_run__file_object(run)));
+	if (!err)
+		err = size_stack_maps(run, obj);
 	if (err)
 		return err;
 	/* checked by check_params() already: a failure here is not the user's */
@@ -328,10 +370,13 @@ static int start_printk(struct pk_run *run)
 
 /* Maps -------------------------------------------------------------------- */
 
+/* bcc profile's -a and -d: the file's "annotations" and "delimited" */
 static int start_stacks(struct pk_run *run)
 {
+	struct bpf_object *obj = pk_run__object(run);
 	LIBBPF_OPTS(pk_stack_printer_opts, so, .name = pk_run__name(run), .pid = env.pid,
-		    .later_pid = pk_run__child(run));
+		    .later_pid = pk_run__child(run), .annotate = file_param(obj, "annotations", 0),
+		    .delimit = file_param(obj, "delimited", 0));
 
 	env.stacks = pk_stack_printer__new(pk_run__object(run), &so);
 	if (!env.stacks) {
@@ -386,29 +431,78 @@ static int svg_end(struct pk_run *run)
 	return err;
 }
 
+/*
+ * A file's SEC("syscall") programs run once before each print: they fill
+ * what its tables show from what its other programs counted (cachestat's
+ * hit ratio of the interval), which a one-file tool has no user space for.
+ */
+static int run_print_programs(struct pk_run *run)
+{
+	struct bpf_object *obj = pk_run__object(run);
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		LIBBPF_OPTS(bpf_test_run_opts, o);
+
+		if (bpf_program__type(prog) != BPF_PROG_TYPE_SYSCALL || bpf_program__fd(prog) < 0)
+			continue;
+		if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o)) {
+			pk_run__error(run, "cannot run %s before the print: %s",
+				      bpf_program__name(prog), strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* bcc's warning, after the stacks (a file with --stack-storage-size gets its hint) */
+static void warn_missed_stacks(struct pk_run *run, size_t missed, bool collided)
+{
+	if (!missed)
+		return;
+	collided = collided && file_param(pk_run__object(run), "stack_storage_size", 0);
+	fprintf(stderr, "WARNING: %zu stack traces could not be displayed.%s\n", missed,
+		collided ? " Consider increasing --stack-storage-size." : "");
+}
+
 static int print_maps(struct pk_run *run, bool clear, bool interval)
 {
+	size_t missed = 0;
+	bool collided = false;
 	LIBBPF_OPTS(pk_object_maps_opts, o, .top = env.top, .per_cpu = env.per_cpu, .clear = clear,
-		    .globals = env.globals, .time = interval);
-	int err = svg_begin(run);
+		    .globals = env.globals, .time = interval, .missed_stacks = &missed,
+		    .stacks_collided = &collided);
+	int err = run_print_programs(run);
+
+	if (err)
+		return err;
+	err = svg_begin(run);
 
 	o.fg = env.fg;
 	if (!err && (err = pk_object_printer__maps(env.printer, &o)))
 		pk_run__error(run, "%s", pk_object_printer__error(env.printer));
 	if (!err)
 		err = svg_end(run);
+	warn_missed_stacks(run, missed, collided);
 	return err;
 }
 
 static int tick(struct pk_run *run)
 {
-	return print_maps(run, env.clear, true);
+	int err = print_maps(run, env.clear, true);
+
+	/* PK_TOOL_INTERVAL_COUNT's count printed: done, with nothing more at the end */
+	if (!err && env.count && ++env.printed >= env.count)
+		pk_run__stop(run, 0);
+	return err;
 }
 
 static int finish(struct pk_run *run)
 {
 	if (env.tp)
 		on_trace_readable(run, -1);
+	if (env.count && env.printed >= env.count)
+		return 0;
 	/* with -i, the last print has its time line as the others do */
 	return print_maps(run, false, env.interval_ms != 0);
 }
@@ -520,15 +614,57 @@ out:
  * held on its way out (the command_exit hook); the object is not open yet
  * when the command starts. Unsure means yes.
  */
+static bool has_stack_map(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STACK_TRACE)
+			return true;
+	}
+	return false;
+}
+
+/* Whether @map carries the BTF decl tag @tag (PK_PRIVATE's "pk_print:none"). */
+static bool map_tagged(const struct btf *btf, const struct bpf_map *map, const char *tag)
+{
+	__u32 i, n = btf ? btf__type_cnt(btf) : 0;
+	const struct btf_type *t, *var;
+
+	for (i = 1; i < n; i++) {
+		t = btf__type_by_id(btf, i);
+		if (!btf_is_decl_tag(t) || btf_decl_tag(t)->component_idx != -1 ||
+		    strcmp(btf__name_by_offset(btf, t->name_off), tag))
+			continue;
+		var = btf__type_by_id(btf, t->type);
+		if (var && btf_is_var(var) &&
+		    !strcmp(btf__name_by_offset(btf, var->name_off), bpf_map__name(map)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the object has a map that prints as a table or histogram (then -i). */
+static bool has_tables(struct bpf_object *obj)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		if (pk_map__is_printable(map) && !map_tagged(btf, map, "pk_print:none"))
+			return true;
+	}
+	return false;
+}
+
 static bool object_has_stack_map(const char *path)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	const struct bpf_map *map;
-	bool found = false;
+	bool found;
 
 	if (!obj)
 		return true;
-	bpf_object__for_each_map(map, obj) found |= bpf_map__type(map) == BPF_MAP_TYPE_STACK_TRACE;
+	found = has_stack_map(obj);
 	bpf_object__close(obj);
 	return found;
 }
@@ -583,13 +719,40 @@ static int open_object(struct pk_run *run, const char **path, struct pk_object_o
 	/* -c: held on its way out for the user stacks, if any; its pid is the -p filter */
 	if (pk_run__command(run))
 		pk_run__set_command_exit(run, object_has_stack_map(env.obj_path));
+	/* a file's own -p (PK_FILTER_PID) is run's: uprobes, samples and
+	 * stacks of that process, and the run ends with it */
+	if (!env.pid)
+		env.pid = pk_run__declared_pid(run);
+	if (env.needs_pid && !env.pid && !pk_run__command(run))
+		return pk_run__usage_error(run, "give -p PID or -c COMMAND: %s traces one process",
+					   env.file);
 	opts->pid = env.pid;
 	opts->sample_freq = env.freq;
 	*path = env.obj_path;
 	return 0;
 }
 
-/* PK_TOOL_INTERVAL(): the file's -i, unless the command line gave one */
+/*
+ * A file's own "top" option (bcc's -T of memleak, say) takes the place of
+ * run's --top: how many entries of each hash map print, its stack maps too.
+ */
+static void file_top(struct pk_run *run)
+{
+	if (!env.top)
+		env.top = file_param(pk_run__object(run), "top", 0);
+}
+
+/* PK_TOOL_INTERVAL_COUNT(): bcc's [interval [count]] arguments; -i wins over the first */
+static void file_interval_count(struct pk_run *run)
+{
+	struct bpf_object *obj = pk_run__object(run);
+
+	if (!env.interval_ms)
+		env.interval_ms = file_param(obj, "interval_secs", 0) * 1000;
+	env.count = file_param(obj, "interval_count", 0);
+}
+
+/* PK_TOOL_INTERVAL(): the file's -i, unless the command line gave one; PK_TOOL_CLEAR */
 static int file_interval(struct pk_run *run)
 {
 	const char *secs = pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_interval",
@@ -600,6 +763,11 @@ static int file_interval(struct pk_run *run)
 			      secs);
 		return -EINVAL;
 	}
+	if (pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_interval_count", 0))
+		file_interval_count(run);
+	/* PK_TOOL_CLEAR: each print empties the maps, as bcc's tools clear theirs */
+	if (pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_clear", 0))
+		env.clear = true;
 	return 0;
 }
 
@@ -623,8 +791,11 @@ static int start(struct pk_run *run)
 	err = file_interval(run);
 	if (err)
 		return err;
-	/* the file's banner and its tables' headers, once attached */
-	pk_object_printer__banner(env.printer, env.interval_ms / 1000.0);
+	file_top(run);
+	/* the file's banner and its tables' headers, once attached; with
+	 * --folded nothing but the folded lines goes to stdout */
+	if (!env.folded)
+		pk_object_printer__banner(env.printer, env.interval_ms / 1000.0);
 	if (env.interval_ms)
 		pk_run__set_interval(run, env.interval_ms);
 	return 0;
@@ -655,6 +826,8 @@ static const struct pk_option onefile_options[] = {
 	{},
 };
 
+static const struct pk_option no_options[] = { {} };
+
 /* The object compiled in, as a file libbpf can open: a memfd of its bytes. */
 static int declare_onefile(struct pk_run *run, int argc, char **argv)
 {
@@ -675,14 +848,25 @@ static int declare_onefile(struct pk_run *run, int argc, char **argv)
 	return pk_run__declare_file(run, env.obj_path, env.file);
 }
 
-/* Whether the file filters by pid (then -c). */
-static bool filters_pid(const struct pk_tool *tool)
+/*
+ * Whether the file's programs filter by pid (PK_FILTER_PID): then -c's
+ * command is what they trace. PK_TOOL_COMMAND_LIFETIME offers -c to a file
+ * that cannot filter so (what it traces runs in softirq, as retransmits
+ * do): it traces everything for the command's lifetime. @command says
+ * whether -c is offered; @needs whether the file must be given a pid
+ * (PK_TOOL_NEEDS_PID: its uprobes would otherwise be in every process);
+ * @stacks whether it has stacks to print (then --folded and --svg);
+ * @tables whether it has maps that print (then -i).
+ */
+static bool file_traits(const struct pk_tool *tool, bool *needs, bool *command, bool *stacks,
+			bool *tables)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = tool->name);
 	struct pk_param_option opts[32];
 	struct bpf_object *obj;
 	size_t size = 0;
 	const void *bytes = tool->object(&size);
+	const char *tag;
 	bool pid = false;
 	int i, n;
 
@@ -690,8 +874,23 @@ static bool filters_pid(const struct pk_tool *tool)
 	n = obj ? pk_params__options(obj, opts, 32, NULL, 0) : 0;
 	for (i = 0; i < n && i < 32; i++)
 		pid |= !strcmp(opts[i].filter, "pid");
+	tag = obj ? pk_params__file_tag(bpf_object__btf(obj), "pk_needs", 0) : NULL;
+	*needs = pid && tag && !strcmp(tag, "pid");
+	*stacks = !obj || has_stack_map(obj);
+	*tables = !obj || has_tables(obj);
+	*command = pid || (obj && pk_params__file_tag(bpf_object__btf(obj), "pk_command", 0));
 	bpf_object__close(obj);
 	return pid;
+}
+
+/* A one-file tool's arguments: its PK_POSITIONAL options; then, as for a file, --folded and --svg. */
+static int parse_onefile_args(struct pk_run *run, int argc, char **argv)
+{
+	int err = pk_run__positional(run, argc, argv);
+
+	env.folded = pk_run__folded(run);
+	env.svg = pk_run__svg(run);
+	return err;
 }
 
 int run_onefile_main(const struct pk_tool *tool, int argc, char **argv);
@@ -700,6 +899,7 @@ int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
 {
 	extern const struct pk_tool run_tool;
 	struct pk_tool t = run_tool;
+	bool command, stacks, tables;
 
 	t.name = tool->name;
 	t.aliases = tool->aliases;
@@ -707,18 +907,24 @@ int run_onefile_main(const struct pk_tool *tool, int argc, char **argv)
 	t.usage = "[OPTIONS]";
 	t.examples = tool->examples;
 	t.options = onefile_options;
-	t.parse_args = pk_run__positional;
+	t.parse_args = parse_onefile_args;
 	t.declare = declare_onefile;
 	t.object = tool->object;
-	/* -c only for a file whose programs filter by pid */
-	if (!filters_pid(tool))
+	/* -c only for a file whose programs filter by pid, or that asks for it */
+	file_traits(tool, &env.needs_pid, &command, &stacks, &tables);
+	if (!command)
 		t.flags &= ~PK_TOOL_COMMAND;
+	if (!stacks)
+		t.flags &= ~PK_TOOL_STACKS;
+	/* -i prints tables: a file of events alone has none */
+	if (!tables)
+		t.options = no_options;
 	env.onefile = tool;
 	return pk_tool_main(&t, argc, argv);
 }
 
 /* run's options a file's own may take the place of */
-static const char *const yielding[] = { "pid", "top", NULL };
+static const char *const yielding[] = { "pid", "top", "frequency", NULL };
 
 const struct pk_tool run_tool = {
 	.name = "run",
