@@ -44,6 +44,11 @@ CASES = [
     ("list", ["t:no_such:event_pk"], 1, "nothing matches 't:no_such:event_pk'"),
     ("list", ["p:/no/such/binary-pk:*"], 1, "/no/such/binary-pk"),
     ("stacksnoop", ["--svg", "", "t:sched:sched_switch"], 2, "empty --svg"),
+    # a one-file tool without a stack map has no stacks to fold or draw
+    ("execsnoop", ["--svg", "x.svg"], 2, "unknown option '--svg'"),
+    ("exitsnoop", ["--folded"], 2, "unknown option '--folded'"),
+    # nor -i without a table to print
+    ("execsnoop", ["-i", "1"], 2, "unknown option '-i'"),
     ("stacksnoop", ["--svg", "/no/such/dir/x.svg", "t:sched:sched_switch"], 1,
      "cannot write /no/such/dir/x.svg: No such file or directory"),
     ("mallocstacks", ["--svg", "/no/such/dir/x.svg", "-p", "1"], 1,

@@ -458,7 +458,8 @@ def test_entries_of_other_compilers_and_old_ones_past_the_bound_are_pruned():
 
 # The CO-RE BTF of the compiled-in tools -------------------------------------------
 
-MADE = "CO-RE: against the kernel's BTF cut down for these programs, made now"
+MADE = ("CO-RE: against the kernel's whole BTF this once; a bpftool child cuts it down for "
+        "these programs meanwhile")
 
 
 def taskswitch(env):

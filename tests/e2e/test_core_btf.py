@@ -1,7 +1,9 @@
-"""CO-RE against the kernel's BTF cut down per object (lib/kernel/core_btf.c): made
-by bpftool once, then read from the cache; damaged files made again; the
-whole kernel BTF, as before, when bpftool or the cache is missing. The
-programs the kernel runs are the same either way."""
+"""CO-RE against the kernel's BTF cut down per object (lib/kernel/core_btf.c): an
+object not seen before starts on the whole kernel BTF while a bpftool child makes
+the cut-down one, which is in the cache when the tool has exited and is read from
+there by the next start; damaged files made again; the whole kernel BTF, as
+before, when bpftool or the cache is missing. The programs the kernel runs are
+the same either way."""
 import glob
 import os
 import re
@@ -10,7 +12,9 @@ import tempfile
 
 import pk
 
-MADE = "CO-RE: against the kernel's BTF cut down for these programs, made now"
+MADE = ("CO-RE: against the kernel's whole BTF this once; a bpftool child cuts it down for "
+        "these programs meanwhile")
+DONE = "CO-RE: the cut-down BTF made for later starts: "
 CACHED = "CO-RE: against the kernel's BTF cut down for these programs, from the cache: "
 WHOLE = "CO-RE: against the kernel's whole BTF: "
 
@@ -52,6 +56,7 @@ def test_made_once_then_read_from_the_cache():
         assert made, err
         files = cache_files(xdg)
         assert len(files) == 1 and made[0].endswith(files[0]), (made, files)
+        assert any(l.endswith(DONE + files[0]) for l in err), err
         # a BTF file bpftool reads, with the one struct the programs read
         r = subprocess.run([bpftool, "btf", "dump", "file", files[0]], stdout=subprocess.PIPE,
                            text=True)
@@ -117,8 +122,10 @@ def test_same_programs_either_way():
     pk.need_host_tool("bpftool")
     with tempfile.TemporaryDirectory(prefix="pk-cache-") as xdg, \
             tempfile.TemporaryDirectory(prefix="pk-cache-") as empty:
+        err_made, _ = taskswitch(env_with(XDG_CACHE_HOME=xdg))
         err_cut, cut = taskswitch(env_with(XDG_CACHE_HOME=xdg))
         err_whole, whole = taskswitch(env_with(XDG_CACHE_HOME=empty, PATH="/usr/bin:/bin"))
-        assert any(MADE in l for l in err_cut) and any(WHOLE in l for l in err_whole)
+        assert any(MADE in l for l in err_made) and any(CACHED in l for l in err_cut)
+        assert any(WHOLE in l for l in err_whole)
         assert cut and all(cut), cut
         assert cut == whole, (cut, whole)

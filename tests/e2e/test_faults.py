@@ -23,6 +23,30 @@ INTERRUPTIBLE = [
 ]
 
 
+def where_stuck(pid):
+    """Each thread's state, wchan and kernel stack, as /proc shows them to root."""
+    out = []
+    for tid in sorted(os.listdir(f"/proc/{pid}/task")):
+        parts = []
+        for name in ("stat", "wchan", "stack"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+                    text = f.read().strip()
+            except OSError as e:
+                text = str(e)
+            if name == "stat":
+                text = text.rsplit(")", 1)[-1].split()[0]
+            parts.append(text.replace("\n", " | "))
+        out.append(f"thread {tid}: " + "; ".join(parts))
+    try:
+        children = subprocess.run(["ps", "--no-headers", "-o", "pid,stat,args", "--ppid",
+                                   str(pid)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True).stdout.strip()
+    except OSError:
+        children = ""
+    return " / ".join(out) + (f"; children: {children}" if children else "")
+
+
 def interrupt_at_random_moments(argv, rng, runs):
     for i in range(runs):
         how = rng.choice(["SIGINT", "SIGTERM", "duration"])
@@ -34,7 +58,15 @@ def interrupt_at_random_moments(argv, rng, runs):
         if how != "duration":
             time.sleep(delay)
             p.send_signal(getattr(signal, how))
-        _, err = p.communicate(timeout=30)
+        try:
+            _, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            # where it hangs, for the report: its kernel stack and threads
+            stuck = where_stuck(p.pid)
+            p.kill()
+            _, err = p.communicate()
+            raise AssertionError(f"{argv} {how} after {delay:.3f}s: still running 30 s later; "
+                                 f"{stuck}; stderr: {err[-600:]!r}")
         # a signal before the handler exists (right after exec) kills outright
         killed = how != "duration" and p.returncode == -getattr(signal, how)
         # only one process may read trace_pipe: another test's reader wins

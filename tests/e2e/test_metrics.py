@@ -365,3 +365,87 @@ def test_series_limit_keeps_the_largest_and_counts_the_rest():
     assert tool.stop() == 0, tool.err
     child.p.stdin.close()
     assert child.wait() == 0
+
+
+def test_label_values_use_declared_formats():
+    """A key member declared pk_syscall_t or pk_ipv4_t with its port is
+    labelled as `probekit run` prints it: nr="connect",
+    daddr="127.0.0.1:PORT" (no dport label of its own)."""
+    pk.need_bpf()
+    port, dead_port = free_port(), free_port()
+    code = ("import socket, sys\n"
+            "sys.stdin.readline()\n"
+            "for p, n in ((%d, 3), (%d, 2)):\n"
+            "    for _ in range(n):\n"
+            "        s = socket.socket()\n"
+            "        try: s.connect(('127.0.0.1', p))\n"
+            "        except OSError: pass\n"
+            "        s.close()\n"
+            "print('done', flush=True)\n" % (port, dead_port))
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    mport = free_port()
+    try:
+        tool = pk.Proc(run_argv("-v", "--metrics", f"127.0.0.1:{mport}", "--set",
+                                f"targ_pid={child.pid}",
+                                prebuilt(os.path.join(PROGS, "metrics_formats.bpf.c"))), env=env())
+        tool.wait_for(lambda l: ": using " in l, 60, stream="err", what="'using' line")
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == "done\n"
+        samples = {k: v for k, v in scrape(mport).items() if k.startswith("probekit_connects")}
+        assert samples == {
+            f'probekit_connects_total{{nr="connect",daddr="127.0.0.1:{port}"}}': 3.0,
+            f'probekit_connects_total{{nr="connect",daddr="127.0.0.1:{dead_port}"}}': 2.0,
+        }, samples
+        assert tool.stop() == 0, tool.err
+    finally:
+        # the tool, if still running, is stopped with the test's other processes
+        child.kill()
+        child.wait()
+
+
+@pk.timeout(180)
+def test_prometheus_scrapes_runqlat_and_biolatency_exactly():
+    """The shelf's tools with --metrics and nothing else: a real Prometheus
+    scrapes `runqlat -p PID` and `biolatency -D --disk DISK`. The disk's
+    histogram counts exactly the workload's 20 O_DIRECT writes; runqlat's
+    counts the child's switch-ins as the tool itself prints them at exit,
+    the kernel's own switch counts bounding them (test_runqlat.py)."""
+    import blockdev
+    from test_runqlat import Sleeper, near
+    pk.need_bpf()
+    need_prometheus()
+    sizes = [4096, 16384] * 10
+    tmp = pk.tempdir("pk-metrics-shelf-")
+    prom = None
+    with blockdev.scratch_device() as (dev, disk, _):
+        try:
+            writer = blockdev.writer(dev, sizes)
+            child = Sleeper()
+            pa, pb = free_port(), free_port()
+            rq = pk.start_tool("runqlat", "-p", str(child.pid), "--metrics", str(pa), "--json",
+                               "-v", ready="verbose")
+            bio = pk.start_tool("biolatency", "-D", "--disk", disk, "--metrics", f":{pb}",
+                                "-v", ready="verbose")
+            prom, pport = start_prometheus(tmp, pa, pb)
+            child.run()
+            blockdev.go(writer)
+            a, b = f"127.0.0.1:{pa}", f"127.0.0.1:{pb}"
+            wait_query(pport, f'probekit_biolatency_seconds_count{{disk="{disk}"}}',
+                       {b: float(len(sizes))})
+            wait_query(pport, f'probekit_biolatency_seconds_bucket{{disk="{disk}",le="+Inf"}}',
+                       {b: float(len(sizes))})
+            # the child is blocked again: its count no longer moves
+            counted = scrape(pa)["probekit_runqlat_seconds_count"]
+            wait_query(pport, "probekit_runqlat_seconds_count", {a: counted})
+            wait_query(pport, "probekit_lost_events_total", {a: 0.0, b: 0.0})
+            assert rq.stop() == 0 and bio.stop() == 0, (rq.err, bio.err)
+            printed = sum(bk["count"] for o in pk.json_lines(rq.out) if "buckets" in o
+                          for bk in o["buckets"])
+            assert printed == counted, (printed, counted, rq.out)
+            vol, invol = child.end()
+            assert near(counted, vol, invol), (counted, vol, invol)
+        finally:
+            if prom:
+                prom.stop(signal.SIGTERM, 30)

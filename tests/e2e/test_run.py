@@ -678,3 +678,25 @@ def test_idle_run_sleeps_in_one_loop():
         sleeper.wait()
     # the old nested loop polled every 10 ms: ~200 in these two seconds
     assert woke <= 10, f"{woke} wakeups in 2 s of idle"
+
+
+def test_programs_with_and_without_a_pid():
+    """PK_WITH_PID / PK_WITHOUT_PID (tests/run/with_pid.bpf.c): with -c only
+    the process's program runs, and counts the 1000 getppid() calls of
+    tests/helpers/syscaller.c exactly; without a pid only the machine's,
+    which sees at least ours."""
+    pk.need_bpf()
+    path = prebuilt(os.path.join(PROGS, "with_pid.bpf.c"))
+    r = pk.run(run_argv("--json", "-c", pk.helper_path("syscaller") + " now", path), env=env(),
+               timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    maps = [(o["map"], o["value"]) for o in pk.json_lines(r.stdout.splitlines()) if "map" in o]
+    assert maps == [("proc_counts", 1000)], r.stdout
+    tool = start("--json", path)
+    held = pk.bpf_objects(tool.pid)
+    for _ in range(5):
+        os.getppid()
+    assert tool.stop() == 0, tool.err
+    pk.assert_released(held)
+    maps = [(o["map"], o["value"]) for o in pk.json_lines(tool.out) if "map" in o]
+    assert [m for m, _ in maps] == ["machine_counts"] and maps[0][1] >= 5, tool.out

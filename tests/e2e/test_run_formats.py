@@ -1,6 +1,8 @@
-"""probekit run: columns formatted by declaration (typedefs and tags of
-bpf/probekit.bpf.h) and two record types in one file, in text and JSON,
-against a child of a known uid whose opens and connects the test chose."""
+"""probekit run: one file with three declared options, columns formatted by
+declaration (typedefs and tags of bpf/probekit.bpf.h: open flags, a duration
+in ms, an errno, an IPv4/IPv6 address with its port, a wall-clock time) and
+two record types, in text and JSON, against a child of a known uid whose
+opens and connects the test chose."""
 import json
 import os
 import re
@@ -14,6 +16,8 @@ from test_run import env, prebuilt, run_argv, PROGS
 UID = 46000 + os.getpid() % 15000
 PORT4 = 40000 + os.getpid() % 10000
 PORT6 = PORT4 + 1
+# connects to it are left out by --skip-port
+PORT_SKIP = PORT4 + 2
 FILE = f"/tmp/pk-fmt-{os.getpid()}-made"
 ABSENT = f"/tmp/pk-fmt-{os.getpid()}-absent"
 # flags the oracle (Python's os module) names
@@ -30,7 +34,8 @@ try:
 except OSError:
     pass
 os.unlink({FILE!r})
-for fam, addr in ((socket.AF_INET, ("127.0.0.1", {PORT4})), (socket.AF_INET6, ("::1", {PORT6}))):
+for fam, addr in ((socket.AF_INET, ("127.0.0.1", {PORT4})), (socket.AF_INET, ("127.0.0.1", {PORT_SKIP})),
+                  (socket.AF_INET6, ("::1", {PORT6}))):
     s = socket.socket(fam)
     try:
         s.connect(addr)
@@ -45,8 +50,8 @@ def run_formats(*args):
     command = ["/usr/bin/setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups",
                "/usr/bin/python3", "-c", WORKLOAD]
     before = pk.bpf_objects()
-    r = subprocess.run(run_argv(f"--set=target_uid={UID}", *args, "-c", shlex.join(command),
-                                prebuilt(os.path.join(PROGS, "formats.bpf.c"))),
+    r = subprocess.run(run_argv(prebuilt(os.path.join(PROGS, "formats.bpf.c")), "--traced-uid", str(UID),
+                                "--skip-port", str(PORT_SKIP), *args, "-c", shlex.join(command)),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(),
                        timeout=60 * pk.TIMEOUT_SCALE)
     assert r.returncode == 0, r.stderr
@@ -90,11 +95,12 @@ def test_declared_formats_json_raw_and_named():
     for r in (made, absent):
         lat = r["event"]["lat"]
         assert r["named"]["lat"] == "%d.%03d" % (lat // 1000000, lat // 1000 % 1000), r
-        # hidden in text (no --set show_time=1), named in JSON all the same
+        # hidden in text (no -T), named in JSON all the same
         assert re.fullmatch(r"\d\d:\d\d:\d\d", r["named"]["ts"]), r
     assert c4["event"]["af"] == 2 and c4["event"]["dport"] == int.from_bytes(
         PORT4.to_bytes(2, "big"), "little"), c4
-    assert c4["event"]["daddr"]["v4"] == int.from_bytes(bytes([127, 0, 0, 1]), "little"), c4
+    # an address column is its address text in the record, its port a number
+    assert c4["event"]["daddr"] == "127.0.0.1" and c6["event"]["daddr"] == "::1", (c4, c6)
     assert c4["named"] == {"daddr": f"127.0.0.1:{PORT4}"}, c4
     assert c6["event"]["af"] == 10 and c6["named"] == {"daddr": f"[::1]:{PORT6}"}, c6
 
@@ -102,7 +108,7 @@ def test_declared_formats_json_raw_and_named():
 def test_column_shown_when_its_variable_is_set():
     pk.need_bpf()
     before = time.time()
-    out, _ = run_formats("--set=show_time=1")
+    out, _ = run_formats("-T")
     after = time.time()
     assert out[0] == "%-8s %s" % ("TIME", OPEN_HEADER), out
     shown = {out[1][:8], out[2][:8]}
@@ -111,3 +117,15 @@ def test_column_shown_when_its_variable_is_set():
     assert shown <= want, (shown, want)
     # the other record type has no such column
     assert out[3] == CONN_HEADER, out
+
+
+def test_declared_options_in_help():
+    r = subprocess.run(run_argv(prebuilt(os.path.join(PROGS, "formats.bpf.c")), "--help"),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(), timeout=60)
+    assert r.returncode == 0, r.stderr
+    text = r.stdout.decode()
+    for opt, help_text in (("--traced-uid UID", "trace this uid only"),
+                           ("-T, --time", "show the wall-clock time of opens"),
+                           ("--skip-port PORT", "leave out connects to PORT")):
+        assert re.search(r"^\s+%s\s+%s$" % (re.escape(opt), re.escape(help_text)), text,
+                         re.M), (opt, text)

@@ -6,9 +6,10 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import pk
-from test_run import prebuilt, start, PROGS
+from test_run import env, prebuilt, run_argv, start, PROGS
 
 TABLES = os.path.join(PROGS, "tables.bpf.c")
 
@@ -103,3 +104,112 @@ def test_usdt_example_counts_a_processes_imports():
     # sorted by MODULE; one load each; libbpf's USDT maps are not printed
     assert rows == [[m, "1"] for m in sorted(loaded)], (rows, loaded)
     assert not any("__bpf" in l for l in tool.out), tool.out
+
+
+ROWS = os.path.join(PROGS, "rows_formatted.bpf.c")
+GETPPIDS = "import os, sys\nsys.stdin.readline()\nfor _ in range(4):\n    os.getppid()\n"
+
+
+def rows_of(*sets):
+    child = pk.Proc(["python3", "-c", GETPPIDS], stdin=subprocess.PIPE)
+    tool = start(f"--set=pid={child.pid}", *[f"--set={s}" for s in sets], prebuilt(ROWS))
+    child.p.stdin.write(b"\n")
+    child.p.stdin.close()
+    assert child.wait() == 0, child.err
+    assert tool.stop() == 0, tool.err
+    return [l for l in tool.out if l.strip()]
+
+
+def test_row_formats_conditions_and_named_parameters():
+    """A row's members in their declared formats (a syscall's name, a
+    duration in us, an errno), the table whose PK_TABLE_WHEN/UNLESS all hold,
+    a PK_PRIVATE map left out, and parameters set by name."""
+    pk.need_bpf()
+    assert rows_of("a=1", "nr=getppid") == ["A getppid        4      6.000"]
+    assert rows_of("a=1", "b=1", "nr=getppid", "err=EBADF") == \
+        ["AB getppid        4 err=-9 EBADF"]
+    assert rows_of("b=1") == []
+    r = pk.run(run_argv("--set=err=EFOO", prebuilt(ROWS)), env=env())
+    assert r.returncode == 2 and "neither an errno name nor a number" in r.stderr, r.stderr
+
+
+TWICE = "import os, sys\nfor line in sys.stdin:\n    for _ in range(4):\n        os.getppid()\n"
+
+
+def test_run_clear_empties_row_tables():
+    """run -i --clear empties a row table at each print as it does other
+    maps: 4 calls, a print, 4 more give rows of 4 and 4, never 8."""
+    pk.need_bpf()
+    child = pk.Proc(["python3", "-c", TWICE], stdin=subprocess.PIPE)
+    tool = start("--json", "-i", "0.3", "--clear", f"--set=pid={child.pid}", "--set=a=1",
+                 "--set=nr=getppid", prebuilt(ROWS))
+
+    def counts():
+        return [o["count"] for o in pk.json_lines(tool.out) if "count" in o]
+
+    for _ in range(2):
+        n = len(counts())
+        child.p.stdin.write(b"\n")
+        child.p.stdin.flush()
+        deadline = time.monotonic() + 10 * pk.TIMEOUT_SCALE
+        while len(counts()) == n and time.monotonic() < deadline:
+            time.sleep(0.05)
+    child.p.stdin.close()
+    assert child.wait() == 0, child.err
+    assert tool.stop() == 0, tool.err
+    assert counts() == [4, 4], tool.out
+
+
+def test_tool_clear_empties_printed_maps_but_not_state():
+    """PK_TOOL_CLEAR: each -i print empties the printed maps (bcc's
+    per-interval histograms); a PK_PRIVATE map is neither printed nor emptied.
+    The file counts a uid's execs after its first, which only marks the uid
+    in the state map: 3 execs, a print, 3 more give 2, then 3 (2 again if the
+    state were emptied)."""
+    pk.need_bpf()
+    uid = 43000 + os.getpid() % 20000
+    tool = start("--json", "-i", "0.5", prebuilt(os.path.join(PROGS, "state_and_clear.bpf.c")))
+
+    def prints():
+        return sum(1 for o in pk.json_lines(tool.out) if "time" in o)
+
+    def after_next_print():
+        """The output's length once a print has begun and ended after now."""
+        n = prints()
+        deadline = time.monotonic() + 10 * pk.TIMEOUT_SCALE
+        while prints() < n + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(tool.out)
+
+    def counted(lines):
+        return sum(o["value"] for o in pk.json_lines(lines) if o.get("key") == uid)
+
+    # each batch's counts may come in more than one print (slow execs)
+    execs_as(uid, "/bin/true", 3)
+    first = after_next_print()
+    execs_as(uid, "/bin/true", 3)
+    assert tool.stop() == 0, tool.err
+    assert counted(tool.out[:first]) == 2 and counted(tool.out[first:]) == 3, tool.out
+    # emptied at each print: no row counts the first batch again
+    assert max(o["value"] for o in pk.json_lines(tool.out) if o.get("key") == uid) <= 3
+    assert not any(o.get("map") == "seen" for o in pk.json_lines(tool.out)), tool.out
+
+
+def test_interval_count_arguments_and_print_programs():
+    """PK_TOOL_INTERVAL_COUNT: bcc's `TOOL [interval [count]]`: `run FILE
+    1 2` prints twice, a second apart, and stops by itself, with nothing more at the end;
+    the file's SEC("syscall") program runs once before each print (the row
+    counts its runs); -i takes the place of the interval; 0 is refused."""
+    pk.need_bpf()
+    path = prebuilt(os.path.join(PROGS, "interval_count.bpf.c"))
+    start_ns = time.monotonic()
+    r = pk.run(run_argv(path, "1", "2"), env=env(), timeout=30)
+    took = time.monotonic() - start_ns
+    assert r.returncode == 0, r
+    assert r.stdout.splitlines() == ["ROWS", "prints 1", "prints 2"], r.stdout
+    assert 1.9 < took < 10 * pk.TIMEOUT_SCALE, took
+    r = pk.run(run_argv("--json", "-i", "0.2", path, "5", "2"), env=env(), timeout=30)
+    assert r.returncode == 0, r
+    assert [o["prints"] for o in pk.json_lines(r.stdout.splitlines())] == [1, 2], r.stdout
+    r = pk.run(run_argv(path, "0"), env=env(), timeout=30)
+    assert r.returncode == 2 and "interval-secs" in r.stderr, r

@@ -79,3 +79,43 @@ def test_text_of_user_mode_samples_has_no_false_leaf():
     text = "\n".join(out)
     assert "clockspin" in text, text
     assert "Missed Kernel Stack" not in text, text
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_declared_sample_freq():
+    """PK_SAMPLE_FREQ(29): the file's -F, its default 29 Hz. A spinner of a
+    uid the test owns gets its CPU seconds times the rate in samples, at
+    the default and at -F 199 (within sampling error)."""
+    pk.need_bpf()
+    uid = 51000 + os.getpid() % 9000
+    path = prebuilt(os.path.join(PROGS, "sample_freq.bpf.c"))
+    rates = []
+    for hz, args in ((29, []), (199, ["-F", "199"])):
+        tool = start(f"--set=target_uid={uid}", "--json", *args, path)
+        spin = subprocess.Popen(["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+                                 "--clear-groups", pk.helper_path("clockspin"), "1.5"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert spin.stdout.readline().startswith("ready ")
+            assert spin.stdout.readline() == "spun\n"
+            cpu = cpu_seconds(spin.pid)
+            assert tool.stop() == 0, tool.err
+        finally:
+            spin.stdin.close()
+            spin.wait(10)
+        n = sum(o["value"] for o in pk.json_lines(tool.out) if o.get("map") == "samples")
+        rates.append(n / cpu)
+        # not in the kernel lane's guests, whose emulated CPU clock was seen
+        # sampling at half the rate asked, or less
+        if os.environ.get("PK_EXAMPLES_PREBUILT") != "1":
+            assert 0.7 * cpu * hz - 3 <= n <= 1.3 * cpu * hz + 3, (hz, n, cpu)
+    if os.environ.get("PK_EXAMPLES_PREBUILT") != "1":
+        assert 0.65 * 199 / 29 <= rates[1] / rates[0] <= 1.35 * 199 / 29, rates
+    else:
+        # the guests' emulated clock saturates near 40-80 samples a second
+        assert rates[1] > 1.5 * rates[0], rates

@@ -1,0 +1,69 @@
+"""biosnoop: O_DIRECT writes of known sizes at known offsets to a block
+device only the test uses (a loop device it makes, or the lane's scratch
+disk); one line each, in order, with the writer's pid and comm, the disk,
+W, the sector (offset / 512) and the size the writer wrote."""
+import blockdev
+import pk
+
+SIZES = [4096, 8192, 16384, 65536, 512 * 3 * 8, 32768] * 3
+
+
+def expected(sizes):
+    off, want = 0, []
+    for s in sizes:
+        want.append((off // 512, s))
+        off += (s + 65535) // 65536 * 65536
+    return want
+
+
+def snoop(*args):
+    pk.need_bpf()
+    with blockdev.scratch_device() as (dev, name, _):
+        w = blockdev.writer(dev, SIZES)
+        tool = pk.start_tool("biosnoop", "--json", "-v", "--disk", name, "-p", str(w.pid),
+                             *args, ready="verbose")
+        held = pk.bpf_objects(tool.pid)
+        blockdev.go(w)
+        assert tool.stop() == 0, tool.err
+        pk.assert_released(held)
+        # each line: {"event": the raw record, "named": formatted columns}
+        return name, w.pid, [o["event"] for o in pk.json_lines(tool.out)]
+
+
+@pk.timeout(90)
+def test_each_write_its_sector_and_size():
+    name, pid, events = snoop()
+    assert [(e["sector"], e["bytes"]) for e in events] == expected(SIZES), events
+    for e in events:
+        assert (e["pid"], e["comm"], e["disk"]) == (pid, "python3", name), e
+        assert e["rwbs"].startswith("W"), e
+        assert 0 < e["lat"] < 10 ** 10, e
+
+
+@pk.timeout(90)
+def test_queued_time():
+    _, _, events = snoop("-Q")
+    assert len(events) == len(SIZES), events
+    assert all(e["que"] >= 0 and e["lat"] > 0 for e in events), events
+
+
+@pk.timeout(60)
+def test_text_columns():
+    pk.need_bpf()
+    with blockdev.scratch_device() as (dev, name, _):
+        w = blockdev.writer(dev, SIZES[:3])
+        tool = pk.start_tool("biosnoop", "-Q", "--disk", name, "-p", str(w.pid))
+        blockdev.go(w)
+        assert tool.stop() == 0, tool.err
+        assert tool.out[0].split() == ["TIME(s)", "COMM", "PID", "DISK", "T", "SECTOR",
+                                       "BYTES", "QUE(ms)", "LAT(ms)"], tool.out
+        rows = [l.split() for l in tool.out[1:]]
+        assert [(r[2], r[3], int(r[5]), int(r[6])) for r in rows] == \
+            [(str(w.pid), name, s, b) for s, b in expected(SIZES[:3])], tool.out
+
+
+@pk.timeout(90)
+def test_tp_btf_route_same_events():
+    _, pid, events = snoop("--mechanism", "tp_btf")
+    assert [(e["sector"], e["bytes"], e["pid"]) for e in events] == \
+        [(s, b, pid) for s, b in expected(SIZES)], events
