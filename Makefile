@@ -21,6 +21,13 @@ SOVERSION := 0
 # bpfcc-tools leaves free (it installs opensnoop-bpfcc, ...). Every other tool,
 # generic names like `features` included, is installed only as `probekit TOOL`.
 INSTALL_LINKS := opensnoop statsnoop stacksnoop mallocstacks
+INSTALL_LINKS += execsnoop exitsnoop killsnoop sigsnoop syncsnoop setuids mountsnoop
+INSTALL_LINKS += syscount funccount funclatency gethostlatency stackcount bashreadline threadsnoop capable
+INSTALL_LINKS += memleak hardirqs softirqs oomkill drsnoop
+INSTALL_LINKS += tcpconnect tcplife tcpstates tcpretrans tcpconnlat bindsnoop solisten tcprtt tcpdrop tcptop
+INSTALL_LINKS += biolatency biosnoop vfsstat filelife bitesize biotop biopattern filetop ext4slower fsslower
+INSTALL_LINKS += runqlat profile offcputime cpudist runqslower runqlen wakeuptime
+INSTALL_LINKS += cachestat
 
 CC ?= cc
 CLANG ?= clang
@@ -125,7 +132,7 @@ $(BUILD)/%.o: %.c
 $(TOOL_OBJS): $(SKELS) $(BUILD)/tools.inc
 
 # A one-file tool: a table entry around its object, from its declarations.
-$(BUILD)/onefile/%.c: $(BUILD)/bpf/%.bpf.o scripts/onefile-tool.sh
+$(BUILD)/onefile/%.c: $(BUILD)/bpf/%.bpf.o scripts/onefile-tool.sh bpf/probekit.bpf.h
 	@mkdir -p $(dir $@)
 	sh scripts/onefile-tool.sh $* $< $(BPFTOOL) > $@.tmp && mv $@.tmp $@
 
@@ -176,10 +183,10 @@ $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 -fno-omit-frame-pointer -o $@ $< $(LDFLAGS)
 
-# mallocstacks' target must call libc's malloc, not a sanitizer's; the
+# mallocstacks' and memleak's targets must call libc's malloc, not a sanitizer's; the
 # strace differential test's workload runs under ptrace, where LeakSanitizer
-# cannot work
-$(BUILD)/tests/mallocer $(BUILD)/tests/sysopen: $(BUILD)/tests/%: tests/helpers/%.c
+# cannot work (nor for syscount's, whose calls strace -c counts)
+$(BUILD)/tests/mallocer $(BUILD)/tests/sysopen $(BUILD)/tests/syscaller $(BUILD)/tests/leaker: $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O1 -g -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer -Wall -Werror -o $@ $<
 

@@ -69,7 +69,8 @@ say "/usr/bin/probekit links libprobekit0, libbpf, libelf and zlib dynamically"
 
 # commands: probekit and the bcc names in /usr/bin, nothing generic
 [ "$(command -v opensnoop)" = /usr/bin/opensnoop ] || fail "opensnoop is not /usr/bin/opensnoop"
-for t in opensnoop statsnoop stacksnoop mallocstacks; do
+# every name the Makefile installs (INSTALL_LINKS := and += lines)
+for t in $(sed -n 's/^INSTALL_LINKS [:+]= //p' Makefile); do
 	[ "$(readlink "/usr/bin/$t")" = probekit ] || fail "/usr/bin/$t is not a link to probekit"
 done
 ! grep -E '/bin/(features|check_kfunc|tracepipe|execcount|taskswitch)$' "$work/files" ||

@@ -15,7 +15,7 @@
 # Settings (environment):
 #   KERNEL_SERIES    kernel series to boot ("6.1 6.12")
 #   KERNEL_HOST      1 to run the tests on this kernel too (1)
-#   KERNEL_TIMEOUT   seconds a guest may run (1200)
+#   KERNEL_TIMEOUT   seconds a guest may run (2400)
 #   KERNEL_JOBS      guests booted at once (2)
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
 #   KERNEL_SKIP      tests the guests leave out (run.py --skip): stress tests of
@@ -28,7 +28,10 @@
 #                    tests that failed in the guests when they landed and are
 #                    not yet looked into there: the USDT example (the guests'
 #                    python shows no import probe) and the unbounded loop (its
-#                    source is not in the guests)
+#                    source is not in the guests); and the folded user-mode
+#                    profile, which 1 lane run in 3 fails in the 6.12 guest
+#                    ([unknown] user frames and a kernel stack miss under
+#                    emulation; it passes on the host), until that is found
 #   KERNEL_EXTRA_BINS host programs (with their libraries) the guest also needs
 #   KERNEL_CMD       a shell command the guests run instead of the tests (to
 #                    debug: e.g. "cd /pk/build && ./opensnoop -v -d 3")
@@ -40,8 +43,8 @@ cd "$(dirname "$0")/.."
 
 SERIES=${KERNEL_SERIES:-"6.1 6.12"}
 HOST=${KERNEL_HOST:-1}
-TIMEOUT=${KERNEL_TIMEOUT:-1200}
-SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ exports/ metrics/ onefile/ run_maps/usdt_example run/error_unbounded_loop"}
+TIMEOUT=${KERNEL_TIMEOUT:-2400}
+SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ exports/ metrics/ onefile/ run_maps/usdt_example run/error_unbounded_loop run_profile/folded_user_mode_samples"}
 JOBS=${KERNEL_JOBS:-2}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 # strace: the oracle of test_differential_syscalls; coreutils' rm: BusyBox's
@@ -211,6 +214,11 @@ mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t bpf bpf /sys/fs/bpf
 mount -t tmpfs tmp /tmp
+# the scratch disk (boot()): the block I/O tools' tests write to it; NVMe,
+# the one disk driver the cloud kernels build in (virtio_blk is a module)
+i=0
+while [ ! -b /dev/nvme0n1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -b /dev/nvme0n1 ] && export PK_SCRATCH_BLOCKDEV=/dev/nvme0n1
 hostname guest
 stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null
 . /pk/env
@@ -239,11 +247,17 @@ boot() {
 	local kernel=$1 out=$2 rc=0 t0=$SECONDS
 	mkdir -p "$out"
 	rm -f "$out/console.log" "$out/tests.log"
+	# a scratch disk nothing else uses, for the block I/O tools' tests (sparse)
+	rm -f "$out/scratch.img"
+	truncate -s 64M "$out/scratch.img"
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 1 -m 1G \
 		-nodefaults -display none -no-reboot \
 		-kernel "$kernel" -initrd "$DIR/initramfs.cpio" \
+		-drive "file=$out/scratch.img,if=none,format=raw,id=scratch" \
+		-device nvme,drive=scratch,serial=pkscratch \
 		-append "console=ttyS0 quiet panic=-1 rdinit=/init mitigations=off" \
 		-serial "file:$out/console.log" -serial "file:$out/tests.log" </dev/null || rc=$?
+	rm -f "$out/scratch.img"
 	echo "$rc" >"$out/qemu.rc"
 	echo "$((SECONDS - t0))" >"$out/secs"
 }
