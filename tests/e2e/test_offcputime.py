@@ -103,8 +103,13 @@ def test_min_and_max_block_time():
     assert short_us == 0 or 50000 <= short_us <= n.short_us, (short_us, n.short_us, stacks,
                                                               tool.out[-20:])
     n, tool = traced("-f", "-M", "50000")
-    long_us, short_us = split(folded_stacks(tool.out))
-    assert long_us == 0 and 0 < short_us <= n.short_us, (long_us, short_us)
+    stacks = folded_stacks(tool.out)
+    long_us, short_us = split(stacks)
+    # no 100 ms nap under nap_long; what may be there is a preemption between
+    # the naps (1.5 ms seen once in CI's 6.1 guest), within the slack
+    naps = [s for s in stacks if "nap_long" in s and "nanosleep" in ";".join(s)]
+    assert not naps and long_us <= SLACK_US, (long_us, stacks)
+    assert 0 < short_us <= n.short_us, (long_us, short_us)
 
 
 def test_user_and_kernel_stacks_only():

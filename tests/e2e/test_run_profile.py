@@ -4,6 +4,7 @@ user mode). A user-mode sample has no kernel stack (-EFAULT): that is no
 "[Missed Kernel Stack]" leaf, in folded lines or in the SVG; vDSO frames
 are named; the two processes' equal stacks fold into one line each."""
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -78,7 +79,14 @@ def test_text_of_user_mode_samples_has_no_false_leaf():
     out = profiled()
     text = "\n".join(out)
     assert "clockspin" in text, text
-    assert "Missed Kernel Stack" not in text, text
+    # a kernel stack lost to a hash collision (-EEXIST) is a true miss, and
+    # says so: in the kernel lane's guests, hundreds of the emulated HPET's
+    # read_hpet() stacks share the map's buckets. The fault this test guards
+    # (-EFAULT user-mode samples shown as missed) was ~40 % of the entries.
+    entries = [l for l in out if re.fullmatch(r"\S+\[.*\] = \d+", l)]
+    missed = [l for l in out if "Missed Kernel Stack" in l]
+    assert all("another stack had the same hash" in l for l in missed), text
+    assert len(missed) <= 0.05 * len(entries), text
 
 
 def cpu_seconds(pid):
