@@ -17,6 +17,10 @@
 #   KERNEL_HOST      1 to run the tests on this kernel too (1)
 #   KERNEL_TIMEOUT   seconds a guest may run (2400)
 #   KERNEL_JOBS      guests booted at once (2)
+#   KERNEL_RETRY     times a failed test runs again in a guest (1): under
+#                    emulation a timing-bound test fails about once in a
+#                    thousand runs; one that fails every time fails the lane,
+#                    one that passed only when run again is named (FLAKY)
 #   PK_TIMEOUT_SCALE how much the tests' timeouts stretch in a guest (10)
 #   KERNEL_SKIP      tests the guests leave out (run.py --skip): stress tests of
 #                    the runtime, which take minutes under emulation and test
@@ -46,6 +50,7 @@ HOST=${KERNEL_HOST:-1}
 TIMEOUT=${KERNEL_TIMEOUT:-2400}
 SKIP=${KERNEL_SKIP-"faults/signals_at_random_moments faults/storm_ install/ symdiff/usyms_ layers/ exports/ metrics/ onefile/ run_maps/usdt_example run/error_unbounded_loop run_profile/folded_user_mode_samples"}
 JOBS=${KERNEL_JOBS:-2}
+RETRY=${KERNEL_RETRY:-1}
 SCALE=${PK_TIMEOUT_SCALE:-10}
 # strace: the oracle of test_differential_syscalls; coreutils' rm: BusyBox's
 # unlinks with unlink(2), the tests' workloads expect unlinkat(2) as on the host
@@ -195,6 +200,7 @@ build_initramfs() {
 	rm -rf "$ROOT/pk/tests/e2e/__pycache__"
 	{
 		echo "export PK_TIMEOUT_SCALE=$SCALE PROBEKIT_REQUIRE_BPF=1"
+		echo "KERNEL_RETRY=$RETRY"
 		echo "export PK_EXPECT_KFUNC=1 PK_EXPECT_KPROBE=1 PK_EXAMPLES_PREBUILT=1 PK_RUN_PREBUILT=1"
 		if [ -n "${KERNEL_CMD:-}" ]; then printf 'KERNEL_CMD=%q\n' "$KERNEL_CMD"; fi
 		printf 'set --'
@@ -228,7 +234,8 @@ cd /pk
 	if [ -n "$KERNEL_CMD" ]; then
 		sh -c "$KERNEL_CMD" </dev/null 2>&1
 	else
-		python3 tests/run.py --build /pk/build --e2e-only "$@" </dev/null 2>&1
+		python3 tests/run.py --build /pk/build --e2e-only --skips-by-reason \
+			--retry "$KERNEL_RETRY" "$@" </dev/null 2>&1
 	fi
 	echo "PK_LANE_EXIT=$?"
 } >/dev/ttyS1

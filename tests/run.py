@@ -4,7 +4,7 @@ tests/e2e/test_*.py (plain functions named test_*). Ends with the line
 'N passed, N failed'.
 
   python3 tests/run.py [--build DIR] [--unit-only | --e2e-only] [--skip SUBSTR]...
-                       [--timeout SECS] [FILTER...]
+                       [--timeout SECS] [--retry N] [--skips-by-reason] [FILTER...]
 
 --skip leaves out the tests whose name holds SUBSTR, or, for ^PREFIX, whose
 name starts with PREFIX (^profile/ but not run_profile/).
@@ -12,6 +12,12 @@ name starts with PREFIX (^profile/ but not run_profile/).
 Each test has a time limit: --timeout (pk.DEFAULT_TIMEOUT, 120 s), or its own
 (@pk.timeout(SECS)), both times PK_TIMEOUT_SCALE. A test past it fails, naming
 it; the processes it started are killed and the suite goes on.
+
+--retry N (the kernel lane's guests, where a timing-bound test fails about
+once in a thousand runs) runs a failed test up to N times more: its failure
+prints as FLAKY, and it fails only if the last run fails too; one that passed
+only when run again is named at the end. --skips-by-reason counts skips by
+reason at the end instead of a line each.
 
 As root, the run has a /tmp of its own (a tmpfs in a mount namespace of its
 own); otherwise $TMPDIR is a directory of this run. What the tests leave
@@ -127,8 +133,9 @@ def _alarm(signum, frame):
     raise TestTimeout()
 
 
-def run_one(name, fn, default_timeout, counts):
-    """Runs one test under its time limit; prints and counts its result."""
+def run_one(name, fn, default_timeout):
+    """Runs one test under its time limit. Returns its result ("PASS",
+    "FAIL" or "SKIP") and what to print after the name."""
     import pk
 
     limit = getattr(fn, "pk_timeout", default_timeout) * pk.TIMEOUT_SCALE
@@ -142,40 +149,71 @@ def run_one(name, fn, default_timeout, counts):
             signal.setitimer(signal.ITIMER_REAL, 0)
     except TestTimeout:
         killed = kill_descendants()
-        counts["FAIL"] += 1
-        print(f"FAIL {name}: timed out after {limit:g}s"
-              + (f"; killed its processes {killed}" if killed else ""))
-        return
+        return "FAIL", (f": timed out after {limit:g}s"
+                        + (f"; killed its processes {killed}" if killed else ""))
     except pk.Skip as e:
-        counts["SKIP"] += 1
-        print(f"SKIP {name}: {e}")
-        return
+        return "SKIP", f": {e}"
     except Exception as e:  # a failed test, whatever raised
-        counts["FAIL"] += 1
-        print(f"FAIL {name}: {type(e).__name__}: {e}")
         tb = traceback.extract_tb(e.__traceback__)
-        for frame in tb[-3:]:
-            print(f"  {os.path.basename(frame.filename)}:{frame.lineno}: {frame.line}")
-        return
+        return "FAIL", f": {type(e).__name__}: {e}" + "".join(
+            f"\n  {os.path.basename(f.filename)}:{f.lineno}: {f.line}" for f in tb[-3:])
     finally:
         signal.signal(signal.SIGALRM, old)
         pk.cleanup()
         # what the test started and left running (a failed one's tools, say)
         kill_descendants()
+    return "PASS", f" ({time.monotonic() - start:.1f}s)"
+
+
+class Report:
+    """Counts and prints results. With retries, a failure that has a retry
+    left prints as FLAKY and the test runs again; one that then passes is
+    named again at the end. With skips_by_reason, skips are counted by
+    their reason and listed at the end (the kernel lane's ~100 skips would
+    otherwise push a failure out of CI's shortened output)."""
+
+    def __init__(self, retries=0, skips_by_reason=False):
+        self.counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+        self.retries = retries
+        self.skips_by_reason = skips_by_reason
+        self.skip_reasons = {}
+        self.flaky = []
+
+    def result(self, name, status, text):
+        self.counts[status] += 1
+        if status == "SKIP" and self.skips_by_reason:
+            reason = text[2:]
+            self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+        else:
+            print(f"{status} {name}{text}")
         sys.stdout.flush()
-    counts["PASS"] += 1
-    print(f"PASS {name} ({time.monotonic() - start:.1f}s)")
+
+    def run(self, name, fn, timeout):
+        for attempt in range(self.retries + 1):
+            status, text = run_one(name, fn, timeout)
+            if status != "FAIL" or attempt == self.retries:
+                break
+            print(f"FLAKY {name}{text}")
+        if attempt and status == "PASS":
+            self.flaky.append(name)
+        self.result(name, status, text)
+
+    def summary(self):
+        for reason, n in sorted(self.skip_reasons.items(), key=lambda r: (-r[1], r[0])):
+            print(f"SKIP x{n}: {reason}")
+        if self.flaky:
+            print(f"WARNING: {len(self.flaky)} passed only when run again: "
+                  + " ".join(self.flaky))
 
 
-def run_e2e(directory, filters, counts, skips, timeout, watch):
+def run_e2e(directory, filters, report, skips, timeout, watch):
     for name, fn in e2e_tests(directory):
         if filters and not any(f in name for f in filters):
             continue
         if any(name.startswith(s[1:]) if s.startswith("^") else s in name for s in skips):
-            counts["SKIP"] += 1
-            print(f"SKIP {name}: left out by --skip")
+            report.result(name, "SKIP", ": left out by --skip")
             continue
-        run_one(name, fn, timeout, counts)
+        report.run(name, fn, timeout)
         watch.note_other_runs()
 
 
@@ -292,6 +330,11 @@ def main():
     ap.add_argument("--e2e-only", action="store_true")
     ap.add_argument("--skip", action="append", default=[], metavar="SUBSTR",
                     help="leave out the end-to-end tests whose name contains SUBSTR")
+    ap.add_argument("--retry", type=int, default=0, metavar="N",
+                    help="run a failed end-to-end test up to N times more (the "
+                    "kernel lane's emulated guests); it fails only if every run fails")
+    ap.add_argument("--skips-by-reason", action="store_true",
+                    help="count skips by reason at the end instead of a line each")
     ap.add_argument("--timeout", type=float, metavar="SECS",
                     help="the time limit of a test without its own (@pk.timeout); "
                     "pk.DEFAULT_TIMEOUT by default")
@@ -307,16 +350,18 @@ def main():
     import pk  # after PK_BUILD is set: it reads it
 
     timeout = args.timeout or pk.DEFAULT_TIMEOUT
-    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    report = Report(args.retry, args.skips_by_reason)
+    counts = report.counts
     watch = TmpWatch(args.tmp)
     try:
         if not args.e2e_only:
             run_unit(args.build, args.filters, counts, 600 * pk.TIMEOUT_SCALE)
         if not args.unit_only:
-            run_e2e(args.tests_dir, args.filters, counts, args.skip, timeout, watch)
+            run_e2e(args.tests_dir, args.filters, report, args.skip, timeout, watch)
     finally:
         pk.cleanup_session()
         left, unchecked = watch.leftovers()
+    report.summary()
     if left:
         counts["FAIL"] += 1
         print(f"FAIL tmp: the tests left {len(left)} entries in {args.tmp} (removed now): "

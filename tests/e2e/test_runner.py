@@ -92,6 +92,48 @@ def test_timeout_fails_the_test_kills_its_processes_and_goes_on():
     assert took < 40, f"the run took {took:.0f}s"
 
 
+FLAKY_FAKE = '''
+import os
+import pk
+
+def test_a_fails_once():
+    mark = os.path.join(os.environ["FAKE_OUT"], "ran")
+    first = not os.path.exists(mark)
+    open(mark, "a").close()
+    assert not first, "first run"
+
+def test_b_always_fails():
+    assert False, "every run"
+
+def test_c_skips():
+    raise pk.Skip("nothing here")
+
+def test_d_skips_too():
+    raise pk.Skip("nothing here")
+'''
+
+
+def test_retry_names_the_flaky_and_fails_the_failing():
+    r, _, _ = run_fake(FLAKY_FAKE, "--retry", "1", "--skips-by-reason")
+    lines = r.stdout.splitlines()
+    assert r.returncode == 1, r.stdout
+    assert [l.split(":")[0].split(" (")[0] for l in lines
+            if l.startswith(("FLAKY", "FAIL", "PASS"))] == [
+        "FLAKY fake/a_fails_once", "PASS fake/a_fails_once",
+        "FLAKY fake/b_always_fails", "FAIL fake/b_always_fails"], r.stdout
+    assert "SKIP x2: nothing here" in lines and not any(
+        l.startswith("SKIP fake/") for l in lines), r.stdout
+    assert "WARNING: 1 passed only when run again: fake/a_fails_once" in lines, r.stdout
+    assert lines[-1] == "1 passed, 1 failed", r.stdout
+
+
+def test_without_retry_a_failure_fails_at_once():
+    r, _, _ = run_fake(FLAKY_FAKE)
+    assert r.returncode == 1, r.stdout
+    assert "FLAKY" not in r.stdout and "SKIP fake/c_skips: nothing here" in r.stdout, r.stdout
+    assert r.stdout.splitlines()[-1] == "0 passed, 2 failed", r.stdout
+
+
 def test_a_clean_run_passes():
     r, _, tmp = run_fake("import pk\n\ndef test_ok():\n    pk.tempdir('pk-x-')\n")
     assert r.returncode == 0 and r.stdout.splitlines()[-1] == "1 passed, 0 failed", r.stdout
