@@ -320,6 +320,15 @@ typedef __u32 pk_event_kind_t;
  *					-x; or --set var=1)
  *	PK_UNLESS(var)			hidden while @var is non-zero (with
  *					PK_WHEN: both must hold)
+ *	PK_WIDTH(n)			printf's width in text, as in bcc's format
+ *					string: PK_WIDTH(-16) is %-16s, PK_WIDTH(7)
+ *					%7d; a longer header overflows it, as there
+ *					(without it: wide enough for the type and
+ *					the header)
+ *	PK_PRECISION(n)			printf's precision in text: a string's
+ *					bytes (%-12.12s), or the decimals of a
+ *					TIME(s), float or duration column (%.2f,
+ *					rounded as printf rounds)
  */
 #if __has_attribute(btf_decl_tag)
 #define PK__TAG(s) __attribute__((btf_decl_tag(s)))
@@ -330,6 +339,8 @@ typedef __u32 pk_event_kind_t;
 #define PK_HEADER(name) PK__TAG("pk_header:" name)
 #define PK_WHEN(var) PK__TAG("pk_when:" #var)
 #define PK_UNLESS(var) PK__TAG("pk_unless:" #var)
+#define PK_WIDTH(n) PK__TAG("pk_width:" #n)
+#define PK_PRECISION(n) PK__TAG("pk_precision:" #n)
 #define PK_DURATION(stored, shown) PK__TAG("pk_fmt:duration:" #stored ":" #shown)
 #define PK_INET(family_member) PK__TAG("pk_fmt:inet") PK__TAG("pk_family:" #family_member)
 #define PK_PORT(member) PK__TAG("pk_port:" #member)

@@ -169,6 +169,9 @@ struct pk_event_column {
 	/* PK_COL_CLOCK: in UTC ("clock:utc"), not local time; @unit_shown
 	 * PK_UNIT_MS adds milliseconds ("clock:ms": HH:MM:SS.mmm) */
 	bool utc;
+	/* PK_PRECISION(n): printf's precision in text (a string's bytes, a
+	 * TIME(s), float or duration column's decimals), or -1 */
+	int precision;
 };
 
 struct pk_event_table_opts {

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -184,6 +185,30 @@ static int parse_format(const struct btf *btf, const char *s, struct pk__col_dec
 	return colon ? -EBADMSG : 0;
 }
 
+/* "pk_width:-16" (printf's %-16s) and "pk_precision:2" (%.2f, %.12s) */
+static int parse_layout(const char *s, struct pk__col_decl *d, char *why, size_t why_size)
+{
+	bool width = s[3] == 'w';
+	const char *arg = strchr(s, ':') + 1;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < (width ? -255 : 0) || v > 255) {
+		pk__why(why, why_size, "bad column %s \"%s\" (%s)", width ? "width" : "precision",
+			arg, width ? "-255 to 255" : "0 to 255");
+		return -EBADMSG;
+	}
+	if (width) {
+		d->has_width = true;
+		d->width = (int)v;
+	} else {
+		d->precision = (int)v;
+	}
+	return 0;
+}
+
 static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *d, char *why,
 		     size_t why_size)
 {
@@ -202,6 +227,8 @@ static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *
 
 	if (!s)
 		return 0;
+	if (!strncmp(s, "pk_width:", 9) || !strncmp(s, "pk_precision:", 13))
+		return parse_layout(s, d, why, why_size);
 	if (!strncmp(s, "pk_fmt:", 7)) {
 		if (parse_format(btf, s + 7, d)) {
 			pk__why(why, why_size,
@@ -291,11 +318,12 @@ static int read_chain(const struct btf *btf, __u32 id, struct pk__col_decl *d, c
 int pk__col_decl(const struct btf *btf, __u32 sid, int idx, __u32 type_id, struct pk__col_decl *d,
 		 char *why, size_t why_size)
 {
-	struct pk__col_decl member = {.kind = PK_COL_VALUE};
+	struct pk__col_decl member = {.kind = PK_COL_VALUE, .precision = -1};
 	int err;
 
 	memset(d, 0, sizeof(*d));
 	d->kind = PK_COL_VALUE;
+	d->precision = -1;
 	err = read_chain(btf, type_id, d, why, why_size);
 	if (!err && sid && idx >= 0)
 		err = read_tags(btf, sid, idx, &member, why, why_size);
@@ -310,6 +338,12 @@ int pk__col_decl(const struct btf *btf, __u32 sid, int idx, __u32 type_id, struc
 		d->flags_type_id = member.flags_type_id;
 		d->utc = member.utc;
 	}
+	if (member.has_width) {
+		d->has_width = true;
+		d->width = member.width;
+	}
+	if (member.precision >= 0)
+		d->precision = member.precision;
 	if (member.header)
 		d->header = member.header;
 	if (member.when)
@@ -694,6 +728,15 @@ static void put_enum_flags(struct out *o, const struct btf *btf, __u32 id, __u64
 }
 
 static const __u64 pow1000[] = {1, 1000, 1000000, 1000000000};
+
+double pk__col_duration_value(const struct pk_event_column *c, __s64 sv, __u64 x)
+{
+	double v = c->is_signed ? (double)sv : (double)x;
+
+	if (c->unit_shown >= c->unit_stored)
+		return v / (double)pow1000[c->unit_shown - c->unit_stored];
+	return v * (double)pow1000[c->unit_stored - c->unit_shown];
+}
 
 /* "12.345" (three decimals) when shown in a larger unit, else an integer */
 static void put_duration(struct out *o, const struct pk_event_column *c, __s64 sv, __u64 x)

@@ -31,6 +31,10 @@ struct pk__col_decl {
 	enum pk_col_unit unit_stored, unit_shown;
 	/* PK_COL_FLAGS: the enum named in "flags:ENUM", else 0 (the member's) */
 	__u32 flags_type_id;
+	/* PK_WIDTH(n): printf's width, as declared (has_width); PK_PRECISION(n):
+	 * printf's precision, or -1 */
+	bool has_width;
+	int width, precision;
 };
 
 /*
@@ -77,6 +81,12 @@ size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_colum
  */
 size_t pk__col_addr(const struct pk_event_column *c, const unsigned char *d, size_t size, char *buf,
 		    size_t buf_size);
+/*
+ * A duration column's value in its shown unit, as a double, the way bcc
+ * computes it (float(delta) / 1000000) before its "%.2f".
+ */
+double pk__col_duration_value(const struct pk_event_column *c, __s64 sv, __u64 x);
+
 /* the unit's name: "ns", "us", "ms", "s" */
 const char *pk__col_unit_name(enum pk_col_unit u);
 

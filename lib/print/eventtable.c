@@ -374,6 +374,11 @@ static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_o
 		c->width = hw;
 	else if (c->width <= 0 && -c->width < hw)
 		c->width = -hw;
+	/* PK_WIDTH: printf's, as bcc's format string has it; a longer header
+	 * overflows it there too */
+	if (d->has_width)
+		c->width = d->width;
+	c->precision = d->precision;
 	return 0;
 }
 
@@ -752,7 +757,8 @@ static void put_enum(const struct pk_event_table *t, const struct pk_event_colum
 		pk_line__uint(l, (__u64)v, width);
 }
 
-static void put_float(struct pk_line *l, const unsigned char *d, __u32 bits, int width)
+static void put_float(struct pk_line *l, const unsigned char *d, __u32 bits, int decimals,
+		      int width)
 {
 	double v;
 	float f;
@@ -770,14 +776,23 @@ static void put_float(struct pk_line *l, const unsigned char *d, __u32 bits, int
 				  : "inf",
 			  v != v || v > 0 ? 3 : 4, width);
 	else
-		pk_line__fixed(l, v, 3, width);
+		pk_line__fixed(l, v, decimals, width);
 }
 
 static void put_errno(const struct pk_event_column *c, struct pk_line *l, __s64 v, int width)
 {
 	const char *name = errno_name(c, v);
-	size_t mark = pk_line__mark(l);
+	size_t mark = pk_line__mark(l), n = v < 0;
+	__s64 rest = v;
 
+	/* right-aligned (PK_WIDTH(3), bcc's "%3d"): the spaces go first */
+	do {
+		n++;
+		rest /= 10;
+	} while (rest);
+	n += name ? 1 + strlen(name) : 0;
+	if (width > 0 && (size_t)width > n)
+		put_spaces(l, width - n);
 	pk_line__int(l, v, 0);
 	if (name) {
 		pk_line__char(l, ' ');
@@ -787,14 +802,15 @@ static void put_errno(const struct pk_event_column *c, struct pk_line *l, __s64 
 		pk_line__pad(l, mark, -width);
 }
 
-static void put_time(struct pk_event_table *t, struct pk_line *l, __u64 ts, int width)
+static void put_time(struct pk_event_table *t, struct pk_line *l, __u64 ts, int decimals,
+		     int width)
 {
 	if (!t->have_first) {
 		t->have_first = true;
 		t->first_ts = ts;
 	}
 	/* records from other CPUs may come a little out of order: negative then */
-	pk_line__fixed(l, (double)(__s64)(ts - t->first_ts) / 1e9, 9, width);
+	pk_line__fixed(l, (double)(__s64)(ts - t->first_ts) / 1e9, decimals, width);
 }
 
 static void put_string(struct pk_line *l, const struct pk_event_column *c, const unsigned char *d,
@@ -806,6 +822,9 @@ static void put_string(struct pk_line *l, const struct pk_event_column *c, const
 	/* a record cut short (pk_reserve_cut()) keeps the start of its text */
 	if (byte + n > size)
 		n = size - byte;
+	/* PK_PRECISION: %-12.12s */
+	if (c->precision >= 0 && n > (size_t)c->precision)
+		n = (size_t)c->precision;
 	pk_line__text(l, (const char *)d + byte, n);
 	if (width < 0)
 		pk_line__pad(l, mark, -width);
@@ -882,24 +901,31 @@ static void put_column(struct pk_event_table *t, struct pk_line *l, const struct
 	case PK_COL_UINT: pk_line__uint(l, x, width); return;
 	case PK_COL_BOOL: put_field(l, x ? "true" : "false", x ? 4 : 5, width); return;
 	case PK_COL_ENUM: put_enum(t, c, l, v, width); return;
-	case PK_COL_TIME: put_time(t, l, x, width); return;
+	case PK_COL_TIME: put_time(t, l, x, c->precision >= 0 ? c->precision : 9, width); return;
 	case PK_COL_ERRNO: put_errno(c, l, v, width); return;
-	case PK_COL_FLOAT: put_float(l, d + byte, c->bit_size, width); return;
+	case PK_COL_FLOAT:
+		put_float(l, d + byte, c->bit_size, c->precision >= 0 ? c->precision : 3, width);
+		return;
+	case PK_COL_DURATION:
+		if (c->precision < 0)
+			break;
+		/* bcc's "%.2f" of float(delta) / 1000000: rounded as printf does */
+		pk_line__fixed(l, pk__col_duration_value(c, v, x), c->precision, width);
+		return;
 	case PK_COL_PTR: put_hex(l, pk__load_uint(d + byte, c->bit_size / 8), width); return;
 	case PK_COL_STRING: put_string(l, c, d, size, width); return;
 	case PK_COL_VALUE: put_value(t, l, c, d, size, width); return;
-	default:
-		n = format_text(t, c, d, size, x, t->value, sizeof(t->value));
-		/* names are ours or the kernel's; a symbol name is escaped all the same */
-		if (width < 0) {
-			size_t mark = pk_line__mark(l);
+	default: break;
+	}
+	n = format_text(t, c, d, size, x, t->value, sizeof(t->value));
+	/* names are ours or the kernel's; a symbol name is escaped all the same */
+	if (width < 0) {
+		size_t mark = pk_line__mark(l);
 
-			pk_line__text(l, t->value, n);
-			pk_line__pad(l, mark, -width);
-		} else {
-			put_field(l, t->value, n, width);
-		}
-		return;
+		pk_line__text(l, t->value, n);
+		pk_line__pad(l, mark, -width);
+	} else {
+		put_field(l, t->value, n, width);
 	}
 }
 

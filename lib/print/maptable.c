@@ -112,6 +112,7 @@ static int take_format(const struct btf *btf, __u32 sid, int idx, __u32 type, st
 	f->col.kind = f->kind == F_INT ? PK_COL_INT : PK_COL_UINT;
 	f->col.is_signed = f->kind == F_INT;
 	f->col.pid_column = -1;
+	f->col.precision = -1;
 	if (pk__col_apply(btf, &d, &f->col, NULL, 0))
 		return -EINVAL;
 	f->kind = F_FORMAT;

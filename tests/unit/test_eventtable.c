@@ -581,6 +581,85 @@ PK_TEST(eventtable_ret_is_no_errno_by_name)
 	btf__free(btf);
 }
 
+/*
+ * PK_WIDTH and PK_PRECISION lay a row out as bcc's format string would:
+ * "%-7d %-12.12s %3d %7.2f %-8.3f %s" here (the oracle: printf itself).
+ * A longer header overflows a declared width, as in bcc; a duration
+ * rounds as printf rounds the double (1.005 ms is 1.00499... : "1.00").
+ */
+PK_TEST(eventtable_declared_width_and_precision)
+{
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int s32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	int u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	int ch = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	int comm = btf__add_array(btf, u32, ch, 16);
+	int errno_t = btf__add_typedef(btf, "pk_errno_t", s32);
+	int ev = btf__add_struct(btf, "ev", 56);
+	struct pk_event_table *tab;
+	unsigned char d[56] = {0};
+	char *out = NULL, want[128];
+	const char *bad[] = {"pk_width:x", "pk_width:-256", "pk_precision:-1", "pk_width:"};
+	size_t i;
+
+	btf__add_field(btf, "pid", u32, 0, 0);
+	btf__add_field(btf, "comm", comm, 32, 0);
+	btf__add_field(btf, "ret", errno_t, 160, 0);
+	btf__add_field(btf, "lat", u64, 192, 0);
+	btf__add_field(btf, "ts", u64, 256, 0);
+	btf__add_field(btf, "tail", comm, 320, 0);
+	btf__add_decl_tag(btf, "pk_width:-7", ev, 0);
+	btf__add_decl_tag(btf, "pk_width:-12", ev, 1);
+	btf__add_decl_tag(btf, "pk_precision:12", ev, 1);
+	btf__add_decl_tag(btf, "pk_header:LONGER_HEADER", ev, 1);
+	btf__add_decl_tag(btf, "pk_width:3", ev, 2);
+	btf__add_decl_tag(btf, "pk_fmt:duration:ns:ms", ev, 3);
+	btf__add_decl_tag(btf, "pk_width:7", ev, 3);
+	btf__add_decl_tag(btf, "pk_precision:2", ev, 3);
+	btf__add_decl_tag(btf, "pk_width:-8", ev, 4);
+	btf__add_decl_tag(btf, "pk_precision:3", ev, 4);
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK(tab != NULL);
+	LINE_OF(out, pk_event_table__header(tab, &l));
+	snprintf(want, sizeof(want), "%-7s %-12s %3s %7s %-8s %s", "PID", "LONGER_HEADER", "RET",
+		 "LAT(ms)", "TIME(s)", "TAIL");
+	CHECK_STR(out, want);
+	free(out);
+	memcpy(d, &(unsigned int){4242}, 4);
+	memcpy(d + 4, "a-long-command-name", 16);
+	memcpy(d + 24, &(unsigned long long){1005000}, 8);
+	memcpy(d + 32, &(unsigned long long){5000000000ULL}, 8);
+	memcpy(d + 40, "end", 4);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	snprintf(want, sizeof(want), "%-7d %-12.12s %3d %7.2f %-8.3f %s", 4242, "a-long-command-name",
+		 0, 1005000 / 1e6, 0.0, "end");
+	CHECK_STR(out, want);
+	free(out);
+	/* a failure's errno after its number; the width holds it right-aligned */
+	memcpy(d + 20, &(int){-2}, 4);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK(strstr(out, " -2 ENOENT ") != NULL);
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(btf);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char why[256] = "";
+		struct pk_event_table_opts o = {.sz = sizeof(o), .why = why, .why_size = sizeof(why)};
+
+		btf = btf__new_empty();
+		u32 = btf__add_int(btf, "unsigned int", 4, 0);
+		ev = btf__add_struct(btf, "ev", 4);
+		btf__add_field(btf, "pid", u32, 0, 0);
+		btf__add_decl_tag(btf, bad[i], ev, 0);
+		tab = pk_event_table__new(btf, ev, &o);
+		CHECK(tab == NULL && strstr(why, "pid: ") == why);
+		pk_event_table__free(tab);
+		btf__free(btf);
+	}
+}
+
 /* A kernel address as its function (the oracle: kallsyms by name), a ktime as the wall clock. */
 PK_TEST(eventtable_ksym_and_clock_formats)
 {
