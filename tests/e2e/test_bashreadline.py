@@ -63,3 +63,11 @@ def test_shared_library_alone_takes_readline():
     pk.need_bpf()
     _, events = typed("-s", "/bin/bash")
     assert [e["command"] for e in events] == LINES, events
+
+
+def test_text_header_as_bcc():
+    """bcc's print("%-9s %-7s %s" % ("TIME", "PID", "COMMAND"))."""
+    pk.need_bpf()
+    r = pk.run([pk.tool_path("bashreadline"), "-d", "0.3"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "%-9s %-7s %s" % ("TIME", "PID", "COMMAND"), r.stdout

@@ -161,8 +161,11 @@ def test_failed_only_with_x_and_filters():
 def test_text_columns():
     pk.need_bpf()
     tool = pk.start_tool("execsnoop", "-T", "-t", "-U", "-x", "-u", str(UID))
-    header = tool.out[0].split()
-    assert header == ["TIME", "TIME(s)", "UID", "PCOMM", "PID", "PPID", "RET", "ARGS"], header
+    # bcc's execsnoop: print("%-9s" % ("TIME"), end=""); print("%-8s" %
+    # ("TIME(s)"), end=""); print("%-6s" % ("UID"), end=""); print("%-16s
+    # %-7s %-7s %3s %s" % ("PCOMM", "PID", "PPID", "RET", "ARGS"))
+    assert tool.out[0] == "%-9s%-8s%-6s%-16s %-7s %-7s %3s %s" % (
+        "TIME", "TIME(s)", "UID", "PCOMM", "PID", "PPID", "RET", "ARGS"), tool.out[0]
     r = pk.run(SETPRIV + [PY, "-c", WORKLOAD])
     assert r.returncode == 0, r.stderr
     assert tool.stop() == 0, tool.err
@@ -170,6 +173,13 @@ def test_text_columns():
     assert len(rows) == 5, tool.out
     for row in rows:
         assert re.fullmatch(r"\d\d:\d\d:\d\d", row[0]) and int(row[2]) == UID, row
+    # a row, as bcc's printb(b"%-9s" ...), (b"%-8.3f" ...), (b"%-6d" ...),
+    # (b"%-16s %-7d %-7s %3d %s" ...) makes it of the same values
+    for line, row in zip([l for l in tool.out[1:] if l.strip()], rows):
+        if row[6] != "0":
+            continue
+        assert line == "%-9s%-8.3f%-6d%-16s %-7d %-7s %3d %s" % (
+            row[0], float(row[1]), int(row[2]), row[3], int(row[4]), row[5], 0, row[7]), line
     failed = [l for l in tool.out if l.endswith(" /nonexistent-pk/prog 1 2")]
     assert len(failed) == 1 and " -2 ENOENT " in failed[0], failed
 

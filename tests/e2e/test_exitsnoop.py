@@ -64,6 +64,10 @@ def test_failed_only_and_text_columns():
     zone = time.strftime("%Z")
     assert header == [f"TIME-{zone}", "LABEL", "PCOMM", "PID", "PPID", "TID", "AGE(s)",
                       "EXIT_CODE"], header
+    # bcc's print("%-13s" % title, end=""); print("%-6s" % "LABEL", end="");
+    # print("%-16s %-7s %-7s %-7s %-7s %-10s" % (...)), less the trailing pad
+    assert tool.out[0] == ("%-13s%-6s%-16s %-7s %-7s %-7s %-7s %-10s" % (
+        f"TIME-{zone}", "LABEL", "PCOMM", "PID", "PPID", "TID", "AGE(s)", "EXIT_CODE")).rstrip()
     done = run_workload()
     assert tool.stop() == 0, tool.err
     rows = [l for l in tool.out[1:] if l.strip()]
@@ -75,6 +79,9 @@ def test_failed_only_and_text_columns():
             f[2] == "sh", line
         assert int(f[3]) == pid and int(f[5]) == pid, line
         assert f[7].strip() == wstatus_text(rc), (line, rc)
+        # its rows' "%-13s" "%-6s" "%-16s %-7d %-7d %-7d %-7.2f " of the same values
+        assert line.startswith("%-13s%-6s%-16s %-7d %-7d %-7d %-7.2f " % (
+            f[0], f[1], f[2], int(f[3]), int(f[4]), int(f[5]), float(f[6]))), line
 
 
 THREADS = """

@@ -60,7 +60,13 @@ def test_text_columns():
     subprocess.run(["sh", "-c", f"touch {path} && sleep 0.1 && rm {path}"], check=True)
     tool.wait_for(lambda l: l.endswith(" " + name), what="the file's line")
     assert tool.stop() == 0, tool.err
-    assert tool.out[0].split() == ["TIME", "PID", "COMM", "AGE(s)", "FILE"], tool.out
+    # bcc's print("%-8s %-7s %-16s %-7s %s" % ("TIME", "PID", "COMM", "AGE(s)", "FILE"))
+    assert tool.out[0] == "%-8s %-7s %-16s %-7s %s" % ("TIME", "PID", "COMM", "AGE(s)", "FILE")
     rows = [l.split() for l in tool.out[1:] if l.endswith(" " + name)]
     assert len(rows) == 1 and rows[0][2] == "rm", tool.out
+    # and its row's "%-8s %-7d %-16s %-7.2f %s" of the same values
+    r = rows[0]
+    assert any(
+        l == "%-8s %-7d %-16s %-7.2f %s" % (r[0], int(r[1]), r[2], float(r[3]), r[4])
+        for l in tool.out), (tool.out, r)
     assert 0.1 <= float(rows[0][3]) < 5, rows

@@ -49,9 +49,14 @@ def test_json_records_match_the_workload():
 def test_text_columns_and_eai_names():
     pk.need_bpf()
     pid, tool, theirs = traced()
-    header = tool.out[0].split()
-    assert header == ["TIME", "PID", "COMM", "LATms", "RET", "HOST"], tool.out
+    # bcc's print("%-9s %-7s %-16s %10s %s" % ("TIME", "PID", "COMM", "LATms",
+    # "HOST")), with our RET before HOST
+    assert tool.out[0].startswith("%-9s %-7s %-16s %10s RET " % (
+        "TIME", "PID", "COMM", "LATms")) and tool.out[0].endswith(" HOST"), tool.out
     rows = [l.split() for l in tool.out[1:] if l.split()]
+    # and its rows' "%-9s %-7d %-16s %10.2f " of the same values
+    for line, r in zip([l for l in tool.out[1:] if l.split()], rows):
+        assert line.startswith("%-9s %-7d %-16s %10.2f " % (r[0], int(r[1]), r[2], float(r[3]))), line
     assert [(r[1], r[2], r[4], r[5]) for r in rows] == [
         (str(pid), HELPER, NAMES[int(t[2])] if t[0] == "getaddrinfo" else
          ("OK" if t[2] == "0" else "NULL_HOSTENT"), t[1])

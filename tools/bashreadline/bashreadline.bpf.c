@@ -22,8 +22,9 @@ const volatile char shared[256] PK_OPTION(s, "shared", "LIB",
     PK_TARGET(readline_return) = "/bin/bash:readline";
 
 struct event {
-	__u64 ts PK_FMT("clock") PK_HEADER("TIME");
-	__u32 pid;
+	/* bcc's "%-9s %-7d %s" */
+	__u64 ts PK_FMT("clock") PK_HEADER("TIME") PK_WIDTH(-9);
+	__u32 pid PK_WIDTH(-7);
 	char command[256] PK_HEADER("COMMAND");
 };
 PK_EVENT(struct event);

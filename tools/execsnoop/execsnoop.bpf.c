@@ -58,14 +58,19 @@ const volatile bool show_args_cut = false;
 #define ARGS_ROOM    (ARGS_LEN - 8)
 #define MAX_ARGS_CAP 128
 
+/*
+ * bcc's layout: "%-9s" "%-8.3f" "%-6d" then "%-16s %-7d %-7s %3d %s" (a
+ * column's width here is bcc's less the space the table puts after it).
+ * RET names a failure's errno after its number.
+ */
 struct event {
 	__u64 time PK_FMT("clock") PK_WHEN(print_time) PK_HEADER("TIME");
-	__u64 ts PK_WHEN(print_timestamp);
-	__u32 uid PK_WHEN(print_uid);
-	char comm[16] PK_HEADER("PCOMM");
-	__u32 pid;
-	__u32 ppid;
-	pk_errno_t ret;
+	__u64 ts PK_WHEN(print_timestamp) PK_WIDTH(-7) PK_PRECISION(3);
+	__u32 uid PK_WHEN(print_uid) PK_WIDTH(-5);
+	char comm[16] PK_HEADER("PCOMM") PK_WIDTH(-16);
+	__u32 pid PK_WIDTH(-7);
+	__u32 ppid PK_WIDTH(-7);
+	pk_errno_t ret PK_WIDTH(3);
 	bool args_cut PK_WHEN(show_args_cut);
 	char args[ARGS_LEN];
 };

@@ -42,12 +42,13 @@ struct event {
 	/* bcc's: HH:MM:SS.mmm under TIME-UTC (the zone's name), -t local time, --utc UTC */
 	__u64 time PK_FMT("clock:ms") PK_WHEN(timestamp) PK_UNLESS(utc);
 	__u64 time_utc PK_FMT("clock:ms:utc") PK_WHEN(utc);
-	char label[8] PK_WHEN(label);
-	char comm[16] PK_HEADER("PCOMM");
-	__u32 pid;
-	__u32 ppid;
-	__u32 tid;
-	__u64 age PK_DURATION(ns, s);
+	/* bcc's "%-13s" "%-6s" then "%-16s %-7d %-7d %-7d %-7.2f " */
+	char label[8] PK_WHEN(label) PK_WIDTH(-5);
+	char comm[16] PK_HEADER("PCOMM") PK_WIDTH(-16);
+	__u32 pid PK_WIDTH(-7);
+	__u32 ppid PK_WIDTH(-7);
+	__u32 tid PK_WIDTH(-7);
+	__u64 age PK_DURATION(ns, s) PK_WIDTH(-7) PK_PRECISION(2);
 	pk_wstatus_t exit_code;
 };
 

@@ -35,10 +35,11 @@ PK_FILTER_COMM;
 #define PATH_LEN     256
 
 struct filelife_event {
+	/* bcc's "%-8s %-7d %-16s %-7.2f %s" */
 	__u64 ts PK_FMT("clock") PK_HEADER("TIME");
-	__u32 pid;
-	char comm[16] PK_HEADER("COMM");
-	__u64 age PK_DURATION(ns, s) PK_HEADER("AGE(s)");
+	__u32 pid PK_WIDTH(-7);
+	char comm[16] PK_HEADER("COMM") PK_WIDTH(-16);
+	__u64 age PK_DURATION(ns, s) PK_HEADER("AGE(s)") PK_WIDTH(-7) PK_PRECISION(2);
 	char file[NAME_LEN] PK_HEADER("FILE");
 };
 PK_EVENT(struct filelife_event);

@@ -52,10 +52,11 @@ enum gai_result {
 };
 
 struct event {
-	__u64 ts PK_FMT("clock") PK_HEADER("TIME");
-	__u32 pid;
-	char comm[16];
-	__u64 lat PK_DURATION(ns, ms) PK_HEADER("LATms");
+	/* bcc's "%-9s %-7d %-16s %10.2f %s"; RET is ours */
+	__u64 ts PK_FMT("clock") PK_HEADER("TIME") PK_WIDTH(-9);
+	__u32 pid PK_WIDTH(-7);
+	char comm[16] PK_WIDTH(-16);
+	__u64 lat PK_DURATION(ns, ms) PK_HEADER("LATms") PK_WIDTH(10) PK_PRECISION(2);
 	enum gai_result ret PK_HEADER("RET");
 	char host[80];
 };
