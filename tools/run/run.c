@@ -310,11 +310,6 @@ static int start_printer(struct pk_run *run)
 				      strerror(errno));
 		return -errno;
 	}
-	if (pk_run__events(run)) {
-		pk_object_printer__header(env.printer);
-		/* before a -c command's own output, which shares stdout */
-		fflush(pk_run__out(run));
-	}
 	return 0;
 }
 
@@ -796,6 +791,11 @@ static int start(struct pk_run *run)
 	 * --folded nothing but the folded lines goes to stdout */
 	if (!env.folded)
 		pk_object_printer__banner(env.printer, env.interval_ms / 1000.0);
+	/* the records' header under the banner, as bcc prints them */
+	if (pk_run__events(run))
+		pk_object_printer__header(env.printer);
+	/* before a -c command's own output, which shares stdout */
+	fflush(pk_run__out(run));
 	if (env.interval_ms)
 		pk_run__set_interval(run, env.interval_ms);
 	return 0;
