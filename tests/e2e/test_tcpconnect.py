@@ -49,11 +49,22 @@ def test_connects_json():
 def test_connects_table_against_ss():
     pk.need_bpf()
     tool, f = _run("-L")
-    assert tool.out[0].split() == ["PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT"], \
+    # bcc's order: its banner, then the header
+    assert tool.out[0] == "Tracing connect ... Hit Ctrl-C to end", tool.out
+    assert tool.out[1].split() == ["PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT"], \
         tool.out
     # -c's table (PK_TABLE_WHEN(count)) is not printed without -c
     assert not any("CONNECTS" in l for l in tool.out), tool.out
+    # bcc's print("%-7s %-12s %-2s %-16s %-6s %-16s %-6s" % ("PID", "COMM",
+    # "IP", "SADDR", "LPORT", "DADDR", "DPORT")), and its rows' printb(b"%-7d
+    # %-12.12s %-2d %-16s %-6d %-16s %-6d %s") of the same values, the
+    # trailing pad (and the empty DNS name) left off
+    assert tool.out[1] == ("%-7s %-12s %-2s %-16s %-6s %-16s %-6s" % (
+        "PID", "COMM", "IP", "SADDR", "LPORT", "DADDR", "DPORT")).rstrip(), tool.out
     rows = [l.split() for l in tool.out[2:]]
+    for line, r in zip(tool.out[2:], rows):
+        assert line == ("%-7d %-12.12s %-2d %-16s %-6d %-16s %-6d" % (
+            int(r[0]), r[1], int(r[2]), r[3], int(r[4]), r[5], int(r[6]))).rstrip(), line
     assert [r[2:] for r in rows] == [
         ["4", "127.0.0.1", str(f["lports"][0]), "127.0.0.1", str(f["port4"])],
         ["4", "127.0.0.1", str(f["lports"][1]), "127.0.0.1", str(f["port4"])],

@@ -44,16 +44,17 @@ const volatile bool count PK_OPTION(c, "count", "",
 const volatile char ports[PK_TCP_PORTS_MAX] PK_OPTION(P, "port", "PORTS",
 						      "comma-separated destination ports") = "";
 
+/* bcc's "%-9.3f" "%-6d" then "%-7d %-12.12s %-2d %-16s %-6d %-16s %-6d" */
 struct event {
-	__u64 ts PK_WHEN(print_ts);
-	__u32 uid PK_WHEN(print_uid) PK_HEADER("UID");
-	__u32 pid;
-	char comm[16];
-	__u8 ip PK_HEADER("IP");
-	pk_inet_addr_t saddr PK_INET(af) PK_HEADER("SADDR");
-	__u16 lport PK_WHEN(print_lport) PK_HEADER("LPORT");
-	pk_inet_addr_t daddr PK_INET(af) PK_HEADER("DADDR");
-	__u16 dport PK_HEADER("DPORT");
+	__u64 ts PK_WHEN(print_ts) PK_WIDTH(-8) PK_PRECISION(3);
+	__u32 uid PK_WHEN(print_uid) PK_HEADER("UID") PK_WIDTH(-5);
+	__u32 pid PK_WIDTH(-7);
+	char comm[16] PK_WIDTH(-12) PK_PRECISION(12);
+	__u8 ip PK_HEADER("IP") PK_WIDTH(-2);
+	pk_inet_addr_t saddr PK_INET(af) PK_HEADER("SADDR") PK_WIDTH(-16);
+	__u16 lport PK_WHEN(print_lport) PK_HEADER("LPORT") PK_WIDTH(-6);
+	pk_inet_addr_t daddr PK_INET(af) PK_HEADER("DADDR") PK_WIDTH(-16);
+	__u16 dport PK_HEADER("DPORT") PK_WIDTH(-6);
 	__u16 af PK_WHEN(pk_tcp_hidden);
 };
 PK_EVENT(struct event);
