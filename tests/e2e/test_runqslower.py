@@ -57,7 +57,14 @@ def test_text_columns():
     assert tool.out[0].startswith("Tracing run queue latency higher than"), tool.out[:2]
     header = tool.out[1].split()
     assert header[:4] == ["TIME", "COMM", "TID", "LAT(us)"], tool.out[:2]
+    # bcc's print("%-8s %-16s %-6s %14s" % ("TIME", "COMM", "TID", "LAT(us)"))
+    # with -P: "%-16s %-6s" % ("PREV COMM", "PREV TID") after it
+    assert tool.out[1] == "%-8s %-16s %-6s %14s %-16s %s" % (
+        "TIME", "COMM", "TID", "LAT(us)", "PREV COMM", "PREV TID"), tool.out[:2]
     rows = [l.split() for l in tool.out if l.split()[2:3] == [str(child.pid)]]
+    for line in [l for l in tool.out if l.split()[2:3] == [str(child.pid)]]:
+        r = line.split()
+        assert line.startswith("%-8s %-16s %-6s %14s " % (r[0], r[1], int(r[2]), int(r[3]))), line
     assert rows and all(r[3].isdigit() for r in rows), tool.out
 
 

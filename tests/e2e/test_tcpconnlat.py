@@ -36,7 +36,16 @@ def test_table_and_min_ms():
     tool, f = _run("-t")
     assert tool.out[0].split() == ["TIME(s)", "PID", "COMM", "IP", "SADDR", "DADDR", "DPORT",
                                    "LAT(ms)"], tool.out
+    # bcc's print("%-9s" % ("TIME(s)"), end=""); print("%-7s %-12s %-2s %-16s
+    # %-16s %-5s %s" % ("PID", "COMM", "IP", "SADDR", "DADDR", "DPORT",
+    # "LAT(ms)")), and its rows' "%-9.3f" "%-7d %-12.12s %-2d %-16s %-16s
+    # %-5d %.2f" of the same values
+    assert tool.out[0] == "%-9s%-7s %-12s %-2s %-16s %-16s %-5s %s" % (
+        "TIME(s)", "PID", "COMM", "IP", "SADDR", "DADDR", "DPORT", "LAT(ms)"), tool.out
     rows = [l.split() for l in tool.out[1:]]
+    for line, r in zip(tool.out[1:], rows):
+        assert line == "%-9.3f%-7d %-12.12s %-2d %-16s %-16s %-5d %.2f" % (
+            float(r[0]), int(r[1]), r[2], int(r[3]), r[4], r[5], int(r[6]), float(r[7])), line
     assert [r[3:7] for r in rows] == [["4", "127.0.0.1", "127.0.0.1", str(f["port4"])],
                                       ["4", "127.0.0.1", "127.0.0.1", str(f["port4"])],
                                       ["6", "::1", "::1", str(f["port6"])]], tool.out

@@ -37,13 +37,14 @@ const volatile __u64
 const volatile bool previous PK_OPTION(P, "previous", "",
 				       "also the task that was on the CPU before") = false;
 
+/* bcc's "%-8s %-16s %-6s %14s %-16s %-6s" */
 struct event {
 	__u64 ts PK_FMT("clock") PK_HEADER("TIME");
-	char comm[16];
-	__u32 tid;
-	__u64 lat_us PK_HEADER("LAT(us)");
-	char prev_comm[16] PK_HEADER("PREV COMM") PK_WHEN(previous);
-	__u32 prev_tid PK_HEADER("PREV TID") PK_WHEN(previous);
+	char comm[16] PK_WIDTH(-16);
+	__u32 tid PK_WIDTH(-6);
+	__u64 lat_us PK_HEADER("LAT(us)") PK_WIDTH(14);
+	char prev_comm[16] PK_HEADER("PREV COMM") PK_WHEN(previous) PK_WIDTH(-16);
+	__u32 prev_tid PK_HEADER("PREV TID") PK_WHEN(previous) PK_WIDTH(-6);
 };
 
 PK_EVENT(struct event);

@@ -29,16 +29,17 @@ const volatile bool ipv6_only PK_OPTION(6, "ipv6", "", "trace IPv6 family only")
 const volatile __u64 min_ms
     PK_OPTION(m, "min-ms", "MS", "only connects slower than MS milliseconds") PK_POSITIONAL = 0;
 
+/* bcc's "%-9.3f" then "%-7d %-12.12s %-2d %-16s %-6d %-16s %-5d %.2f" */
 struct event {
-	__u64 ts PK_WHEN(print_ts);
-	__u32 pid;
-	char comm[16];
-	__u8 ip PK_HEADER("IP");
-	pk_inet_addr_t saddr PK_INET(af) PK_HEADER("SADDR");
-	__u16 lport PK_WHEN(print_lport) PK_HEADER("LPORT");
-	pk_inet_addr_t daddr PK_INET(af) PK_HEADER("DADDR");
-	__u16 dport PK_HEADER("DPORT");
-	__u64 lat PK_DURATION(ns, ms) PK_HEADER("LAT(ms)");
+	__u64 ts PK_WHEN(print_ts) PK_WIDTH(-8) PK_PRECISION(3);
+	__u32 pid PK_WIDTH(-7);
+	char comm[16] PK_WIDTH(-12) PK_PRECISION(12);
+	__u8 ip PK_HEADER("IP") PK_WIDTH(-2);
+	pk_inet_addr_t saddr PK_INET(af) PK_HEADER("SADDR") PK_WIDTH(-16);
+	__u16 lport PK_WHEN(print_lport) PK_HEADER("LPORT") PK_WIDTH(-6);
+	pk_inet_addr_t daddr PK_INET(af) PK_HEADER("DADDR") PK_WIDTH(-16);
+	__u16 dport PK_HEADER("DPORT") PK_WIDTH(-5);
+	__u64 lat PK_DURATION(ns, ms) PK_HEADER("LAT(ms)") PK_WIDTH(0) PK_PRECISION(2);
 	__u16 af PK_WHEN(pk_tcp_hidden);
 };
 PK_EVENT(struct event);
