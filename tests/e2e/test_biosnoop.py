@@ -57,7 +57,14 @@ def test_text_columns():
         assert tool.stop() == 0, tool.err
         assert tool.out[0].split() == ["TIME(s)", "COMM", "PID", "DISK", "T", "SECTOR",
                                        "BYTES", "QUE(ms)", "LAT(ms)"], tool.out
+        # bcc's header and its rows' "%-11.6f %-14.14s %-7s %-9s %-1s %-10s
+        # %-7s" "%7.2f " "%7.2f" of the same values
+        assert tool.out[0] == "%-11s %-14s %-7s %-9s %-1s %-10s %-7s%7s %7s" % (
+            "TIME(s)", "COMM", "PID", "DISK", "T", "SECTOR", "BYTES", "QUE(ms)", "LAT(ms)")
         rows = [l.split() for l in tool.out[1:]]
+        for line, r in zip(tool.out[1:], rows):
+            assert line == "%-11.6f %-14.14s %-7s %-9s %-1s %-10s %-7s%7.2f %7.2f" % (
+                float(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], float(r[7]), float(r[8])), line
         assert [(r[2], r[3], int(r[5]), int(r[6])) for r in rows] == \
             [(str(w.pid), name, s, b) for s, b in expected(SIZES[:3])], tool.out
 

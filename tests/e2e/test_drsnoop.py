@@ -66,3 +66,13 @@ def test_bcc_leaves_cgroup_limits_out():
     assert hits > 0
     # no global memory pressure: no direct reclaim of the machine's
     assert pk.json_lines(r.stdout.splitlines()) == [], r.stdout
+
+
+def test_text_header_as_bcc():
+    """bcc's print("%-14s" % ("TIME(s)"), end=""); print("%-6s" % ("UID"),
+    end=""); print("%-14s %-6s %8s %5s" % ("COMM", "PID", "LAT(ms)", "PAGES"))."""
+    pk.need_bpf()
+    r = pk.run([pk.tool_path("drsnoop"), "-T", "-U", "-d", "0.3"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1] == "%-14s%-6s%-14s %-6s %8s %5s" % (
+        "TIME(s)", "UID", "COMM", "PID", "LAT(ms)", "PAGES"), r.stdout

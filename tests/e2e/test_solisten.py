@@ -38,7 +38,14 @@ def test_table_by_netns():
     tool, f = _run("--show-netns", more=lambda f: ["-n", str(f["netns"])])
     assert tool.out[0].split() == ["PID", "COMM", "NETNS", "PROTO", "BACKLOG", "PORT", "ADDR"], \
         tool.out
+    # bcc's print("%-7s %-12s %-12s %-6s %-8s %-5s %-39s" % (...)), and its
+    # rows' printb(b"%-7d %-12.12s %-12d %-6s %-8d %-5d %-39s"), less the pad
+    assert tool.out[0] == ("%-7s %-12s %-12s %-6s %-8s %-5s %-39s" % (
+        "PID", "COMM", "NETNS", "PROTO", "BACKLOG", "PORT", "ADDR")).rstrip(), tool.out
     rows = [l.split() for l in tool.out[1:]]
+    for line, r in zip(tool.out[1:], rows):
+        assert line == ("%-7d %-12.12s %-12d %-6s %-8d %-5d %-39s" % (
+            int(r[0]), r[1], int(r[2]), r[3], int(r[4]), int(r[5]), r[6])).rstrip(), line
     assert [r[2:] for r in rows] == [
         [str(f["netns"]), "TCPv6" if ":" in l["addr"] else "TCPv4", str(l["backlog"]),
          str(l["port"]), l["addr"]] for l in f["listens"]], tool.out

@@ -35,16 +35,18 @@ const volatile char only_disk[32] PK_OPTION(, "disk", "DISK", "only this disk (a
 
 #define DISK_LEN 16
 
+/* bcc's "%-11.6f %-14.14s %-7s %-9s %-1s %-10s %-7s" "%7.2f " "%7.2f" */
 struct biosnoop_event {
-	__u64 ts;
-	char comm[16] PK_HEADER("COMM");
-	__u32 pid;
-	char disk[DISK_LEN] PK_HEADER("DISK");
-	char rwbs[8] PK_HEADER("T");
-	__u64 sector PK_HEADER("SECTOR");
-	__u32 bytes PK_HEADER("BYTES");
-	__u64 que PK_DURATION(ns, ms) PK_WHEN(queued);
-	__u64 lat PK_DURATION(ns, ms);
+	__u64 ts PK_WIDTH(-11) PK_PRECISION(6);
+	char comm[16] PK_HEADER("COMM") PK_WIDTH(-14) PK_PRECISION(14);
+	__u32 pid PK_WIDTH(-7);
+	char disk[DISK_LEN] PK_HEADER("DISK") PK_WIDTH(-9);
+	char rwbs[8] PK_HEADER("T") PK_WIDTH(-1);
+	__u64 sector PK_HEADER("SECTOR") PK_WIDTH(-10);
+	/* bcc's "%-7s" runs into the "%7.2f" after it: one space is ours */
+	__u32 bytes PK_HEADER("BYTES") PK_WIDTH(-6);
+	__u64 que PK_DURATION(ns, ms) PK_WHEN(queued) PK_WIDTH(7) PK_PRECISION(2);
+	__u64 lat PK_DURATION(ns, ms) PK_WIDTH(7) PK_PRECISION(2);
 };
 PK_EVENT(struct biosnoop_event);
 

@@ -36,13 +36,14 @@ const volatile bool show_uid PK_OPTION(U, "print-uid", "", "include a UID column
 const volatile bool memcg
     PK_OPTION(, "memcg", "", "also reclaim at a memory cgroup's limit (bcc leaves it out)") = false;
 
+/* bcc's "%-14.9f" "%-6d" then "%-14.14s %-6s %8.2f %5d" */
 struct dr_event {
-	__u64 ts PK_WHEN(show_ts);
-	__u32 uid PK_WHEN(show_uid);
-	char comm[16];
-	__u32 pid;
-	__u64 lat PK_DURATION(ns, ms);
-	__u64 pages;
+	__u64 ts PK_WHEN(show_ts) PK_WIDTH(-13) PK_PRECISION(9);
+	__u32 uid PK_WHEN(show_uid) PK_WIDTH(-5);
+	char comm[16] PK_WIDTH(-14) PK_PRECISION(14);
+	__u32 pid PK_WIDTH(-6);
+	__u64 lat PK_DURATION(ns, ms) PK_WIDTH(8) PK_PRECISION(2);
+	__u64 pages PK_WIDTH(5);
 	/* "memcg" for reclaim at a cgroup's limit */
 	char kind[8] PK_WHEN(memcg);
 };

@@ -26,14 +26,15 @@ const volatile bool show_netns PK_OPTION(, "show-netns", "", "include a NETNS co
 const volatile __u32 netns PK_OPTION(n, "netns", "NETNS",
 				     "trace this network namespace (its inode number) only") = 0;
 
+/* bcc's "%-7d %-12.12s %-12d %-6s %-8d %-5d %-39s" */
 struct event {
-	__u32 pid;
-	char comm[16];
-	__u32 netns PK_WHEN(show_netns) PK_HEADER("NETNS");
+	__u32 pid PK_WIDTH(-7);
+	char comm[16] PK_WIDTH(-12) PK_PRECISION(12);
+	__u32 netns PK_WHEN(show_netns) PK_HEADER("NETNS") PK_WIDTH(-12);
 	/* bcc's TCPv4 or TCPv6 */
-	char proto[6] PK_HEADER("PROTO");
-	__u32 backlog PK_HEADER("BACKLOG");
-	__u16 port PK_HEADER("PORT");
+	char proto[6] PK_HEADER("PROTO") PK_WIDTH(-6);
+	__u32 backlog PK_HEADER("BACKLOG") PK_WIDTH(-8);
+	__u16 port PK_HEADER("PORT") PK_WIDTH(-5);
 	pk_inet_addr_t addr PK_INET(af) PK_HEADER("ADDR");
 	__u16 af PK_WHEN(pk_tcp_hidden);
 };
