@@ -318,6 +318,8 @@ typedef __u32 pk_event_kind_t;
  *	PK_WHEN(var)			shown only when the const volatile global
  *					@var is non-zero (an option sets it: -T,
  *					-x; or --set var=1)
+ *	PK_WHEN_ANY(a, b)		shown while @a or @b is non-zero (bcc's
+ *					tcplife shows IP with -w and with -s)
  *	PK_UNLESS(var)			hidden while @var is non-zero (with
  *					PK_WHEN: both must hold)
  *	PK_WIDTH(n)			printf's width in text, as in bcc's format
@@ -329,6 +331,9 @@ typedef __u32 pk_event_kind_t;
  *					bytes (%-12.12s), or the decimals of a
  *					TIME(s), float or duration column (%.2f,
  *					rounded as printf rounds)
+ *	PK_WIDTH_WHEN(var, w, p)	width @w and precision @p (-1: none)
+ *					while the global @var is set (bcc's -w
+ *					wide layouts)
  */
 #if __has_attribute(btf_decl_tag)
 #define PK__TAG(s) __attribute__((btf_decl_tag(s)))
@@ -338,9 +343,11 @@ typedef __u32 pk_event_kind_t;
 #define PK_FMT(name) PK__TAG("pk_fmt:" name)
 #define PK_HEADER(name) PK__TAG("pk_header:" name)
 #define PK_WHEN(var) PK__TAG("pk_when:" #var)
+#define PK_WHEN_ANY(a, b) PK__TAG("pk_when:" #a "|" #b)
 #define PK_UNLESS(var) PK__TAG("pk_unless:" #var)
 #define PK_WIDTH(n) PK__TAG("pk_width:" #n)
 #define PK_PRECISION(n) PK__TAG("pk_precision:" #n)
+#define PK_WIDTH_WHEN(var, w, p) PK__TAG("pk_width_when:" #var ":" #w ":" #p)
 #define PK_DURATION(stored, shown) PK__TAG("pk_fmt:duration:" #stored ":" #shown)
 #define PK_INET(family_member) PK__TAG("pk_fmt:inet") PK__TAG("pk_family:" #family_member)
 #define PK_PORT(member) PK__TAG("pk_port:" #member)

@@ -166,12 +166,18 @@ struct pk_event_column {
 	/* "pk_unless:VAR": hidden while VAR is set (after @when's test), else NULL */
 	const char *unless;
 	bool when_on, unless_on;
+	/* "pk_when:a|b" (PK_WHEN_ANY): which of its variables are on */
+	__u32 when_mask;
 	/* PK_COL_CLOCK: in UTC ("clock:utc"), not local time; @unit_shown
 	 * PK_UNIT_MS adds milliseconds ("clock:ms": HH:MM:SS.mmm) */
 	bool utc;
 	/* PK_PRECISION(n): printf's precision in text (a string's bytes, a
 	 * TIME(s), float or duration column's decimals), or -1 */
 	int precision;
+	/* PK_WIDTH_WHEN(var, w, p): while @width_when is shown on, width and
+	 * precision are @when_width and @when_precision, else @base_* */
+	const char *width_when;
+	int when_width, when_precision, base_width, base_precision;
 };
 
 struct pk_event_table_opts {

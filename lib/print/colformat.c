@@ -185,28 +185,52 @@ static int parse_format(const struct btf *btf, const char *s, struct pk__col_dec
 	return colon ? -EBADMSG : 0;
 }
 
-/* "pk_width:-16" (printf's %-16s) and "pk_precision:2" (%.2f, %.12s) */
-static int parse_layout(const char *s, struct pk__col_decl *d, char *why, size_t why_size)
+/* A width (-255 to 255) or a precision (0 to 255; -1 for none where @none) ending at @stop. */
+static int layout_number(const char **s, char stop, bool width, bool none, int *out, char *why,
+			 size_t why_size)
 {
-	bool width = s[3] == 'w';
-	const char *arg = strchr(s, ':') + 1;
+	const char *arg = *s;
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < (width ? -255 : 0) || v > 255) {
+	if (errno || end == arg || *end != stop || v < (width ? -255 : none ? -1 : 0) || v > 255) {
 		pk__why(why, why_size, "bad column %s \"%s\" (%s)", width ? "width" : "precision",
 			arg, width ? "-255 to 255" : "0 to 255");
 		return -EBADMSG;
 	}
-	if (width) {
-		d->has_width = true;
-		d->width = (int)v;
-	} else {
-		d->precision = (int)v;
-	}
+	*out = (int)v;
+	*s = end + (stop != 0);
 	return 0;
+}
+
+/*
+ * "pk_width:-16" (printf's %-16s), "pk_precision:2" (%.2f, %.12s) and
+ * "pk_width_when:VAR:-26:-1" (another width and precision while VAR is set)
+ */
+static int parse_layout(const char *s, struct pk__col_decl *d, char *why, size_t why_size)
+{
+	const char *arg = strchr(s, ':') + 1, *colon;
+
+	if (!strncmp(s, "pk_width_when:", 14)) {
+		colon = strchr(arg, ':');
+		if (!colon || colon == arg) {
+			pk__why(why, why_size, "bad tag \"%s\" (pk_width_when:VAR:WIDTH:PRECISION)",
+				s);
+			return -EBADMSG;
+		}
+		d->width_when = arg;
+		arg = colon + 1;
+		if (layout_number(&arg, ':', true, false, &d->when_width, why, why_size))
+			return -EBADMSG;
+		return layout_number(&arg, 0, false, true, &d->when_precision, why, why_size);
+	}
+	if (s[3] == 'w') {
+		d->has_width = true;
+		return layout_number(&arg, 0, true, false, &d->width, why, why_size);
+	}
+	return layout_number(&arg, 0, false, false, &d->precision, why, why_size);
 }
 
 static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *d, char *why,
@@ -227,7 +251,8 @@ static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *
 
 	if (!s)
 		return 0;
-	if (!strncmp(s, "pk_width:", 9) || !strncmp(s, "pk_precision:", 13))
+	if (!strncmp(s, "pk_width:", 9) || !strncmp(s, "pk_precision:", 13) ||
+	    !strncmp(s, "pk_width_when:", 14))
 		return parse_layout(s, d, why, why_size);
 	if (!strncmp(s, "pk_fmt:", 7)) {
 		if (parse_format(btf, s + 7, d)) {
@@ -344,6 +369,11 @@ int pk__col_decl(const struct btf *btf, __u32 sid, int idx, __u32 type_id, struc
 	}
 	if (member.precision >= 0)
 		d->precision = member.precision;
+	if (member.width_when) {
+		d->width_when = member.width_when;
+		d->when_width = member.when_width;
+		d->when_precision = member.when_precision;
+	}
 	if (member.header)
 		d->header = member.header;
 	if (member.when)

@@ -35,6 +35,9 @@ struct pk__col_decl {
 	 * printf's precision, or -1 */
 	bool has_width;
 	int width, precision;
+	/* PK_WIDTH_WHEN(var, w, p): the layout while @width_when is set */
+	const char *width_when;
+	int when_width, when_precision;
 };
 
 /*

@@ -379,6 +379,17 @@ static int add_column(struct planner *p, const char *path, __u32 id, __u32 bit_o
 	if (d->has_width)
 		c->width = d->width;
 	c->precision = d->precision;
+	if (d->width_when) {
+		c->width_when = strdup(d->width_when);
+		if (!c->width_when)
+			return -ENOMEM;
+		/* the variable's name ends at the tag's next colon */
+		((char *)c->width_when)[strcspn(c->width_when, ":")] = '\0';
+		c->when_width = d->when_width;
+		c->when_precision = d->when_precision;
+		c->base_width = c->width;
+		c->base_precision = c->precision;
+	}
 	return 0;
 }
 
@@ -593,11 +604,33 @@ void pk_event_table__free(struct pk_event_table *t)
 		free((char *)t->cols[i].header);
 		free((char *)t->cols[i].when);
 		free((char *)t->cols[i].unless);
+		free((char *)t->cols[i].width_when);
 	}
 	free(t->cols);
 	pk_btf_printer__free(t->dump);
 	pk_usyms__free(t->env.usyms);
 	free(t);
+}
+
+/*
+ * Which of the '|'-separated variables of a "pk_when:a|b" column @var is
+ * (PK_WHEN_ANY: shown while any is set), or -1.
+ */
+static int when_bit(const char *list, const char *var)
+{
+	size_t n = strlen(var);
+	int bit = 0;
+
+	for (;;) {
+		size_t len = strcspn(list, "|");
+
+		if (len == n && !strncmp(list, var, n))
+			return bit < 32 ? bit : -1;
+		if (!list[len])
+			return -1;
+		list += len + 1;
+		bit++;
+	}
 }
 
 int pk_event_table__show(struct pk_event_table *t, const char *when, bool on)
@@ -609,8 +642,15 @@ int pk_event_table__show(struct pk_event_table *t, const char *when, bool on)
 		struct pk_event_column *c = &t->cols[i];
 		bool hit = false;
 
-		if (c->when && !strcmp(c->when, when)) {
-			c->when_on = on;
+		if (c->width_when && !strcmp(c->width_when, when)) {
+			c->width = on ? c->when_width : c->base_width;
+			c->precision = on ? c->when_precision : c->base_precision;
+		}
+		int bit = c->when ? when_bit(c->when, when) : -1;
+
+		if (bit >= 0) {
+			c->when_mask = on ? c->when_mask | 1u << bit : c->when_mask & ~(1u << bit);
+			c->when_on = c->when_mask != 0;
 			hit = true;
 		}
 		if (c->unless && !strcmp(c->unless, when)) {

@@ -660,6 +660,48 @@ PK_TEST(eventtable_declared_width_and_precision)
 	}
 }
 
+/*
+ * PK_WHEN_ANY(wide, csv): shown while either is set; PK_WIDTH_WHEN(wide,
+ * 6, -1): its width while wide is set, the declared one again after.
+ */
+PK_TEST(eventtable_when_any_and_width_when)
+{
+	struct btf *btf = btf__new_empty();
+	int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	int ev = btf__add_struct(btf, "ev", 8);
+	struct pk_event_table *tab;
+	unsigned int d[2] = {4, 77};
+	char *out = NULL;
+
+	btf__add_field(btf, "ip", u32, 0, 0);
+	btf__add_field(btf, "kb", u32, 32, 0);
+	btf__add_decl_tag(btf, "pk_when:wide|csv", ev, 0);
+	btf__add_decl_tag(btf, "pk_width:-2", ev, 0);
+	btf__add_decl_tag(btf, "pk_width:5", ev, 1);
+	btf__add_decl_tag(btf, "pk_width_when:wide:6:-1", ev, 1);
+	tab = pk_event_table__new(btf, ev, NULL);
+	CHECK(tab != NULL);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK_STR(out, "   77");
+	free(out);
+	CHECK_INT(pk_event_table__show(tab, "wide", true), 1);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK_STR(out, "4      77");
+	free(out);
+	/* csv on, wide off: still shown, the declared width back */
+	pk_event_table__show(tab, "csv", true);
+	pk_event_table__show(tab, "wide", false);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK_STR(out, "4     77");
+	free(out);
+	pk_event_table__show(tab, "csv", false);
+	LINE_OF(out, pk_event_table__text(tab, &l, d, sizeof(d)));
+	CHECK_STR(out, "   77");
+	free(out);
+	pk_event_table__free(tab);
+	btf__free(btf);
+}
+
 /* A kernel address as its function (the oracle: kallsyms by name), a ktime as the wall clock. */
 PK_TEST(eventtable_ksym_and_clock_formats)
 {
