@@ -62,14 +62,31 @@ def test_sessions_json():
 @pk.timeout(60)
 def test_table_and_port_filters():
     pk.need_bpf()
-    tool, f, _ = _run("-T", "-t", more=lambda f: ["-D", str(f["port6"])])
-    assert tool.out[0].split() == ["TIME", "TIME(s)", "PID", "COMM", "IP", "LADDR", "LPORT",
-                                   "RADDR", "RPORT", "TX_KB", "RX_KB", "MS"], tool.out
-    rows = [l.split() for l in tool.out[1:] if re.match(r"\d\d:\d\d:\d\d ", l)]
+    tool, f, _ = _run("-T", "-t", "-w", more=lambda f: ["-D", str(f["port6"])])
+    # bcc's -w header_string "%-5s %-16.16s %-2s %-26s %-5s %-26s %-5s %6s %6s
+    # %s" after "%-8s " and "%-9s ", and its format_string's rows
+    assert tool.out[0] == "%-8s %-9s %-5s %-16.16s %-2s %-26s %-5s %-26s %-5s %6s %6s %s" % (
+        "TIME", "TIME(s)", "PID", "COMM", "IP", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB",
+        "RX_KB", "MS"), tool.out
+    lines = [l for l in tool.out[1:] if re.match(r"\d\d:\d\d:\d\d ", l)]
+    rows = [l.split() for l in lines]
+    for line, r in zip(lines, rows):
+        assert line == "%-8s %-9.6f %-5d %-16.16s %-2s %-26s %-5s %-26s %-5d %6d %6d %.2f" % (
+            r[0], float(r[1]), int(r[2]), r[3], r[4], r[5], r[6], r[7], int(r[8]), int(r[9]),
+            int(r[10]), float(r[11])), line
     v6 = f["sessions"][3]
     # -D: the remote port is the listener's: only the IPv6 client's line
     assert [r[4:11] for r in rows] == [["6", "::1", str(v6["lport"]), "::1", str(v6["dport"]),
                                         "3", "1"]], tool.out
+    # without -w: bcc's "%-5s %-10.10s %s%-15s %-5s %-15s %-5s %5s %5s %s",
+    # no IP column
+    tool, f, _ = _run(more=lambda f: ["-D", str(f["port6"])])
+    assert tool.out[0] == "%-5s %-10.10s %s%-15s %-5s %-15s %-5s %5s %5s %s" % (
+        "PID", "COMM", "", "LADDR", "LPORT", "RADDR", "RPORT", "TX_KB", "RX_KB", "MS"), tool.out
+    r = tool.out[1].split()
+    assert tool.out[1] == "%-5d %-10.10s %s%-15s %-5d %-15s %-5d %5d %5d %.2f" % (
+        int(r[0]), r[1], "", r[2], int(r[3]), r[4], int(r[5]), int(r[6]), int(r[7]),
+        float(r[8])), tool.out
     tool, f, _ = _run("--json", more=lambda f: ["-L", str(f["port4"])])
     got = [r["event"] for r in pk.json_lines(tool.out)]
     assert sorted(e["rport"] for e in got) == sorted(s["lport"] for s in f["sessions"][:3]), got

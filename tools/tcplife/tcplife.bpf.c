@@ -32,7 +32,7 @@ const volatile bool print_time PK_OPTION(T, "time", "", "include a time column (
 const volatile bool print_ts PK_OPTION(t, "timestamp", "",
 				       "include a timestamp column (seconds)") = false;
 const volatile bool wide PK_OPTION(w, "wide", "",
-				   "wide columns (the address columns always fit IPv6)") = false;
+				   "wide column output (fits IPv6 addresses), with an IP column") = false;
 const volatile bool csv PK_OPTION(s, "csv", "", "comma separated values output") = false;
 PK_TOOL_CSV(csv);
 const volatile __u32 targ_pid PK_OPTION(p, "pid", "PID",
@@ -44,19 +44,26 @@ const volatile char rports[PK_TCP_PORTS_MAX] PK_OPTION(D, "remoteport", "PORTS",
 const volatile bool ipv4_only PK_OPTION(4, "ipv4", "", "trace IPv4 family only") = false;
 const volatile bool ipv6_only PK_OPTION(6, "ipv6", "", "trace IPv6 family only") = false;
 
+/*
+ * bcc's "%-8s " "%-9.6f " then "%-5d %-10.10s %-15s %-5d %-15s %-5d %5d %5d
+ * %.2f", and with -w "%-5d %-16.16s %-2s %-26s %-5s %-26s %-5d %6d %6d %.2f"
+ * (IP only there, and in -s's CSV)
+ */
 struct event {
 	__u64 time PK_FMT("clock") PK_WHEN(print_time) PK_HEADER("TIME");
-	__u64 ts PK_WHEN(print_ts);
-	__u32 pid;
-	char comm[16];
-	__u8 ip PK_HEADER("IP");
-	pk_inet_addr_t laddr PK_INET(af) PK_HEADER("LADDR");
-	__u16 lport PK_HEADER("LPORT");
-	pk_inet_addr_t raddr PK_INET(af) PK_HEADER("RADDR");
-	__u16 rport PK_HEADER("RPORT");
-	__u32 tx_kb PK_HEADER("TX_KB");
-	__u32 rx_kb PK_HEADER("RX_KB");
-	__u64 span PK_DURATION(ns, ms) PK_HEADER("MS");
+	__u64 ts PK_WHEN(print_ts) PK_WIDTH(-9) PK_PRECISION(6);
+	__u32 pid PK_WIDTH(-5);
+	char comm[16] PK_WIDTH(-10) PK_PRECISION(10) PK_WIDTH_WHEN(wide, -16, 16);
+	__u8 ip PK_HEADER("IP") PK_WHEN_ANY(wide, csv) PK_WIDTH(-2);
+	pk_inet_addr_t laddr PK_INET(af) PK_HEADER("LADDR") PK_WIDTH(-15)
+	    PK_WIDTH_WHEN(wide, -26, -1);
+	__u16 lport PK_HEADER("LPORT") PK_WIDTH(-5);
+	pk_inet_addr_t raddr PK_INET(af) PK_HEADER("RADDR") PK_WIDTH(-15)
+	    PK_WIDTH_WHEN(wide, -26, -1);
+	__u16 rport PK_HEADER("RPORT") PK_WIDTH(-5);
+	__u32 tx_kb PK_HEADER("TX_KB") PK_WIDTH(5) PK_WIDTH_WHEN(wide, 6, -1);
+	__u32 rx_kb PK_HEADER("RX_KB") PK_WIDTH(5) PK_WIDTH_WHEN(wide, 6, -1);
+	__u64 span PK_DURATION(ns, ms) PK_HEADER("MS") PK_WIDTH(0) PK_PRECISION(2);
 	/* exact bytes, for --json */
 	__u64 tx_b PK_WHEN(pk_tcp_hidden);
 	__u64 rx_b PK_WHEN(pk_tcp_hidden);
