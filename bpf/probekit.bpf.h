@@ -296,7 +296,7 @@ typedef __u32 pk_event_kind_t;
  *	pk_signal_t sig;		SIGKILL
  *	pk_open_flags_t flags;		O_WRONLY|O_CREAT|O_CLOEXEC
  *	enum my_bits f PK_FMT("flags");	the enum's names, joined by |
- *	pk_hex_t / pk_hex64_t;		0x1f
+ *	pk_hex_t / pk_hex64_t;		0x1f (PK_FMT("hex:bare"): 1f)
  *	pk_bytes_t size;		4.0K (1024-based)
  *	pk_dev_t dev;			8:1 (the kernel's dev_t: major << 20 | minor)
  *	pk_ksym_t ip;			a kernel address as its function

@@ -166,6 +166,8 @@ struct pk_event_column {
 	/* "pk_unless:VAR": hidden while VAR is set (after @when's test), else NULL */
 	const char *unless;
 	bool when_on, unless_on;
+	/* PK_COL_HEX "hex:bare": without 0x, bcc's "%x" */
+	bool bare;
 	/* "pk_when:a|b" (PK_WHEN_ANY): which of its variables are on */
 	__u32 when_mask;
 	/* PK_COL_CLOCK: in UTC ("clock:utc"), not local time; @unit_shown

@@ -173,6 +173,11 @@ static int parse_format(const struct btf *btf, const char *s, struct pk__col_dec
 		}
 		return 0;
 	}
+	/* "hex:bare": bcc's "%x", no 0x (tcpstates' SKADDR) */
+	if (f->kind == PK_COL_HEX && colon) {
+		d->bare = !strcmp(colon + 1, "bare");
+		return d->bare ? 0 : -EBADMSG;
+	}
 	if (f->kind == PK_COL_FLAGS && colon) {
 		id = btf__find_by_name_kind(btf, colon + 1, BTF_KIND_ENUM);
 		if (id <= 0)
@@ -258,7 +263,7 @@ static int parse_tag(const struct btf *btf, const char *s, struct pk__col_decl *
 		if (parse_format(btf, s + 7, d)) {
 			pk__why(why, why_size,
 				"unknown column format \"%s\" (ipv4, ipv6, inet, errno, syscall, "
-				"signal, open_flags, flags[:ENUM], hex, bytes, dev, ksym, usym, "
+				"signal, open_flags, flags[:ENUM], hex[:bare], bytes, dev, ksym, usym, "
 				"clock[:ms][:utc], wstatus, duration:IN:OUT with ns us ms s)",
 				s);
 			return -EBADMSG;
@@ -362,6 +367,7 @@ int pk__col_decl(const struct btf *btf, __u32 sid, int idx, __u32 type_id, struc
 		d->unit_shown = member.unit_shown;
 		d->flags_type_id = member.flags_type_id;
 		d->utc = member.utc;
+		d->bare = member.bare;
 	}
 	if (member.has_width) {
 		d->has_width = true;
@@ -463,7 +469,10 @@ int pk__col_apply(const struct btf *btf, const struct pk__col_decl *d, struct pk
 		}
 		c->width = -24;
 		break;
-	case PK_COL_HEX: c->width = 2 + (c->bit_size + 3) / 4; break;
+	case PK_COL_HEX:
+		c->bare = d->bare;
+		c->width = (d->bare ? 0 : 2) + (c->bit_size + 3) / 4;
+		break;
 	case PK_COL_DURATION:
 		c->unit_stored = d->unit_stored;
 		c->unit_shown = d->unit_shown;
@@ -530,7 +539,7 @@ static void put_i(struct out *o, __s64 v)
 	}
 }
 
-static void put_hex(struct out *o, __u64 v)
+static void put_hex(struct out *o, __u64 v, bool bare)
 {
 	static const char hex[] = "0123456789abcdef";
 	char tmp[18], *p = tmp + sizeof(tmp);
@@ -539,8 +548,10 @@ static void put_hex(struct out *o, __u64 v)
 		*--p = hex[v & 15];
 		v >>= 4;
 	} while (v);
-	*--p = 'x';
-	*--p = '0';
+	if (!bare) {
+		*--p = 'x';
+		*--p = '0';
+	}
 	put(o, p, tmp + sizeof(tmp) - p);
 }
 
@@ -720,7 +731,7 @@ static void put_open_flags(struct out *o, __u64 v)
 	}
 	if (v) {
 		put(o, "|", 1);
-		put_hex(o, v);
+		put_hex(o, v, false);
 	}
 }
 
@@ -753,7 +764,7 @@ static void put_enum_flags(struct out *o, const struct btf *btf, __u32 id, __u64
 		}
 		if (!first)
 			put(o, "|", 1);
-		put_hex(o, v);
+		put_hex(o, v, false);
 	}
 }
 
@@ -869,7 +880,7 @@ size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_colum
 		break;
 	case PK_COL_OPEN_FLAGS: put_open_flags(&o, x); break;
 	case PK_COL_FLAGS: put_enum_flags(&o, env->btf, c->flags_type_id, x); break;
-	case PK_COL_HEX: put_hex(&o, x); break;
+	case PK_COL_HEX: put_hex(&o, x, c->bare); break;
 	case PK_COL_DURATION: put_duration(&o, c, sv, x); break;
 	case PK_COL_BYTES: put_bytes(&o, x); break;
 	case PK_COL_DEV:
@@ -882,7 +893,7 @@ size_t pk__col_format(const struct pk__col_env *env, const struct pk_event_colum
 		if (env->usyms && env->pid > 0)
 			puts_(&o, pk_usyms__sym(env->usyms, env->pid, x, 0, sym, sizeof(sym)));
 		else
-			put_hex(&o, x);
+			put_hex(&o, x, false);
 		break;
 	case PK_COL_CLOCK: put_clock(&o, env, c, x); break;
 	case PK_COL_WSTATUS: put_wstatus(&o, x); break;

@@ -28,6 +28,8 @@ struct pk__col_decl {
 	bool port_be;
 	/* PK_COL_CLOCK "clock:utc": UTC, not local time */
 	bool utc;
+	/* PK_COL_HEX "hex:bare": no 0x */
+	bool bare;
 	enum pk_col_unit unit_stored, unit_shown;
 	/* PK_COL_FLAGS: the enum named in "flags:ENUM", else 0 (the member's) */
 	__u32 flags_type_id;
