@@ -69,10 +69,18 @@ def test_state_sequences():
 @pk.timeout(60)
 def test_table_local_port():
     pk.need_bpf()
-    tool, f = _run("-T", more=lambda f: ["-L", str(f["port6"])])
-    assert tool.out[0].split() == ["TIME", "SKADDR", "C-PID", "C-COMM", "IP", "LADDR", "LPORT",
-                                   "RADDR", "RPORT", "OLDSTATE", "->", "NEWSTATE", "MS"], tool.out
-    rows = [l.split() for l in tool.out[1:] if re.match(r"\d\d:\d\d:\d\d ", l)]
+    tool, f = _run("-T", "-w", more=lambda f: ["-L", str(f["port6"])])
+    # bcc's "%-8s " then -w's header_string "%-16s %-5s %-16.16s %-2s %-26s
+    # %-5s %-26s %-5s %-11s -> %-11s %s", and its format_string's rows
+    assert tool.out[0] == ("%-8s %-16s %-5s %-16.16s %-2s %-26s %-5s %-26s %-5s %-11s -> %-11s "
+                           "%s") % ("TIME", "SKADDR", "C-PID", "C-COMM", "IP", "LADDR", "LPORT",
+                                    "RADDR", "RPORT", "OLDSTATE", "NEWSTATE", "MS"), tool.out
+    lines = [l for l in tool.out[1:] if re.match(r"\d\d:\d\d:\d\d ", l)]
+    rows = [l.split() for l in lines]
+    for line, r in zip(lines, rows):
+        assert line == ("%-8s %-16x %-5d %-16.16s %-2s %-26s %-5s %-26s %-5d %-11s -> %-11s "
+                        "%.3f") % (r[0], int(r[1], 16), int(r[2]), r[3], r[4], r[5], r[6], r[7],
+                                   int(r[8]), r[9], r[11], float(r[12])), line
     v6 = f["sessions"][3]
     sk = next(r[1] for r in rows if r[8] == str(v6["lport"]))
     ours = [r for r in rows if r[1] == sk and r[9] != "LISTEN" or r[1] == sk and r[11] == "SYN_RECV"]

@@ -26,7 +26,7 @@ const volatile bool print_time PK_OPTION(T, "time", "", "include a time column (
 const volatile bool print_ts PK_OPTION(t, "timestamp", "",
 				       "include a timestamp column (seconds)") = false;
 const volatile bool wide PK_OPTION(w, "wide", "",
-				   "wide columns (the address columns always fit IPv6)") = false;
+				   "wide column output (fits IPv6 addresses), with an IP column") = false;
 const volatile char lports[PK_TCP_PORTS_MAX] PK_OPTION(L, "localport", "PORTS",
 						       "comma-separated local ports") = "";
 const volatile char rports[PK_TCP_PORTS_MAX] PK_OPTION(D, "remoteport", "PORTS",
@@ -34,22 +34,30 @@ const volatile char rports[PK_TCP_PORTS_MAX] PK_OPTION(D, "remoteport", "PORTS",
 const volatile bool ipv4_only PK_OPTION(4, "ipv4", "", "trace IPv4 family only") = false;
 const volatile bool ipv6_only PK_OPTION(6, "ipv6", "", "trace IPv6 family only") = false;
 
+/*
+ * bcc's "%-8s " "%-9.6f " then "%-16x %-5d %-10.10s %-15s %-5d %-15s %-5d
+ * %-11s -> %-11s %.3f", and with -w "%-16x %-5d %-16.16s %-2s %-26s %-5s
+ * %-26s %-5d %-11s -> %-11s %.3f" (IP only there)
+ */
 struct event {
 	__u64 time PK_FMT("clock") PK_WHEN(print_time) PK_HEADER("TIME");
-	__u64 ts PK_WHEN(print_ts);
-	pk_hex64_t skaddr PK_HEADER("SKADDR");
-	__u32 pid PK_HEADER("C-PID");
-	char comm[16] PK_HEADER("C-COMM");
-	__u8 ip PK_HEADER("IP");
-	pk_inet_addr_t laddr PK_INET(af) PK_HEADER("LADDR");
-	__u16 lport PK_HEADER("LPORT");
-	pk_inet_addr_t raddr PK_INET(af) PK_HEADER("RADDR");
-	__u16 rport PK_HEADER("RPORT");
-	char oldstate[16] PK_HEADER("OLDSTATE");
+	__u64 ts PK_WHEN(print_ts) PK_WIDTH(-9) PK_PRECISION(6);
+	pk_hex64_t skaddr PK_FMT("hex:bare") PK_HEADER("SKADDR") PK_WIDTH(-16);
+	__u32 pid PK_HEADER("C-PID") PK_WIDTH(-5);
+	char comm[16] PK_HEADER("C-COMM") PK_WIDTH(-10) PK_PRECISION(10)
+	    PK_WIDTH_WHEN(wide, -16, 16);
+	__u8 ip PK_HEADER("IP") PK_WHEN(wide) PK_WIDTH(-2);
+	pk_inet_addr_t laddr PK_INET(af) PK_HEADER("LADDR") PK_WIDTH(-15)
+	    PK_WIDTH_WHEN(wide, -26, -1);
+	__u16 lport PK_HEADER("LPORT") PK_WIDTH(-5);
+	pk_inet_addr_t raddr PK_INET(af) PK_HEADER("RADDR") PK_WIDTH(-15)
+	    PK_WIDTH_WHEN(wide, -26, -1);
+	__u16 rport PK_HEADER("RPORT") PK_WIDTH(-5);
+	char oldstate[16] PK_HEADER("OLDSTATE") PK_WIDTH(-11);
 	/* bcc's "OLDSTATE -> NEWSTATE" */
-	char arrow[3] PK_HEADER("->");
-	char newstate[16] PK_HEADER("NEWSTATE");
-	__u64 in_state PK_DURATION(ns, ms) PK_HEADER("MS");
+	char arrow[3] PK_HEADER("->") PK_WIDTH(-2);
+	char newstate[16] PK_HEADER("NEWSTATE") PK_WIDTH(-11);
+	__u64 in_state PK_DURATION(ns, ms) PK_HEADER("MS") PK_WIDTH(0) PK_PRECISION(3);
 	__u16 af PK_WHEN(pk_tcp_hidden);
 };
 PK_EVENT(struct event);
