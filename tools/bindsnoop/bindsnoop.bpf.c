@@ -31,7 +31,7 @@ PK_EVENTS_UNLESS(count);
 const volatile bool print_ts PK_OPTION(t, "timestamp", "", "include a timestamp column") = false;
 const volatile bool print_uid PK_OPTION(U, "print-uid", "", "include a UID column") = false;
 const volatile bool wide PK_OPTION(w, "wide", "",
-				   "wide columns (the address column always fits IPv6)") = false;
+				   "wide column output (fits IPv6 addresses; RC as text)") = false;
 const volatile bool errors PK_OPTION(E, "errors", "", "include failed binds") = false;
 const volatile bool count PK_OPTION(, "count", "", "count binds per address and port") = false;
 const volatile char ports[PK_TCP_PORTS_MAX] PK_OPTION(P, "port", "PORTS",
@@ -39,18 +39,23 @@ const volatile char ports[PK_TCP_PORTS_MAX] PK_OPTION(P, "port", "PORTS",
 
 #define IPPROTO_UDP 17
 
+/*
+ * bcc's "%-9.6f " "%6d " "%3s " (-w: "%-25s ") then "%8d %-12.12s %-4.4s
+ * %-15.15s %5d %-5s %2d" (-w: "%10d %-12.12s %-4s %-39s %5d %-5s %2d"). RC
+ * is there with -E only; an IPv6 address is never cut.
+ */
 struct event {
-	__u64 ts PK_WHEN(print_ts);
-	__u32 uid PK_WHEN(print_uid) PK_HEADER("UID");
-	__u32 pid;
-	char comm[16];
-	pk_errno_t ret PK_HEADER("RET");
-	char proto[4] PK_HEADER("PROTO");
+	__u64 ts PK_WHEN(print_ts) PK_WIDTH(-9) PK_PRECISION(6);
+	__u32 uid PK_WHEN(print_uid) PK_HEADER("UID") PK_WIDTH(6);
+	pk_errno_t ret PK_HEADER("RC") PK_WHEN(errors) PK_WIDTH(3) PK_WIDTH_WHEN(wide, -25, -1);
+	__u32 pid PK_WIDTH(8) PK_WIDTH_WHEN(wide, 10, -1);
+	char comm[16] PK_WIDTH(-12) PK_PRECISION(12);
+	char proto[4] PK_HEADER("PROT") PK_WIDTH(-4);
+	pk_inet_addr_t addr PK_INET(af) PK_HEADER("ADDR") PK_WIDTH(-15) PK_WIDTH_WHEN(wide, -39, -1);
+	__u16 port PK_HEADER("PORT") PK_WIDTH(5);
 	/* bcc's five: F(reebind) T(ransparent) N(o port) R(euseaddr) r(euseport); '.' unset */
-	char opts[6] PK_HEADER("OPTS");
-	__u32 bound_if PK_HEADER("IF");
-	__u16 port PK_HEADER("PORT");
-	pk_inet_addr_t addr PK_INET(af) PK_HEADER("ADDR");
+	char opts[6] PK_HEADER("OPTS") PK_WIDTH(-5);
+	__u32 bound_if PK_HEADER("IF") PK_WIDTH(2);
 	__u16 af PK_WHEN(pk_tcp_hidden);
 };
 PK_EVENT(struct event);
