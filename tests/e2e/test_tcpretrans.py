@@ -51,6 +51,25 @@ def test_retransmits_json():
 
 
 @pk.timeout(60)
+def test_text_as_bcc():
+    """bcc's header, print("%-8s %-7s %-2s %-20s %1s> %-20s" % ("TIME", "PID",
+    "IP", "LADDR:LPORT", "T", "RADDR:RPORT"), end='') and with -s print("
+    %-12s %-10s" % ("STATE", "SEQ")), and its rows, "%-8s %-7d %-2d %-20s
+    %1s> %-20s" and " %-12s %s", of the same values (the trailing pad left
+    off)."""
+    pk.need_bpf()
+    tool, f = _run("-s")
+    assert tool.out[1] == ("%-8s %-7s %-2s %-20s %1s> %-20s %-12s %-10s" % (
+        "TIME", "PID", "IP", "LADDR:LPORT", "T", "RADDR:RPORT", "STATE", "SEQ")).rstrip(), tool.out
+    lines = [l for l in tool.out[2:] if re.match(r"\d\d:\d\d:\d\d ", l)]
+    assert len(lines) >= f["retrans"], tool.out
+    for line in lines:
+        r = line.split()
+        assert line == "%-8s %-7d %-2d %-20s %1s> %-20s %-12s %s" % (
+            r[0], int(r[1]), int(r[2]), r[3], r[4][0], r[5], r[6], r[7]), line
+
+
+@pk.timeout(60)
 def test_count_table():
     pk.need_bpf()
     tool, f = _run("-c")

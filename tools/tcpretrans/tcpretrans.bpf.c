@@ -46,16 +46,20 @@ const volatile bool lossprobe PK_OPTION(l, "lossprobe", "",
 /* include/net/inet_connection_sock.h: not in BTF, a #define */
 #define ICSK_TIME_LOSS_PROBE 5
 
+/*
+ * bcc's "%-8s %-7d %-2d %-20s %1s> %-20s" then " %-12s %s" (STATE, SEQ) or
+ * " %s"; an IPv6 address is in brackets before its port
+ */
 struct event {
 	__u64 time PK_FMT("clock") PK_HEADER("TIME");
-	__u32 pid;
-	__u8 ip PK_HEADER("IP");
-	pk_inet_addr_t laddr PK_INET(af) PK_PORT(lport) PK_HEADER("LADDR:LPORT");
+	__u32 pid PK_WIDTH(-7);
+	__u8 ip PK_HEADER("IP") PK_WIDTH(-2);
+	pk_inet_addr_t laddr PK_INET(af) PK_PORT(lport) PK_HEADER("LADDR:LPORT") PK_WIDTH(-20);
 	/* R>: a retransmit; L>: a tail loss probe (-l) */
-	char type[3] PK_HEADER("T>");
-	pk_inet_addr_t raddr PK_INET(af) PK_PORT(rport) PK_HEADER("RADDR:RPORT");
-	char state[16] PK_HEADER("STATE");
-	__u32 seq PK_WHEN(print_seq) PK_HEADER("SEQ");
+	char type[3] PK_HEADER("T>") PK_WIDTH(-2);
+	pk_inet_addr_t raddr PK_INET(af) PK_PORT(rport) PK_HEADER("RADDR:RPORT") PK_WIDTH(-20);
+	char state[16] PK_HEADER("STATE") PK_WIDTH(-12);
+	__u32 seq PK_WHEN(print_seq) PK_HEADER("SEQ") PK_WIDTH(0);
 	__u16 lport;
 	__u16 rport;
 	__u16 af PK_WHEN(pk_tcp_hidden);
