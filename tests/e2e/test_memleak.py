@@ -186,7 +186,7 @@ def test_kernel_mode_pipes_held_then_closed():
     held open keep alloc_pipe_info()'s kmalloc()s (the pipe_inode_info and
     its buffer ring: two each) outstanding; closed, they are freed. The
     machine's other pipes count too, so the assertions are: at least 2N
-    while held, and at least 2N fewer after closing."""
+    while held, and about 2N fewer after closing."""
     pk.need_bpf()
     n = 100
     tool = pk.start_tool("memleak", "-v", "--json", "-i", "1", "-o", "0", "-T", "100000",
@@ -203,7 +203,10 @@ def test_kernel_mode_pipes_held_then_closed():
     assert tool.stop() == 0, tool.err
     pk.assert_released(held)
     assert holding >= 2 * n, (holding, closed)
-    assert closed <= holding - 2 * n, (holding, closed)
+    # the machine's other pipes come and go between the two prints: 4 more
+    # were seen under a loaded machine (206, then 10); a tenth of ours is the
+    # slack, far below the 2N a leak of ours would keep
+    assert closed <= holding - 2 * n + n // 5, (holding, closed)
     assert "tracepoint: kmem_kmalloc on tracepoint/kmem/kmalloc" in "\n".join(tool.err)
     assert not any("uprobe" in l for l in tool.err), tool.err
 
