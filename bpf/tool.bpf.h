@@ -102,17 +102,30 @@
  * PK_TOOL_INTERVAL_COUNT(1): bcc's `TOOL [interval [count]]` (cachestat,
  * vmstat's shape): two positional options, the seconds between prints
  * (@secs unless given; -i still wins) and how many prints before the tool
- * stops by itself (0, the default: until Ctrl-C or -d). The file declares
- * no other PK_POSITIONAL option before them.
+ * stops by itself (0, the default: until Ctrl-C or -d). @secs 0: no
+ * interval unless given, the tables print at the end only (bcc's runqlat
+ * and biolatency without arguments); a value given is still 1 or more.
+ * It takes PK_TOOL_INTERVAL()'s place: a file declares one or the other.
+ * The file declares no other PK_POSITIONAL option before them.
  */
-#define PK_TOOL_INTERVAL_COUNT(secs)                                                              \
-	PK__FILE_TAG("pk_interval_count:");                                                       \
-	const volatile __u32 interval_secs PK_OPTION(, "interval-secs", "SECS",                 \
-						     "print every SECS seconds")    \
-		PK_OPTION_RANGE(1, 86400) PK_POSITIONAL = secs;                                   \
-	const volatile __u32 interval_count PK_OPTION(, "count", "COUNT",                       \
-						      "stop after COUNT prints (0: never)")    \
-		PK_POSITIONAL = 0
+#define PK_TOOL_INTERVAL_COUNT(secs)                                                               \
+	PK__FILE_TAG("pk_interval_count:");                                                        \
+	const volatile __u32 interval_secs PK_OPTION(, "interval-secs", "SECS",                    \
+						     "print every SECS seconds")                   \
+	    PK_OPTION_RANGE(1, 86400) PK_POSITIONAL = secs;                                        \
+	const volatile __u32 interval_count PK_OPTION(                                             \
+	    , "interval-count", "COUNT", "stop after COUNT prints (0: never)") PK_POSITIONAL = 0
+
+/*
+ * PK_TOOL_DURATION_ARG: bcc's `TOOL [duration]` (profile, offcputime): one
+ * positional option, the seconds the tool runs, as -d/--duration's; an
+ * explicit -d/--duration wins. The file declares no other PK_POSITIONAL
+ * option before it.
+ */
+#define PK_TOOL_DURATION_ARG                                                                       \
+	const volatile __u32 duration_secs PK_OPTION(, "duration-secs", "SECS",                    \
+						     "stop after SECS seconds")                    \
+	    PK_OPTION_RANGE(1, 99999999) PK__TAG("pk_duration") PK_POSITIONAL = 0
 
 /*
  * Integer options with a range: PK_OPTION_RANGE(1, 1000000) after

@@ -724,20 +724,28 @@ bool pk__declared_list(const struct pk__declared *d, FILE *out, bool json)
 	return true;
 }
 
-static int is_sample_freq(const char *tag, void *ctx)
+/* The value of the option tagged @tag (given, else its default), or NULL when none is. */
+static const char *tagged_value(const struct pk__declared *d, const char *tag)
 {
-	(void)ctx;
-	return !strcmp(tag, "pk_sample_freq");
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		if (has_tag(d, i, tag))
+			return value_of(d, i);
+	}
+	return NULL;
 }
 
 unsigned long pk__declared_sample_freq(const struct pk__declared *d)
 {
-	const struct btf *btf = d->obj ? bpf_object__btf(d->obj) : NULL;
-	int i;
+	const char *v = tagged_value(d, "pk_sample_freq");
 
-	for (i = 0; btf && i < d->nr; i++) {
-		if (pk__var_tags(btf, d->opts[i].name, is_sample_freq, NULL))
-			return strtoul(value_of(d, i), NULL, 0);
-	}
-	return 0;
+	return v ? strtoul(v, NULL, 0) : 0;
+}
+
+unsigned long pk__declared_duration_ms(const struct pk__declared *d)
+{
+	const char *v = tagged_value(d, "pk_duration");
+
+	return v ? strtoul(v, NULL, 0) * 1000 : 0;
 }

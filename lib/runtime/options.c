@@ -224,14 +224,40 @@ static void print_declared_help(const struct pk_run *run)
 	}
 }
 
+/*
+ * The usage line, with the declared PK_POSITIONAL options as arguments in
+ * their order, each optional one nesting the next: "[SECS [COUNT]]"; a
+ * target without a default is needed, so bare: "PATTERN".
+ */
+static void print_usage(const struct pk_run *run)
+{
+	const struct pk__declared *d = &run->declared;
+	const struct pk_param_option *o;
+	int i, open = 0;
+
+	printf("Usage: %s %s", run->name, run->tool->usage ? run->tool->usage : "[OPTIONS]");
+	for (i = 0; i < d->nr; i++) {
+		bool needed;
+
+		o = &d->opts[i];
+		if (!o->positional)
+			continue;
+		needed = o->target_of[0] && !o->value[0];
+		printf(" %s%s", needed ? "" : "[", o->value_name[0] ? o->value_name : "VALUE");
+		open += !needed;
+	}
+	while (open-- > 0)
+		putchar(']');
+	putchar('\n');
+}
+
 static void print_help(const struct pk_run *run)
 {
 	const struct pk_tool *tool = run->tool;
-	const char *name = run->name;
 	const struct pk_option *o;
 	size_t i;
 
-	printf("Usage: %s %s\n", name, tool->usage ? tool->usage : "[OPTIONS]");
+	print_usage(run);
 	if (tool->summary)
 		printf("%s\n", tool->summary);
 	if (tool->options && tool->options->name) {
@@ -773,6 +799,9 @@ int pk__run_parse_command_line(struct pk_run *run, int argc, char **argv)
 	} else {
 		err = tool->parse_args ? tool->parse_args(run, 0, argv + argc) : 0;
 	}
+	/* PK_TOOL_DURATION_ARG: bcc's `profile 5`; an explicit -d/--duration wins */
+	if (!err && !run->duration_ms)
+		run->duration_ms = pk__declared_duration_ms(&run->declared);
 	if (!err)
 		err = check_targets_given(run);
 	if (!err && (run->quiet || run->metrics_max) && !run->metrics_addr)

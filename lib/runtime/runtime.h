@@ -45,6 +45,8 @@ int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid
 		       size_t why_size);
 /* PK_SAMPLE_FREQ()'s value, given or the file's default; 0 when not declared */
 unsigned long pk__declared_sample_freq(const struct pk__declared *d);
+/* PK_TOOL_DURATION_ARG's value in milliseconds, given or the file's default; 0 when none */
+unsigned long pk__declared_duration_ms(const struct pk__declared *d);
 bool pk__declared_has_filter(const struct pk__declared *d, const char *kind);
 /* PK_TARGET() options: their values as targets of their programs, from configure. */
 struct pk_attach;

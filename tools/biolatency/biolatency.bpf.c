@@ -21,14 +21,16 @@
 
 PK_TOOL_SUMMARY("Summarize block device I/O latency as histograms.");
 PK_TOOL_EXAMPLE("biolatency               # a histogram at Ctrl-C");
-PK_TOOL_EXAMPLE("biolatency -i 1 -d 10    # every second, for 10 seconds");
-PK_TOOL_EXAMPLE("biolatency -mT -i 1      # milliseconds, with a time line");
+PK_TOOL_EXAMPLE("biolatency 1 10          # every second, 10 times, then exit");
+PK_TOOL_EXAMPLE("biolatency -mT 1         # milliseconds, with a time line");
 PK_TOOL_EXAMPLE("biolatency -Q            # include the time queued in the kernel");
 PK_TOOL_EXAMPLE("biolatency -D            # one histogram per disk");
 PK_TOOL_EXAMPLE("biolatency -F            # one histogram per I/O type (rwbs)");
 PK_TOOL_EXAMPLE("biolatency --disk vda    # only the disk vda");
 PK_TOOL_BANNER("Tracing block device I/O... Hit Ctrl-C to end.");
 PK_PREFER("raw_tp tp_btf");
+/* bcc's [interval [count]]: no interval unless given */
+PK_TOOL_INTERVAL_COUNT(0);
 
 const volatile bool queued PK_OPTION(Q, "queued", "",
 				     "include the time queued in the kernel") = false;

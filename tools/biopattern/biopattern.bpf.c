@@ -21,9 +21,10 @@
 
 PK_TOOL_SUMMARY("Show random against sequential block I/O per disk, per interval.");
 PK_TOOL_EXAMPLE("biopattern               # every second");
-PK_TOOL_EXAMPLE("biopattern -i 5 -d 60    # every 5 seconds, for a minute");
+PK_TOOL_EXAMPLE("biopattern 5 12          # every 5 seconds, 12 times (a minute)");
 PK_TOOL_EXAMPLE("biopattern --disk vda    # only the disk vda");
-PK_TOOL_INTERVAL(1);
+/* bcc's [interval [count]], every second unless given */
+PK_TOOL_INTERVAL_COUNT(1);
 PK_PREFER("raw_tp tp_btf");
 
 const volatile char only_disk[32] PK_OPTION(, "disk", "DISK", "only this disk (as in /dev)") = "";

@@ -21,9 +21,10 @@
 
 PK_TOOL_SUMMARY("Block device I/O top: requests, kbytes and latency per process and disk.");
 PK_TOOL_EXAMPLE("biotop                   # every second, the top 20");
-PK_TOOL_EXAMPLE("biotop -i 5 -r 10        # every 5 seconds, the top 10");
+PK_TOOL_EXAMPLE("biotop -r 10 5           # every 5 seconds, the top 10");
 PK_TOOL_EXAMPLE("biotop -p 181            # process 181 only");
-PK_TOOL_INTERVAL(1);
+/* bcc's [interval [count]], every second unless given */
+PK_TOOL_INTERVAL_COUNT(1);
 PK_PREFER("raw_tp tp_btf");
 PK_FILTER_PID;
 PK_FILTER_COMM;

@@ -23,11 +23,14 @@
 
 PK_TOOL_SUMMARY("Summarize on- and off-CPU time per task as a histogram.");
 PK_TOOL_EXAMPLE("cpudist              # on-CPU time per run until Ctrl-C");
-PK_TOOL_EXAMPLE("cpudist -O -m -i 5   # off-CPU time in milliseconds, every 5 seconds");
+PK_TOOL_EXAMPLE("cpudist -O -m 5      # off-CPU time in milliseconds, every 5 seconds");
+PK_TOOL_EXAMPLE("cpudist 1 10         # every second, 10 times, then exit");
 PK_TOOL_EXAMPLE("cpudist -P           # one histogram per process");
 PK_TOOL_EXAMPLE("cpudist -L -p 185    # one histogram per thread of process 185");
 PK_TOOL_BANNER("Tracing on-CPU time... Hit Ctrl-C to end.");
 PK_TOOL_CLEAR;
+/* bcc's [interval [count]]: no interval unless given */
+PK_TOOL_INTERVAL_COUNT(0);
 PK_PREFER("raw_tp tp_btf tracepoint");
 
 PK_FILTER_PID;

@@ -24,8 +24,9 @@
 PK_TOOL_SUMMARY("File reads and writes by process and file, top first, every interval.");
 PK_TOOL_EXAMPLE("filetop                  # every second, the top 20 regular files");
 PK_TOOL_EXAMPLE("filetop -a -r 50         # all files (sockets, pipes...), top 50");
-PK_TOOL_EXAMPLE("filetop -p 181 -i 5      # process 181, every 5 seconds");
-PK_TOOL_INTERVAL(1);
+PK_TOOL_EXAMPLE("filetop -p 181 5         # process 181, every 5 seconds");
+/* bcc's [interval [count]], every second unless given */
+PK_TOOL_INTERVAL_COUNT(1);
 PK_FILTER_PID;
 PK_FILTER_UID;
 PK_FILTER_COMM;

@@ -21,11 +21,13 @@
 
 PK_TOOL_SUMMARY("Time spent in each hard interrupt handler, as bcc's hardirqs.");
 PK_TOOL_EXAMPLE("hardirqs                 # total time per handler, at Ctrl-C");
-PK_TOOL_EXAMPLE("hardirqs -C -i 1         # how many times each ran, every second");
+PK_TOOL_EXAMPLE("hardirqs -C 1 5          # how many times each ran, every second, 5 times");
 PK_TOOL_EXAMPLE("hardirqs -D              # times as a histogram per handler");
 PK_TOOL_EXAMPLE("hardirqs -N -c 1         # in nanoseconds, on CPU 1 only");
 PK_TOOL_BANNER("Tracing hard irq event time... Hit Ctrl-C to end.");
 PK_PREFER("raw_tp tp_btf tracepoint");
+/* bcc's [interval [outputs]]: no interval unless given */
+PK_TOOL_INTERVAL_COUNT(0);
 
 const volatile bool count PK_OPTION(C, "count", "",
 				    "count the handlers' runs, not their time") = false;

@@ -42,7 +42,8 @@ PK_TOOL_EXAMPLE("memleak -p 181 -z 4096      # only allocations of 4096 bytes or
 PK_TOOL_EXAMPLE("memleak -p 181 -t           # every allocation and free as it happens");
 PK_TOOL_EXAMPLE("memleak -p 181 -a           # and each outstanding block's address and size");
 PK_TOOL_BANNER("Attaching to the allocators... Hit Ctrl-C to end.");
-PK_TOOL_INTERVAL(5);
+/* bcc's [INTERVAL] [COUNT], every 5 s unless given */
+PK_TOOL_INTERVAL_COUNT(5);
 PK_FILTER_PID;
 /* uprobes in every process would tax the whole machine: a process's with a
  * pid, the kernel's kmem tracepoints without one */

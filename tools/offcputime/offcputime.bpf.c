@@ -20,7 +20,7 @@
 #include "probekit.bpf.h"
 
 PK_TOOL_SUMMARY("Summarize off-CPU time by stack trace.");
-PK_TOOL_EXAMPLE("offcputime -d 5          # off-CPU stacks of every thread for 5 seconds");
+PK_TOOL_EXAMPLE("offcputime 5             # off-CPU stacks of every thread for 5 seconds");
 PK_TOOL_EXAMPLE("offcputime -p 185 -f     # process 185, folded for flamegraph.pl");
 PK_TOOL_EXAMPLE("offcputime -m 1000 --svg off.svg  # blocks of 1 ms or more, a flame graph");
 PK_TOOL_EXAMPLE("offcputime -u -K         # user threads, kernel stacks only");
@@ -34,6 +34,8 @@ PK_TOOL_BANNER("Tracing off-CPU time (us) of all threads by user + kernel stack.
 
 PK_FILTER_PID;
 PK_FILTER_TID;
+/* bcc's [duration] */
+PK_TOOL_DURATION_ARG;
 
 const volatile bool user_threads_only PK_OPTION(u, "user-threads-only", "",
 						"user threads only (no kernel threads)") = false;

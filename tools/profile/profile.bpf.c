@@ -26,13 +26,15 @@
 #include "probekit.bpf.h"
 
 PK_TOOL_SUMMARY("Profile CPU usage by sampling stack traces at a timed interval.");
-PK_TOOL_EXAMPLE("profile --duration 10   # profile stacks at 49 Hz for 10 seconds");
+PK_TOOL_EXAMPLE("profile 10              # profile stacks at 49 Hz for 10 seconds");
 PK_TOOL_EXAMPLE("profile -F 99 -f --duration 5  # 99 Hz, folded stacks for flamegraph.pl");
 PK_TOOL_EXAMPLE("profile -adf --duration 5      # folded, kernel frames marked, user - kernel");
 PK_TOOL_EXAMPLE("profile -p 185 --svg p.svg  # a flame graph of process 185");
 PK_TOOL_EXAMPLE("profile -U -L 186       # user stacks of thread 186 only");
 PK_TOOL_BANNER("Sampling all threads by user + kernel stack... Hit Ctrl-C to end.");
 PK_SAMPLE_FREQ(49);
+/* bcc's [duration] (its -d is -d/--delimited: --duration is the option) */
+PK_TOOL_DURATION_ARG;
 
 #ifndef EFAULT
 #define EFAULT 14

@@ -737,7 +737,10 @@ static void file_top(struct pk_run *run)
 		env.top = file_param(pk_run__object(run), "top", 0);
 }
 
-/* PK_TOOL_INTERVAL_COUNT(): bcc's [interval [count]] arguments; -i wins over the first */
+/*
+ * PK_TOOL_INTERVAL_COUNT(): bcc's [interval [count]] arguments; -i wins
+ * over the first. Its default 0 leaves the run without an interval.
+ */
 static void file_interval_count(struct pk_run *run)
 {
 	struct bpf_object *obj = pk_run__object(run);
@@ -747,19 +750,22 @@ static void file_interval_count(struct pk_run *run)
 	env.count = file_param(obj, "interval_count", 0);
 }
 
-/* PK_TOOL_INTERVAL(): the file's -i, unless the command line gave one; PK_TOOL_CLEAR */
+/*
+ * PK_TOOL_INTERVAL(): the file's -i, unless the command line gave one, or
+ * PK_TOOL_INTERVAL_COUNT()'s interval argument did; PK_TOOL_CLEAR.
+ */
 static int file_interval(struct pk_run *run)
 {
 	const char *secs = pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_interval",
 					       0);
 
+	if (pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_interval_count", 0))
+		file_interval_count(run);
 	if (!env.interval_ms && secs && pk_parse_seconds(secs, &env.interval_ms)) {
 		pk_run__error(run, "%s: PK_TOOL_INTERVAL(%s) is not a number of seconds", env.file,
 			      secs);
 		return -EINVAL;
 	}
-	if (pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_interval_count", 0))
-		file_interval_count(run);
 	/* PK_TOOL_CLEAR: each print empties the maps, as bcc's tools clear theirs */
 	if (pk_params__file_tag(bpf_object__btf(pk_run__object(run)), "pk_clear", 0))
 		env.clear = true;

@@ -25,11 +25,14 @@
 
 PK_TOOL_SUMMARY("Summarize run queue (scheduler) latency as a histogram.");
 PK_TOOL_EXAMPLE("runqlat              # summarize run queue latency until Ctrl-C");
-PK_TOOL_EXAMPLE("runqlat -m -i 5      # a histogram in milliseconds every 5 seconds");
+PK_TOOL_EXAMPLE("runqlat -m 5         # a histogram in milliseconds every 5 seconds");
+PK_TOOL_EXAMPLE("runqlat 1 10         # every second, 10 times, then exit");
 PK_TOOL_EXAMPLE("runqlat -P           # one histogram per process");
 PK_TOOL_EXAMPLE("runqlat -L -p 185    # one histogram per thread of process 185");
 PK_TOOL_BANNER("Tracing run queue latency... Hit Ctrl-C to end.");
 PK_TOOL_CLEAR;
+/* bcc's [interval [count]]: no interval unless given */
+PK_TOOL_INTERVAL_COUNT(0);
 PK_PREFER("raw_tp tp_btf tracepoint");
 
 /* -p PID (and -c's command): the woken task's process, not the waker's */

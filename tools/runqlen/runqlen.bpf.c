@@ -30,10 +30,12 @@
 PK_TOOL_SUMMARY("Summarize scheduler run queue length as a histogram.");
 PK_TOOL_EXAMPLE("runqlen              # run queue length until Ctrl-C");
 PK_TOOL_EXAMPLE("runqlen -C           # one histogram per CPU");
-PK_TOOL_EXAMPLE("runqlen -i 1 -d 10   # every second, for 10 seconds");
+PK_TOOL_EXAMPLE("runqlen 1 10         # every second, 10 times, then exit");
 PK_TOOL_EXAMPLE("runqlen -O -C        # how often each CPU had a task waiting");
 PK_TOOL_BANNER("Sampling run queue length... Hit Ctrl-C to end.");
 PK_TOOL_CLEAR;
+/* bcc's [interval [count]]: no interval unless given */
+PK_TOOL_INTERVAL_COUNT(0);
 PK_SAMPLE_FREQ(99);
 
 const volatile bool per_cpu PK_OPTION(C, "cpus", "", "one histogram per CPU") = false;

@@ -20,11 +20,13 @@
 
 PK_TOOL_SUMMARY("Time spent in each kind of soft interrupt, as bcc's softirqs.");
 PK_TOOL_EXAMPLE("softirqs                 # total time per kind, at Ctrl-C");
-PK_TOOL_EXAMPLE("softirqs -C -i 1         # how many times each ran, every second");
+PK_TOOL_EXAMPLE("softirqs -C 1 5          # how many times each ran, every second, 5 times");
 PK_TOOL_EXAMPLE("softirqs -D              # times as a histogram per kind");
 PK_TOOL_EXAMPLE("softirqs -N -c 1         # in nanoseconds, on CPU 1 only");
 PK_TOOL_BANNER("Tracing soft irq event time... Hit Ctrl-C to end.");
 PK_PREFER("raw_tp tp_btf tracepoint");
+/* bcc's [interval [count]]: no interval unless given */
+PK_TOOL_INTERVAL_COUNT(0);
 
 const volatile bool count PK_OPTION(C, "count", "",
 				    "count the softirqs' runs, not their time") = false;

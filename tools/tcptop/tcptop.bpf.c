@@ -19,9 +19,10 @@
 
 PK_TOOL_SUMMARY("Summarize TCP send and receive throughput by connection and process.");
 PK_TOOL_EXAMPLE("tcptop                   # every second");
-PK_TOOL_EXAMPLE("tcptop -i 5 -d 60        # every 5 seconds, for a minute");
+PK_TOOL_EXAMPLE("tcptop 5 12              # every 5 seconds, 12 times (a minute)");
 PK_TOOL_EXAMPLE("tcptop -p 181            # process 181 only");
-PK_TOOL_INTERVAL(1);
+/* bcc's [interval [count]], every second unless given */
+PK_TOOL_INTERVAL_COUNT(1);
 PK_TOOL_CLEAR;
 PK_PREFER("tracepoint fentry kprobe");
 PK_FILTER_PID;

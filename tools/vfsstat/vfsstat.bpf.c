@@ -30,9 +30,10 @@
 
 PK_TOOL_SUMMARY("Count read, write, fsync, open and create calls per interval.");
 PK_TOOL_EXAMPLE("vfsstat                  # every second");
-PK_TOOL_EXAMPLE("vfsstat -i 5 -d 60       # every 5 seconds, for a minute");
+PK_TOOL_EXAMPLE("vfsstat 5 12             # every 5 seconds, 12 times (a minute)");
 PK_TOOL_EXAMPLE("vfsstat -p 181           # process 181 only");
-PK_TOOL_INTERVAL(1);
+/* bcc's [interval [count]], every second unless given */
+PK_TOOL_INTERVAL_COUNT(1);
 PK_FILTER_PID;
 PK_FILTER_UID;
 PK_FILTER_COMM;

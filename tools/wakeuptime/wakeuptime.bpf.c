@@ -21,7 +21,7 @@
 #include "sched.bpf.h"
 
 PK_TOOL_SUMMARY("Summarize sleep to wakeup time by waker kernel stack.");
-PK_TOOL_EXAMPLE("wakeuptime -d 5          # every thread, for 5 seconds");
+PK_TOOL_EXAMPLE("wakeuptime 5             # every thread, for 5 seconds");
 PK_TOOL_EXAMPLE("wakeuptime -p 185 -f     # threads of process 185 woken, folded");
 PK_TOOL_EXAMPLE("wakeuptime -m 1000       # blocks of 1 ms or more");
 PK_TOOL_BANNER("Tracing blocked time (us) by kernel stack... Hit Ctrl-C to end.");
@@ -30,6 +30,8 @@ PK_TOOL_BANNER("Tracing blocked time (us) by kernel stack... Hit Ctrl-C to end."
 
 /* -p PID: the process whose threads are woken */
 PK_FILTER_PID;
+/* bcc's [duration] */
+PK_TOOL_DURATION_ARG;
 
 const volatile bool user_threads_only PK_OPTION(u, "user-threads-only", "",
 						"user threads only (no kernel threads)") = false;
