@@ -87,6 +87,13 @@
  */
 #define PK_TOOL_COMMAND_LIFETIME PK__FILE_TAG("pk_command:lifetime")
 /*
+ * PK_TOOL_STAMPED(var): the maps print as bcc's summary tools print theirs
+ * (runqlat, biolatency): each print after a blank line, with an HH:MM:SS
+ * line first only while the global @var is set (their -T), and a histogram
+ * without its map's name above it. --json is unchanged.
+ */
+#define PK_TOOL_STAMPED(var) PK__FILE_TAG("pk_stamped:" #var)
+/*
  * PK_EVENTS_UNLESS(var): the file sends no PK_EVENT() records while the
  * global @var is set (an option such as bcc's -c that counts into a table
  * instead), so the records' header is not printed then either.

@@ -65,6 +65,8 @@ struct pk_object_printer {
 	const struct event_type *last_printed;
 	struct map_plan *maps;
 	size_t nr_maps;
+	/* PK_TOOL_STAMPED(var): bcc's summary layout */
+	bool stamped;
 	char line[LINE_MAX_BYTES];
 	char error[256];
 };
@@ -233,6 +235,7 @@ struct pk_object_printer *pk_object_printer__new(struct bpf_object *obj, FILE *o
 	p->out = out;
 	p->json = PK_OPTS_GET(opts, json, false);
 	p->folded = PK_OPTS_GET(opts, folded, false);
+	p->stamped = pk_params__file_tag(p->btf, "pk_stamped", 0) != NULL;
 	p->stacks = PK_OPTS_GET(opts, stacks, NULL);
 	err = plan_events(p);
 	if (!err)
@@ -419,7 +422,11 @@ int pk_object_printer__event(struct pk_object_printer *p, const void *data, size
 
 /* Maps -------------------------------------------------------------------- */
 
-static void time_line(struct pk_object_printer *p)
+/*
+ * "[12:00:01]" before an interval's maps, or {"time": ...}; with
+ * PK_TOOL_STAMPED, bcc's: a blank line, then "12:00:01" only under its -T.
+ */
+static void time_line(struct pk_object_printer *p, bool interval)
 {
 	char buf[32];
 	time_t t = time(NULL);
@@ -427,6 +434,14 @@ static void time_line(struct pk_object_printer *p)
 	struct pk_json j;
 
 	strftime(buf, sizeof(buf), "%H:%M:%S", localtime_r(&t, &tm));
+	if (p->stamped && !p->json) {
+		fputc('\n', p->out);
+		if (tag_var_set(p, "pk_stamped"))
+			fprintf(p->out, "%-8s\n", buf);
+		return;
+	}
+	if (!interval)
+		return;
 	if (p->json) {
 		pk_json__begin(&j, p->out);
 		pk_json__str(&j, "time", buf, strlen(buf));
@@ -534,7 +549,8 @@ static int print_table(struct pk_object_printer *p, const struct map_plan *plan,
 static int print_map(struct pk_object_printer *p, const struct map_plan *plan,
 		     const struct pk_map_print_opts *po)
 {
-	LIBBPF_OPTS(pk_hist_print_opts, ho, .json = po->json, .title = true, .clear = po->clear);
+	LIBBPF_OPTS(pk_hist_print_opts, ho, .json = po->json, .title = !p->stamped,
+		    .clear = po->clear);
 	struct pk_map_print_opts mo = *po;
 	bool clear;
 
@@ -566,8 +582,8 @@ int pk_object_printer__maps(struct pk_object_printer *p, const struct pk_object_
 	if (!p || !PK_OPTS_VALID(opts, pk_object_maps_opts))
 		return -EINVAL;
 	p->error[0] = '\0';
-	if (PK_OPTS_GET(opts, time, false) && !p->folded && prints_plain_maps(p))
-		time_line(p);
+	if (!p->folded && prints_plain_maps(p))
+		time_line(p, PK_OPTS_GET(opts, time, false));
 	bpf_object__for_each_map (map, p->obj) {
 		if (pk_stack_printer__has_map(p->stacks, map))
 			n = pk_stack_printer__print_map(p->stacks, p->out, map, &so);
