@@ -38,7 +38,9 @@ const volatile bool millis PK_OPTION(m, "milliseconds", "", "histograms in milli
 const volatile bool per_disk PK_OPTION(D, "disks", "", "one histogram per disk") = false;
 const volatile bool per_flag PK_OPTION(F, "flags", "", "one histogram per I/O type") = false;
 /* accepted for bcc's sake: with -i every print has its time line already */
-const volatile bool timestamp PK_OPTION(T, "timestamp", "", "a time line with each print") = false;
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 const volatile char only_disk[32] PK_OPTION(, "disk", "DISK", "only this disk (as in /dev)") = "";
 
 #define DISK_LEN PK_DISK_NAME_LEN

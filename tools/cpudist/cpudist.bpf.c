@@ -35,6 +35,9 @@ PK_PREFER("raw_tp tp_btf tracepoint");
 
 PK_FILTER_PID;
 
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 const volatile bool offcpu PK_OPTION(O, "offcpu", "", "measure off-CPU time instead") = false;
 const volatile bool milliseconds PK_OPTION(m, "milliseconds", "",
 					   "histograms in milliseconds") = false;

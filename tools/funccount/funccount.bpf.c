@@ -36,7 +36,9 @@ const volatile bool
 		     "the pattern is a regular expression, not a glob") PK_TARGET_REGEX = false;
 
 /* accepted for bcc's sake: with -i every print has its time line already */
-const volatile bool timestamp PK_OPTION(T, "timestamp", "", "a time line with each print") = false;
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 
 struct func_key {
 	pk_target_t func;

@@ -33,6 +33,9 @@ PK_TOOL_BANNER("Tracing... Hit Ctrl-C to end.");
 PK_FILTER_PID;
 
 /* fentry before kprobe: a pattern that matches several falls to the kprobes */
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 const volatile char pattern[256] PK_OPTION(, "pattern", "PATTERN",
 					   "LIB:FUNC* (c:read*, /path:func*) or a kernel FUNC*")
     PK_TARGET(entry__uprobe exit__uprobe entry__fentry exit__fentry entry__kprobe exit__kprobe)

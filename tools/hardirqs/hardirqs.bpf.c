@@ -29,6 +29,9 @@ PK_PREFER("raw_tp tp_btf tracepoint");
 /* bcc's [interval [outputs]]: no interval unless given */
 PK_TOOL_INTERVAL_COUNT(0);
 
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 const volatile bool count PK_OPTION(C, "count", "",
 				    "count the handlers' runs, not their time") = false;
 const volatile bool dist
@@ -52,16 +55,16 @@ struct irq_total {
 
 PK_HASH(counts, struct irq_key, struct irq_total, 1024)
 PK_TABLE_ROW("{name:-26} {total:11}")
-PK_ROW_HEADER("\nHARDIRQ                    TOTAL_count")
+PK_ROW_HEADER("HARDIRQ                    TOTAL_count")
 PK_ROW_SORT("total name") PK_CLEAR PK_TABLE_WHEN(count);
 PK_HASH(times_us, struct irq_key, struct irq_total, 1024)
 PK_TABLE_ROW("{name:-26} {total:11}")
-PK_ROW_HEADER("\nHARDIRQ                    TOTAL_usecs")
+PK_ROW_HEADER("HARDIRQ                    TOTAL_usecs")
 PK_ROW_SORT("total name") PK_CLEAR PK_TABLE_UNLESS(count) PK_TABLE_UNLESS(dist)
     PK_TABLE_UNLESS(nsecs);
 PK_HASH(times_ns, struct irq_key, struct irq_total, 1024)
 PK_TABLE_ROW("{name:-26} {total:11}")
-PK_ROW_HEADER("\nHARDIRQ                    TOTAL_nsecs")
+PK_ROW_HEADER("HARDIRQ                    TOTAL_nsecs")
 PK_ROW_SORT("total name") PK_CLEAR PK_TABLE_UNLESS(count) PK_TABLE_UNLESS(dist) PK_TABLE_WHEN(nsecs);
 PK_HIST_KEYED(dist_usecs, char[NAME_LEN], 64) PK_HIST_SECTION("hardirq");
 PK_HIST_KEYED(dist_nsecs, char[NAME_LEN], 64) PK_HIST_SECTION("hardirq");

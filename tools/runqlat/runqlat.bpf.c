@@ -38,6 +38,9 @@ PK_PREFER("raw_tp tp_btf tracepoint");
 /* -p PID (and -c's command): the woken task's process, not the waker's */
 PK_FILTER_PID;
 
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 const volatile bool milliseconds PK_OPTION(m, "milliseconds", "",
 					   "histograms in milliseconds") = false;
 const volatile bool per_process PK_OPTION(P, "pids", "", "one histogram per process") = false;

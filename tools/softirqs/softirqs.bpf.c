@@ -28,6 +28,9 @@ PK_PREFER("raw_tp tp_btf tracepoint");
 /* bcc's [interval [count]]: no interval unless given */
 PK_TOOL_INTERVAL_COUNT(0);
 
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 const volatile bool count PK_OPTION(C, "count", "",
 				    "count the softirqs' runs, not their time") = false;
 const volatile bool
@@ -51,16 +54,16 @@ struct softirq_total {
 
 PK_HASH(counts, struct softirq_key, struct softirq_total, 64)
 PK_TABLE_ROW("{name:-18} {total:11}")
-PK_ROW_HEADER("\nSOFTIRQ            TOTAL_count")
+PK_ROW_HEADER("SOFTIRQ            TOTAL_count")
 PK_ROW_SORT("total name") PK_CLEAR PK_TABLE_WHEN(count);
 PK_HASH(times_us, struct softirq_key, struct softirq_total, 64)
 PK_TABLE_ROW("{name:-18} {total:11}")
-PK_ROW_HEADER("\nSOFTIRQ            TOTAL_usecs")
+PK_ROW_HEADER("SOFTIRQ            TOTAL_usecs")
 PK_ROW_SORT("total name") PK_CLEAR PK_TABLE_UNLESS(count) PK_TABLE_UNLESS(dist)
     PK_TABLE_UNLESS(nsecs);
 PK_HASH(times_ns, struct softirq_key, struct softirq_total, 64)
 PK_TABLE_ROW("{name:-18} {total:11}")
-PK_ROW_HEADER("\nSOFTIRQ            TOTAL_nsecs")
+PK_ROW_HEADER("SOFTIRQ            TOTAL_nsecs")
 PK_ROW_SORT("total name") PK_CLEAR PK_TABLE_UNLESS(count) PK_TABLE_UNLESS(dist) PK_TABLE_WHEN(nsecs);
 PK_HIST_KEYED(dist_usecs, char[NAME_LEN], 64) PK_HIST_SECTION("softirq");
 PK_HIST_KEYED(dist_nsecs, char[NAME_LEN], 64) PK_HIST_SECTION("softirq");

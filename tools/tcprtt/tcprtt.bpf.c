@@ -41,7 +41,9 @@ const volatile bool byraddr PK_OPTION(B, "byraddr", "", "one histogram per remot
 const volatile bool extension PK_OPTION(e, "extension", "",
 					"the average RTT of each histogram") = false;
 /* accepted for bcc's sake: with -i every print has its time line already */
-const volatile bool timestamp PK_OPTION(T, "timestamp", "", "a time line with each print") = false;
+const volatile bool timestamp PK_OPTION(T, "timestamp", "", "include timestamp on output") = false;
+/* bcc's summary layout: a blank line before each print, HH:MM:SS under -T */
+PK_TOOL_STAMPED(timestamp);
 const volatile bool ipv4_only PK_OPTION(4, "ipv4", "", "trace IPv4 family only") = false;
 const volatile bool ipv6_only PK_OPTION(6, "ipv6", "", "trace IPv6 family only") = false;
 
