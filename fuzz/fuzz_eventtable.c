@@ -41,6 +41,11 @@ static const char *const tags[] = {
 	"pk_fmt:hex",	     "pk_fmt:bytes",	   "pk_fmt:dev",	  "pk_fmt:ksym",
 	"pk_fmt:clock",	     "pk_fmt:duration:ns:ms", "pk_fmt:duration:s:ns", "pk_fmt:duration:ns",
 	"pk_fmt:bogus",	     "pk_header:H",	   "pk_header:",	  "pk_when:w",
+	/* the layout tags: bcc's widths and precisions, good and bad */
+	"pk_width:-16",	     "pk_width:7",	   "pk_width:0",	  "pk_width:x",
+	"pk_width:-999",     "pk_precision:2",	   "pk_precision:0",	  "pk_precision:-1",
+	"pk_width_when:w:-26:-1", "pk_width_when:w:6:2", "pk_width_when::1:1", "pk_width_when:w:1",
+	"pk_when:w|v",	     "pk_when:|",	   "pk_fmt:hex:bare",	  "pk_fmt:hex:x",
 };
 /* the typedefs of bpf/probekit.bpf.h, and others */
 static const char *const typedefs[] = {
@@ -208,6 +213,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_json(t, copy, in.n);
 		pk_event_table__show(t, "w", true);
 		check_text(t, copy, SIZE_MAX);
+		pk_event_table__show(t, "v", true);
+		pk_event_table__show(t, "w", false);
+		check_text(t, copy, in.n);
 		check_text(t, copy, in.n);
 		pk_event_table__free(t);
 	}
