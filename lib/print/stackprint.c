@@ -29,6 +29,9 @@
 
 #define MAX_FIELDS 8
 #define MAX_PLANS  64
+#define MAX_PROGS  16
+/* the kernel's BPF_OBJ_NAME_LEN less its NUL: a program's name in kallsyms, cut */
+#define PROG_NAME_CUT 15
 #define MAX_FRAMES 127
 #define TEXT_MAX   4096
 #define FRAME_MAX  512
@@ -89,6 +92,11 @@ struct pk_stack_printer {
 	bool warned_ksyms;
 	/* opts' annotate, delimit */
 	bool annotate, delimit;
+	/* the object's programs, whose frames (and the glue under them) lead kernel stacks */
+	char progs[MAX_PROGS][64];
+	int nr_progs;
+	/* a program of the object runs from a tracepoint: stacks may start in its glue */
+	bool traces;
 	/* TEXT_MAX each: a key, a value */
 	char *key, *value;
 	/* FOLD_MAX frames of FRAME_MAX bytes, for a folded line */
@@ -399,6 +407,21 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 	return sp;
 }
 
+/* The object's program names, and whether it traces (for skip_machinery()). */
+static void note_programs(struct pk_stack_printer *sp, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		/* a sample (perf_event) stack starts where the CPU was, never in glue */
+		if (bpf_program__type(prog) != BPF_PROG_TYPE_PERF_EVENT)
+			sp->traces = true;
+		if (sp->nr_progs < MAX_PROGS)
+			snprintf(sp->progs[sp->nr_progs++], sizeof(sp->progs[0]), "%s",
+				 bpf_program__name(prog));
+	}
+}
+
 struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 					       const struct pk_stack_printer_opts *opts)
 {
@@ -415,6 +438,7 @@ struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 	if (!sp || !sp->btf)
 		return sp;
 	sp->obj = obj;
+	note_programs(sp, obj);
 	bpf_object__for_each_map(map, obj) {
 		/* PK_PRIVATE: capable --unique's stack-keyed "seen" is not for printing */
 		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map) &&
@@ -503,9 +527,91 @@ static pid_t pid_of(const struct pk_stack_printer *sp, const struct plan *p, con
 	return pid > 0 ? (pid_t)pid : sp->pid ? sp->pid : sp->later_pid;
 }
 
-static void read_stack(const struct pk_stack_printer *sp, const struct plan *p,
+static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+
+	if (!sp->warned_ksyms && (!ks || pk_ksyms__addrs_hidden(ks))) {
+		sp->warned_ksyms = true;
+		fprintf(stderr, "%s: %s: kernel stacks show [unknown]\n", sp->name,
+			ks ? "kernel addresses are hidden from this process (kptr_restrict)" :
+			     "cannot read /proc/kallsyms");
+	}
+	return ks;
+}
+
+/*
+ * Whether kallsyms' @name is one of the object's programs: "bpf_prog_TAG_NAME",
+ * NAME the program's (from its BTF) or its first 15 bytes (without BTF).
+ */
+static bool own_program(const struct pk_stack_printer *sp, const char *name)
+{
+	size_t len;
+	int i;
+
+	if (strncmp(name, "bpf_prog_", 9) || strlen(name) < 9 + 17 || name[9 + 16] != '_')
+		return false;
+	name += 9 + 17;
+	for (i = 0; i < sp->nr_progs; i++) {
+		len = strlen(sp->progs[i]);
+		if (!strcmp(name, sp->progs[i]) ||
+		    (len > PROG_NAME_CUT && !strncmp(name, sp->progs[i], PROG_NAME_CUT) &&
+		     !name[PROG_NAME_CUT]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The kernel's code between a tracepoint and the BPF program it runs: a
+ * raw_tp or tp_btf program's bpf_trace_runN under __bpf_trace_EVENT or
+ * __traceiter_EVENT; a classic tracepoint's perf_trace_EVENT (or
+ * perf_syscall_*); an fentry program's trampoline.
+ */
+static bool tracepoint_glue(const char *name)
+{
+	static const char *const prefixes[] = { "bpf_trace_run", "__bpf_trace_",    "perf_trace_",
+						"perf_syscall_", "__traceiter_",    "bpf_trampoline_" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * How many leading frames of kernel stack @s are the tracing machinery: a
+ * stack taken in one of the object's programs starts with that program and
+ * the tracepoint's glue, which say nothing of the traced code. Only then:
+ * a profile sample that landed in another tool's program keeps it. An
+ * unnamed frame above machinery is our program, which kallsyms read before
+ * it was loaded cannot name (stacksnoop's skip_machinery() has the rule).
+ * A stack of nothing but machinery is left whole.
+ */
+static int machinery(struct pk_stack_printer *sp, const struct stack *s)
+{
+	const struct pk_ksyms *ks = ksyms(sp);
+	const struct pk_ksym *k;
+	int i, skip = 0;
+
+	for (i = 0; i < s->n; i++) {
+		k = pk_ksyms__find(ks, s->ips[i]);
+		if (!k)
+			continue;
+		if (!own_program(sp, k->name) && !(sp->traces && tracepoint_glue(k->name)))
+			break;
+		skip = i + 1;
+	}
+	return skip < s->n ? skip : 0;
+}
+
+static void read_stack(struct pk_stack_printer *sp, const struct plan *p,
 		       const struct stack_field *f, const void *k, const void *v, struct stack *s)
 {
+	int skip;
+
 	s->id = load(&f->at, k, v);
 	/* a 4-byte unsigned field holds bpf_get_stackid()'s int */
 	if (f->at.size == 4 && !f->at.is_signed)
@@ -518,19 +624,11 @@ static void read_stack(const struct pk_stack_printer *sp, const struct plan *p,
 	if (s->kind == PK_STACK_ANY && s->n > 0)
 		s->kind = s->ips[0] >= KERNEL_HALF ? PK_STACK_KERNEL : PK_STACK_USER;
 	s->pid = s->kind == PK_STACK_KERNEL ? 0 : pid_of(sp, p, k, v);
-}
-
-static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
-{
-	const struct pk_ksyms *ks = pk_ksyms();
-
-	if (!sp->warned_ksyms && (!ks || pk_ksyms__addrs_hidden(ks))) {
-		sp->warned_ksyms = true;
-		fprintf(stderr, "%s: %s: kernel stacks show [unknown]\n", sp->name,
-			ks ? "kernel addresses are hidden from this process (kptr_restrict)" :
-			     "cannot read /proc/kallsyms");
+	skip = s->kind == PK_STACK_KERNEL && s->n > 0 ? machinery(sp, s) : 0;
+	if (skip) {
+		s->n -= skip;
+		memmove(s->ips, s->ips + skip, s->n * sizeof(s->ips[0]));
 	}
-	return ks;
 }
 
 /* Frame @i of @s as text: "sym+0x1f" ("sym+0x1f (module)" for user frames). */

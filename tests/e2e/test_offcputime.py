@@ -81,7 +81,23 @@ def test_folded_totals_match_the_workloads_own():
     assert any("offcputime: using tp_btf" in l for l in tool.err), tool.err
 
 
+SCHEDULER = ("__schedule", "schedule")
+
+
+def starts_in_scheduler(stacks):
+    """Every napper stack's innermost frame is the scheduler's: not our
+    program, bpf_trace_run4 or a tracepoint's glue (left out in printing)."""
+    naps = [s for s in stacks if s[0] == "napper" and "schedule" in ";".join(s)]
+    assert naps, stacks
+    for s in naps:
+        assert s[-1] in SCHEDULER, s
+        assert not any(f.startswith(("bpf_prog_", "bpf_trace_run", "__traceiter_",
+                                     "__bpf_trace_", "perf_trace_")) for f in s), s
+
+
 def test_every_mechanism():
+    """The totals, and the kernel stacks starting at the scheduler (the
+    first kernel frame is __schedule) under raw_tp, tp_btf and tracepoint."""
     pk.need_bpf()
     feats = {o["feature"]: o["available"] for o in pk.json_lines(
         pk.run([pk.tool_path("probekit"), "features", "--json"]).stdout.splitlines())}
@@ -89,6 +105,7 @@ def test_every_mechanism():
         n, tool = traced("-f", "--mechanism", mech)
         assert any(f"using {mech}" in l for l in tool.err), tool.err
         check_totals(n, folded_stacks(tool.out))
+        starts_in_scheduler(folded_stacks(tool.out))
 
 
 def test_min_and_max_block_time():
@@ -132,6 +149,10 @@ def test_json_and_text():
     n, tool = traced("--json")
     rows = [o for o in pk.json_lines(tool.out) if o.get("map") == "usecs"]
     assert rows and all(r["key"]["pid"] == n.pid for r in rows), rows[:3]
+    # JSON's frames start at the traced code too
+    firsts = {r["key"]["kstack"]["frames"][0].split("+")[0] for r in rows
+              if r["key"]["kstack"]["frames"]}
+    assert firsts and firsts <= set(SCHEDULER), firsts
     n, tool = traced()
     assert any("nap_long" in l for l in tool.out), tool.out
 
