@@ -35,6 +35,8 @@
 #define MAX_FRAMES 127
 #define TEXT_MAX   4096
 #define FRAME_MAX  512
+/* the tokens of a line of a PK_STACK_ROWS_FORMAT() */
+#define ROWS_TOKS 32
 /* a folded line: a map name, a comm, a user and a kernel stack */
 #define FOLD_MAX (2 * MAX_FRAMES + 2)
 /* x86-64 and arm64 kernels live in the upper half of the address space */
@@ -65,6 +67,8 @@ struct plan {
 	__u32 key_id, value_id;
 	char name[64]; /* the map's, or "event" */
 	char unit[64];
+	/* PK_STACK_ROWS(_FORMAT): the text form (the tag's, in the BTF), NULL for items() */
+	const char *rows;
 };
 
 /* One stack: its frames innermost first, and the kind it turned out to be. */
@@ -335,6 +339,19 @@ static bool is_hist(const struct pk_stack_printer *sp, const struct bpf_map *map
 	return h != NULL;
 }
 
+static int rows_tag(const char *tag, void *arg)
+{
+	struct plan *p = arg;
+
+	if (!strcmp(tag, "pk_stack_rows"))
+		p->rows = "";
+	else if (!strncmp(tag, "pk_stack_rows:", 14))
+		p->rows = tag + 14;
+	return 0;
+}
+
+static void plan_rows(const struct pk_stack_printer *sp, struct plan *p);
+
 static void plan_map(struct pk_stack_printer *sp, const struct bpf_map *map)
 {
 	struct plan *p = &sp->plans[sp->nr_plans];
@@ -346,6 +363,8 @@ static void plan_map(struct pk_stack_printer *sp, const struct bpf_map *map)
 		return;
 	if (!plan_types(sp, p, bpf_map__name(map), key_id, value_id) || is_hist(sp, map))
 		return;
+	pk__var_tags(sp->btf, bpf_map__name(map), rows_tag, p);
+	plan_rows(sp, p);
 	p->map = map;
 	sp->nr_plans++;
 }
@@ -904,6 +923,293 @@ static int add_svg(struct pk_stack_printer *sp, struct pk_flamegraph *fg, int n,
 	return pk_flamegraph__add(fg, names, n, count);
 }
 
+static __u64 count_of(const struct plan *p, const void *k, const void *v);
+
+/* Rows (PK_STACK_ROWS) ------------------------------------------------------ */
+
+/* What a name in a PK_STACK_ROWS_FORMAT() stands for in a plan. */
+enum rows_name {
+	ROWS_NONE,
+	ROWS_VALUE,   /* {value}: the entry's count */
+	ROWS_ADDR,    /* {addr}: the frame's address, "%-16llx" */
+	ROWS_KERNEL,  /* {kernel}: every kernel stack, a frame a line */
+	ROWS_USER,    /* {user}: every other stack */
+	ROWS_STACK,   /* {NAME} of a stack id: that stack */
+	ROWS_DELIMIT, /* {?delimit}: -d, and a kernel and a user stack taken */
+	ROWS_MEMBER,  /* a member of the key or value: a number or a char array */
+};
+
+struct rows_ref {
+	enum rows_name what;
+	int field; /* ROWS_STACK's */
+	struct loc at; /* ROWS_MEMBER's */
+	bool str;
+};
+
+static bool is_name(const struct pk__rows_tok *t, const char *name)
+{
+	return t->len == strlen(name) && !strncmp(t->s, name, t->len);
+}
+
+/* Member @t of the key's or the value's struct (the key's first). */
+static bool member_of(const struct pk_stack_printer *sp, const struct plan *p,
+		      const struct pk__rows_tok *t, struct rows_ref *r)
+{
+	const struct btf_member *m;
+	const struct btf_type *st;
+	__u32 id, off;
+	__s64 size;
+	int side, i;
+
+	for (side = 0; side < 2; side++) {
+		id = side ? p->value_id : p->key_id;
+		st = skip_mods(sp->btf, &id);
+		if (!st || !btf_is_struct(st))
+			continue;
+		m = btf_members(st);
+		for (i = 0; i < btf_vlen(st); i++, m++) {
+			if (!is_name(t, btf__name_by_offset(sp->btf, m->name_off) ?: ""))
+				continue;
+			off = btf_member_bit_offset(st, i) / 8;
+			size = btf__resolve_size(sp->btf, m->type);
+			if (btf_member_bitfield_size(st, i) || btf_member_bit_offset(st, i) % 8 ||
+			    size <= 0 || off + size > st->size)
+				return false;
+			if (int_loc(sp->btf, m->type, off, side, &r->at))
+				return true;
+			r->str = is_char_array(sp->btf, m->type);
+			r->at = (struct loc){ .set = true, .in_value = side, .off = off,
+					      .size = size };
+			return r->str;
+		}
+	}
+	return false;
+}
+
+static enum rows_name rows_ref(const struct pk_stack_printer *sp, const struct plan *p,
+			       const struct pk__rows_tok *t, struct rows_ref *r)
+{
+	static const struct {
+		const char *name;
+		enum rows_name what;
+	} words[] = { { "value", ROWS_VALUE },	 { "addr", ROWS_ADDR },
+		      { "kernel", ROWS_KERNEL }, { "user", ROWS_USER },
+		      { "delimit", ROWS_DELIMIT } };
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (is_name(t, words[i].name))
+			return r->what = words[i].what;
+	}
+	for (i = 0; i < (size_t)p->nr_fields; i++) {
+		if (is_name(t, p->fields[i].name)) {
+			r->field = i;
+			return r->what = ROWS_STACK;
+		}
+	}
+	return r->what = member_of(sp, p, t, r) ? ROWS_MEMBER : ROWS_NONE;
+}
+
+static bool is_stack_ref(enum rows_name what)
+{
+	return what == ROWS_KERNEL || what == ROWS_USER || what == ROWS_STACK;
+}
+
+/* Why line @line of @p's format cannot print, or NULL when it can. */
+static const char *rows_line_error(const struct pk_stack_printer *sp, const struct plan *p,
+				   const char *line, size_t len)
+{
+	struct pk__rows_tok toks[ROWS_TOKS];
+	int n = pk__rows_line(line, len, toks, ROWS_TOKS), i, stacks = 0, addrs = 0;
+	struct rows_ref r;
+
+	if (n < 0)
+		return n == -E2BIG ? "a line of too many placeholders" : "a '{' opens no {NAME}";
+	for (i = 0; i < n; i++) {
+		if (toks[i].kind == PK_ROWS_TEXT)
+			continue;
+		rows_ref(sp, p, &toks[i], &r);
+		if (toks[i].kind == PK_ROWS_WHEN) {
+			if (r.what != ROWS_DELIMIT && r.what != ROWS_MEMBER)
+				return "{?NAME} names no member (nor delimit)";
+			continue;
+		}
+		if (r.what == ROWS_NONE || r.what == ROWS_DELIMIT)
+			return "{NAME} names no member, stack id, value, addr, kernel or user";
+		if (toks[i].rev && !is_stack_ref(r.what))
+			return ":rev is for stacks";
+		stacks += is_stack_ref(r.what);
+		addrs += r.what == ROWS_ADDR;
+	}
+	if (stacks > 1)
+		return "two stacks on a line";
+	return addrs && !stacks ? "{addr} on a line without a stack" : NULL;
+}
+
+/*
+ * PK_STACK_ROWS alone: bcc's profile, which offcputime shares: the kernel
+ * frames, "--" (-d), the user frames, "-  comm (pid)" when the entry has
+ * both, the count.
+ */
+static void default_rows(const struct pk_stack_printer *sp, struct plan *p)
+{
+	struct pk__rows_tok pid = { .kind = PK_ROWS_FIELD, .s = "pid", .len = 3 };
+	struct rows_ref r;
+
+	if (p->comm.set && rows_ref(sp, p, &pid, &r) == ROWS_MEMBER)
+		p->rows = "    {kernel}\n{?delimit}    --\n    {user}\n"
+			  "    -                {comm} ({pid})\n        {value}\n";
+	else
+		p->rows = "    {kernel}\n{?delimit}    --\n    {user}\n        {value}\n";
+}
+
+/* The plan's format checked, each line: one that cannot print is said, and items() print. */
+static void plan_rows(const struct pk_stack_printer *sp, struct plan *p)
+{
+	const char *line = p->rows, *end, *err = NULL;
+
+	if (!p->rows)
+		return;
+	if (!p->rows[0])
+		default_rows(sp, p);
+	for (line = p->rows; !err; line = end + 1) {
+		end = strchrnul(line, '\n');
+		err = rows_line_error(sp, p, line, end - line);
+		if (!*end)
+			break;
+	}
+	if (!err)
+		return;
+	fprintf(stderr, "%s: %s's PK_STACK_ROWS_FORMAT: %s: printed as entries\n", sp->name,
+		p->name, err);
+	p->rows = NULL;
+}
+
+/* {?NAME}: -d with both stacks taken; a member non-zero, a string not empty */
+static bool rows_holds(struct pk_stack_printer *sp, const struct plan *p, const struct rows_ref *r,
+		       const void *k, const void *v)
+{
+	const unsigned char *d;
+	bool taken[PK_STACK_USER + 1] = {};
+	struct stack s;
+	int f;
+
+	if (r->what == ROWS_MEMBER && r->str) {
+		d = (const unsigned char *)(r->at.in_value ? v : k) + r->at.off;
+		return d[0] != 0;
+	}
+	if (r->what == ROWS_MEMBER)
+		return load(&r->at, k, v) != 0;
+	if (!sp->delimit)
+		return false;
+	for (f = 0; f < p->nr_fields; f++) {
+		read_stack(sp, p, &p->fields[f], k, v, &s);
+		if (s.id >= 0 && s.kind <= PK_STACK_USER)
+			taken[s.kind] = true;
+	}
+	return taken[PK_STACK_KERNEL] && taken[PK_STACK_USER];
+}
+
+/* One line of the format; @s frame @i when it holds a stack. */
+static void rows_print(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const struct pk__rows_tok *toks, int n, const void *k, const void *v,
+		       const struct stack *s, int i)
+{
+	char buf[FRAME_MAX];
+	struct rows_ref r;
+	struct pk_line l;
+	const char *d;
+	int t;
+
+	pk_line__begin(&l, out);
+	for (t = 0; t < n; t++) {
+		if (toks[t].kind == PK_ROWS_TEXT)
+			pk_line__text(&l, toks[t].s, toks[t].len);
+		if (toks[t].kind != PK_ROWS_FIELD)
+			continue;
+		switch (rows_ref(sp, p, &toks[t], &r)) {
+		case ROWS_VALUE:
+			pk_line__uint(&l, count_of(p, k, v), 0);
+			break;
+		case ROWS_ADDR:
+			snprintf(buf, sizeof(buf), "%-16llx",
+				 s->n > 0 ? (unsigned long long)s->ips[i] : 0ULL);
+			pk_line__str(&l, buf);
+			break;
+		case ROWS_MEMBER:
+			d = (const char *)(r.at.in_value ? v : k) + r.at.off;
+			if (r.str)
+				pk_line__text(&l, d, r.at.size);
+			else if (r.at.is_signed)
+				pk_line__int(&l, load(&r.at, k, v), 0);
+			else
+				pk_line__uint(&l, (__u64)load(&r.at, k, v), 0);
+			break;
+		default: /* the stack: bcc's frames have no offsets */
+			pk_line__text(&l, s->n < 0 ? missed(s) : frame(sp, s, i, false, buf, sizeof(buf)),
+				      FRAME_MAX);
+		}
+	}
+	pk_line__end(&l);
+}
+
+/* A line of the format: once, a frame a time, or not at all ({?NAME}). */
+static void rows_line(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		      const char *line, size_t len, const void *k, const void *v)
+{
+	struct pk__rows_tok toks[ROWS_TOKS], *st = NULL;
+	int n = pk__rows_line(line, len, toks, ROWS_TOKS), i, f;
+	struct rows_ref r, sr = {};
+	struct stack s = { .n = 0 };
+
+	for (i = 0; i < n; i++) {
+		if (toks[i].kind == PK_ROWS_TEXT)
+			continue;
+		rows_ref(sp, p, &toks[i], &r);
+		if (toks[i].kind == PK_ROWS_WHEN && !rows_holds(sp, p, &r, k, v))
+			return;
+		if (toks[i].kind == PK_ROWS_FIELD && is_stack_ref(r.what)) {
+			st = &toks[i];
+			sr = r;
+		}
+	}
+	if (!st) {
+		rows_print(sp, out, p, toks, n, k, v, &s, 0);
+		return;
+	}
+	for (f = 0; f < p->nr_fields; f++) {
+		if (sr.what == ROWS_STACK && f != sr.field)
+			continue;
+		read_stack(sp, p, &p->fields[f], k, v, &s);
+		/* {kernel}, {user}: a stack of no known kind is a user one, as in folded lines */
+		if ((sr.what == ROWS_KERNEL && s.kind != PK_STACK_KERNEL) ||
+		    (sr.what == ROWS_USER && s.kind == PK_STACK_KERNEL))
+			continue;
+		/* -EFAULT: no stack in this mode, printed as nothing (bcc's stack_id_err()) */
+		if (s.n == -EFAULT)
+			continue;
+		if (s.n < 0)
+			rows_print(sp, out, p, toks, n, k, v, &s, 0);
+		for (i = 0; i < s.n; i++)
+			rows_print(sp, out, p, toks, n, k, v, &s, st->rev ? s.n - 1 - i : i);
+	}
+}
+
+/* An entry as its format lays it out, a line of the format at a time. */
+static void print_rows(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, const void *v)
+{
+	const char *line, *end;
+
+	for (line = p->rows;; line = end + 1) {
+		end = strchrnul(line, '\n');
+		rows_line(sp, out, p, line, end - line, k, v);
+		if (!*end)
+			break;
+	}
+}
+
 /* Maps -------------------------------------------------------------------- */
 
 static __u64 count_of(const struct plan *p, const void *k, const void *v)
@@ -923,6 +1229,12 @@ static int by_count_desc(const void *k1, const void *v1, const void *k2, const v
 	__u64 a = count_of(p, k1, v1), b = count_of(p, k2, v2);
 
 	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* bcc's stack tools print their counts smallest first (sorted(counts.items(), ...)). */
+static int by_count_asc(const void *k1, const void *v1, const void *k2, const void *v2, void *arg)
+{
+	return by_count_desc(k2, v2, k1, v1, arg);
 }
 
 static bool all_zero(const unsigned char *d, size_t n)
@@ -987,6 +1299,8 @@ static int print_entry(struct pk_stack_printer *sp, FILE *out, const struct plan
 	}
 	if (json)
 		print_json(sp, out, p, k, ks, v, vs);
+	else if (p->rows)
+		print_rows(sp, out, p, k, v);
 	else
 		print_text(sp, out, p, k, ks, v, vs);
 	return 0;
@@ -1002,6 +1316,7 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 	size_t i, n, printed = 0, top = PK_OPTS_GET(opts, top, 0);
 	struct pk_map_snapshot *s;
 	__u32 ks, vs;
+	bool rows;
 	int err = 0;
 
 	if (!PK_OPTS_VALID(opts, pk_stack_map_print_opts) || !out)
@@ -1020,9 +1335,14 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 	ks = pk_map_snapshot__key_size(s);
 	vs = pk_map_snapshot__value_size(s);
 	n = pk_map_snapshot__count(s);
+	rows = p->rows && !json && !folded;
 	if (!is_array(map))
-		pk_map_snapshot__sort(s, by_count_desc, (void *)p);
-	for (i = 0; i < n && (!top || printed < top) && !err; i++) {
+		pk_map_snapshot__sort(s, rows ? by_count_asc : by_count_desc, (void *)p);
+	/* rows: the @top largest, still smallest first; after a blank line, as bcc's print() */
+	i = rows && !is_array(map) && top && n > top ? n - top : 0;
+	if (rows)
+		fputc('\n', out);
+	for (; i < n && (!top || printed < top) && !err; i++) {
 		const void *k = pk_map_snapshot__key(s, i), *v = pk_map_snapshot__value(s, i);
 
 		if (is_array(map) && all_zero(v, vs))
@@ -1051,6 +1371,22 @@ int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *jso
 	print_json(sp, json, p, k, ks, v, vs);
 	print_folded(sp, folded, folded_frames(sp, p, k, v, true), count_of(p, k, v));
 	return p->nr_fields;
+}
+
+/* For the fuzzer: an entry of a key and a value type as @fmt lays it out;
+ * whether the format could (else nothing was printed). */
+bool pk__stack_printer_rows(struct pk_stack_printer *sp, FILE *out, const char *fmt, __u32 key_id,
+			    const void *k, __u32 value_id, const void *v)
+{
+	struct plan *p = &sp->plans[0];
+
+	memset(p, 0, sizeof(*p));
+	plan_types(sp, p, "m", key_id, value_id);
+	p->rows = fmt;
+	plan_rows(sp, p);
+	if (p->rows)
+		print_rows(sp, out, p, k, v);
+	return p->rows;
 }
 
 /* Events ------------------------------------------------------------------ */
