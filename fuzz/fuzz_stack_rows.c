@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pk__stack_source src = { fake_find, fake_read, NULL };
 	struct pk_stack_printer_opts opts = { .sz = sizeof(opts), .name = "fuzz" };
-	const uint8_t *nul = memchr(data, '\0', size);
+	const uint8_t *nul = memchr(data, '\0', size), *nl;
 	struct pk_stack_printer *sp = NULL;
 	size_t flen = nul ? (size_t)(nul - data) : size, rest;
 	struct btf *btf = btf__new_empty();
@@ -110,9 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	__u32 key_id, value_id;
 	FILE *f;
 
-	tokens((const char *)data, memchr(data, '\n', flen) ?
-					   (size_t)((const uint8_t *)memchr(data, '\n', flen) - data) :
-					   flen);
+	/* the format's first line alone */
+	nl = memchr(data, '\n', flen);
+	tokens((const char *)data, nl ? (size_t)(nl - data) : flen);
 	fmt = strndup((const char *)data, flen);
 	rest = size - flen - (nul ? 1 : 0);
 	memcpy(&k, data + size - rest, rest < sizeof(k) ? rest : sizeof(k));
