@@ -1086,13 +1086,19 @@ static void plan_rows(const struct pk_stack_printer *sp, struct plan *p)
 	p->rows = NULL;
 }
 
+/* An entry being laid out: its stacks read once, for all the lines. */
+struct rows_entry {
+	const void *k, *v;
+	struct stack s[MAX_FIELDS];
+};
+
 /* {?NAME}: -d with both stacks taken; a member non-zero, a string not empty */
-static bool rows_holds(struct pk_stack_printer *sp, const struct plan *p, const struct rows_ref *r,
-		       const void *k, const void *v)
+static bool rows_holds(const struct pk_stack_printer *sp, const struct plan *p,
+		       const struct rows_ref *r, const struct rows_entry *e)
 {
+	const void *k = e->k, *v = e->v;
 	const unsigned char *d;
 	bool taken[PK_STACK_USER + 1] = {};
-	struct stack s;
 	int f;
 
 	if (r->what == ROWS_MEMBER && r->str) {
@@ -1104,9 +1110,8 @@ static bool rows_holds(struct pk_stack_printer *sp, const struct plan *p, const 
 	if (!sp->delimit)
 		return false;
 	for (f = 0; f < p->nr_fields; f++) {
-		read_stack(sp, p, &p->fields[f], k, v, &s);
-		if (s.id >= 0 && s.kind <= PK_STACK_USER)
-			taken[s.kind] = true;
+		if (e->s[f].id >= 0 && e->s[f].kind <= PK_STACK_USER)
+			taken[e->s[f].kind] = true;
 	}
 	return taken[PK_STACK_KERNEL] && taken[PK_STACK_USER];
 }
@@ -1156,18 +1161,20 @@ static void rows_print(struct pk_stack_printer *sp, FILE *out, const struct plan
 
 /* A line of the format: once, a frame a time, or not at all ({?NAME}). */
 static void rows_line(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
-		      const char *line, size_t len, const void *k, const void *v)
+		      const char *line, size_t len, const struct rows_entry *e)
 {
 	struct pk__rows_tok toks[ROWS_TOKS], *st = NULL;
 	int n = pk__rows_line(line, len, toks, ROWS_TOKS), i, f;
+	const void *k = e->k, *v = e->v;
+	static const struct stack none;
 	struct rows_ref r, sr = {};
-	struct stack s = { .n = 0 };
+	const struct stack *s;
 
 	for (i = 0; i < n; i++) {
 		if (toks[i].kind == PK_ROWS_TEXT)
 			continue;
 		rows_ref(sp, p, &toks[i], &r);
-		if (toks[i].kind == PK_ROWS_WHEN && !rows_holds(sp, p, &r, k, v))
+		if (toks[i].kind == PK_ROWS_WHEN && !rows_holds(sp, p, &r, e))
 			return;
 		if (toks[i].kind == PK_ROWS_FIELD && is_stack_ref(r.what)) {
 			st = &toks[i];
@@ -1175,24 +1182,24 @@ static void rows_line(struct pk_stack_printer *sp, FILE *out, const struct plan 
 		}
 	}
 	if (!st) {
-		rows_print(sp, out, p, toks, n, k, v, &s, 0);
+		rows_print(sp, out, p, toks, n, k, v, &none, 0);
 		return;
 	}
 	for (f = 0; f < p->nr_fields; f++) {
+		s = &e->s[f];
 		if (sr.what == ROWS_STACK && f != sr.field)
 			continue;
-		read_stack(sp, p, &p->fields[f], k, v, &s);
 		/* {kernel}, {user}: a stack of no known kind is a user one, as in folded lines */
-		if ((sr.what == ROWS_KERNEL && s.kind != PK_STACK_KERNEL) ||
-		    (sr.what == ROWS_USER && s.kind == PK_STACK_KERNEL))
+		if ((sr.what == ROWS_KERNEL && s->kind != PK_STACK_KERNEL) ||
+		    (sr.what == ROWS_USER && s->kind == PK_STACK_KERNEL))
 			continue;
 		/* -EFAULT: no stack in this mode, printed as nothing (bcc's stack_id_err()) */
-		if (s.n == -EFAULT)
+		if (s->n == -EFAULT)
 			continue;
-		if (s.n < 0)
-			rows_print(sp, out, p, toks, n, k, v, &s, 0);
-		for (i = 0; i < s.n; i++)
-			rows_print(sp, out, p, toks, n, k, v, &s, st->rev ? s.n - 1 - i : i);
+		if (s->n < 0)
+			rows_print(sp, out, p, toks, n, k, v, s, 0);
+		for (i = 0; i < s->n; i++)
+			rows_print(sp, out, p, toks, n, k, v, s, st->rev ? s->n - 1 - i : i);
 	}
 }
 
@@ -1200,11 +1207,15 @@ static void rows_line(struct pk_stack_printer *sp, FILE *out, const struct plan 
 static void print_rows(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
 		       const void *k, const void *v)
 {
+	struct rows_entry e = { k, v };
 	const char *line, *end;
+	int f;
 
+	for (f = 0; f < p->nr_fields; f++)
+		read_stack(sp, p, &p->fields[f], k, v, &e.s[f]);
 	for (line = p->rows;; line = end + 1) {
 		end = strchrnul(line, '\n');
-		rows_line(sp, out, p, line, end - line, k, v);
+		rows_line(sp, out, p, line, end - line, &e);
 		if (!*end)
 			break;
 	}
