@@ -29,7 +29,7 @@
 
 #define MAX_FIELDS 8
 #define MAX_PLANS  64
-#define MAX_PROGS  16
+#define MAX_PROGS  64
 /* the kernel's BPF_OBJ_NAME_LEN less its NUL: a program's name in kallsyms, cut */
 #define PROG_NAME_CUT 15
 #define MAX_FRAMES 127
@@ -96,8 +96,8 @@ struct pk_stack_printer {
 	bool warned_ksyms;
 	/* opts' annotate, delimit */
 	bool annotate, delimit;
-	/* the object's programs, whose frames (and the glue under them) lead kernel stacks */
-	char progs[MAX_PROGS][64];
+	/* the object's program names (its own), whose frames and glue lead kernel stacks */
+	const char *progs[MAX_PROGS];
 	int nr_progs;
 	/* a program of the object runs from a tracepoint: stacks may start in its glue */
 	bool traces;
@@ -426,7 +426,7 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 	return sp;
 }
 
-/* The object's program names, and whether it traces (for skip_machinery()). */
+/* The object's program names, and whether it traces (for machinery()). */
 static void note_programs(struct pk_stack_printer *sp, struct bpf_object *obj)
 {
 	struct bpf_program *prog;
@@ -436,8 +436,7 @@ static void note_programs(struct pk_stack_printer *sp, struct bpf_object *obj)
 		if (bpf_program__type(prog) != BPF_PROG_TYPE_PERF_EVENT)
 			sp->traces = true;
 		if (sp->nr_progs < MAX_PROGS)
-			snprintf(sp->progs[sp->nr_progs++], sizeof(sp->progs[0]), "%s",
-				 bpf_program__name(prog));
+			sp->progs[sp->nr_progs++] = bpf_program__name(prog);
 	}
 }
 
