@@ -299,6 +299,41 @@ static __always_inline __u32 pk_log2l(__u64 v)
  * bucket type for PK_HIST_KEYED.
  */
 /*
+ * A count map keyed by stacks (PK_STACK_ID members, a PK_STACK_TRACE map)
+ * prints as text in bcc's items() form ("name[key] = value", then the
+ * frames after a tab) unless declared. PK_STACK_ROWS after its declaration
+ * prints it as bcc's profile does: a blank line, then each entry, smallest
+ * count first, as the kernel frames, "    --" (-d, when both stacks were
+ * taken), the user frames (each four spaces in, no offsets), then
+ * "    -                COMM (PID)" when the key has a comm and a pid,
+ * then "        COUNT" and a blank line.
+ *
+ *	PK_HASH(samples, struct sample_key, __u64, 16384) PK_STACK_ROWS;
+ *
+ * PK_STACK_ROWS_FORMAT("...") lays an entry out as its lines ('\n' apart;
+ * a final "\n" is the blank line after each entry). In a line, {NAME} is
+ * a member of the key or value (a number, or a char array as text),
+ * {value} the count; {kernel}, {user} or {NAME} of a stack id makes the
+ * line repeat for each frame of those stacks (a missed stack's line says
+ * "[Missed Kernel Stack]"; a stack not taken, -EFAULT, prints no line);
+ * {NAME:rev} gives them outermost first; {addr} is the frame's address
+ * ("%-16llx"). {?NAME} prints the line only when member NAME is non-zero
+ * (a string: not empty), {?delimit} only under -d with a kernel and a user
+ * stack taken. "{{" is a '{'. bcc's offcputime, wakeuptime:
+ *
+ *	PK_STACK_ROWS_FORMAT("    {kernel}\n{?delimit}    --\n    {user}\n"
+ *			     "    -                {comm} ({tid})\n        {value}\n")
+ *	PK_STACK_ROWS_FORMAT("    target:          {comm}\n    {addr} {kstack:rev}\n"
+ *			     "    waker:           {waker}\n        {value}\n")
+ *
+ * A format that names what the map has not is said on stderr, and the map
+ * prints as items(). Folded (-f), --svg and --json output are the same
+ * either way.
+ */
+#define PK_STACK_ROWS		   PK__HIST_TAG("pk_stack_rows")
+#define PK_STACK_ROWS_FORMAT(fmt) PK__HIST_TAG("pk_stack_rows:" fmt)
+
+/*
  * A map of the file's working state (start times in flight, scratch):
  * PK_PRIVATE after its declaration keeps it out of the printed maps, out
  * of -i's clearing (PK_TOOL_CLEAR, --clear) and out of the metrics.

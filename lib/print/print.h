@@ -134,6 +134,26 @@ int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *jso
 			      __u32 key_id, const void *k, __u32 ks, __u32 value_id, const void *v,
 			      __u32 vs);
 
+/* A token of a PK_STACK_ROWS_FORMAT() line (stackrows.c). */
+enum pk__rows_tok_kind {
+	PK_ROWS_TEXT,  /* literal text */
+	PK_ROWS_FIELD, /* {NAME} or {NAME:rev} */
+	PK_ROWS_WHEN,  /* {?NAME} */
+};
+struct pk__rows_tok {
+	enum pk__rows_tok_kind kind;
+	const char *s; /* the text, or the name */
+	size_t len;
+	bool rev; /* {NAME:rev}: a stack's frames outermost first */
+};
+/* The @len bytes of @line (no '\n') as at most @max tokens: their number,
+ * -EINVAL when a '{' opens no placeholder, -E2BIG past @max. */
+int pk__rows_line(const char *line, size_t len, struct pk__rows_tok *toks, int max);
+/* Plans a key and a value type, and prints one entry as PK_STACK_ROWS_FORMAT(@fmt)
+ * lays it out; false when the format cannot print (nothing printed). */
+bool pk__stack_printer_rows(struct pk_stack_printer *sp, FILE *out, const char *fmt, __u32 key_id,
+			    const void *k, __u32 value_id, const void *v);
+
 /* A const volatile global's value (at most 8 bytes); @dflt when it is not there. */
 struct bpf_object;
 __u64 pk__print_global(struct bpf_object *obj, const char *name, __u64 dflt);

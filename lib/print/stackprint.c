@@ -29,9 +29,14 @@
 
 #define MAX_FIELDS 8
 #define MAX_PLANS  64
+#define MAX_PROGS  64
+/* the kernel's BPF_OBJ_NAME_LEN less its NUL: a program's name in kallsyms, cut */
+#define PROG_NAME_CUT 15
 #define MAX_FRAMES 127
 #define TEXT_MAX   4096
 #define FRAME_MAX  512
+/* the tokens of a line of a PK_STACK_ROWS_FORMAT() */
+#define ROWS_TOKS 32
 /* a folded line: a map name, a comm, a user and a kernel stack */
 #define FOLD_MAX (2 * MAX_FRAMES + 2)
 /* x86-64 and arm64 kernels live in the upper half of the address space */
@@ -62,6 +67,8 @@ struct plan {
 	__u32 key_id, value_id;
 	char name[64]; /* the map's, or "event" */
 	char unit[64];
+	/* PK_STACK_ROWS(_FORMAT): the text form (the tag's, in the BTF), NULL for items() */
+	const char *rows;
 };
 
 /* One stack: its frames innermost first, and the kind it turned out to be. */
@@ -89,6 +96,11 @@ struct pk_stack_printer {
 	bool warned_ksyms;
 	/* opts' annotate, delimit */
 	bool annotate, delimit;
+	/* the object's program names (its own), whose frames and glue lead kernel stacks */
+	const char *progs[MAX_PROGS];
+	int nr_progs;
+	/* a program of the object runs from a tracepoint: stacks may start in its glue */
+	bool traces;
 	/* TEXT_MAX each: a key, a value */
 	char *key, *value;
 	/* FOLD_MAX frames of FRAME_MAX bytes, for a folded line */
@@ -327,6 +339,19 @@ static bool is_hist(const struct pk_stack_printer *sp, const struct bpf_map *map
 	return h != NULL;
 }
 
+static int rows_tag(const char *tag, void *arg)
+{
+	struct plan *p = arg;
+
+	if (!strcmp(tag, "pk_stack_rows"))
+		p->rows = "";
+	else if (!strncmp(tag, "pk_stack_rows:", 14))
+		p->rows = tag + 14;
+	return 0;
+}
+
+static void plan_rows(const struct pk_stack_printer *sp, struct plan *p);
+
 static void plan_map(struct pk_stack_printer *sp, const struct bpf_map *map)
 {
 	struct plan *p = &sp->plans[sp->nr_plans];
@@ -338,6 +363,8 @@ static void plan_map(struct pk_stack_printer *sp, const struct bpf_map *map)
 		return;
 	if (!plan_types(sp, p, bpf_map__name(map), key_id, value_id) || is_hist(sp, map))
 		return;
+	pk__var_tags(sp->btf, bpf_map__name(map), rows_tag, p);
+	plan_rows(sp, p);
 	p->map = map;
 	sp->nr_plans++;
 }
@@ -399,6 +426,20 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 	return sp;
 }
 
+/* The object's program names, and whether it traces (for machinery()). */
+static void note_programs(struct pk_stack_printer *sp, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		/* a sample (perf_event) stack starts where the CPU was, never in glue */
+		if (bpf_program__type(prog) != BPF_PROG_TYPE_PERF_EVENT)
+			sp->traces = true;
+		if (sp->nr_progs < MAX_PROGS)
+			sp->progs[sp->nr_progs++] = bpf_program__name(prog);
+	}
+}
+
 struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 					       const struct pk_stack_printer_opts *opts)
 {
@@ -415,6 +456,7 @@ struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 	if (!sp || !sp->btf)
 		return sp;
 	sp->obj = obj;
+	note_programs(sp, obj);
 	bpf_object__for_each_map(map, obj) {
 		/* PK_PRIVATE: capable --unique's stack-keyed "seen" is not for printing */
 		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map) &&
@@ -503,9 +545,91 @@ static pid_t pid_of(const struct pk_stack_printer *sp, const struct plan *p, con
 	return pid > 0 ? (pid_t)pid : sp->pid ? sp->pid : sp->later_pid;
 }
 
-static void read_stack(const struct pk_stack_printer *sp, const struct plan *p,
+static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
+{
+	const struct pk_ksyms *ks = pk_ksyms();
+
+	if (!sp->warned_ksyms && (!ks || pk_ksyms__addrs_hidden(ks))) {
+		sp->warned_ksyms = true;
+		fprintf(stderr, "%s: %s: kernel stacks show [unknown]\n", sp->name,
+			ks ? "kernel addresses are hidden from this process (kptr_restrict)" :
+			     "cannot read /proc/kallsyms");
+	}
+	return ks;
+}
+
+/*
+ * Whether kallsyms' @name is one of the object's programs: "bpf_prog_TAG_NAME",
+ * NAME the program's (from its BTF) or its first 15 bytes (without BTF).
+ */
+static bool own_program(const struct pk_stack_printer *sp, const char *name)
+{
+	size_t len;
+	int i;
+
+	if (strncmp(name, "bpf_prog_", 9) || strlen(name) < 9 + 17 || name[9 + 16] != '_')
+		return false;
+	name += 9 + 17;
+	for (i = 0; i < sp->nr_progs; i++) {
+		len = strlen(sp->progs[i]);
+		if (!strcmp(name, sp->progs[i]) ||
+		    (len > PROG_NAME_CUT && !strncmp(name, sp->progs[i], PROG_NAME_CUT) &&
+		     !name[PROG_NAME_CUT]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The kernel's code between a tracepoint and the BPF program it runs: a
+ * raw_tp or tp_btf program's bpf_trace_runN under __bpf_trace_EVENT or
+ * __traceiter_EVENT; a classic tracepoint's perf_trace_EVENT (or
+ * perf_syscall_*); an fentry program's trampoline.
+ */
+static bool tracepoint_glue(const char *name)
+{
+	static const char *const prefixes[] = { "bpf_trace_run", "__bpf_trace_",    "perf_trace_",
+						"perf_syscall_", "__traceiter_",    "bpf_trampoline_" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * How many leading frames of kernel stack @s are the tracing machinery: a
+ * stack taken in one of the object's programs starts with that program and
+ * the tracepoint's glue, which say nothing of the traced code. Only then:
+ * a profile sample that landed in another tool's program keeps it. An
+ * unnamed frame above machinery is our program, which kallsyms read before
+ * it was loaded cannot name (stacksnoop's skip_machinery() has the rule).
+ * A stack of nothing but machinery is left whole.
+ */
+static int machinery(struct pk_stack_printer *sp, const struct stack *s)
+{
+	const struct pk_ksyms *ks = ksyms(sp);
+	const struct pk_ksym *k;
+	int i, skip = 0;
+
+	for (i = 0; i < s->n; i++) {
+		k = pk_ksyms__find(ks, s->ips[i]);
+		if (!k)
+			continue;
+		if (!own_program(sp, k->name) && !(sp->traces && tracepoint_glue(k->name)))
+			break;
+		skip = i + 1;
+	}
+	return skip < s->n ? skip : 0;
+}
+
+static void read_stack(struct pk_stack_printer *sp, const struct plan *p,
 		       const struct stack_field *f, const void *k, const void *v, struct stack *s)
 {
+	int skip;
+
 	s->id = load(&f->at, k, v);
 	/* a 4-byte unsigned field holds bpf_get_stackid()'s int */
 	if (f->at.size == 4 && !f->at.is_signed)
@@ -518,19 +642,11 @@ static void read_stack(const struct pk_stack_printer *sp, const struct plan *p,
 	if (s->kind == PK_STACK_ANY && s->n > 0)
 		s->kind = s->ips[0] >= KERNEL_HALF ? PK_STACK_KERNEL : PK_STACK_USER;
 	s->pid = s->kind == PK_STACK_KERNEL ? 0 : pid_of(sp, p, k, v);
-}
-
-static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
-{
-	const struct pk_ksyms *ks = pk_ksyms();
-
-	if (!sp->warned_ksyms && (!ks || pk_ksyms__addrs_hidden(ks))) {
-		sp->warned_ksyms = true;
-		fprintf(stderr, "%s: %s: kernel stacks show [unknown]\n", sp->name,
-			ks ? "kernel addresses are hidden from this process (kptr_restrict)" :
-			     "cannot read /proc/kallsyms");
+	skip = s->kind == PK_STACK_KERNEL && s->n > 0 ? machinery(sp, s) : 0;
+	if (skip) {
+		s->n -= skip;
+		memmove(s->ips, s->ips + skip, s->n * sizeof(s->ips[0]));
 	}
-	return ks;
 }
 
 /* Frame @i of @s as text: "sym+0x1f" ("sym+0x1f (module)" for user frames). */
@@ -806,6 +922,304 @@ static int add_svg(struct pk_stack_printer *sp, struct pk_flamegraph *fg, int n,
 	return pk_flamegraph__add(fg, names, n, count);
 }
 
+static __u64 count_of(const struct plan *p, const void *k, const void *v);
+
+/* Rows (PK_STACK_ROWS) ------------------------------------------------------ */
+
+/* What a name in a PK_STACK_ROWS_FORMAT() stands for in a plan. */
+enum rows_name {
+	ROWS_NONE,
+	ROWS_VALUE,   /* {value}: the entry's count */
+	ROWS_ADDR,    /* {addr}: the frame's address, "%-16llx" */
+	ROWS_KERNEL,  /* {kernel}: every kernel stack, a frame a line */
+	ROWS_USER,    /* {user}: every other stack */
+	ROWS_STACK,   /* {NAME} of a stack id: that stack */
+	ROWS_DELIMIT, /* {?delimit}: -d, and a kernel and a user stack taken */
+	ROWS_MEMBER,  /* a member of the key or value: a number or a char array */
+};
+
+struct rows_ref {
+	enum rows_name what;
+	int field; /* ROWS_STACK's */
+	struct loc at; /* ROWS_MEMBER's */
+	bool str;
+};
+
+static bool is_name(const struct pk__rows_tok *t, const char *name)
+{
+	return t->len == strlen(name) && !strncmp(t->s, name, t->len);
+}
+
+/* Member @t of the key's or the value's struct (the key's first). */
+static bool member_of(const struct pk_stack_printer *sp, const struct plan *p,
+		      const struct pk__rows_tok *t, struct rows_ref *r)
+{
+	const struct btf_member *m;
+	const struct btf_type *st;
+	__u32 id, off;
+	__s64 size;
+	int side, i;
+
+	for (side = 0; side < 2; side++) {
+		id = side ? p->value_id : p->key_id;
+		st = skip_mods(sp->btf, &id);
+		if (!st || !btf_is_struct(st))
+			continue;
+		m = btf_members(st);
+		for (i = 0; i < btf_vlen(st); i++, m++) {
+			if (!is_name(t, btf__name_by_offset(sp->btf, m->name_off) ?: ""))
+				continue;
+			off = btf_member_bit_offset(st, i) / 8;
+			size = btf__resolve_size(sp->btf, m->type);
+			if (btf_member_bitfield_size(st, i) || btf_member_bit_offset(st, i) % 8 ||
+			    size <= 0 || off + size > st->size)
+				return false;
+			if (int_loc(sp->btf, m->type, off, side, &r->at))
+				return true;
+			r->str = is_char_array(sp->btf, m->type);
+			r->at = (struct loc){ .set = true, .in_value = side, .off = off,
+					      .size = size };
+			return r->str;
+		}
+	}
+	return false;
+}
+
+static enum rows_name rows_ref(const struct pk_stack_printer *sp, const struct plan *p,
+			       const struct pk__rows_tok *t, struct rows_ref *r)
+{
+	static const struct {
+		const char *name;
+		enum rows_name what;
+	} words[] = { { "value", ROWS_VALUE },	 { "addr", ROWS_ADDR },
+		      { "kernel", ROWS_KERNEL }, { "user", ROWS_USER },
+		      { "delimit", ROWS_DELIMIT } };
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (is_name(t, words[i].name))
+			return r->what = words[i].what;
+	}
+	for (i = 0; i < (size_t)p->nr_fields; i++) {
+		if (is_name(t, p->fields[i].name)) {
+			r->field = i;
+			return r->what = ROWS_STACK;
+		}
+	}
+	return r->what = member_of(sp, p, t, r) ? ROWS_MEMBER : ROWS_NONE;
+}
+
+static bool is_stack_ref(enum rows_name what)
+{
+	return what == ROWS_KERNEL || what == ROWS_USER || what == ROWS_STACK;
+}
+
+/* Why line @line of @p's format cannot print, or NULL when it can. */
+static const char *rows_line_error(const struct pk_stack_printer *sp, const struct plan *p,
+				   const char *line, size_t len)
+{
+	struct pk__rows_tok toks[ROWS_TOKS];
+	int n = pk__rows_line(line, len, toks, ROWS_TOKS), i, stacks = 0, addrs = 0;
+	struct rows_ref r;
+
+	if (n < 0)
+		return n == -E2BIG ? "a line of too many placeholders" : "a '{' opens no {NAME}";
+	for (i = 0; i < n; i++) {
+		if (toks[i].kind == PK_ROWS_TEXT)
+			continue;
+		rows_ref(sp, p, &toks[i], &r);
+		if (toks[i].kind == PK_ROWS_WHEN) {
+			if (r.what != ROWS_DELIMIT && r.what != ROWS_MEMBER)
+				return "{?NAME} names no member (nor delimit)";
+			continue;
+		}
+		if (r.what == ROWS_NONE || r.what == ROWS_DELIMIT)
+			return "{NAME} names no member, stack id, value, addr, kernel or user";
+		if (toks[i].rev && !is_stack_ref(r.what))
+			return ":rev is for stacks";
+		stacks += is_stack_ref(r.what);
+		addrs += r.what == ROWS_ADDR;
+	}
+	if (stacks > 1)
+		return "two stacks on a line";
+	return addrs && !stacks ? "{addr} on a line without a stack" : NULL;
+}
+
+/*
+ * PK_STACK_ROWS alone: bcc's profile, which offcputime shares: the kernel
+ * frames, "--" (-d), the user frames, "-  comm (pid)" when the entry has
+ * both, the count.
+ */
+static void default_rows(const struct pk_stack_printer *sp, struct plan *p)
+{
+	struct pk__rows_tok pid = { .kind = PK_ROWS_FIELD, .s = "pid", .len = 3 };
+	struct rows_ref r;
+
+	if (p->comm.set && rows_ref(sp, p, &pid, &r) == ROWS_MEMBER)
+		p->rows = "    {kernel}\n{?delimit}    --\n    {user}\n"
+			  "    -                {comm} ({pid})\n        {value}\n";
+	else
+		p->rows = "    {kernel}\n{?delimit}    --\n    {user}\n        {value}\n";
+}
+
+/* The plan's format checked, each line: one that cannot print is said, and items() print. */
+static void plan_rows(const struct pk_stack_printer *sp, struct plan *p)
+{
+	const char *line = p->rows, *end, *err = NULL;
+
+	if (!p->rows)
+		return;
+	if (!p->rows[0])
+		default_rows(sp, p);
+	for (line = p->rows; !err; line = end + 1) {
+		end = strchrnul(line, '\n');
+		err = rows_line_error(sp, p, line, end - line);
+		if (!*end)
+			break;
+	}
+	if (!err)
+		return;
+	fprintf(stderr, "%s: %s's PK_STACK_ROWS_FORMAT: %s: printed as entries\n", sp->name,
+		p->name, err);
+	p->rows = NULL;
+}
+
+/* An entry being laid out: its stacks read once, for all the lines. */
+struct rows_entry {
+	const void *k, *v;
+	struct stack s[MAX_FIELDS];
+};
+
+/* {?NAME}: -d with both stacks taken; a member non-zero, a string not empty */
+static bool rows_holds(const struct pk_stack_printer *sp, const struct plan *p,
+		       const struct rows_ref *r, const struct rows_entry *e)
+{
+	const void *k = e->k, *v = e->v;
+	const unsigned char *d;
+	bool taken[PK_STACK_USER + 1] = {};
+	int f;
+
+	if (r->what == ROWS_MEMBER && r->str) {
+		d = (const unsigned char *)(r->at.in_value ? v : k) + r->at.off;
+		return d[0] != 0;
+	}
+	if (r->what == ROWS_MEMBER)
+		return load(&r->at, k, v) != 0;
+	if (!sp->delimit)
+		return false;
+	for (f = 0; f < p->nr_fields; f++) {
+		if (e->s[f].id >= 0 && e->s[f].kind <= PK_STACK_USER)
+			taken[e->s[f].kind] = true;
+	}
+	return taken[PK_STACK_KERNEL] && taken[PK_STACK_USER];
+}
+
+/* One line of the format; @s frame @i when it holds a stack. */
+static void rows_print(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const struct pk__rows_tok *toks, int n, const void *k, const void *v,
+		       const struct stack *s, int i)
+{
+	char buf[FRAME_MAX];
+	struct rows_ref r;
+	struct pk_line l;
+	const char *d;
+	int t;
+
+	pk_line__begin(&l, out);
+	for (t = 0; t < n; t++) {
+		if (toks[t].kind == PK_ROWS_TEXT)
+			pk_line__text(&l, toks[t].s, toks[t].len);
+		if (toks[t].kind != PK_ROWS_FIELD)
+			continue;
+		switch (rows_ref(sp, p, &toks[t], &r)) {
+		case ROWS_VALUE:
+			pk_line__uint(&l, count_of(p, k, v), 0);
+			break;
+		case ROWS_ADDR:
+			snprintf(buf, sizeof(buf), "%-16llx",
+				 s->n > 0 ? (unsigned long long)s->ips[i] : 0ULL);
+			pk_line__str(&l, buf);
+			break;
+		case ROWS_MEMBER:
+			d = (const char *)(r.at.in_value ? v : k) + r.at.off;
+			if (r.str)
+				pk_line__text(&l, d, r.at.size);
+			else if (r.at.is_signed)
+				pk_line__int(&l, load(&r.at, k, v), 0);
+			else
+				pk_line__uint(&l, (__u64)load(&r.at, k, v), 0);
+			break;
+		default: /* the stack: bcc's frames have no offsets */
+			pk_line__text(&l, s->n < 0 ? missed(s) : frame(sp, s, i, false, buf, sizeof(buf)),
+				      FRAME_MAX);
+		}
+	}
+	pk_line__end(&l);
+}
+
+/* A line of the format: once, a frame a time, or not at all ({?NAME}). */
+static void rows_line(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		      const char *line, size_t len, const struct rows_entry *e)
+{
+	struct pk__rows_tok toks[ROWS_TOKS], *st = NULL;
+	int n = pk__rows_line(line, len, toks, ROWS_TOKS), i, f;
+	const void *k = e->k, *v = e->v;
+	static const struct stack none;
+	struct rows_ref r, sr = {};
+	const struct stack *s;
+
+	for (i = 0; i < n; i++) {
+		if (toks[i].kind == PK_ROWS_TEXT)
+			continue;
+		rows_ref(sp, p, &toks[i], &r);
+		if (toks[i].kind == PK_ROWS_WHEN && !rows_holds(sp, p, &r, e))
+			return;
+		if (toks[i].kind == PK_ROWS_FIELD && is_stack_ref(r.what)) {
+			st = &toks[i];
+			sr = r;
+		}
+	}
+	if (!st) {
+		rows_print(sp, out, p, toks, n, k, v, &none, 0);
+		return;
+	}
+	for (f = 0; f < p->nr_fields; f++) {
+		s = &e->s[f];
+		if (sr.what == ROWS_STACK && f != sr.field)
+			continue;
+		/* {kernel}, {user}: a stack of no known kind is a user one, as in folded lines */
+		if ((sr.what == ROWS_KERNEL && s->kind != PK_STACK_KERNEL) ||
+		    (sr.what == ROWS_USER && s->kind == PK_STACK_KERNEL))
+			continue;
+		/* -EFAULT: no stack in this mode, printed as nothing (bcc's stack_id_err()) */
+		if (s->n == -EFAULT)
+			continue;
+		if (s->n < 0)
+			rows_print(sp, out, p, toks, n, k, v, s, 0);
+		for (i = 0; i < s->n; i++)
+			rows_print(sp, out, p, toks, n, k, v, s, st->rev ? s->n - 1 - i : i);
+	}
+}
+
+/* An entry as its format lays it out, a line of the format at a time. */
+static void print_rows(struct pk_stack_printer *sp, FILE *out, const struct plan *p,
+		       const void *k, const void *v)
+{
+	struct rows_entry e = { k, v };
+	const char *line, *end;
+	int f;
+
+	for (f = 0; f < p->nr_fields; f++)
+		read_stack(sp, p, &p->fields[f], k, v, &e.s[f]);
+	for (line = p->rows;; line = end + 1) {
+		end = strchrnul(line, '\n');
+		rows_line(sp, out, p, line, end - line, &e);
+		if (!*end)
+			break;
+	}
+}
+
 /* Maps -------------------------------------------------------------------- */
 
 static __u64 count_of(const struct plan *p, const void *k, const void *v)
@@ -825,6 +1239,12 @@ static int by_count_desc(const void *k1, const void *v1, const void *k2, const v
 	__u64 a = count_of(p, k1, v1), b = count_of(p, k2, v2);
 
 	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* bcc's stack tools print their counts smallest first (sorted(counts.items(), ...)). */
+static int by_count_asc(const void *k1, const void *v1, const void *k2, const void *v2, void *arg)
+{
+	return by_count_desc(k2, v2, k1, v1, arg);
 }
 
 static bool all_zero(const unsigned char *d, size_t n)
@@ -889,6 +1309,8 @@ static int print_entry(struct pk_stack_printer *sp, FILE *out, const struct plan
 	}
 	if (json)
 		print_json(sp, out, p, k, ks, v, vs);
+	else if (p->rows)
+		print_rows(sp, out, p, k, v);
 	else
 		print_text(sp, out, p, k, ks, v, vs);
 	return 0;
@@ -904,6 +1326,7 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 	size_t i, n, printed = 0, top = PK_OPTS_GET(opts, top, 0);
 	struct pk_map_snapshot *s;
 	__u32 ks, vs;
+	bool rows;
 	int err = 0;
 
 	if (!PK_OPTS_VALID(opts, pk_stack_map_print_opts) || !out)
@@ -922,9 +1345,14 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 	ks = pk_map_snapshot__key_size(s);
 	vs = pk_map_snapshot__value_size(s);
 	n = pk_map_snapshot__count(s);
+	rows = p->rows && !json && !folded;
 	if (!is_array(map))
-		pk_map_snapshot__sort(s, by_count_desc, (void *)p);
-	for (i = 0; i < n && (!top || printed < top) && !err; i++) {
+		pk_map_snapshot__sort(s, rows ? by_count_asc : by_count_desc, (void *)p);
+	/* rows: the @top largest, still smallest first; after a blank line, as bcc's print() */
+	i = rows && !is_array(map) && top && n > top ? n - top : 0;
+	if (rows)
+		fputc('\n', out);
+	for (; i < n && (!top || printed < top) && !err; i++) {
 		const void *k = pk_map_snapshot__key(s, i), *v = pk_map_snapshot__value(s, i);
 
 		if (is_array(map) && all_zero(v, vs))
@@ -953,6 +1381,22 @@ int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *jso
 	print_json(sp, json, p, k, ks, v, vs);
 	print_folded(sp, folded, folded_frames(sp, p, k, v, true), count_of(p, k, v));
 	return p->nr_fields;
+}
+
+/* For the fuzzer: an entry of a key and a value type as @fmt lays it out;
+ * whether the format could (else nothing was printed). */
+bool pk__stack_printer_rows(struct pk_stack_printer *sp, FILE *out, const char *fmt, __u32 key_id,
+			    const void *k, __u32 value_id, const void *v)
+{
+	struct plan *p = &sp->plans[0];
+
+	memset(p, 0, sizeof(*p));
+	plan_types(sp, p, "m", key_id, value_id);
+	p->rows = fmt;
+	plan_rows(sp, p);
+	if (p->rows)
+		print_rows(sp, out, p, k, v);
+	return p->rows;
 }
 
 /* Events ------------------------------------------------------------------ */

@@ -24,6 +24,30 @@ def folded_stacks(lines):
     return stacks
 
 
+def bcc_entries(lines, count_indent):
+    """The text of a stack tool in bcc's layout (PK_STACK_ROWS): the banner,
+    a blank line (bcc's print()), then each entry's lines, its count
+    count_indent spaces in, and a blank line, smallest count first.
+    [(lines, count)]; every line of an entry is indented, no frame has an
+    offset."""
+    assert lines[1:2] == [""], lines[:3]
+    entries, block = [], []
+    for line in lines[2:]:
+        if line:
+            block.append(line)
+            continue
+        assert block, "two blank lines"
+        m = re.fullmatch(" " * count_indent + r"(\d+)", block[-1])
+        assert m, f"not a count line: {block[-1]!r}"
+        assert all(re.match(r" +\S", l) and "+0x" not in l for l in block[:-1]), block
+        entries.append((block[:-1], int(m[1])))
+        block = []
+    assert not block, f"an entry without its blank line: {block}"
+    counts = [n for _, n in entries]
+    assert counts == sorted(counts), counts
+    return entries
+
+
 def expected_frames(stacks):
     """{path from the root: count}, the root being ('all',)."""
     frames = {("all",): sum(stacks.values())}

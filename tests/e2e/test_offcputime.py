@@ -10,7 +10,8 @@ import subprocess
 import time
 
 import pk
-from test_flamegraph import check_renders_and_zooms, check_svg, folded_stacks
+from test_flamegraph import bcc_entries, check_renders_and_zooms, check_svg, folded_stacks
+from test_profile import folded_from_text
 
 # a few ms: the on-CPU time in the functions between their sleeps, and the
 # switches at their edges; in the kernel lane's emulated guests that time
@@ -81,7 +82,23 @@ def test_folded_totals_match_the_workloads_own():
     assert any("offcputime: using tp_btf" in l for l in tool.err), tool.err
 
 
+SCHEDULER = ("__schedule", "schedule")
+
+
+def starts_in_scheduler(stacks):
+    """Every napper stack's innermost frame is the scheduler's: not our
+    program, bpf_trace_run4 or a tracepoint's glue (left out in printing)."""
+    naps = [s for s in stacks if s[0] == "napper" and "schedule" in ";".join(s)]
+    assert naps, stacks
+    for s in naps:
+        assert s[-1] in SCHEDULER, s
+        assert not any(f.startswith(("bpf_prog_", "bpf_trace_run", "__traceiter_",
+                                     "__bpf_trace_", "perf_trace_")) for f in s), s
+
+
 def test_every_mechanism():
+    """The totals, and the kernel stacks starting at the scheduler (the
+    first kernel frame is __schedule) under raw_tp, tp_btf and tracepoint."""
     pk.need_bpf()
     feats = {o["feature"]: o["available"] for o in pk.json_lines(
         pk.run([pk.tool_path("probekit"), "features", "--json"]).stdout.splitlines())}
@@ -89,6 +106,7 @@ def test_every_mechanism():
         n, tool = traced("-f", "--mechanism", mech)
         assert any(f"using {mech}" in l for l in tool.err), tool.err
         check_totals(n, folded_stacks(tool.out))
+        starts_in_scheduler(folded_stacks(tool.out))
 
 
 def test_min_and_max_block_time():
@@ -127,13 +145,42 @@ def test_user_and_kernel_stacks_only():
     assert not split(folded_stacks(tool.out))[0]
 
 
-def test_json_and_text():
+def test_json():
     pk.need_bpf()
     n, tool = traced("--json")
     rows = [o for o in pk.json_lines(tool.out) if o.get("map") == "usecs"]
     assert rows and all(r["key"]["pid"] == n.pid for r in rows), rows[:3]
+    # JSON's frames start at the traced code too
+    firsts = {r["key"]["kstack"]["frames"][0].split("+")[0] for r in rows
+              if r["key"]["kstack"]["frames"]}
+    assert firsts and firsts <= set(SCHEDULER), firsts
+
+
+
+def test_text_in_bccs_layout():
+    """offcputime's text is bcc's (PK_STACK_ROWS_FORMAT), whose print loop is
+        for k, v in sorted(counts.items(), key=lambda counts: counts[1].value):
+            ...
+                    for addr in kernel_stack:
+                        print("    %s" % b.ksym(addr).decode('utf-8', 'replace'))
+            ...
+                    print("    --")
+            ...
+                    for addr in user_stack:
+                        print("    %s" % b.sym(addr, k.tgid).decode('utf-8', 'replace'))
+            print("    %-16s %s (%d)" % ("-", k.name.decode('utf-8', 'replace'), k.pid))
+            print("        %d\n" % v.value)
+    (k.pid the thread's id). Each entry ends in the napper's exact comm and
+    id line; its stacks, folded from the text, total its own times as -f's
+    do, and each kernel stack starts at the scheduler."""
+    pk.need_bpf()
     n, tool = traced()
-    assert any("nap_long" in l for l in tool.out), tool.out
+    entries = bcc_entries(tool.out, 8)
+    assert all(lines[-1] == f"    -                napper ({n.pid})" for lines, _ in entries), \
+        entries
+    stacks = folded_from_text([(lines[:-1], c) for lines, c in entries], "napper")
+    check_totals(n, stacks)
+    starts_in_scheduler(stacks)
 
 
 def test_svg_renders():

@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import pk
-from test_flamegraph import check_renders_and_zooms, check_svg, folded_stacks
+from test_flamegraph import bcc_entries, check_renders_and_zooms, check_svg, folded_stacks
 
 HZ = 199
 
@@ -68,7 +68,59 @@ def within_sampling_error(two, one, p, other_n=None):
 def test_folded_two_to_one():
     pk.need_bpf()
     b, tool = profiled("-f")
-    stacks = folded_stacks(tool.out)
+    check_two_to_one(b, folded_stacks(tool.out))
+
+
+def folded_from_text(entries, comm):
+    """bcc's text entries as folded stacks: its frames are the kernel's then
+    the user's, innermost first; a folded line is the comm, then the user's
+    and the kernel's, outermost first."""
+    stacks = {}
+    for lines, n in entries:
+        key = (comm, *reversed([l[4:] for l in lines if l != "    --"]))
+        stacks[key] = stacks.get(key, 0) + n
+    return stacks
+
+
+def test_text_in_bccs_layout():
+    """profile's text is bcc's (PK_STACK_ROWS), whose print loop is
+        for k, v in sorted(counts.items(), key=lambda counts: counts[1].value):
+            ...
+                for addr in kernel_stack:
+                    print("    %s" % aksym(addr).decode('utf-8', 'replace'))
+            ...
+                if need_delimiter and k.user_stack_id >= 0 and k.kernel_stack_id >= 0:
+                    print("    --")
+            ...
+                for addr in user_stack:
+                    print("    %s" % b.sym(addr, k.pid).decode('utf-8', 'replace'))
+            print("    %-16s %s (%d)" % ("-", k.name.decode('utf-8', 'replace'), k.pid))
+            print("        %d\n" % v.value)
+    Each entry ends in the burner's exact comm and pid line; its stacks,
+    folded from the text, split 2:1 and add up to its CPU time as -f's
+    do. With -a -d, "    --" parts kernel frames (all "_[k]") from user
+    ones (none)."""
+    pk.need_bpf()
+    b, tool = profiled()
+    entries = bcc_entries(tool.out, 8)
+    assert all(lines[-1] == f"    -                burner ({b.pid})" for lines, _ in entries), \
+        entries
+    check_two_to_one(b, folded_from_text([(lines[:-1], n) for lines, n in entries], "burner"))
+    r = profiled_dd("-a", "-d")
+    entries = bcc_entries(r.stdout.splitlines(), 8)
+    both = 0
+    for lines, n in entries:
+        assert re.fullmatch(r"    -                (dd|profile) \(\d+\)", lines[-1]), lines
+        frames = lines[:-1]
+        at = frames.index("    --") if "    --" in frames else None
+        if at is not None:
+            both += n
+            assert all(f.endswith("_[k]") for f in frames[:at]) and frames[:at], frames
+            assert not any(f.endswith("_[k]") for f in frames[at + 1:]), frames
+    assert both >= 0.5 * sum(n for _, n in entries), entries
+
+
+def check_two_to_one(b, stacks):
     two, one = split(stacks)
     p = b.two / (b.two + b.one)
     assert two + one >= 100, stacks

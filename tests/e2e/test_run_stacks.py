@@ -118,6 +118,28 @@ def test_kernel_stack_map_counts_calls_per_stack():
     check_kernel_frames(es[0][1], kallsyms())
 
 
+def test_stack_rows_format_and_one_that_cannot_print():
+    """PK_STACK_ROWS_FORMAT("  {kstack}\\n    pid {pid} calls {value}\\n"): a
+    blank line, the frames two spaces in without offsets, starting at the
+    traced code (not the raw_tp program nor bpf_trace_run2), the pid and
+    count line, a blank line. A format naming no member is said once, and
+    its map prints as items(), its stack starting there too."""
+    pid, out, err = traced(os.path.join(PROGS, "stack_rows.bpf.c"), "stacker")
+    at = out.index(f"    pid {pid} calls {CALLS}")
+    assert out[0] == "" and out[at + 1] == "", out
+    frames = out[1:at]
+    assert all(re.fullmatch(r"  [\w.]+", f) for f in frames), frames
+    names = check_kernel_frames([f[2:] + "+0x0" for f in frames], kallsyms())
+    assert not names[0].startswith("bpf_"), names
+    es = entries(out[at + 2:])
+    assert len(es) == 1 and re.fullmatch(rf"bad\[\{{pid={pid}, kstack=\d+\}}\] = {CALLS}",
+                                         es[0][0]), es
+    assert [f.split("+")[0] for f in es[0][1]] == names, (es, names)
+    assert [l for l in err if "PK_STACK_ROWS_FORMAT" in l] == [
+        "run: bad's PK_STACK_ROWS_FORMAT: {NAME} names no member, stack id, value, addr, "
+        "kernel or user: printed as entries"], err
+
+
 def test_kernel_stack_json_frames_match_kallsyms():
     syms = kallsyms()
     pid, out, _ = traced(os.path.join(PROGS, "kstacks.bpf.c"), "stacker", "--json")

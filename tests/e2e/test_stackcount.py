@@ -10,6 +10,7 @@ import os
 import subprocess
 
 import pk
+from test_flamegraph import bcc_entries
 from test_funclatency import attached_or_refused
 from test_syscount import go_and_done
 
@@ -70,6 +71,35 @@ def test_tracepoint_folded_per_process():
         assert kernel == (), frames
     else:
         assert any(f.startswith("entry_SYSCALL") for f in kernel), frames
+
+
+def test_text_in_bccs_layout():
+    """stackcount's text is bcc's (PK_STACK_ROWS_FORMAT), whose print loop is
+        for k, v in sorted(counts.items(), key=lambda counts: counts[1].value):
+            ...
+                for addr in kernel_stack:
+                    self._print_kframe(addr)        # print("  ", end=""), the symbol
+                if self.need_delimiter:
+                    print("    --")
+                for addr in user_stack:
+                    self._print_uframe(addr, k.tgid)
+                if not self.args.pid and k.tgid != 0xffffffff:
+                    self._print_comm(k.name, k.tgid)  # print("    %s [%d]" % (comm, pid))
+                print("    %d\n" % v.value)
+    -P: the getppid tracepoint's one stack, 7 hits, "    stacker [PID]", and
+    its frames those of -P -f's line (the comm, then outermost first).
+    Without -P no comm line: the uprobe on inner, once."""
+    pk.need_bpf()
+    pid, tool = traced("-P", target="t:syscalls:sys_enter_getppid")
+    [(lines, n)] = bcc_entries(tool.out, 4)
+    assert n == CALLS and lines[-1] == f"    stacker [{pid}]", lines
+    assert all(l.startswith("  ") and l[2] != " " for l in lines[:-1]), lines
+    _, tool = traced("-P", "-f", target="t:syscalls:sys_enter_getppid")
+    assert folded(tool) == {("stacker", *reversed([l[2:] for l in lines[:-1]])): CALLS}, \
+        (folded(tool), lines)
+    _, tool = traced(target=f"{pk.helper_path('stacker')}:inner")
+    [(lines, n)] = bcc_entries(tool.out, 4)
+    assert n == 1 and [l[2:] for l in lines[:4]] == CHAIN[::-1], lines
 
 
 def test_user_or_kernel_stacks_only():

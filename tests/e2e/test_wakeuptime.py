@@ -4,12 +4,13 @@ under this process as the waker with pipe_write in the waker's stack, is
 the time from each return (it blocks again at once) to the next write,
 within a few ms, under every mechanism."""
 import os
+import re
 import subprocess
 import sys
 import time
 
 import pk
-from test_flamegraph import folded_stacks
+from test_flamegraph import bcc_entries, folded_stacks
 from test_runqlat import blocked
 
 WRITES = 5
@@ -70,6 +71,44 @@ def test_folded_and_mechanisms():
         woken = sum(c for s, c in stacks.items()
                     if any("pipe_write" in f or "sched_ttwu_pending" in f for f in s))
         assert gaps_us - SLACK_US <= woken <= gaps_us + SLACK_US, (mech, woken, gaps_us, stacks)
+
+
+def test_text_in_bccs_layout():
+    """wakeuptime's text is bcc's (PK_STACK_ROWS_FORMAT), whose print loop is
+        for k, v in sorted(counts.items(), key=lambda counts: counts[1].value):
+            ...
+            waker_kernel_stack = [] if k.w_k_stack_id < 1 else \\
+                reversed(list(stack_traces.walk(k.w_k_stack_id))[1:])
+            ...
+                printb(b"    %-16s %s" % (b"target:", k.target))
+                for addr in waker_kernel_stack:
+                    printb(b"    %-16x %s" % (addr, b.ksym(addr)))
+                printb(b"    %-16s %s" % (b"waker:", k.waker))
+                print("        %d\n" % v.value)
+    (the waker's stack outermost first). The target line is the reader's
+    exact comm; the blocked time under this process's wakeups, summed from
+    the text, is the gaps as the folded lines' is; the write's stack runs
+    from the system call entry down to the wakeup (no BPF frame)."""
+    pk.need_bpf()
+    child, tool, gaps_us = traced()
+    with open(f"/proc/{os.getpid()}/comm") as f:
+        me = f.read().rstrip("\n")
+    entries = bcc_entries(tool.out, 8)
+    woken = 0
+    for lines, n in entries:
+        # the reader's comm: its executable's name, as exec gave it
+        assert lines[0] == f"    target:          {os.path.basename(sys.executable)[:15]}", lines
+        assert lines[-1].startswith("    waker:           "), lines
+        frames = [re.fullmatch(r"    ([0-9a-f]{16}) (\S+)", l) for l in lines[1:-1]]
+        assert all(frames), lines
+        names = [m[2] for m in frames]
+        if any("pipe_write" in f or "sched_ttwu_pending" in f for f in names):
+            woken += n
+        if any("pipe_write" in f for f in names):
+            assert lines[-1] == f"    waker:           {me}", lines
+            assert names[0] == "entry_SYSCALL_64_after_hwframe", names
+            assert "wake" in names[-1] or "ttwu" in names[-1], names
+    assert gaps_us - SLACK_US <= woken <= gaps_us + SLACK_US, (woken, gaps_us, entries)
 
 
 def test_usage_errors():

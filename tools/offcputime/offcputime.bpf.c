@@ -67,7 +67,10 @@ struct blocked {
 
 PK_STACK_TRACE(stacks, 16384);
 PK_HASH(start, __u32, struct blocked, 10240) PK_PRIVATE;
-PK_HASH(usecs, struct offcpu_key, __u64, 16384);
+/* bcc's offcputime's text: its "(pid)" is the thread's */
+PK_HASH(usecs, struct offcpu_key, __u64, 16384)
+PK_STACK_ROWS_FORMAT("    {kernel}\n{?delimit}    --\n    {user}\n"
+		     "    -                {comm} ({tid})\n        {value}\n");
 
 static __always_inline bool traced(__u32 tid, __u32 flags)
 {

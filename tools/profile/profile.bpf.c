@@ -71,7 +71,8 @@ struct sample_key {
 };
 
 PK_STACK_TRACE(stacks, 16384);
-PK_HASH(samples, struct sample_key, __u64, 16384);
+/* bcc's profile's text: kernel frames, "--" (-d), user frames, "-  comm (pid)", the count */
+PK_HASH(samples, struct sample_key, __u64, 16384) PK_STACK_ROWS;
 
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)

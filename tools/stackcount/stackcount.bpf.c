@@ -52,7 +52,10 @@ struct stack_key {
 	__s32 kernel_stack_id PK_KSTACK_ID;
 };
 
-PK_HASH(counts, struct stack_key, __u64, 10240);
+/* bcc's stackcount's text: frames two spaces in, "comm [pid]" under -P, the count */
+PK_HASH(counts, struct stack_key, __u64, 10240)
+PK_STACK_ROWS_FORMAT("  {kernel}\n{?delimit}    --\n  {user}\n{?comm}    {comm} [{pid}]\n"
+		     "    {value}\n");
 
 /* a stack not asked for: -EFAULT, which prints as nothing (as a user stack in the kernel does) */
 #define NOT_ASKED -14

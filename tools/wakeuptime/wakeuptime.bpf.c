@@ -52,7 +52,11 @@ struct wakeup_key {
 PK_STACK_TRACE(stacks, 16384);
 /* when each thread blocked */
 PK_HASH(start, __u32, __u64, 10240) PK_PRIVATE;
-PK_HASH(usecs, struct wakeup_key, __u64, 16384);
+/* bcc's wakeuptime's text: the target, the waker's stack outermost first
+ * with addresses, the waker */
+PK_HASH(usecs, struct wakeup_key, __u64, 16384)
+PK_STACK_ROWS_FORMAT("    target:          {comm}\n    {addr} {kstack:rev}\n"
+		     "    waker:           {waker}\n        {value}\n");
 
 /* The blocked thread is going off CPU: it is current. */
 static __always_inline void blocked(__u32 tid, __u32 flags)
