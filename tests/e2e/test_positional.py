@@ -69,7 +69,8 @@ def test_interval_and_count_print_count_times_then_exit():
         rc, out, took = timed(name, *with_pid(args, pid), "1", "2")
         assert rc == 0, (name, rc, out)
         assert sum(bool(header.match(l)) for l in out) == 2, (name, out)
-        assert 1.5 < took < 3 * pk.TIMEOUT_SCALE, (name, took)
+        # (memleak's end took 3.08 s on a machine loaded by a CI run)
+        assert 1.5 < took < 5 * pk.TIMEOUT_SCALE, (name, took)
 
 
 def test_json_prints_count_times():
