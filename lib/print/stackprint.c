@@ -28,7 +28,6 @@
 #include "print.h"
 
 #define MAX_FIELDS 8
-#define MAX_PLANS  64
 #define MAX_FRAMES 127
 #define TEXT_MAX   4096
 #define FRAME_MAX  512
@@ -80,8 +79,10 @@ struct pk_stack_printer {
 	/* opts' pid, later_pid: whose user stacks when a record names none */
 	pid_t pid, later_pid;
 	const char *name;
+	/* room for one per printable map (plan_room()), none when there is none;
+	 * a plan for each whose entries hold stack ids */
 	struct plan *plans;
-	int nr_plans;
+	int nr_plans, max_plans;
 	/* the PK_EVENT() record's stack ids, in the "key" side */
 	struct plan event;
 	struct pk_usyms *usyms;
@@ -89,7 +90,7 @@ struct pk_stack_printer {
 	bool warned_ksyms;
 	/* opts' annotate, delimit */
 	bool annotate, delimit;
-	/* TEXT_MAX each: a key, a value */
+	/* made at the first map printed (buffers()): TEXT_MAX each, a key, a value */
 	char *key, *value;
 	/* FOLD_MAX frames of FRAME_MAX bytes, for a folded line */
 	char (*frames)[FRAME_MAX];
@@ -329,9 +330,12 @@ static bool is_hist(const struct pk_stack_printer *sp, const struct bpf_map *map
 
 static void plan_map(struct pk_stack_printer *sp, const struct bpf_map *map)
 {
-	struct plan *p = &sp->plans[sp->nr_plans];
 	__u32 key_id = bpf_map__btf_key_type_id(map), value_id = bpf_map__btf_value_type_id(map);
+	struct plan *p;
 
+	if (sp->nr_plans == sp->max_plans)
+		return;
+	p = &sp->plans[sp->nr_plans];
 	/* the types must be the sizes the map has, or the layout is not its */
 	if (!key_id || !value_id || btf__resolve_size(sp->btf, key_id) != bpf_map__key_size(map) ||
 	    btf__resolve_size(sp->btf, value_id) != bpf_map__value_size(map))
@@ -384,19 +388,47 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 	sp->name = PK_OPTS_GET(opts, name, NULL) ?: "probekit";
 	sp->annotate = PK_OPTS_GET(opts, annotate, false);
 	sp->delimit = PK_OPTS_GET(opts, delimit, false);
-	sp->plans = calloc(MAX_PLANS, sizeof(*sp->plans));
-	sp->key = malloc(TEXT_MAX);
-	sp->value = malloc(TEXT_MAX);
-	sp->frames = calloc(FOLD_MAX, FRAME_MAX);
-	sp->stacks = calloc(MAX_FIELDS, sizeof(*sp->stacks));
-	sp->printer = btf ? pk_btf_printer__new(btf) : NULL;
-	if (!sp->plans || !sp->key || !sp->value || !sp->frames || !sp->stacks ||
-	    (btf && !sp->printer)) {
-		pk_stack_printer__free(sp);
-		errno = ENOMEM;
-		return NULL;
-	}
 	return sp;
+}
+
+/*
+ * What printing a map's entries takes (~150 KB, most of it a folded line's
+ * frames), made when the first map prints: a tool that prints no stacks,
+ * or prints them only at the end, does not hold it while it traces.
+ */
+static int buffers(struct pk_stack_printer *sp)
+{
+	if (sp->frames)
+		return 0;
+	if (!sp->printer && sp->btf && !(sp->printer = pk_btf_printer__new(sp->btf)))
+		return -ENOMEM;
+	if (!sp->key)
+		sp->key = malloc(TEXT_MAX);
+	if (!sp->value)
+		sp->value = malloc(TEXT_MAX);
+	if (!sp->stacks)
+		sp->stacks = calloc(MAX_FIELDS, sizeof(*sp->stacks));
+	if (!sp->key || !sp->value || !sp->stacks)
+		return -ENOMEM;
+	sp->frames = calloc(FOLD_MAX, FRAME_MAX);
+	return sp->frames ? 0 : -ENOMEM;
+}
+
+/* The maps that may print stacks, each a plan at most: the plans' room. */
+static int plan_room(struct pk_stack_printer *sp, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int n = 0;
+
+	bpf_object__for_each_map (map, obj) {
+		/* PK_PRIVATE: capable --unique's stack-keyed "seen" is not for printing */
+		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map))
+			n++;
+	}
+	if (n && !(sp->plans = calloc(n, sizeof(*sp->plans))))
+		return -ENOMEM;
+	sp->max_plans = n;
+	return 0;
 }
 
 struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
@@ -415,10 +447,13 @@ struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 	if (!sp || !sp->btf)
 		return sp;
 	sp->obj = obj;
+	if (plan_room(sp, obj)) {
+		pk_stack_printer__free(sp);
+		errno = ENOMEM;
+		return NULL;
+	}
 	bpf_object__for_each_map(map, obj) {
-		/* PK_PRIVATE: capable --unique's stack-keyed "seen" is not for printing */
-		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map) &&
-		    sp->nr_plans < MAX_PLANS)
+		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map))
 			plan_map(sp, map);
 	}
 	for (i = 0; i < sp->nr_plans; i++) {
@@ -910,6 +945,8 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 		return -EINVAL;
 	if (!p)
 		return -ENOENT;
+	if (buffers(sp))
+		return -ENOMEM;
 	if (PK_OPTS_GET(opts, folded, false) && !(folded = pk_flamegraph__new()))
 		return -errno;
 	s = PK_OPTS_GET(opts, clear, false) ? pk_map_snapshot__new_and_clear(bpf_map__fd(map), &ro)
@@ -946,8 +983,13 @@ int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *jso
 			      __u32 key_id, const void *k, __u32 ks, __u32 value_id, const void *v,
 			      __u32 vs)
 {
-	struct plan *p = &sp->plans[0];
+	struct plan *p;
 
+	if (!sp->plans && !(sp->plans = calloc(1, sizeof(*sp->plans))))
+		return -ENOMEM;
+	if (buffers(sp))
+		return -ENOMEM;
+	p = &sp->plans[0];
 	plan_types(sp, p, "m", key_id, value_id);
 	print_text(sp, text, p, k, ks, v, vs);
 	print_json(sp, json, p, k, ks, v, vs);
