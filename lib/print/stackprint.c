@@ -63,6 +63,14 @@ struct plan {
 	char unit[64];
 };
 
+/* The kernel stack named last, and the kernel's names for its frames. */
+struct kernel_names {
+	struct pk_kframes *kf;
+	int n;
+	__u64 ips[MAX_FRAMES];
+	struct pk_kframe frames[MAX_FRAMES];
+};
+
 /* One stack: its frames innermost first, and the kind it turned out to be. */
 struct stack {
 	__s64 id;
@@ -88,6 +96,8 @@ struct pk_stack_printer {
 	struct pk_usyms *usyms;
 	struct pk_btf_printer *printer;
 	bool warned_ksyms;
+	/* made at the first kernel frame printed */
+	struct kernel_names *knames;
 	/* opts' annotate, delimit */
 	bool annotate, delimit;
 	/* made at the first map printed (buffers()): TEXT_MAX each, a key, a value */
@@ -468,6 +478,9 @@ void pk_stack_printer__free(struct pk_stack_printer *sp)
 	if (!sp)
 		return;
 	pk_usyms__free(sp->usyms);
+	if (sp->knames)
+		pk_kframes__free(sp->knames->kf);
+	free(sp->knames);
 	pk_btf_printer__free(sp->printer);
 	free(sp->plans);
 	free(sp->key);
@@ -568,12 +581,49 @@ static const struct pk_ksyms *ksyms(struct pk_stack_printer *sp)
 	return ks;
 }
 
+/*
+ * Frame @i of kernel stack @s as the kernel's kallsyms names it (pk_kframes,
+ * ksyms.h: one BPF run for a stack's new addresses), so that printing
+ * kernel stacks reads no copy of /proc/kallsyms (~3 MB held at the end of
+ * offcputime's run); the whole stack at its first frame. NULL when it
+ * cannot: then the table names it.
+ */
+static const struct pk_kframe *kernel_frame(struct pk_stack_printer *sp, const struct stack *s,
+					    int i)
+{
+	struct kernel_names *k = sp->knames;
+
+	if (!k && (k = sp->knames = calloc(1, sizeof(*k))) && !(k->kf = pk_kframes__new(NULL))) {
+		free(k);
+		k = sp->knames = NULL;
+	}
+	if (!k)
+		return NULL;
+	/* the table after all (before 5.14, or the kernel's lookup failed): its warnings */
+	if (!pk_kframes__kernel(k->kf))
+		ksyms(sp);
+	if (s->n != k->n || memcmp(s->ips, k->ips, s->n * sizeof(*s->ips))) {
+		k->n = -1;
+		if (pk_kframes__resolve(k->kf, s->ips, s->n, k->frames) != s->n)
+			return NULL;
+		memcpy(k->ips, s->ips, s->n * sizeof(*s->ips));
+		k->n = s->n;
+	}
+	return &k->frames[i];
+}
+
 /* Frame @i of @s as text: "sym+0x1f" ("sym+0x1f (module)" for user frames). */
 static const char *frame(struct pk_stack_printer *sp, const struct stack *s, int i, bool offsets,
 			 char *buf, size_t size)
 {
+	const struct pk_kframe *kf;
+
 	if (s->kind == PK_STACK_KERNEL) {
-		pk_ksyms__format(ksyms(sp), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf, size);
+		if ((kf = kernel_frame(sp, s, i)))
+			pk_kframe__format(kf, offsets ? PK_KSYM_OFFSET : 0, buf, size);
+		else
+			pk_ksyms__format(ksyms(sp), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf,
+					 size);
 		/* bcc profile's -a */
 		if (sp->annotate && strlen(buf) + 5 <= size)
 			strcat(buf, "_[k]");
