@@ -15,8 +15,14 @@ from test_runqlat import blocked
 WRITES = 5
 # a few ms: between a read's return and the next block, and write to wakeup
 SLACK_US = 15000 if os.environ.get("PK_EXAMPLES_PREBUILT") == "1" else 4000
-READER = (f"import os, time\nt = []\nfor _ in range({WRITES}):\n    os.read(0, 1)\n"
-          "    t.append(time.monotonic())\nprint(' '.join(map(repr, t)))\n")
+
+
+def reader_of(reads):
+    return (f"import os, time\nt = []\nfor _ in range({reads}):\n    os.read(0, 1)\n"
+            "    t.append(time.monotonic())\nprint(' '.join(map(repr, t)))\n")
+
+
+READER = reader_of(WRITES)
 
 
 def traced(*args):
@@ -60,24 +66,28 @@ def test_blocked_time_by_waker():
 # The writer: its own comm, on another CPU than the reader where there is
 # one, so that the reader's CPU is idle at each write; then the kernel
 # queues the wakeup to that CPU (TTWU_QUEUE) and sched_wakeup fires there
-# later, from its idle task. It writes a byte 50 ms apart and prints when.
+# later, from its idle task (seen for some of 5 wakeups, not all: the CPU
+# may be busy). It writes a byte 30 ms apart and prints when.
 WAKER_COMM = "pk-waker"
+WAKEUPS = 10
 WRITER = (f"import os, sys, time\nopen('/proc/self/comm', 'w').write('{WAKER_COMM}')\n"
           "cpu = int(sys.argv[2])\nif cpu >= 0:\n    os.sched_setaffinity(0, {cpu})\n"
           "sys.stdin.readline()\nt = []\n"
-          f"for _ in range({WRITES}):\n    time.sleep(0.05)\n    t.append(time.monotonic())\n"
+          f"for _ in range({WAKEUPS}):\n    time.sleep(0.03)\n    t.append(time.monotonic())\n"
           "    os.write(int(sys.argv[1]), b'x')\nprint(' '.join(map(repr, t)), flush=True)\n")
 
 
 def writer_and_reader():
-    two = len(os.sched_getaffinity(0)) > 1
+    """The reader on the first CPU this test may use, the writer on the
+    second (-1: on one CPU, wherever the scheduler puts them)."""
     cpus = sorted(os.sched_getaffinity(0))
     r, w = os.pipe()
-    reader = subprocess.Popen([sys.executable, "-c", READER], stdin=r, stdout=subprocess.PIPE,
+    reader = subprocess.Popen([sys.executable, "-c", reader_of(WAKEUPS)], stdin=r,
+                              stdout=subprocess.PIPE,
                               text=True,
-                              preexec_fn=(lambda: os.sched_setaffinity(0, {cpus[0]})) if two
-                              else None)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(w), str(cpus[1] if two else -1)],
+                              preexec_fn=lambda: os.sched_setaffinity(0, cpus[:1]))
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(w),
+                               str(cpus[1] if len(cpus) > 1 else -1)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                               pass_fds=(w,))
     os.close(r)
