@@ -903,6 +903,11 @@ int pk_object__load(struct pk_object *o)
 	}
 	for (g = 0; g < o->nr_groups; g++)
 		explain_group(o, g, pk_attach__object(o->att));
+	/* the file's bytes were for the load's CO-RE checks (skel_elf_bytes()):
+	 * ~80 KB the run would hold for nothing; read again if ever asked */
+	free(o->image);
+	o->image = NULL;
+	o->image_size = 0;
 	return 0;
 }
 

@@ -28,7 +28,6 @@
 #include "print.h"
 
 #define MAX_FIELDS 8
-#define MAX_PLANS  64
 #define MAX_PROGS  64
 /* the kernel's BPF_OBJ_NAME_LEN less its NUL: a program's name in kallsyms, cut */
 #define PROG_NAME_CUT 15
@@ -71,6 +70,14 @@ struct plan {
 	const char *rows;
 };
 
+/* The kernel stack named last, and the kernel's names for its frames. */
+struct kernel_names {
+	struct pk_kframes *kf;
+	int n;
+	__u64 ips[MAX_FRAMES];
+	struct pk_kframe frames[MAX_FRAMES];
+};
+
 /* One stack: its frames innermost first, and the kind it turned out to be. */
 struct stack {
 	__s64 id;
@@ -87,13 +94,17 @@ struct pk_stack_printer {
 	/* opts' pid, later_pid: whose user stacks when a record names none */
 	pid_t pid, later_pid;
 	const char *name;
+	/* room for one per printable map (plan_room()), none when there is none;
+	 * a plan for each whose entries hold stack ids */
 	struct plan *plans;
-	int nr_plans;
+	int nr_plans, max_plans;
 	/* the PK_EVENT() record's stack ids, in the "key" side */
 	struct plan event;
 	struct pk_usyms *usyms;
 	struct pk_btf_printer *printer;
 	bool warned_ksyms;
+	/* made at the first kernel frame printed */
+	struct kernel_names *knames;
 	/* opts' annotate, delimit */
 	bool annotate, delimit;
 	/* the object's program names (its own), whose frames and glue lead kernel stacks */
@@ -101,7 +112,7 @@ struct pk_stack_printer {
 	int nr_progs;
 	/* a program of the object runs from a tracepoint: stacks may start in its glue */
 	bool traces;
-	/* TEXT_MAX each: a key, a value */
+	/* made at the first map printed (buffers()): TEXT_MAX each, a key, a value */
 	char *key, *value;
 	/* FOLD_MAX frames of FRAME_MAX bytes, for a folded line */
 	char (*frames)[FRAME_MAX];
@@ -354,9 +365,12 @@ static void plan_rows(const struct pk_stack_printer *sp, struct plan *p);
 
 static void plan_map(struct pk_stack_printer *sp, const struct bpf_map *map)
 {
-	struct plan *p = &sp->plans[sp->nr_plans];
 	__u32 key_id = bpf_map__btf_key_type_id(map), value_id = bpf_map__btf_value_type_id(map);
+	struct plan *p;
 
+	if (sp->nr_plans == sp->max_plans)
+		return;
+	p = &sp->plans[sp->nr_plans];
 	/* the types must be the sizes the map has, or the layout is not its */
 	if (!key_id || !value_id || btf__resolve_size(sp->btf, key_id) != bpf_map__key_size(map) ||
 	    btf__resolve_size(sp->btf, value_id) != bpf_map__value_size(map))
@@ -411,18 +425,6 @@ struct pk_stack_printer *pk__stack_printer_new(const struct btf *btf,
 	sp->name = PK_OPTS_GET(opts, name, NULL) ?: "probekit";
 	sp->annotate = PK_OPTS_GET(opts, annotate, false);
 	sp->delimit = PK_OPTS_GET(opts, delimit, false);
-	sp->plans = calloc(MAX_PLANS, sizeof(*sp->plans));
-	sp->key = malloc(TEXT_MAX);
-	sp->value = malloc(TEXT_MAX);
-	sp->frames = calloc(FOLD_MAX, FRAME_MAX);
-	sp->stacks = calloc(MAX_FIELDS, sizeof(*sp->stacks));
-	sp->printer = btf ? pk_btf_printer__new(btf) : NULL;
-	if (!sp->plans || !sp->key || !sp->value || !sp->frames || !sp->stacks ||
-	    (btf && !sp->printer)) {
-		pk_stack_printer__free(sp);
-		errno = ENOMEM;
-		return NULL;
-	}
 	return sp;
 }
 
@@ -438,6 +440,46 @@ static void note_programs(struct pk_stack_printer *sp, struct bpf_object *obj)
 		if (sp->nr_progs < MAX_PROGS)
 			sp->progs[sp->nr_progs++] = bpf_program__name(prog);
 	}
+}
+
+/*
+ * What printing a map's entries takes (~150 KB, most of it a folded line's
+ * frames), made when the first map prints: a tool that prints no stacks,
+ * or prints them only at the end, does not hold it while it traces.
+ */
+static int buffers(struct pk_stack_printer *sp)
+{
+	if (sp->frames)
+		return 0;
+	if (!sp->printer && sp->btf && !(sp->printer = pk_btf_printer__new(sp->btf)))
+		return -ENOMEM;
+	if (!sp->key)
+		sp->key = malloc(TEXT_MAX);
+	if (!sp->value)
+		sp->value = malloc(TEXT_MAX);
+	if (!sp->stacks)
+		sp->stacks = calloc(MAX_FIELDS, sizeof(*sp->stacks));
+	if (!sp->key || !sp->value || !sp->stacks)
+		return -ENOMEM;
+	sp->frames = calloc(FOLD_MAX, FRAME_MAX);
+	return sp->frames ? 0 : -ENOMEM;
+}
+
+/* The maps that may print stacks, each a plan at most: the plans' room. */
+static int plan_room(struct pk_stack_printer *sp, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int n = 0;
+
+	bpf_object__for_each_map (map, obj) {
+		/* PK_PRIVATE: capable --unique's stack-keyed "seen" is not for printing */
+		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map))
+			n++;
+	}
+	if (n && !(sp->plans = calloc(n, sizeof(*sp->plans))))
+		return -ENOMEM;
+	sp->max_plans = n;
+	return 0;
 }
 
 struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
@@ -457,10 +499,13 @@ struct pk_stack_printer *pk_stack_printer__new(struct bpf_object *obj,
 		return sp;
 	sp->obj = obj;
 	note_programs(sp, obj);
+	if (plan_room(sp, obj)) {
+		pk_stack_printer__free(sp);
+		errno = ENOMEM;
+		return NULL;
+	}
 	bpf_object__for_each_map(map, obj) {
-		/* PK_PRIVATE: capable --unique's stack-keyed "seen" is not for printing */
-		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map) &&
-		    sp->nr_plans < MAX_PLANS)
+		if (pk_map__is_printable(map) && !pk__map_private(sp->btf, map))
 			plan_map(sp, map);
 	}
 	for (i = 0; i < sp->nr_plans; i++) {
@@ -475,6 +520,9 @@ void pk_stack_printer__free(struct pk_stack_printer *sp)
 	if (!sp)
 		return;
 	pk_usyms__free(sp->usyms);
+	if (sp->knames)
+		pk_kframes__free(sp->knames->kf);
+	free(sp->knames);
 	pk_btf_printer__free(sp->printer);
 	free(sp->plans);
 	free(sp->key);
@@ -600,6 +648,49 @@ static bool tracepoint_glue(const char *name)
 }
 
 /*
+ * Frame @i of kernel stack @s as the kernel's kallsyms names it (pk_kframes,
+ * ksyms.h: one BPF run for a stack's new addresses), so that printing
+ * kernel stacks reads no copy of /proc/kallsyms (~3 MB held at the end of
+ * offcputime's run); the whole stack at its first frame. NULL when it
+ * cannot: then the table names it.
+ */
+static const struct pk_kframe *kernel_frame(struct pk_stack_printer *sp, const struct stack *s,
+					    int i)
+{
+	struct kernel_names *k = sp->knames;
+
+	if (!k && (k = sp->knames = calloc(1, sizeof(*k))) && !(k->kf = pk_kframes__new(NULL))) {
+		free(k);
+		k = sp->knames = NULL;
+	}
+	if (!k)
+		return NULL;
+	/* the table after all (before 5.14, or the kernel's lookup failed): its warnings */
+	if (!pk_kframes__kernel(k->kf))
+		ksyms(sp);
+	if (s->n != k->n || memcmp(s->ips, k->ips, s->n * sizeof(*s->ips))) {
+		k->n = -1;
+		if (pk_kframes__resolve(k->kf, s->ips, s->n, k->frames) != s->n)
+			return NULL;
+		memcpy(k->ips, s->ips, s->n * sizeof(*s->ips));
+		k->n = s->n;
+	}
+	return &k->frames[i];
+}
+
+/* Frame @i of kernel stack @s's function name, the kernel's or the table's; NULL if none. */
+static const char *kernel_frame_name(struct pk_stack_printer *sp, const struct stack *s, int i)
+{
+	const struct pk_kframe *kf = kernel_frame(sp, s, i);
+	const struct pk_ksym *k;
+
+	if (kf)
+		return kf->name;
+	k = pk_ksyms__find(ksyms(sp), s->ips[i]);
+	return k ? k->name : NULL;
+}
+
+/*
  * How many leading frames of kernel stack @s are the tracing machinery: a
  * stack taken in one of the object's programs starts with that program and
  * the tracepoint's glue, which say nothing of the traced code. Only then:
@@ -610,15 +701,15 @@ static bool tracepoint_glue(const char *name)
  */
 static int machinery(struct pk_stack_printer *sp, const struct stack *s)
 {
-	const struct pk_ksyms *ks = ksyms(sp);
-	const struct pk_ksym *k;
+	const char *name;
 	int i, skip = 0;
 
 	for (i = 0; i < s->n; i++) {
-		k = pk_ksyms__find(ks, s->ips[i]);
-		if (!k)
+		/* the kernel's names (no copy of kallsyms held), as frame() prints them */
+		name = kernel_frame_name(sp, s, i);
+		if (!name)
 			continue;
-		if (!own_program(sp, k->name) && !(sp->traces && tracepoint_glue(k->name)))
+		if (!own_program(sp, name) && !(sp->traces && tracepoint_glue(name)))
 			break;
 		skip = i + 1;
 	}
@@ -653,8 +744,14 @@ static void read_stack(struct pk_stack_printer *sp, const struct plan *p,
 static const char *frame(struct pk_stack_printer *sp, const struct stack *s, int i, bool offsets,
 			 char *buf, size_t size)
 {
+	const struct pk_kframe *kf;
+
 	if (s->kind == PK_STACK_KERNEL) {
-		pk_ksyms__format(ksyms(sp), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf, size);
+		if ((kf = kernel_frame(sp, s, i)))
+			pk_kframe__format(kf, offsets ? PK_KSYM_OFFSET : 0, buf, size);
+		else
+			pk_ksyms__format(ksyms(sp), s->ips[i], offsets ? PK_KSYM_OFFSET : 0, buf,
+					 size);
 		/* bcc profile's -a */
 		if (sp->annotate && strlen(buf) + 5 <= size)
 			strcat(buf, "_[k]");
@@ -1333,6 +1430,8 @@ int pk_stack_printer__print_map(struct pk_stack_printer *sp, FILE *out, const st
 		return -EINVAL;
 	if (!p)
 		return -ENOENT;
+	if (buffers(sp))
+		return -ENOMEM;
 	if (PK_OPTS_GET(opts, folded, false) && !(folded = pk_flamegraph__new()))
 		return -errno;
 	s = PK_OPTS_GET(opts, clear, false) ? pk_map_snapshot__new_and_clear(bpf_map__fd(map), &ro)
@@ -1374,8 +1473,13 @@ int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *jso
 			      __u32 key_id, const void *k, __u32 ks, __u32 value_id, const void *v,
 			      __u32 vs)
 {
-	struct plan *p = &sp->plans[0];
+	struct plan *p;
 
+	if (!sp->plans && !(sp->plans = calloc(1, sizeof(*sp->plans))))
+		return -ENOMEM;
+	if (buffers(sp))
+		return -ENOMEM;
+	p = &sp->plans[0];
 	plan_types(sp, p, "m", key_id, value_id);
 	print_text(sp, text, p, k, ks, v, vs);
 	print_json(sp, json, p, k, ks, v, vs);

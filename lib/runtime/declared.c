@@ -87,6 +87,21 @@ void pk__declared_free(struct pk__declared *d)
 	memset(d, 0, sizeof(*d));
 }
 
+void pk__declared_loaded(struct pk__declared *d)
+{
+	int i;
+
+	bpf_object__close(d->obj);
+	d->obj = NULL;
+	free(d->opts);
+	d->opts = NULL;
+	d->nr = 0;
+	for (i = 0; i < PK__MAX_DECLARED; i++) {
+		free(d->sets[i]);
+		d->sets[i] = NULL;
+	}
+}
+
 /* cgroup v2's id is its directory's inode; its level, the steps below the root. */
 static int cgroup_of(const char *path, __u64 *id, __u32 *level, char *why, size_t why_size)
 {

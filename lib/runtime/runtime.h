@@ -56,6 +56,11 @@ int pk__declared_targets(const struct pk__declared *d, struct pk_attach *att, ch
 int pk__declared_positional(struct pk__declared *d, const char *arg, char *why, size_t why_size);
 void pk__declared_free(struct pk__declared *d);
 /*
+ * Once the object is loaded: the declarations' own object and the values
+ * as given (~70 KB) are not needed any more; the filters' values stay.
+ */
+void pk__declared_loaded(struct pk__declared *d);
+/*
  * A set bool option tagged PK_LIST_NAMES("syscalls"): the names printed
  * to @out (bcc's syscount -l), and true: the tool exits 0 without loading.
  */

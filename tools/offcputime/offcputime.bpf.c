@@ -8,8 +8,9 @@
  * (flamegraph.pl's input) or --svg a flame graph. The whole tool is this
  * file.
  *
- * One group: tp_btf, then raw_tp (the same program, for kernels that have
- * raw tracepoints but not tp_btf), then the classic tracepoint.
+ * One group: raw_tp, then tp_btf (the same program), then the classic
+ * tracepoint. raw_tp first: unlike tp_btf it attaches without libbpf
+ * parsing the whole kernel BTF for the attach id (13.4 -> 2.8 MB peak RSS).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -26,6 +27,7 @@ PK_TOOL_EXAMPLE("offcputime -m 1000 --svg off.svg  # blocks of 1 ms or more, a f
 PK_TOOL_EXAMPLE("offcputime -u -K         # user threads, kernel stacks only");
 PK_TOOL_BANNER("Tracing off-CPU time (us) of all threads by user + kernel stack... Hit Ctrl-C "
 	       "to end.");
+PK_PREFER("raw_tp tp_btf tracepoint");
 
 #ifndef EFAULT
 #define EFAULT 14

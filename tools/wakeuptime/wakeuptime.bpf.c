@@ -2,14 +2,19 @@
 /*
  * wakeuptime: the time threads spent blocked, summed by who woke them, as
  * bcc's wakeuptime sums it: when a thread is switched out while blocked
- * (sched_switch) the time is kept; when another wakes it (sched_wakeup,
- * where the waker is current) the time since is added to the total of
- * (waker's kernel stack, waker, woken), in microseconds. Printed at the end
- * as stacks with their totals, -f folded (the woken thread's name first,
- * then the waker's stack) or --svg a flame graph. The whole tool is this
- * file.
+ * (sched_switch) the time is kept; when another wakes it (sched_waking,
+ * in try_to_wake_up() where the waker is current, where bcc's kprobe is)
+ * the time since is added to the total of (waker's kernel stack, waker,
+ * woken), in microseconds. Not sched_wakeup: for a wakeup the kernel queues
+ * to the sleeper's CPU (TTWU_QUEUE, when that CPU is idle) it fires later
+ * on that CPU, with its idle task current, and named swapper/N the waker.
+ * Printed at the end as stacks with their totals, -f folded (the woken
+ * thread's name first, then the waker's stack) or --svg a flame graph. The
+ * whole tool is this file.
  *
- * One group: tp_btf, then raw_tp, then the classic tracepoints.
+ * One group: raw_tp, then tp_btf, then the classic tracepoints. raw_tp
+ * first: the same CO-RE programs, which, unlike tp_btf's, attach without
+ * libbpf parsing the whole kernel BTF for the attach ids (~10 MB).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -25,6 +30,7 @@ PK_TOOL_EXAMPLE("wakeuptime 5             # every thread, for 5 seconds");
 PK_TOOL_EXAMPLE("wakeuptime -p 185 -f     # threads of process 185 woken, folded");
 PK_TOOL_EXAMPLE("wakeuptime -m 1000       # blocks of 1 ms or more");
 PK_TOOL_BANNER("Tracing blocked time (us) by kernel stack... Hit Ctrl-C to end.");
+PK_PREFER("raw_tp tp_btf tracepoint");
 
 #define PF_KTHREAD 0x00200000
 
@@ -103,8 +109,8 @@ int BPF_PROG(wake__tp_btf_switch, bool preempt, struct task_struct *prev, struct
 	return switched(preempt, prev);
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(wake__tp_btf_wakeup, struct task_struct *p)
+SEC("tp_btf/sched_waking")
+int BPF_PROG(wake__tp_btf_waking, struct task_struct *p)
 {
 	return woken(ctx, p->pid, p->comm);
 }
@@ -115,8 +121,8 @@ int BPF_PROG(wake__raw_tp_switch, bool preempt, struct task_struct *prev, struct
 	return switched(preempt, prev);
 }
 
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(wake__raw_tp_wakeup, struct task_struct *p)
+SEC("raw_tp/sched_waking")
+int BPF_PROG(wake__raw_tp_waking, struct task_struct *p)
 {
 	return woken(ctx, BPF_CORE_READ(p, pid), p->comm);
 }
@@ -131,8 +137,8 @@ int wake__tp_switch(struct trace_event_raw_sched_switch *ctx)
 	return 0;
 }
 
-SEC("tracepoint/sched/sched_wakeup")
-int wake__tp_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
+SEC("tracepoint/sched/sched_waking")
+int wake__tp_waking(struct trace_event_raw_sched_wakeup_template *ctx)
 {
 	return woken(ctx, ctx->pid, ctx->comm);
 }
