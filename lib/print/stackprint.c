@@ -1492,9 +1492,11 @@ int pk__stack_printer_entries(struct pk_stack_printer *sp, FILE *text, FILE *jso
 bool pk__stack_printer_rows(struct pk_stack_printer *sp, FILE *out, const char *fmt, __u32 key_id,
 			    const void *k, __u32 value_id, const void *v)
 {
-	struct plan *p = &sp->plans[0];
+	/* a plan of its own: a printer made without an object has no room for plans */
+	struct plan plan = {0}, *p = &plan;
 
-	memset(p, 0, sizeof(*p));
+	if (buffers(sp))
+		return false;
 	plan_types(sp, p, "m", key_id, value_id);
 	p->rows = fmt;
 	plan_rows(sp, p);
