@@ -369,7 +369,8 @@ def main():
     if unchecked:
         print(f"WARNING: {unchecked}")
     if counts["SKIP"]:
-        print(f"WARNING: {counts['SKIP']} skipped (their reasons above); "
+        how = "counted by reason above" if args.skips_by_reason else "their reasons above"
+        print(f"WARNING: {counts['SKIP']} skipped ({how}); "
               "PROBEKIT_REQUIRE_BPF=1 makes a missing BPF a failure")
     # the last line, as the README promises
     print(f"{counts['PASS']} passed, {counts['FAIL']} failed")

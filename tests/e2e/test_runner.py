@@ -124,6 +124,7 @@ def test_retry_names_the_flaky_and_fails_the_failing():
     assert "SKIP x2: nothing here" in lines and not any(
         l.startswith("SKIP fake/") for l in lines), r.stdout
     assert "WARNING: 1 passed only when run again: fake/a_fails_once" in lines, r.stdout
+    assert lines[-2].startswith("WARNING: 2 skipped (counted by reason above); "), r.stdout
     assert lines[-1] == "1 passed, 1 failed", r.stdout
 
 
