@@ -100,6 +100,12 @@
  */
 #define PK_EVENTS_UNLESS(var) PK__FILE_TAG("pk_events_unless:" #var)
 /*
+ * PK_EVENTS_WHEN(var): the file sends PK_EVENT() records only while the
+ * global @var is set (memleak's -t traces each call), so the records'
+ * header is printed then only.
+ */
+#define PK_EVENTS_WHEN(var) PK__FILE_TAG("pk_events_when:" #var)
+/*
  * PK_TOOL_CSV(var): while the global @var is set (bcc's tcplife -s), the
  * records' header and rows are comma-separated and unpadded.
  */

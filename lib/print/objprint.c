@@ -287,11 +287,13 @@ static void print_header(struct pk_object_printer *p, const struct event_type *e
 
 /*
  * PK_EVENTS_UNLESS(var): the file sends no records while the global is set
- * (a count mode that fills a table instead, tcpconnect -c), so no header.
+ * (a count mode that fills a table instead, tcpconnect -c); PK_EVENTS_WHEN(var):
+ * none unless it is set (memleak without -t). Either way, no header.
  */
 static bool events_off(const struct pk_object_printer *p)
 {
-	return tag_var_set(p, "pk_events_unless");
+	return tag_var_set(p, "pk_events_unless") ||
+	       (pk_params__file_tag(p->btf, "pk_events_when", 0) && !tag_var_set(p, "pk_events_when"));
 }
 
 /* With one record type, its header comes first; several print theirs as their rows come. */

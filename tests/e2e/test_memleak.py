@@ -240,3 +240,17 @@ def test_uprobes_only_for_a_process():
     pk.need_bpf()
     tool = run_traced()
     assert not any("kmem" in l for l in tool.err), tool.err
+
+
+def test_events_header_only_with_trace():
+    """The records' header (TIME PID COMM OP ...) is printed only with -t,
+    the one option that sends records (PK_EVENTS_WHEN), as bcc prints its
+    trace lines only then."""
+    pk.need_bpf()
+    header = re.compile(r"^TIME\s+PID\s+COMM\s+OP\s+ADDRESS\s+SIZE$")
+    for args, want in (([], 0), (["-t"], 1)):
+        r = pk.run([pk.tool_path("memleak"), "-d", "0.5", *args])
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert lines[0] == "Attaching to the allocators... Hit Ctrl-C to end.", lines[:3]
+        assert sum(bool(header.match(l)) for l in lines) == want, (args, lines[:3])

@@ -120,6 +120,8 @@ struct memleak_event {
 };
 
 PK_EVENT(struct memleak_event);
+/* records (and their header) only with -t */
+PK_EVENTS_WHEN(trace_all);
 
 static __always_inline void trace_event(void *ctx, enum memleak_op op, __u64 address, __u64 size)
 {
