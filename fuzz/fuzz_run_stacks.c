@@ -23,7 +23,7 @@
 
 #include "../lib/print/print.h"
 
-#include "fuzzinput.h"
+#include "fakestacks.h"
 
 static const char *const names[] = { "kstack", "ustack", "stack_id", "user_stack_id", "pid",
 				     "tgid", "comm", "calls", "x", "", "kern_stackid" };
@@ -64,30 +64,6 @@ static int add_type(struct btf *btf, struct in *in, int nr)
 	default:
 		return btf__add_const(btf, ref);
 	}
-}
-
-static struct in stack_src;
-
-/* One stack map, "stacks" (fd 3); its stacks come from the input. */
-static int fake_find(void *ctx, const char *name, int *nr)
-{
-	(void)ctx;
-	*nr = 1;
-	return !name || !strcmp(name, "stacks") ? 3 : -1;
-}
-
-static int fake_read(void *ctx, int fd, __s64 id, __u64 *ips, size_t max)
-{
-	unsigned int n = take(&stack_src) % 12, i;
-
-	(void)ctx;
-	assert(fd == 3 && id >= 0);
-	if (n == 11)
-		return -ENOENT;
-	for (i = 0; i < n && i < max; i++)
-		ips[i] = (take(&stack_src) & 1 ? 0xffffffff81000000ULL : 0x400000ULL) +
-			 take(&stack_src) * 0x100;
-	return (int)i;
 }
 
 #include "jsoncheck.h"

@@ -19,36 +19,13 @@
 
 #include "../lib/print/print.h"
 
-#include "fuzzinput.h"
+#include "fakestacks.h"
 
 struct key {
 	uint32_t pid, tid;
 	char comm[16];
 	int32_t kstack, ustack;
 };
-
-static struct in stack_src;
-
-static int fake_find(void *ctx, const char *name, int *nr)
-{
-	(void)ctx;
-	*nr = 1;
-	return !name || !strcmp(name, "stacks") ? 3 : -1;
-}
-
-static int fake_read(void *ctx, int fd, __s64 id, __u64 *ips, size_t max)
-{
-	unsigned int n = take(&stack_src) % 12, i;
-
-	(void)ctx;
-	assert(fd == 3 && id >= 0);
-	if (n == 11)
-		return -ENOENT;
-	for (i = 0; i < n && i < max; i++)
-		ips[i] = (take(&stack_src) & 1 ? 0xffffffff81000000ULL : 0x400000ULL) +
-			 take(&stack_src) * 0x100;
-	return (int)i;
-}
 
 /* struct key and a __u64: their type ids */
 static int key_type(struct btf *btf, __u32 *value_id)
