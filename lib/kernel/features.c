@@ -178,7 +178,7 @@ static int load_minimal(enum bpf_prog_type type, enum bpf_attach_type attach, __
 
 static void probe_btf(struct feature_slot *slot)
 {
-	int count = pk__btf_find(NULL, 0);
+	long count = pk_btf_overridden() ? pk__btf_find(NULL, 0) : pk__btf_header_check();
 
 	if (!pk_btf_path())
 		set_status(slot, false, ENODATA,
@@ -186,20 +186,21 @@ static void probe_btf(struct feature_slot *slot)
 			   "built without CONFIG_DEBUG_INFO_BTF; CO-RE programs need --btf FILE");
 	else if (pk_btf_overridden() && count > 0)
 		set_status(slot, true, 0,
-			   "BTF from %s (%d types), given by PROBEKIT_BTF or --btf: CO-RE "
+			   "BTF from %s (%ld types), given by PROBEKIT_BTF or --btf: CO-RE "
 			   "programs are relocated against it",
 			   pk_btf_path(), count);
 	else if (pk_btf_overridden())
-		set_status(slot, false, count ? count : ENODATA,
+		set_status(slot, false, count ? (int)count : ENODATA,
 			   "no usable BTF in %s (PROBEKIT_BTF or --btf): %s", pk_btf_path(),
-			   count ? strerror(-count) : "it holds no types");
+			   count ? strerror((int)-count) : "it holds no types");
 	else if (count > 0)
-		set_status(slot, true, 0, "kernel BTF at " VMLINUX_BTF_PATH " (%d types)", count);
+		set_status(slot, true, 0, "kernel BTF at " VMLINUX_BTF_PATH " (%.1f MB)",
+			   count / 1e6);
 	else
-		set_status(slot, false, count,
+		set_status(slot, false, (int)count,
 			   "no usable " VMLINUX_BTF_PATH " (%s): the kernel was built without "
 			   "CONFIG_DEBUG_INFO_BTF, so CO-RE programs cannot be relocated",
-			   strerror(-count));
+			   strerror((int)-count));
 }
 
 static const char *const fentry_targets[] = { "bpf_fentry_test1", "do_sys_openat2", "vfs_read",
@@ -215,6 +216,19 @@ static void probe_kfunc(struct feature_slot *slot)
 	/* fentry attaches by the kernel's own BTF ids: a BTF file cannot stand in */
 	if (pk_btf_overridden() || !pk_feature_probe(PK_FEAT_BTF)->available) {
 		set_status(slot, false, ENODATA, NO_KERNEL_BTF);
+		return;
+	}
+	/*
+	 * Without a target the verifier answers EINVAL ("must provide btf_id").
+	 * A kernel that refuses trampolines outright, or a caller without
+	 * privileges, says EPERM before verifying: that answer needs no search
+	 * of the kernel's BTF for a target, which is most of this probe's time.
+	 */
+	fd = load_minimal(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, 0, log, sizeof(log));
+	if (fd >= 0)
+		close(fd);
+	else if (fd == -EPERM) {
+		set_load_failure(slot, PK_FEAT_KFUNC, fd, log);
 		return;
 	}
 	for (i = 0; i < sizeof(fentry_targets) / sizeof(fentry_targets[0]) && id == -ENOENT; i++) {

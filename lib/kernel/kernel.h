@@ -24,6 +24,9 @@ const char *pk__feature_load_reason(enum pk_feature feat, int err, char *why, si
 /* The id of a kernel BTF type by name and kind, or a negative errno; with a
  * NULL name, the number of types (btf_reader.c). */
 int pk__btf_find(const char *name, int kind);
+/* The size of the kernel's own BTF file if its header and sections are
+ * sound, or a negative errno (btf_reader.c). */
+long pk__btf_header_check(void);
 /* Why fentry, tp_btf and CO-RE cannot work without kernel BTF. */
 #define PK__NO_KERNEL_BTF "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF is not set)"
 /* Bumped each time the BTF source changes, so that probes are redone. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
@@ -87,9 +88,15 @@ PK_TEST(btf_override_file_none_and_back)
 	/* back to the kernel's own, and the probes with it */
 	CHECK_INT(pk_btf_set_path(NULL), 0);
 	CHECK(!pk_btf_overridden() && !strcmp(pk_btf_path(), "/sys/kernel/btf/vmlinux"));
-	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0) {
+		struct stat st;
+
 		CHECK(pk_feature_probe(PK_FEAT_BTF)->available &&
 		      pk__btf_find("task_struct", BTF_KIND_STRUCT) > 0);
+		/* the probe checks the kernel's file by its header: its size */
+		CHECK(stat("/sys/kernel/btf/vmlinux", &st) == 0 &&
+		      pk__btf_header_check() == (long)st.st_size);
+	}
 	unlink(path);
 	btf__free(btf);
 }
