@@ -229,10 +229,35 @@ static __always_inline bool append(struct exec_args *a, const char *s)
 	return true;
 }
 
+struct argv_walk {
+	const char *const *argv;
+	bool cut;
+};
+
+/*
+ * Argument @i + 1 into the args, for bpf_loop(): the verifier then checks
+ * append() once, where a bounded loop had it walk all 127 copies (most of
+ * execsnoop's start-up).
+ */
+static long argv_at(__u32 i, struct argv_walk *w)
+{
+	__u32 zero = 0;
+	struct exec_args *a = bpf_map_lookup_elem(&pk_exec_scratch, &zero);
+	const char *arg = NULL;
+
+	if (!a || bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i + 1]) || !arg)
+		return 1;
+	if (i + 1 >= max_args || !append(a, arg)) {
+		w->cut = true;
+		return 1;
+	}
+	return 0;
+}
+
 static __always_inline int enter(const char *filename, const char *const *argv)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0, i;
-	const char *arg = NULL;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct argv_walk w = {.argv = argv};
 	struct exec_args *a;
 
 	if (pk_filtered() || (targ_ppid && parent_tgid() != targ_ppid))
@@ -246,14 +271,8 @@ static __always_inline int enter(const char *filename, const char *const *argv)
 		a->cut = true;
 		goto done;
 	}
-	for (i = 1; i < MAX_ARGS_CAP; i++) {
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
-			break;
-		if (i >= max_args || !append(a, arg)) {
-			a->cut = true;
-			break;
-		}
-	}
+	bpf_loop(MAX_ARGS_CAP - 1, argv_at, &w, 0);
+	a->cut = w.cut;
 done:
 	/* the space after the last argument goes; a cut list ends in " ..." (-q: " \"...\"", bcc's)
 	 */
