@@ -43,8 +43,11 @@ SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 endif
 
 CFLAGS ?= -O2 -g
+# Each function in a section of its own, so that the static link drops what no
+# tool calls (--gc-sections below) and the code a start runs sits on fewer
+# 64 KB fault-around windows: 64-320 KB less peak RSS per tool (docs/performance.md).
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	-Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
+	-ffunction-sections -fdata-sections -Iinclude -I$(BUILD) -I$(BUILD)/skel -DPK_VERSION='"$(VERSION)"' -MMD -MP $(SAN_FLAGS)
 override LDFLAGS += $(SAN_FLAGS)
 # build/probekit is linked statically (STATIC=0 for a dynamic one; sanitizer
 # builds always are dynamic): a tool then maps 1.7 MB of its own pages, where
@@ -56,7 +59,8 @@ override LDFLAGS += $(SAN_FLAGS)
 # and zlib, which get its security fixes (and libprobekit0 its own).
 SHARED ?= 0
 PK_LINK_STATIC := $(if $(SANITIZE)$(filter 1,$(SHARED)),0,$(if $(STATIC),$(STATIC),1))
-PK_STATIC := $(if $(filter 1,$(PK_LINK_STATIC)),-static -u __cxa_demangle)
+PK_GC_SECTIONS := -Wl,--gc-sections
+PK_STATIC := $(if $(filter 1,$(PK_LINK_STATIC)),-static -u __cxa_demangle $(PK_GC_SECTIONS))
 PK_STATIC_LIBS := $(if $(filter 1,$(PK_LINK_STATIC)),-lsupc++)
 LDLIBS := -lbpf -lelf -lz -llzma -lmd
 
