@@ -42,6 +42,13 @@ bool pk__same_uprobe_lib(const char *a, const char *b);
 int pk__uprobe_multi_targets(struct bpf_program *prog, const char *const *targets,
 			     const __u64 *cookies, int n, pid_t pid, char *why, size_t why_size);
 
+/*
+ * Keeps uprobe_multi link @fd of program @prog on @where (one function) in
+ * @att, which closes it when it detaches, and says so under -v (attach.c);
+ * on failure @fd is closed.
+ */
+int pk__attach_add_multi_link(struct pk_attach *att, int fd, const char *prog, const char *where);
+
 /* uprobe_multi attachment (uprobe.c) ---------------------------------------- */
 
 /*

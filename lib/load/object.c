@@ -162,6 +162,20 @@ static bool attached_here(const char *sec)
 	return starts(sec, "uprobe/") || starts(sec, "uretprobe/") || !strcmp(sec, "perf_event");
 }
 
+/*
+ * A uprobe section on a function (not at an offset into it) is loaded for a
+ * uprobe_multi link of that one function where the kernel has them: unlike a
+ * perf-event uprobe, whose detach waits for a grace period under the kernel's
+ * event_mutex, such links detach side by side (memleak -p has 20).
+ */
+static bool multi_uprobe(const char *sec)
+{
+	const char *colon = strrchr(sec, ':');
+
+	return (starts(sec, "uprobe/") || starts(sec, "uretprobe/")) && colon &&
+	       !strchr(colon, '+') && pk_feature_probe(PK_FEAT_UPROBE_MULTI)->available;
+}
+
 static int find_group(struct pk_object *o, const char *stem, size_t len)
 {
 	size_t i;
@@ -508,8 +522,14 @@ static void *skel_open(void *ctx, const struct bpf_object_open_opts *opts)
 		return NULL;
 	}
 	bpf_object__for_each_program(prog, obj) {
-		if (attached_here(bpf_program__section_name(prog)))
-			bpf_program__set_autoattach(prog, false);
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!attached_here(sec))
+			continue;
+		bpf_program__set_autoattach(prog, false);
+		if (multi_uprobe(sec))
+			bpf_program__set_expected_attach_type(
+				prog, (enum bpf_attach_type)PK__BPF_TRACE_UPROBE_MULTI);
 	}
 	return obj;
 }
@@ -617,6 +637,26 @@ static int attach_perf(struct pk_object *o, struct bpf_program *prog, struct pk_
 	return 0;
 }
 
+/* A uprobe section's function @sym of @lib as a uprobe_multi link of one (multi_uprobe()). */
+static int attach_uprobe_multi(struct pk_object *o, struct bpf_program *prog,
+			       struct pk_attach *att, const char *lib, const char *sym)
+{
+	const char *sec = bpf_program__section_name(prog);
+	char why[512], where[1100];
+	__u64 cookie = 0;
+	int fd;
+
+	fd = pk__uprobe_multi_attach(prog, lib, o->opts.pid, starts(sec, "uretprobe/"), &sym,
+				     &cookie, 1, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(o->error, sizeof(o->error), "program %s: %s", bpf_program__name(prog),
+			 why);
+		return fd;
+	}
+	snprintf(where, sizeof(where), "%s:%s", lib, sym);
+	return pk__attach_add_multi_link(att, fd, bpf_program__name(prog), where);
+}
+
 /* "uprobe/c:malloc", "uretprobe//usr/bin/bash:readline", "uprobe/c:malloc+4". */
 static int attach_uprobe(struct pk_object *o, struct bpf_program *prog, struct pk_attach *att)
 {
@@ -641,6 +681,8 @@ static int attach_uprobe(struct pk_object *o, struct bpf_program *prog, struct p
 		*plus = '\0';
 		uo.offset = strtoull(plus + 1, NULL, 0);
 	}
+	if (pk__prog_kind(prog) == PK_MECH_UPROBE_MULTI)
+		return attach_uprobe_multi(o, prog, att, target, colon + 1);
 	link = pk_uprobe_attach(prog, target, colon + 1, &uo, why, sizeof(why));
 	if (!link) {
 		err = -errno;
