@@ -15,6 +15,7 @@ struct bpf_program;
 struct bpf_link;
 struct bpf_object;
 struct bpf_map;
+struct pk_usyms;
 
 /* Attach targets (attach_target.c) ------------------------------------------ */
 
@@ -54,11 +55,12 @@ int pk__attach_add_multi_link(struct pk_attach *att, int fd, const char *prog, c
 /*
  * Attaches @prog to @syms[0..n) of library @lib (as pk_uprobe_find_binary()
  * takes it) as one uprobe_multi link, @cookies[i] for @syms[i], on return
- * with @retprobe. Returns the link's fd, or a negative errno with @why.
+ * with @retprobe, the symbols read through @shared (NULL: its own, once).
+ * Returns the link's fd, or a negative errno with @why.
  */
 int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid_t pid,
 			    bool retprobe, const char *const *syms, const __u64 *cookies,
-			    unsigned int n, char *why, size_t why_size);
+			    unsigned int n, struct pk_usyms *shared, char *why, size_t why_size);
 
 /* The verifier (verifier.c) ------------------------------------------------- */
 

@@ -26,6 +26,7 @@
 #include <probekit/object.h>
 #include <probekit/params.h>
 #include <probekit/uprobe.h>
+#include <probekit/usyms.h>
 #include "load.h"
 
 #define HELPER_TRACE_PRINTK 6
@@ -639,7 +640,8 @@ static int attach_perf(struct pk_object *o, struct bpf_program *prog, struct pk_
 
 /* A uprobe section's function @sym of @lib as a uprobe_multi link of one (multi_uprobe()). */
 static int attach_uprobe_multi(struct pk_object *o, struct bpf_program *prog,
-			       struct pk_attach *att, const char *lib, const char *sym)
+			       struct pk_attach *att, const char *lib, const char *sym,
+			       struct pk_usyms *usyms)
 {
 	const char *sec = bpf_program__section_name(prog);
 	char why[512], where[1100];
@@ -647,7 +649,7 @@ static int attach_uprobe_multi(struct pk_object *o, struct bpf_program *prog,
 	int fd;
 
 	fd = pk__uprobe_multi_attach(prog, lib, o->opts.pid, starts(sec, "uretprobe/"), &sym,
-				     &cookie, 1, why, sizeof(why));
+				     &cookie, 1, usyms, why, sizeof(why));
 	if (fd < 0) {
 		snprintf(o->error, sizeof(o->error), "program %s: %s", bpf_program__name(prog),
 			 why);
@@ -657,11 +659,16 @@ static int attach_uprobe_multi(struct pk_object *o, struct bpf_program *prog,
 	return pk__attach_add_multi_link(att, fd, bpf_program__name(prog), where);
 }
 
-/* "uprobe/c:malloc", "uretprobe//usr/bin/bash:readline", "uprobe/c:malloc+4". */
-static int attach_uprobe(struct pk_object *o, struct bpf_program *prog, struct pk_attach *att)
+/*
+ * "uprobe/c:malloc", "uretprobe//usr/bin/bash:readline", "uprobe/c:malloc+4";
+ * the library's symbols read once, through @usyms, for all of them.
+ */
+static int attach_uprobe(struct pk_object *o, struct bpf_program *prog, struct pk_attach *att,
+			 struct pk_usyms *usyms)
 {
 	const char *sec = bpf_program__section_name(prog);
-	LIBBPF_OPTS(pk_uprobe_opts, uo, .pid = o->opts.pid, .retprobe = starts(sec, "uretprobe/"));
+	LIBBPF_OPTS(pk_uprobe_opts, uo, .pid = o->opts.pid, .retprobe = starts(sec, "uretprobe/"),
+		    .usyms = usyms);
 	char target[512], why[512], *colon, *plus;
 	struct bpf_link *link;
 	int err;
@@ -682,7 +689,7 @@ static int attach_uprobe(struct pk_object *o, struct bpf_program *prog, struct p
 		uo.offset = strtoull(plus + 1, NULL, 0);
 	}
 	if (pk__prog_kind(prog) == PK_MECH_UPROBE_MULTI)
-		return attach_uprobe_multi(o, prog, att, target, colon + 1);
+		return attach_uprobe_multi(o, prog, att, target, colon + 1, usyms);
 	link = pk_uprobe_attach(prog, target, colon + 1, &uo, why, sizeof(why));
 	if (!link) {
 		err = -errno;
@@ -697,6 +704,7 @@ static int attach_uprobe(struct pk_object *o, struct bpf_program *prog, struct p
 int pk_object__attach_extra(struct pk_object *o, struct pk_attach *att)
 {
 	struct bpf_object *obj = pk_attach__object(att);
+	struct pk_usyms *usyms = NULL;
 	struct bpf_program *prog;
 	int err = 0;
 
@@ -705,14 +713,21 @@ int pk_object__attach_extra(struct pk_object *o, struct pk_attach *att)
 
 		if (!bpf_program__autoload(prog) || bpf_program__autoattach(prog))
 			continue;
-		if (!strcmp(sec, "perf_event"))
+		if (!strcmp(sec, "perf_event")) {
 			err = attach_perf(o, prog, att);
-		else if (starts(sec, "uprobe/") || starts(sec, "uretprobe/"))
-			err = attach_uprobe(o, prog, att);
+		} else if (starts(sec, "uprobe/") || starts(sec, "uretprobe/")) {
+			/* one sorted symbol table per library, not one per program */
+			if (!usyms && !(usyms = pk_usyms__new(NULL))) {
+				err = -errno;
+				break;
+			}
+			err = attach_uprobe(o, prog, att, usyms);
+		}
 		if (err)
-			return err;
+			break;
 	}
-	return 0;
+	pk_usyms__free(usyms);
+	return err;
 }
 
 /* Loading ---------------------------------------------------------------- */

@@ -276,7 +276,7 @@ struct bpf_link *pk_uprobe_attach(struct bpf_program *prog, const char *binary, 
 
 int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid_t pid,
 			    bool retprobe, const char *const *syms, const __u64 *cookies,
-			    unsigned int n, char *why, size_t why_size)
+			    unsigned int n, struct pk_usyms *shared, char *why, size_t why_size)
 {
 	char path[PATH_MAX];
 	struct pk_usyms *u;
@@ -289,13 +289,14 @@ int pk__uprobe_multi_attach(const struct bpf_program *prog, const char *lib, pid
 	if (err)
 		return err;
 	offs = calloc(n ? n : 1, sizeof(*offs));
-	u = pk_usyms__new(NULL);
+	u = shared ? shared : pk_usyms__new(NULL);
 	err = offs && u ? 0 : -ENOMEM;
 	for (i = 0; i < n && !err; i++) {
 		err = symbol_offset(u, path, syms[i], &off, why, why_size);
 		offs[i] = off;
 	}
-	pk_usyms__free(u);
+	if (!shared)
+		pk_usyms__free(u);
 	if (err) {
 		free(offs);
 		if (err == -ENOMEM)
