@@ -80,6 +80,17 @@
 #define PK_WITH_PID(progs) PK__FILE_TAG("pk_with_pid:" progs)
 #define PK_WITHOUT_PID(progs) PK__FILE_TAG("pk_without_pid:" progs)
 /*
+ * PK_PROGS_WHEN(var, progs): programs loaded only while the option global
+ * @var is set (non-zero): a program that would only return at once costs
+ * every event of its hook all the same (syscount's sys_enter, needed for
+ * -L only, is a raw tracepoint on every syscall of the machine). @progs as
+ * in PK_WITH_PID(); a fallback group whose members are all left out is
+ * left out whole.
+ *
+ *	PK_PROGS_WHEN(latency, "enter__*");
+ */
+#define PK_PROGS_WHEN(var, progs) PK__FILE_TAG("pk_progs_when:" #var ":" progs)
+/*
  * -c/--command for a built-in tool that cannot filter by pid (what it
  * traces happens in softirq: retransmits, RTT samples): it traces the
  * whole machine while the command runs, and ends when it exits. A file

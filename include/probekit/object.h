@@ -61,9 +61,14 @@ struct pk_object_opts {
 	/* after open, before load (global variables, map sizes); each attempt */
 	int (*configure)(struct bpf_object *obj, enum pk_mech mech, void *ctx);
 	void *ctx;
+	/*
+	 * Whether this run leaves program @prog out (an option's
+	 * PK_PROGS_WHEN() unset), called with @ctx at open; NULL: none is.
+	 */
+	bool (*leave_out)(const char *prog, void *ctx);
 	size_t :0;
 };
-#define pk_object_opts__last_field ctx
+#define pk_object_opts__last_field leave_out
 
 struct pk_object;
 

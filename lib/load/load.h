@@ -87,6 +87,9 @@ int pk__load_explained(struct bpf_object *obj, int (*load)(void *), void *skel,
 
 /* Parameters and .rodata (params.c) ----------------------------------------- */
 
+/* Whether program @name is in @list, space-separated globs (paramopts.c). */
+bool pk__prog_listed(const char *list, const char *name);
+
 /*
  * Parameters apart from any object so they can be fuzzed: a value of BTF
  * type @type_id, @size bytes, parsed from @text into @dst (0, -EINVAL or

@@ -427,9 +427,13 @@ static int read_programs(struct pk_object *o, struct bpf_object *obj)
 	bpf_object__for_each_program(prog, obj) {
 		struct prog_info *p;
 
-		/* PK_WITH_PID()/PK_WITHOUT_PID(): not for this run, in no variant */
+		/*
+		 * PK_WITH_PID()/PK_WITHOUT_PID(), or an option's PK_PROGS_WHEN():
+		 * not for this run, in no variant
+		 */
 		if (pk_params__prog_off(bpf_object__btf(obj), bpf_program__name(prog),
-					o->opts.pid != 0))
+					o->opts.pid != 0) ||
+		    (o->opts.leave_out && o->opts.leave_out(bpf_program__name(prog), o->opts.ctx)))
 			continue;
 		p = &o->progs[o->nr_progs++];
 
@@ -455,6 +459,7 @@ static void copy_opts(struct pk_object_opts *to, const struct pk_object_opts *op
 	to->sample_freq = PK_OPTS_GET(opts, sample_freq, 0);
 	to->configure = PK_OPTS_GET(opts, configure, NULL);
 	to->ctx = PK_OPTS_GET(opts, ctx, NULL);
+	to->leave_out = PK_OPTS_GET(opts, leave_out, NULL);
 }
 
 struct pk_object *pk_object__open(const char *path, const struct pk_object_opts *opts,

@@ -382,7 +382,7 @@ const char *pk_params__file_tag(const struct btf *btf, const char *prefix, int n
 }
 
 /* Whether program @name is in @list, space-separated globs. */
-static bool listed(const char *list, const char *name)
+bool pk__prog_listed(const char *list, const char *name)
 {
 	char pattern[128];
 	size_t n;
@@ -408,7 +408,7 @@ bool pk_params__prog_off(const struct btf *btf, const char *name, bool pid)
 
 	for (n = 0; (list = pk_params__file_tag(btf, pid ? "pk_without_pid" : "pk_with_pid", n));
 	     n++) {
-		if (listed(list, name))
+		if (pk__prog_listed(list, name))
 			return true;
 	}
 	return false;

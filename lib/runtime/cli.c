@@ -426,6 +426,14 @@ static int configure_object(void *skel, enum pk_mech mech, void *ctx)
 	return pk_events_configure(obj, &run->events_opts);
 }
 
+/* pk_object's question at open: PK_PROGS_WHEN() of an option this run does not set. */
+static bool program_left_out(const char *prog, void *ctx)
+{
+	const struct pk_run *run = ctx;
+
+	return pk__declared_prog_off(&run->declared, prog);
+}
+
 static int configure_file_object(struct bpf_object *obj, enum pk_mech mech, void *ctx)
 {
 	return configure_object(obj, mech, ctx);
@@ -692,6 +700,7 @@ static int load_file(struct pk_run *run, const char *path, struct pk_object_opts
 	opts->mechanism = run->mechanism;
 	opts->log = run->verbose ? stderr : NULL;
 	opts->configure = configure_file_object;
+	opts->leave_out = program_left_out;
 	opts->ctx = run;
 	if (!opts->pid)
 		opts->pid = run->child.pid;

@@ -292,6 +292,49 @@ static void programs_for_pid(struct bpf_object *obj, bool pid)
 	}
 }
 
+static const char *value_of(const struct pk__declared *d, int i);
+
+/* Whether option variable @var has a value that is set: not "", "0" or "false". */
+static bool option_set(const struct pk__declared *d, const char *var, size_t len)
+{
+	const char *v;
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		if (strlen(d->opts[i].name) != len || strncmp(d->opts[i].name, var, len))
+			continue;
+		v = value_of(d, i);
+		return v && v[0] && strcmp(v, "0") && strcmp(v, "false");
+	}
+	/* not an option: the file's tag names a variable the runtime cannot set */
+	return true;
+}
+
+bool pk__declared_prog_off(const struct pk__declared *d, const char *prog)
+{
+	const struct btf *btf = d->obj ? bpf_object__btf(d->obj) : NULL;
+	const char *tag, *colon;
+	int n;
+
+	for (n = 0; btf && (tag = pk_params__file_tag(btf, "pk_progs_when", n)); n++) {
+		colon = strchr(tag, ':');
+		if (colon && pk__prog_listed(colon + 1, prog) && !option_set(d, tag, colon - tag))
+			return true;
+	}
+	return false;
+}
+
+/* PK_PROGS_WHEN(): the programs of an option this run does not set are not loaded. */
+static void programs_for_options(const struct pk__declared *d, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (pk__declared_prog_off(d, bpf_program__name(prog)))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
 int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid_t pid,
 		       char *why, size_t why_size)
 {
@@ -304,6 +347,7 @@ int pk__declared_apply(const struct pk__declared *d, struct bpf_object *obj, pid
 	if (!pk__declared_has_filter(d, "pid"))
 		pid = 0;
 	programs_for_pid(obj, d->pid || pid);
+	programs_for_options(d, obj);
 	return apply_filters(d, obj, d->pid ? d->pid : pid, why, why_size);
 }
 

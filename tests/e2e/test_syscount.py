@@ -99,6 +99,11 @@ def test_exact_counts_each_mode():
     assert only[0]["named"] == {"nr": "getppid"}, only
     # the mechanism is said: the raw syscall tracepoints, or their classic form
     assert any("group exit: chose exit__" in l for l in tools["all"].err), tools["all"].err
+    # the syscalls' entries carry a program only for -L (PK_PROGS_WHEN): without it
+    # no program runs on every syscall's entry, and the counts above are whole
+    assert not any("group enter:" in l for l in tools["all"].err), tools["all"].err
+    assert any("group enter: chose enter__" in l for l in tools["latency"].err), \
+        tools["latency"].err
     pk.assert_released(held)
 
 

@@ -52,6 +52,8 @@ const volatile pk_errno_t errno_only
     PK_OPTION(e, "errno", "ERRNO", "count only syscalls failed with ERRNO (EPERM or 1)") = 0;
 const volatile bool latency PK_OPTION(L, "latency", "",
 				      "also the total time in the syscalls") = false;
+/* the syscalls' entries are timed for -L only: without it, no program on them */
+PK_PROGS_WHEN(latency, "enter__*");
 const volatile bool millis PK_OPTION(m, "milliseconds", "", "times in ms (default: us)") = false;
 const volatile bool by_process PK_OPTION(P, "process", "",
 					 "count per process, not per syscall") = false;
