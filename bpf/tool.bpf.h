@@ -90,6 +90,8 @@
  *	PK_PROGS_WHEN(latency, "enter__*");
  */
 #define PK_PROGS_WHEN(var, progs) PK__FILE_TAG("pk_progs_when:" #var ":" progs)
+/* PK_PROGS_UNLESS(var, progs): the other way round, loaded only while @var is not set. */
+#define PK_PROGS_UNLESS(var, progs) PK__FILE_TAG("pk_progs_unless:" #var ":" progs)
 /*
  * -c/--command for a built-in tool that cannot filter by pid (what it
  * traces happens in softirq: retransmits, RTT samples): it traces the

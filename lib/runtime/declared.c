@@ -310,18 +310,26 @@ static bool option_set(const struct pk__declared *d, const char *var, size_t len
 	return true;
 }
 
-bool pk__declared_prog_off(const struct pk__declared *d, const char *prog)
+/* Whether a "VAR:PROGS" tag of @kind lists @prog with VAR set (@set) or not. */
+static bool listed_with(const struct pk__declared *d, const char *kind, const char *prog, bool set)
 {
 	const struct btf *btf = d->obj ? bpf_object__btf(d->obj) : NULL;
 	const char *tag, *colon;
 	int n;
 
-	for (n = 0; btf && (tag = pk_params__file_tag(btf, "pk_progs_when", n)); n++) {
+	for (n = 0; btf && (tag = pk_params__file_tag(btf, kind, n)); n++) {
 		colon = strchr(tag, ':');
-		if (colon && pk__prog_listed(colon + 1, prog) && !option_set(d, tag, colon - tag))
+		if (colon && pk__prog_listed(colon + 1, prog) &&
+		    option_set(d, tag, colon - tag) == set)
 			return true;
 	}
 	return false;
+}
+
+bool pk__declared_prog_off(const struct pk__declared *d, const char *prog)
+{
+	return listed_with(d, "pk_progs_when", prog, false) ||
+	       listed_with(d, "pk_progs_unless", prog, true);
 }
 
 /* PK_PROGS_WHEN(): the programs of an option this run does not set are not loaded. */

@@ -48,7 +48,10 @@ unsigned long pk__declared_sample_freq(const struct pk__declared *d);
 /* PK_TOOL_DURATION_ARG's value in milliseconds, given or the file's default; 0 when none */
 unsigned long pk__declared_duration_ms(const struct pk__declared *d);
 bool pk__declared_has_filter(const struct pk__declared *d, const char *kind);
-/* Whether program @prog is left out of this run: PK_PROGS_WHEN() of an option not set. */
+/*
+ * Whether program @prog is left out of this run: PK_PROGS_WHEN() of an
+ * option not set, or PK_PROGS_UNLESS() of one set.
+ */
 bool pk__declared_prog_off(const struct pk__declared *d, const char *prog);
 /* PK_TARGET() options: their values as targets of their programs, from configure. */
 struct pk_attach;

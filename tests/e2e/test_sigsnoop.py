@@ -36,6 +36,10 @@ def run(*tool_args):
     assert r.returncode == 0, r.stderr
     assert tool.stop() == 0, tool.err
     pk.assert_released(held)
+    # kill(2)'s tracepoints only for -k (PK_PROGS_WHEN): a syscall tracepoint
+    # would put every task on the kernel's syscall slow path
+    syscall_tps = [l for l in tool.err if "on tracepoint/syscalls/" in l]
+    assert bool(syscall_tps) == ("-k" in tool_args), tool.err
     w = json.loads(r.stdout)
     # the workload's own view: the handler ran once, the child died of SIGTERM
     assert w["got"] == [signal.SIGUSR2] and w["status"] == -signal.SIGTERM, w

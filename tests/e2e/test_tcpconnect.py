@@ -88,6 +88,9 @@ def test_count_and_ports():
     # -c is bcc's count: the common --command keeps its long name only. It
     # prints bcc's table only (PK_EVENTS_UNLESS(count)): no event header
     tool, f = _run("-c")
+    # counted at the state change: connect(2)'s tracepoint is not attached for -c
+    assert not any("sys_exit_connect" in l for l in tool.err), tool.err
+    assert any("sys_exit_connect" in l for l in _run("-6")[0].err)
     lines = [l for l in tool.out if l.strip() and not l.startswith("Tracing connect")]
     assert lines[0].split() == ["LADDR", "RADDR", "RPORT", "CONNECTS"], tool.out
     rows = [l.split() for l in lines[1:]]

@@ -30,6 +30,12 @@ PK_FILTER_UID;
 
 const volatile bool failed PK_OPTION(x, "failed", "", "only failed signals (RESULT not 0)") = false;
 const volatile bool kill_only PK_OPTION(k, "kill", "", "only signals sent by kill()") = false;
+/*
+ * kill(2)'s tracepoints for -k only: any syscall tracepoint puts every task
+ * of the machine on the kernel's syscall slow path while it is attached
+ */
+PK_PROGS_WHEN(kill_only, "sys_enter_kill sys_exit_kill");
+PK_PROGS_UNLESS(kill_only, "signal_generate");
 const volatile __s32 targ_sig PK_OPTION(s, "signal", "SIG", "only this signal (a number)")
     PK_OPTION_RANGE(0, 64) = -1;
 

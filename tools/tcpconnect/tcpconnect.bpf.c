@@ -41,6 +41,8 @@ const volatile bool ipv4_only PK_OPTION(4, "ipv4", "", "trace IPv4 family only")
 const volatile bool ipv6_only PK_OPTION(6, "ipv6", "", "trace IPv6 family only") = false;
 const volatile bool count PK_OPTION(c, "count", "",
 				    "count connects per source IP and destination IP/port") = false;
+/* -c counts at the state change: no connect(2) tracepoint, so no syscall slow path */
+PK_PROGS_UNLESS(count, "sys_exit_connect");
 const volatile char ports[PK_TCP_PORTS_MAX] PK_OPTION(P, "port", "PORTS",
 						      "comma-separated destination ports") = "";
 
