@@ -256,7 +256,7 @@ static void *close_raw_link(void *raw)
 /*
  * A uprobe_multi link's release waits for RCU grace periods under no lock
  * the others need: closed side by side, their waits overlap (memleak -p's
- * 20 links took 1.7 s one after another).
+ * 20 functions detach in ~0.1 s so, where 20 perf-event uprobes took 1.7 s).
  */
 static void close_raw_links(struct pk_attach *att)
 {

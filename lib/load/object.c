@@ -165,16 +165,18 @@ static bool attached_here(const char *sec)
 
 /*
  * A uprobe section on a function (not at an offset into it) is loaded for a
- * uprobe_multi link of that one function where the kernel has them: unlike a
- * perf-event uprobe, whose detach waits for a grace period under the kernel's
- * event_mutex, such links detach side by side (memleak -p has 20).
+ * uprobe_multi link of that one function where the kernel has them, unless
+ * --mechanism uprobe asks for perf-event uprobes: those detach one after
+ * another, each waiting for a grace period under the kernel's event_mutex,
+ * where uprobe_multi links detach side by side (memleak -p has 20).
  */
-static bool multi_uprobe(const char *sec)
+static bool multi_uprobe(const struct pk_object *o, const char *sec)
 {
 	const char *colon = strrchr(sec, ':');
 
 	return (starts(sec, "uprobe/") || starts(sec, "uretprobe/")) && colon &&
-	       !strchr(colon, '+') && pk_feature_probe(PK_FEAT_UPROBE_MULTI)->available;
+	       !strchr(colon, '+') && o->opts.mechanism != PK_MECH_UPROBE &&
+	       pk_feature_probe(PK_FEAT_UPROBE_MULTI)->available;
 }
 
 static int find_group(struct pk_object *o, const char *stem, size_t len)
@@ -533,7 +535,7 @@ static void *skel_open(void *ctx, const struct bpf_object_open_opts *opts)
 		if (!attached_here(sec))
 			continue;
 		bpf_program__set_autoattach(prog, false);
-		if (multi_uprobe(sec))
+		if (multi_uprobe(o, sec))
 			bpf_program__set_expected_attach_type(
 				prog, (enum bpf_attach_type)PK__BPF_TRACE_UPROBE_MULTI);
 	}
