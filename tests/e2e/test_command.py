@@ -77,3 +77,23 @@ def test_command_usage_errors():
     # tools without -p do not take -c either
     r = pk.run([pk.tool_path("taskswitch"), "-c", "true"])
     assert r.returncode == 2, r.stderr
+
+
+@pk.timeout(60)
+def test_exit_times_when_the_process_ended_first():
+    """A tool that ends because its process did, and gets SIGINT while it
+    detaches, says it took no time to stop: not a negative one (make bench
+    reads the line to split a tool's exit)."""
+    pk.need_bpf()
+    for _ in range(3):
+        target = subprocess.Popen(["sleep", "0.3"])
+        tool = pk.start_tool("tcptop", "-p", str(target.pid), "-v", ready="verbose")
+        # reaped, the process is gone: the tool ends on its own
+        target.wait()
+        # its lost-events count comes once the loop is left, just before the detach
+        tool.wait_for(lambda l: "events lost" in l, 10, stream="err", what="the loop's end")
+        assert tool.stop() == 0, tool.err
+        times = [l for l in tool.err if ": exit: " in l]
+        assert len(times) == 1, tool.err
+        parts = [float(x) for x in re.findall(r"(-?[\d.]+) ms", times[0])]
+        assert len(parts) == 3 and min(parts) >= 0, times
