@@ -4,8 +4,11 @@ strace -f -e trace=execve over the same run: pids, results with their
 errno, arguments, and argument lists cut by --max-args or by the buffer
 marked as cut."""
 import errno
+import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 import pk
@@ -60,9 +63,29 @@ def run_traced(*args, strace=None):
                 "-o", strace_out(), *argv]
     r = pk.run(argv)
     assert r.returncode == 0, r.stderr
+    # every exec of the workload has ended, the failed one's process too:
+    # no entry is left in flight (without -x, a failed exec's goes at its
+    # thread's end, as no exit tracepoint takes it)
+    assert execs_in_flight(held) in (0, None), tool.err
     assert tool.stop() == 0, tool.err
     pk.assert_released(held)
     return ours(pk.json_lines(tool.out))
+
+
+def execs_in_flight(held):
+    """Entries in the tool's pk_execs map (bpftool's view), or None without bpftool."""
+    if not shutil.which("bpftool"):
+        return None
+    for kind, i in held:
+        if kind != "map":
+            continue
+        show = subprocess.run(["bpftool", "-j", "map", "show", "id", str(i)],
+                              stdout=subprocess.PIPE, text=True)
+        if show.returncode == 0 and json.loads(show.stdout).get("name") == "pk_execs":
+            dump = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(i)],
+                                  stdout=subprocess.PIPE, text=True, check=True)
+            return len(json.loads(dump.stdout))
+    raise AssertionError(f"no pk_execs map among {held}")
 
 
 _out = []

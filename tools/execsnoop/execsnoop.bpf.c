@@ -5,11 +5,13 @@
  * `probekit run tools/execsnoop/execsnoop.bpf.c` runs a copy from source.
  *
  * The execve/execveat entry tracepoints read the file name and argv while
- * the caller's memory is still there, into a per-thread entry; the exit
- * tracepoints send it with the result, so failed execs (-x) come with
- * their errno. A thread other than the leader that execs takes the
- * leader's id on success (de_thread()): sched_process_exec, which says
- * both ids, moves its entry so that the exit finds it.
+ * the caller's memory is still there, into a per-thread entry. A success
+ * is sent from sched_process_exec (a raw tracepoint); with -x the exit
+ * tracepoints send every exec with its result, so failed ones come with
+ * their errno. Without -x those are not attached: each classic tracepoint
+ * costs a grace period at exit. A thread other than the leader that execs
+ * takes the leader's id on success (de_thread()): sched_process_exec, which
+ * says both ids, moves its entry so that the exit finds it.
  *
  * ARGS is the file name and then argv[1..], as bcc shows it. An argument
  * list with more than --max-args arguments, or longer than the buffer, ends
@@ -38,6 +40,8 @@ const volatile bool print_time PK_OPTION(T, "time", "", "include a time column (
 const volatile bool print_timestamp
     PK_OPTION(t, "timestamp", "", "include a TIME(s) column: seconds since the first") = false;
 const volatile bool fails PK_OPTION(x, "fails", "", "include failed exec()s") = false;
+/* a failed exec's result is known only at the syscall's exit: for -x only */
+PK_PROGS_WHEN(fails, "sys_exit_execve sys_exit_execveat");
 const volatile bool quote PK_OPTION(q, "quote", "", "put quotemarks (\") around arguments") = false;
 const volatile char name[16] PK_OPTION(n, "name", "NAME",
 				       "only commands whose name contains NAME") = "";
@@ -403,20 +407,35 @@ int sys_exit_execveat(struct pk_syscall_exit *ctx)
 	return leave(ctx, ctx->ret);
 }
 
-/* A non-leader thread's exec took the leader's id: its entry goes with it. */
-SEC("tracepoint/sched/sched_process_exec")
-int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
+/*
+ * The exec succeeded: a non-leader thread's exec took the leader's id, and
+ * its entry goes with it. Without -x, successes are all that print, and the
+ * event goes from here: execve's exit tracepoints are not attached then
+ * (PK_PROGS_WHEN below). A raw tracepoint, as sched_process_exit's: their
+ * detach waits for no grace period, where a classic one's does, one after
+ * another at exit.
+ */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid)
 {
-	__u32 old = ctx->old_pid, now = ctx->pid;
+	__u32 old = old_pid, now = BPF_CORE_READ(p, pid);
 	struct exec_args *a;
 
-	if (old == now)
-		return 0;
-	a = bpf_map_lookup_elem(&pk_execs, &old);
-	if (!a)
-		return 0;
-	bpf_map_update_elem(&pk_execs, &now, a, BPF_ANY);
-	bpf_map_delete_elem(&pk_execs, &old);
+	if (old != now && (a = bpf_map_lookup_elem(&pk_execs, &old))) {
+		bpf_map_update_elem(&pk_execs, &now, a, BPF_ANY);
+		bpf_map_delete_elem(&pk_execs, &old);
+	}
+	return fails ? 0 : leave(ctx, 0);
+}
+
+/* Without -x a failed exec leaves its entry: the thread's end takes it away. */
+SEC("raw_tp/sched_process_exit")
+int sched_process_exit(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!fails)
+		bpf_map_delete_elem(&pk_execs, &tid);
 	return 0;
 }
 
