@@ -55,6 +55,40 @@ static int take_options(struct pk__declared *d, char *why, size_t why_size)
 	return 0;
 }
 
+static int option_index(const struct pk__declared *d, const char *var, size_t len)
+{
+	int i;
+
+	for (i = 0; i < d->nr; i++) {
+		if (strlen(d->opts[i].name) == len && !strncmp(d->opts[i].name, var, len))
+			return i;
+	}
+	return -1;
+}
+
+/* PK_PROGS_WHEN()/PK_PROGS_UNLESS() must name an option: a typo would load, or drop, always. */
+static int check_progs_tags(const struct pk__declared *d, char *why, size_t why_size)
+{
+	static const char *const kinds[] = { "pk_progs_when", "pk_progs_unless" };
+	const struct btf *btf = bpf_object__btf(d->obj);
+	const char *tag, *colon;
+	size_t k;
+	int n;
+
+	for (k = 0; btf && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (n = 0; (tag = pk_params__file_tag(btf, kinds[k], n)); n++) {
+			colon = strchr(tag, ':');
+			if (colon && option_index(d, tag, colon - tag) >= 0)
+				continue;
+			pk__why(why, why_size, "%s: %s() names '%.*s', which is not one of its options",
+				d->source, k ? "PK_PROGS_UNLESS" : "PK_PROGS_WHEN",
+				colon ? (int)(colon - tag) : (int)strlen(tag), tag);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int pk__declared_open(struct pk__declared *d, const char *path, const char *name,
 		      const void *data, size_t size, char *why, size_t why_size)
 {
@@ -71,6 +105,8 @@ int pk__declared_open(struct pk__declared *d, const char *path, const char *name
 		return err;
 	}
 	err = take_options(d, why, why_size);
+	if (!err)
+		err = check_progs_tags(d, why, why_size);
 	if (err)
 		pk__declared_free(d);
 	return err;
@@ -297,17 +333,11 @@ static const char *value_of(const struct pk__declared *d, int i);
 /* Whether option variable @var has a value that is set: not "", "0" or "false". */
 static bool option_set(const struct pk__declared *d, const char *var, size_t len)
 {
-	const char *v;
-	int i;
+	int i = option_index(d, var, len);
+	const char *v = i >= 0 ? value_of(d, i) : NULL;
 
-	for (i = 0; i < d->nr; i++) {
-		if (strlen(d->opts[i].name) != len || strncmp(d->opts[i].name, var, len))
-			continue;
-		v = value_of(d, i);
-		return v && v[0] && strcmp(v, "0") && strcmp(v, "false");
-	}
-	/* not an option: the file's tag names a variable the runtime cannot set */
-	return true;
+	/* check_progs_tags() refused a tag without an option at open */
+	return v && v[0] && strcmp(v, "0") && strcmp(v, "false");
 }
 
 /* Whether a "VAR:PROGS" tag of @kind lists @prog with VAR set (@set) or not. */

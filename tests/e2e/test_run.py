@@ -700,3 +700,26 @@ def test_programs_with_and_without_a_pid():
     pk.assert_released(held)
     maps = [(o["map"], o["value"]) for o in pk.json_lines(tool.out) if "map" in o]
     assert [m for m, _ in maps] == ["machine_counts"] and maps[0][1] >= 5, tool.out
+
+
+def test_programs_when_an_option_is_set():
+    """PK_PROGS_WHEN / PK_PROGS_UNLESS (tests/run/progs_when.bpf.c): with -t
+    only timed_calls is loaded and counts the 1000 getppid() calls of
+    tests/helpers/syscaller.c, without it only plain_calls; a tag naming a
+    variable that is no option is refused in one line."""
+    pk.need_bpf()
+    path = prebuilt(os.path.join(PROGS, "progs_when.bpf.c"))
+    for args, want in ((["-t"], "timed_counts"), ([], "plain_counts")):
+        r = pk.run(run_argv("--json", "-v", "-c", pk.helper_path("syscaller") + " now", path,
+                            *args), env=env(), timeout=60, stdin=subprocess.DEVNULL)
+        assert r.returncode == 0, r.stderr
+        maps = [(o["map"], o["value"]) for o in pk.json_lines(r.stdout.splitlines())
+                if "map" in o]
+        assert maps == [(want, 1000)], (args, r.stdout)
+        loaded = [l for l in r.stderr.splitlines() if "on tracepoint/" in l]
+        assert len(loaded) == 1 and want.replace("_counts", "_calls") in loaded[0], r.stderr
+    path = prebuilt(os.path.join(PROGS, "progs_when_typo.bpf.c"))
+    r = pk.run(run_argv(path), env=env(), timeout=60)
+    assert r.returncode != 0, r
+    assert r.stderr == ("run: progs_when_typo.bpf.c: PK_PROGS_WHEN() names 'timd', which is "
+                        "not one of its options\n"), r.stderr
