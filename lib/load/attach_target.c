@@ -299,8 +299,8 @@ int pk__uprobe_multi_targets(struct bpf_program *prog, const char *const *target
 		split_tracepoint(targets[i], lib, sizeof(lib), &sym);
 		syms[i] = targets[i] + (sym - lib);
 	}
-	fd = pk__uprobe_multi_attach(prog, lib, pid, pk__is_retprobe(prog), syms, cookies, n, NULL, why,
-				     why_size);
+	fd = pk__uprobe_multi_attach(prog, lib, pid, pk__is_retprobe(prog), syms, cookies, n, NULL,
+				     why, why_size);
 	free(syms);
 	return fd;
 }

@@ -537,7 +537,7 @@ static void *skel_open(void *ctx, const struct bpf_object_open_opts *opts)
 		bpf_program__set_autoattach(prog, false);
 		if (multi_uprobe(o, sec))
 			bpf_program__set_expected_attach_type(
-				prog, (enum bpf_attach_type)PK__BPF_TRACE_UPROBE_MULTI);
+			    prog, (enum bpf_attach_type)PK__BPF_TRACE_UPROBE_MULTI);
 	}
 	return obj;
 }
@@ -646,9 +646,8 @@ static int attach_perf(struct pk_object *o, struct bpf_program *prog, struct pk_
 }
 
 /* A uprobe section's function @sym of @lib as a uprobe_multi link of one (multi_uprobe()). */
-static int attach_uprobe_multi(struct pk_object *o, struct bpf_program *prog,
-			       struct pk_attach *att, const char *lib, const char *sym,
-			       struct pk_usyms *usyms)
+static int attach_uprobe_multi(struct pk_object *o, struct bpf_program *prog, struct pk_attach *att,
+			       const char *lib, const char *sym, struct pk_usyms *usyms)
 {
 	const char *sec = bpf_program__section_name(prog);
 	char why[512], where[1100];

@@ -820,7 +820,8 @@ static int run_bpf_tool(struct pk_run *run)
 static void report_exit_times(struct pk_run *run)
 {
 	/* a signal that came once the loop was left (the traced process ended) took no stopping */
-	long long start = signalled && signalled_ns < run->stopped_ns ? signalled_ns : run->stopped_ns;
+	long long start =
+	    signalled && signalled_ns < run->stopped_ns ? signalled_ns : run->stopped_ns;
 
 	if (!run->stopped_ns || !run->finished_ns || !run->detached_ns)
 		return;

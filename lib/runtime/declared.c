@@ -69,7 +69,7 @@ static int option_index(const struct pk__declared *d, const char *var, size_t le
 /* PK_PROGS_WHEN()/PK_PROGS_UNLESS() must name an option: a typo would load, or drop, always. */
 static int check_progs_tags(const struct pk__declared *d, char *why, size_t why_size)
 {
-	static const char *const kinds[] = { "pk_progs_when", "pk_progs_unless" };
+	static const char *const kinds[] = {"pk_progs_when", "pk_progs_unless"};
 	const struct btf *btf = bpf_object__btf(d->obj);
 	const char *tag, *colon;
 	size_t k;
@@ -80,8 +80,9 @@ static int check_progs_tags(const struct pk__declared *d, char *why, size_t why_
 			colon = strchr(tag, ':');
 			if (colon && option_index(d, tag, colon - tag) >= 0)
 				continue;
-			pk__why(why, why_size, "%s: %s() names '%.*s', which is not one of its options",
-				d->source, k ? "PK_PROGS_UNLESS" : "PK_PROGS_WHEN",
+			pk__why(why, why_size,
+				"%s: %s() names '%.*s', which is not one of its options", d->source,
+				k ? "PK_PROGS_UNLESS" : "PK_PROGS_WHEN",
 				colon ? (int)(colon - tag) : (int)strlen(tag), tag);
 			return -EINVAL;
 		}
@@ -367,7 +368,7 @@ static void programs_for_options(const struct pk__declared *d, struct bpf_object
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program (prog, obj) {
 		if (pk__declared_prog_off(d, bpf_program__name(prog)))
 			bpf_program__set_autoload(prog, false);
 	}
